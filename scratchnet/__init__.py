@@ -1,0 +1,28 @@
+"""ScratchNet: a feedforward network as plain PyTorch tensors, with hand-written backprop.
+
+    from scratchnet import Config, Trainer
+    trainer = Trainer(Config())                  # the tutorial's moons and 2-10-2 ReLU net
+    for snap in trainer.run(every=50):
+        print(snap.epoch, snap.train_loss, snap.train_accuracy)
+
+Nothing here imports Streamlit: the engine works in a notebook, a script or the CLI.
+"""
+
+from .backward import Objective, autograd_loss_and_grads, backward, hand_loss_and_grads
+from .batched import BatchedTrainer, Sweep
+from .config import KNOBS, Config, ConfigError, from_mapping
+from .data import DATASETS, Dataset, dataset_for, featurize, make_dataset
+from .gradcheck import compare_gradients, full_check
+from .losses import cross_entropy, log_softmax, mse
+from .model import Net, forward, init_net, net_for, predict
+from .optim import SGD, Adam, Momentum, make_optimizer
+from .surface import Surface, decision_surface, unit_surfaces
+from .trainer import Snapshot, Trainer, needs_restart
+
+__all__ = [
+    "DATASETS", "KNOBS", "SGD", "Adam", "BatchedTrainer", "Config", "ConfigError", "Dataset", "Momentum",
+    "Net", "Objective", "Snapshot", "Surface", "Sweep", "Trainer", "autograd_loss_and_grads", "backward",
+    "compare_gradients", "cross_entropy", "dataset_for", "decision_surface", "featurize", "forward",
+    "from_mapping", "full_check", "hand_loss_and_grads", "init_net", "log_softmax", "make_dataset",
+    "make_optimizer", "mse", "needs_restart", "net_for", "predict", "unit_surfaces",
+]

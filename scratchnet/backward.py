@@ -1,0 +1,102 @@
+"""Two ways to get the gradients of one batch: the chain rule written out, and autograd.
+
+Both start from the same forward and the same hand-written losses, so any difference
+between them is a bug in the hand-written backward — which is what the gradient check
+(gradcheck.py) and the tests look for.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+from torch import Tensor
+
+from .losses import cross_entropy, cross_entropy_with_grad, mse, mse_with_grad, penalty, penalty_grad
+from .model import Cache, Net, forward, gradless
+
+
+@dataclass(frozen=True)
+class Objective:
+    """What is minimized: the data loss for the task plus an optional weight penalty."""
+
+    task: str = "classification"          # cross-entropy on logits; "regression" is MSE
+    regularization: str = "none"          # "l1" | "l2" | "none"
+    rate: float | Tensor = 0.0            # a float, or (M, 1, 1) for one rate per model
+
+
+def activation_grad(dh: Tensor, z: Tensor, h: Tensor, activation: str) -> Tensor:
+    """dL/dz from dL/dh for h = f(z). dh is a fresh tensor, so it is updated in place."""
+    if activation == "relu":
+        # f' = 1 where z > 0, else 0: dh kept where z > 0. threshold_backward is exactly that
+        # in one kernel; `dh * (z > 0)` costs three (compare, bool→float, multiply).
+        return torch.ops.aten.threshold_backward(dh, z, 0)
+    if activation == "tanh":
+        return dh.mul_(1.0 - h * h)                                   # f' = 1 - tanh²
+    if activation == "sigmoid":
+        return dh.mul_(h * (1.0 - h))                                 # f' = σ(1 - σ)
+    return dh                                                         # linear: f' = 1
+
+
+def backward(net: Net, cache: Cache, dout: Tensor) -> list[Tensor]:
+    """The chain rule, last layer first: gradients in `net.params` order [dW1, db1, ...].
+
+    For z = h_in @ W + b:   dW = h_inᵀ @ dz,   db = Σ_points dz,   dh_in = dz @ Wᵀ
+    """
+    grads: list[Tensor] = [dout] * (2 * net.n_layers)
+    dz = dout                                                         # (…, N, d_out)
+    for layer in reversed(range(net.n_layers)):
+        h_in = cache.inputs[layer]                                    # (…, N, d_in)
+        grads[2 * layer] = _matmul(h_in.mT, dz)                       # (…, d_in, d_out)
+        grads[2 * layer + 1] = dz.sum(-2, keepdim=True)               # (…, 1, d_out)
+        if layer > 0:
+            dh = _matmul(dz, net.weights[layer].mT)                   # (…, N, d_in)
+            dz = activation_grad(dh, cache.pre[layer - 1], h_in, net.activation)
+    return grads
+
+
+def _matmul(a: Tensor, b: Tensor) -> Tensor:
+    """`a @ b`; plain 2-D products go straight to mm, which skips matmul's shape dispatch."""
+    return a.mm(b) if a.dim() == 2 and b.dim() == 2 else a @ b
+
+
+def data_loss_and_grad(out: Tensor, target: Tensor, task: str) -> tuple[Tensor, Tensor]:
+    if task == "classification":
+        return cross_entropy_with_grad(out, target)
+    return mse_with_grad(out, target)
+
+
+def data_loss(out: Tensor, target: Tensor, task: str) -> Tensor:
+    return cross_entropy(out, target) if task == "classification" else mse(out, target)
+
+
+@gradless
+def hand_loss_and_grads(net: Net, x: Tensor, target: Tensor, objective: Objective
+                        ) -> tuple[Tensor, list[Tensor]]:
+    """Forward, loss, and the written-out backward, with no autograd graph at all."""
+    out, cache = forward(net, x)
+    loss, dout = data_loss_and_grad(out, target, objective.task)
+    grads = backward(net, cache, dout)
+    if objective.regularization != "none":
+        loss = loss + penalty(net.weights, objective.regularization, objective.rate)
+        for layer, w in enumerate(net.weights):
+            grads[2 * layer] += penalty_grad(w, objective.regularization, objective.rate)
+    return loss, grads
+
+
+def autograd_loss_and_grads(net: Net, x: Tensor, target: Tensor, objective: Objective
+                            ) -> tuple[Tensor, list[Tensor]]:
+    """The same loss, differentiated by `loss.backward()`. Each model's loss depends only on
+    its own slice of the stacked parameters, so the sum's gradient is every model's gradient."""
+    out, _ = forward(net, x)
+    loss = data_loss(out, target, objective.task)
+    loss = loss + penalty(net.weights, objective.regularization, objective.rate)
+    loss.sum().backward()
+    grads = []
+    for p in net.params:
+        grads.append(p.grad)
+        p.grad = None
+    return loss.detach(), grads
+
+
+LOSS_AND_GRADS = {"hand": hand_loss_and_grads, "autograd": autograd_loss_and_grads}

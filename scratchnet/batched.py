@@ -1,0 +1,267 @@
+"""Training many networks at once: M models stacked on a leading dimension.
+
+Small networks leave the CPU idle between tiny kernels; stacking M of them into one
+(M, …) tensor per layer turns M kernel launches into one, which is why a sweep of 16 runs
+costs little more than one run. Model m of a stack follows exactly the arithmetic of its
+own `Trainer` (same init, same batches, same updates); `tests/test_batched.py` checks that.
+
+What can differ inside one stack: learning rate, regularization rate, init seed and the
+widths of the hidden layers (narrower models are zero-padded and masked). Anything else
+(activation, optimizer, batch size, depth, data) splits a sweep into several stacks: see
+`Sweep`.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+import torch
+from torch import Tensor
+
+from .backward import Objective
+from .config import KNOBS, Config
+from .data import Dataset, dataset_for
+from .model import Net, net_for
+from .optim import make_optimizer
+from .trainer import Tensors, accuracy, batch_indices, evaluate, prepare, train_epoch
+
+# Knobs that may differ between the models of one stack.
+STACKABLE = frozenset({"lr", "reg_rate", "init_seed", "hidden", "epochs", "target_accuracy"}
+                      | {name for name, knob in KNOBS.items() if knob.group == "view"})
+# What the Compare page offers to vary (all handled by `Sweep`).
+SWEEPABLE = ("lr", "hidden", "activation", "optimizer", "batch_size", "init_seed")
+
+
+def stack_key(cfg: Config) -> tuple:
+    """Configs with equal keys can share a stack (hidden depth must match, widths may not)."""
+    fixed = tuple((k, getattr(cfg, k)) for k in KNOBS if k not in STACKABLE)
+    return fixed + (("depth", len(cfg.hidden)),)
+
+
+def stack_nets(nets: Sequence[Net]) -> Net:
+    """One Net whose tensors carry a leading model dimension; widths padded to the widest."""
+    widths = [max(n.weights[i].shape[1] for n in nets) for i in range(nets[0].n_layers)]
+    masks = None
+    if any(n.weights[i].shape[1] != widths[i] for n in nets for i in range(len(widths) - 1)):
+        masks = [torch.stack([(torch.arange(widths[i]) < n.weights[i].shape[1]).to(n.weights[0].dtype)
+                              .unsqueeze(0) for n in nets]) for i in range(len(widths) - 1)]
+    weights, biases = [], []
+    for i in range(len(widths)):
+        fan_in = widths[i - 1] if i else nets[0].weights[0].shape[0]
+        weights.append(torch.stack([_pad(n.weights[i].detach(), fan_in, widths[i]) for n in nets]))
+        biases.append(torch.stack([_pad(n.biases[i].detach(), 1, widths[i]) for n in nets]))
+    return Net([w.requires_grad_() for w in weights], [b.requires_grad_() for b in biases],
+               nets[0].activation, masks)
+
+
+def _pad(t: Tensor, rows: int, cols: int) -> Tensor:
+    return torch.nn.functional.pad(t, (0, cols - t.shape[1], 0, rows - t.shape[0]))
+
+
+def unstack_net(stacked: Net, m: int, hidden: Sequence[int]) -> Net:
+    """Model m of a stack as a plain Net of its own widths (a copy)."""
+    widths = [*hidden, stacked.weights[-1].shape[-1]]
+    fan_ins = [stacked.weights[0].shape[1], *hidden]
+    weights = [w[m, :fan_in, :width].detach().clone().requires_grad_()
+               for w, fan_in, width in zip(stacked.weights, fan_ins, widths)]
+    biases = [b[m, :, :width].detach().clone().requires_grad_() for b, width in zip(stacked.biases, widths)]
+    return Net(weights, biases, stacked.activation)
+
+
+@dataclass(frozen=True)
+class StackEvaluation:
+    """Metrics for every model of a stack at one epoch: lists of length M."""
+
+    epoch: int
+    train_loss: list[float]
+    test_loss: list[float]
+    train_accuracy: list[float] | None
+    test_accuracy: list[float] | None
+
+
+class BatchedTrainer:
+    """M runs whose configs share a `stack_key`, trained as one stacked network."""
+
+    def __init__(self, cfgs: Sequence[Config], data: Dataset | None = None,
+                 dtype: torch.dtype = torch.float32, accuracy_mark: float | None = 0.9):
+        keys = {stack_key(c) for c in cfgs}
+        if len(keys) != 1:
+            raise ValueError("these configs differ in more than lr, reg_rate, init_seed and widths; "
+                             "use Sweep to train them")
+        self.cfgs = list(cfgs)
+        base = self.cfgs[0]
+        self.data = data if data is not None else dataset_for(base)
+        self.tensors: Tensors = prepare(self.data, base.features, base.n_classes, dtype)
+        self.dtype = dtype
+        self.accuracy_mark = accuracy_mark
+        self.reset()
+
+    @property
+    def n_models(self) -> int:
+        return len(self.cfgs)
+
+    def reset(self) -> None:
+        base = self.cfgs[0]
+        self.net = stack_nets([net_for(c, self.dtype) for c in self.cfgs])
+        self.lr = self._column([c.lr for c in self.cfgs])
+        self.optimizer = make_optimizer(base.optimizer, self.net.params, self.lr)
+        self.objective = Objective(base.problem, base.regularization,
+                                   self._column([c.reg_rate for c in self.cfgs]))
+        self.shufflers = [torch.Generator().manual_seed(c.init_seed) for c in self.cfgs]
+        self.epoch = 0
+        self.losses: list[Tensor] = []                       # one (M,) tensor per epoch
+        self.diverged_at: list[int | None] = [None] * self.n_models
+        # First epoch at which test accuracy reached `accuracy_mark` (-1: not yet).
+        self.reached_at = torch.full((self.n_models,), -1, dtype=torch.long)
+        self._speed = 0.0
+
+    def _column(self, values: Sequence[float]) -> Tensor:
+        return torch.tensor(values, dtype=self.dtype).reshape(-1, 1, 1)
+
+    @property
+    def max_epochs(self) -> int:
+        return max(c.epochs for c in self.cfgs)
+
+    @property
+    def done(self) -> bool:
+        return self.epoch >= self.max_epochs or all(d is not None for d in self.diverged_at)
+
+    def train_epoch(self) -> Tensor:
+        base = self.cfgs[0]
+        batches = batch_indices(self.tensors.x_train.shape[0], base.batch_size, self.shufflers,
+                                stacked=True)
+        loss = train_epoch(self.net, self.optimizer, self.objective, base.backprop, self.tensors,
+                           batches)
+        self.epoch += 1
+        self.losses.append(loss)
+        if self.accuracy_mark is not None and base.is_classification:
+            test_acc = accuracy(self.net, self.tensors.x_test, self.tensors.y_test)
+            newly = (self.reached_at < 0) & (test_acc >= self.accuracy_mark)
+            self.reached_at = torch.where(newly, self.epoch, self.reached_at)
+        return loss
+
+    def advance(self, max_epochs: int, max_seconds: float | None = None) -> int:
+        """Train every model up to `max_epochs` more epochs (or `max_seconds`)."""
+        start = time.perf_counter()
+        done = 0
+        while done < max_epochs and not self.done:
+            self.train_epoch()
+            done += 1
+            if max_seconds is not None and time.perf_counter() - start >= max_seconds:
+                break
+        self._mark_divergence()
+        elapsed = time.perf_counter() - start
+        if done and elapsed > 0:
+            self._speed = done * self.n_models / elapsed
+        return done
+
+    def _mark_divergence(self) -> None:
+        """Find models whose loss went non-finite; freeze them by zeroing their learning rate."""
+        if not self.losses:
+            return
+        history = torch.stack(self.losses)                   # (epochs, M)
+        bad = ~torch.isfinite(history)
+        for m in range(self.n_models):
+            if self.diverged_at[m] is None and bool(bad[:, m].any()):
+                self.diverged_at[m] = int(bad[:, m].nonzero()[0, 0]) + 1
+                self.lr[m] = 0.0
+
+    def evaluate(self) -> StackEvaluation:
+        values = evaluate(self.net, self.tensors, self.cfgs[0].problem)
+        return StackEvaluation(self.epoch, *[None if v is None else v.tolist() for v in values])
+
+    def loss_history(self) -> Tensor:
+        """(epochs, M) training loss per epoch."""
+        if not self.losses:
+            return torch.empty(0, self.n_models)
+        return torch.stack(self.losses)
+
+    def model(self, m: int) -> Net:
+        return unstack_net(self.net, m, self.cfgs[m].hidden)
+
+    @property
+    def model_epochs_per_second(self) -> float:
+        return self._speed
+
+
+class Sweep:
+    """Any list of configs trained together: grouped into as few stacks as possible, results
+    reported in the order given."""
+
+    def __init__(self, cfgs: Sequence[Config], dtype: torch.dtype = torch.float32):
+        self.cfgs = list(cfgs)
+        groups: dict[tuple, list[int]] = {}
+        for i, cfg in enumerate(self.cfgs):
+            groups.setdefault(stack_key(cfg), []).append(i)
+        shared_data: dict[tuple, Dataset] = {}
+        self.stacks: list[tuple[list[int], BatchedTrainer]] = []
+        for indices in groups.values():
+            first = self.cfgs[indices[0]]
+            data_key = (first.dataset, first.n_points, first.noise, first.train_fraction, first.seed,
+                        first.classes)
+            data = shared_data.setdefault(data_key, dataset_for(first))
+            self.stacks.append((indices, BatchedTrainer([self.cfgs[i] for i in indices], data, dtype)))
+
+    @property
+    def done(self) -> bool:
+        return all(t.done for _, t in self.stacks)
+
+    @property
+    def epoch(self) -> int:
+        return min(t.epoch for _, t in self.stacks)
+
+    def advance(self, max_epochs: int, max_seconds: float | None = None) -> int:
+        """Advance the stack that is furthest behind within the budget, then bring the others
+        to the same epoch, so every run's curve covers the same epochs."""
+        live = sorted((t for _, t in self.stacks if not t.done), key=lambda t: t.epoch)
+        if not live:
+            return 0
+        budget = None if max_seconds is None else max_seconds / len(live)
+        before = live[0].epoch
+        live[0].advance(max_epochs, budget)
+        for trainer in live[1:]:
+            trainer.advance(max(0, live[0].epoch - trainer.epoch))
+        return live[0].epoch - before
+
+    def evaluations(self) -> list[dict]:
+        """Per run, in the given order: epoch, losses, accuracies, diverged, epochs to the mark."""
+        rows: list[dict] = [{} for _ in self.cfgs]
+        for indices, trainer in self.stacks:
+            ev = trainer.evaluate()
+            for j, i in enumerate(indices):
+                rows[i] = {
+                    "epoch": trainer.epoch,
+                    "train_loss": ev.train_loss[j],
+                    "test_loss": ev.test_loss[j],
+                    "train_accuracy": None if ev.train_accuracy is None else ev.train_accuracy[j],
+                    "test_accuracy": None if ev.test_accuracy is None else ev.test_accuracy[j],
+                    "diverged_at": trainer.diverged_at[j],
+                    "epochs_to_mark": _or_none(int(trainer.reached_at[j])),
+                }
+        return rows
+
+    def loss_histories(self) -> list[Tensor]:
+        """Per run, its training loss per epoch."""
+        out: list[Tensor] = [torch.empty(0)] * len(self.cfgs)
+        for indices, trainer in self.stacks:
+            history = trainer.loss_history()
+            for j, i in enumerate(indices):
+                out[i] = history[:, j]
+        return out
+
+    def model(self, i: int) -> Net:
+        for indices, trainer in self.stacks:
+            if i in indices:
+                return trainer.model(indices.index(i))
+        raise IndexError(i)
+
+    def run(self, every: int = 10) -> Iterator[list[dict]]:
+        while not self.done:
+            self.advance(every)
+            yield self.evaluations()
+
+
+def _or_none(epoch: int) -> int | None:
+    return None if epoch < 0 else epoch

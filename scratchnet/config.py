@@ -1,0 +1,358 @@
+"""One config object for every knob: defaults, bounds and validation live here only.
+
+The sliders, the URL query parameters and the CLI all read the same `KNOBS` table, so a
+bound changed here changes everywhere at once. Bad values raise `ConfigError`, whose
+message names the knob, the value and what is allowed — a sentence, never a traceback.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+DATASETS_CLASSIFICATION = ("moons", "blobs", "circle", "xor", "gauss", "spiral")
+DATASETS_REGRESSION = ("plane", "multigauss")
+MULTICLASS_DATASETS = ("blobs", "spiral")
+FEATURES = ("x1", "x2", "x1sq", "x2sq", "x1x2", "sinx1", "sinx2")
+ACTIVATIONS = ("relu", "tanh", "sigmoid", "linear")
+OPTIMIZERS = ("sgd", "momentum", "adam")
+REGULARIZATIONS = ("none", "l1", "l2")
+INITS = ("auto", "he", "xavier", "small")
+BACKPROPS = ("hand", "autograd")
+PROBLEMS = ("classification", "regression")
+MAX_LAYERS = 8
+MAX_UNITS = 128
+
+
+class ConfigError(ValueError):
+    """A value outside what a knob allows; `str()` is a one-line message for people."""
+
+    def __init__(self, knob: str, value: Any, allowed: str):
+        self.knob, self.value, self.allowed = knob, value, allowed
+        super().__init__(f"{knob}={show_value(value)}: must be {allowed}")
+
+
+def show_value(value: Any) -> str:
+    text = ",".join(map(str, value)) if isinstance(value, (list, tuple)) else str(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+@dataclass(frozen=True)
+class Knob:
+    """What one setting accepts. `kind` is int, float, bool, choice, ints (a list) or set."""
+
+    name: str
+    kind: str
+    default: Any
+    label: str
+    help: str
+    group: str
+    low: float | None = None
+    high: float | None = None
+    log: bool = False
+    choices: tuple[str, ...] = ()
+    max_items: int | None = None
+    min_items: int = 1
+
+    def allowed(self) -> str:
+        if self.kind == "choice":
+            return "one of " + ", ".join(self.choices)
+        if self.kind == "bool":
+            return "true or false"
+        if self.kind == "set":
+            return (f"a comma-separated list of at least {self.min_items} of " if self.min_items
+                    else "a comma-separated list (possibly empty) of ") + ", ".join(self.choices)
+        if self.kind == "ints":
+            return (f"up to {self.max_items} comma-separated whole numbers, "
+                    f"each from {_num(self.low)} to {_num(self.high)}")
+        what = "a whole number" if self.kind == "int" else "a number"
+        return f"{what} from {_num(self.low)} to {_num(self.high)}"
+
+    def validate(self, value: Any) -> Any:
+        """Return `value` in canonical form or raise ConfigError."""
+        if self.kind == "bool":
+            if not isinstance(value, bool):
+                raise ConfigError(self.name, value, self.allowed())
+            return value
+        if self.kind == "choice":
+            if value not in self.choices:
+                raise ConfigError(self.name, value, self.allowed())
+            return value
+        if self.kind == "set":
+            items = tuple(value)
+            if (len(items) < self.min_items or any(v not in self.choices for v in items)
+                    or len(set(items)) != len(items)):
+                raise ConfigError(self.name, value, self.allowed())
+            return tuple(c for c in self.choices if c in items)  # canonical order
+        if self.kind == "ints":
+            items = tuple(value)
+            if len(items) > (self.max_items or 0) or any(not _in_range(v, self, int) for v in items):
+                raise ConfigError(self.name, value, self.allowed())
+            return tuple(int(v) for v in items)
+        number_type = int if self.kind == "int" else float
+        if not _in_range(value, self, number_type):
+            raise ConfigError(self.name, value, self.allowed())
+        return number_type(value)
+
+    def parse(self, text: str) -> Any:
+        """Text (a URL value, a CLI argument) to a validated value, or ConfigError."""
+        text = str(text).strip()
+        try:
+            if self.kind == "bool":
+                lowered = text.lower()
+                if lowered in ("1", "true", "yes", "on"):
+                    return True
+                if lowered in ("0", "false", "no", "off"):
+                    return False
+                raise ValueError
+            if self.kind == "choice":
+                return self.validate(text.lower())
+            if self.kind == "set":
+                return self.validate([t.strip().lower() for t in text.split(",") if t.strip()])
+            if self.kind == "ints":
+                return self.validate([int(t) for t in text.split(",") if t.strip()])
+            if self.kind == "int":
+                number = float(text)
+                if not number.is_integer():
+                    raise ValueError
+                return self.validate(int(number))
+            return self.validate(float(text))
+        except (ValueError, OverflowError):
+            raise ConfigError(self.name, text, self.allowed()) from None
+
+    def clamp(self, text: str) -> Any:
+        """Like `parse`, but a number out of range is pulled to the nearest bound."""
+        if self.kind not in ("int", "float"):
+            return self.parse(text)
+        try:
+            number = float(str(text).strip())
+        except ValueError:
+            raise ConfigError(self.name, text, self.allowed()) from None
+        if math.isnan(number):
+            raise ConfigError(self.name, text, self.allowed())
+        number = min(max(number, self.low), self.high)
+        return self.validate(round(number) if self.kind == "int" else number)
+
+    def format(self, value: Any) -> str:
+        """The text form used in URLs and shown to people; `parse(format(v)) == v`."""
+        if self.kind == "bool":
+            return "1" if value else "0"
+        if self.kind in ("ints", "set"):
+            return ",".join(map(str, value))
+        if self.kind == "float":
+            return repr(float(value))
+        return str(value)
+
+
+def _num(x: float | None) -> str:
+    return "" if x is None else (f"{x:g}")
+
+
+def _in_range(value: Any, knob: Knob, number_type: type) -> bool:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    if isinstance(value, float) and not math.isfinite(value):
+        return False
+    if number_type is int and not float(value).is_integer():
+        return False
+    return knob.low <= value <= knob.high
+
+
+_KNOB_LIST = (
+    # data
+    Knob("problem", "choice", "classification", "Problem type",
+         "Classification predicts a class; regression predicts a number.", "data", choices=PROBLEMS),
+    Knob("dataset", "choice", "moons", "Dataset", "Which toy data the network learns.", "data",
+         choices=DATASETS_CLASSIFICATION + DATASETS_REGRESSION),
+    Knob("classes", "int", 2, "Classes", "Number of classes (blobs and spiral only).", "data",
+         low=2, high=8),
+    Knob("n_points", "int", 200, "Points", "How many points to generate (train and test together).",
+         "data", low=10, high=5000),
+    Knob("noise", "float", 0.22, "Noise",
+         "How messy the data is: spread for moons/blobs, label and position noise for the others.",
+         "data", low=0.0, high=1.0),
+    Knob("train_fraction", "float", 0.8, "Train fraction",
+         "Share of the points used for training; the rest is held out as test data.",
+         "data", low=0.1, high=0.9),
+    Knob("seed", "int", 42, "Data seed", "Same seed, same data.", "data", low=0, high=2**31 - 1),
+    Knob("features", "set", ("x1", "x2"), "Input features",
+         "What the network sees of each point: the coordinates and functions of them.", "data",
+         choices=FEATURES),
+    # network
+    Knob("hidden", "ints", (10,), "Hidden layers",
+         "Units per hidden layer; an empty list is a linear model.", "network",
+         low=1, high=MAX_UNITS, max_items=MAX_LAYERS),
+    Knob("activation", "choice", "relu", "Activation", "The nonlinearity after each hidden layer.",
+         "network", choices=ACTIVATIONS),
+    Knob("init", "choice", "auto", "Initialization",
+         "auto: He for ReLU, Xavier otherwise; small: N(0, 0.1²) as in the tutorial.", "network",
+         choices=INITS),
+    Knob("init_seed", "int", 42, "Init seed",
+         "Seeds the initial weights and the mini-batch shuffle.", "network", low=0, high=2**31 - 1),
+    # training
+    Knob("lr", "float", 0.07, "Learning rate", "Step size of each update.", "training",
+         low=1e-5, high=10.0, log=True),
+    Knob("optimizer", "choice", "sgd", "Optimizer",
+         "sgd: plain steps; momentum: steps that build up speed; adam: per-weight step sizes.",
+         "training", choices=OPTIMIZERS),
+    Knob("batch_size", "int", 0, "Batch size",
+         "Points per update; 0 means the whole training set (full batch).", "training",
+         low=0, high=5000),
+    Knob("regularization", "choice", "none", "Regularization",
+         "Penalty on large weights: l1 pushes weights to zero, l2 keeps them small.", "training",
+         choices=REGULARIZATIONS),
+    Knob("reg_rate", "float", 0.0, "Regularization rate", "Strength of the penalty.", "training",
+         low=0.0, high=10.0),
+    Knob("epochs", "int", 300, "Epochs", "How far a run goes: passes over the training data.",
+         "training", low=1, high=1_000_000),
+    Knob("target_accuracy", "float", 0.0, "Stop at accuracy",
+         "Stop once training accuracy reaches this (0 = never).", "training", low=0.0, high=1.0),
+    Knob("backprop", "choice", "hand", "Backprop",
+         "hand: the chain rule written out; autograd: loss.backward().", "training",
+         choices=BACKPROPS),
+    # view (read by the app only)
+    Knob("show_test", "bool", False, "Show test data", "Draw the held-out points too.", "view"),
+    Knob("discretize", "bool", False, "Discretize output",
+         "Colour each region by its predicted class only, without confidence.", "view"),
+    Knob("presentation", "bool", False, "Presentation mode",
+         "Large type, thick lines and a high-contrast palette for a projector.", "view"),
+)
+# A teacher's link can hide any of the controls above (TensorFlow Playground's classroom links).
+_KNOB_LIST += (Knob("hide", "set", (), "Hidden controls",
+                    "Controls a lesson link hides from students.", "view",
+                    choices=tuple(k.name for k in _KNOB_LIST), min_items=0),)
+KNOBS: dict[str, Knob] = {k.name: k for k in _KNOB_LIST}
+
+
+@dataclass(frozen=True)
+class Config:
+    """Every knob of a run. Construct with keywords; invalid values raise ConfigError."""
+
+    problem: str = KNOBS["problem"].default
+    dataset: str = KNOBS["dataset"].default
+    classes: int = KNOBS["classes"].default
+    n_points: int = KNOBS["n_points"].default
+    noise: float = KNOBS["noise"].default
+    train_fraction: float = KNOBS["train_fraction"].default
+    seed: int = KNOBS["seed"].default
+    features: tuple[str, ...] = field(default=KNOBS["features"].default)
+    hidden: tuple[int, ...] = field(default=KNOBS["hidden"].default)
+    activation: str = KNOBS["activation"].default
+    init: str = KNOBS["init"].default
+    init_seed: int = KNOBS["init_seed"].default
+    lr: float = KNOBS["lr"].default
+    optimizer: str = KNOBS["optimizer"].default
+    batch_size: int = KNOBS["batch_size"].default
+    regularization: str = KNOBS["regularization"].default
+    reg_rate: float = KNOBS["reg_rate"].default
+    epochs: int = KNOBS["epochs"].default
+    target_accuracy: float = KNOBS["target_accuracy"].default
+    backprop: str = KNOBS["backprop"].default
+    show_test: bool = KNOBS["show_test"].default
+    discretize: bool = KNOBS["discretize"].default
+    presentation: bool = KNOBS["presentation"].default
+    hide: tuple[str, ...] = field(default=KNOBS["hide"].default)
+
+    def __post_init__(self) -> None:
+        for name, knob in KNOBS.items():
+            object.__setattr__(self, name, knob.validate(getattr(self, name)))
+        for problem_error in _cross_field_errors(self):
+            raise problem_error
+
+    def replace(self, **changes: Any) -> Config:
+        return dataclasses.replace(self, **changes)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {name: (list(v) if isinstance(v, tuple) else v) for name, v in dataclasses.asdict(self).items()}
+
+    def to_query(self) -> dict[str, str]:
+        """Every knob as text: a link made from this restores the run even if defaults change."""
+        return {name: knob.format(getattr(self, name)) for name, knob in KNOBS.items()}
+
+    @property
+    def n_classes(self) -> int:
+        """Network outputs: one per class, or a single value for regression."""
+        return 1 if self.problem == "regression" else self.classes
+
+    @property
+    def layer_sizes(self) -> tuple[int, ...]:
+        return (len(self.features), *self.hidden, self.n_classes)
+
+    @property
+    def is_classification(self) -> bool:
+        return self.problem == "classification"
+
+    def describe(self) -> str:
+        """One line a person reads: the network and how it learns."""
+        shape = "-".join(map(str, self.layer_sizes))
+        reg = "" if self.regularization == "none" else f", {self.regularization}={self.reg_rate:g}"
+        batch = "full batch" if self.batch_size == 0 else f"batch {self.batch_size}"
+        return (f"{self.dataset} ({self.n_points} points, noise {self.noise:g}) · {shape} {self.activation}"
+                f" · {self.optimizer} lr={self.lr:g}{reg} · {batch} · {self.epochs} epochs")
+
+
+def _cross_field_errors(cfg: Config) -> list[ConfigError]:
+    errors = []
+    allowed = DATASETS_CLASSIFICATION if cfg.problem == "classification" else DATASETS_REGRESSION
+    if cfg.dataset not in allowed:
+        errors.append(ConfigError("dataset", cfg.dataset,
+                                  "one of " + ", ".join(allowed) + f" for {cfg.problem}"))
+    if cfg.classes != 2 and cfg.dataset not in MULTICLASS_DATASETS:
+        errors.append(ConfigError("classes", cfg.classes,
+                                  "2 unless the dataset is " + " or ".join(MULTICLASS_DATASETS)))
+    return errors
+
+
+def from_mapping(values: Mapping[str, Any], *, strict: bool, base: Config | None = None
+                 ) -> tuple[Config, list[str]]:
+    """Build a Config from text values (URL query, CLI), starting from `base`.
+
+    strict=True (the CLI) raises the first ConfigError. strict=False (a shared link) never
+    raises: numbers out of range are clamped, malformed or unknown keys are dropped, a
+    combination that does not fit falls back to defaults, and each repair is described in
+    the returned notes so the page can show them.
+    """
+    notes: list[str] = []
+    chosen: dict[str, Any] = {}
+    for key, raw in values.items():
+        knob = KNOBS.get(str(key))
+        if knob is None:
+            if strict:
+                raise ConfigError(str(key), raw, "a known setting: " + ", ".join(KNOBS))
+            notes.append(f"Ignored unknown setting '{show_value(key)}'.")
+            continue
+        text = raw[-1] if isinstance(raw, (list, tuple)) and raw else raw
+        try:
+            chosen[knob.name] = knob.parse(text)
+        except ConfigError as err:
+            if strict:
+                raise
+            try:
+                chosen[knob.name] = knob.clamp(text)
+                notes.append(f"{knob.label}: {show_value(text)} is out of range, using "
+                             f"{knob.format(chosen[knob.name])} ({knob.allowed()}).")
+            except ConfigError:
+                notes.append(f"{knob.label}: ignored {show_value(text)!s} — {err.allowed}.")
+    return _combine(base or Config(), chosen, strict, notes), notes
+
+
+def _combine(base: Config, chosen: dict[str, Any], strict: bool, notes: list[str]) -> Config:
+    if "dataset" in chosen and "problem" not in chosen:
+        chosen["problem"] = "regression" if chosen["dataset"] in DATASETS_REGRESSION else "classification"
+    try:
+        return base.replace(**chosen)
+    except ConfigError as err:
+        if strict:
+            raise
+        notes.append(f"{KNOBS[err.knob].label}: {err}; using the default instead.")
+        repaired = dict(chosen)
+        repaired.pop(err.knob, None)
+        if err.knob == "dataset":
+            repaired["dataset"] = (DATASETS_CLASSIFICATION if repaired.get("problem", base.problem)
+                                   == "classification" else DATASETS_REGRESSION)[0]
+        if err.knob == "classes":
+            repaired["classes"] = 2
+        return _combine(base, repaired, strict, notes)

@@ -1,0 +1,332 @@
+"""Training one network: epochs, evaluation, snapshots, and the controls a playground needs.
+
+`Trainer` owns one run. It can be driven epoch by epoch (`step`), for a time budget
+(`advance`, what the app's scheduler uses), or as a generator of snapshots at a cadence
+the caller picks (`run`, what the CLI and notebooks use). The epoch itself
+(`train_epoch`) is shape-generic and shared with the batched trainer, so a sweep of M
+models runs exactly the code a single run does.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+
+import torch
+from torch import Tensor
+
+from .backward import LOSS_AND_GRADS, Objective, data_loss
+from .config import KNOBS, Config
+from .data import Dataset, dataset_for, featurize
+from .model import Net, forward, net_for
+from .optim import SGD, make_optimizer
+
+# Knobs a running network can take mid-run (as TensorFlow Playground does); any other change
+# alters the data or the architecture and so starts a new run.
+LIVE_KNOBS = frozenset({"lr", "regularization", "reg_rate", "epochs", "target_accuracy", "backprop"}
+                       | {name for name, knob in KNOBS.items() if knob.group == "view"})
+
+
+def needs_restart(old: Config, new: Config) -> bool:
+    """True when `new` differs from `old` in anything a running network cannot absorb."""
+    return any(getattr(old, name) != getattr(new, name) for name in KNOBS if name not in LIVE_KNOBS)
+
+
+@dataclass(frozen=True)
+class Tensors:
+    """A dataset as the network consumes it (features, one-hot or column targets, labels)."""
+
+    x_train: Tensor     # (N, d) featurized inputs
+    t_train: Tensor     # (N, K) one-hot for classification, (N, 1) targets for regression
+    y_train: Tensor     # (N,) labels or targets, for accuracy
+    x_test: Tensor
+    t_test: Tensor
+    y_test: Tensor
+
+
+def prepare(data: Dataset, features: Sequence[str], n_outputs: int,
+            dtype: torch.dtype = torch.float32) -> Tensors:
+    def targets(y: Tensor) -> Tensor:
+        if data.task == "classification":
+            return torch.nn.functional.one_hot(y, n_outputs).to(dtype)
+        return y.to(dtype).unsqueeze(-1)
+
+    return Tensors(featurize(data.x_train, features).to(dtype), targets(data.y_train), data.y_train,
+                   featurize(data.x_test, features).to(dtype), targets(data.y_test), data.y_test)
+
+
+def batch_indices(n: int, batch_size: int, shufflers: Sequence[torch.Generator], stacked: bool
+                  ) -> list[Tensor] | None:
+    """Mini-batches of one epoch, freshly shuffled; None means full batch.
+
+    Each model has its own shuffle generator, so model m of a stack sees exactly the batches
+    it would see trained alone. Stacked indices are (M, B); a single model's are (B,).
+    """
+    if batch_size == 0 or batch_size >= n:
+        return None
+    perms = [torch.randperm(n, generator=g) for g in shufflers]
+    order = torch.stack(perms) if stacked else perms[0]
+    return list(order.split(batch_size, dim=-1))
+
+
+def train_epoch(net: Net, optimizer: SGD, objective: Objective, backprop: str, tensors: Tensors,
+                batches: list[Tensor] | None) -> Tensor:
+    """One pass over the training data; returns the epoch's mean training loss (per model)."""
+    loss_and_grads = LOSS_AND_GRADS[backprop]
+    if backprop == "hand" and torch.is_grad_enabled():
+        with torch.inference_mode():   # once per epoch rather than once per call inside
+            return train_epoch(net, optimizer, objective, backprop, tensors, batches)
+    if batches is None:
+        loss, grads = loss_and_grads(net, tensors.x_train, tensors.t_train, objective)
+        optimizer.step(net.params, grads)
+        return loss
+    total = 0.0
+    n = tensors.x_train.shape[0]
+    for idx in batches:
+        loss, grads = loss_and_grads(net, tensors.x_train[idx], tensors.t_train[idx], objective)
+        optimizer.step(net.params, grads)
+        total = total + loss * (idx.shape[-1] / n)
+    return total
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """Full-dataset metrics at one epoch (accuracies are None for regression)."""
+
+    epoch: int
+    train_loss: float
+    test_loss: float
+    train_accuracy: float | None
+    test_accuracy: float | None
+
+
+def evaluate(net: Net, tensors: Tensors, task: str) -> tuple[Tensor, ...]:
+    """Train/test loss and accuracy with the current parameters: each () or (M,)."""
+    with torch.inference_mode():
+        out_train, _ = forward(net, tensors.x_train)
+        out_test, _ = forward(net, tensors.x_test)
+        train_loss = data_loss(out_train, tensors.t_train, task)
+        test_loss = data_loss(out_test, tensors.t_test, task)
+    if task != "classification":
+        return train_loss, test_loss, None, None
+    return train_loss, test_loss, _hits(out_train, tensors.y_train), _hits(out_test, tensors.y_test)
+
+
+def _hits(logits: Tensor, labels: Tensor) -> Tensor:
+    return (logits.argmax(-1) == labels).float().mean(-1)
+
+
+def accuracy(net: Net, x: Tensor, labels: Tensor) -> Tensor:
+    """Share of points whose largest logit is the true class: () or (M,)."""
+    with torch.inference_mode():
+        out, _ = forward(net, x)
+    return _hits(out, labels)
+
+
+def gradient_norms(grads: Sequence[Tensor]) -> list[float]:
+    """‖dL/dW‖ per layer: vanishing or exploding gradients show up here first."""
+    return [float(g.norm()) for g in grads[0::2]]
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """What a viewer needs after some training: metrics, gradient health, speed, state."""
+
+    epoch: int
+    train_loss: float
+    test_loss: float
+    train_accuracy: float | None
+    test_accuracy: float | None
+    grad_norms: list[float]
+    epochs_per_second: float
+    lr: float
+    stopped: str | None = None        # None while it can go on; else "epochs" | "target" | "diverged"
+    message: str = ""
+
+
+@dataclass
+class History:
+    """The run so far: the training loss of every epoch and the full evaluations."""
+
+    losses: list[float] = field(default_factory=list)        # losses[i]: epoch i + 1
+    evaluations: list[Evaluation] = field(default_factory=list)
+
+    def to_csv(self) -> str:
+        """epoch,train_loss,test_loss,train_accuracy,test_accuracy (blank where not evaluated)."""
+        by_epoch = {e.epoch: e for e in self.evaluations}
+        rows = ["epoch,train_loss,test_loss,train_accuracy,test_accuracy"]
+        for i, loss in enumerate(self.losses, start=1):
+            e = by_epoch.get(i)
+            extra = ["", "", ""] if e is None else [repr(e.test_loss), _fmt(e.train_accuracy),
+                                                    _fmt(e.test_accuracy)]
+            rows.append(",".join([str(i), repr(loss), *extra]))
+        return "\n".join(rows) + "\n"
+
+
+def _fmt(value: float | None) -> str:
+    return "" if value is None else repr(value)
+
+
+class Trainer:
+    """One run of one network, reproducible from its config (same seeds, same run)."""
+
+    def __init__(self, cfg: Config, data: Dataset | None = None, dtype: torch.dtype = torch.float32):
+        self.cfg = cfg
+        self.data = data if data is not None else dataset_for(cfg)
+        self.dtype = dtype
+        self.tensors = prepare(self.data, cfg.features, cfg.n_classes, dtype)
+        self.reset()
+
+    # --- controls -----------------------------------------------------------------------
+    def reset(self) -> None:
+        """Back to epoch 0 with the initial weights of `init_seed`: the same run again."""
+        self.net = net_for(self.cfg, self.dtype)
+        self._objective = Objective(self.cfg.problem, self.cfg.regularization, self.cfg.reg_rate)
+        self.optimizer = make_optimizer(self.cfg.optimizer, self.net.params, self.cfg.lr)
+        self.shuffler = torch.Generator().manual_seed(self.cfg.init_seed)
+        self.epoch = 0
+        self.history = History()
+        self.stopped: str | None = None
+        self.message = ""
+        self.paused = False
+        self._grads: list[Tensor] = []
+        self._last_good = self.net.clone()
+        self._speed = 0.0
+
+    def update(self, cfg: Config) -> bool:
+        """Take `cfg` without losing progress if only live knobs changed; False if a restart
+        (a new Trainer) is needed instead."""
+        if needs_restart(self.cfg, cfg):
+            return False
+        lr_changed = cfg.lr != self.cfg.lr
+        self.cfg = cfg
+        self.optimizer.lr = cfg.lr
+        self._objective = Objective(cfg.problem, cfg.regularization, cfg.reg_rate)
+        if self.stopped == "diverged" and lr_changed:
+            # Go on from the last finite parameters with a fresh optimizer (its momentum is junk).
+            self.optimizer = make_optimizer(cfg.optimizer, self.net.params, cfg.lr)
+            self.stopped, self.message = None, ""
+        if self.stopped in ("epochs", "target") and not self._finished():
+            self.stopped, self.message = None, ""
+        return True
+
+    def set_lr(self, lr: float) -> None:
+        self.update(self.cfg.replace(lr=lr))
+
+    def set_regularization(self, kind: str, rate: float) -> None:
+        self.update(self.cfg.replace(regularization=kind, reg_rate=rate))
+
+    def pause(self) -> None:
+        self.paused = True
+
+    def resume(self) -> None:
+        self.paused = False
+
+    # --- training -----------------------------------------------------------------------
+    @property
+    def objective(self) -> Objective:
+        return self._objective
+
+    def train_epoch(self) -> float:
+        """One epoch, whatever the stopping rules say (Step uses this)."""
+        batches = batch_indices(self.tensors.x_train.shape[0], self.cfg.batch_size, [self.shuffler],
+                                stacked=False)
+        loss = train_epoch(self.net, self.optimizer, self.objective, self.cfg.backprop, self.tensors,
+                           batches)
+        value = float(loss)
+        self.epoch += 1
+        if math.isfinite(value):
+            self.history.losses.append(value)
+        else:
+            self._diverge(value)
+        return value
+
+    def advance(self, max_epochs: int, max_seconds: float | None = None) -> int:
+        """Train up to `max_epochs` (and at most `max_seconds`), stopping early at the config's
+        epoch limit, a reached target accuracy or divergence. Returns the epochs trained."""
+        if self.stopped:
+            return 0
+        start = time.perf_counter()
+        done = 0
+        while done < max_epochs and not self.stopped:
+            self.train_epoch()
+            done += 1
+            self._check_stop()
+            if max_seconds is not None and time.perf_counter() - start >= max_seconds:
+                break
+        elapsed = time.perf_counter() - start
+        if done and elapsed > 0:
+            rate = done / elapsed
+            self._speed = rate if self._speed == 0 else 0.7 * self._speed + 0.3 * rate
+        return done
+
+    def step(self) -> Snapshot:
+        """Exactly one epoch (even past the epoch limit), then a snapshot."""
+        if self.stopped != "diverged":
+            self.stopped, self.message = None, ""
+            self.train_epoch()
+            self._check_stop(epoch_limit=False)
+        return self.snapshot()
+
+    def run(self, every: int = 10, every_seconds: float | None = None) -> Iterator[Snapshot]:
+        """Yield a snapshot every `every` epochs (or `every_seconds`) until the run stops or
+        is paused; the last snapshot carries the stop reason."""
+        self.paused = False
+        while not self.stopped and not self.paused:
+            self.advance(every if every_seconds is None else 1 << 30, every_seconds)
+            yield self.snapshot()
+
+    def snapshot(self) -> Snapshot:
+        evaluation = self.evaluate()
+        return Snapshot(evaluation.epoch, evaluation.train_loss, evaluation.test_loss,
+                        evaluation.train_accuracy, evaluation.test_accuracy,
+                        gradient_norms(self._grads_now()), self._speed, float(self.cfg.lr),
+                        self.stopped, self.message)
+
+    def evaluate(self) -> Evaluation:
+        """Full train/test metrics now; recorded in the history once per epoch."""
+        if self.history.evaluations and self.history.evaluations[-1].epoch == self.epoch:
+            return self.history.evaluations[-1]
+        values = evaluate(self.net, self.tensors, self.cfg.problem)
+        evaluation = Evaluation(self.epoch, *[None if v is None else float(v) for v in values])
+        if self.stopped != "diverged":
+            self._last_good = self.net.clone()
+        self.history.evaluations.append(evaluation)
+        return evaluation
+
+    # --- internals ----------------------------------------------------------------------
+    def _grads_now(self) -> list[Tensor]:
+        """Gradients of the full training loss at the current parameters (for their norms)."""
+        _, grads = LOSS_AND_GRADS["hand"](self.net, self.tensors.x_train, self.tensors.t_train,
+                                          self.objective)
+        return grads
+
+    def _finished(self) -> bool:
+        return self.epoch >= self.cfg.epochs
+
+    def _check_stop(self, epoch_limit: bool = True) -> None:
+        if self.stopped:
+            return
+        target = self.cfg.target_accuracy
+        if target > 0 and self.cfg.is_classification:
+            accuracy = self.evaluate().train_accuracy
+            if accuracy is not None and accuracy >= target:
+                self.stopped = "target"
+                self.message = f"Reached {accuracy:.1%} training accuracy at epoch {self.epoch}."
+                return
+        if epoch_limit and self._finished():
+            self.stopped = "epochs"
+            self.message = f"Finished {self.epoch} epochs."
+
+    def _diverge(self, value: float) -> None:
+        """Stop, and put back the last parameters that gave a finite loss so charts stay readable."""
+        self.stopped = "diverged"
+        good = self.history.evaluations[-1].epoch if self.history.evaluations else 0
+        self.message = (f"The loss became {value} at epoch {self.epoch}: training diverged. "
+                        f"Try a learning rate about 10× smaller (now {self.cfg.lr:g}). "
+                        f"Showing the network as it was at epoch {good}.")
+        self.net = self._last_good.clone()
+        self.epoch = good
+        del self.history.losses[good:]

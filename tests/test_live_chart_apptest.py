@@ -1,0 +1,80 @@
+"""ui.live_chart under streamlit.testing.v1.AppTest, and ui.assets.ensure_static_plotly.
+
+In AppTest a st.components.v2 element is an ``UnknownElement`` of type
+``"bidi_component"``: ``at.get("bidi_component")`` lists them, ``.key`` is the
+user key, and ``.proto`` is the BidiComponent proto, whose ``json`` field holds
+the ``data`` passed at mount (here ``{"key", "figure", "rev", "height", "clickable"}``,
+``figure`` being the figure JSON string). Its JS never runs in AppTest.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from ui import assets
+from ui.assets import bundled_plotly_js, ensure_static_plotly
+
+DEMO = Path(__file__).resolve().parent / "browser" / "apps" / "live_chart_demo.py"
+
+
+def test_demo_runs_and_figure_json_reaches_the_component(tmp_path):
+    # A copy, so the plotly.min.js that live_chart puts in <app root>/static lands in tmp.
+    script = tmp_path / DEMO.name
+    shutil.copy2(DEMO, script)
+    at = AppTest.from_file(str(script), default_timeout=30).run()
+    assert not at.exception, [e.value for e in at.exception]
+
+    charts = at.get("bidi_component")
+    assert len(charts) == 1
+    chart = charts[0]
+    assert chart.key == "boundary"
+    assert chart.proto.component_name == "scratchnet_live_chart"
+    assert chart.proto.WhichOneof("data") == "json"
+
+    data = json.loads(chart.proto.json)
+    assert data["key"] == "boundary" and data["height"] == 420 and data["clickable"] is True
+    figure = json.loads(data["figure"])
+    heatmap, scatter = figure["data"]
+    assert (heatmap["type"], scatter["type"]) == ("heatmap", "scatter")
+    assert heatmap["z"]["dtype"] == "u1" and heatmap["z"]["shape"] == "100, 100"
+    assert figure["layout"]["uirevision"] == "demo"
+    assert "updates: 1" in [t.value for t in at.text]
+    assert (tmp_path / "static" / "plotly.min.js").stat().st_size == bundled_plotly_js().stat().st_size
+
+    # run_every never fires in AppTest; a rerun runs the fragment again: new figure, new rev.
+    at.run()
+    data2 = json.loads(at.get("bidi_component")[0].proto.json)
+    assert data2["rev"] != data["rev"]
+    assert "updates: 2" in [t.value for t in at.text]
+
+
+def test_ensure_static_plotly_copies_once_and_tolerates_read_only(tmp_path, monkeypatch):
+    static = tmp_path / "static"
+    target = ensure_static_plotly(static)
+    assert target == static / "plotly.min.js"
+    assert target.read_bytes() == bundled_plotly_js().read_bytes()
+    assert [p.name for p in static.iterdir()] == ["plotly.min.js"]  # no temp file left
+
+    # Already right: nothing is written (a read-only folder is fine), even if the
+    # mtime differs (then the content hash decides).
+    os.utime(target, (1, 1))
+
+    def no_writes(*args, **kwargs):
+        raise PermissionError("read-only")
+
+    monkeypatch.setattr(assets.tempfile, "mkstemp", no_writes)
+    assert ensure_static_plotly(static) == target
+
+    # Wrong content and a read-only folder: the error is raised.
+    target.write_bytes(b"// stale")
+    with pytest.raises(PermissionError):
+        ensure_static_plotly(static)
+    monkeypatch.undo()
+
+    assert ensure_static_plotly(static).read_bytes() == bundled_plotly_js().read_bytes()

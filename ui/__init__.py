@@ -1,0 +1,1 @@
+"""User-interface building blocks for the ScratchNet Streamlit app."""

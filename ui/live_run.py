@@ -1,0 +1,191 @@
+"""A session's training run as the page sees it: controls, a consistent view, checkpoints.
+
+The scheduler's thread trains (`work`) while the page script reads (`view`) and acts
+(`play`, `apply`, ...); one lock per run keeps the two consistent. Reading takes a
+copy of the parameters and a thinned history under the lock, so drawing — the slow part —
+happens outside it and never holds training up. No Streamlit in here: it is tested as
+plain Python.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+
+from scratchnet.config import Config
+from scratchnet.data import Dataset
+from scratchnet.model import Net
+from scratchnet.trainer import Snapshot, Trainer, needs_restart
+
+MAX_CURVE_POINTS = 1000
+MAX_CHECKPOINTS = 80
+
+
+def checkpoint_epochs(limit: int = 10**6) -> list[int]:
+    """Epochs worth keeping for the history scrubber: every epoch early on, then spaced
+    out roughly geometrically (1, 2, 2.5, 3, 4, 5, 6, 8 per decade), when change is slower."""
+    epochs = list(range(10))
+    decade = 10
+    while decade <= limit:
+        epochs += [int(decade * m) for m in (1, 1.25, 1.5, 2, 2.5, 3, 4, 5, 6, 8)]
+        decade *= 10
+    return sorted({e for e in epochs if e <= limit})
+
+
+@dataclass(frozen=True)
+class RunView:
+    """Everything one frame draws, copied out of the run under its lock."""
+
+    cfg: Config
+    data: Dataset
+    net: Net
+    snapshot: Snapshot
+    curve_epochs: list[int]
+    curve_losses: list[float]
+    eval_epochs: list[int]
+    eval_test_losses: list[float]
+    playing: bool
+    epochs_per_second: float
+    version: int
+
+
+class LiveRun:
+    """One Playground run: a Trainer plus play state, owned by one session."""
+
+    def __init__(self, cfg: Config, data: Dataset | None = None):
+        self.lock = threading.Lock()
+        self.trainer = Trainer(cfg, data)
+        self.playing = False
+        self.suspended = False
+        self.last_seen = time.monotonic()
+        self.version = 0
+        self.error = ""
+        self._rate_marks: list[tuple[float, int]] = []
+        self._checkpoint_plan = checkpoint_epochs(cfg.epochs)
+        self.checkpoints: list[tuple[int, Net]] = []
+        self._save_checkpoint()
+
+    # --- what the page does -------------------------------------------------------------
+    @property
+    def cfg(self) -> Config:
+        return self.trainer.cfg
+
+    def touch(self) -> bool:
+        """The page looked at this run; True if it had been suspended for being idle."""
+        self.last_seen = time.monotonic()
+        was = self.suspended
+        self.suspended = False
+        return was
+
+    def play(self) -> None:
+        with self.lock:
+            if self.trainer.stopped == "epochs":   # Play after the end starts over, as TF does
+                self._reset_locked()
+            self.playing = self.trainer.stopped is None
+            self._bump()
+
+    def pause(self) -> None:
+        with self.lock:
+            self.playing = False
+            self._bump()
+
+    def step(self) -> None:
+        with self.lock:
+            self.playing = False
+            self.trainer.step()
+            self._after_training()
+            self._bump()
+
+    def reset(self) -> None:
+        with self.lock:
+            self._reset_locked()
+            self._bump()
+
+    def can_take(self, cfg: Config) -> bool:
+        """True if `cfg` only changes knobs a running network absorbs (lr, regularization...)."""
+        return not needs_restart(self.cfg, cfg)
+
+    def apply(self, cfg: Config) -> None:
+        """Change live knobs mid-run (the caller checked `can_take`)."""
+        with self.lock:
+            if cfg.epochs != self.cfg.epochs:
+                self._checkpoint_plan = checkpoint_epochs(cfg.epochs)
+            self.trainer.update(cfg)
+            self._bump()
+
+    # --- what the scheduler does --------------------------------------------------------
+    def wants_cpu(self) -> bool:
+        return self.playing and not self.suspended
+
+    def suspend(self) -> None:
+        self.suspended = True
+
+    def work(self, seconds: float) -> None:
+        """Train for about `seconds`, stopping at each planned checkpoint epoch to save it."""
+        deadline = time.perf_counter() + seconds
+        with self.lock:
+            try:
+                while self.playing and time.perf_counter() < deadline:
+                    upcoming = [e for e in self._checkpoint_plan if e > self.trainer.epoch]
+                    chunk = (upcoming[0] - self.trainer.epoch) if upcoming else 10**9
+                    self.trainer.advance(chunk, max(0.0, deadline - time.perf_counter()))
+                    self._after_training()
+            except Exception as err:  # noqa: BLE001 — show it on the page instead of killing the thread
+                self.playing = False
+                self.error = f"Training stopped: {type(err).__name__}: {err}"
+            self._bump()
+
+    # --- what a frame reads -------------------------------------------------------------
+    def view(self) -> RunView:
+        with self.lock:
+            t = self.trainer
+            snapshot = t.snapshot()
+            losses = t.history.losses
+            stride = max(1, -(-len(losses) // MAX_CURVE_POINTS))
+            epochs = list(range(1, len(losses) + 1, stride))
+            values = losses[::stride]
+            if losses and epochs[-1] != len(losses):
+                epochs.append(len(losses))
+                values.append(losses[-1])
+            evals = t.history.evaluations[::max(1, -(-len(t.history.evaluations) // MAX_CURVE_POINTS))]
+            return RunView(t.cfg, t.data, t.net.clone(), snapshot, epochs, values,
+                           [e.epoch for e in evals], [e.test_loss for e in evals], self.playing,
+                           self._rate(t.epoch), self.version)
+
+    def checkpoint_list(self) -> list[tuple[int, Net]]:
+        with self.lock:
+            return list(self.checkpoints)
+
+    # --- internals ----------------------------------------------------------------------
+    def _bump(self) -> None:
+        self.version += 1
+
+    def _reset_locked(self) -> None:
+        self.trainer.reset()
+        self.error = ""
+        self.checkpoints = []
+        self._rate_marks = []
+        self._save_checkpoint()
+
+    def _after_training(self) -> None:
+        if self.trainer.epoch in self._checkpoint_plan and (
+                not self.checkpoints or self.checkpoints[-1][0] != self.trainer.epoch):
+            self._save_checkpoint()
+        if self.trainer.stopped:
+            self.playing = False
+
+    def _save_checkpoint(self) -> None:
+        self.checkpoints.append((self.trainer.epoch, self.trainer.net.clone()))
+        if len(self.checkpoints) > MAX_CHECKPOINTS:   # thin the middle, keep the first and last
+            del self.checkpoints[1:-1:2]
+
+    def _rate(self, epoch: int) -> float:
+        """Epochs per second of wall-clock time over the last ~2 s (what the viewer sees,
+        including time this run waited for other sessions)."""
+        now = time.monotonic()
+        self._rate_marks.append((now, epoch))
+        while len(self._rate_marks) > 2 and now - self._rate_marks[0][0] > 2.0:
+            self._rate_marks.pop(0)
+        (t0, e0), (t1, e1) = self._rate_marks[0], self._rate_marks[-1]
+        return (e1 - e0) / (t1 - t0) if t1 > t0 and self.playing else 0.0

@@ -1,0 +1,92 @@
+"""One training thread per server process, shared fairly by every session's runs.
+
+Why not a thread per session: a Streamlit server is one Python process, so N training
+threads fight over one GIL, and one student's huge network would starve the rest. Here
+runs take turns in time slices (round robin), so with 30 sessions each still advances and
+every page stays responsive; frame rates degrade evenly instead of some sessions stalling.
+
+A run that nobody has looked at for `idle_seconds` (its tab is gone or hidden) is
+suspended and dropped from the rotation; its next `touch()` brings it back.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Protocol
+
+
+class Job(Protocol):
+    last_seen: float
+
+    def wants_cpu(self) -> bool: ...
+
+    def work(self, seconds: float) -> None: ...
+
+    def suspend(self) -> None: ...
+
+
+class Scheduler:
+    def __init__(self, slice_seconds: float = 0.02, idle_seconds: float = 20.0):
+        self.slice_seconds = slice_seconds
+        self.idle_seconds = idle_seconds
+        self._jobs: list[Job] = []
+        self._lock = threading.Lock()
+        self._wake = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="scratchnet-trainer", daemon=True)
+        self._thread.start()
+        self.busy_seconds = 0.0          # time spent training, for the class benchmark
+
+    def add(self, job: Job) -> None:
+        with self._lock:
+            if job not in self._jobs:
+                self._jobs.append(job)
+        self._wake.set()
+
+    def remove(self, job: Job) -> None:
+        with self._lock:
+            if job in self._jobs:
+                self._jobs.remove(job)
+
+    def replace(self, old: Job | None, new: Job) -> None:
+        """Swap a session's run in one step, so a burst of slider changes never leaves an
+        old run training alongside the new one."""
+        with self._lock:
+            if old is not None and old in self._jobs:
+                self._jobs.remove(old)
+            if new not in self._jobs:
+                self._jobs.append(new)
+        self._wake.set()
+
+    @property
+    def n_jobs(self) -> int:
+        with self._lock:
+            return len(self._jobs)
+
+    def active_jobs(self) -> int:
+        with self._lock:
+            return sum(1 for j in self._jobs if j.wants_cpu())
+
+    def _loop(self) -> None:
+        while True:
+            with self._lock:
+                jobs = list(self._jobs)
+            now = time.monotonic()
+            ran = False
+            for job in jobs:
+                if now - job.last_seen > self.idle_seconds:
+                    job.suspend()
+                    self.remove(job)
+                    continue
+                if job.wants_cpu():
+                    start = time.perf_counter()
+                    try:
+                        job.work(self.slice_seconds)
+                    except Exception:  # noqa: BLE001 — one broken run must not stop everyone's training
+                        job.suspend()
+                        self.remove(job)
+                    self.busy_seconds += time.perf_counter() - start
+                    ran = True
+            if not ran:
+                self._wake.wait(0.5)
+                self._wake.clear()
