@@ -1,0 +1,21 @@
+"""ScratchNet Playground: the frame (navigation, page setup, shared server settings).
+
+Each page lives in `pages/` and calls the engine (`scratchnet/`) and the UI helpers (`ui/`).
+"""
+
+import torch
+
+import streamlit as st
+
+# Tiny networks: a second torch thread only adds contention, and one server process trains
+# every session's run on one thread anyway (ui/scheduler.py).
+torch.set_num_threads(1)
+
+st.set_page_config(page_title="ScratchNet Playground", page_icon="🧠", layout="wide",
+                   initial_sidebar_state="expanded")
+
+PAGES = [
+    st.Page("pages/playground.py", title="Playground", icon="🎛️", default=True),
+]
+
+st.navigation(PAGES).run()

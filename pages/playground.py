@@ -1,0 +1,5 @@
+"""The Playground page (being built)."""
+
+import streamlit as st
+
+st.title("ScratchNet Playground")
