@@ -3,9 +3,8 @@
 Each page lives in `pages/` and calls the engine (`scratchnet/`) and the UI helpers (`ui/`).
 """
 
-import torch
-
 import streamlit as st
+import torch
 
 # Tiny networks: a second torch thread only adds contention, and one server process trains
 # every session's run on one thread anyway (ui/scheduler.py).

@@ -1,5 +1,206 @@
-"""The Playground page (being built)."""
+"""Playground: sliders drive the engine; the boundary and the loss stream live.
+
+How the live view works, and why (measured, see /work/shared/notes/streamlit-streaming.md):
+- Training runs on the server's one training thread (ui/scheduler.py), never in this
+  script: a loop here would block widget handling, so a slider would wait for the loop.
+- A fragment with `run_every` redraws only the charts and metrics, ~20 times a second
+  while playing and not at all while paused; each redraw copies the run's state under its
+  lock and draws outside it, so training never waits for drawing.
+- Charts are `ui.live_chart` elements (Plotly.react on one persistent div), not
+  st.plotly_chart, which remounts the chart on every new figure: zoom lost, blank flashes.
+"""
+
+from __future__ import annotations
+
+import time
 
 import streamlit as st
 
-st.title("ScratchNet Playground")
+from scratchnet.figures import boundary_spec, figure_json, loss_spec, units_spec
+from scratchnet.surface import decision_surface, unit_surfaces
+from ui import controls, session, theme
+from ui.live_chart import live_chart
+from ui.live_run import LiveRun, RunView
+from ui.thumbnails import all_thumbnails
+
+BOUNDARY_RESOLUTION = 100
+UNITS_RESOLUTION = 32
+UNITS_EVERY_SECONDS = 0.5          # hidden-unit pictures change slowly; redraw them less often
+
+
+@st.cache_data(show_spinner=False)
+def thumbnails(classes: int) -> dict[str, bytes]:
+    return all_thumbnails(classes)
+
+
+# --- config: URL (first visit) -> session -> widgets -> session ---------------------------
+first_visit = "cfg" not in st.session_state
+cfg = session.config()
+if first_visit or st.session_state.pop("reload_widgets", False):
+    controls.load_config(cfg)                       # a fresh session, or an imported run
+controls.load_config(cfg, only_missing=True)
+cfg, invalid = controls.read_config(cfg)
+session.set_config(cfg)
+run = session.ensure_run(cfg)
+session.sync_url(cfg)
+style = theme.apply(cfg.presentation)
+
+
+def show_notes() -> None:
+    notes = st.session_state.get("url_notes") or []
+    if notes:
+        with st.container(border=True):
+            st.markdown("**This link had settings that could not be used as they were:**")
+            st.markdown("\n".join(f"- {n}" for n in notes))
+            if st.button("Got it", key="dismiss_url_notes"):
+                st.session_state.url_notes = []
+                st.rerun()
+    if invalid:
+        st.warning(f"That combination is not possible: {invalid}. Kept the previous settings.")
+    toast = st.session_state.pop("toast", None)
+    if toast:
+        st.toast(toast)
+
+
+# --- controls -------------------------------------------------------------------------------
+with st.sidebar:
+    st.subheader("Network")
+    controls.network_controls(cfg)
+    st.subheader("Training")
+    controls.training_controls(cfg)
+    st.subheader("Data")
+    controls.data_controls(cfg, thumbnails(cfg.classes))
+    controls.advanced_controls(cfg)
+
+
+# --- the toolbar: play, pause, step, reset ------------------------------------------------------
+def toolbar(live: LiveRun) -> None:
+    play, step, reset, toggles = st.columns([1.1, 1, 1, 5], vertical_alignment="center")
+    if live.playing:
+        play.button("Pause", icon=":material/pause:", key="pause", on_click=live.pause, type="primary", width="stretch",
+                    help="Stop training; the network keeps what it learned.")
+    else:
+        play.button("Play", icon=":material/play_arrow:", key="play", on_click=_play, args=(live,), type="primary", width="stretch",
+                    help="Train continuously. After the last epoch, Play starts over.")
+    step.button("Step", icon=":material/skip_next:", key="step", on_click=live.step, width="stretch", help="Train exactly one epoch.")
+    reset.button("Reset", icon=":material/replay:", key="reset", on_click=live.reset, width="stretch",
+                 help="Back to epoch 0 with the same initial weights.")
+    with toggles:
+        controls.view_toggles(cfg)
+
+
+def _play(live: LiveRun) -> None:
+    live.touch()
+    live.play()
+    session.scheduler().add(live)
+
+
+# --- the live view ----------------------------------------------------------------------------
+def metrics(view: RunView) -> None:
+    snap = view.snapshot
+    cols = st.columns(6 if snap.train_accuracy is not None else 4)
+    cols[0].metric("Epoch", f"{snap.epoch:,}")
+    cols[1].metric("Train loss", f"{snap.train_loss:.4f}")
+    cols[2].metric("Test loss", f"{snap.test_loss:.4f}")
+    if snap.train_accuracy is not None:
+        cols[3].metric("Train accuracy", f"{snap.train_accuracy:.1%}")
+        cols[4].metric("Test accuracy", f"{snap.test_accuracy:.1%}")
+    cols[-1].metric("Epochs / s", f"{view.epochs_per_second:,.0f}" if view.playing else "–")
+
+
+def status(view: RunView, live: LiveRun) -> None:
+    snap = view.snapshot
+    if live.error:
+        st.error(live.error)
+    elif snap.stopped == "diverged":
+        st.error(f"**Training diverged.** {snap.message}", icon="💥")
+    elif snap.stopped in ("epochs", "target"):
+        st.success(f"{snap.message} Press Play to train again from the start, or Step to go on.")
+
+
+def boundary_chart(view: RunView, height: int) -> None:
+    surface = decision_surface(view.net, view.cfg.features, view.data.bounds, view.cfg.problem,
+                               BOUNDARY_RESOLUTION)
+    spec = boundary_spec(surface, view.data, show_test=view.cfg.show_test, discretize=view.cfg.discretize,
+                         style=style, height=height, uirevision=f"boundary-{view.data.name}")
+    live_chart(figure_json(spec), key="boundary_chart", height=height)
+
+
+def loss_chart(view: RunView, height: int) -> None:
+    spec = loss_spec(view.curve_losses, view.eval_epochs, view.eval_test_losses, style=style, height=height,
+                     train_epochs=view.curve_epochs, uirevision="loss")
+    live_chart(figure_json(spec), key="loss_chart", height=height)
+
+
+def units_chart(view: RunView) -> None:
+    """What each hidden unit computes; redrawn at most every UNITS_EVERY_SECONDS."""
+    if not view.cfg.hidden:
+        st.caption("No hidden layers: the network is a linear model of the input features.")
+        return
+    cached = st.session_state.get("units_json")
+    now = time.monotonic()
+    if cached is None or cached[0] != view.version and now - cached[1] >= UNITS_EVERY_SECONDS or not view.playing:
+        layers = unit_surfaces(view.net, view.cfg.features, view.data.bounds, UNITS_RESOLUTION)
+        spec = units_spec(layers, style=style)
+        cached = (view.version, now, figure_json(spec), spec["layout"]["height"])
+        st.session_state.units_json = cached
+    st.caption("What each hidden unit computes (first 8 per layer; blue > 0 > orange)")
+    live_chart(cached[2], key="units_chart", height=cached[3])
+
+
+def live_panel() -> None:
+    live = session.run()
+    if live is None:
+        return
+    if live.touch():                                # back from idle (a hidden tab): train again
+        session.scheduler().add(live)
+    view = live.view()
+    metrics(view)
+    status(view, live)
+    if cfg.presentation:
+        left, right = st.columns([1, 1])
+        with left:
+            boundary_chart(view, 620)
+        with right:
+            loss_chart(view, 620)
+    else:
+        left, right = st.columns([3, 2])
+        with left:
+            boundary_chart(view, 540)
+        with right:
+            loss_chart(view, 260)
+            units_chart(view)
+    if st.session_state.get("drawn_playing") and not view.playing:
+        st.session_state.drawn_playing = False
+        st.rerun()                                  # the run stopped itself: refresh the buttons
+    st.session_state.drawn_playing = view.playing
+
+
+def frame_seconds() -> float:
+    """Time between redraws: ~20 per second for one user, fewer as more sessions play at once,
+    so a whole class on one server degrades evenly instead of stalling."""
+    return max(0.05, 0.025 * session.scheduler().active_jobs())
+
+
+# --- share and export ---------------------------------------------------------------------------
+def share_and_export(live: LiveRun) -> None:
+    share, weights, history, figures = st.columns(4)
+    with share.popover("Share link", icon=":material/link:", width="stretch"):
+        st.caption("This link opens the Playground with exactly these settings.")
+        st.code(session.share_link(cfg), language=None, wrap_lines=True)
+    weights.download_button("Weights (JSON)", icon=":material/download:", data=live.weights_json, file_name="scratchnet-weights.json",
+                            mime="application/json", on_click="ignore", width="stretch")
+    history.download_button("Loss history (CSV)", icon=":material/download:", data=live.history_csv, file_name="scratchnet-loss.csv",
+                            mime="text/csv", on_click="ignore", width="stretch")
+    figures.download_button("Figures (HTML)", icon=":material/download:", data=live.figures_html, file_name="scratchnet-figures.html",
+                            mime="text/html", on_click="ignore", width="stretch")
+
+
+# --- the page, top to bottom ----------------------------------------------------------------------
+if not cfg.presentation:
+    st.title("ScratchNet Playground")
+    st.caption(cfg.describe())
+show_notes()
+toolbar(run)
+st.fragment(live_panel, run_every=frame_seconds() if run.playing else None)()
+share_and_export(run)

@@ -16,9 +16,8 @@ from collections.abc import Sequence
 import torch
 
 from .config import KNOBS, Config, ConfigError, from_mapping, show_value
-from .figures import boundary_figure, loss_figure
+from .figures import figures_html, run_figures
 from .gradcheck import format_table, full_check
-from .surface import decision_surface
 from .trainer import Trainer
 
 EXIT_USAGE = 2
@@ -127,17 +126,8 @@ def _final_line(r: dict) -> str:
 
 def write_html(trainer: Trainer, path: str) -> None:
     """Both figures in one self-contained page (plotly.js inlined: it opens offline)."""
-    cfg = trainer.cfg
-    history = trainer.history
-    loss = loss_figure(history.losses, [e.epoch for e in history.evaluations],
-                       [e.test_loss for e in history.evaluations], title="Loss")
-    surface = decision_surface(trainer.net, cfg.features, trainer.data.bounds, cfg.problem)
-    boundary = boundary_figure(surface, trainer.data, show_test=True, title=cfg.describe())
     with open(path, "w", encoding="utf-8") as out:
-        out.write("<!doctype html><html><head><meta charset='utf-8'><title>scratchnet run</title></head><body>")
-        out.write(boundary.to_html(full_html=False, include_plotlyjs=True))
-        out.write(loss.to_html(full_html=False, include_plotlyjs=False))
-        out.write("</body></html>")
+        out.write(figures_html(run_figures(trainer)))
 
 
 def run_gradcheck(args: argparse.Namespace) -> int:

@@ -23,6 +23,7 @@ REGULARIZATIONS = ("none", "l1", "l2")
 INITS = ("auto", "he", "xavier", "small")
 BACKPROPS = ("hand", "autograd")
 PROBLEMS = ("classification", "regression")
+SPEEDS = ("1", "3", "10", "30", "100", "300", "1000", "auto", "max")
 MAX_LAYERS = 8
 MAX_UNITS = 128
 
@@ -219,6 +220,9 @@ _KNOB_LIST = (
          "Colour each region by its predicted class only, without confidence.", "view"),
     Knob("presentation", "bool", False, "Presentation mode",
          "Large type, thick lines and a high-contrast palette for a projector.", "view"),
+    Knob("speed", "choice", "auto", "Speed",
+         "Epochs per second while playing. auto: the whole run takes about 5 seconds, so you can watch "
+         "it learn; max: as fast as the computer allows.", "view", choices=SPEEDS),
 )
 # A teacher's link can hide any of the controls above (TensorFlow Playground's classroom links).
 _KNOB_LIST += (Knob("hide", "set", (), "Hidden controls",
@@ -254,6 +258,7 @@ class Config:
     show_test: bool = KNOBS["show_test"].default
     discretize: bool = KNOBS["discretize"].default
     presentation: bool = KNOBS["presentation"].default
+    speed: str = KNOBS["speed"].default
     hide: tuple[str, ...] = field(default=KNOBS["hide"].default)
 
     def __post_init__(self) -> None:

@@ -9,15 +9,21 @@ colour-vision deficiencies and on a washed-out projector.
 
 from __future__ import annotations
 
+import base64
+import html
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
 from .data import Dataset
-from .surface import Surface
+from .surface import Surface, decision_surface
+
+if TYPE_CHECKING:
+    from .trainer import Trainer
 
 # Okabe & Ito (2008), "Color Universal Design"; black replaced by grey so points keep an outline.
 CLASS_COLORS = ("#E69F00", "#0072B2", "#009E73", "#CC79A7", "#F0E442", "#56B4E9", "#D55E00", "#7F7F7F")
@@ -37,6 +43,7 @@ class Style:
     train_line: str = "#0072B2"
     test_line: str = "#D55E00"
     paper: str = "rgba(0,0,0,0)"
+    region_lighten: float = 0.35      # share of white mixed into a class colour for its region
 
 
 DEFAULT = Style()
@@ -93,41 +100,125 @@ def surface_codes(surface: Surface, discretize: bool = False, style: Style = DEF
     return codes.round().astype(np.uint8), banded_scale(k, style), 255.0
 
 
-def boundary_figure(surface: Surface, data: Dataset, *, show_test: bool = False,
-                    discretize: bool = False, style: Style = DEFAULT, title: str = "",
-                    height: int = 520, uirevision: str = "boundary") -> go.Figure:
+# --- figures as plain dicts -----------------------------------------------------------------------
+# A live view redraws several figures many times a second. Building them as go.Figure objects
+# validates every property (measured: 35 ms for one boundary, 84 ms for the hidden-unit grid),
+# which would eat most of a frame; a plain dict in plotly's JSON schema takes well under a
+# millisecond. So each builder makes the dict (`*_spec`), `figure_json` encodes it with numpy
+# arrays as base64 typed arrays, and the `*_figure` names wrap the same dict in a go.Figure for
+# notebooks, the CLI and exports.
+
+_PLOTLY_DTYPES = {"int8": "i1", "uint8": "u1", "int16": "i2", "uint16": "u2", "int32": "i4",
+                  "uint32": "u4", "float32": "f4", "float64": "f8"}
+
+
+def _typed(value: np.ndarray) -> dict | list:
+    """A numpy array as plotly.js's typed-array spec (base64), the compact form it decodes."""
+    value = np.ascontiguousarray(value)
+    if value.dtype == np.int64:
+        value = value.astype(np.int32)
+    if str(value.dtype) not in _PLOTLY_DTYPES:
+        return value.tolist()
+    spec = {"dtype": _PLOTLY_DTYPES[str(value.dtype)], "bdata": base64.b64encode(value.tobytes()).decode("ascii")}
+    if value.ndim > 1:
+        spec["shape"] = ", ".join(map(str, value.shape))
+    return spec
+
+
+def _encode(obj):
+    if isinstance(obj, np.ndarray):
+        return _typed(obj)
+    if isinstance(obj, np.generic):
+        return obj.item()
+    raise TypeError(f"cannot encode {type(obj).__name__} in a figure")
+
+
+def figure_json(spec: dict) -> str:
+    """A figure dict as the JSON plotly.js takes (numpy arrays as base64 typed arrays)."""
+    return json.dumps(spec, default=_encode, separators=(",", ":"), allow_nan=False)
+
+
+def as_figure(spec: dict) -> go.Figure:
+    """The same figure as a go.Figure (validated: slow, but what notebooks and exports want)."""
+    return go.Figure(json.loads(figure_json(spec)))
+
+
+def _axis(style: Style, **extra) -> dict:
+    return {"gridcolor": "#E5E7EB", "zerolinecolor": "#CBD5E1", "linecolor": "#94A3B8", "showline": True,
+            "gridwidth": 1 if style.font_size < 20 else 2, "automargin": True, **extra}
+
+
+def _layout(style: Style, height: int, uirevision: str, title: str = "", **extra) -> dict:
+    layout = {"height": height, "uirevision": uirevision, "font": {"size": style.font_size, "color": "#1F2937"},
+              "paper_bgcolor": style.paper, "plot_bgcolor": "#FFFFFF", "hovermode": "closest",
+              "margin": {"l": 50, "r": 10, "t": 40 if title else 10, "b": 40},
+              "xaxis": _axis(style), "yaxis": _axis(style)}
+    if title:
+        layout["title"] = {"text": title}
+    layout.update(extra)
+    return layout
+
+
+def _discrete_scale(colors: Sequence[str]) -> list[list]:
+    """Colour c exactly at value c of 0..K-1 (used with cmin=0, cmax=K-1)."""
+    k = len(colors)
+    return [[c / max(k - 1, 1), colors[c]] for c in range(k)] if k > 1 else [[0, colors[0]], [1, colors[0]]]
+
+
+def boundary_spec(surface: Surface, data: Dataset, *, show_test: bool = False, discretize: bool = False,
+                  style: Style = DEFAULT, title: str = "", height: int = 520, uirevision: str = "boundary",
+                  class_names: Sequence[str] | None = None) -> dict:
     """The decision surface as a heatmap with the training points on top (test points as
-    diamonds with a dark outline when `show_test`)."""
-    codes, scale, top = surface_codes(surface, discretize, style)
-    fig = go.Figure(go.Heatmap(x=surface.xs.astype(np.float32), y=surface.ys.astype(np.float32), z=codes,
-                               zmin=0, zmax=top, colorscale=scale, showscale=False, hoverinfo="skip",
-                               zsmooth=False))
-    fig.add_trace(_points(data.x_train, data.y_train, data, style, "train", test=False))
+    diamonds with a dark outline when `show_test`). Regions are lighter than the points so
+    a misclassified point stands out against its background."""
+    codes, scale, top = surface_codes(surface, discretize, replace(style, class_colors=_regions(style)))
+    traces = [{"type": "heatmap", "x": surface.xs.astype(np.float32), "y": surface.ys.astype(np.float32),
+               "z": codes, "zmin": 0, "zmax": top, "colorscale": scale, "showscale": False,
+               "hoverinfo": "skip", "zsmooth": False}]
+    traces.append(_points_spec(data.x_train, data.y_train, data, style, "train", False, class_names))
     if show_test:
-        fig.add_trace(_points(data.x_test, data.y_test, data, style, "test", test=True))
+        traces.append(_points_spec(data.x_test, data.y_test, data, style, "test", True, class_names))
     x_min, x_max, y_min, y_max = data.bounds
-    _base_layout(fig, style, height, uirevision, title)
-    fig.update_xaxes(range=[x_min, x_max], title_text="x₁", constrain="domain")
-    fig.update_yaxes(range=[y_min, y_max], title_text="x₂", scaleanchor="x", scaleratio=1,
-                     constrain="domain")
-    return fig
+    layout = _layout(style, height, uirevision, title, showlegend=show_test,
+                     legend={"orientation": "h", "x": 1, "xanchor": "right", "y": 1.01, "yanchor": "bottom"})
+    layout["xaxis"].update(range=[x_min, x_max], title={"text": "x₁"}, constrain="domain", showgrid=False)
+    layout["yaxis"].update(range=[y_min, y_max], title={"text": "x₂"}, scaleanchor="x", scaleratio=1,
+                           constrain="domain", showgrid=False)
+    return {"data": traces, "layout": layout}
 
 
-def _points(x, y, data: Dataset, style: Style, name: str, test: bool) -> go.Scatter:
-    x = np.asarray(x, dtype=np.float32)
+def _regions(style: Style) -> tuple[str, ...]:
+    return tuple(_mix(c, "#FFFFFF", style.region_lighten) for c in style.class_colors)
+
+
+def _points_spec(x, y, data: Dataset, style: Style, name: str, test: bool,
+                 class_names: Sequence[str] | None = None) -> dict:
+    x = np.asarray(x, dtype=np.float32).reshape(-1, 2)
     y = np.asarray(y)
-    marker = {"size": style.marker_size * (1.1 if test else 1.0),
-                  "line": {"width": style.marker_line * (1.6 if test else 1.0),
-                            "color": "#222222" if test else "#FFFFFF"},
-                  "symbol": "diamond" if test else "circle"}
+    marker = {"size": style.marker_size * (1.1 if test else 1.0), "symbol": "diamond" if test else "circle",
+              "line": {"width": style.marker_line * (1.6 if test else 1.0), "color": "#222222" if test else "#FFFFFF"}}
+    trace = {"type": "scattergl" if len(x) > 2000 else "scatter", "x": x[:, 0], "y": x[:, 1], "mode": "markers",
+             "name": name, "marker": marker}
     if data.task == "classification":
-        marker["color"] = [style.class_colors[int(c) % len(style.class_colors)] for c in y]
-        text = [f"class {int(c)}" for c in y]
+        k = max(data.n_classes, 2)
+        colors = [style.class_colors[c % len(style.class_colors)] for c in range(k)]
+        marker.update(color=y.astype(np.uint8), colorscale=_discrete_scale(colors), cmin=0, cmax=k - 1)
+        if class_names:
+            trace["text"] = [str(class_names[int(c)]) for c in y]
+            trace["hovertemplate"] = f"{name}: %{{text}}<br>(%{{x:.2f}}, %{{y:.2f}})<extra></extra>"
+        else:
+            trace["customdata"] = y.astype(np.uint8)
+            trace["hovertemplate"] = f"{name}: class %{{customdata}}<br>(%{{x:.2f}}, %{{y:.2f}})<extra></extra>"
     else:
         marker.update(color=y.astype(np.float32), colorscale=diverging_scale(style), cmin=-1, cmax=1)
-        text = [f"{v:.2f}" for v in y]
-    return go.Scatter(x=x[:, 0], y=x[:, 1], mode="markers", name=name, marker=marker, text=text,
-                      hovertemplate=f"{name}: %{{text}}<br>(%{{x:.2f}}, %{{y:.2f}})<extra></extra>")
+        trace["customdata"] = y.astype(np.float32)
+        trace["hovertemplate"] = f"{name}: %{{customdata:.2f}}<br>(%{{x:.2f}}, %{{y:.2f}})<extra></extra>"
+    return trace
+
+
+def boundary_figure(surface: Surface, data: Dataset, **options) -> go.Figure:
+    """`boundary_spec` as a go.Figure."""
+    return as_figure(boundary_spec(surface, data, **options))
 
 
 def downsample(values: Sequence[float], max_points: int = 1000) -> tuple[np.ndarray, np.ndarray]:
@@ -135,29 +226,7 @@ def downsample(values: Sequence[float], max_points: int = 1000) -> tuple[np.ndar
     curve looks the same and the message stays small however long the run."""
     values = np.asarray(values, dtype=np.float32)
     epochs = np.arange(1, len(values) + 1, dtype=np.int32)
-    if len(values) <= max_points:
-        return epochs, values
-    idx = np.unique(np.linspace(0, len(values) - 1, max_points).round().astype(np.int64))
-    return epochs[idx], values[idx]
-
-
-def loss_figure(train_losses: Sequence[float], eval_epochs: Sequence[int] = (),
-                test_losses: Sequence[float] = (), *, style: Style = DEFAULT, height: int = 300,
-                log_y: bool = False, uirevision: str = "loss", title: str = "") -> go.Figure:
-    """Training loss per epoch and test loss where it was evaluated."""
-    epochs, train = downsample(train_losses)
-    fig = go.Figure(go.Scatter(x=epochs, y=train, mode="lines", name="train",
-                               line={"color": style.train_line, "width": style.line_width}))
-    if len(test_losses):
-        ev_epochs, test = _thin(np.asarray(eval_epochs, dtype=np.int32), np.asarray(test_losses))
-        fig.add_trace(go.Scatter(x=ev_epochs, y=test.astype(np.float32), mode="lines", name="test",
-                                 line={"color": style.test_line, "width": style.line_width, "dash": "dash"}))
-    _base_layout(fig, style, height, uirevision, title)
-    fig.update_xaxes(title_text="epoch", rangemode="tozero")
-    fig.update_yaxes(title_text="loss", type="log" if log_y else "linear",
-                     rangemode="tozero" if not log_y else "normal")
-    fig.update_layout(legend={"orientation": "h", "x": 1, "xanchor": "right", "y": 1.02, "yanchor": "bottom"})
-    return fig
+    return _thin(epochs, values, max_points)
 
 
 def _thin(x: np.ndarray, y: np.ndarray, max_points: int = 1000) -> tuple[np.ndarray, np.ndarray]:
@@ -167,76 +236,162 @@ def _thin(x: np.ndarray, y: np.ndarray, max_points: int = 1000) -> tuple[np.ndar
     return x[idx], y[idx]
 
 
-def units_figure(layers: Sequence[np.ndarray], *, max_units: int = 8, style: Style = DEFAULT,
-                 height: int | None = None, uirevision: str = "units") -> go.Figure:
-    """Small heatmaps of what each hidden unit computes: a row per layer, each unit scaled
-    to its own largest magnitude (the shape matters here, not the size)."""
+def _finite(values: np.ndarray) -> np.ndarray:
+    """Non-finite losses (a diverged run) as gaps, since JSON has no NaN or infinity."""
+    values = np.asarray(values, dtype=np.float32)
+    return np.where(np.isfinite(values), values, np.nan)
+
+
+def loss_spec(train_losses: Sequence[float], eval_epochs: Sequence[int] = (), test_losses: Sequence[float] = (),
+              *, style: Style = DEFAULT, height: int = 300, log_y: bool = False, uirevision: str = "loss",
+              title: str = "", train_epochs: Sequence[int] | None = None) -> dict:
+    """Training loss per epoch and test loss where it was evaluated. `train_epochs` names the
+    epoch of each loss when the caller already thinned the history (a live run does)."""
+    if train_epochs is None:
+        epochs, train = downsample(train_losses)
+    else:
+        epochs, train = _thin(np.asarray(train_epochs, dtype=np.int32), np.asarray(train_losses, dtype=np.float32))
+    traces = [{"type": "scatter", "x": epochs, "y": _finite(train), "mode": "lines", "name": "train",
+               "line": {"color": style.train_line, "width": style.line_width}}]
+    if len(test_losses):
+        ev_epochs, test = _thin(np.asarray(eval_epochs, dtype=np.int32), np.asarray(test_losses, dtype=np.float32))
+        traces.append({"type": "scatter", "x": ev_epochs, "y": _finite(test), "mode": "lines", "name": "test",
+                       "line": {"color": style.test_line, "width": style.line_width, "dash": "dash"}})
+    layout = _layout(style, height, uirevision, title, showlegend=True,
+                     legend={"orientation": "h", "x": 1, "xanchor": "right", "y": 1.02, "yanchor": "bottom"})
+    layout["xaxis"].update(title={"text": "epoch"}, rangemode="tozero")
+    layout["yaxis"].update(title={"text": "loss"}, type="log" if log_y else "linear",
+                           rangemode="normal" if log_y else "tozero")
+    return {"data": traces, "layout": layout}
+
+
+def loss_figure(train_losses: Sequence[float], eval_epochs: Sequence[int] = (), test_losses: Sequence[float] = (),
+                **options) -> go.Figure:
+    """`loss_spec` as a go.Figure."""
+    return as_figure(loss_spec(train_losses, eval_epochs, test_losses, **options))
+
+
+GAP = 255   # code of the white gutter between tiles in the hidden-unit picture
+
+
+def units_spec(layers: Sequence[np.ndarray], *, max_units: int = 8, style: Style = DEFAULT,
+               height: int | None = None, uirevision: str = "units") -> dict:
+    """What each hidden unit computes, as ONE heatmap of tiles (a row per layer, each unit
+    scaled to its own largest magnitude: the shape matters here, not the size). One trace
+    instead of a subplot per unit keeps the browser's redraw cheap with many units."""
     rows = max(1, len(layers))
     cols = max([min(max_units, layer.shape[0]) for layer in layers] or [1])
-    fig = make_subplots(rows=rows, cols=cols, horizontal_spacing=0.01, vertical_spacing=0.04,
-                        row_titles=[f"layer {i + 1}" for i in range(len(layers))] or None)
+    res = layers[0].shape[-1] if layers else 1
+    cell = res + 2                                                       # tile plus a 2-pixel gutter
+    canvas = np.full((rows * cell, cols * cell), GAP, dtype=np.uint8)   # (rows·cell, cols·cell)
     for r, layer in enumerate(layers):
         for c in range(min(max_units, layer.shape[0])):
             unit = layer[c]
             scale = float(np.abs(unit).max()) or 1.0
-            codes = ((unit / scale + 1.0) * 127.5).round().astype(np.uint8)
-            fig.add_trace(go.Heatmap(z=codes, zmin=0, zmax=255, colorscale=diverging_scale(style),
-                                     showscale=False, hoverinfo="skip"), row=r + 1, col=c + 1)
-    fig.update_xaxes(visible=False)
-    fig.update_yaxes(visible=False)
-    _base_layout(fig, style, height or 70 * rows + 30, uirevision, "")
-    fig.update_layout(margin={"l": 4, "r": 40, "t": 4, "b": 4})
-    return fig
+            tile = ((unit / scale + 1.0) * 127.0).round().astype(np.uint8)    # 0..254, 127 is zero
+            top = (rows - 1 - r) * cell                                          # layer 1 on top
+            canvas[top + 1:top + 1 + res, c * cell + 1:c * cell + 1 + res] = tile
+    scale = [[0.0, style.class_colors[0]], [127 / 255, style.neutral], [254 / 255, style.class_colors[1]],
+             [1.0, "#FFFFFF"]]
+    trace = {"type": "heatmap", "z": canvas, "zmin": 0, "zmax": 255, "colorscale": scale, "showscale": False,
+             "hoverinfo": "skip", "zsmooth": False}
+    layout = _layout(style, height or int(70 * rows * max(1.0, style.font_size / 13) + 10), uirevision,
+                     margin={"l": 4, "r": 4, "t": 4, "b": 4}, showlegend=False)
+    layout["xaxis"].update(visible=False, constrain="domain")
+    layout["yaxis"].update(visible=False, scaleanchor="x", scaleratio=1, constrain="domain")
+    layout["annotations"] = [{"text": f"layer {r + 1}", "xref": "paper", "yref": "y", "x": 1.0, "xanchor": "left",
+                              "y": (rows - 1 - r) * cell + cell / 2, "showarrow": False, "textangle": 90,
+                              "font": {"size": style.font_size - 2}} for r in range(len(layers))]
+    layout["margin"]["r"] = 24
+    return {"data": [trace], "layout": layout}
 
 
-def compare_grid_figure(surfaces: Sequence[Surface], data: Dataset, titles: Sequence[str], *,
-                        cols: int = 4, style: Style = DEFAULT, uirevision: str = "compare") -> go.Figure:
+def units_figure(layers: Sequence[np.ndarray], **options) -> go.Figure:
+    """`units_spec` as a go.Figure."""
+    return as_figure(units_spec(layers, **options))
+
+
+def compare_grid_spec(surfaces: Sequence[Surface], data: Dataset, titles: Sequence[str], *, cols: int = 4,
+                      style: Style = DEFAULT, uirevision: str = "compare", cell_height: int = 190) -> dict:
     """One small boundary per run, on the same colour scale, so runs compare at a glance."""
     n = len(surfaces)
     cols = max(1, min(cols, n))
-    rows = (n + cols - 1) // cols
-    fig = make_subplots(rows=rows, cols=cols, subplot_titles=list(titles), horizontal_spacing=0.02,
-                        vertical_spacing=0.08 if rows > 1 else 0.1)
+    rows = max(1, (n + cols - 1) // cols)
+    gap_x, gap_y = 0.02, 0.25 / rows
+    width, height = (1 - gap_x * (cols - 1)) / cols, (1 - gap_y * (rows - 1)) / rows
     x = np.asarray(data.x_train, dtype=np.float32)
-    colors = ([style.class_colors[int(c) % len(style.class_colors)] for c in data.y_train]
-              if data.task == "classification" else "#333333")
+    points = {"mode": "markers", "hoverinfo": "skip", "x": x[:, 0], "y": x[:, 1]}
+    if data.task == "classification":
+        k = max(data.n_classes, 2)
+        colors = [style.class_colors[c % len(style.class_colors)] for c in range(k)]
+        points["marker"] = {"size": 3, "color": np.asarray(data.y_train).astype(np.uint8), "cmin": 0, "cmax": k - 1,
+                            "colorscale": _discrete_scale(colors), "line": {"width": 0.5, "color": "white"}}
+    else:
+        points["marker"] = {"size": 3, "color": "#333333"}
+    region_style = replace(style, class_colors=_regions(style))
+    traces, layout = [], _layout(style, cell_height * rows + 40, uirevision, showlegend=False,
+                                 margin={"l": 4, "r": 4, "t": 30, "b": 4})
+    del layout["xaxis"], layout["yaxis"]
+    annotations = []
+    x_min, x_max, y_min, y_max = data.bounds
     for i, surface in enumerate(surfaces):
-        codes, scale, top = surface_codes(surface, style=style)
-        r, c = i // cols + 1, i % cols + 1
-        fig.add_trace(go.Heatmap(x=surface.xs.astype(np.float32), y=surface.ys.astype(np.float32),
-                                 z=codes, zmin=0, zmax=top, colorscale=scale, showscale=False,
-                                 hoverinfo="skip"), row=r, col=c)
-        fig.add_trace(go.Scatter(x=x[:, 0], y=x[:, 1], mode="markers", hoverinfo="skip",
-                                 marker={"size": 3, "color": colors, "line": {"width": 0.5, "color": "white"}}),
-                      row=r, col=c)
-    fig.update_xaxes(visible=False)
-    fig.update_yaxes(visible=False)
-    _base_layout(fig, style, 190 * rows + 40, uirevision, "")
-    fig.update_layout(showlegend=False, margin={"l": 4, "r": 4, "t": 30, "b": 4})
-    fig.update_annotations(font_size=style.font_size - 2)
-    return fig
+        r, c = divmod(i, cols)
+        suffix = "" if i == 0 else str(i + 1)
+        codes, scale, top = surface_codes(surface, style=region_style)
+        traces.append({"type": "heatmap", "x": surface.xs.astype(np.float32), "y": surface.ys.astype(np.float32),
+                       "z": codes, "zmin": 0, "zmax": top, "colorscale": scale, "showscale": False,
+                       "hoverinfo": "skip", "xaxis": f"x{suffix}", "yaxis": f"y{suffix}"})
+        traces.append({"type": "scatter", **points, "xaxis": f"x{suffix}", "yaxis": f"y{suffix}"})
+        x0, y1 = c * (width + gap_x), 1 - r * (height + gap_y)
+        layout[f"xaxis{suffix}"] = {"domain": [x0, x0 + width], "visible": False, "range": [x_min, x_max],
+                                    "anchor": f"y{suffix}"}
+        layout[f"yaxis{suffix}"] = {"domain": [y1 - height, y1], "visible": False, "range": [y_min, y_max],
+                                    "anchor": f"x{suffix}"}
+        annotations.append({"text": str(titles[i]) if i < len(titles) else "", "showarrow": False,
+                            "xref": "paper", "yref": "paper", "x": x0 + width / 2, "y": y1, "yanchor": "bottom",
+                            "xanchor": "center", "font": {"size": style.font_size - 2}})
+    layout["annotations"] = annotations
+    return {"data": traces, "layout": layout}
 
 
-def compare_loss_figure(histories: Sequence[Sequence[float]], names: Sequence[str], *,
-                        style: Style = DEFAULT, height: int = 320, log_y: bool = True,
-                        uirevision: str = "compare-loss") -> go.Figure:
+def compare_grid_figure(surfaces: Sequence[Surface], data: Dataset, titles: Sequence[str], **options) -> go.Figure:
+    """`compare_grid_spec` as a go.Figure."""
+    return as_figure(compare_grid_spec(surfaces, data, titles, **options))
+
+
+def compare_loss_spec(histories: Sequence[Sequence[float]], names: Sequence[str], *, style: Style = DEFAULT,
+                      height: int = 320, log_y: bool = True, uirevision: str = "compare-loss") -> dict:
     """Every run's training loss on one chart (log scale: runs differ by orders of magnitude)."""
-    fig = go.Figure()
     palette = style.class_colors
+    traces = []
     for i, (history, name) in enumerate(zip(histories, names)):
         epochs, values = downsample(history, 400)
-        values = np.where(np.isfinite(values), values, np.nan).astype(np.float32)
-        fig.add_trace(go.Scatter(x=epochs, y=values, mode="lines", name=name,
-                                 line={"width": style.line_width * 0.75, "color": palette[i % len(palette)],
-                                           "dash": ("solid", "dash", "dot", "dashdot")[(i // len(palette)) % 4]}))
-    _base_layout(fig, style, height, uirevision, "")
-    fig.update_xaxes(title_text="epoch")
-    fig.update_yaxes(title_text="training loss", type="log" if log_y else "linear")
-    return fig
+        traces.append({"type": "scatter", "x": epochs, "y": _finite(values), "mode": "lines", "name": str(name),
+                       "line": {"width": style.line_width * 0.75, "color": palette[i % len(palette)],
+                                "dash": ("solid", "dash", "dot", "dashdot")[(i // len(palette)) % 4]}})
+    layout = _layout(style, height, uirevision, showlegend=True)
+    layout["xaxis"].update(title={"text": "epoch"})
+    layout["yaxis"].update(title={"text": "training loss"}, type="log" if log_y else "linear")
+    return {"data": traces, "layout": layout}
 
 
-def _base_layout(fig: go.Figure, style: Style, height: int, uirevision: str, title: str) -> None:
-    fig.update_layout(template="plotly_white", height=height, uirevision=uirevision,
-                      margin={"l": 50, "r": 10, "t": 40 if title else 10, "b": 40},
-                      font={"size": style.font_size}, paper_bgcolor=style.paper,
-                      title={"text": title} if title else None, showlegend=True)
+def compare_loss_figure(histories: Sequence[Sequence[float]], names: Sequence[str], **options) -> go.Figure:
+    """`compare_loss_spec` as a go.Figure."""
+    return as_figure(compare_loss_spec(histories, names, **options))
+
+
+def figures_html(figures: Sequence[go.Figure], title: str = "scratchnet run") -> str:
+    """Figures in one self-contained page: plotly.js is inlined once, so it opens offline."""
+    parts = [fig.to_html(full_html=False, include_plotlyjs=(i == 0)) for i, fig in enumerate(figures)]
+    return (f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title></head>"
+            f"<body>{''.join(parts)}</body></html>")
+
+
+def run_figures(trainer: Trainer, style: Style = DEFAULT) -> list[go.Figure]:
+    """A run's decision boundary (train and test points) and loss curve, for export."""
+    cfg, history = trainer.cfg, trainer.history
+    surface = decision_surface(trainer.net, cfg.features, trainer.data.bounds, cfg.problem)
+    boundary = boundary_figure(surface, trainer.data, show_test=True, style=style, title=cfg.describe())
+    loss = loss_figure(history.losses, [e.epoch for e in history.evaluations],
+                       [e.test_loss for e in history.evaluations], style=style, title="Loss")
+    return [boundary, loss]

@@ -53,22 +53,34 @@ def _fmt_number(value: float) -> str:
 
 
 # --- Config <-> widgets ---------------------------------------------------------------------
-def load_config(cfg: Config) -> None:
-    """Put `cfg` into the widgets' session state (first load, or a link opened)."""
+def load_config(cfg: Config, *, only_missing: bool = False) -> None:
+    """Put `cfg` into the widgets' session state: all of it when a link or an import sets
+    the config, or (`only_missing`) just the widgets Streamlit forgot. Streamlit drops a
+    widget's state in any run that does not draw it (another page, a control hidden by a
+    lesson link, the regularization rate while regularization is off), and a segmented
+    control reads None when its choice is clicked off; both come back from `cfg` here."""
+    def put(name: str, value) -> None:
+        if not only_missing or st.session_state.get(name) is None:
+            st.session_state[name] = value
+
     for name in KNOBS:
         if name != "hidden":
-            st.session_state[key(name)] = getattr(cfg, name)
-    st.session_state[key("n_layers")] = len(cfg.hidden)
+            put(key(name), getattr(cfg, name))
+    put(key("n_layers"), len(cfg.hidden))
     for i in range(MAX_LAYERS):
-        st.session_state[unit_key(i)] = cfg.hidden[i] if i < len(cfg.hidden) else 4
+        put(unit_key(i), cfg.hidden[i] if i < len(cfg.hidden) else (cfg.hidden[-1] if cfg.hidden else 4))
 
 
 def read_config(fallback: Config) -> tuple[Config, str | None]:
     """The widgets' values as a Config; on an impossible combination, `fallback` and why."""
-    values = {name: st.session_state.get(key(name), getattr(fallback, name))
-              for name in KNOBS if name != "hidden"}
-    n_layers = int(st.session_state.get(key("n_layers"), len(fallback.hidden)))
-    values["hidden"] = tuple(int(st.session_state.get(unit_key(i), 4)) for i in range(n_layers))
+    def value(name: str, default):
+        current = st.session_state.get(name)
+        return default if current is None else current
+
+    values = {name: value(key(name), getattr(fallback, name)) for name in KNOBS if name != "hidden"}
+    n_layers = int(value(key("n_layers"), len(fallback.hidden)))
+    old = fallback.hidden
+    values["hidden"] = tuple(int(value(unit_key(i), old[i] if i < len(old) else 4)) for i in range(n_layers))
     values["features"] = tuple(values["features"] or fallback.features)
     values["hide"] = tuple(values["hide"] or ())
     if values["dataset"] not in MULTICLASS_DATASETS:
@@ -104,6 +116,8 @@ def _problem_changed() -> None:
     rate that does not blow up on the first step (TensorFlow Playground keeps both, and
     its regression then diverges with ReLU)."""
     problem = st.session_state[key("problem")]
+    if problem is None:          # the selected choice clicked off: load_config puts it back
+        return
     st.session_state[key("dataset")] = (DATASETS_REGRESSION if problem == "regression"
                                         else DATASETS_CLASSIFICATION)[0]
     if problem == "regression" and st.session_state[key("lr")] > REGRESSION_SAFE_LR:
@@ -159,7 +173,7 @@ def data_controls(cfg: Config, thumbnails: dict[str, str]) -> None:
         left, right = st.columns([3, 2], vertical_alignment="bottom")
         k = KNOBS["seed"]
         left.number_input(k.label, int(k.low), int(k.high), step=1, key=key("seed"), help=k.help)
-        right.button("🎲 New data", on_click=_new_data_seed, width="stretch",
+        right.button("New data", icon=":material/casino:", on_click=_new_data_seed, width="stretch",
                      help="Draw a fresh dataset of the same kind (a new seed).")
     if visible("features", cfg):
         k = KNOBS["features"]
@@ -177,9 +191,9 @@ def network_controls(cfg: Config) -> None:
         for i in range(1, n_layers):
             st.slider(f"Layer {i + 1} units", int(limit.low), int(limit.high), key=unit_key(i))
         add, remove = st.columns(2)
-        add.button("＋ Add layer", on_click=_add_layer, disabled=n_layers >= MAX_LAYERS, width="stretch",
+        add.button("Add layer", icon=":material/add:", on_click=_add_layer, disabled=n_layers >= MAX_LAYERS, width="stretch",
                    help=f"Up to {MAX_LAYERS} hidden layers.")
-        remove.button("－ Remove layer", on_click=_remove_layer, disabled=n_layers == 0, width="stretch",
+        remove.button("Remove", icon=":material/remove:", on_click=_remove_layer, disabled=n_layers == 0, width="stretch",
                       help="With no hidden layer the network is a linear model.")
         st.caption(f"Network: {' → '.join(map(str, cfg.layer_sizes))}")
     if visible("activation", cfg):
@@ -224,7 +238,7 @@ def advanced_controls(cfg: Config) -> None:
             left, right = st.columns([3, 2], vertical_alignment="bottom")
             k = KNOBS["init_seed"]
             left.number_input(k.label, int(k.low), int(k.high), step=1, key=key("init_seed"), help=k.help)
-            right.button("🎲 New weights", on_click=_new_init_seed, width="stretch",
+            right.button("New weights", icon=":material/casino:", on_click=_new_init_seed, width="stretch",
                          help="Start from different random weights (a new init seed).")
         if visible("backprop", cfg):
             k = KNOBS["backprop"]

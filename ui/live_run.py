@@ -15,11 +15,22 @@ from dataclasses import dataclass
 
 from scratchnet.config import Config
 from scratchnet.data import Dataset
+from scratchnet.figures import figures_html, run_figures
 from scratchnet.model import Net
 from scratchnet.trainer import Snapshot, Trainer, needs_restart
 
 MAX_CURVE_POINTS = 1000
 MAX_CHECKPOINTS = 80
+AUTO_RUN_SECONDS = 5.0      # speed "auto": a whole run lasts about this long, so it can be watched
+
+
+def epochs_per_second_cap(cfg: Config) -> float | None:
+    """The pace the Speed knob asks for; None means as fast as the computer allows."""
+    if cfg.speed == "max":
+        return None
+    if cfg.speed == "auto":
+        return max(1.0, cfg.epochs / AUTO_RUN_SECONDS)
+    return float(cfg.speed)
 
 
 def checkpoint_epochs(limit: int = 10**6) -> list[int]:
@@ -62,6 +73,7 @@ class LiveRun:
         self.version = 0
         self.error = ""
         self._rate_marks: list[tuple[float, int]] = []
+        self._pace_from: tuple[float, int] = (time.monotonic(), 0)
         self._checkpoint_plan = checkpoint_epochs(cfg.epochs)
         self.checkpoints: list[tuple[int, Net]] = []
         self._save_checkpoint()
@@ -83,6 +95,7 @@ class LiveRun:
             if self.trainer.stopped == "epochs":   # Play after the end starts over, as TF does
                 self._reset_locked()
             self.playing = self.trainer.stopped is None
+            self._restart_pace()
             self._bump()
 
     def pause(self) -> None:
@@ -111,7 +124,10 @@ class LiveRun:
         with self.lock:
             if cfg.epochs != self.cfg.epochs:
                 self._checkpoint_plan = checkpoint_epochs(cfg.epochs)
+            paced = epochs_per_second_cap(self.cfg) != epochs_per_second_cap(cfg)
             self.trainer.update(cfg)
+            if paced:
+                self._restart_pace()
             self._bump()
 
     # --- what the scheduler does --------------------------------------------------------
@@ -121,20 +137,27 @@ class LiveRun:
     def suspend(self) -> None:
         self.suspended = True
 
-    def work(self, seconds: float) -> None:
-        """Train for about `seconds`, stopping at each planned checkpoint epoch to save it."""
+    def work(self, seconds: float) -> int:
+        """Train for about `seconds` at most, as far as the Speed knob allows, stopping at each
+        planned checkpoint epoch to save it. Returns the epochs trained (0: waiting for pace)."""
         deadline = time.perf_counter() + seconds
+        trained = 0
         with self.lock:
             try:
                 while self.playing and time.perf_counter() < deadline:
+                    allowed = self._epochs_allowed()
+                    if allowed <= 0:
+                        break
                     upcoming = [e for e in self._checkpoint_plan if e > self.trainer.epoch]
-                    chunk = (upcoming[0] - self.trainer.epoch) if upcoming else 10**9
-                    self.trainer.advance(chunk, max(0.0, deadline - time.perf_counter()))
+                    chunk = min(allowed, (upcoming[0] - self.trainer.epoch) if upcoming else allowed)
+                    trained += self.trainer.advance(chunk, max(0.0, deadline - time.perf_counter()))
                     self._after_training()
             except Exception as err:  # noqa: BLE001 — show it on the page instead of killing the thread
                 self.playing = False
                 self.error = f"Training stopped: {type(err).__name__}: {err}"
-            self._bump()
+            if trained:
+                self._bump()
+        return trained
 
     # --- what a frame reads -------------------------------------------------------------
     def view(self) -> RunView:
@@ -153,6 +176,23 @@ class LiveRun:
                            [e.epoch for e in evals], [e.test_loss for e in evals], self.playing,
                            self._rate(t.epoch), self.version)
 
+    # --- exports (called when a download button is clicked, so they show the run as it is then)
+    def weights_json(self) -> str:
+        from scratchnet.io import export_run
+
+        with self.lock:
+            t = self.trainer
+            return export_run(t.cfg, t.net, t.history, getattr(t.data, "class_names", None))
+
+    def history_csv(self) -> str:
+        with self.lock:
+            return self.trainer.history.to_csv()
+
+    def figures_html(self) -> str:
+        with self.lock:
+            figures = run_figures(self.trainer)
+        return figures_html(figures, self.cfg.describe())
+
     def checkpoint_list(self) -> list[tuple[int, Net]]:
         with self.lock:
             return list(self.checkpoints)
@@ -161,11 +201,23 @@ class LiveRun:
     def _bump(self) -> None:
         self.version += 1
 
+    def _restart_pace(self) -> None:
+        self._pace_from = (time.monotonic(), self.trainer.epoch)
+
+    def _epochs_allowed(self) -> int:
+        """How many epochs the pace allows now (a large number when there is no cap)."""
+        cap = epochs_per_second_cap(self.cfg)
+        if cap is None:
+            return 10**9
+        since, epoch0 = self._pace_from
+        return int(epoch0 + cap * (time.monotonic() - since)) - self.trainer.epoch
+
     def _reset_locked(self) -> None:
         self.trainer.reset()
         self.error = ""
         self.checkpoints = []
         self._rate_marks = []
+        self._restart_pace()
         self._save_checkpoint()
 
     def _after_training(self) -> None:

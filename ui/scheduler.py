@@ -21,7 +21,7 @@ class Job(Protocol):
 
     def wants_cpu(self) -> bool: ...
 
-    def work(self, seconds: float) -> None: ...
+    def work(self, seconds: float) -> int: ...
 
     def suspend(self) -> None: ...
 
@@ -72,7 +72,8 @@ class Scheduler:
             with self._lock:
                 jobs = list(self._jobs)
             now = time.monotonic()
-            ran = False
+            ran = False        # some run wants the CPU
+            trained = False    # and some run actually trained (others may be waiting for their pace)
             for job in jobs:
                 if now - job.last_seen > self.idle_seconds:
                     job.suspend()
@@ -81,7 +82,7 @@ class Scheduler:
                 if job.wants_cpu():
                     start = time.perf_counter()
                     try:
-                        job.work(self.slice_seconds)
+                        trained = bool(job.work(self.slice_seconds)) or trained
                     except Exception:  # noqa: BLE001 — one broken run must not stop everyone's training
                         job.suspend()
                         self.remove(job)
@@ -90,3 +91,5 @@ class Scheduler:
             if not ran:
                 self._wake.wait(0.5)
                 self._wake.clear()
+            elif not trained:
+                time.sleep(0.005)   # every playing run is ahead of its pace: don't spin

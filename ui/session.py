@@ -1,0 +1,88 @@
+"""Per-user state for every page: the config, the live run, and the shared training thread.
+
+What is per session lives in `st.session_state` (two tabs are two playgrounds). The only
+thing shared by sessions is the `Scheduler` — the training thread that takes turns between
+everyone's runs — which holds references to runs but no user data of its own.
+
+Keys in st.session_state:
+    cfg         the Playground's Config (the single source of truth the widgets mirror)
+    run         the session's LiveRun
+    url_notes   what was repaired in the link this session was opened with
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+import streamlit as st
+
+from scratchnet.config import Config, from_mapping
+from scratchnet.data import Dataset
+from ui.live_run import LiveRun
+from ui.scheduler import Scheduler
+
+
+@st.cache_resource
+def scheduler() -> Scheduler:
+    """One training thread per server process (see ui/scheduler.py for why)."""
+    return Scheduler()
+
+
+def config() -> Config:
+    """The session's config; on the first visit it comes from the URL (a shared link)."""
+    if "cfg" not in st.session_state:
+        cfg, notes = config_from_query(st.query_params.to_dict())
+        st.session_state.cfg = cfg
+        st.session_state.url_notes = notes
+    return st.session_state.cfg
+
+
+def config_from_query(params: dict[str, str]) -> tuple[Config, list[str]]:
+    """A link's query parameters as a Config. Never raises: bad values are clamped or
+    dropped, and each repair is described in the notes the page shows."""
+    return from_mapping(params, strict=False)
+
+
+def set_config(cfg: Config) -> None:
+    st.session_state.cfg = cfg
+
+
+def query_for(cfg: Config) -> dict[str, str]:
+    """The link's parameters: every knob, not only those that differ from today's defaults,
+    so a link made now reproduces the same run after a default changes."""
+    return cfg.to_query()
+
+
+def sync_url(cfg: Config) -> None:
+    """Keep the address bar equal to the config, so copying it reproduces the setup."""
+    wanted = query_for(cfg)
+    if st.query_params.to_dict() != wanted:
+        st.query_params.from_dict(wanted)
+
+
+def share_link(cfg: Config, **extra: str) -> str:
+    """The full link to this setup (the app's own address plus the config)."""
+    base = (st.context.url or "http://localhost:8501/").split("?")[0]
+    query = {**query_for(cfg), **extra}
+    return f"{base}?{urlencode(query)}" if query else base
+
+
+def run() -> LiveRun | None:
+    return st.session_state.get("run")
+
+
+def ensure_run(cfg: Config, data: Dataset | None = None) -> LiveRun:
+    """The session's run for `cfg`: the same run if `cfg` only changes live knobs (learning
+    rate, regularization...), else a fresh run that keeps playing if the old one was."""
+    current = run()
+    if current is not None and data is None and current.can_take(cfg):
+        if cfg != current.cfg:
+            current.apply(cfg)
+        return current
+    fresh = LiveRun(cfg, data)
+    st.session_state.run = fresh
+    scheduler().replace(current, fresh)
+    if current is not None and current.playing:
+        current.pause()
+        fresh.play()
+    return fresh

@@ -1,0 +1,38 @@
+"""Page-level styling: the normal look and presentation mode for a projector.
+
+Presentation mode is for the back row of a classroom: a larger base font (every rem-sized
+Streamlit element grows with it), heavier metric numbers, and the boundary and loss charts
+given most of the screen (the page does that part). Colours stay those of the figures'
+`PRESENTATION` style, which keeps a colour-blind-safe palette with darker, more saturated
+hues that survive a washed-out projector.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from scratchnet.figures import DEFAULT, PRESENTATION, Style
+
+_COMMON = """
+<style>
+/* Tighter top padding: the charts are the page. */
+.block-container { padding-top: 2.2rem; }
+[data-testid="stMetricValue"] { font-variant-numeric: tabular-nums; }
+</style>
+"""
+
+_PRESENTATION = """
+<style>
+html { font-size: 22px; }
+[data-testid="stMetricValue"] { font-size: 2.1rem; font-weight: 700; }
+[data-testid="stMetricLabel"] p { font-size: 1.05rem; font-weight: 600; }
+.block-container { max-width: 100%; padding-left: 1.5rem; padding-right: 1.5rem; }
+button p { font-size: 1.1rem; font-weight: 600; }
+</style>
+"""
+
+
+def apply(presentation: bool) -> Style:
+    """Inject the page CSS and return the figure style to draw with."""
+    st.html(_COMMON + (_PRESENTATION if presentation else ""))
+    return PRESENTATION if presentation else DEFAULT
