@@ -1,0 +1,250 @@
+"""The Playground page under streamlit.testing.v1.AppTest: controls, play/step/pause/reset,
+live knobs vs restarts, the link round trip, hostile links and divergence.
+
+Training happens on the app's real training thread (ui/scheduler.py), so "play a few epochs"
+means: click Play, wait a moment, run the script again (AppTest never fires run_every).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from scratchnet.config import KNOBS, Config
+
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
+TIMEOUT = 30
+
+
+def start(query: dict[str, str] | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    for k, v in (query or {}).items():
+        at.query_params[k] = v
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def cfg_of(at: AppTest) -> Config:
+    return at.session_state["cfg"]
+
+
+def live(at: AppTest):
+    return at.session_state["run"]
+
+
+def metric(at: AppTest, label: str) -> str:
+    return next(m.value for m in at.metric if m.label == label)
+
+
+def epoch(at: AppTest) -> int:
+    return int(metric(at, "Epoch").replace(",", ""))
+
+
+def wait_until(at: AppTest, condition, timeout: float = 15.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        at.run()
+        assert not at.exception, [e.value for e in at.exception]
+        if condition():
+            return
+        time.sleep(0.2)
+    raise AssertionError("condition not reached in time")
+
+
+def stop(at: AppTest) -> None:
+    """Pause the run so the shared training thread is free for the next test."""
+    run = at.session_state["run"] if "run" in at.session_state else None
+    if run is not None:
+        run.pause()
+
+
+@pytest.fixture
+def app():
+    at = start()
+    yield at
+    stop(at)
+
+
+def test_starts_with_the_tutorial_setup_and_every_control(app):
+    at = app
+    assert cfg_of(at) == Config()
+    assert [t.value for t in at.title] == ["ScratchNet Playground"]
+    sliders = {s.label for s in at.sidebar.slider}
+    assert {"Hidden size", "Noise", "Train fraction"} <= sliders
+    selects = {s.label for s in at.sidebar.select_slider}
+    assert {"Learning rate (log scale)", "Epochs", "Batch size", "Points"} <= selects
+    segmented = {s.label for s in at.sidebar.segmented_control}
+    assert {"Activation", "Optimizer", "Regularization", "Problem type"} <= segmented
+    assert "Input features" in {p.label for p in at.sidebar.pills}
+    assert "Data seed" in {n.label for n in at.sidebar.number_input}
+    for name in ("play", "step", "reset"):
+        assert at.button(key=name).label
+    for label in ("Show test data", "Discretize output", "Presentation mode"):
+        assert label in {t.label for t in at.toggle}
+    assert {d.label for d in at.download_button} == {"Weights (JSON)", "Loss history (CSV)", "Figures (HTML)"}
+    # the first control a learner sees is the tutorial's one knob of capacity
+    assert at.sidebar.slider[0].label == "Hidden size"
+    # help texts come from the engine's one config table
+    assert at.sidebar.slider(key="w_noise").help == KNOBS["noise"].help
+    charts = {c.key for c in at.get("bidi_component")}
+    assert {"boundary_chart", "loss_chart", "units_chart"} <= charts
+
+
+def test_the_charts_carry_real_figures(app):
+    chart = next(c for c in app.get("bidi_component") if c.key == "boundary_chart")
+    figure = json.loads(json.loads(chart.proto.json)["figure"])
+    heatmap, points = figure["data"][:2]
+    assert heatmap["type"] == "heatmap" and heatmap["z"]["dtype"] == "u1" and heatmap["z"]["shape"] == "100, 100"
+    assert points["mode"] == "markers"
+    assert figure["layout"]["uirevision"].startswith("boundary")
+
+
+def test_play_trains_pause_stops_step_adds_one_reset_goes_back(app):
+    at = app
+    at.sidebar.select_slider(key="w_epochs").set_value(100_000).run()
+    at.button(key="play").click().run()
+    assert live(at).playing
+    wait_until(at, lambda: epoch(at) > 20)
+    at.button(key="pause").click().run()
+    paused_at = epoch(at)
+    time.sleep(0.3)
+    at.run()
+    assert epoch(at) == paused_at and not live(at).playing
+    at.button(key="step").click().run()
+    assert epoch(at) == paused_at + 1
+    at.button(key="reset").click().run()
+    assert epoch(at) == 0
+    assert metric(at, "Train accuracy").endswith("%")
+
+
+def test_a_run_stops_at_its_epoch_limit_with_a_message(app):
+    at = app
+    at.sidebar.select_slider(key="w_epochs").set_value(50).run()
+    at.toggle(key="w_show_test").set_value(True).run()
+    at.button(key="play").click().run()
+    wait_until(at, lambda: not live(at).playing)
+    assert epoch(at) == 50
+    assert any("Finished 50 epochs" in s.value for s in at.success)
+
+
+def test_learning_rate_continues_the_run_architecture_restarts_it(app):
+    at = app
+    at.sidebar.select_slider(key="w_epochs").set_value(100_000).run()
+    at.button(key="play").click().run()
+    wait_until(at, lambda: epoch(at) > 10)
+    before = live(at)
+    at.sidebar.select_slider(key="w_lr").set_value(0.3).run()
+    assert live(at) is before and before.cfg.lr == 0.3 and before.trainer.epoch > 10
+    at.sidebar.slider(key="w_units_0").set_value(5).run()
+    assert live(at) is not before and cfg_of(at).hidden == (5,)
+    assert live(at).playing, "a restart keeps playing"
+    assert not before.playing, "the replaced run no longer trains"
+    assert "2 → 5 → 2" in " ".join(c.value for c in at.sidebar.caption)
+
+
+@pytest.mark.parametrize("widget, value, field, expected", [
+    ("slider:w_noise", 0.4, "noise", 0.4),
+    ("slider:w_train_fraction", 0.5, "train_fraction", 0.5),
+    ("select_slider:w_n_points", 500, "n_points", 500),
+    ("select_slider:w_batch_size", 32, "batch_size", 32),
+    ("segmented_control:w_activation", "tanh", "activation", "tanh"),
+    ("segmented_control:w_optimizer", "adam", "optimizer", "adam"),
+    ("segmented_control:w_regularization", "l2", "regularization", "l2"),
+    ("number_input:w_seed", 7, "seed", 7),
+    ("pills:w_features", ["x1", "x2", "x1sq"], "features", ("x1", "x2", "x1sq")),
+])
+def test_each_control_changes_its_setting(app, widget, value, field, expected):
+    kind, key = widget.split(":")
+    getattr(app.sidebar, kind)(key=key).set_value(value).run()
+    assert not app.exception
+    assert getattr(cfg_of(app), field) == expected
+    assert app.query_params[field] == KNOBS[field].format(expected)
+
+
+def test_dataset_buttons_layers_and_problem_type(app):
+    at = app
+    at.button(key="pick_spiral").click().run()
+    assert cfg_of(at).dataset == "spiral"
+    at.sidebar.slider(key="w_classes").set_value(4).run()
+    assert cfg_of(at).classes == 4 and live(at).trainer.data.n_classes == 4
+    at.button(key="pick_xor").click().run()
+    assert cfg_of(at).dataset == "xor" and cfg_of(at).classes == 2
+    at.sidebar.button[[b.label for b in at.sidebar.button].index("Add layer")].click().run()
+    assert cfg_of(at).hidden == (10, 10)
+    at.sidebar.segmented_control(key="w_problem").set_value("regression").run()
+    assert cfg_of(at).problem == "regression" and cfg_of(at).dataset == "plane"
+    assert cfg_of(at).lr <= 0.01
+    assert "Train accuracy" not in [m.label for m in at.metric]
+
+
+def test_the_link_round_trips_the_whole_config():
+    wanted = Config(dataset="circle", hidden=(6, 3), activation="tanh", lr=0.003, optimizer="momentum",
+                    batch_size=16, regularization="l1", reg_rate=0.001, noise=0.3, seed=9, features=("x1", "x2", "x1x2"),
+                    epochs=2000, show_test=True, speed="max")
+    at = start(wanted.to_query())
+    try:
+        assert cfg_of(at) == wanted
+        assert not at.session_state["url_notes"]
+        assert at.sidebar.slider(key="w_units_1").value == 3
+        assert dict(at.query_params) == wanted.to_query()
+        link = at.session_state["cfg"].to_query()
+        again = start(link)
+        assert cfg_of(again) == wanted
+        stop(again)
+    finally:
+        stop(at)
+
+
+@pytest.mark.parametrize("query", [
+    {"lr": "1000"},                                  # out of range: clamped
+    {"hidden": "8,9999,-3"},                         # malformed list
+    {"epochs": "1e400"},                             # a huge number
+    {"noise": "nan"},
+    {"dataset": "imagenet", "bogus": "1"},           # unknown value and unknown key
+    {"classes": "7"},                                # not possible for moons
+    {"features": ""},
+    {"seed": "-1", "n_points": "abc", "activation": "<script>"},
+])
+def test_a_hostile_link_gives_notes_not_an_exception(query):
+    at = start(query)
+    try:
+        notes = at.session_state["url_notes"]
+        assert notes, f"no note for {query}"
+        shown = " ".join(m.value for m in at.markdown)
+        assert all(n in shown for n in notes)
+        Config(**{k: getattr(cfg_of(at), k) for k in KNOBS})     # the result is a valid config
+    finally:
+        stop(at)
+
+
+def test_divergence_stops_with_a_plain_message_and_readable_charts():
+    at = start({"dataset": "plane", "problem": "regression", "lr": "10", "hidden": "64,64", "epochs": "5000",
+                "speed": "max"})
+    try:
+        at.button(key="play").click().run()
+        wait_until(at, lambda: not live(at).playing)
+        assert live(at).trainer.stopped == "diverged"
+        message = " ".join(e.value for e in at.error)
+        assert "diverged" in message and "learning rate" in message.lower()
+        figure = json.loads(json.loads(next(c for c in at.get("bidi_component")
+                                            if c.key == "loss_chart").proto.json)["figure"])
+        assert figure["data"][0]["x"], "the loss curve keeps the epochs before the blow-up"
+    finally:
+        stop(at)
+
+
+def test_two_sessions_are_independent():
+    a, b = start(), start()
+    try:
+        a.sidebar.slider(key="w_units_0").set_value(3).run()
+        b.run()
+        assert cfg_of(a).hidden == (3,) and cfg_of(b).hidden == (10,)
+        assert live(a) is not live(b)
+    finally:
+        stop(a)
+        stop(b)
