@@ -58,9 +58,8 @@ def wait_until(at: AppTest, condition, timeout: float = 15.0) -> None:
 
 def stop(at: AppTest) -> None:
     """Pause the run so the shared training thread is free for the next test."""
-    run = at.session_state["run"] if "run" in at.session_state else None
-    if run is not None:
-        run.pause()
+    if "run" in at.session_state:
+        at.session_state["run"].pause()
 
 
 @pytest.fixture
