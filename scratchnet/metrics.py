@@ -1,0 +1,66 @@
+"""Classification metrics beyond one accuracy number: where the network confuses which class.
+
+With more than two classes a single accuracy hides which classes are learned and which are
+not; a confusion matrix and per-class accuracy show it. Pure tensor functions: no state,
+no Streamlit, usable on train or test points alike.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import Tensor
+
+
+def predicted_classes(predictions: Tensor) -> Tensor:
+    """(N,) class indices from (N,) indices or (N, k) logits/probabilities (largest wins)."""
+    if predictions.dim() == 2:
+        return predictions.argmax(dim=1)
+    if predictions.dim() == 1 and not predictions.is_floating_point():
+        return predictions
+    raise ValueError(f"predictions must be (N,) class indices or (N, k) logits, got shape "
+                     f"{tuple(predictions.shape)} and dtype {predictions.dtype}")
+
+
+def confusion_matrix(predictions: Tensor, labels: Tensor, k: int) -> Tensor:
+    """(k, k) int64 counts: entry [t, p] is how many points of true class t were predicted p.
+
+    Rows are true classes and columns predictions (the scikit-learn convention), so a row
+    sums to the class's number of points and the diagonal holds the correct ones.
+    """
+    if isinstance(k, bool) or not isinstance(k, int) or k < 1:
+        raise ValueError(f"k must be a whole number of classes of at least 1, got {k!r}")
+    if predictions.dim() == 2 and predictions.shape[1] != k:
+        raise ValueError(f"logits have {predictions.shape[1]} columns but k={k}")
+    predicted = predicted_classes(predictions).to(torch.int64)  # (N,)
+    labels = labels.to(torch.int64)
+    if labels.shape != predicted.shape:
+        raise ValueError(f"labels {tuple(labels.shape)} and predictions {tuple(predicted.shape)} "
+                         f"must hold one entry per point")
+    for name, values in (("labels", labels), ("predictions", predicted)):
+        if values.numel() and (values.min() < 0 or values.max() >= k):
+            raise ValueError(f"{name} must be class indices 0..{k - 1}")
+    return torch.bincount(labels * k + predicted, minlength=k * k).reshape(k, k)
+
+
+def per_class_accuracy(confusion: Tensor) -> Tensor:
+    """(k,) float32: share of each true class predicted correctly (its recall).
+
+    A class with no points has no accuracy: NaN there, so a table can show a dash instead
+    of a misleading 0 %.
+    """
+    _check_square(confusion)
+    counts = confusion.sum(dim=1).to(torch.float32)  # (k,) points per true class
+    correct = confusion.diagonal().to(torch.float32)  # (k,)
+    return torch.where(counts > 0, correct / counts.clamp(min=1), torch.full_like(counts, float("nan")))
+
+
+def accuracy_from_confusion(confusion: Tensor) -> float:
+    """Overall share of correct predictions (NaN for no points): matches the trainer's accuracy."""
+    _check_square(confusion)
+    total = int(confusion.sum())
+    return float(confusion.diagonal().sum()) / total if total else float("nan")
+
+
+def _check_square(confusion: Tensor) -> None:
+    if confusion.dim() != 2 or confusion.shape[0] != confusion.shape[1]:
+        raise ValueError(f"a confusion matrix is (k, k), got shape {tuple(confusion.shape)}")
