@@ -14,7 +14,8 @@ st.set_page_config(page_title="ScratchNet Playground", page_icon="🧠", layout=
                    initial_sidebar_state="expanded")
 
 PAGES = [
-    st.Page("pages/playground.py", title="Playground", icon="🎛️", default=True),
+    st.Page("pages/playground.py", title="Playground", icon=":material/tune:", default=True),
+    st.Page("pages/compare.py", title="Compare", icon=":material/compare:"),
 ]
 
 st.navigation(PAGES).run()

@@ -19,6 +19,7 @@ import streamlit as st
 from scratchnet.figures import boundary_spec, figure_json, loss_spec, units_spec
 from scratchnet.surface import decision_surface, unit_surfaces
 from ui import controls, session, theme
+from ui.frame import ensure_app_frame
 from ui.live_chart import live_chart
 from ui.live_run import LiveRun, RunView
 from ui.thumbnails import all_thumbnails
@@ -28,16 +29,17 @@ UNITS_RESOLUTION = 32
 UNITS_EVERY_SECONDS = 0.5          # hidden-unit pictures change slowly; redraw them less often
 
 
+ensure_app_frame()
+
 @st.cache_data(show_spinner=False)
 def thumbnails(classes: int) -> dict[str, bytes]:
     return all_thumbnails(classes)
 
 
 # --- config: URL (first visit) -> session -> widgets -> session ---------------------------
-first_visit = "cfg" not in st.session_state
-cfg = session.config()
-if first_visit or st.session_state.pop("reload_widgets", False):
-    controls.load_config(cfg)                       # a fresh session, or an imported run
+cfg = session.config(from_url=True)
+if st.session_state.pop("reload_widgets", False):
+    controls.load_config(cfg)                       # a fresh session, a link or an imported run
 controls.load_config(cfg, only_missing=True)
 cfg, invalid = controls.read_config(cfg)
 session.set_config(cfg)

@@ -68,3 +68,12 @@ def unit_surfaces(net: Net, features: Sequence[str], bounds: Bounds, resolution:
     with torch.inference_mode():
         layers = hidden_activations(net, inputs)                                 # [(R², H_l)]
     return [h.T.reshape(h.shape[-1], resolution, resolution).float().numpy() for h in layers]
+
+
+def stacked_surfaces(net: Net, features: Sequence[str], bounds: Bounds, task: str, resolution: int = 40
+                     ) -> list[Surface]:
+    """One Surface per model of a stacked net, from a single batched forward."""
+    surface = decision_surface(net, features, bounds, task, resolution)
+    if net.n_models is None:
+        return [surface]
+    return [Surface(surface.xs, surface.ys, values, surface.task, surface.n_classes) for values in surface.values]

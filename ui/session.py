@@ -28,12 +28,17 @@ def scheduler() -> Scheduler:
     return Scheduler()
 
 
-def config() -> Config:
-    """The session's config; on the first visit it comes from the URL (a shared link)."""
-    if "cfg" not in st.session_state:
-        cfg, notes = config_from_query(st.query_params.to_dict())
+def config(from_url: bool = False) -> Config:
+    """The session's config. It comes from the URL on the first visit (a shared link) and, on
+    the Playground (`from_url`), whenever the URL carries settings other than the ones the page
+    last wrote there: a link opened in this tab, e.g. a run picked on the Compare page."""
+    params = st.query_params.to_dict()
+    linked = from_url and params and params != query_for(st.session_state.get("cfg", Config()))
+    if "cfg" not in st.session_state or linked:
+        cfg, notes = config_from_query(params)
         st.session_state.cfg = cfg
         st.session_state.url_notes = notes
+        st.session_state.reload_widgets = True
     return st.session_state.cfg
 
 
