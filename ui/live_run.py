@@ -92,7 +92,8 @@ class LiveRun:
 
     def play(self) -> None:
         with self.lock:
-            if self.trainer.stopped == "epochs":   # Play after the end starts over, as TF does
+            if self.trainer.stopped == "epochs" or self.trainer.epoch >= self.cfg.epochs:   # Play after the end
+                # starts over (TF Playground has no end; ours is the Epochs knob)
                 self._reset_locked()
             self.playing = self.trainer.stopped is None
             self._restart_pace()

@@ -1,0 +1,189 @@
+"""The UI's training machinery as plain Python: LiveRun, LiveSweep and the shared Scheduler."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+
+from scratchnet.config import Config
+from ui.live_run import LiveRun, checkpoint_epochs, epochs_per_second_cap
+from ui.live_sweep import LiveSweep
+from ui.scheduler import Scheduler
+
+
+def wait_for(condition, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "condition not reached in time"
+        time.sleep(0.02)
+
+
+@pytest.fixture
+def scheduler():
+    return Scheduler(slice_seconds=0.01, idle_seconds=1.0)
+
+
+def test_play_pause_step_reset_and_stop_at_the_epoch_limit():
+    run = LiveRun(Config(epochs=40, speed="max"))
+    run.play()
+    while run.playing:
+        run.work(0.05)
+    assert run.trainer.epoch == 40 and run.trainer.stopped == "epochs"
+    run.step()
+    assert run.trainer.epoch == 41 and not run.playing
+    run.play()                                    # Play after the end starts over, as TF does
+    assert run.trainer.epoch == 0 and run.playing
+    run.work(0.05)
+    run.pause()
+    at = run.trainer.epoch
+    assert run.work(0.05) == 0 and run.trainer.epoch == at
+    run.reset()
+    assert run.trainer.epoch == 0 and run.checkpoints[0][0] == 0
+
+
+def test_speed_caps_epochs_per_second():
+    assert epochs_per_second_cap(Config(speed="max")) is None
+    assert epochs_per_second_cap(Config(speed="100")) == 100
+    assert epochs_per_second_cap(Config(epochs=1000, speed="auto")) == 200     # the run in ~5 s
+    run = LiveRun(Config(epochs=10_000, speed="30"))
+    run.play()
+    start = time.monotonic()
+    while time.monotonic() - start < 1.0:
+        run.work(0.02)
+        time.sleep(0.005)
+    assert 20 <= run.trainer.epoch <= 40
+
+
+def test_live_knobs_apply_without_losing_progress():
+    run = LiveRun(Config(epochs=10_000, speed="max"))
+    run.play()
+    run.work(0.05)
+    epoch = run.trainer.epoch
+    new = run.cfg.replace(lr=0.5, regularization="l2", reg_rate=0.01, show_test=True)
+    assert run.can_take(new)
+    run.apply(new)
+    assert run.trainer.epoch == epoch and run.trainer.optimizer.lr == 0.5
+    assert not run.can_take(run.cfg.replace(hidden=(3,)))
+    assert not run.can_take(run.cfg.replace(noise=0.5))
+
+
+def test_view_is_a_consistent_copy_with_a_thinned_curve():
+    run = LiveRun(Config(epochs=5000, speed="max"))
+    run.play()
+    while run.playing:
+        run.work(0.1)
+    view = run.view()
+    assert view.snapshot.epoch == 5000
+    assert len(view.curve_losses) <= 1001 and view.curve_epochs[-1] == 5000
+    assert view.curve_losses[-1] == run.trainer.history.losses[-1]
+    view.net.weights[0].data.zero_()                        # a copy: the run is untouched
+    assert run.trainer.net.weights[0].abs().sum() > 0
+
+
+def test_checkpoints_cover_the_run_and_stay_bounded():
+    plan = checkpoint_epochs(1000)
+    assert plan[:10] == list(range(10)) and 1000 in plan and plan == sorted(set(plan))
+    run = LiveRun(Config(epochs=300, speed="max"))
+    run.play()
+    while run.playing:
+        run.work(0.1)
+    epochs = [e for e, _ in run.checkpoint_list()]
+    assert epochs[0] == 0 and epochs[-1] == 300 and epochs == sorted(epochs)
+    assert len(epochs) <= 80
+
+
+def test_exports_show_the_run_as_it_is():
+    run = LiveRun(Config(epochs=20, speed="max"))
+    run.play()
+    while run.playing:
+        run.work(0.1)
+    assert run.history_csv().count("\n") == 21
+    weights = json.loads(run.weights_json())
+    assert weights["config"]["epochs"] == "20" and len(weights["weights"]) == 2
+    page = run.figures_html()
+    assert page.startswith("<!doctype html>") and "Plotly" in page
+
+
+def test_divergence_stops_the_run_with_the_message():
+    run = LiveRun(Config(problem="regression", dataset="plane", lr=10.0, hidden=(64, 64), epochs=5000, speed="max"))
+    run.play()
+    deadline = time.monotonic() + 10
+    while run.playing and time.monotonic() < deadline:
+        run.work(0.1)
+    assert run.trainer.stopped == "diverged" and not run.playing
+    assert "diverged" in run.view().snapshot.message
+
+
+def test_scheduler_trains_playing_runs_and_drops_idle_ones(scheduler):
+    a, b = LiveRun(Config(epochs=10**6, speed="max")), LiveRun(Config(epochs=10**6, speed="max", hidden=(4,)))
+    for run in (a, b):
+        run.play()
+        scheduler.add(run)
+    def both_advance() -> bool:                                          # turns are fair
+        a.touch(), b.touch()                                             # (both tabs are open)
+        return a.trainer.epoch > 20 and b.trainer.epoch > 20
+
+    wait_for(both_advance)
+    assert scheduler.active_jobs() == 2
+    b.touch()
+    wait_for(lambda: a.suspended, timeout=5)                             # a was not looked at for 1 s
+    assert scheduler.n_jobs <= 1
+    frozen = a.trainer.epoch
+    time.sleep(0.2)
+    assert a.trainer.epoch == frozen
+    assert a.touch() is True                                             # the tab came back
+    scheduler.add(a)
+    wait_for(lambda: a.trainer.epoch > frozen)
+    a.pause()
+    b.pause()
+
+
+def test_replace_swaps_runs_atomically(scheduler):
+    old = LiveRun(Config(epochs=10**6, speed="max"))
+    old.play()
+    scheduler.add(old)
+    for _ in range(20):                                 # a burst of slider changes
+        new = LiveRun(Config(epochs=10**6, speed="max", hidden=(3,)))
+        new.play()
+        scheduler.replace(old, new)
+        old.pause()
+        old = new
+    assert scheduler.n_jobs == 1
+    old.pause()
+
+
+def test_a_broken_run_does_not_stop_the_others(scheduler):
+    class Broken:
+        last_seen = time.monotonic()
+
+        def wants_cpu(self):
+            return True
+
+        def work(self, seconds):
+            raise RuntimeError("boom")
+
+        def suspend(self):
+            self.suspended = True
+
+    good = LiveRun(Config(epochs=10**6, speed="max"))
+    good.play()
+    broken = Broken()
+    scheduler.add(broken)
+    scheduler.add(good)
+    wait_for(lambda: good.trainer.epoch > 10)
+    assert broken.suspended
+    good.pause()
+
+
+def test_live_sweep_trains_all_runs_to_the_same_epoch():
+    base = Config(epochs=60)
+    sweep = LiveSweep([base.replace(lr=lr) for lr in (0.01, 0.1, 1.0)] + [base.replace(activation="tanh")])
+    sweep.play()
+    while sweep.playing:
+        sweep.work(0.1)
+    view = sweep.view()
+    assert view.done and view.epoch == 60 and all(len(h) == 60 for h in view.histories)
+    assert len(view.surfaces) == 4 and view.surfaces[0].values.shape == (40, 40)
+    assert view.rows[2]["train_loss"] < view.rows[0]["train_loss"]       # lr 1.0 beats lr 0.01 in 60 epochs
