@@ -15,7 +15,7 @@ from .model import gradless
 def _add_scaled(p: Tensor, update: Tensor, lr: float | Tensor) -> None:
     """p ← p − lr · update, in place."""
     if isinstance(lr, Tensor):
-        p.sub_(update * lr)
+        p.addcmul_(update, lr, value=-1.0)                             # lr (M, 1, 1) broadcasts
     else:
         p.add_(update, alpha=-lr)
 
@@ -29,7 +29,9 @@ class SGD:
     @gradless
     def step(self, params: list[Tensor], grads: list[Tensor]) -> None:
         if isinstance(self.lr, Tensor):
-            torch._foreach_sub_(params, torch._foreach_mul(grads, self.lr))
+            # One learning rate per stacked model: lr is (M, 1, 1) and broadcasts over each
+            # (M, …) parameter. (_foreach_mul with a tensor scalar only takes a 0-dim tensor.)
+            torch._foreach_addcmul_(params, grads, [self.lr] * len(params), value=-1.0)
         else:
             # The loop `for p, g in zip(params, grads): p -= lr * g` as one multi-tensor
             # kernel call (torch.optim's own fast path): this runs every step.
