@@ -37,7 +37,10 @@ class ConfigError(ValueError):
 
 
 def show_value(value: Any) -> str:
+    """A value as a message shows it: short, on one line, and visible even when empty."""
     text = ",".join(map(str, value)) if isinstance(value, (list, tuple)) else str(value)
+    if not text.strip() or not text.isprintable():
+        text = repr(text)                     # '' or '1\n2' rather than nothing or a line break
     return text if len(text) <= 40 else text[:37] + "..."
 
 
@@ -149,7 +152,12 @@ class Knob:
 
 
 def _num(x: float | None) -> str:
-    return "" if x is None else (f"{x:g}")
+    """A bound as people read it: 2147483647 and 1000000 in full (not 2.14748e+09), 1e-05 short."""
+    if x is None:
+        return ""
+    if float(x).is_integer() and abs(x) < 1e16:
+        return str(int(x))
+    return f"{x:g}"
 
 
 def _in_range(value: Any, knob: Knob, number_type: type) -> bool:
@@ -345,8 +353,16 @@ def from_mapping(values: Mapping[str, Any], *, strict: bool, base: Config | None
 
 
 def _combine(base: Config, chosen: dict[str, Any], strict: bool, notes: list[str]) -> Config:
+    # Settings that were not given follow the ones that were: a dataset implies its problem,
+    # a problem the first dataset of its kind, a two-class dataset two classes.
     if "dataset" in chosen and "problem" not in chosen:
         chosen["problem"] = "regression" if chosen["dataset"] in DATASETS_REGRESSION else "classification"
+    if "problem" in chosen and "dataset" not in chosen:
+        fitting = DATASETS_CLASSIFICATION if chosen["problem"] == "classification" else DATASETS_REGRESSION
+        if base.dataset not in fitting:
+            chosen["dataset"] = fitting[0]
+    if "classes" not in chosen and base.classes != 2 and chosen.get("dataset", base.dataset) not in MULTICLASS_DATASETS:
+        chosen["classes"] = 2
     try:
         return base.replace(**chosen)
     except ConfigError as err:
