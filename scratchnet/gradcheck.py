@@ -48,7 +48,8 @@ def _errors(a: Tensor, b: Tensor) -> tuple[float, float]:
 
 def numeric_gradients(net: Net, x: Tensor, target: Tensor, objective: Objective, eps: float = 1e-6
                       ) -> list[Tensor]:
-    """Central differences (L(θ+ε) − L(θ−ε)) / 2ε, one parameter entry at a time."""
+    """Central differences (L(θ+ε) − L(θ−ε)) / 2ε, one parameter entry at a time. For M stacked
+    models L is the sum of their losses: each entry belongs to one model, so that is its gradient."""
     grads = []
     with torch.no_grad():
         for p in net.params:
@@ -57,9 +58,9 @@ def numeric_gradients(net: Net, x: Tensor, target: Tensor, objective: Objective,
             for i in range(flat_p.numel()):
                 original = float(flat_p[i])
                 flat_p[i] = original + eps
-                plus = float(hand_loss_and_grads(net, x, target, objective)[0])
+                plus = float(hand_loss_and_grads(net, x, target, objective)[0].sum())
                 flat_p[i] = original - eps
-                minus = float(hand_loss_and_grads(net, x, target, objective)[0])
+                minus = float(hand_loss_and_grads(net, x, target, objective)[0].sum())
                 flat_p[i] = original
                 flat_g[i] = (plus - minus) / (2 * eps)
             grads.append(g)

@@ -100,7 +100,8 @@ def init_net(layer_sizes: Sequence[int], activation: str = "relu", seed: int = 4
     weights, biases = [], []
     for fan_in, fan_out in itertools.pairwise(layer_sizes):
         std = init_std(fan_in, fan_out, activation, init)
-        w = torch.randn(fan_in, fan_out, generator=gen, dtype=dtype) * std
+        # drawn in float32 whatever the dtype, so a float64 copy of a run starts from the same weights
+        w = (torch.randn(fan_in, fan_out, generator=gen) * std).to(dtype)
         weights.append(w.requires_grad_())
         biases.append(torch.zeros(1, fan_out, dtype=dtype, requires_grad=True))
     return Net(weights, biases, activation)
