@@ -23,6 +23,8 @@ from .data import Dataset, dataset_for, featurize
 from .model import Net, forward, net_for
 from .optim import SGD, make_optimizer
 
+BLOWUP = 10.0       # see Trainer.reset
+
 # Knobs a running network can take mid-run (as TensorFlow Playground does); any other change
 # alters the data or the architecture and so starts a new run.
 LIVE_KNOBS = frozenset({"lr", "regularization", "reg_rate", "epochs", "target_accuracy", "backprop"}
@@ -192,7 +194,10 @@ class Trainer:
         self.message = ""
         self.paused = False
         self._grads: list[Tensor] = []
-        self._last_good = self.net.clone()
+        self._last_good, self._last_good_epoch = self.net.clone(), 0
+        # A network whose loss has grown past BLOWUP × its starting loss is already running away:
+        # not worth falling back to after a divergence (its gradients overflow at any rate).
+        self._sane_loss = BLOWUP * max(float(evaluate(self.net, self.tensors, self.cfg.problem)[0]), 1.0)
         self._speed = 0.0
 
     def update(self, cfg: Config) -> bool:
@@ -291,8 +296,10 @@ class Trainer:
             return self.history.evaluations[-1]
         values = evaluate(self.net, self.tensors, self.cfg.problem)
         evaluation = Evaluation(self.epoch, *[None if v is None else float(v) for v in values])
-        if self.stopped != "diverged":
-            self._last_good = self.net.clone()
+        if (self.stopped != "diverged" and math.isfinite(evaluation.test_loss)
+                and math.isfinite(evaluation.train_loss) and evaluation.train_loss <= self._sane_loss):
+            # what a divergence falls back to: the newest parameters known to give a finite loss
+            self._last_good, self._last_good_epoch = self.net.clone(), self.epoch
         self.history.evaluations.append(evaluation)
         return evaluation
 
@@ -321,12 +328,14 @@ class Trainer:
             self.message = f"Finished {self.epoch} epochs."
 
     def _diverge(self, value: float) -> None:
-        """Stop, and put back the last parameters that gave a finite loss so charts stay readable."""
+        """Stop, and put back the last evaluated parameters that gave a finite (and not yet
+        exploding) loss, so charts stay readable and a smaller learning rate can go on from there."""
         self.stopped = "diverged"
-        good = self.history.evaluations[-1].epoch if self.history.evaluations else 0
+        good = self._last_good_epoch
         self.message = (f"The loss became {value} at epoch {self.epoch}: training diverged. "
                         f"Try a learning rate about 10× smaller (now {self.cfg.lr:g}). "
                         f"Showing the network as it was at epoch {good}.")
         self.net = self._last_good.clone()
         self.epoch = good
         del self.history.losses[good:]
+        self.history.evaluations[:] = [e for e in self.history.evaluations if e.epoch <= good]
