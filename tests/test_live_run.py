@@ -187,3 +187,37 @@ def test_live_sweep_trains_all_runs_to_the_same_epoch():
     assert view.done and view.epoch == 60 and all(len(h) == 60 for h in view.histories)
     assert len(view.surfaces) == 4 and view.surfaces[0].values.shape == (40, 40)
     assert view.rows[2]["train_loss"] < view.rows[0]["train_loss"]       # lr 1.0 beats lr 0.01 in 60 epochs
+
+
+class FakeJob:
+    """A run whose every turn costs `cost` seconds of CPU, whatever slice it was given."""
+
+    def __init__(self, cost: float):
+        self.cost, self.used, self.turns = cost, 0.0, 0
+        self.last_seen = time.monotonic()
+        self.playing = True
+
+    def wants_cpu(self):
+        self.last_seen = time.monotonic()
+        return self.playing
+
+    def work(self, seconds):
+        end = time.perf_counter() + self.cost
+        while time.perf_counter() < end:
+            pass
+        self.used += self.cost
+        self.turns += 1
+        return 1
+
+    def suspend(self):
+        self.playing = False
+
+
+def test_a_huge_network_gets_the_same_cpu_time_not_more(scheduler):
+    huge, small = FakeJob(0.2), FakeJob(0.01)
+    scheduler.add(huge)
+    scheduler.add(small)
+    time.sleep(2.0)
+    huge.playing = small.playing = False
+    assert small.turns > 10 * huge.turns
+    assert 0.5 < small.used / huge.used < 2.0, (small.used, huge.used)

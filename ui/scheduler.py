@@ -2,8 +2,14 @@
 
 Why not a thread per session: a Streamlit server is one Python process, so N training
 threads fight over one GIL, and one student's huge network would starve the rest. Here
-runs take turns in time slices (round robin), so with 30 sessions each still advances and
-every page stays responsive; frame rates degrade evenly instead of some sessions stalling.
+runs take turns in time slices, so with 30 sessions each still advances and every page stays
+responsive; frame rates degrade evenly instead of some sessions stalling.
+
+Fair by CPU time, not by turns: the next slice goes to the playing run that has used the least
+training time. An epoch of a huge network can overrun its 20 ms slice many times over (one
+epoch of 8×128 units on 5,000 points in batches of 1 takes about a second); that run then
+waits until the others have had as much time, instead of taking a second out of every round.
+A run that starts (or resumes) playing joins at the others' level, so it gets no burst either.
 
 A run that nobody has looked at for `idle_seconds` (its tab is gone or hidden) is
 suspended and dropped from the rotation; its next `touch()` brings it back.
@@ -68,28 +74,48 @@ class Scheduler:
             return sum(1 for j in self._jobs if j.wants_cpu())
 
     def _loop(self) -> None:
+        used: dict[Job, float] = {}        # training seconds each playing run has had
+        idle_picks = 0                     # picks in a row that trained nothing (runs ahead of pace)
         while True:
-            with self._lock:
-                jobs = list(self._jobs)
-            now = time.monotonic()
-            ran = False        # some run wants the CPU
-            trained = False    # and some run actually trained (others may be waiting for their pace)
-            for job in jobs:
-                if now - job.last_seen > self.idle_seconds:
-                    job.suspend()
-                    self.remove(job)
-                    continue
-                if job.wants_cpu():
-                    start = time.perf_counter()
-                    try:
-                        trained = bool(job.work(self.slice_seconds)) or trained
-                    except Exception:  # noqa: BLE001 — one broken run must not stop everyone's training
-                        job.suspend()
-                        self.remove(job)
-                    self.busy_seconds += time.perf_counter() - start
-                    ran = True
-            if not ran:
+            active = self._active_jobs(used)
+            if not active:
+                used.clear()
                 self._wake.wait(0.5)
                 self._wake.clear()
-            elif not trained:
-                time.sleep(0.005)   # every playing run is ahead of its pace: don't spin
+                continue
+            job = min(active, key=used.__getitem__)
+            start = time.perf_counter()
+            try:
+                trained = job.work(self.slice_seconds)
+            except Exception:  # noqa: BLE001 — one broken run must not stop everyone's training
+                job.suspend()
+                self.remove(job)
+                trained = 0
+            elapsed = time.perf_counter() - start
+            self.busy_seconds += elapsed
+            # A run waiting for its pace is charged a whole slice, so it does not keep the turn.
+            used[job] += elapsed if trained else max(elapsed, self.slice_seconds)
+            idle_picks = 0 if trained else idle_picks + 1
+            if idle_picks >= len(active):
+                time.sleep(0.005)          # every playing run is ahead of its pace: don't spin
+                idle_picks = 0
+
+    def _active_jobs(self, used: dict[Job, float]) -> list[Job]:
+        """Playing runs, after dropping the idle ones; newcomers join at the lowest usage."""
+        with self._lock:
+            jobs = list(self._jobs)
+        now = time.monotonic()
+        active = []
+        for job in jobs:
+            if now - job.last_seen > self.idle_seconds:
+                job.suspend()
+                self.remove(job)
+            elif job.wants_cpu():
+                active.append(job)
+        for job in list(used):
+            if job not in active:
+                del used[job]
+        floor = min(used.values(), default=0.0)
+        for job in active:
+            used.setdefault(job, floor)
+        return active
