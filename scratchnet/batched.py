@@ -113,6 +113,11 @@ class BatchedTrainer:
         self.epoch = 0
         self.losses: list[Tensor] = []                       # one (M,) tensor per epoch
         self.diverged_at: list[int | None] = [None] * self.n_models
+        # Epoch at which a model stopped as its own Trainer would: its epoch limit or its
+        # target accuracy. A stopped or diverged model is frozen (learning rate 0).
+        self.stopped_at: list[int | None] = [None] * self.n_models
+        self._targets = (torch.tensor([c.target_accuracy for c in self.cfgs], dtype=torch.float64)
+                         if base.is_classification and any(c.target_accuracy > 0 for c in self.cfgs) else None)
         # First epoch at which test accuracy reached `accuracy_mark` (-1: not yet).
         self.reached_at = torch.full((self.n_models,), -1, dtype=torch.long)
         self._speed = 0.0
@@ -126,7 +131,8 @@ class BatchedTrainer:
 
     @property
     def done(self) -> bool:
-        return self.epoch >= self.max_epochs or all(d is not None for d in self.diverged_at)
+        return self.epoch >= self.max_epochs or all(
+            d is not None or s is not None for d, s in zip(self.diverged_at, self.stopped_at))
 
     def train_epoch(self) -> Tensor:
         base = self.cfgs[0]
@@ -136,11 +142,26 @@ class BatchedTrainer:
                            batches)
         self.epoch += 1
         self.losses.append(loss)
+        if not bool(torch.isfinite(loss).all()):
+            self._mark_divergence(loss)
         if self.accuracy_mark is not None and base.is_classification:
             test_acc = accuracy(self.net, self.tensors.x_test, self.tensors.y_test)
             newly = (self.reached_at < 0) & (test_acc >= self.accuracy_mark)
             self.reached_at = torch.where(newly, self.epoch, self.reached_at)
+        self._check_stops()
         return loss
+
+    def _check_stops(self) -> None:
+        """Stop (freeze) each model where its own Trainer would stop: target accuracy, then epochs."""
+        reached = None
+        if self._targets is not None:
+            reached = (accuracy(self.net, self.tensors.x_train, self.tensors.y_train) >= self._targets).tolist()
+        for m, cfg in enumerate(self.cfgs):
+            if self.stopped_at[m] is not None or self.diverged_at[m] is not None:
+                continue
+            if (reached is not None and cfg.target_accuracy > 0 and reached[m]) or self.epoch >= cfg.epochs:
+                self.stopped_at[m] = self.epoch
+                self.lr[m] = 0.0
 
     def advance(self, max_epochs: int, max_seconds: float | None = None) -> int:
         """Train every model up to `max_epochs` more epochs (or `max_seconds`)."""
@@ -151,21 +172,17 @@ class BatchedTrainer:
             done += 1
             if max_seconds is not None and time.perf_counter() - start >= max_seconds:
                 break
-        self._mark_divergence()
         elapsed = time.perf_counter() - start
         if done and elapsed > 0:
             self._speed = done * self.n_models / elapsed
         return done
 
-    def _mark_divergence(self) -> None:
-        """Find models whose loss went non-finite; freeze them by zeroing their learning rate."""
-        if not self.losses:
-            return
-        history = torch.stack(self.losses)                   # (epochs, M)
-        bad = ~torch.isfinite(history)
-        for m in range(self.n_models):
-            if self.diverged_at[m] is None and bool(bad[:, m].any()):
-                self.diverged_at[m] = int(bad[:, m].nonzero()[0, 0]) + 1
+    def _mark_divergence(self, loss: Tensor) -> None:
+        """Models whose loss just went non-finite: note the epoch, freeze them (learning rate 0).
+        Checked every epoch, so a stack whose models all diverged stops at once."""
+        for m, finite in enumerate(torch.isfinite(loss).tolist()):
+            if not finite and self.diverged_at[m] is None:
+                self.diverged_at[m] = self.epoch
                 self.lr[m] = 0.0
 
     def evaluate(self) -> StackEvaluation:
@@ -232,7 +249,7 @@ class Sweep:
             ev = trainer.evaluate()
             for j, i in enumerate(indices):
                 rows[i] = {
-                    "epoch": trainer.epoch,
+                    "epoch": trainer.stopped_at[j] or trainer.epoch,
                     "train_loss": ev.train_loss[j],
                     "test_loss": ev.test_loss[j],
                     "train_accuracy": None if ev.train_accuracy is None else ev.train_accuracy[j],
@@ -243,12 +260,12 @@ class Sweep:
         return rows
 
     def loss_histories(self) -> list[Tensor]:
-        """Per run, its training loss per epoch."""
+        """Per run, its training loss per epoch (up to the epoch it stopped at)."""
         out: list[Tensor] = [torch.empty(0)] * len(self.cfgs)
         for indices, trainer in self.stacks:
             history = trainer.loss_history()
             for j, i in enumerate(indices):
-                out[i] = history[:, j]
+                out[i] = history[:trainer.stopped_at[j], j]
         return out
 
     def model(self, i: int) -> Net:

@@ -117,7 +117,9 @@ def evaluate(net: Net, tensors: Tensors, task: str) -> tuple[Tensor, ...]:
 
 
 def _hits(logits: Tensor, labels: Tensor) -> Tensor:
-    return (logits.argmax(-1) == labels).float().mean(-1)
+    """Share of correct points, in float64: 36 of 40 is exactly 0.9 (float32 makes it
+    0.89999998, which missed a 90 % target or mark that was in fact reached)."""
+    return (logits.argmax(-1) == labels).to(torch.float64).mean(-1)
 
 
 def accuracy(net: Net, x: Tensor, labels: Tensor) -> Tensor:
