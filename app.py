@@ -10,11 +10,14 @@ import torch
 # every session's run on one thread anyway (ui/scheduler.py).
 torch.set_num_threads(1)
 
+# A presentation link opens with the controls folded away: the charts get the screen.
+presenting = st.query_params.get("presentation", "0").lower() in ("1", "true", "yes", "on")
 st.set_page_config(page_title="ScratchNet Playground", page_icon="🧠", layout="wide",
-                   initial_sidebar_state="expanded")
+                   initial_sidebar_state="collapsed" if presenting else "expanded")
 
 PAGES = [
     st.Page("pages/playground.py", title="Playground", icon=":material/tune:", default=True),
+    st.Page("pages/under_the_hood.py", title="Under the hood", icon=":material/biotech:"),
     st.Page("pages/compare.py", title="Compare", icon=":material/compare:"),
 ]
 

@@ -27,6 +27,7 @@ from ui.thumbnails import all_thumbnails
 BOUNDARY_RESOLUTION = 100
 UNITS_RESOLUTION = 32
 UNITS_EVERY_SECONDS = 0.5          # hidden-unit pictures change slowly; redraw them less often
+PRESENTATION_HEIGHT = "max(340px, calc(100vh - 300px))"    # what is left under the toolbar and metrics
 
 
 ensure_app_frame()
@@ -66,18 +67,12 @@ def show_notes() -> None:
 
 # --- controls -------------------------------------------------------------------------------
 with st.sidebar:
-    st.subheader("Network")
-    controls.network_controls(cfg)
-    st.subheader("Training")
-    controls.training_controls(cfg)
-    st.subheader("Data")
-    controls.data_controls(cfg, thumbnails(cfg.classes))
-    controls.advanced_controls(cfg)
+    controls.sidebar(cfg, thumbnails(cfg.classes))
 
 
 # --- the toolbar: play, pause, step, reset ------------------------------------------------------
 def toolbar(live: LiveRun) -> None:
-    play, step, reset, toggles = st.columns([1.1, 1, 1, 5], vertical_alignment="center")
+    play, step, reset, speed, toggles = st.columns([1.1, 1, 1, 1.6, 4], vertical_alignment="center")
     if live.playing:
         play.button("Pause", icon=":material/pause:", key="pause", on_click=live.pause, type="primary", width="stretch",
                     help="Stop training; the network keeps what it learned.")
@@ -87,8 +82,14 @@ def toolbar(live: LiveRun) -> None:
     step.button("Step", icon=":material/skip_next:", key="step", on_click=live.step, width="stretch", help="Train exactly one epoch.")
     reset.button("Reset", icon=":material/replay:", key="reset", on_click=live.reset, width="stretch",
                  help="Back to epoch 0 with the same initial weights.")
+    with speed:
+        controls.speed_control(cfg)
     with toggles:
-        controls.view_toggles(cfg)
+        if cfg.presentation:             # large type: the toggles fold into a menu to keep one row
+            with st.popover("View", icon=":material/visibility:"):
+                controls.view_toggles(cfg, stacked=True)
+        else:
+            controls.view_toggles(cfg)
 
 
 def _play(live: LiveRun) -> None:
@@ -120,16 +121,21 @@ def status(view: RunView, live: LiveRun) -> None:
         st.success(f"{snap.message} Press Play to train again from the start, or Step to go on.")
 
 
-def boundary_chart(view: RunView, height: int) -> None:
+def _pixels(height: int | str) -> int:
+    """A figure's own height (the chart element's CSS height wins in the browser)."""
+    return height if isinstance(height, int) else 600
+
+
+def boundary_chart(view: RunView, height: int | str) -> None:
     surface = decision_surface(view.net, view.cfg.features, view.data.bounds, view.cfg.problem,
                                BOUNDARY_RESOLUTION)
     spec = boundary_spec(surface, view.data, show_test=view.cfg.show_test, discretize=view.cfg.discretize,
-                         style=style, height=height, uirevision=f"boundary-{view.data.name}")
+                         style=style, height=_pixels(height), uirevision=f"boundary-{view.data.name}")
     live_chart(figure_json(spec), key="boundary_chart", height=height)
 
 
-def loss_chart(view: RunView, height: int) -> None:
-    spec = loss_spec(view.curve_losses, view.eval_epochs, view.eval_test_losses, style=style, height=height,
+def loss_chart(view: RunView, height: int | str) -> None:
+    spec = loss_spec(view.curve_losses, view.eval_epochs, view.eval_test_losses, style=style, height=_pixels(height),
                      train_epochs=view.curve_epochs, uirevision="loss")
     live_chart(figure_json(spec), key="loss_chart", height=height)
 
@@ -159,12 +165,12 @@ def live_panel() -> None:
     view = live.view()
     metrics(view)
     status(view, live)
-    if cfg.presentation:
+    if cfg.presentation:                            # the boundary and the loss fill the screen
         left, right = st.columns([1, 1])
         with left:
-            boundary_chart(view, 620)
+            boundary_chart(view, PRESENTATION_HEIGHT)
         with right:
-            loss_chart(view, 620)
+            loss_chart(view, PRESENTATION_HEIGHT)
     else:
         left, right = st.columns([3, 2])
         with left:

@@ -23,6 +23,7 @@ from scratchnet.config import (
     ConfigError,
 )
 from scratchnet.data import DATASETS, FEATURE_LABELS
+from ui.session import share_link
 
 MAX_SEED = int(KNOBS["seed"].high)
 LR_GRID = sorted({round(m * 10.0 ** e, 10) for e in range(-5, 1) for m in (1, 2, 3, 5, 7)} | {10.0})
@@ -248,9 +249,51 @@ def advanced_controls(cfg: Config) -> None:
             st.slider(k.label, k.low, k.high, step=0.01, key=key("target_accuracy"), help=k.help)
 
 
-def view_toggles(cfg: Config) -> None:
-    cols = st.columns(3)
-    for col, name in zip(cols, ("show_test", "discretize", "presentation")):
-        if visible(name, cfg):
-            k = KNOBS[name]
-            col.toggle(k.label, key=key(name), help=k.help)
+def view_toggles(cfg: Config, stacked: bool = False) -> None:
+    names = [n for n in ("show_test", "discretize", "presentation") if visible(n, cfg)]
+    places = [st.container() for _ in names] if stacked else st.columns(max(1, len(names)))
+    for place, name in zip(places, names):
+        k = KNOBS[name]
+        place.toggle(k.label, key=key(name), help=k.help)
+
+
+def speed_control(cfg: Config) -> None:
+    if visible("speed", cfg):
+        k = KNOBS["speed"]
+        st.select_slider(k.label, k.choices, key=key("speed"), help=k.help,
+                         format_func=lambda v: v if v in ("auto", "max") else f"{v}/s")
+
+
+GROUPS = {
+    "Network": (("hidden", "activation"), network_controls),
+    "Training": (("lr", "optimizer", "batch_size", "regularization", "reg_rate", "epochs"), training_controls),
+    "Data": (("problem", "dataset", "classes", "n_points", "noise", "train_fraction", "seed", "features"),
+             None),
+}
+
+
+def sidebar(cfg: Config, thumbnails: dict[str, bytes]) -> None:
+    """Every control, grouped; a group whose controls a lesson link hides is left out whole."""
+    for title, (names, draw) in GROUPS.items():
+        if any(visible(n, cfg) for n in names):
+            st.subheader(title)
+            (draw or (lambda c: data_controls(c, thumbnails)))(cfg)
+    advanced_controls(cfg)
+    lesson_link_builder(cfg)
+
+
+def lesson_link_builder(cfg: Config) -> None:
+    """TensorFlow Playground's classroom link: the current setup, with chosen controls hidden,
+    so students see only what the lesson is about."""
+    if "hide" in cfg.hide:
+        return
+    with st.expander("Lesson link (for teachers)", icon=":material/school:"):
+        names = [n for n in KNOBS if n != "hide"]
+        hidden = st.multiselect("Hide these controls", names, default=[n for n in cfg.hide if n in names],
+                                format_func=lambda n: KNOBS[n].label, key="lesson_hide",
+                                help="Students who open the link see the same setup without these controls.")
+        present = st.checkbox("Open in presentation mode", value=cfg.presentation, key="lesson_presentation")
+        link_cfg = cfg.replace(hide=tuple(hidden), presentation=present)
+        st.code(share_link(link_cfg), language=None, wrap_lines=True)
+        st.caption("Copy the link with the button at its top right. Controls can be shown again by "
+                   "removing `hide=` from the address.")

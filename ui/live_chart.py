@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -311,8 +312,10 @@ export default function liveChart(component) {
     st = getState(parentElement, typeof payload.key === "string" ? payload.key : null);
     st.setTrigger = setTriggerValue;
     st.clickable = !!payload.clickable;
-    const height = Number(payload.height) > 0 ? Number(payload.height) : 420;
-    if (st.plot.style.height !== `${height}px`) st.plot.style.height = `${height}px`;
+    // A number of pixels, or a CSS length such as "calc(100vh - 300px)" that follows the window.
+    const height = typeof payload.height === "string" ? payload.height
+      : `${Number(payload.height) > 0 ? Number(payload.height) : 420}px`;
+    if (st.plot.style.height !== height) st.plot.style.height = height;
     // Skip unchanged data (a theme change also re-invokes us) unless a render
     // is queued or running: then the latest payload must win (A -> B -> A).
     if (st.busy || !st.plotted || payload.rev !== st.rev) {
@@ -352,6 +355,7 @@ class ChartClick(NamedTuple):
     y: float
 
 
+_CSS_LENGTH = re.compile(r"[0-9a-z().+\-*/%\s,]{1,80}")
 _served_lock = threading.Lock()
 _served_dirs: set[str] = set()
 
@@ -406,7 +410,7 @@ def live_chart(
     fig_json: str | dict[str, Any],
     *,
     key: str,
-    height: int = 420,
+    height: int | str = 420,
     on_click: Callable[[], Any] | bool | None = None,
 ) -> ChartClick | None:
     """Show a Plotly figure that later calls update in place.
@@ -421,7 +425,8 @@ def live_chart(
         Required and stable across reruns: it is the element's identity. Use it
         once per script run.
     height
-        Height of the plot in pixels. ``layout.width``/``layout.height`` of the
+        Height of the plot in pixels, or a CSS length (``"max(360px, calc(100vh - 300px))"``)
+        so the plot follows the window's height, as presentation mode does. ``layout.width``/``layout.height`` of the
         figure are ignored; the width follows the container.
     on_click
         A callback (no arguments, run before the rerun like any widget
@@ -436,8 +441,11 @@ def live_chart(
     """
     if not isinstance(key, str) or not key:
         raise ValueError("live_chart needs a non-empty string key")
-    if not isinstance(height, int) or isinstance(height, bool) or height <= 0:
-        raise ValueError(f"height must be a positive int, got {height!r}")
+    if isinstance(height, str):
+        if not _CSS_LENGTH.fullmatch(height):
+            raise ValueError(f"height must be pixels or a CSS length like 'calc(100vh - 300px)', got {height!r}")
+    elif not isinstance(height, int) or isinstance(height, bool) or height <= 0:
+        raise ValueError(f"height must be a positive int or a CSS length, got {height!r}")
 
     figure = _figure_json(fig_json)
     _ensure_plotly_served()
