@@ -96,8 +96,20 @@ def surface_codes(surface: Surface, discretize: bool = False, style: Style = DEF
     cls = values.argmax(-1)
     conf = np.ones_like(cls, dtype=np.float32) if discretize else \
         (values.max(-1) - 1.0 / k) / (1.0 - 1.0 / k)
-    codes = (cls + np.clip(conf, 0.0, 0.999)) / k * 255
+    # Class c owns the integer codes whose z/255 lies in its band [c/K, (c+1)/K): rounding
+    # (c + q)/K·255 instead let a sure class-0 region (code 85 of 255 for K = 3) land on
+    # the first, pale colour of class 1.
+    lo, hi = _band_codes(k)
+    codes = lo[cls] + np.clip(conf, 0.0, 1.0) * (hi[cls] - lo[cls])
     return codes.round().astype(np.uint8), banded_scale(k, style), 255.0
+
+
+def _band_codes(k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Lowest and highest uint8 code inside each class's band of `banded_scale(k)`."""
+    bounds = [c * 255 / k for c in range(k + 1)]
+    lo = np.array([np.ceil(bounds[c]) for c in range(k)])
+    hi = np.array([np.ceil(bounds[c + 1] - 1e-6 * 255) - 1 for c in range(k - 1)] + [255.0])
+    return lo, hi
 
 
 # --- figures as plain dicts -----------------------------------------------------------------------
