@@ -1,0 +1,290 @@
+"""Decision surfaces (what the network predicts on a grid) and the Plotly figure builders."""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import time
+
+import numpy as np
+import plotly.graph_objects as go
+import pytest
+import torch
+
+from scratchnet import Config, Trainer
+from scratchnet.batched import stack_nets
+from scratchnet.data import featurize
+from scratchnet.figures import (
+    CLASS_COLORS,
+    DEFAULT,
+    PRESENTATION,
+    Style,
+    banded_scale,
+    boundary_figure,
+    boundary_spec,
+    compare_grid_figure,
+    compare_loss_figure,
+    diverging_scale,
+    downsample,
+    figure_json,
+    figures_html,
+    loss_figure,
+    loss_spec,
+    run_figures,
+    surface_codes,
+    units_figure,
+)
+from scratchnet.model import hidden_activations, init_net, predict
+from scratchnet.surface import Surface, decision_surface, grid_points, stacked_surfaces, unit_surfaces
+
+BOUNDS = (-2.0, 3.0, -1.5, 2.5)
+
+
+def trained(cfg: Config, epochs: int = 60) -> Trainer:
+    t = Trainer(cfg.replace(epochs=epochs))
+    list(t.run(every=epochs))
+    return t
+
+
+# ----------------------------------------------------------------------------- surfaces
+
+def test_two_class_surface_is_p_class1_on_a_row_major_grid():
+    net = init_net([2, 8, 2], "tanh", seed=0)
+    s = decision_surface(net, ("x1", "x2"), BOUNDS, "classification", resolution=30)
+    assert isinstance(s, Surface) and s.values.shape == (30, 30) and s.values.dtype == np.float32
+    assert s.xs.shape == s.ys.shape == (30,) and s.n_classes == 2 and s.task == "classification"
+    assert (s.xs[0], s.xs[-1], s.ys[0], s.ys[-1]) == pytest.approx(BOUNDS)
+    assert 0 <= s.values.min() and s.values.max() <= 1
+    # row i is y = ys[i], column j is x = xs[j]
+    for i, j in [(0, 0), (3, 17), (29, 5), (12, 29)]:
+        logits = predict(net, torch.tensor([[s.xs[j], s.ys[i]]]))
+        assert s.values[i, j] == pytest.approx(float(torch.softmax(logits, -1)[0, 1]), abs=1e-6)
+
+
+def test_multiclass_surface_has_a_probability_per_class():
+    net = init_net([2, 8, 5], "relu", seed=1)
+    s = decision_surface(net, ("x1", "x2"), BOUNDS, "classification", resolution=20)
+    assert s.values.shape == (20, 20, 5) and s.n_classes == 5
+    np.testing.assert_allclose(s.values.sum(-1), 1.0, atol=1e-5)
+
+
+def test_regression_surface_is_the_value_and_features_are_applied():
+    features = ("x1", "x2", "x1sq", "sinx2")
+    net = init_net([4, 6, 1], "tanh", seed=2)
+    s = decision_surface(net, features, BOUNDS, "regression", resolution=16)
+    assert s.values.shape == (16, 16) and s.n_classes == 1
+    expected = predict(net, featurize(grid_points(BOUNDS, 16), features))[:, 0].reshape(16, 16)
+    np.testing.assert_allclose(s.values, expected.numpy(), atol=1e-6)
+
+
+def test_stacked_surfaces_are_every_models_own():
+    nets = [init_net([2, w, 2], "relu", seed=w) for w in (3, 6, 4)]
+    stacked = stack_nets(nets)
+    s = decision_surface(stacked, ("x1", "x2"), BOUNDS, "classification", resolution=12)
+    assert s.values.shape == (3, 12, 12)
+    for m, (net, one) in enumerate(zip(nets, stacked_surfaces(stacked, ("x1", "x2"), BOUNDS, "classification", 12))):
+        alone = decision_surface(net, ("x1", "x2"), BOUNDS, "classification", resolution=12)
+        np.testing.assert_allclose(one.values, alone.values, atol=1e-6)
+        np.testing.assert_allclose(s.values[m], alone.values, atol=1e-6)
+
+
+def test_surface_is_inference_only_and_fast():
+    t = trained(Config())
+    net = t.net
+    decision_surface(net, t.cfg.features, t.data.bounds, "classification", resolution=100)   # warm-up
+    times = []
+    for _ in range(5):
+        start = time.perf_counter()
+        s = decision_surface(net, t.cfg.features, t.data.bounds, "classification", resolution=100)
+        times.append(time.perf_counter() - start)
+    assert s.values.shape == (100, 100)
+    assert sorted(times)[2] < 0.05           # ~1 ms measured; generous for a shared machine
+    assert all(p.grad is None for p in net.params)
+
+
+def test_trained_surface_agrees_with_the_data():
+    t = trained(Config(epochs=300), 300)
+    s = decision_surface(t.net, t.cfg.features, t.data.bounds, "classification", resolution=60)
+    x, y = t.data.x_train, t.data.y_train
+    j = np.clip(np.searchsorted(s.xs, x[:, 0].numpy()), 0, 59)
+    i = np.clip(np.searchsorted(s.ys, x[:, 1].numpy()), 0, 59)
+    predicted = (s.values[i, j] > 0.5).astype(int)
+    assert (predicted == y.numpy()).mean() > 0.9
+
+
+def test_unit_surfaces_show_every_hidden_unit():
+    net = init_net([2, 5, 3, 2], "tanh", seed=3)
+    layers = unit_surfaces(net, ("x1", "x2"), BOUNDS, resolution=10)
+    assert [u.shape for u in layers] == [(5, 10, 10), (3, 10, 10)]
+    with torch.no_grad():
+        h1, _ = hidden_activations(net, grid_points(BOUNDS, 10))
+    np.testing.assert_allclose(layers[0][2], h1[:, 2].reshape(10, 10).numpy(), atol=1e-6)
+    assert unit_surfaces(init_net([2, 2], "relu"), ("x1", "x2"), BOUNDS) == []
+
+
+# ----------------------------------------------------------------------------- colour codes
+
+def scale_positions(scale):
+    positions = [p for p, _ in scale]
+    assert positions[0] == 0 and positions[-1] == 1 and positions == sorted(positions)
+    for _, colour in scale:
+        assert re.fullmatch(r"#[0-9A-Fa-f]{6}|rgba?\(.*\)", colour)
+    return positions
+
+
+def test_two_class_codes_are_uint8_probabilities():
+    values = np.array([[0.0, 0.5, 1.0]], dtype=np.float32)
+    codes, scale, top = surface_codes(Surface(np.arange(3.0), np.zeros(1), values, "classification", 2))
+    assert codes.dtype == np.uint8 and codes.tolist() == [[0, 128, 255]] and top == 255
+    assert scale == diverging_scale() and scale[1] == [0.5, DEFAULT.neutral]
+    scale_positions(scale)
+    discrete, _, _ = surface_codes(Surface(np.arange(3.0), np.zeros(1), np.array([[0.2, 0.6, 0.9]]),
+                                           "classification", 2), discretize=True)
+    assert discrete.tolist() == [[0, 255, 255]]
+
+
+@pytest.mark.parametrize("k", range(3, 9))
+def test_multiclass_codes_fall_in_their_class_band(k):
+    """Every class, sure or unsure, gets a code inside its own band of the banded scale."""
+    scale = banded_scale(k)
+    positions = scale_positions(scale)
+    rows = []
+    for c in range(k):
+        for sure in (1.0, 0.9, 0.5):
+            p = np.full(k, (1 - sure) / (k - 1))
+            p[c] = sure
+            rows.append(p)
+        rows.append(np.full(k, 1 / k))          # a tie: argmax picks class 0
+    values = np.array(rows, dtype=np.float32)[None]
+    for discretize in (False, True):
+        codes, _, _ = surface_codes(Surface(np.zeros(len(rows)), np.zeros(1), values, "classification", k),
+                                    discretize=discretize)
+        assert codes.dtype == np.uint8
+        for code, p in zip(codes[0], values[0]):
+            c = int(p.argmax())
+            z = code / 255
+            assert positions[2 * c] <= z <= positions[2 * c + 1], (k, c, int(code))
+    sure = surface_codes(Surface(np.zeros(2), np.zeros(1), np.array([[[1.0] + [0.0] * (k - 1),
+                                                                     [1 / k] * k]]), "classification", k))[0]
+    assert sure[0, 0] > sure[0, 1]              # more confident, deeper colour
+
+
+def test_regression_codes_map_minus_one_to_one():
+    values = np.array([[-5.0, -1.0, 0.0, 1.0, 7.0]], dtype=np.float32)
+    codes, scale, _ = surface_codes(Surface(np.arange(5.0), np.zeros(1), values, "regression", 1))
+    assert codes.tolist() == [[0, 0, 128, 255, 255]]
+    scale_positions(scale)
+
+
+def test_palette_is_okabe_ito_and_presentation_is_bigger():
+    assert CLASS_COLORS[:3] == ("#E69F00", "#0072B2", "#009E73")
+    assert len(set(CLASS_COLORS)) == len(CLASS_COLORS) >= 8
+    assert PRESENTATION.font_size > DEFAULT.font_size and PRESENTATION.line_width > DEFAULT.line_width
+    assert PRESENTATION.marker_size > DEFAULT.marker_size
+    assert isinstance(PRESENTATION, Style)
+
+
+# ----------------------------------------------------------------------------- figures
+
+def arr(value) -> np.ndarray:
+    """A figure array as numpy, whether plain or a base64 typed array ({'dtype', 'bdata', 'shape'})."""
+    if isinstance(value, dict):
+        out = np.frombuffer(base64.b64decode(value["bdata"]), dtype=np.dtype(value["dtype"]))
+        return out.reshape([int(n) for n in value["shape"].split(",")]) if "shape" in value else out
+    return np.asarray(value)
+
+
+def heatmap(fig: go.Figure) -> go.Heatmap:
+    (h,) = [t for t in fig.data if t.type == "heatmap"]
+    return h
+
+
+@pytest.mark.parametrize("cfg", [Config(), Config(dataset="spiral", classes=4, hidden=(8,)),
+                                 Config(problem="regression", dataset="plane", lr=0.01)],
+                         ids=["two-class", "four-class", "regression"])
+def test_boundary_figure(cfg):
+    t = trained(cfg, 20)
+    s = decision_surface(t.net, cfg.features, t.data.bounds, cfg.problem, resolution=50)
+    spec = boundary_spec(s, t.data, show_test=True, uirevision="keep-zoom")
+    assert spec["data"][0]["z"].dtype == np.uint8 and spec["data"][0]["z"].shape == (50, 50)
+    payload = json.loads(figure_json(spec))
+    assert payload["data"][0]["z"]["dtype"] == "u1"              # base64 bytes, not a JSON list of numbers
+    fig = boundary_figure(s, t.data, show_test=True, uirevision="keep-zoom")   # validated by plotly
+    assert fig.layout.uirevision == "keep-zoom"
+    scale_positions([list(p) for p in heatmap(fig).colorscale])
+    names = [tr.name for tr in fig.data if tr.type in ("scatter", "scattergl")]
+    assert names == ["train", "test"]
+    train, test = [tr for tr in fig.data if tr.type in ("scatter", "scattergl")]
+    assert len(arr(train.x)) == len(t.data.x_train) and len(arr(test.x)) == len(t.data.x_test)
+    np.testing.assert_allclose(arr(train.y), t.data.x_train[:, 1].numpy())
+    assert arr(heatmap(fig).z).dtype == np.uint8 and arr(heatmap(fig).z).shape == (50, 50)
+    assert train.marker.symbol != test.marker.symbol
+    x_min, x_max, y_min, y_max = t.data.bounds
+    assert tuple(fig.layout.xaxis.range) == pytest.approx((x_min, x_max))
+    assert tuple(fig.layout.yaxis.range) == pytest.approx((y_min, y_max))
+    assert fig.layout.yaxis.scaleanchor == "x"
+    only_train = boundary_figure(s, t.data)
+    assert [tr.name for tr in only_train.data if tr.type != "heatmap"] == ["train"]
+    assert boundary_figure(s, t.data, style=PRESENTATION).layout.font.size == PRESENTATION.font_size
+
+
+def test_loss_figure_has_train_and_test_and_caps_its_points():
+    losses = list(np.linspace(1.0, 0.1, 100_000))
+    epochs, values = downsample(losses)
+    assert len(epochs) <= 1000 and epochs[0] == 1 and epochs[-1] == 100_000 and values[-1] == pytest.approx(0.1)
+    eval_epochs = list(range(0, 100_001, 10))
+    fig = loss_figure(losses, eval_epochs, [0.5] * len(eval_epochs), uirevision="loss-1")
+    train, test = fig.data
+    assert (train.name, test.name) == ("train", "test")
+    assert len(arr(train.x)) <= 1000 and len(arr(test.x)) <= 1000 and arr(train.x)[-1] == 100_000
+    assert fig.layout.uirevision == "loss-1"
+    assert len(arr(loss_figure([0.7, 0.6, 0.5]).data[0].x)) == 3
+    assert loss_figure([0.7, 0.6], log_y=True).layout.yaxis.type == "log"
+
+
+def test_loss_figure_survives_a_diverged_history():
+    spec = loss_spec([0.7, float("inf"), float("nan")], [0, 1], [0.7, float("inf")])
+    text = figure_json(spec)                       # strict JSON: no NaN/Infinity tokens
+    assert "NaN" not in text and "Infinity" not in text
+    loss_figure([0.7, float("inf"), float("nan")])
+
+
+def test_units_compare_and_html():
+    t = trained(Config(hidden=(6, 4)), 20)
+    layers = unit_surfaces(t.net, t.cfg.features, t.data.bounds, resolution=12)
+    fig = units_figure(layers, max_units=5)
+    assert fig.layout.uirevision
+    assert arr(heatmap(fig).z).shape == (2 * 14, 5 * 14) and arr(heatmap(fig).z).dtype == np.uint8
+    scale_positions([list(p) for p in heatmap(fig).colorscale])
+
+    sweep = [trained(Config(lr=lr), 20) for lr in (0.01, 0.1, 1.0)]
+    surfaces = [decision_surface(s.net, s.cfg.features, s.data.bounds, "classification", 20) for s in sweep]
+    grid = compare_grid_figure(surfaces, sweep[0].data, ["a", "b", "c"], cols=2)
+    assert sum(tr.type == "heatmap" for tr in grid.data) == 3 and grid.layout.uirevision
+    assert [a.text for a in grid.layout.annotations] == ["a", "b", "c"]
+    curves = compare_loss_figure([s.history.losses for s in sweep], ["a", "b", "c"])
+    assert [tr.name for tr in curves.data] == ["a", "b", "c"] and curves.layout.yaxis.type == "log"
+
+    page = figures_html(run_figures(t))
+    assert page.startswith("<!doctype html>") and page.count("<script") >= 2
+    assert len(re.findall(r"/\*! For license information|plotly\.js v\d", page)) >= 1     # plotly.js inlined
+    assert not re.search(r"<script[^>]*\bsrc=", page)             # nothing fetched: opens offline
+    assert page.count("Plotly.newPlot") == 2
+
+
+def test_the_engine_never_imports_streamlit():
+    import pathlib
+    import subprocess
+    import sys
+
+    import scratchnet
+    for path in pathlib.Path(scratchnet.__file__).parent.glob("*.py"):
+        assert not re.search(r"^\s*(import|from)\s+streamlit\b", path.read_text(encoding="utf-8"), re.MULTILINE), path
+    code = ("import sys, scratchnet, scratchnet.figures, scratchnet.surface, scratchnet.cli, scratchnet.batched;"
+            "import pkgutil, importlib;"
+            "[importlib.import_module('scratchnet.' + m.name) for m in pkgutil.iter_modules(scratchnet.__path__)"
+            " if m.name != '__main__'];"
+            "print('streamlit' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
