@@ -1,0 +1,135 @@
+"""A whole class on one server: N headless pages all press Play on one 2-core machine.
+
+    python benchmarks/bench_class.py [--sessions 1 10 30] [--seconds 20]
+
+For each N: opens N pages (separate browser contexts = separate sessions) on one app server,
+presses Play in every one, then over `--seconds` reports per-session frames/s (boundary
+redraws the browser actually drew), the slowest session, epochs trained per session, how long
+a control change takes to show (a hidden-size click until the page shows the new network, in
+a page in the middle of the class), browser console errors, and the server's CPU and memory
+(from /proc). Browser and server share the same 2 cores, so the figures are lower bounds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlencode
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from playwright.sync_api import sync_playwright
+
+from benchmarks.harness import launch_chromium, serve_app, wait_for_chart
+from scratchnet.config import Config
+
+CLOCK_TICKS = 100        # os.sysconf("SC_CLK_TCK") on Linux
+COUNT_FRAMES = """() => {
+  const el = document.querySelector('.st-key-boundary_chart .snlc-plot');
+  window.__frames = 0;
+  el.on('plotly_afterplot', () => { window.__frames += 1; });
+}"""
+READ_EPOCH = """() => {
+  for (const m of document.querySelectorAll('[data-testid="stMetric"]')) {
+    const l = m.querySelector('[data-testid="stMetricLabel"]');
+    if (l && l.innerText.trim() === 'Epoch')
+      return parseInt(m.querySelector('[data-testid="stMetricValue"]').innerText.replace(/,/g, ''));
+  }
+  return -1;
+}"""
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS          # utime + stime
+
+
+def rss_mib(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def open_sessions(browser, url: str, n: int) -> list:
+    pages = []
+    for _ in range(n):
+        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        page = context.new_page()
+        page.errors = []
+        page.on("console", lambda m, p=page: p.errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e, p=page: p.errors.append(str(e)))
+        page.goto(url)
+        pages.append(page)
+    for page in pages:
+        wait_for_chart(page, timeout=120_000)
+    return pages
+
+
+def control_latency(page) -> float:
+    """Seconds from a hidden-size key press until the page shows the new network."""
+    thumb = page.locator(".st-key-w_units_0 input[type='range']").first
+    thumb.focus()
+    start = time.perf_counter()
+    thumb.press("ArrowRight")
+    page.wait_for_function("() => document.body.innerText.includes('2 → 11 → 2')", timeout=120_000)
+    return time.perf_counter() - start
+
+
+def measure(browser, url: str, pid: int, n: int, seconds: float) -> dict:
+    cfg = Config(epochs=1_000_000, speed="max")
+    pages = open_sessions(browser, url + "?" + urlencode(cfg.to_query()), n)
+    for page in pages:
+        page.get_by_role("button", name="Play").click()
+    time.sleep(2.0)
+    for page in pages:
+        page.evaluate(COUNT_FRAMES)
+    epochs0 = [page.evaluate(READ_EPOCH) for page in pages]
+    cpu0, t0 = cpu_seconds(pid), time.perf_counter()
+    time.sleep(seconds / 2)
+    latency = control_latency(pages[n // 2])
+    time.sleep(seconds / 2)
+    elapsed = time.perf_counter() - t0
+    cpu = (cpu_seconds(pid) - cpu0) / elapsed
+    fps = [page.evaluate("() => window.__frames") / elapsed for page in pages]
+    epochs = [page.evaluate(READ_EPOCH) - e0 for page, e0 in zip(pages, epochs0)]
+    errors = sum(len(page.errors) for page in pages)
+    result = {"n": n, "fps_median": statistics.median(fps), "fps_min": min(fps),
+              "epochs_median": statistics.median(epochs), "epochs_min": min(epochs),
+              "latency": latency, "cpu": cpu, "rss": rss_mib(pid), "errors": errors}
+    for page in pages:
+        page.context.close()
+    time.sleep(1.0)
+    return result
+
+
+def run(sessions: list[int], seconds: float) -> list[dict]:
+    results = []
+    with serve_app() as (url, proc), sync_playwright() as pw:
+        browser = launch_chromium(pw)
+        for n in sessions:
+            results.append(measure(browser, url, proc.pid, n, seconds))
+        browser.close()
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sessions", type=int, nargs="+", default=[1, 10, 30])
+    parser.add_argument("--seconds", type=float, default=20.0)
+    args = parser.parse_args()
+    results = run(args.sessions, args.seconds)
+    print(f"One app server, N headless Chromium sessions all training (moons, 2-10-2), {args.seconds:g} s each")
+    print(f"{'N':>3} {'fps/session':>12} {'slowest':>8} {'epochs/session':>15} {'slowest':>8} "
+          f"{'control→shown':>14} {'server CPU':>11} {'server RSS':>11} {'errors':>7}")
+    for r in results:
+        print(f"{r['n']:>3} {r['fps_median']:>12.1f} {r['fps_min']:>8.1f} {r['epochs_median']:>15,.0f} "
+              f"{r['epochs_min']:>8,.0f} {r['latency']:>13.2f}s {r['cpu']:>10.0%} {r['rss']:>9.0f} MiB "
+              f"{r['errors']:>7}")
+
+
+if __name__ == "__main__":
+    main()
