@@ -9,9 +9,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
+import os
+import re
 import sys
 import time
 from collections.abc import Sequence
+from pathlib import Path
 
 import torch
 
@@ -23,11 +27,36 @@ from .trainer import Trainer
 EXIT_USAGE = 2
 
 
+class UsageError(Exception):
+    """A bad command line: `str()` is the one line printed before exiting with status 2."""
+
+
 class _Parser(argparse.ArgumentParser):
-    """argparse, but a usage error is one line (and still exit status 2)."""
+    """argparse, but a usage error is one line that says what is allowed (exit status 2)."""
 
     def error(self, message: str) -> None:  # type: ignore[override]
-        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
+        raise UsageError(_explain(self, message))
+
+
+def _explain(parser: argparse.ArgumentParser, message: str) -> str:
+    """argparse's terse messages, completed with what would have been accepted."""
+    if message.startswith("the following arguments are required: command"):
+        return f"a command is needed: {' or '.join(COMMANDS)} (python -m scratchnet train --help)"
+    missing = re.fullmatch(r"argument (-[-\w]+)(?:/\S+)?: expected one argument", message)
+    if missing:
+        flag = missing.group(1)
+        return f"{flag} needs a value: {_FLAG_HELP.get(flag) or _knob_allowed(flag)}"
+    return message
+
+
+def _knob_allowed(flag: str) -> str:
+    knob = KNOBS.get(flag.lstrip("-").replace("-", "_"))
+    return knob.allowed() if knob else "see --help"
+
+
+COMMANDS = ("train", "gradcheck")
+_FLAG_HELP = {"--layers": KNOBS["hidden"].allowed(), "--every": "a whole number of at least 1",
+              "--html": "a file path to write the page to"}
 
 
 def _flag(name: str) -> str:
@@ -46,7 +75,7 @@ def build_parser() -> argparse.ArgumentParser:
                            help=f"{knob.help} ({knob.allowed()}; default {knob.format(knob.default)})")
     train.add_argument("--layers", dest="hidden", metavar="INTS",
                        help="several hidden layers at once, e.g. 8,8 (same as --hidden 8,8)")
-    train.add_argument("--every", type=int, default=None, metavar="N",
+    train.add_argument("--every", default=None, metavar="N",
                        help="print the loss every N epochs (default: about 10 lines per run)")
     train.add_argument("--json", action="store_true", help="print one JSON object with the result")
     train.add_argument("--html", metavar="FILE", help="write the loss and boundary figures to FILE")
@@ -66,12 +95,45 @@ def config_from_args(args: argparse.Namespace) -> Config:
     return cfg
 
 
+def _every(text: str | None, epochs: int) -> int:
+    """--every N: how often to print; by default about ten lines per run."""
+    if text is None:
+        return max(1, epochs // 10)
+    try:
+        every = float(text)
+    except ValueError:
+        every = math.nan
+    if not (math.isfinite(every) and every.is_integer() and every >= 1):
+        raise ConfigError("every", text, _FLAG_HELP["--every"])
+    return int(every)
+
+
+def check_writable(path: str | None) -> None:
+    """Refuse a --html path that cannot be written before training, not after."""
+    if path is None:
+        return
+    target = Path(path)
+    if not path.strip():
+        raise ConfigError("html", path, _FLAG_HELP["--html"])
+    if target.is_dir():
+        raise ConfigError("html", path, "a file path, not a directory")
+    folder = target.parent
+    if not folder.is_dir():
+        raise ConfigError("html", path, f"a file in an existing folder ({show_value(str(folder))} does not exist)")
+    if not os.access(folder, os.W_OK) or (target.exists() and not os.access(target, os.W_OK)):
+        raise ConfigError("html", path, "a file path you can write to")
+
+
+def _finite_or_none(value: float | None) -> float | None:
+    """JSON has no NaN or Infinity: a value that is not a finite number is reported as null."""
+    return value if value is None or math.isfinite(value) else None
+
+
 def run_train(args: argparse.Namespace) -> int:
     cfg = config_from_args(args)
+    every = _every(args.every, cfg.epochs)
+    check_writable(args.html)
     trainer = Trainer(cfg)
-    every = args.every or max(1, cfg.epochs // 10)
-    if every < 1:
-        raise ConfigError("every", every, "a whole number of at least 1")
     log = (lambda *a: None) if args.json else print
     log(f"scratchnet: {cfg.describe()}")
     start_loss = trainer.snapshot().train_loss
@@ -103,7 +165,8 @@ def run_train(args: argparse.Namespace) -> int:
         write_html(trainer, args.html)
         result["html"] = args.html
     if args.json:
-        print(json.dumps(result))
+        print(json.dumps({k: _finite_or_none(v) if isinstance(v, float) else v for k, v in result.items()},
+                         allow_nan=False))
     else:
         print(_final_line(result))
     return 0
@@ -144,15 +207,38 @@ def run_gradcheck(args: argparse.Namespace) -> int:
     return 0 if not failed else 1
 
 
+def _unexpected(parser: argparse.ArgumentParser, command: str, extras: list[str]) -> UsageError:
+    """Arguments no flag took: name the first and list what the command accepts."""
+    sub = parser._subparsers._group_actions[0].choices[command]           # type: ignore[union-attr]
+    flags = [opt for action in sub._actions for opt in action.option_strings if opt.startswith("--")
+             and opt != "--help"]
+    first = extras[0]
+    what = f"unknown flag {show_value(first.split('=')[0])}" if first.startswith("-") else \
+        f"unexpected argument {show_value(first)}"
+    return UsageError(f"{what}: {command} takes {', '.join(flags)}")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI; returns the exit status (2 for any bad argument, after one line on stderr)."""
     torch.set_num_threads(1)   # tiny networks: a second thread only adds contention
     parser = build_parser()
-    args = parser.parse_args(argv)
     try:
+        args, extras = parser.parse_known_args(argv)
+        if extras:
+            raise _unexpected(parser, args.command, extras)
         return run_train(args) if args.command == "train" else run_gradcheck(args)
+    except UsageError as err:
+        return _fail(parser, str(err))
     except ConfigError as err:
-        sys.stderr.write(f"{parser.prog}: error: {_flag(err.knob)} {show_value(err.value)}: must be {err.allowed}\n")
-        return EXIT_USAGE
+        return _fail(parser, f"{_flag(err.knob)} {show_value(err.value)}: must be {err.allowed}")
     except OSError as err:
-        sys.stderr.write(f"{parser.prog}: error: cannot write {err.filename}: {err.strerror}\n")
-        return EXIT_USAGE
+        return _fail(parser, f"cannot write {show_value(str(err.filename))}: {err.strerror}")
+    except SystemExit as done:          # --help has been printed
+        return done.code if isinstance(done.code, int) else EXIT_USAGE
+    except KeyboardInterrupt:
+        return _fail(parser, "interrupted", status=130)
+
+
+def _fail(parser: argparse.ArgumentParser, message: str, status: int = EXIT_USAGE) -> int:
+    sys.stderr.write(f"{parser.prog}: error: {' '.join(message.split())}\n")
+    return status
