@@ -1,0 +1,241 @@
+"""The command line: `python -m scratchnet train|gradcheck`, success and every kind of bad argument."""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from scratchnet import cli
+from scratchnet.cli import main
+from scratchnet.config import KNOBS, Config
+from scratchnet.gradcheck import full_check
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULT_KEYS = {"config", "final_train_loss", "final_test_loss", "train_accuracy", "test_accuracy",
+               "epochs_per_second"}
+
+
+def run(capsys, *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+# ----------------------------------------------------------------------------- train
+
+def test_the_readme_command_trains_the_tutorials_network(capsys):
+    code, out, err = run(capsys, "train", "--dataset", "moons", "--hidden", "10", "--lr", "0.07", "--epochs", "300",
+                         "--noise", "0.22", "--seed", "42")
+    assert code == 0 and err == ""
+    lines = out.splitlines()
+    assert lines[0] == "scratchnet: moons (200 points, noise 0.22) · 2-10-2 relu · sgd lr=0.07 · full batch · 300 epochs"
+    progress = [line for line in lines if line.startswith("epoch ")]
+    assert [int(re.match(r"epoch +(\d+)/300", p).group(1)) for p in progress] == list(range(0, 301, 30))
+    losses = [float(re.search(r"loss (\d+\.\d+)", p).group(1)) for p in progress]
+    assert losses[-1] < losses[0]
+    final = lines[-1]
+    match = re.fullmatch(r"final: train loss (\S+), test loss (\S+), train accuracy (\S+)%, "
+                         r"test accuracy (\S+)% \(([\d,]+) epochs/s\)", final)
+    assert match, final
+    assert float(match.group(3)) > 90 and float(match.group(4)) > 85
+    assert int(match.group(5).replace(",", "")) > 0
+
+
+def test_json_is_one_object_with_the_config_and_results(capsys):
+    code, out, err = run(capsys, "train", "--dataset", "spiral", "--layers", "8,8", "--activation", "tanh",
+                         "--optimizer", "adam", "--lr", "0.01", "--epochs", "40", "--batch-size", "16", "--json")
+    assert code == 0 and err == ""
+    assert len(out.strip().splitlines()) == 1
+    result = json.loads(out)
+    assert RESULT_KEYS <= set(result)
+    cfg = result["config"]
+    assert (cfg["dataset"], cfg["hidden"], cfg["activation"], cfg["optimizer"], cfg["lr"], cfg["batch_size"],
+            cfg["epochs"]) == ("spiral", [8, 8], "tanh", "adam", 0.01, 16, 40)
+    assert Config(**{k: tuple(v) if isinstance(v, list) else v for k, v in cfg.items()}) == Config(
+        dataset="spiral", hidden=(8, 8), activation="tanh", optimizer="adam", lr=0.01, epochs=40, batch_size=16)
+    assert result["epochs"] == 40 and result["stopped"] == "epochs"
+    for key in ("final_train_loss", "final_test_loss", "epochs_per_second"):
+        assert isinstance(result[key], float) and math.isfinite(result[key]) and result[key] > 0
+    assert 0 <= result["train_accuracy"] <= 1 and 0 <= result["test_accuracy"] <= 1
+
+
+@pytest.mark.parametrize("backprop", ["hand", "autograd"])
+def test_backprop_flag(capsys, backprop):
+    code, out, _ = run(capsys, "train", "--epochs", "30", "--backprop", backprop, "--json")
+    assert code == 0
+    result = json.loads(out)
+    assert result["config"]["backprop"] == backprop
+    assert result["final_train_loss"] == pytest.approx(0.26, abs=0.2)
+
+
+def test_hand_and_autograd_flags_train_the_same_network(capsys):
+    outs = []
+    for backprop in ("hand", "autograd"):
+        _, out, _ = run(capsys, "train", "--epochs", "30", "--backprop", backprop, "--json", "--layers", "6,6")
+        outs.append(json.loads(out))
+    assert outs[0]["final_train_loss"] == pytest.approx(outs[1]["final_train_loss"], rel=1e-4)
+
+
+def test_regression_and_multiclass_from_the_command_line(capsys):
+    code, out, _ = run(capsys, "train", "--problem", "regression", "--epochs", "20", "--lr", "0.01", "--json")
+    assert code == 0
+    result = json.loads(out)
+    assert result["config"]["dataset"] == "plane" and result["train_accuracy"] is None
+    code, out, _ = run(capsys, "train", "--dataset", "blobs", "--classes", "5", "--epochs", "20", "--json")
+    assert code == 0 and json.loads(out)["config"]["classes"] == 5
+
+
+def test_every_and_seed(capsys):
+    code, out, _ = run(capsys, "train", "--epochs", "10", "--every", "5", "--seed", "7")
+    assert code == 0
+    assert [line.split()[1] for line in out.splitlines() if line.startswith("epoch")] == ["0/10", "5/10", "10/10"]
+    _, a, _ = run(capsys, "train", "--epochs", "10", "--seed", "7", "--json")
+    _, b, _ = run(capsys, "train", "--epochs", "10", "--seed", "7", "--init-seed", "8", "--json")
+    a, b = json.loads(a), json.loads(b)
+    assert a["config"]["init_seed"] == 7 and b["config"]["init_seed"] == 8        # --seed seeds the weights too
+    assert a["final_train_loss"] != b["final_train_loss"]
+
+
+def test_divergence_is_reported_not_crashed(capsys):
+    code, out, err = run(capsys, "train", "--dataset", "xor", "--lr", "5", "--epochs", "500", "--json")
+    assert code == 0 and err == ""
+    result = json.loads(out)
+    assert result["stopped"] == "diverged" and "diverged" in result["message"]
+    assert math.isfinite(result["final_train_loss"])
+    code, out, _ = run(capsys, "train", "--dataset", "xor", "--lr", "5", "--epochs", "500")
+    assert "stopped: The loss became" in out and out.splitlines()[-1].startswith("final:")
+
+
+def test_html_writes_a_self_contained_page(capsys, tmp_path):
+    target = tmp_path / "run.html"
+    code, out, err = run(capsys, "train", "--dataset", "xor", "--epochs", "20", "--html", str(target))
+    assert code == 0 and err == "" and out.splitlines()[-1].startswith("final:")
+    page = target.read_text(encoding="utf-8")
+    assert page.startswith("<!doctype html>") and page.rstrip().endswith("</html>")
+    assert page.count("Plotly.newPlot") == 2                       # boundary and loss
+    assert not re.search(r"<script[^>]*\bsrc=", page)              # plotly.js inlined: opens offline
+    assert len(page) > 1_000_000
+    code, out, _ = run(capsys, "train", "--epochs", "5", "--html", str(target), "--json")
+    assert json.loads(out)["html"] == str(target)
+
+
+# ----------------------------------------------------------------------------- gradcheck
+
+def test_gradcheck_prints_the_table_and_exits_0(capsys):
+    code, out, err = run(capsys, "gradcheck")
+    assert code == 0 and err == ""
+    lines = out.splitlines()
+    assert "|hand-auto|" in lines[0] and "|hand-fd|" in lines[0]
+    rows = [line for line in lines[2:-1]]
+    assert len(rows) == 4 * 2 * 3 * (2 + 4 + 6 + 8) and all(r.endswith("yes") for r in rows)
+    assert re.fullmatch(r"480/480 parameter gradients agree \(worst \|hand-autograd\| \S+, "
+                        r"worst \|hand-finite difference\| \S+\)", lines[-1])
+
+
+def test_gradcheck_quiet_and_failure(capsys, monkeypatch):
+    small = full_check(depths=(0,))
+    monkeypatch.setattr(cli, "full_check", lambda: small)
+    code, out, _ = run(capsys, "gradcheck", "--quiet")
+    assert code == 0 and len(out.splitlines()) == 1 and out.startswith(f"{len(small)}/{len(small)}")
+    broken = [type(r)(**{**r.__dict__, "autograd_abs": 1.0, "autograd_rel": 1.0}) if i == 3 else r
+              for i, r in enumerate(small)]
+    monkeypatch.setattr(cli, "full_check", lambda: broken)
+    code, out, err = run(capsys, "gradcheck", "--quiet")
+    assert code == 1
+    assert out.startswith(f"{len(small) - 1}/{len(small)}") and "NO" in err
+
+
+# ----------------------------------------------------------------------------- bad arguments
+
+BAD = [
+    # (argv, words the one line must contain)
+    ([], ["command", "train", "gradcheck"]),
+    (["fit"], ["fit", "train", "gradcheck"]),
+    (["train", "--lr", "100"], ["--lr 100", "from 1e-05 to 10"]),
+    (["train", "--lr", "-0.1"], ["--lr -0.1", "from 1e-05 to 10"]),
+    (["train", "--lr", "fast"], ["--lr fast", "a number from 1e-05 to 10"]),
+    (["train", "--lr", "nan"], ["--lr nan", "a number"]),
+    (["train", "--lr", "inf"], ["--lr inf", "a number"]),
+    (["train", "--lr=1e999"], ["--lr 1e999", "a number"]),
+    (["train", "--lr", ""], ["--lr ''", "a number"]),
+    (["train", "--epochs", "2.5"], ["--epochs 2.5", "a whole number from 1 to 1000000"]),
+    (["train", "--epochs", "0"], ["--epochs 0", "from 1 to 1000000"]),
+    (["train", "--epochs", "9" * 400], ["--epochs 999", "from 1 to 1000000"]),
+    (["train", "--seed", "-1"], ["--seed -1", "from 0 to 2147483647"]),
+    (["train", "--n-points", "5"], ["--n-points 5", "from 10 to 5000"]),
+    (["train", "--noise", "2"], ["--noise 2", "from 0 to 1"]),
+    (["train", "--batch-size", "-1"], ["--batch-size -1", "from 0 to 5000"]),
+    (["train", "--hidden", "10,x"], ["--hidden 10,x", "each from 1 to 128"]),
+    (["train", "--layers", "8,8,8,8,8,8,8,8,8"], ["8,8,8", "up to 8"]),
+    (["train", "--layers", "200"], ["200", "each from 1 to 128"]),
+    (["train", "--activation", "gelu"], ["--activation gelu", "relu, tanh, sigmoid, linear"]),
+    (["train", "--optimizer", "rmsprop"], ["--optimizer rmsprop", "sgd, momentum, adam"]),
+    (["train", "--backprop", "magic"], ["--backprop magic", "hand, autograd"]),
+    (["train", "--dataset", "iris"], ["--dataset iris", "moons"]),
+    (["train", "--features", "x1,x9"], ["--features x1,x9", "x1sq"]),
+    (["train", "--dataset", "moons", "--classes", "3"], ["--classes 3", "blobs or spiral"]),
+    (["train", "--problem", "regression", "--dataset", "xor"], ["--dataset xor", "plane, multigauss"]),
+    (["train", "--every", "0"], ["--every 0", "at least 1"]),
+    (["train", "--every", "often"], ["--every often", "at least 1"]),
+    (["train", "--lr"], ["--lr", "a number from 1e-05 to 10"]),
+    (["train", "--layers"], ["--layers", "comma-separated"]),
+    (["train", "--colour", "red"], ["--colour", "--lr", "--epochs"]),
+    (["train", "--lr", "0.1", "extra"], ["extra", "--lr"]),
+    (["gradcheck", "--fast"], ["--fast", "--quiet"]),
+    (["train", "--html", ""], ["--html ''", "file path"]),
+    (["train", "--html", "/no/such/folder/run.html"], ["/no/such/folder/run.html", "existing folder"]),
+    (["train", "--html", "/"], ["--html /", "not a directory"]),
+    (["train", "--lr", "1\n2"], ["--lr '1\\n2'", "a number"]),
+]
+
+
+@pytest.mark.parametrize(("argv", "words"), BAD, ids=[" ".join(a) or "(nothing)" for a, _ in BAD])
+def test_bad_arguments_give_one_line_and_status_2(capsys, argv, words):
+    code, out, err = run(capsys, *argv)
+    assert code == 2
+    assert out == ""                                    # nothing trained, nothing half-printed
+    assert err.endswith("\n") and err.count("\n") == 1, err
+    assert err.startswith("python -m scratchnet: error: ")
+    assert "Traceback" not in err
+    for word in words:
+        assert word in err, (word, err)
+
+
+def test_every_train_flag_comes_from_the_knob_table():
+    parser = cli.build_parser()
+    train = parser._subparsers._group_actions[0].choices["train"]
+    flags = {opt for action in train._actions for opt in action.option_strings}
+    for name, knob in KNOBS.items():
+        assert (f"--{name.replace('_', '-')}" in flags) == (knob.group != "view"), name
+    assert {"--layers", "--every", "--json", "--html"} <= flags
+
+
+def test_unwritable_html_after_training_is_one_line(capsys, tmp_path, monkeypatch):
+    def refuse(trainer, path):
+        raise PermissionError(13, "Permission denied", path)
+
+    monkeypatch.setattr(cli, "write_html", refuse)
+    code, _, err = run(capsys, "train", "--epochs", "3", "--html", str(tmp_path / "x.html"))
+    assert code == 2 and err.count("\n") == 1 and "Permission denied" in err and "Traceback" not in err
+
+
+def test_help_exits_0(capsys):
+    code, out, _ = run(capsys, "train", "--help")
+    assert code == 0 and "--layers" in out and "--backprop" in out
+
+
+# ----------------------------------------------------------------------------- a real process
+
+def test_python_dash_m_scratchnet():
+    """One real process (torch's import makes each ~2 s): `sys.exit(main())` carries the status."""
+    ok = subprocess.run([sys.executable, "-m", "scratchnet", "train", "--epochs", "10", "--json"], cwd=ROOT,
+                        capture_output=True, text=True, timeout=120, check=False)
+    assert ok.returncode == 0, ok.stderr
+    assert RESULT_KEYS <= set(json.loads(ok.stdout))
+    assert ok.stderr == ""
