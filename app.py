@@ -6,6 +6,8 @@ Each page lives in `pages/` and calls the engine (`scratchnet/`) and the UI help
 import streamlit as st
 import torch
 
+from ui import session
+
 # Tiny networks: a second torch thread only adds contention, and one server process trains
 # every session's run on one thread anyway (ui/scheduler.py).
 torch.set_num_threads(1)
@@ -21,4 +23,6 @@ PAGES = [
     st.Page("pages/compare.py", title="Compare", icon=":material/compare:"),
 ]
 
-st.navigation(PAGES).run()
+# Training pauses while this session's page is drawn: the page answers first (ui/scheduler.py).
+with session.scheduler().drawing():
+    st.navigation(PAGES).run()

@@ -154,6 +154,11 @@ COLUMNS = {
 
 
 def live_view() -> None:
+    with session.scheduler().drawing():             # training waits while this frame is drawn
+        draw_live_view()
+
+
+def draw_live_view() -> None:
     live: LiveSweep | None = st.session_state.get("sweep")
     if live is None:
         return

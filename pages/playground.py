@@ -157,6 +157,11 @@ def units_chart(view: RunView) -> None:
 
 
 def live_panel() -> None:
+    with session.scheduler().drawing():             # training waits while this frame is drawn
+        draw_live_panel()
+
+
+def draw_live_panel() -> None:
     live = session.run()
     if live is None:
         return

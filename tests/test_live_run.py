@@ -221,3 +221,17 @@ def test_a_huge_network_gets_the_same_cpu_time_not_more(scheduler):
     huge.playing = small.playing = False
     assert small.turns > 10 * huge.turns
     assert 0.5 < small.used / huge.used < 2.0, (small.used, huge.used)
+
+
+def test_training_waits_while_a_page_draws(scheduler):
+    run = LiveRun(Config(epochs=10**6, speed="max"))
+    run.play()
+    scheduler.add(run)
+    wait_for(lambda: run.trainer.epoch > 10)
+    with scheduler.drawing():
+        time.sleep(0.02)                       # a slice already running may finish
+        held = run.trainer.epoch
+        time.sleep(0.05)                       # shorter than max_yield_seconds (0.1)
+        assert run.trainer.epoch == held
+    wait_for(lambda: run.trainer.epoch > held)
+    run.pause()

@@ -11,14 +11,22 @@ epoch of 8×128 units on 5,000 points in batches of 1 takes about a second); tha
 waits until the others have had as much time, instead of taking a second out of every round.
 A run that starts (or resumes) playing joins at the others' level, so it gets no burst either.
 
+Drawing comes first: pages wrap each redraw in `with scheduler.drawing():`, and no new training
+slice starts while one is in progress. Training and drawing share one GIL, and a redraw that
+takes 3 ms alone took 20-60 ms beside a training thread (each of its many small torch and
+numpy calls waited for the GIL); pausing training for those few milliseconds costs a few
+percent of training speed and keeps every page's frames quick, however many sessions play.
+
 A run that nobody has looked at for `idle_seconds` (its tab is gone or hidden) is
 suspended and dropped from the rotation; its next `touch()` brings it back.
 """
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
+from collections.abc import Iterator
 from typing import Protocol
 
 import torch
@@ -35,8 +43,9 @@ class Job(Protocol):
 
 
 class Scheduler:
-    def __init__(self, slice_seconds: float = 0.02, idle_seconds: float = 20.0):
+    def __init__(self, slice_seconds: float = 0.005, idle_seconds: float = 20.0, max_yield_seconds: float = 0.1):
         self.slice_seconds = slice_seconds
+        self.max_yield_seconds = max_yield_seconds   # training waits for drawing at most this long
         self.idle_seconds = idle_seconds
         self._jobs: list[Job] = []
         self._lock = threading.Lock()
@@ -44,6 +53,8 @@ class Scheduler:
         self._thread = threading.Thread(target=self._loop, name="scratchnet-trainer", daemon=True)
         self._thread.start()
         self.busy_seconds = 0.0          # time spent training, for the class benchmark
+        self._drawing = 0
+        self._drawn = threading.Condition()
 
     def add(self, job: Job) -> None:
         with self._lock:
@@ -65,6 +76,22 @@ class Scheduler:
             if new not in self._jobs:
                 self._jobs.append(new)
         self._wake.set()
+
+    @contextlib.contextmanager
+    def drawing(self) -> Iterator[None]:
+        """Hold training back while a page draws a frame (see the module docstring)."""
+        with self._drawn:
+            self._drawing += 1
+        try:
+            yield
+        finally:
+            with self._drawn:
+                self._drawing -= 1
+                self._drawn.notify_all()
+
+    def _wait_for_drawing(self) -> None:
+        with self._drawn:
+            self._drawn.wait_for(lambda: self._drawing == 0, timeout=self.max_yield_seconds)
 
     @property
     def n_jobs(self) -> int:
@@ -90,6 +117,7 @@ class Scheduler:
                 self._wake.clear()
                 continue
             job = min(active, key=used.__getitem__)
+            self._wait_for_drawing()
             start = time.perf_counter()
             try:
                 trained = job.work(self.slice_seconds)
