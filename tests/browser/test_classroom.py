@@ -1,0 +1,90 @@
+"""Classroom use in a real browser: presentation mode at projector resolutions, and a page that
+asks nothing of the internet.
+
+Screenshots of presentation mode are kept in artifacts/screenshots/ for a person to judge
+from the back of the room.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from pathlib import Path
+from urllib.parse import urlencode, urlsplit
+
+import pytest
+
+from scratchnet.config import Config
+
+APP = Path(__file__).resolve().parents[2] / "app.py"
+BOUNDARY = ".st-key-boundary_chart .snlc-plot"
+LESSON = Config(dataset="spiral", hidden=(8, 8), activation="tanh", lr=0.03, optimizer="adam", epochs=100_000,
+                show_test=True, presentation=True, speed="max")
+
+
+@pytest.fixture(scope="module")
+def app_url(streamlit_server):
+    with streamlit_server(APP) as url:
+        yield url
+
+
+@pytest.mark.parametrize("width, height", [(1280, 720), (1920, 1080)])
+def test_presentation_mode_fills_a_projector_screen(browser, app_url, wait_for_app, screenshot_path, width, height):
+    context = browser.new_context(viewport={"width": width, "height": height})
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.goto(app_url + "?" + urlencode(LESSON.to_query()))
+    wait_for_app(page)
+    page.wait_for_selector(BOUNDARY + " .main-svg", timeout=30_000)
+    page.get_by_role("button", name="Play").click()
+    time.sleep(3.0)
+    page.screenshot(path=str(screenshot_path(f"presentation-{width}x{height}")))
+
+    sidebar = page.locator('[data-testid="stSidebar"]')
+    assert sidebar.get_attribute("data-collapsed") == "true", "the controls start folded away"
+    metric_px = page.evaluate("() => parseFloat(getComputedStyle("
+                              "document.querySelector('[data-testid=\"stMetricValue\"]')).fontSize)")
+    assert metric_px >= 40, f"metric numbers are {metric_px}px: too small for the back row"
+    box = page.locator(BOUNDARY).bounding_box()
+    loss = page.locator(".st-key-loss_chart .snlc-plot").bounding_box()
+    assert box["height"] >= 0.5 * height and loss["height"] >= 0.5 * height, "the charts dominate the screen"
+    assert box["y"] + box["height"] <= height + 5, "the boundary fits on the screen without scrolling"
+    tick_px = page.evaluate("(sel) => parseFloat(getComputedStyle("
+                            "document.querySelector(sel + ' .xtick text')).fontSize)", BOUNDARY)
+    assert tick_px >= 20
+    context.close()
+    assert not errors, errors
+
+
+def test_the_page_asks_nothing_of_the_internet(browser, app_url, wait_for_app):
+    """Every request goes to the server the page came from: no fonts, scripts or analytics
+    from elsewhere. Other requests are blocked and recorded."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    own = urlsplit(app_url).netloc
+    outside: list[str] = []
+
+    def guard(route):
+        url = route.request.url
+        if urlsplit(url).netloc == own or url.startswith(("data:", "blob:")):
+            route.continue_()
+        else:
+            outside.append(url)
+            route.abort()
+
+    context.route("**/*", guard)
+    page = context.new_page()
+    page.goto(app_url + "?" + urlencode(Config(epochs=100_000, speed="max", show_test=True).to_query()))
+    wait_for_app(page)
+    page.wait_for_selector(BOUNDARY + " .main-svg", timeout=30_000)
+    page.get_by_role("button", name="Play").click()
+    time.sleep(2.0)
+    page.get_by_role("button", name="Pause").click()
+    for name in ("Under the hood", "Compare"):
+        link = page.locator('[data-testid="stSidebarNav"] a', has_text=re.compile(f"^{name}$"))
+        if link.count():
+            link.first.click()
+            wait_for_app(page)
+            time.sleep(2.0)
+    context.close()
+    assert outside == [], f"requests outside {own}: {outside}"
