@@ -1,0 +1,388 @@
+"""Under the hood: the Playground's network opened up — its math, the code that runs it, one
+gradient step checked three ways, the leaf-tensor pitfall, its hidden space, and its history.
+
+Everything here reads the session's config and run (ui/session.py); nothing is set up twice.
+A learner who lands here first gets the same run the Playground would make. Tabs run lazily
+(`on_change="rerun"`): only the open tab's content is computed, so the live hidden-space view
+costs nothing while another tab is open. The engine does the work (scratchnet/hidden_space.py,
+scratchnet/pitfall.py, scratchnet/gradcheck.py); ui/hood.py turns it into what is shown.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+import torch
+
+from scratchnet.backward import Objective
+from scratchnet.config import ACTIVATIONS, KNOBS, REGULARIZATIONS
+from scratchnet.data import FEATURE_LABELS
+from scratchnet.figures import boundary_spec, figure_json, loss_spec
+from scratchnet.gradcheck import ABS_TOL, REL_TOL
+from scratchnet.hidden_space import hidden_space, hidden_space_spec
+from scratchnet.model import init_net
+from scratchnet.pitfall import SETUP, leaf_pitfall_demo
+from scratchnet.surface import decision_surface
+from scratchnet.trainer import evaluate, prepare
+from ui import hood, session, theme
+from ui.frame import ensure_app_frame
+from ui.live_chart import live_chart
+from ui.live_run import LiveRun, RunView
+
+ensure_app_frame()
+
+TABS = ["Math & code", "One step, opened up", "Leaf-tensor pitfall", "Hidden space", "History"]
+HIDDEN_FRAME_SECONDS = 0.25       # the hidden-space picture while the run plays (4 redraws a second)
+BOUNDARY_RESOLUTION = 80
+REG_RATES = [0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0]
+ACTIVATION_NAMES = {"relu": "ReLU", "tanh": "tanh", "sigmoid": "sigmoid", "linear": "linear"}
+REG_NAMES = {"none": "none", "l1": "L1", "l2": "L2"}
+MATH_CODE = [1, 1]
+
+# --- config and run: the Playground's, made here only if the learner came here first ----------------
+cfg = session.config()
+run = session.ensure_run(cfg)
+if run.touch():                                     # back from idle (the learner was away): train again
+    session.scheduler().add(run)
+session.sync_url(cfg)
+style = theme.apply(cfg.presentation)
+
+
+def _play(live: LiveRun) -> None:
+    live.touch()
+    live.play()
+    session.scheduler().add(live)
+
+
+def toolbar(live: LiveRun) -> None:
+    """Play, pause and step here too, so the hidden space and history can be watched as they grow."""
+    play, step, status = st.columns([1, 1, 6], vertical_alignment="center")
+    if live.playing:
+        play.button("Pause", icon=":material/pause:", key="uth_pause", on_click=live.pause, width="stretch")
+    else:
+        play.button("Play", icon=":material/play_arrow:", key="uth_play", on_click=_play, args=(live,),
+                    width="stretch", help="Train on, as the Playground's Play does.")
+    step.button("Step", icon=":material/skip_next:", key="uth_step", on_click=live.step, width="stretch",
+                help="Train exactly one epoch.")
+    status.caption(f"{'Training' if live.playing else 'Paused'}: the Playground's run, trained here as there "
+                   "(the network itself is set up on the Playground).")
+
+
+# --- 1 + 2: the math of this network beside the code that runs it ---------------------------------------
+def show_sources(sources: list[hood.Source]) -> None:
+    for source in sources:
+        st.caption(f"`{source.name}` — {source.where}")
+        st.code(source.code, language="python")
+
+
+def math_and_code() -> None:
+    view = run.view()
+    n, rows_text = hood.batch_rows(cfg, int(view.data.x_train.shape[0]))
+    sections = hood.code_sections(cfg)
+    st.markdown(f"The network on the Playground, **{' → '.join(map(str, cfg.layer_sizes))}** with "
+                f"{ACTIVATION_NAMES[cfg.activation]}, for one training step. {rows_text}. "
+                "On the left the math, on the right the engine's own source, read from disk as the page is drawn.")
+    with st.expander("Every tensor of one step and its shape"):
+        st.table(pd.DataFrame(hood.shape_table(cfg, n)).set_index("tensor"))
+
+    st.subheader("Forward pass")
+    left, right = st.columns(MATH_CODE)
+    with left:
+        st.latex(hood.forward_tex(cfg, n))
+        st.caption("The output layer has no activation: its values are the "
+                   + ("logits, one per class." if cfg.is_classification else "prediction, one number per point."))
+    with right:
+        show_sources(sections["forward"])
+
+    st.subheader("Loss")
+    left, right = st.columns(MATH_CODE)
+    with left:
+        st.latex(hood.loss_tex(cfg, n))
+        notes = ["Y holds the labels one-hot; yᵢ is point i's class. Log-sum-exp subtracts the largest logit mᵢ "
+                 "first, so no exponential can overflow." if cfg.is_classification
+                 else "Ŷ and Y are columns of one value per point."]
+        if cfg.regularization != "none":
+            notes.append("The penalty is on the weights only; biases are not penalized.")
+        st.caption(" ".join(notes))
+    with right:
+        show_sources(sections["loss"])
+
+    st.subheader("Backward pass (the chain rule, last layer first)")
+    left, right = st.columns(MATH_CODE)
+    with left:
+        st.latex(hood.backward_tex(cfg, n))
+        st.caption("⊙ is the elementwise product. Every gradient has the shape of what it differentiates.")
+        if cfg.backprop == "autograd":
+            st.info("This run computes its gradients with autograd (`loss.backward()`, Backprop = autograd); "
+                    "the hand-written backward is the same math, checked in “One step, opened up”.")
+    with right:
+        show_sources(sections["backward"])
+
+    st.subheader(f"Update ({cfg.optimizer})")
+    left, right = st.columns(MATH_CODE)
+    with left:
+        st.latex(hood.update_tex(cfg))
+        st.caption("Applied to every parameter θ ∈ {W₁, b₁, W₂, …}, in place, once per step.")
+    with right:
+        show_sources(sections["update"])
+
+
+# --- 3: one step, opened up ----------------------------------------------------------------------------
+def _frame(values: torch.Tensor, columns: list[str], index: list[str] | None = None) -> pd.DataFrame:
+    return pd.DataFrame(hood.as_array(values), columns=columns, index=index)
+
+
+def one_step() -> None:
+    st.markdown(f"{hood.STEP_POINTS} training points through a float64 copy of the network: every value "
+                "of the forward pass, then the gradient of the loss computed three ways — the hand-written "
+                "backward, autograd, and central finite differences (L(θ+ε) − L(θ−ε)) / 2ε with ε = 10⁻⁶. "
+                "Pick another activation or penalty and see the check still hold.")
+    pick_act, pick_reg, pick_rate = st.columns([2, 1.4, 2])
+    activation = pick_act.segmented_control("Activation", ACTIVATIONS, default=cfg.activation, key="uth_step_act",
+                                            format_func=ACTIVATION_NAMES.get, required=True)
+    regularization = pick_reg.segmented_control("Regularization", REGULARIZATIONS, default=cfg.regularization,
+                                                key="uth_step_reg", format_func=REG_NAMES.get, required=True)
+    rate = 0.0
+    if regularization != "none":
+        rates = sorted(set(REG_RATES) | ({cfg.reg_rate} if cfg.reg_rate > 0 else set()))
+        rate = pick_rate.select_slider("Rate λ", rates, value=cfg.reg_rate if cfg.reg_rate > 0 else 0.01,
+                                       key="uth_step_rate", help=KNOBS["reg_rate"].help)
+    view = session.run().view()
+    net, from_run = hood.step_network(cfg, view.net, activation)
+    _raw, x, target, labels = hood.step_batch(view.data, cfg)
+    step = hood.open_step(net, x, target, Objective(cfg.problem, regularization, rate))
+    sizes = "-".join(str(w.shape[0]) for w in net.weights) + f"-{net.weights[-1].shape[1]}"
+    if from_run:
+        st.caption(f"Network {sizes} with the run's weights at epoch {view.snapshot.epoch:,}, in float64.")
+    else:
+        st.caption(f"Network {sizes}: a seeded float64 network like the Playground's "
+                   f"{'-'.join(map(str, cfg.layer_sizes))}, "
+                   f"capped at {hood.STEP_MAX_HIDDEN_LAYERS} hidden layers of {hood.STEP_MAX_UNITS} units (the "
+                   f"Playground's has {hood.n_params(cfg.layer_sizes):,} parameters, and finite differences take two "
+                   "forward passes per parameter).")
+
+    st.subheader("Forward")
+    index = [f"point {i + 1}" for i in range(x.shape[0])]
+    inputs = _frame(x, [FEATURE_LABELS[f] for f in cfg.features], index)
+    inputs["label" if cfg.is_classification else "target"] = labels.numpy()
+    cols = st.columns(3 if step.z1 is not None else 2)
+    with cols[0]:
+        st.markdown(f"**X** ({x.shape[0]}×{x.shape[1]}) and the labels")
+        st.dataframe(inputs.style.format(precision=3), key="uth_step_x")
+    if step.z1 is not None:
+        units = [f"u{j + 1}" for j in range(step.z1.shape[1])]
+        with cols[1]:
+            st.markdown(f"**Z₁ = X W₁ + b₁** ({step.z1.shape[0]}×{step.z1.shape[1]})")
+            st.dataframe(_frame(step.z1, units, index).style.format(precision=3), key="uth_step_z1")
+        with cols[2]:
+            st.markdown(f"**H₁ = {ACTIVATION_NAMES[activation]}(Z₁)**")
+            st.dataframe(_frame(step.h1, units, index).style.format(precision=3), key="uth_step_h1")
+    outputs = [f"z{k}" for k in range(step.out.shape[1])] if cfg.is_classification else ["ŷ"]
+    out_frame = _frame(step.out, outputs, index)
+    if step.probs is not None:
+        for k in range(step.probs.shape[1]):
+            out_frame[f"p{k}"] = step.probs[:, k].numpy()
+    out_frame["loss of the point"] = step.point_losses.numpy()
+    with cols[1] if step.z1 is None else st.container():
+        st.markdown("**Logits, softmax probabilities and each point's loss**" if cfg.is_classification
+                    else "**Prediction and each point's squared error**")
+        st.dataframe(out_frame.style.format(precision=4), key="uth_step_out")
+    loss_cols = st.columns(3)
+    loss_cols[0].metric("Data loss (mean over the points)", f"{step.data_loss:.6f}")
+    loss_cols[1].metric("Penalty", f"{step.penalty:.6f}")
+    loss_cols[2].metric("Loss", f"{step.loss:.6f}")
+
+    st.subheader("Gradients, three ways")
+    worst = max(max(r.autograd_abs, r.numeric_abs) for r in step.rows)
+    if all(r.ok for r in step.rows):
+        st.success(f"All {len(step.rows)} parameter tensors agree. Largest difference {worst:.2e}; a check passes "
+                   f"when each difference is within {ABS_TOL:g} absolute or {REL_TOL:g} relative.",
+                   icon=":material/check_circle:")
+    else:
+        st.error(f"Some gradients disagree (largest difference {worst:.2e}, tolerance {ABS_TOL:g}).")
+    number = st.column_config.NumberColumn(format="%.2e")
+    st.dataframe(pd.DataFrame(hood.gradient_rows(step)), hide_index=True, key="uth_gradcheck",
+                 column_config={c: number for c in ("max |hand − autograd|", "relative (autograd)",
+                                                    "max |hand − finite diff|", "relative (finite diff)")})
+    name = st.segmented_control("Parameter", step.names, default=step.names[0], key="uth_step_param", required=True)
+    i = step.names.index(name)
+    st.dataframe(pd.DataFrame(hood.gradient_entries(step, i)), hide_index=True, key="uth_grad_entries",
+                 column_config={"hand-written": st.column_config.NumberColumn(format="%.8f"),
+                                "autograd": st.column_config.NumberColumn(format="%.8f"),
+                                "finite differences": st.column_config.NumberColumn(format="%.8f"),
+                                "hand − autograd": number, "hand − finite diff": number})
+    st.caption("Autograd and the hand-written backward do the same floating-point work in a different order, so "
+               "they differ by rounding (about 10⁻¹⁷ in float64). Finite differences carry an error of order ε² "
+               "plus rounding/ε, about 10⁻¹⁰: still far inside the tolerance. A wrong derivative would show up as "
+               "a difference the size of the gradient itself.")
+
+
+# --- 4: the leaf-tensor pitfall -----------------------------------------------------------------------------
+def pitfall() -> None:
+    demo = leaf_pitfall_demo()
+    st.markdown("The tutorial creates its weights with `torch.randn(d, h, requires_grad=True) * 0.1`. "
+                "It trains nothing: `* 0.1` is an operation, so the `W` it keeps is the *result* of one — not a leaf "
+                "of the graph, and `backward()` fills `.grad` only on leaves. Below, each snippet is run as "
+                "written (after the setup) and what it printed is shown under it.")
+    st.code(SETUP, language="python")
+    cols = st.columns(3)
+    verdicts = (":red[:material/cancel:]", ":green[:material/check_circle:]", ":green[:material/check_circle:]")
+    for col, key, verdict in zip(cols, ("wrong", "right", "engine"), verdicts):
+        attempt = demo[key]
+        with col:
+            st.markdown(f"**{verdict} {attempt.title}**")
+            st.code(attempt.code, language="python", wrap_lines=True)
+            st.caption("printed:")
+            st.code(attempt.output, language=None, wrap_lines=True)
+            grad = "None" if attempt.grad is None else f"a tensor of shape {tuple(attempt.grad.shape)}"
+            st.markdown(f"- `is_leaf`: **{attempt.is_leaf}**\n- `grad_fn`: **{attempt.grad_fn}**\n"
+                        f"- `.grad` after `backward()`: **{grad}**")
+            for warning in attempt.warnings:
+                st.warning(f"PyTorch warned: {warning}", icon=":material/warning:")
+    st.markdown("The gradient was not lost: it went to the tensor *before* `* 0.1`, which has no name, so no "
+                "update can reach it; `W -= lr * W.grad` fails with a TypeError. Scaling first and calling "
+                "`requires_grad_()` last makes the tensor we keep the leaf. scratchnet's `init_net` does exactly that:")
+    show_sources([hood.source_of(init_net)])
+
+
+# --- 5: hidden space, live ------------------------------------------------------------------------------------
+def _unit_picker(column, label: str, key: str, width: int, default: int) -> int:
+    if st.session_state.get(key, default) >= width:
+        st.session_state[key] = min(default, width - 1)
+    return column.selectbox(label, range(width), index=min(default, width - 1), key=key,
+                            format_func=lambda j: f"unit {j + 1}")
+
+
+def hidden_space_panel() -> None:
+    with session.scheduler().drawing():             # training waits while this frame is drawn
+        draw_hidden_space()
+
+
+def draw_hidden_space() -> None:
+    live = session.run()
+    if live is None:
+        return
+    if live.touch():                                  # back from idle: train again
+        session.scheduler().add(live)
+    view = live.view()
+    hidden = view.cfg.hidden
+    if not hidden:
+        st.info("This network has no hidden layers: it is a linear model of the input features, so there is no "
+                "hidden space to look at. Add a layer on the Playground.")
+        return
+    pick_layer, pick_mode, pick_x, pick_y = st.columns([2, 2.2, 1.2, 1.2])
+    layer = pick_layer.selectbox("Layer", range(1, len(hidden) + 1), key="uth_layer",
+                                 format_func=lambda lay: f"hidden layer {lay} ({hidden[lay - 1]} units)")
+    width = hidden[layer - 1]
+    mode = pick_mode.segmented_control("View through", ["two units", "projection (PCA)"],
+                                       default="projection (PCA)" if width > 2 else "two units",
+                                       key="uth_mode", required=True)
+    units = None
+    if mode == "two units":
+        units = (_unit_picker(pick_x, "x axis", "uth_unit_x", width, 0),
+                 _unit_picker(pick_y, "y axis", "uth_unit_y", width, 1 if width > 1 else 0))
+    data = view.data
+    plane = hidden_space(view.net, view.cfg.features, data.x_train, data.bounds, 0)
+    mapped = hidden_space(view.net, view.cfg.features, data.x_train, data.bounds, layer, units)
+    labels = data.y_train.numpy()
+    left, right = st.columns(2)
+    with left:
+        spec = hidden_space_spec(plane, labels, data.task, data.n_classes, style=style, height=440,
+                                 title="The input plane", uirevision=f"plane-{data.name}")
+        live_chart(figure_json(spec), key="uth_plane_chart", height=440)
+    with right:
+        title = f"As hidden layer {layer} sees it (epoch {view.snapshot.epoch:,})"
+        spec = hidden_space_spec(mapped, labels, data.task, data.n_classes, style=style, height=440, title=title,
+                                 uirevision=f"hidden-{layer}-{mode}-{units}")
+        live_chart(figure_json(spec), key="uth_hidden_chart", height=440)
+    st.caption("Grey lines run along x₁ (x₂ fixed), brown lines along x₂ (x₁ fixed); each is mapped point by point "
+               "through the layers up to this one. "
+               + ("Two units show the layer's own coordinates. " if units else
+                  f"The projection shows the plane in which the data's values in this layer vary most "
+                  f"({sum(mapped.explained):.0%} of their variance). ")
+               + "In the last hidden layer the output is a linear function of these values: that is where the "
+                 "classes must become separable by straight lines.")
+    if st.session_state.get("uth_drawn_playing") and not view.playing:
+        st.session_state.uth_drawn_playing = False
+        st.rerun()                                    # the run stopped: redraw without the polling
+    st.session_state.uth_drawn_playing = view.playing
+
+
+# --- 6: history ---------------------------------------------------------------------------------------------
+def history_panel() -> None:
+    live = session.run()
+    if live is None:
+        return
+    checkpoints = dict(live.checkpoint_list())
+    epochs = sorted(checkpoints)
+    view = live.view()
+    if len(epochs) > 1:
+        chosen = st.session_state.get("uth_epoch")
+        if chosen not in checkpoints or chosen == st.session_state.get("uth_epoch_newest"):
+            st.session_state.uth_epoch = epochs[-1]       # new, thinned away, or following the newest
+        st.session_state.uth_epoch_newest = epochs[-1]
+        epoch = st.select_slider("Epoch", epochs, key="uth_epoch", format_func=lambda e: f"{e:,}",
+                                 help="Checkpoints saved as the run trained: every early epoch, then spaced out.")
+    else:
+        epoch = epochs[0]
+        st.info("Only epoch 0 is saved so far: press Play or Step, then come back to scrub through the run.")
+    net = checkpoints[epoch]
+    tensors = prepare(view.data, view.cfg.features, view.cfg.n_classes)
+    train_loss, test_loss, train_acc, test_acc = evaluate(net, tensors, view.cfg.problem)
+    cols = st.columns(5)
+    cols[0].metric("Showing epoch", f"{epoch:,}")
+    cols[1].metric("Train loss", f"{float(train_loss):.4f}")
+    cols[2].metric("Test loss", f"{float(test_loss):.4f}")
+    if train_acc is not None:
+        cols[3].metric("Train accuracy", f"{float(train_acc):.1%}")
+        cols[4].metric("Test accuracy", f"{float(test_acc):.1%}")
+    left, right = st.columns([3, 2])
+    with left:
+        surface = decision_surface(net, view.cfg.features, view.data.bounds, view.cfg.problem, BOUNDARY_RESOLUTION)
+        spec = boundary_spec(surface, view.data, show_test=view.cfg.show_test, style=style, height=480,
+                             uirevision=f"history-boundary-{view.data.name}")
+        live_chart(figure_json(spec), key="uth_history_boundary", height=480)
+    with right:
+        live_chart(figure_json(history_loss_spec(view, epoch)), key="uth_history_loss", height=300)
+        st.caption(f"{len(epochs)} checkpoints of this run (of {view.snapshot.epoch:,} epochs trained so far).")
+
+
+def history_loss_spec(view: RunView, epoch: int) -> dict:
+    """The loss curve up to `epoch`, on the axes of the whole run, so scrubbing draws it forward."""
+    train = [(e, v) for e, v in zip(view.curve_epochs, view.curve_losses) if e <= epoch]
+    test = [(e, v) for e, v in zip(view.eval_epochs, view.eval_test_losses) if e <= epoch]
+    spec = loss_spec([v for _, v in train], [e for e, _ in test], [v for _, v in test], style=style, height=300,
+                     train_epochs=[e for e, _ in train], uirevision=f"history-loss-{view.data.name}")
+    finite = [v for v in [*view.curve_losses, *view.eval_test_losses] if math.isfinite(v)]
+    last = max([*view.curve_epochs, 1])
+    spec["layout"]["xaxis"]["range"] = [0, last]
+    if finite:
+        spec["layout"]["yaxis"]["range"] = [0, float(np.max(finite)) * 1.05]
+    spec["layout"]["shapes"] = [{"type": "line", "x0": epoch, "x1": epoch, "yref": "paper", "y0": 0, "y1": 1,
+                                 "line": {"color": "#6B7280", "width": 1.5, "dash": "dot"}}]
+    return spec
+
+
+# --- the page, top to bottom ----------------------------------------------------------------------------------
+st.title("Under the hood")
+st.caption(cfg.describe())
+toolbar(run)
+tabs = st.tabs(TABS, key="uth_tab", on_change="rerun")
+with tabs[0]:
+    if tabs[0].open:
+        math_and_code()
+with tabs[1]:
+    if tabs[1].open:
+        st.fragment(one_step)()
+with tabs[2]:
+    if tabs[2].open:
+        pitfall()
+with tabs[3]:
+    if tabs[3].open:
+        st.fragment(hidden_space_panel, run_every=HIDDEN_FRAME_SECONDS if run.playing else None)()
+with tabs[4]:
+    if tabs[4].open:
+        st.fragment(history_panel)()

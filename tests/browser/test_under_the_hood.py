@@ -1,0 +1,81 @@
+"""The "Under the hood" page in a real browser: reached from the Playground's menu, the LaTeX
+renders (KaTeX, no parse errors), the gradient check reads as passed, and the hidden-space
+picture redraws while the run trains — with no console errors.
+
+Screenshots land in artifacts/screenshots/ for a person to look at.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from urllib.parse import urlencode
+
+import pytest
+
+from scratchnet.config import Config
+
+APP = Path(__file__).resolve().parents[2] / "app.py"
+HIDDEN = ".st-key-uth_hidden_chart .snlc-plot"
+
+# A cheap fingerprint of where the data points are drawn in the hidden-space chart now.
+POINTS = """(sel) => {
+  const el = document.querySelector(sel);
+  if (!el || !el.data || el.data.length < 3) return null;
+  const x = el.data[2].x;                      // a typed-array spec {dtype, bdata} or an array
+  return typeof x.bdata === "string" ? x.bdata : Array.from(x).join(",");
+}"""
+
+
+@pytest.fixture(scope="module")
+def app_url(streamlit_server):
+    with streamlit_server(APP) as url:
+        yield url
+
+
+def open_tab(page, wait_for_app, name: str) -> None:
+    page.get_by_role("tab", name=name).click()
+    wait_for_app(page)
+
+
+def test_under_the_hood_renders_and_its_hidden_space_follows_training(page, app_url, wait_for_app,
+                                                                       screenshot_path):
+    cfg = Config(hidden=(8, 6), epochs=1_000_000, speed="300")
+    page.goto(app_url + "?" + urlencode(cfg.to_query()))
+    wait_for_app(page)
+    page.get_by_role("link", name="Under the hood").click()            # the way a learner gets here
+    page.wait_for_selector("h1:has-text('Under the hood')", timeout=30_000)
+    wait_for_app(page)
+    assert "2-8-6-2" in page.inner_text("body")
+
+    page.wait_for_selector(".katex", timeout=30_000)
+    assert page.locator(".katex").count() >= 4, "forward, loss, backward and update as math"
+    assert page.locator(".katex-error").count() == 0, "every formula parses"
+    assert "160×2" in page.locator(".katex").first.inner_text().replace("\n", "").replace(" ", "")
+    page.screenshot(path=str(screenshot_path("under-the-hood-math")), full_page=True)
+
+    open_tab(page, wait_for_app, "One step, opened up")
+    page.wait_for_selector("text=All 6 parameter tensors agree", timeout=30_000)
+    page.screenshot(path=str(screenshot_path("under-the-hood-one-step")), full_page=True)
+
+    open_tab(page, wait_for_app, "Leaf-tensor pitfall")
+    page.wait_for_selector("text=W.grad: None", timeout=30_000)
+    assert page.locator("text=W.grad: tensor(").count() >= 2
+
+    open_tab(page, wait_for_app, "Hidden space")
+    page.wait_for_selector(HIDDEN + " .main-svg", timeout=30_000)
+    before = page.evaluate(POINTS, HIDDEN)
+    assert before
+    page.get_by_role("button", name="Play").click()
+    seen = {before}
+    deadline = time.monotonic() + 8
+    while len(seen) < 4 and time.monotonic() < deadline:
+        time.sleep(0.25)
+        seen.add(page.evaluate(POINTS, HIDDEN))
+    assert len(seen) >= 4, f"the hidden space redrew only {len(seen)} distinct pictures while training"
+    page.screenshot(path=str(screenshot_path("under-the-hood-hidden-space")), full_page=True)
+    page.get_by_role("button", name="Pause").click()
+
+    open_tab(page, wait_for_app, "History")
+    page.wait_for_selector(".st-key-uth_history_boundary .main-svg", timeout=30_000)
+    page.screenshot(path=str(screenshot_path("under-the-hood-history")), full_page=True)

@@ -1,0 +1,135 @@
+"""ui.hood without Streamlit: the LaTeX's shapes, the engine sources, and one opened-up step."""
+
+from __future__ import annotations
+
+import inspect
+
+import pytest
+import torch
+
+from scratchnet.backward import Objective, hand_loss_and_grads
+from scratchnet.config import ACTIVATIONS, Config
+from scratchnet.data import dataset_for
+from scratchnet.model import forward, net_for
+from scratchnet.optim import Adam
+from ui import hood
+
+
+def test_batch_rows_full_batch_or_one_mini_batch():
+    assert hood.batch_rows(Config(), 160)[0] == 160
+    assert hood.batch_rows(Config(batch_size=32), 160)[0] == 32
+    assert hood.batch_rows(Config(batch_size=500), 160)[0] == 160
+
+
+def test_forward_and_backward_tex_carry_every_layers_shapes():
+    cfg = Config(hidden=(8, 5), activation="tanh", features=("x1", "x2", "sinx1"), dataset="spiral", classes=4)
+    fwd, back = hood.forward_tex(cfg, 50), hood.backward_tex(cfg, 50)
+    for tex in (fwd, back):
+        assert tex.startswith(r"\begin{aligned}") and tex.endswith(r"\end{aligned}")
+        assert tex.count("{") == tex.count("}")
+    assert r"\underbrace{X}_{50\times 3}" in fwd and r"\underbrace{W_{1}}_{3\times 8}" in fwd
+    assert r"\underbrace{W_{3}}_{5\times 4}" in fwd and r"\in \mathbb{R}^{50\times 4}" in fwd
+    assert r"H_{2} &= \tanh(Z_{2})" in fwd
+    assert r"dZ_{3} &= \tfrac{1}{50}\,(P - Y)" in back
+    assert r"dW_{1} &= X^{\top} dZ_{1}" in back and r"\in \mathbb{R}^{3\times 8}" in back
+    assert r"f'(Z_l) &= 1 - H_l \odot H_l" in back and r"dZ_{1} &= dH_{1} \odot f'(Z_{1})" in back
+    assert "dH_{0}" not in back, "no gradient is propagated into the inputs"
+
+
+@pytest.mark.parametrize("activation, derivative", [("relu", r"f'(Z_l) &= \mathbb{1}[Z_l > 0]"),
+                                                    ("sigmoid", r"f'(Z_l) &= H_l \odot (1 - H_l)"),
+                                                    ("linear", "f'(Z_l) &= 1 &&")])
+def test_each_activations_derivative(activation, derivative):
+    assert derivative in hood.backward_tex(Config(hidden=(4, 4), activation=activation), 10)
+    assert "f'" not in hood.backward_tex(Config(hidden=(), activation=activation), 10), "no hidden layer"
+
+
+def test_loss_tex_cross_entropy_mse_and_penalties():
+    ce = hood.loss_tex(Config(regularization="l1", reg_rate=0.003), 160)
+    assert r"\operatorname{LSE}_i &= m_i + \log \sum_{k=1}^{2}" in ce and r"\lambda = 0.003" in ce
+    assert r"\lVert W_l \rVert_1" in ce
+    mse = hood.loss_tex(Config(problem="regression", dataset="plane", regularization="l2", reg_rate=0.1), 160)
+    assert r"(\hat Y_i - Y_i)^2" in mse and r"\frac{\lambda}{2}" in mse and "LSE" not in mse
+    assert hood.penalty_tex(Config()) == ""
+    assert r"+ \lambda \operatorname{sign}(W_{2})" in hood.backward_tex(Config(regularization="l1", reg_rate=0.1), 9)
+
+
+def test_update_tex_per_optimizer_with_its_constants():
+    assert r"\eta = 0.07" in hood.update_tex(Config())
+    assert r"\mu = 0.9" in hood.update_tex(Config(optimizer="momentum"))
+    adam = hood.update_tex(Config(optimizer="adam", lr=0.01))
+    assert r"\beta_2 = 0.999" in adam and r"\eta = 0.01" in adam and r"\sqrt{\hat v}" in adam
+
+
+def test_shape_table_lists_every_tensor_in_forward_order():
+    rows = hood.shape_table(Config(hidden=(3,)), 7)
+    assert [r["tensor"] for r in rows] == ["X", "W1", "b1", "Z1, H1", "W2", "b2", "Z2", "Y"]
+    assert rows[1]["shape"] == "(2, 3)" and rows[-2]["shape"] == "(7, 2)"
+
+
+def test_sources_are_the_engines_own_code_on_disk():
+    src = hood.source_of(forward)
+    assert src.code == inspect.getsource(forward)
+    assert src.where.startswith("scratchnet/model.py, line ")
+    line = int(src.where.rsplit(" ", 1)[1])
+    assert inspect.getsourcelines(forward)[1] == line
+    assert "self.t += 1" in hood.source_of(Adam).code
+    step = hood.source_of(Adam.step)                                   # decorated: the function written
+    assert step.code.lstrip().startswith("@gradless")
+    sections = hood.code_sections(Config(optimizer="adam", regularization="l2", reg_rate=0.1, backprop="autograd"))
+    assert [s.name.rsplit(".", 1)[1] for s in sections["loss"]] == ["cross_entropy_with_grad", "penalty",
+                                                                     "penalty_grad"]
+    assert sections["backward"][0].name.endswith("autograd_loss_and_grads")
+    assert [s.name.rsplit(".", 1)[1] for s in sections["update"]] == ["Adam", "_add_scaled"]
+    assert hood.code_sections(Config(problem="regression", dataset="plane"))["loss"][0].name.endswith("mse_with_grad")
+
+
+def test_step_network_uses_the_runs_weights_when_small_else_a_capped_seeded_copy():
+    cfg = Config()
+    current = net_for(cfg)
+    with torch.no_grad():
+        current.weights[0].add_(1.0)                                    # "trained"
+    net, from_run = hood.step_network(cfg, current, "tanh")
+    assert from_run and net.activation == "tanh" and net.weights[0].dtype == torch.float64
+    torch.testing.assert_close(net.weights[0], current.weights[0].double())
+    assert net.weights[0].is_leaf and net.weights[0].data_ptr() != current.weights[0].data_ptr()
+    big = Config(hidden=(100, 100, 100, 100, 100))
+    net, from_run = hood.step_network(big, net_for(big), "relu")
+    assert not from_run and hood.step_sizes(big) == (2, 8, 8, 8, 2)
+    assert hood.n_params(hood.step_sizes(big)) <= hood.STEP_MAX_PARAMS
+    torch.testing.assert_close(net.weights[0], net_for(big.replace(hidden=(8, 8, 8)), torch.float64).weights[0])
+
+
+@pytest.mark.parametrize("activation", ACTIVATIONS)
+@pytest.mark.parametrize("regularization", ["none", "l1", "l2"])
+def test_open_step_forward_values_and_three_gradients_agree(activation, regularization):
+    cfg = Config(dataset="spiral", classes=3, hidden=(5, 4))
+    data = dataset_for(cfg)
+    net, _ = hood.step_network(cfg, net_for(cfg), activation)
+    raw, x, target, labels = hood.step_batch(data, cfg)
+    assert raw.shape == (8, 2) and x.dtype == torch.float64 and target.shape == (8, 3)
+    assert torch.equal(target.argmax(-1), labels)
+    objective = Objective("classification", regularization, 0.05 if regularization != "none" else 0.0)
+    step = hood.open_step(net, x, target, objective)
+    assert step.names == ["W1", "b1", "W2", "b2", "W3", "b3"]
+    assert step.z1.shape == step.h1.shape == (8, 5)
+    torch.testing.assert_close(step.probs.sum(-1), torch.ones(8, dtype=torch.float64))
+    expected_loss, _ = hand_loss_and_grads(net, x, target, objective)
+    assert step.loss == pytest.approx(float(expected_loss), abs=1e-12)
+    assert (step.penalty > 0) == (regularization != "none")
+    assert all(r.ok for r in step.rows)
+    rows = hood.gradient_rows(step)
+    assert rows[0]["shape"] == "2×5" and rows[0]["ok"] == "✓"
+    entries = hood.gradient_entries(step, 1)
+    assert [e["entry"] for e in entries] == [f"b1[{j}]" for j in range(5)]
+    assert max(abs(e["hand − finite diff"]) for e in entries) < 1e-7
+
+
+def test_open_step_for_regression_and_no_hidden_layer():
+    cfg = Config(problem="regression", dataset="multigauss", hidden=())
+    net, from_run = hood.step_network(cfg, net_for(cfg), "relu")
+    _, x, target, _ = hood.step_batch(dataset_for(cfg), cfg)
+    step = hood.open_step(net, x, target, Objective("regression"))
+    assert from_run and step.z1 is None and step.h1 is None and step.probs is None
+    assert step.out.shape == (8, 1) and step.loss == pytest.approx(float(((step.out - target) ** 2).mean()))
+    assert all(r.ok for r in step.rows)

@@ -1,0 +1,318 @@
+"""What the "Under the hood" page shows, as plain Python (no Streamlit, so it is unit-tested).
+
+- The math of the Playground's network as LaTeX, with the real sizes of the current config.
+- The engine source that implements each equation, read with `inspect` at run time, so the
+  page always shows the code that actually runs (a copy pasted here would drift).
+- "One step, opened up": a small float64 copy of the network on a few points, its forward
+  values, and its gradients three ways (`scratchnet.gradcheck.compare_gradients`).
+"""
+
+from __future__ import annotations
+
+import inspect
+import itertools
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import Tensor
+
+from scratchnet import losses, optim
+from scratchnet.backward import (
+    Objective,
+    activation_grad,
+    autograd_loss_and_grads,
+    backward,
+    hand_loss_and_grads,
+)
+from scratchnet.config import Config
+from scratchnet.data import FEATURE_LABELS, Dataset, featurize
+from scratchnet.gradcheck import GradCheckRow, compare_gradients, param_names
+from scratchnet.losses import log_softmax
+from scratchnet.model import Net, affine, forward, init_net
+
+ROOT = Path(__file__).resolve().parents[1]
+
+ACTIVATION_TEX = {
+    "relu": (r"\operatorname{ReLU}", r"\max(0,\,{z})", r"\mathbb{{1}}[{z} > 0]"),
+    "tanh": (r"\tanh", r"\tanh({z})", r"1 - {h} \odot {h}"),
+    "sigmoid": (r"\sigma", r"1 / (1 + e^{{-{z}}})", r"{h} \odot (1 - {h})"),
+    "linear": (r"\operatorname{id}", r"{z}", r"1"),
+}
+MOMENTUM_MU = 0.9
+
+
+# --- sizes --------------------------------------------------------------------------------------
+def batch_rows(cfg: Config, n_train: int) -> tuple[int, str]:
+    """Rows of X in one step and how to say it: the whole training set, or one mini-batch."""
+    if cfg.batch_size == 0 or cfg.batch_size >= n_train:
+        return n_train, f"N = {n_train}: the whole training set (full batch)"
+    return cfg.batch_size, (f"N = {cfg.batch_size}: one mini-batch of the {n_train} training points "
+                            "(the last batch of an epoch may be smaller)")
+
+
+def shape_table(cfg: Config, n: int) -> list[dict[str, str]]:
+    """Every tensor of one step with its shape, in the order the forward pass makes them."""
+    sizes = cfg.layer_sizes
+    last = len(sizes) - 1
+    out = "logits" if cfg.is_classification else "prediction Ŷ"
+    rows = [{"tensor": "X", "shape": f"({n}, {sizes[0]})",
+             "what": "inputs: " + ", ".join(FEATURE_LABELS[f] for f in cfg.features)}]
+    for layer in range(1, last + 1):
+        rows.append({"tensor": f"W{layer}", "shape": f"({sizes[layer - 1]}, {sizes[layer]})", "what": "weights"})
+        rows.append({"tensor": f"b{layer}", "shape": f"(1, {sizes[layer]})", "what": "biases (added to every row)"})
+        if layer < last:
+            rows.append({"tensor": f"Z{layer}, H{layer}", "shape": f"({n}, {sizes[layer]})",
+                         "what": f"hidden layer {layer}: pre-activations and activations"})
+        else:
+            rows.append({"tensor": f"Z{layer}", "shape": f"({n}, {sizes[layer]})", "what": out})
+    rows.append({"tensor": "Y", "shape": f"({n}, {sizes[-1]})",
+                 "what": "one-hot targets" if cfg.is_classification else "targets"})
+    return rows
+
+
+def _dims(rows: int | str, cols: int | str) -> str:
+    return rf"{rows}\times {cols}"
+
+
+# --- the math as LaTeX ----------------------------------------------------------------------------
+def forward_tex(cfg: Config, n: int) -> str:
+    """Z_l = H_{l-1} W_l + b_l and H_l = f(Z_l), layer by layer, every factor with its shape."""
+    sizes = cfg.layer_sizes
+    last = len(sizes) - 1
+    name, formula, _ = ACTIVATION_TEX[cfg.activation]
+    lines = []
+    for layer in range(1, last + 1):
+        h_in = "X" if layer == 1 else f"H_{{{layer - 1}}}"
+        lines.append(rf"Z_{{{layer}}} &= \underbrace{{{h_in}}}_{{{_dims(n, sizes[layer - 1])}}}\,"
+                     rf"\underbrace{{W_{{{layer}}}}}_{{{_dims(sizes[layer - 1], sizes[layer])}}}"
+                     rf" + \underbrace{{b_{{{layer}}}}}_{{{_dims(1, sizes[layer])}}}"
+                     rf" && \in \mathbb{{R}}^{{{_dims(n, sizes[layer])}}}"
+                     + (r" \quad\text{(logits)}" if layer == last and cfg.is_classification else "")
+                     + (r" \quad\text{(prediction } \hat Y)" if layer == last and not cfg.is_classification else ""))
+        if layer < last:
+            z = f"Z_{{{layer}}}"
+            lines.append(rf"H_{{{layer}}} &= {name}({z}) = {formula.format(z=z)}"
+                         rf" && \in \mathbb{{R}}^{{{_dims(n, sizes[layer])}}}")
+    return r"\begin{aligned}" + r" \\[4pt] ".join(lines) + r"\end{aligned}"
+
+
+def penalty_tex(cfg: Config) -> str:
+    """The weight penalty added to the loss, with its rate (empty when there is none)."""
+    weights = r"\sum_{l} "
+    if cfg.regularization == "l1":
+        return rf"+\; \lambda\, {weights}\lVert W_l \rVert_1, \qquad \lambda = {cfg.reg_rate:g}"
+    if cfg.regularization == "l2":
+        return rf"+\; \frac{{\lambda}}{{2}}\, {weights}\lVert W_l \rVert_2^2, \qquad \lambda = {cfg.reg_rate:g}"
+    return ""
+
+
+def loss_tex(cfg: Config, n: int) -> str:
+    """Softmax cross-entropy through log-sum-exp (or MSE), plus the penalty if there is one."""
+    out = f"Z_{{{len(cfg.layer_sizes) - 1}}}"
+    k = cfg.n_classes
+    penalty = penalty_tex(cfg)
+    if cfg.is_classification:
+        lines = [
+            rf"Z &= {out} && \in \mathbb{{R}}^{{{_dims(n, k)}}} \quad \text{{(the logits)}}",
+            r"m_i &= \max_k Z_{ik}",
+            rf"\operatorname{{LSE}}_i &= m_i + \log \sum_{{k=1}}^{{{k}}} e^{{Z_{{ik}} - m_i}}",
+            rf"P &= \operatorname{{softmax}}(Z) && \in \mathbb{{R}}^{{{_dims(n, k)}}}",
+            r"P_{ik} &= e^{Z_{ik} - \operatorname{LSE}_i}",
+            rf"\mathcal{{L}} &= \frac{{1}}{{{n}}} \sum_{{i=1}}^{{{n}}} \big(\operatorname{{LSE}}_i - Z_{{i,y_i}}\big)",
+            rf"&= -\frac{{1}}{{{n}}}\sum_{{i=1}}^{{{n}}} \log P_{{i,y_i}}",
+        ]
+    else:
+        lines = [rf"\hat Y &= {out} && \in \mathbb{{R}}^{{{_dims(n, 1)}}}",
+                 rf"\mathcal{{L}} &= \frac{{1}}{{{n}}} \sum_{{i=1}}^{{{n}}} (\hat Y_i - Y_i)^2"]
+    if penalty:
+        lines.append(rf"\mathcal{{L}} &\mathrel{{+}}= {penalty.removeprefix('+').strip()}")
+    return r"\begin{aligned}" + r" \\[4pt] ".join(lines) + r"\end{aligned}"
+
+
+def backward_tex(cfg: Config, n: int) -> str:
+    """The chain rule from the loss back to W_1, unrolled over the real layers with shapes."""
+    sizes = cfg.layer_sizes
+    last = len(sizes) - 1
+    _, _, derivative = ACTIVATION_TEX[cfg.activation]
+    if cfg.is_classification:
+        first = rf"dZ_{{{last}}} &= \tfrac{{1}}{{{n}}}\,(P - Y)"
+    else:
+        first = rf"dZ_{{{last}}} &= \tfrac{{2}}{{{n}}}\,(\hat Y - Y)"
+    lines = [first + rf" && \in \mathbb{{R}}^{{{_dims(n, sizes[-1])}}}"]
+    if last > 1:                 # the activation's derivative, used at every hidden layer l
+        lines.insert(0, rf"f'(Z_l) &= {derivative.format(z='Z_l', h='H_l')} && \text{{for every hidden layer }} l")
+    extra = {"l1": r" + \lambda \operatorname{sign}(W_{%d})", "l2": r" + \lambda W_{%d}"}.get(cfg.regularization, "")
+    for layer in range(last, 0, -1):
+        h_in = "X" if layer == 1 else f"H_{{{layer - 1}}}"
+        lines.append(rf"dW_{{{layer}}} &= {h_in}^{{\top}} dZ_{{{layer}}}" + (extra % layer if extra else "")
+                     + rf" && \in \mathbb{{R}}^{{{_dims(sizes[layer - 1], sizes[layer])}}}")
+        lines.append(rf"db_{{{layer}}} &= \textstyle\sum_{{i}} (dZ_{{{layer}}})_{{i,:}}"
+                     rf" && \in \mathbb{{R}}^{{{_dims(1, sizes[layer])}}}")
+        if layer > 1:
+            z = f"Z_{{{layer - 1}}}"
+            lines.append(rf"dH_{{{layer - 1}}} &= dZ_{{{layer}}}\, W_{{{layer}}}^{{\top}}"
+                         rf" && \in \mathbb{{R}}^{{{_dims(n, sizes[layer - 1])}}}")
+            lines.append(rf"dZ_{{{layer - 1}}} &= dH_{{{layer - 1}}} \odot f'({z})"
+                         rf" && \in \mathbb{{R}}^{{{_dims(n, sizes[layer - 1])}}}")
+    return r"\begin{aligned}" + r" \\[2pt] ".join(lines) + r"\end{aligned}"
+
+
+def update_tex(cfg: Config) -> str:
+    """The optimizer's update of every parameter θ ∈ {W_1, b_1, …}, with its constants."""
+    g = r"\nabla_{\theta}\mathcal{L}"
+    if cfg.optimizer == "sgd":
+        lines = [rf"\theta &\leftarrow \theta - \eta\, {g} && \eta = {cfg.lr:g}"]
+    elif cfg.optimizer == "momentum":
+        lines = [rf"v &\leftarrow \mu\, v + {g} && \mu = {MOMENTUM_MU:g},\ v_0 = 0",
+                 rf"\theta &\leftarrow \theta - \eta\, v && \eta = {cfg.lr:g}"]
+    else:
+        lines = [rf"m &\leftarrow \beta_1 m + (1 - \beta_1)\, {g} && \beta_1 = 0.9",
+                 rf"v &\leftarrow \beta_2 v + (1 - \beta_2)\, ({g})^2 && \beta_2 = 0.999",
+                 r"\hat m &= m / (1 - \beta_1^{\,t}),\quad \hat v = v / (1 - \beta_2^{\,t}) && t = \text{step number}",
+                 (rf"\theta &\leftarrow \theta - \eta\, \hat m / (\sqrt{{\hat v}} + \epsilon) && \eta = {cfg.lr:g},"
+                 r"\ \epsilon = 10^{-8}")]
+    return r"\begin{aligned}" + r" \\[4pt] ".join(lines) + r"\end{aligned}"
+
+
+# --- the code that runs ---------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Source:
+    """One engine function or class as it is on disk now, and where it lives."""
+
+    name: str
+    code: str
+    where: str          # "scratchnet/model.py, line 125"
+
+
+def source_of(obj: Callable | type) -> Source:
+    """`inspect.getsource` of the real object (decorators unwrapped to the function written)."""
+    target = inspect.unwrap(obj) if callable(obj) and not isinstance(obj, type) else obj
+    lines, start = inspect.getsourcelines(target)
+    path = Path(inspect.getsourcefile(target) or "").resolve()
+    shown = path.relative_to(ROOT) if path.is_relative_to(ROOT) else path.name
+    return Source(f"{target.__module__}.{target.__qualname__}", "".join(lines), f"{shown}, line {start}")
+
+
+def code_sections(cfg: Config) -> dict[str, list[Source]]:
+    """Which engine code implements each part of the math, for this config."""
+    loss = [source_of(losses.cross_entropy_with_grad)] if cfg.is_classification else [source_of(losses.mse_with_grad)]
+    if cfg.regularization != "none":
+        loss += [source_of(losses.penalty), source_of(losses.penalty_grad)]
+    if cfg.backprop == "autograd":
+        back = [source_of(autograd_loss_and_grads), source_of(backward), source_of(activation_grad)]
+    else:
+        back = [source_of(backward), source_of(activation_grad), source_of(hand_loss_and_grads)]
+    update = [source_of(optim.OPTIMIZERS[cfg.optimizer])]
+    if cfg.optimizer != "sgd":
+        update.append(source_of(optim._add_scaled))
+    return {"forward": [source_of(forward), source_of(affine)], "loss": loss,
+            "backward": back, "update": update}
+
+
+# --- one step, opened up --------------------------------------------------------------------------
+STEP_POINTS = 8
+STEP_MAX_PARAMS = 400        # finite differences cost two forward passes per parameter
+STEP_MAX_HIDDEN_LAYERS = 3   # a larger network is replaced by a capped one of at most these sizes
+STEP_MAX_UNITS = 8
+
+
+def n_params(sizes: tuple[int, ...]) -> int:
+    return sum((a + 1) * b for a, b in itertools.pairwise(sizes))
+
+
+def step_sizes(cfg: Config) -> tuple[int, ...]:
+    """The layer sizes of the step's network: the Playground's when it has at most
+    STEP_MAX_PARAMS parameters, else capped so the check stays well under a second."""
+    if n_params(cfg.layer_sizes) <= STEP_MAX_PARAMS:
+        return cfg.layer_sizes
+    hidden = tuple(min(h, STEP_MAX_UNITS) for h in cfg.hidden[:STEP_MAX_HIDDEN_LAYERS])
+    return (len(cfg.features), *hidden, cfg.n_classes)
+
+
+def step_network(cfg: Config, current: Net, activation: str) -> tuple[Net, bool]:
+    """A float64 network for the step: the run's current weights when the network is small
+    enough (True), else a seeded network of the capped sizes, initialized as the run was."""
+    sizes = step_sizes(cfg)
+    if sizes == cfg.layer_sizes:
+        params = [p.detach().to(torch.float64).clone().requires_grad_() for p in current.params]
+        return Net(params[0::2], params[1::2], activation), True
+    return init_net(sizes, activation, cfg.init_seed, cfg.init, torch.float64), False
+
+
+def step_batch(data: Dataset, cfg: Config, n: int = STEP_POINTS) -> tuple[Tensor, Tensor, Tensor, Tensor]:
+    """n training points chosen by a seeded shuffle: raw (n, 2), features (n, d) float64,
+    targets (one-hot (n, K) or (n, 1)) and labels (n,)."""
+    order = torch.randperm(data.x_train.shape[0], generator=torch.Generator().manual_seed(cfg.init_seed))[:n]
+    raw, labels = data.x_train[order], data.y_train[order]
+    x = featurize(raw, cfg.features).to(torch.float64)
+    if cfg.is_classification:
+        target = torch.nn.functional.one_hot(labels, cfg.n_classes).to(torch.float64)
+    else:
+        target = labels.to(torch.float64).unsqueeze(-1)
+    return raw, x, target, labels
+
+
+@dataclass(frozen=True)
+class OpenedStep:
+    """The forward values and the three gradients of one small batch."""
+
+    names: list[str]                     # ["W1", "b1", ...]
+    z1: Tensor | None                    # (n, h1) first hidden layer before the activation
+    h1: Tensor | None                    # (n, h1) and after it
+    out: Tensor                          # (n, K) logits, or (n, 1) predictions
+    probs: Tensor | None                 # (n, K) softmax, classification only
+    point_losses: Tensor                 # (n,) each point's share of the data loss, times n
+    data_loss: float
+    penalty: float
+    loss: float
+    rows: list[GradCheckRow]
+    grads: dict[str, list[Tensor]]       # "hand", "autograd", "numeric" -> [dW1, db1, ...]
+
+
+def open_step(net: Net, x: Tensor, target: Tensor, objective: Objective) -> OpenedStep:
+    """Run the forward pass in the open and compare the gradients of the loss three ways."""
+    with torch.inference_mode():
+        out, cache = forward(net, x)
+        if objective.task == "classification":
+            logp = log_softmax(out)
+            probs, point_losses = logp.exp(), -(logp * target).sum(-1)
+        else:
+            probs, point_losses = None, (out - target).pow(2).sum(-1)
+        data_loss = float(point_losses.mean())
+        penalty = float(losses.penalty(net.weights, objective.regularization, objective.rate))
+    z1 = cache.pre[0].clone() if cache.pre else None
+    h1 = cache.inputs[1].clone() if len(cache.inputs) > 1 else None
+    rows, grads = compare_gradients(net, x, target, objective)
+    return OpenedStep(param_names(net), z1, h1, out.clone(), None if probs is None else probs.clone(),
+                      point_losses.clone(), data_loss, penalty, data_loss + penalty, rows, grads)
+
+
+def gradient_rows(step: OpenedStep) -> list[dict[str, object]]:
+    """The per-parameter comparison as table rows (numbers stay numbers, for sorting)."""
+    return [{"parameter": r.param, "shape": "×".join(map(str, r.shape)),
+             "max |hand − autograd|": r.autograd_abs, "relative (autograd)": r.autograd_rel,
+             "max |hand − finite diff|": r.numeric_abs, "relative (finite diff)": r.numeric_rel,
+             "ok": "✓" if r.ok else "✗"} for r in step.rows]
+
+
+def gradient_entries(step: OpenedStep, index: int) -> list[dict[str, object]]:
+    """One parameter's gradient entry by entry: the three values side by side and how far the
+    hand-written one is from the other two."""
+    name = step.names[index]
+    hand, auto, numeric = (step.grads[k][index].detach().double() for k in ("hand", "autograd", "numeric"))
+    rows = []
+    for flat, position in enumerate(np.ndindex(*hand.shape)):
+        entry = f"{name}[{position[0]}, {position[1]}]" if name.startswith("W") else f"{name}[{position[-1]}]"
+        h, a, fd = (float(t.reshape(-1)[flat]) for t in (hand, auto, numeric))
+        rows.append({"entry": entry, "hand-written": h, "autograd": a, "finite differences": fd,
+                     "hand − autograd": h - a, "hand − finite diff": h - fd})
+    return rows
+
+
+def as_array(t: Tensor) -> np.ndarray:
+    """A tensor as a 2-D numpy array for a table (a bias row (1, h) stays one row)."""
+    a = t.detach().double().numpy()
+    return a.reshape(1, -1) if a.ndim == 1 else a
