@@ -247,3 +247,32 @@ def test_two_sessions_are_independent():
     finally:
         stop(a)
         stop(b)
+
+
+def test_a_lesson_link_hides_the_chosen_controls():
+    at = start({"hide": "lr,activation,batch_size,dataset", "presentation": "1"})
+    try:
+        keys = {w.key for w in at.sidebar.select_slider} | {w.key for w in at.sidebar.segmented_control}
+        assert "w_lr" not in keys and "w_activation" not in keys and "w_batch_size" not in keys
+        assert "w_epochs" in keys and "w_optimizer" in keys
+        assert not [b for b in at.button if b.key and b.key.startswith("pick_")], "dataset picker hidden"
+        assert cfg_of(at).hide == ("dataset", "activation", "lr", "batch_size")
+        assert at.query_params["hide"] == "dataset,activation,lr,batch_size"
+        assert not at.title, "presentation mode leaves the screen to the charts"
+    finally:
+        stop(at)
+
+
+def test_the_lesson_link_builder_makes_such_a_link(app):
+    at = app
+    at.multiselect(key="lesson_hide").set_value(["lr", "noise"]).run()
+    at.checkbox(key="lesson_presentation").check().run()
+    link = next(c.value for c in at.code if "hide=noise" in c.value)
+    assert "hide=noise%2Clr" in link and "presentation=1" in link
+    assert cfg_of(at).hide == (), "building a link does not hide anything for the teacher"
+    query = dict(part.split("=", 1) for part in link.split("?", 1)[1].split("&"))
+    at2 = start({k: v.replace("%2C", ",") for k, v in query.items()})
+    try:
+        assert cfg_of(at2).hide == ("noise", "lr") and cfg_of(at2).presentation
+    finally:
+        stop(at2)
