@@ -250,3 +250,15 @@ def typed(value) -> list:
         return value
     dtype = {"i4": np.int32, "f4": np.float32, "u1": np.uint8, "f8": np.float64}[value["dtype"]]
     return np.frombuffer(base64.b64decode(value["bdata"]), dtype=dtype).tolist()
+
+
+def test_play_and_pause_drive_the_same_run_as_the_playground():
+    at = tab(open_page({"epochs": "100000"}), "Hidden space")
+    run = at.session_state["run"]
+    at.button(key="uth_play").click().run()
+    ok(at)
+    assert run.playing and at.button(key="uth_pause")
+    at.button(key="uth_pause").click().run()
+    ok(at)
+    assert not run.playing and at.session_state["run"] is run
+    assert at.button(key="uth_play")

@@ -56,6 +56,8 @@ def test_under_the_hood_renders_and_its_hidden_space_follows_training(page, app_
 
     open_tab(page, wait_for_app, "One step, opened up")
     page.wait_for_selector("text=All 6 parameter tensors agree", timeout=30_000)
+    page.wait_for_function("() => document.querySelectorAll('[data-testid=\"stDataFrame\"] canvas').length >= 6",
+                           timeout=30_000)                                # the tables have drawn
     page.screenshot(path=str(screenshot_path("under-the-hood-one-step")), full_page=True)
 
     open_tab(page, wait_for_app, "Leaf-tensor pitfall")
@@ -75,6 +77,7 @@ def test_under_the_hood_renders_and_its_hidden_space_follows_training(page, app_
     assert len(seen) >= 4, f"the hidden space redrew only {len(seen)} distinct pictures while training"
     page.screenshot(path=str(screenshot_path("under-the-hood-hidden-space")), full_page=True)
     page.get_by_role("button", name="Pause").click()
+    page.get_by_role("button", name="Play").wait_for(timeout=10_000)       # paused before the next click
 
     open_tab(page, wait_for_app, "History")
     page.wait_for_selector(".st-key-uth_history_boundary .main-svg", timeout=30_000)
