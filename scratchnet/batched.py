@@ -13,6 +13,7 @@ widths of the hidden layers (narrower models are zero-padded and masked). Anythi
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -142,7 +143,7 @@ class BatchedTrainer:
                            batches)
         self.epoch += 1
         self.losses.append(loss)
-        if not bool(torch.isfinite(loss).all()):
+        if not math.isfinite(float(loss.sum())):       # one cheap check; NaN and inf both survive a sum
             self._mark_divergence(loss)
         if self.accuracy_mark is not None and base.is_classification:
             test_acc = accuracy(self.net, self.tensors.x_test, self.tensors.y_test)

@@ -71,8 +71,10 @@ class Net:
         return self.weights[0].shape[0] if self.weights[0].dim() == 3 else None
 
     def clone(self) -> Net:
-        """A detached copy with fresh leaf tensors (for snapshots and history)."""
-        copy = [p.detach().clone().requires_grad_() for p in self.params]
+        """A detached copy with fresh leaf tensors (for snapshots and history). Made outside
+        inference mode even when called inside it, so autograd can still use the copy."""
+        with torch.inference_mode(False):
+            copy = [p.detach().clone().requires_grad_() for p in self.params]
         return Net(copy[0::2], copy[1::2], self.activation, self.masks)
 
 
@@ -122,28 +124,44 @@ class Cache:
 
 def affine(h: Tensor, w: Tensor, b: Tensor) -> Tensor:
     """h @ w + b. For one model, mm then an in-place add (measured faster than addmm, whose
-    bias broadcast costs more than the add at these sizes); baddbmm for a stack."""
+    bias broadcast costs more than the add at these sizes). For a stack, see `bmm`."""
     if w.dim() == 2:
         return h.mm(w).add_(b)                                        # (N, d_out)
     if h.dim() == 2:
         h = h.expand(w.shape[0], *h.shape)                            # share x across models
-    return torch.baddbmm(b, h, w)                                     # (M, N, d_out)
+    return bmm(h, w).add_(b)                                          # (M, N, d_out)
+
+
+def bmm(a: Tensor, b: Tensor) -> Tensor:
+    """a @ b for stacks of small matrices, in whichever orientation is fast.
+
+    torch.bmm on CPU runs one small GEMM per model, and its speed depends on the shape of the
+    result: measured for 16 models, (160×10)@(10×2) takes 33 µs but the same product computed
+    as ((10×2)ᵀ@(160×10)ᵀ)ᵀ takes 16 µs; dz@Wᵀ 45 µs vs 8 µs. A result with more rows than
+    columns is therefore computed transposed (the .mT views cost no copy; bmm reads them as
+    transposed operands)."""
+    if a.shape[-2] > b.shape[-1]:
+        return torch.bmm(b.mT, a.mT).mT
+    return torch.bmm(a, b)
 
 
 def forward(net: Net, x: Tensor) -> tuple[Tensor, Cache]:
     """x -> output (logits, or the regression value) and the cache for the backward pass."""
-    cache = Cache(inputs=[], pre=[])
+    inputs: list[Tensor] = []
+    pre: list[Tensor] = []
     act = ACTIVATION_FUNCTIONS[net.activation]
+    masks = net.masks
+    last = len(net.weights) - 1
     h = x                                                             # (…, N, d_0)
     for layer, (w, b) in enumerate(zip(net.weights, net.biases)):
-        cache.inputs.append(h)
+        inputs.append(h)
         z = affine(h, w, b)                                           # (…, N, d_{l+1})
-        if layer == net.n_layers - 1:
-            return z, cache                                           # no activation on the output
-        cache.pre.append(z)
+        if layer == last:
+            return z, Cache(inputs, pre)                              # no activation on the output
+        pre.append(z)
         h = act(z)
-        if net.masks is not None:
-            h = h * net.masks[layer]
+        if masks is not None:
+            h = h * masks[layer]
     raise ValueError("a network needs at least one layer")
 
 

@@ -298,6 +298,19 @@ def test_divergence_stops_with_a_message_and_the_last_finite_network(cfg, every)
     assert t.epoch == good + 5 and all(math.isfinite(v) for v in t.history.losses)
 
 
+def test_a_diverged_run_can_go_on_with_autograd():
+    """The fallback network is made inside the inference-mode training loop; it must still be
+    made of ordinary tensors, or switching backprop to autograd (a live knob) would fail."""
+    t = Trainer(Config(dataset="xor", lr=5.0, epochs=500, target_accuracy=0.99))
+    list(t.run(every=10))
+    assert t.stopped == "diverged"
+    assert not any(p.is_inference() for p in t.net.params)
+    t.update(t.cfg.replace(lr=0.01, backprop="autograd"))
+    good = t.epoch
+    assert t.advance(5) == 5 and t.epoch == good + 5
+    assert all(p.is_leaf and p.requires_grad and not p.is_inference() for p in t.net.params)
+
+
 def test_target_accuracy_stops_early():
     t = Trainer(Config(epochs=5000, target_accuracy=0.9))
     snaps = list(t.run(every=25))
