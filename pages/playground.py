@@ -12,13 +12,18 @@ How the live view works, and why (measured, see /work/shared/notes/streamlit-str
 
 from __future__ import annotations
 
+import math
 import time
 
+import pandas as pd
 import streamlit as st
 
+from scratchnet.data import featurize
 from scratchnet.figures import boundary_spec, figure_json, loss_spec, units_spec
+from scratchnet.metrics import confusion_matrix
+from scratchnet.model import predict
 from scratchnet.surface import decision_surface, unit_surfaces
-from ui import controls, session, theme
+from ui import controls, own_data, session, theme
 from ui.frame import ensure_app_frame
 from ui.live_chart import live_chart
 from ui.live_run import LiveRun, RunView
@@ -45,6 +50,7 @@ controls.load_config(cfg, only_missing=True)
 cfg, invalid = controls.read_config(cfg)
 session.set_config(cfg)
 run = session.ensure_run(cfg)
+own_data.apply_pending_import(run)
 session.sync_url(cfg)
 style = theme.apply(cfg.presentation)
 
@@ -67,7 +73,7 @@ def show_notes() -> None:
 
 # --- controls -------------------------------------------------------------------------------
 with st.sidebar:
-    controls.sidebar(cfg, thumbnails(cfg.classes))
+    controls.sidebar(cfg, thumbnails(cfg.classes), own_data.panel)
 
 
 # --- the toolbar: play, pause, step, reset ------------------------------------------------------
@@ -99,21 +105,29 @@ def _play(live: LiveRun) -> None:
 
 
 # --- the live view ----------------------------------------------------------------------------
+def _shown(value: float | None, form: str) -> str:
+    """A metric as text; no points to measure on (a test set still empty) shows a dash."""
+    return "–" if value is None or not math.isfinite(value) else format(value, form)
+
+
 def metrics(view: RunView) -> None:
     snap = view.snapshot
-    cols = st.columns(6 if snap.train_accuracy is not None else 4)
+    cols = st.columns(6 if view.cfg.is_classification else 4)
     cols[0].metric("Epoch", f"{snap.epoch:,}")
-    cols[1].metric("Train loss", f"{snap.train_loss:.4f}")
-    cols[2].metric("Test loss", f"{snap.test_loss:.4f}")
-    if snap.train_accuracy is not None:
-        cols[3].metric("Train accuracy", f"{snap.train_accuracy:.1%}")
-        cols[4].metric("Test accuracy", f"{snap.test_accuracy:.1%}")
+    cols[1].metric("Train loss", _shown(snap.train_loss, ".4f"))
+    cols[2].metric("Test loss", _shown(snap.test_loss, ".4f"))
+    if view.cfg.is_classification:
+        cols[3].metric("Train accuracy", _shown(snap.train_accuracy, ".1%"))
+        cols[4].metric("Test accuracy", _shown(snap.test_accuracy, ".1%"))
     cols[-1].metric("Epochs / s", f"{view.epochs_per_second:,.0f}" if view.playing else "–")
 
 
 def status(view: RunView, live: LiveRun) -> None:
     snap = view.snapshot
-    if live.error:
+    if not live.trainable:
+        need = "at least one point" if view.cfg.problem == "regression" else "points of at least two classes"
+        st.info(f"Draw {need} to train on (pick a class under **Your own data**, then click the chart).")
+    elif live.error:
         st.error(live.error)
     elif snap.stopped == "diverged":
         st.error(f"**Training diverged.** {snap.message}", icon="💥")
@@ -130,8 +144,11 @@ def boundary_chart(view: RunView, height: int | str) -> None:
     surface = decision_surface(view.net, view.cfg.features, view.data.bounds, view.cfg.problem,
                                BOUNDARY_RESOLUTION)
     spec = boundary_spec(surface, view.data, show_test=view.cfg.show_test, discretize=view.cfg.discretize,
-                         style=style, height=_pixels(height), uirevision=f"boundary-{view.data.name}")
-    live_chart(figure_json(spec), key="boundary_chart", height=height)
+                         style=style, height=_pixels(height), uirevision=f"boundary-{view.data.name}",
+                         class_names=session.class_names())
+    drawing = bool(st.session_state.get(own_data.DRAW_KEY))
+    live_chart(figure_json(spec), key="boundary_chart", height=height,
+               on_click=own_data.on_chart_click if drawing else None)
 
 
 def loss_chart(view: RunView, height: int | str) -> None:
@@ -156,12 +173,32 @@ def units_chart(view: RunView) -> None:
     live_chart(cached[2], key="units_chart", height=cached[3])
 
 
+def confusion(view: RunView) -> None:
+    """Which classes the network mixes up, on the test points (train points if there are none)."""
+    x, y = (view.data.x_test, view.data.y_test) if len(view.data.y_test) else (view.data.x_train, view.data.y_train)
+    if not view.cfg.is_classification or not len(y):
+        return
+    logits = predict(view.net, featurize(x, view.cfg.features))
+    k = view.cfg.n_classes
+    counts = confusion_matrix(logits, y, k).numpy()
+    names = list(session.class_names() or [str(c) for c in range(k)])[:k]
+    names += [str(c) for c in range(len(names), k)]
+    frame = pd.DataFrame(counts, index=[f"true {n}" for n in names], columns=[f"predicted {n}" for n in names])
+    with st.expander(f"Confusion matrix ({'test' if len(view.data.y_test) else 'training'} points)"):
+        st.dataframe(frame, width="stretch")
+
+
 def live_panel() -> None:
     with session.scheduler().drawing():             # training waits while this frame is drawn
         draw_live_panel()
 
 
 def draw_live_panel() -> None:
+    if st.session_state.pop("data_edited", False):   # a point drawn or erased on the chart
+        now = session.config()
+        session.ensure_run(now)
+        if (now.dataset, now.classes, now.problem) != (cfg.dataset, cfg.classes, cfg.problem):
+            st.rerun()                              # the controls show other choices now
     live = session.run()
     if live is None:
         return
@@ -183,6 +220,7 @@ def draw_live_panel() -> None:
         with right:
             loss_chart(view, 260)
             units_chart(view)
+            confusion(view)
     if st.session_state.get("drawn_playing") and not view.playing:
         st.session_state.drawn_playing = False
         st.rerun()                                  # the run stopped itself: refresh the buttons

@@ -19,9 +19,11 @@ from pathlib import Path
 
 import torch
 
-from .config import KNOBS, Config, ConfigError, from_mapping, show_value
+from .config import CUSTOM, KNOBS, Config, ConfigError, from_mapping, show_value
+from .data import Dataset
 from .figures import figures_html, run_figures
 from .gradcheck import format_table, full_check
+from .io import DataError, dataset_from_parsed, parse_csv
 from .trainer import Trainer
 
 EXIT_USAGE = 2
@@ -56,7 +58,7 @@ def _knob_allowed(flag: str) -> str:
 
 COMMANDS = ("train", "gradcheck")
 _FLAG_HELP = {"--layers": KNOBS["hidden"].allowed(), "--every": "a whole number of at least 1",
-              "--html": "a file path to write the page to"}
+              "--html": "a file path to write the page to", "--csv": "a CSV file with columns x1, x2, label"}
 
 
 def _flag(name: str) -> str:
@@ -79,6 +81,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="print the loss every N epochs (default: about 10 lines per run)")
     train.add_argument("--json", action="store_true", help="print one JSON object with the result")
     train.add_argument("--html", metavar="FILE", help="write the loss and boundary figures to FILE")
+    train.add_argument("--csv", metavar="FILE",
+                       help="train on your own points: a CSV with columns x1, x2, label (a class name or "
+                            "number, or a target value with --problem regression)")
 
     check = commands.add_parser("gradcheck", help="hand-written backward vs autograd vs finite differences")
     check.add_argument("--quiet", action="store_true", help="print only the summary line")
@@ -129,11 +134,29 @@ def _finite_or_none(value: float | None) -> float | None:
     return value if value is None or math.isfinite(value) else None
 
 
+def own_data(args: argparse.Namespace, cfg: Config) -> tuple[Config, Dataset | None]:
+    """--csv FILE: the points in the file, and the config that fits them (dataset 'custom',
+    as many outputs as the file has classes)."""
+    if args.csv is None:
+        if cfg.dataset == CUSTOM:
+            raise ConfigError("dataset", CUSTOM, "given with --csv FILE (the points to learn)")
+        return cfg, None
+    try:
+        with open(args.csv, "rb") as source:
+            parsed = parse_csv(source, cfg.problem)
+    except DataError as err:
+        raise ConfigError("csv", args.csv, f"readable: {err}") from None
+    except OSError as err:
+        raise ConfigError("csv", args.csv, f"a file you can read ({err.strerror})") from None
+    cfg = cfg.replace(dataset=CUSTOM, classes=max(2, parsed.n_classes) if parsed.task == "classification" else 2)
+    return cfg, dataset_from_parsed(parsed, cfg.train_fraction, cfg.seed)
+
+
 def run_train(args: argparse.Namespace) -> int:
-    cfg = config_from_args(args)
+    cfg, data = own_data(args, config_from_args(args))
     every = _every(args.every, cfg.epochs)
     check_writable(args.html)
-    trainer = Trainer(cfg)
+    trainer = Trainer(cfg, data)
     log = (lambda *a: None) if args.json else print
     log(f"scratchnet: {cfg.describe()}")
     start_loss = trainer.snapshot().train_loss

@@ -16,6 +16,10 @@ from typing import Any
 DATASETS_CLASSIFICATION = ("moons", "blobs", "circle", "xor", "gauss", "spiral")
 DATASETS_REGRESSION = ("plane", "multigauss")
 MULTICLASS_DATASETS = ("blobs", "spiral")
+# Points a learner drew or uploaded: either problem, any number of classes. The points live in
+# the app's session (a link cannot carry them); the knobs that generate data do not apply.
+CUSTOM = "custom"
+ANY_CLASSES = (*MULTICLASS_DATASETS, CUSTOM)
 FEATURES = ("x1", "x2", "x1sq", "x2sq", "x1x2", "sinx1", "sinx2")
 ACTIVATIONS = ("relu", "tanh", "sigmoid", "linear")
 OPTIMIZERS = ("sgd", "momentum", "adam")
@@ -175,8 +179,8 @@ _KNOB_LIST = (
     Knob("problem", "choice", "classification", "Problem type",
          "Classification predicts a class; regression predicts a number.", "data", choices=PROBLEMS),
     Knob("dataset", "choice", "moons", "Dataset", "Which toy data the network learns.", "data",
-         choices=DATASETS_CLASSIFICATION + DATASETS_REGRESSION),
-    Knob("classes", "int", 2, "Classes", "Number of classes (blobs and spiral only).", "data",
+         choices=(*DATASETS_CLASSIFICATION, *DATASETS_REGRESSION, CUSTOM)),
+    Knob("classes", "int", 2, "Classes", "Number of classes (blobs, spiral and your own data only).", "data",
          low=2, high=8),
     Knob("n_points", "int", 200, "Points", "How many points to generate (train and test together).",
          "data", low=10, high=5000),
@@ -303,19 +307,21 @@ class Config:
         shape = "-".join(map(str, self.layer_sizes))
         reg = "" if self.regularization == "none" else f", {self.regularization}={self.reg_rate:g}"
         batch = "full batch" if self.batch_size == 0 else f"batch {self.batch_size}"
-        return (f"{self.dataset} ({self.n_points} points, noise {self.noise:g}) · {shape} {self.activation}"
+        data = ("your own data" if self.dataset == CUSTOM
+                else f"{self.dataset} ({self.n_points} points, noise {self.noise:g})")
+        return (f"{data} · {shape} {self.activation}"
                 f" · {self.optimizer} lr={self.lr:g}{reg} · {batch} · {self.epochs} epochs")
 
 
 def _cross_field_errors(cfg: Config) -> list[ConfigError]:
     errors = []
-    allowed = DATASETS_CLASSIFICATION if cfg.problem == "classification" else DATASETS_REGRESSION
+    allowed = (*(DATASETS_CLASSIFICATION if cfg.problem == "classification" else DATASETS_REGRESSION), CUSTOM)
     if cfg.dataset not in allowed:
         errors.append(ConfigError("dataset", cfg.dataset,
                                   "one of " + ", ".join(allowed) + f" for {cfg.problem}"))
-    if cfg.classes != 2 and cfg.dataset not in MULTICLASS_DATASETS:
+    if cfg.classes != 2 and cfg.dataset not in ANY_CLASSES:
         errors.append(ConfigError("classes", cfg.classes,
-                                  "2 unless the dataset is " + " or ".join(MULTICLASS_DATASETS)))
+                                  "2 unless the dataset is " + ", ".join(MULTICLASS_DATASETS) + " or " + CUSTOM))
     return errors
 
 
@@ -355,13 +361,13 @@ def from_mapping(values: Mapping[str, Any], *, strict: bool, base: Config | None
 def _combine(base: Config, chosen: dict[str, Any], strict: bool, notes: list[str]) -> Config:
     # Settings that were not given follow the ones that were: a dataset implies its problem,
     # a problem the first dataset of its kind, a two-class dataset two classes.
-    if "dataset" in chosen and "problem" not in chosen:
+    if "dataset" in chosen and "problem" not in chosen and chosen["dataset"] != CUSTOM:
         chosen["problem"] = "regression" if chosen["dataset"] in DATASETS_REGRESSION else "classification"
     if "problem" in chosen and "dataset" not in chosen:
         fitting = DATASETS_CLASSIFICATION if chosen["problem"] == "classification" else DATASETS_REGRESSION
         if base.dataset not in fitting:
             chosen["dataset"] = fitting[0]
-    if "classes" not in chosen and base.classes != 2 and chosen.get("dataset", base.dataset) not in MULTICLASS_DATASETS:
+    if "classes" not in chosen and base.classes != 2 and chosen.get("dataset", base.dataset) not in ANY_CLASSES:
         chosen["classes"] = 2
     try:
         return base.replace(**chosen)

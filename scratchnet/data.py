@@ -25,6 +25,7 @@ import torch
 from torch import Tensor
 
 from scratchnet.config import (
+    CUSTOM,
     DATASETS_CLASSIFICATION,
     DATASETS_REGRESSION,
     FEATURES,
@@ -92,6 +93,8 @@ class Dataset:
     y_train: Tensor  # (N_train,) int64 class index, or float32 target for regression
     x_test: Tensor  # (N_test, 2) float32
     y_test: Tensor  # (N_test,) like y_train
+    # A fixed plot box while a learner draws: without it every new point would move the axes.
+    frame: tuple[float, float, float, float] | None = None
 
     def __post_init__(self) -> None:
         # user-drawn points arrive as lists or other dtypes: coerce once here, fail loudly on nonsense
@@ -110,6 +113,8 @@ class Dataset:
         Square so the decision surface is not stretched; the margin shows how the network
         extrapolates just beyond the data.
         """
+        if self.frame is not None:
+            return self.frame
         points = torch.cat([self.x_train, self.x_test])  # (N, 2)
         if points.shape[0] == 0:
             return _DEFAULT_BOUNDS
@@ -124,6 +129,50 @@ class Dataset:
         """Same name and task, new points: how user-drawn data replaces the generated set."""
         return dataclasses.replace(self, x_train=x_train, y_train=y_train,
                                    x_test=x_test, y_test=y_test)
+
+
+# ----------------------------------------------------------------------------- editing points
+# A learner's own data changes a point at a time; each edit returns a new Dataset (they are
+# immutable), so the app can keep the previous ones for undo.
+
+def own_data(source: Dataset, n_classes: int | None = None) -> Dataset:
+    """`source`'s points as editable data of one's own, in a plot box that stays put."""
+    k = source.n_classes if n_classes is None else n_classes
+    return dataclasses.replace(source, name=CUSTOM, n_classes=k, frame=source.bounds)
+
+
+def empty_data(task: str, n_classes: int = 2, frame: tuple[float, float, float, float] = _DEFAULT_BOUNDS
+               ) -> Dataset:
+    """No points yet: a blank canvas to draw on."""
+    y_dtype = torch.int64 if task == "classification" else torch.float32
+    none_x, none_y = torch.zeros(0, 2), torch.zeros(0, dtype=y_dtype)
+    return Dataset(CUSTOM, task, n_classes if task == "classification" else 1, none_x, none_y, none_x, none_y,
+                   frame=frame)
+
+
+def add_point(data: Dataset, x: float, y: float, label: float, train_fraction: float = 0.8) -> Dataset:
+    """One more point. Every k-th point drawn goes to the test set (k = 1 / test share), so drawn
+    data keeps the train/test ratio without randomness: the same clicks give the same split."""
+    n = data.x_train.shape[0] + data.x_test.shape[0]
+    every = max(2, round(1.0 / max(1e-9, 1.0 - train_fraction)))
+    to_test = n % every == every - 1
+    k = max(data.n_classes, int(label) + 1) if data.task == "classification" else 1
+    point = torch.tensor([[x, y]], dtype=torch.float32)
+    value = torch.tensor([label], dtype=data.y_train.dtype)
+    if to_test:
+        return dataclasses.replace(data, n_classes=k, x_test=torch.cat([data.x_test, point]),
+                                   y_test=torch.cat([data.y_test, value]))
+    return dataclasses.replace(data, n_classes=k, x_train=torch.cat([data.x_train, point]),
+                               y_train=torch.cat([data.y_train, value]))
+
+
+def erase_near(data: Dataset, x: float, y: float, radius: float) -> Dataset:
+    """Without the points within `radius` of (x, y)."""
+    centre = torch.tensor([x, y])
+    keep_train = torch.linalg.vector_norm(data.x_train - centre, dim=1) > radius
+    keep_test = torch.linalg.vector_norm(data.x_test - centre, dim=1) > radius
+    return dataclasses.replace(data, x_train=data.x_train[keep_train], y_train=data.y_train[keep_train],
+                               x_test=data.x_test[keep_test], y_test=data.y_test[keep_test])
 
 
 def _checked_points(x: Tensor, y: Tensor, task: str, n_classes: int, split: str
@@ -177,6 +226,9 @@ def make_dataset(name: str, n_points: int = 200, noise: float = 0.22, train_frac
 
 def dataset_for(cfg: Config) -> Dataset:
     """The dataset a config describes; the one place that maps config fields to data."""
+    if cfg.dataset == CUSTOM:
+        raise ValueError("dataset 'custom' is data you drew or uploaded: pass it as the data, "
+                         "e.g. Trainer(cfg, data=...) or --csv FILE")
     return make_dataset(cfg.dataset, n_points=cfg.n_points, noise=cfg.noise,
                         train_fraction=cfg.train_fraction, seed=cfg.seed, classes=cfg.classes)
 

@@ -18,7 +18,7 @@ import torch
 from torch import Tensor
 
 from .backward import LOSS_AND_GRADS, Objective, data_loss
-from .config import KNOBS, Config
+from .config import CUSTOM, KNOBS, Config
 from .data import Dataset, dataset_for, featurize
 from .model import Net, forward, net_for
 from .optim import SGD, make_optimizer
@@ -31,9 +31,15 @@ LIVE_KNOBS = frozenset({"lr", "regularization", "reg_rate", "epochs", "target_ac
                        | {name for name, knob in KNOBS.items() if knob.group == "view"})
 
 
+# Knobs that choose the points. Moving to one's own data (a learner starts drawing on the points
+# shown) changes them, but the network goes on learning with `Trainer.use_data`.
+POINT_KNOBS = frozenset({"dataset", "n_points", "noise", "seed", "train_fraction"})
+
+
 def needs_restart(old: Config, new: Config) -> bool:
     """True when `new` differs from `old` in anything a running network cannot absorb."""
-    return any(getattr(old, name) != getattr(new, name) for name in KNOBS if name not in LIVE_KNOBS)
+    absorbed = LIVE_KNOBS | (POINT_KNOBS if new.dataset == CUSTOM else frozenset())
+    return any(getattr(old, name) != getattr(new, name) for name in KNOBS if name not in absorbed)
 
 
 @dataclass(frozen=True)
@@ -218,6 +224,30 @@ class Trainer:
         if self.stopped in ("epochs", "target") and not self._finished():
             self.stopped, self.message = None, ""
         return True
+
+    def use_data(self, data: Dataset) -> None:
+        """Go on training the same network on other points (a learner drew or erased some).
+        The inputs and outputs must keep their meaning: same features, same number of classes."""
+        if data.task != self.cfg.problem or (data.task == "classification" and data.n_classes > self.cfg.n_classes):
+            raise ValueError(f"these points need a new network ({data.task}, {data.n_classes} classes)")
+        self.data = data
+        self.tensors = prepare(data, self.cfg.features, self.cfg.n_classes, self.dtype)
+        self.history.evaluations.clear()          # old metrics were measured on other points
+        if self.stopped == "diverged":
+            self.stopped, self.message = None, ""
+
+    def load(self, net: Net, history: History | None = None) -> None:
+        """Continue from given parameters (an imported run): same shapes as this config's network."""
+        shapes = [tuple(p.shape) for p in self.net.params]
+        if [tuple(p.shape) for p in net.params] != shapes or net.activation != self.cfg.activation:
+            raise ValueError(f"the network does not fit this config: expected shapes {shapes}")
+        self.net = Net([w.detach().clone().requires_grad_() for w in net.weights],
+                       [b.detach().clone().requires_grad_() for b in net.biases], net.activation)
+        self.optimizer = make_optimizer(self.cfg.optimizer, self.net.params, self.cfg.lr)
+        self.history = history if history is not None else History()
+        self.epoch = len(self.history.losses)
+        self.stopped, self.message = None, ""
+        self._last_good, self._last_good_epoch = self.net.clone(), self.epoch
 
     def set_lr(self, lr: float) -> None:
         self.update(self.cfg.replace(lr=lr))

@@ -179,7 +179,7 @@ BAD = [
     (["train", "--backprop", "magic"], ["--backprop magic", "hand, autograd"]),
     (["train", "--dataset", "iris"], ["--dataset iris", "moons"]),
     (["train", "--features", "x1,x9"], ["--features x1,x9", "x1sq"]),
-    (["train", "--dataset", "moons", "--classes", "3"], ["--classes 3", "blobs or spiral"]),
+    (["train", "--dataset", "moons", "--classes", "3"], ["--classes 3", "blobs, spiral or custom"]),
     (["train", "--problem", "regression", "--dataset", "xor"], ["--dataset xor", "plane, multigauss"]),
     (["train", "--every", "0"], ["--every 0", "at least 1"]),
     (["train", "--every", "often"], ["--every often", "at least 1"]),

@@ -174,7 +174,7 @@ def test_cross_field_rules():
         Config(problem="regression", dataset="moons")
     with pytest.raises(ConfigError, match="for classification"):
         Config(dataset="plane")
-    with pytest.raises(ConfigError, match="blobs or spiral"):
+    with pytest.raises(ConfigError, match="blobs, spiral or custom"):
         Config(dataset="moons", classes=3)
     for name in MULTICLASS_DATASETS:
         assert Config(dataset=name, classes=8).n_classes == 8

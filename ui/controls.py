@@ -9,11 +9,13 @@ Config, and `load_config()` puts a Config (from a link) back into the widgets.
 from __future__ import annotations
 
 import random
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import streamlit as st
 
 from scratchnet.config import (
+    ANY_CLASSES,
+    CUSTOM,
     DATASETS_CLASSIFICATION,
     DATASETS_REGRESSION,
     KNOBS,
@@ -84,7 +86,7 @@ def read_config(fallback: Config) -> tuple[Config, str | None]:
     values["hidden"] = tuple(int(value(unit_key(i), old[i] if i < len(old) else 4)) for i in range(n_layers))
     values["features"] = tuple(values["features"] or fallback.features)
     values["hide"] = tuple(values["hide"] or ())
-    if values["dataset"] not in MULTICLASS_DATASETS:
+    if values["dataset"] not in ANY_CLASSES:
         values["classes"] = 2
     try:
         return Config(**values), None
@@ -160,17 +162,20 @@ def data_controls(cfg: Config, thumbnails: dict[str, str]) -> None:
     if cfg.dataset in MULTICLASS_DATASETS and visible("classes", cfg):
         k = KNOBS["classes"]
         st.slider(k.label, int(k.low), int(k.high), key=key("classes"), help=k.help)
-    if visible("n_points", cfg):
+    own = cfg.dataset == CUSTOM          # drawn or uploaded: the knobs that generate points do not apply
+    if own:
+        st.caption("Training on your own points (see **Your own data** below). Pick a dataset above to go back.")
+    if visible("n_points", cfg) and not own:
         k = KNOBS["n_points"]
         st.select_slider(k.label, _with(POINTS_GRID, cfg.n_points), key=key("n_points"), help=k.help)
-    if visible("noise", cfg):
+    if visible("noise", cfg) and not own:
         k = KNOBS["noise"]
         st.slider(k.label, k.low, k.high, step=0.01, key=key("noise"), help=k.help)
     if visible("train_fraction", cfg):
         k = KNOBS["train_fraction"]
         st.slider(k.label, k.low, k.high, step=0.05, key=key("train_fraction"), help=k.help,
                   format="%.2f")
-    if visible("seed", cfg):
+    if visible("seed", cfg) and not own:
         left, right = st.columns([3, 2], vertical_alignment="bottom")
         k = KNOBS["seed"]
         left.number_input(k.label, int(k.low), int(k.high), step=1, key=key("seed"), help=k.help)
@@ -272,12 +277,14 @@ GROUPS = {
 }
 
 
-def sidebar(cfg: Config, thumbnails: dict[str, bytes]) -> None:
+def sidebar(cfg: Config, thumbnails: dict[str, bytes], own_data_panel: Callable[[Config], None]) -> None:
     """Every control, grouped; a group whose controls a lesson link hides is left out whole."""
     for title, (names, draw) in GROUPS.items():
         if any(visible(n, cfg) for n in names):
             st.subheader(title)
             (draw or (lambda c: data_controls(c, thumbnails)))(cfg)
+    if visible("dataset", cfg):
+        own_data_panel(cfg)
     advanced_controls(cfg)
     lesson_link_builder(cfg)
 

@@ -17,10 +17,11 @@ from scratchnet.config import Config
 from scratchnet.data import Dataset
 from scratchnet.figures import figures_html, run_figures
 from scratchnet.model import Net
-from scratchnet.trainer import Snapshot, Trainer, needs_restart
+from scratchnet.trainer import History, Snapshot, Trainer, needs_restart
 
 MAX_CURVE_POINTS = 1000
 MAX_CHECKPOINTS = 80
+EVALUATE_EVERY_SECONDS = 0.05   # train/test metrics recorded about this often while training
 AUTO_RUN_SECONDS = 5.0      # speed "auto": a whole run lasts about this long, so it can be watched
 
 
@@ -74,6 +75,7 @@ class LiveRun:
         self.error = ""
         self._rate_marks: list[tuple[float, int]] = []
         self._pace_from: tuple[float, int] = (time.monotonic(), 0)
+        self._evaluated_at = 0.0
         self._checkpoint_plan = checkpoint_epochs(cfg.epochs)
         self.checkpoints: list[tuple[int, Net]] = []
         self._save_checkpoint()
@@ -95,7 +97,7 @@ class LiveRun:
             if self.trainer.stopped == "epochs" or self.trainer.epoch >= self.cfg.epochs:   # Play after the end
                 # starts over (TF Playground has no end; ours is the Epochs knob)
                 self._reset_locked()
-            self.playing = self.trainer.stopped is None
+            self.playing = self.trainer.stopped is None and self.trainable
             self._restart_pace()
             self._bump()
 
@@ -107,8 +109,9 @@ class LiveRun:
     def step(self) -> None:
         with self.lock:
             self.playing = False
-            self.trainer.step()
-            self._after_training()
+            if self.trainable:
+                self.trainer.step()
+                self._after_training()
             self._bump()
 
     def reset(self) -> None:
@@ -132,6 +135,31 @@ class LiveRun:
             self._bump()
 
     # --- what the scheduler does --------------------------------------------------------
+    def set_data(self, data: Dataset) -> None:
+        """Go on training on edited points (drawn, erased): same network, same optimizer."""
+        with self.lock:
+            self.trainer.use_data(data)
+            if not self.trainable:
+                self.playing = False
+            self._bump()
+
+    def load(self, net: Net, history: History | None = None) -> None:
+        """Continue from an imported run's parameters."""
+        with self.lock:
+            self.trainer.load(net, history)
+            self.checkpoints = []
+            self._save_checkpoint()
+            self._restart_pace()
+            self._bump()
+
+    @property
+    def trainable(self) -> bool:
+        """Enough points to learn from: one to train on, and two classes for a classifier."""
+        data = self.trainer.data
+        if data.x_train.shape[0] == 0:
+            return False
+        return data.task == "regression" or data.y_train.unique().numel() >= 2
+
     def wants_cpu(self) -> bool:
         return self.playing and not self.suspended
 
@@ -153,6 +181,9 @@ class LiveRun:
                     chunk = min(allowed, (upcoming[0] - self.trainer.epoch) if upcoming else allowed)
                     trained += self.trainer.advance(chunk, max(0.0, deadline - time.perf_counter()))
                     self._after_training()
+                if trained and time.monotonic() - self._evaluated_at >= EVALUATE_EVERY_SECONDS:
+                    self.trainer.evaluate()        # test loss on the curve even between frames
+                    self._evaluated_at = time.monotonic()
             except Exception as err:  # noqa: BLE001 — show it on the page instead of killing the thread
                 self.playing = False
                 self.error = f"Training stopped: {type(err).__name__}: {err}"

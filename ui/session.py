@@ -16,7 +16,7 @@ from urllib.parse import urlencode
 
 import streamlit as st
 
-from scratchnet.config import Config, from_mapping
+from scratchnet.config import CUSTOM, DATASETS_CLASSIFICATION, DATASETS_REGRESSION, Config, from_mapping
 from scratchnet.data import Dataset
 from ui.live_run import LiveRun
 from ui.scheduler import Scheduler
@@ -31,11 +31,17 @@ def scheduler() -> Scheduler:
 def config(from_url: bool = False) -> Config:
     """The session's config. It comes from the URL on the first visit (a shared link) and, on
     the Playground (`from_url`), whenever the URL carries settings other than the ones the page
-    last wrote there: a link opened in this tab, e.g. a run picked on the Compare page."""
+    last wrote there: a link opened in this tab, e.g. a run picked on the Compare page. (Not
+    "other than the config's": a control's callback changes the config before the page runs.)"""
     params = st.query_params.to_dict()
-    linked = from_url and params and params != query_for(st.session_state.get("cfg", Config()))
+    linked = from_url and params and params != st.session_state.get("url_written")
     if "cfg" not in st.session_state or linked:
         cfg, notes = config_from_query(params)
+        if cfg.dataset == CUSTOM and own_data() is None:
+            cfg = cfg.replace(dataset=(DATASETS_CLASSIFICATION if cfg.is_classification else DATASETS_REGRESSION)[0],
+                              classes=2)
+            notes.append(f"The link was made with the sender's own points, which a link cannot carry; showing "
+                         f"{cfg.dataset} instead. Ask for their CSV file (the Download data button) and upload it.")
         st.session_state.cfg = cfg
         st.session_state.url_notes = notes
         st.session_state.reload_widgets = True
@@ -63,6 +69,7 @@ def sync_url(cfg: Config) -> None:
     wanted = query_for(cfg)
     if st.query_params.to_dict() != wanted:
         st.query_params.from_dict(wanted)
+    st.session_state.url_written = wanted
 
 
 def share_link(cfg: Config, **extra: str) -> str:
@@ -76,14 +83,29 @@ def run() -> LiveRun | None:
     return st.session_state.get("run")
 
 
-def ensure_run(cfg: Config, data: Dataset | None = None) -> LiveRun:
-    """The session's run for `cfg`: the same run if `cfg` only changes live knobs (learning
-    rate, regularization...), else a fresh run that keeps playing if the old one was."""
+def own_data() -> Dataset | None:
+    return st.session_state.get("own_data")
+
+
+def class_names() -> tuple[str, ...] | None:
+    return st.session_state.get("class_names") if own_data() is not None else None
+
+
+def ensure_run(cfg: Config) -> LiveRun:
+    """The session's run for `cfg`: the same run if `cfg` only changes what a running network
+    absorbs (learning rate, regularization, edited points...), else a fresh run that keeps
+    playing if the old one was."""
+    data = own_data() if cfg.dataset == CUSTOM else None
     current = run()
-    if current is not None and data is None and current.can_take(cfg):
-        if cfg != current.cfg:
-            current.apply(cfg)
-        return current
+    if current is not None and current.can_take(cfg):
+        try:
+            if data is not None and current.trainer.data is not data:
+                current.set_data(data)
+            if cfg != current.cfg:
+                current.apply(cfg)
+            return current
+        except ValueError:          # the points need another network (a new class appeared)
+            pass
     fresh = LiveRun(cfg, data)
     st.session_state.run = fresh
     scheduler().replace(current, fresh)
