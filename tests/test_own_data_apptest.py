@@ -142,8 +142,8 @@ def test_malformed_csvs_never_break_the_page(flood_app, payload):
     if errors:
         assert at.session_state["cfg"] == before_cfg and at.session_state["run"] is before_run
     else:
-        Undo = [b.label for b in at.sidebar.button].index("Undo")          # noqa: N806 - put it back
-        at.sidebar.button[Undo].click().run()
+        undo = [b.label for b in at.sidebar.button].index("Undo")          # put the data back
+        at.sidebar.button[undo].click().run()
 
 
 _keys = st.one_of(st.sampled_from(list(KNOBS)), st.text(max_size=12))
