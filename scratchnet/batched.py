@@ -24,7 +24,7 @@ from torch import Tensor
 from .backward import Objective
 from .config import KNOBS, Config
 from .data import Dataset, dataset_for
-from .model import Net, net_for
+from .model import Net, forward, net_for
 from .optim import make_optimizer
 from .trainer import Tensors, accuracy, batch_indices, evaluate, prepare, train_epoch
 
@@ -122,18 +122,24 @@ class BatchedTrainer:
         # First epoch at which test accuracy reached `accuracy_mark` (-1: not yet).
         self.reached_at = torch.full((self.n_models,), -1, dtype=torch.long)
         self._speed = 0.0
+        # Bookkeeping that runs every epoch, kept to a few integer comparisons.
+        self._max_epochs = max(c.epochs for c in self.cfgs)
+        self._first_limit = min(c.epochs for c in self.cfgs)
+        self._finished = 0                                   # models stopped or diverged
+        tracking = self.accuracy_mark is not None and base.is_classification
+        self._mark_pending = list(range(self.n_models)) if tracking else []
+        self._mark_hits = _hits_needed(self.accuracy_mark, len(self.tensors.y_test)) if tracking else 0
 
     def _column(self, values: Sequence[float]) -> Tensor:
         return torch.tensor(values, dtype=self.dtype).reshape(-1, 1, 1)
 
     @property
     def max_epochs(self) -> int:
-        return max(c.epochs for c in self.cfgs)
+        return self._max_epochs
 
     @property
     def done(self) -> bool:
-        return self.epoch >= self.max_epochs or all(
-            d is not None or s is not None for d, s in zip(self.diverged_at, self.stopped_at))
+        return self.epoch >= self._max_epochs or self._finished == self.n_models
 
     def train_epoch(self) -> Tensor:
         base = self.cfgs[0]
@@ -145,12 +151,24 @@ class BatchedTrainer:
         self.losses.append(loss)
         if not math.isfinite(float(loss.sum())):       # one cheap check; NaN and inf both survive a sum
             self._mark_divergence(loss)
-        if self.accuracy_mark is not None and base.is_classification:
-            test_acc = accuracy(self.net, self.tensors.x_test, self.tensors.y_test)
-            newly = (self.reached_at < 0) & (test_acc >= self.accuracy_mark)
-            self.reached_at = torch.where(newly, self.epoch, self.reached_at)
-        self._check_stops()
+        if self._mark_pending:
+            self._track_mark()
+        if self._targets is not None or self.epoch >= self._first_limit:
+            self._check_stops()
         return loss
+
+    def _track_mark(self) -> None:
+        """Note the first epoch each model's test accuracy reaches `accuracy_mark`, comparing
+        counts of correct points (exact, and cheaper than accuracies)."""
+        with torch.inference_mode():
+            out, _ = forward(self.net, self.tensors.x_test)                 # (M, N_test, K)
+            reached = (out.argmax(-1) == self.tensors.y_test).sum(-1).ge(self._mark_hits).tolist()
+        still = [m for m in self._mark_pending if not reached[m]]
+        if len(still) != len(self._mark_pending):
+            for m in self._mark_pending:
+                if reached[m]:
+                    self.reached_at[m] = self.epoch
+            self._mark_pending = still
 
     def _check_stops(self) -> None:
         """Stop (freeze) each model where its own Trainer would stop: target accuracy, then epochs."""
@@ -163,16 +181,18 @@ class BatchedTrainer:
             if (reached is not None and cfg.target_accuracy > 0 and reached[m]) or self.epoch >= cfg.epochs:
                 self.stopped_at[m] = self.epoch
                 self.lr[m] = 0.0
+                self._finished += 1
 
     def advance(self, max_epochs: int, max_seconds: float | None = None) -> int:
         """Train every model up to `max_epochs` more epochs (or `max_seconds`)."""
         start = time.perf_counter()
         done = 0
-        while done < max_epochs and not self.done:
-            self.train_epoch()
-            done += 1
-            if max_seconds is not None and time.perf_counter() - start >= max_seconds:
-                break
+        with torch.inference_mode(self.cfgs[0].backprop == "hand"):      # once, as in Trainer.advance
+            while done < max_epochs and not self.done:
+                self.train_epoch()
+                done += 1
+                if max_seconds is not None and time.perf_counter() - start >= max_seconds:
+                    break
         elapsed = time.perf_counter() - start
         if done and elapsed > 0:
             self._speed = done * self.n_models / elapsed
@@ -185,6 +205,8 @@ class BatchedTrainer:
             if not finite and self.diverged_at[m] is None:
                 self.diverged_at[m] = self.epoch
                 self.lr[m] = 0.0
+                if self.stopped_at[m] is None:
+                    self._finished += 1
 
     def evaluate(self) -> StackEvaluation:
         values = evaluate(self.net, self.tensors, self.cfgs[0].problem)
@@ -279,6 +301,17 @@ class Sweep:
         while not self.done:
             self.advance(every)
             yield self.evaluations()
+
+
+def _hits_needed(mark: float, n: int) -> int:
+    """The fewest correct points out of n whose share (in float64, as accuracies are
+    computed) is at least `mark`; n + 1 if no number is enough."""
+    need = max(0, math.ceil(mark * n))
+    while need > 0 and (need - 1) / n >= mark:
+        need -= 1
+    while need <= n and need / n < mark:
+        need += 1
+    return need
 
 
 def _or_none(epoch: int) -> int | None:

@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from scratchnet import BatchedTrainer, Config, Sweep, Trainer
-from scratchnet.batched import stack_key
+from scratchnet.batched import _hits_needed, stack_key
 
 EPOCHS = 25
 
@@ -183,3 +183,10 @@ def test_time_budget_and_model_epochs_per_second():
     assert 1 <= done < 100_000
     assert stack.model_epochs_per_second > 0
     assert math.isfinite(stack.model_epochs_per_second)
+
+
+@pytest.mark.parametrize(("mark", "n", "need"), [(0.9, 40, 36), (0.9, 7, 7), (0.9, 10, 9), (1.0, 3, 3), (0.0, 5, 0),
+                                                 (0.5, 3, 2), (0.95, 20, 19), (0.8, 41, 33)])
+def test_accuracy_mark_as_a_count_of_correct_points(mark, n, need):
+    assert _hits_needed(mark, n) == need
+    assert need / n >= mark and (need == 0 or (need - 1) / n < mark)
