@@ -65,7 +65,7 @@ def nn_module_run(cfg: Config, epochs: int) -> Callable[[], None]:
             loss = torch.nn.functional.cross_entropy(model(x), y)
             loss.backward()
             opt.step()
-            float(loss)   # read the loss every epoch, as the engine does for its history
+            loss.item()   # read the loss every epoch, as the engine does for its history
     return run
 
 
