@@ -12,6 +12,8 @@ import itertools
 import pytest
 import torch
 import torch.nn.functional as F
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from scratchnet.backward import Objective, autograd_loss_and_grads, hand_loss_and_grads
 from scratchnet.batched import stack_nets
@@ -100,6 +102,24 @@ def test_eight_hidden_layers():
     x, target = batch(2, 3, 10, "classification", seed=2)
     _, grads = compare_gradients(net, x, target, Objective("classification", "l2", 0.01))
     assert_three_agree(grads)
+
+
+@settings(max_examples=60, deadline=None)
+@given(activation=st.sampled_from(ACTIVATIONS), task=st.sampled_from(PROBLEMS),
+       regularization=st.sampled_from(REGULARIZATIONS), n_in=st.integers(1, 7),
+       widths=st.lists(st.integers(1, 9), max_size=4), k=st.integers(2, 8), n=st.integers(1, 25),
+       rate=st.floats(0.0, 1.0), seed=st.integers(0, 2**16))
+def test_hand_equals_autograd_for_any_small_network(activation, task, regularization, n_in, widths, k, n, rate, seed):
+    n_out = k if task == "classification" else 1
+    net = init_net([n_in, *widths, n_out], activation, seed=seed, dtype=F64)
+    random_biases(net, seed + 1)
+    x, target = batch(n_in, n_out, n, task, seed=seed + 2)
+    objective = Objective(task, regularization, rate)
+    loss, hand = hand_loss_and_grads(net, x, target, objective)
+    loss2, auto = autograd_loss_and_grads(net, x, target, objective)
+    torch.testing.assert_close(loss, loss2, rtol=1e-12, atol=1e-12)
+    for h, a in zip(hand, auto):
+        torch.testing.assert_close(h, a, rtol=1e-9, atol=1e-9)
 
 
 # ----------------------------------------------------------------------------- stacked models

@@ -84,6 +84,16 @@ def test_reset_is_the_same_run_again():
     assert params_equal(t.net, first_net)
 
 
+def test_a_run_leaves_the_global_random_state_alone():
+    torch.manual_seed(7)
+    before = torch.random.get_rng_state()
+    t = Trainer(Config(epochs=20, batch_size=16))
+    list(t.run(every=5))
+    t.reset()
+    t.step()
+    assert torch.equal(torch.random.get_rng_state(), before)
+
+
 def test_hand_and_autograd_backprop_give_the_same_run():
     hand = Trainer(Config(epochs=60, hidden=(8, 8), activation="tanh", batch_size=32))
     auto = Trainer(hand.cfg.replace(backprop="autograd"))
@@ -361,9 +371,8 @@ def test_regression_snapshots_have_no_accuracy():
     assert snaps[-1].train_loss < 0.3 * first.train_loss
 
 
-@pytest.mark.parametrize("dataset", ["blobs", "spiral"])
-def test_multiclass_trains(dataset):
-    k = 5
+@pytest.mark.parametrize(("dataset", "k"), [("blobs", 5), ("spiral", 5), ("blobs", 8)])
+def test_multiclass_trains(dataset, k):
     cfg = Config(dataset=dataset, classes=k, n_points=300, noise=0.1, hidden=(32, 32), optimizer="adam",
                  lr=0.02, epochs=300)
     t = Trainer(cfg)
