@@ -205,7 +205,8 @@ class Trainer:
         self._last_good, self._last_good_epoch = self.net.clone(), 0
         # A network whose loss has grown past BLOWUP × its starting loss is already running away:
         # not worth falling back to after a divergence (its gradients overflow at any rate).
-        self._sane_loss = BLOWUP * max(float(evaluate(self.net, self.tensors, self.cfg.problem)[0]), 1.0)
+        start = float(evaluate(self.net, self.tensors, self.cfg.problem)[0])   # NaN with no points at all
+        self._sane_loss = BLOWUP * max(start, 1.0) if math.isfinite(start) else math.inf
         self._speed = 0.0
 
     def update(self, cfg: Config) -> bool:
