@@ -188,5 +188,6 @@ def test_stacked_models_of_different_widths_are_padded_and_masked():
     out = predict(stacked, x)
     for m, n in enumerate(nets):
         torch.testing.assert_close(out[m], predict(n, x))
-    (h,) = hidden_activations(stacked, x)
+    with torch.no_grad():
+        (h,) = hidden_activations(stacked, x)
     assert float(h[0, :, 3:].abs().max()) == 0.0      # padded units stay silent (sigmoid(0) would be 0.5)
