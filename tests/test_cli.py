@@ -10,6 +10,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from scratchnet import cli
 from scratchnet.cli import main
@@ -205,6 +207,44 @@ def test_bad_arguments_give_one_line_and_status_2(capsys, argv, words):
     assert "Traceback" not in err
     for word in words:
         assert word in err, (word, err)
+
+
+class _Validated(Exception):
+    """Raised instead of training: the arguments got through validation."""
+
+
+FLAGS = [f"--{name.replace('_', '-')}" for name, knob in KNOBS.items() if knob.group != "view"] + [
+    "--layers", "--every", "--html", "--json", "--csv", "--colour", "-x", "--"]
+VALUES = st.one_of(st.sampled_from(["", " ", "nan", "inf", "-inf", "1e400", "-1", "0", "1", "0.5", "2.5", "8,8",
+                                    "x1,x2", "relu", "adam", "hand", "moons", "blobs", "plane", "\n", "9" * 50, "-",
+                                    "--lr", "/", "/no/such/dir/f.html", "é", "1,2,3,4,5,6,7,8,9"]),
+                   st.text(max_size=12), st.integers(-10**6, 10**7).map(str), st.floats().map(repr))
+
+
+@settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(pairs=st.lists(st.tuples(st.sampled_from(FLAGS), VALUES), max_size=5),
+       command=st.sampled_from(["train", "train", "train", "gradcheck", "", "fit"]))
+def test_any_command_line_validates_or_fails_in_one_line(monkeypatch, capsys, pairs, command):
+    """Fuzzed arguments: either they pass validation (and training would start) or the CLI
+    prints exactly one error line and returns 2 — never a traceback, never another status."""
+    def refuse(*args, **kwargs):
+        raise _Validated
+
+    monkeypatch.setattr(cli, "Trainer", refuse)
+    monkeypatch.setattr(cli, "full_check", refuse)
+    argv = ([command] if command else []) + [item for pair in pairs for item in pair]
+    try:
+        code = main(argv)
+    except _Validated:
+        capsys.readouterr()
+        return
+    out, err = capsys.readouterr()
+    if code == 0:          # --help
+        assert "usage" in out
+        return
+    assert code == 2, (argv, code, err)
+    assert err.count("\n") == 1 and err.startswith("python -m scratchnet: error: "), (argv, err)
+    assert "Traceback" not in err
 
 
 def test_every_train_flag_comes_from_the_knob_table():
