@@ -78,24 +78,21 @@ with st.sidebar:
 
 # --- the toolbar: play, pause, step, reset ------------------------------------------------------
 def toolbar(live: LiveRun) -> None:
-    play, step, reset, speed, toggles = st.columns([1.1, 1, 1, 1.6, 4], vertical_alignment="center")
+    play, step, reset, speed, view = st.columns([1.1, 1, 1, 1.8, 1.2], vertical_alignment="bottom")
     if live.playing:
-        play.button("Pause", icon=":material/pause:", key="pause", on_click=live.pause, type="primary", width="stretch",
-                    help="Stop training; the network keeps what it learned.")
+        play.button("Pause", icon=":material/pause:", key="pause", on_click=live.pause, type="primary",
+                    width="stretch", help="Stop training; the network keeps what it learned.")
     else:
-        play.button("Play", icon=":material/play_arrow:", key="play", on_click=_play, args=(live,), type="primary", width="stretch",
-                    help="Train continuously. After the last epoch, Play starts over.")
-    step.button("Step", icon=":material/skip_next:", key="step", on_click=live.step, width="stretch", help="Train exactly one epoch.")
+        play.button("Play", icon=":material/play_arrow:", key="play", on_click=_play, args=(live,), type="primary",
+                    width="stretch", help="Train continuously. After the last epoch, Play starts over.")
+    step.button("Step", icon=":material/skip_next:", key="step", on_click=live.step, width="stretch",
+                help="Train exactly one epoch.")
     reset.button("Reset", icon=":material/replay:", key="reset", on_click=live.reset, width="stretch",
                  help="Back to epoch 0 with the same initial weights.")
     with speed:
         controls.speed_control(cfg)
-    with toggles:
-        if cfg.presentation:             # large type: the toggles fold into a menu to keep one row
-            with st.popover("View", icon=":material/visibility:"):
-                controls.view_toggles(cfg, stacked=True)
-        else:
-            controls.view_toggles(cfg)
+    with view.popover("View", icon=":material/visibility:", width="stretch"):
+        controls.view_toggles(cfg, stacked=True)
 
 
 def _play(live: LiveRun) -> None:

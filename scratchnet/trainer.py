@@ -342,6 +342,8 @@ class Trainer:
     # --- internals ----------------------------------------------------------------------
     def _grads_now(self) -> list[Tensor]:
         """Gradients of the full training loss at the current parameters (for their norms)."""
+        if self.tensors.x_train.shape[0] == 0:        # a learner cleared every point: nothing to learn from
+            return [torch.zeros_like(p) for p in self.net.params]
         _, grads = LOSS_AND_GRADS["hand"](self.net, self.tensors.x_train, self.tensors.t_train,
                                           self.objective)
         return grads

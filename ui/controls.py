@@ -143,9 +143,9 @@ def dataset_picker(cfg: Config, thumbnails: dict[str, str]) -> None:
     them: a learner tells spiral from circle by looking, not by name."""
     names = DATASETS_REGRESSION if cfg.problem == "regression" else DATASETS_CLASSIFICATION
     st.caption(KNOBS["dataset"].label, help=KNOBS["dataset"].help)
-    cols = st.columns(4)
+    cols = st.columns(3)
     for i, name in enumerate(names):
-        with cols[i % 4]:
+        with cols[i % 3]:
             st.image(thumbnails[name], width="stretch")
             st.button(name, key=f"pick_{name}", on_click=_pick_dataset, args=(name,), width="stretch",
                       type="primary" if name == cfg.dataset else "secondary",

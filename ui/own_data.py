@@ -181,10 +181,10 @@ def panel(cfg: Config) -> None:
                      help="Remove every point and draw from scratch.")
         st.file_uploader("Upload points (CSV)", type=["csv", "txt"], key="csv_upload", on_change=_upload_csv,
                          help=LIMITS, max_upload_size=max(1, MAX_BYTES // (1024 * 1024)))
-        if live is not None:
-            data, names = live.trainer.data, session.class_names()
+        if live is not None:                # the points as they are when the button is clicked
+            names = session.class_names()
             st.download_button("Download points (CSV)", icon=":material/download:", on_click="ignore",
-                               data=lambda: dataset_to_csv(data, names), file_name="scratchnet-data.csv",
+                               data=lambda: dataset_to_csv(live.trainer.data, names), file_name="scratchnet-data.csv",
                                mime="text/csv", width="stretch")
         st.file_uploader("Import a run (JSON)", type=["json"], key="run_upload", on_change=_import_run,
                          help="A file from 'Weights (JSON)': its settings and trained weights, to continue or "
