@@ -10,7 +10,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from scratchnet.config import ACTIVATIONS, KNOBS, OPTIMIZERS, Config, ConfigError
+from scratchnet.config import ACTIVATIONS, CUSTOM, KNOBS, OPTIMIZERS, Config, ConfigError
 from scratchnet.figures import compare_grid_spec, compare_loss_spec, figure_json
 from ui import session, theme
 from ui.controls import BATCH_GRID, LR_GRID
@@ -85,8 +85,9 @@ def current_sweep() -> LiveSweep | None:
     sweep: LiveSweep | None = st.session_state.get("sweep")
     if not runs:
         return None
-    if sweep is None or sweep.cfgs != runs:
-        fresh = LiveSweep(runs)
+    points = session.own_data() if cfg.dataset == CUSTOM else None
+    if sweep is None or sweep.cfgs != runs or sweep.points is not points:
+        fresh = LiveSweep(runs, points)
         session.scheduler().replace(sweep, fresh)
         if sweep is not None:
             sweep.pause()

@@ -230,7 +230,8 @@ class Sweep:
     """Any list of configs trained together: grouped into as few stacks as possible, results
     reported in the order given."""
 
-    def __init__(self, cfgs: Sequence[Config], dtype: torch.dtype = torch.float32):
+    def __init__(self, cfgs: Sequence[Config], dtype: torch.dtype = torch.float32, data: Dataset | None = None):
+        """`data`: points every run learns (a learner's own); by default each config's own dataset."""
         self.cfgs = list(cfgs)
         groups: dict[tuple, list[int]] = {}
         for i, cfg in enumerate(self.cfgs):
@@ -241,8 +242,8 @@ class Sweep:
             first = self.cfgs[indices[0]]
             data_key = (first.dataset, first.n_points, first.noise, first.train_fraction, first.seed,
                         first.classes)
-            data = shared_data.setdefault(data_key, dataset_for(first))
-            self.stacks.append((indices, BatchedTrainer([self.cfgs[i] for i in indices], data, dtype)))
+            points = data if data is not None else shared_data.setdefault(data_key, dataset_for(first))
+            self.stacks.append((indices, BatchedTrainer([self.cfgs[i] for i in indices], points, dtype)))
 
     @property
     def done(self) -> bool:
@@ -253,17 +254,21 @@ class Sweep:
         return min(t.epoch for _, t in self.stacks)
 
     def advance(self, max_epochs: int, max_seconds: float | None = None) -> int:
-        """Advance the stack that is furthest behind within the budget, then bring the others
-        to the same epoch, so every run's curve covers the same epochs."""
+        """Advance the stack that is furthest behind, then bring the others up to its epoch, all
+        within `max_seconds`: the runs' curves cover the same epochs, and a slow stack (batches
+        of one) never holds a caller for longer than it asked. Returns the epochs trained by all
+        stacks together."""
+        start = time.perf_counter()
         live = sorted((t for _, t in self.stacks if not t.done), key=lambda t: t.epoch)
         if not live:
             return 0
-        budget = None if max_seconds is None else max_seconds / len(live)
-        before = live[0].epoch
-        live[0].advance(max_epochs, budget)
+        trained = live[0].advance(max_epochs, None if max_seconds is None else max_seconds / len(live))
         for trainer in live[1:]:
-            trainer.advance(max(0, live[0].epoch - trainer.epoch))
-        return live[0].epoch - before
+            left = None if max_seconds is None else max_seconds - (time.perf_counter() - start)
+            if left is not None and left <= 0:
+                break
+            trained += trainer.advance(max(0, live[0].epoch - trainer.epoch), left)
+        return trained
 
     def evaluations(self) -> list[dict]:
         """Per run, in the given order: epoch, losses, accuracies, diverged, epochs to the mark."""

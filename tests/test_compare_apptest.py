@@ -103,3 +103,18 @@ def test_reset_and_open_on_the_playground(compare):
     assert sweep(at).sweep.epoch == 0
     link = at.get("page_link")[0]
     assert "Open lr=0.003 on the Playground" in link.proto.label
+
+
+def test_compare_runs_on_your_own_points():
+    at = AppTest.from_file(APP, default_timeout=30)
+    at.query_params["epochs"] = "50"
+    at.run()
+    rows = "x1,x2,label\n" + "".join(f"{i % 7},{i % 5},{'ab'[i % 2]}\n" for i in range(40))
+    at.file_uploader(key="csv_upload").set_value(("mine.csv", rows.encode(), "text/csv")).run()
+    assert at.session_state["cfg"].dataset == "custom"
+    at.switch_page("pages/compare.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert sweep(at).points is at.session_state["own_data"]
+    train_to_end(at)
+    assert len(at.dataframe[0].value) == 7
+    at.session_state["run"].pause()

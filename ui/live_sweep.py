@@ -31,9 +31,10 @@ class SweepView:
 
 
 class LiveSweep:
-    def __init__(self, cfgs: list[Config], resolution: int = 40):
+    def __init__(self, cfgs: list[Config], data: Dataset | None = None, resolution: int = 40):
         self.lock = threading.Lock()
-        self.sweep = Sweep(cfgs)
+        self.points = data                     # a learner's own points, or None for generated data
+        self.sweep = Sweep(cfgs, data=data)
         self.resolution = resolution
         self.playing = False
         self.suspended = False
@@ -88,14 +89,15 @@ class LiveSweep:
         with self.lock:
             try:
                 before = self.sweep.epoch
-                self.sweep.advance(10**9, seconds)
-                trained = self.sweep.epoch - before
+                trained = self.sweep.advance(10**9, seconds)
+                progress = self.sweep.epoch - before
             except Exception as err:  # noqa: BLE001 — shown on the page, the thread goes on
-                self.playing, self.error, trained = False, f"Training stopped: {type(err).__name__}: {err}", 0
+                self.playing, self.error = False, f"Training stopped: {type(err).__name__}: {err}"
+                trained = progress = 0
             if self.sweep.done:
                 self.playing = False
         elapsed = time.perf_counter() - start
-        if trained and elapsed > 0:
-            rate = trained * len(self.cfgs) / elapsed
+        if progress and elapsed > 0:
+            rate = progress * len(self.cfgs) / elapsed
             self._rate = rate if not self._rate else 0.8 * self._rate + 0.2 * rate
         return trained
