@@ -405,5 +405,6 @@ def run_figures(trainer: Trainer, style: Style = DEFAULT) -> list[go.Figure]:
     surface = decision_surface(trainer.net, cfg.features, trainer.data.bounds, cfg.problem)
     boundary = boundary_figure(surface, trainer.data, show_test=True, style=style, title=cfg.describe())
     loss = loss_figure(history.losses, [e.epoch for e in history.evaluations],
-                       [e.test_loss for e in history.evaluations], style=style, title="Loss")
+                       [e.test_loss for e in history.evaluations], style=style, title="Loss",
+                       train_epochs=history.epochs)
     return [boundary, loss]

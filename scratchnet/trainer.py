@@ -24,6 +24,8 @@ from .model import Net, forward, net_for
 from .optim import SGD, make_optimizer
 
 BLOWUP = 10.0       # see Trainer.reset
+MAX_LOSSES = 100_000         # per-epoch training losses kept before the history thins (see History)
+MAX_EVALUATIONS = 20_000
 
 # Knobs a running network can take mid-run (as TensorFlow Playground does); any other change
 # alters the data or the architecture and so starts a new run.
@@ -158,16 +160,51 @@ class Snapshot:
 
 @dataclass
 class History:
-    """The run so far: the training loss of every epoch and the full evaluations."""
+    """The run so far: the training loss per epoch and the full evaluations, in bounded memory.
 
-    losses: list[float] = field(default_factory=list)        # losses[i]: epoch i + 1
+    A playground run can go on for hours at thousands of epochs a second; a list of every
+    epoch's loss would grow by a gigabyte an hour. Up to MAX_LOSSES epochs every loss is kept
+    (`losses[i]` is epoch i + 1); beyond that every other one is dropped and `stride` doubles,
+    so `losses[i]` is the loss of epoch (i + 1)·stride: an evenly spaced record of the whole run.
+    Evaluations are thinned the same way past MAX_EVALUATIONS, always keeping the newest.
+    """
+
+    losses: list[float] = field(default_factory=list)
     evaluations: list[Evaluation] = field(default_factory=list)
+    stride: int = 1
+
+    def record(self, epoch: int, loss: float) -> None:
+        """The training loss of `epoch` (the next one)."""
+        if epoch % self.stride == 0:
+            self.losses.append(loss)
+            if len(self.losses) > MAX_LOSSES:
+                del self.losses[0::2]                # keep the epochs that are multiples of 2·stride
+                self.stride *= 2
+
+    def add_evaluation(self, evaluation: Evaluation) -> None:
+        self.evaluations.append(evaluation)
+        if len(self.evaluations) > MAX_EVALUATIONS:
+            del self.evaluations[-2::-2]             # every other one, the newest kept
+
+    def truncate(self, epoch: int) -> None:
+        """Forget everything after `epoch` (a divergence goes back to an earlier network)."""
+        del self.losses[epoch // self.stride:]
+        self.evaluations[:] = [e for e in self.evaluations if e.epoch <= epoch]
+
+    @property
+    def epochs(self) -> range:
+        """The epoch of each entry of `losses`."""
+        return range(self.stride, self.stride * (len(self.losses) + 1), self.stride)
+
+    @property
+    def last_epoch(self) -> int:
+        return len(self.losses) * self.stride
 
     def to_csv(self) -> str:
         """epoch,train_loss,test_loss,train_accuracy,test_accuracy (blank where not evaluated)."""
         by_epoch = {e.epoch: e for e in self.evaluations}
         rows = ["epoch,train_loss,test_loss,train_accuracy,test_accuracy"]
-        for i, loss in enumerate(self.losses, start=1):
+        for i, loss in zip(self.epochs, self.losses):
             e = by_epoch.get(i)
             extra = ["", "", ""] if e is None else [repr(e.test_loss), _fmt(e.train_accuracy),
                                                     _fmt(e.test_accuracy)]
@@ -246,7 +283,7 @@ class Trainer:
                        [b.detach().clone().requires_grad_() for b in net.biases], net.activation)
         self.optimizer = make_optimizer(self.cfg.optimizer, self.net.params, self.cfg.lr)
         self.history = history if history is not None else History()
-        self.epoch = len(self.history.losses)
+        self.epoch = self.history.last_epoch
         self.stopped, self.message = None, ""
         self._last_good, self._last_good_epoch = self.net.clone(), self.epoch
 
@@ -276,7 +313,7 @@ class Trainer:
         value = float(loss)
         self.epoch += 1
         if math.isfinite(value):
-            self.history.losses.append(value)
+            self.history.record(self.epoch, value)
         else:
             self._diverge(value)
         return value
@@ -336,7 +373,7 @@ class Trainer:
                 and math.isfinite(evaluation.train_loss) and evaluation.train_loss <= self._sane_loss):
             # what a divergence falls back to: the newest parameters known to give a finite loss
             self._last_good, self._last_good_epoch = self.net.clone(), self.epoch
-        self.history.evaluations.append(evaluation)
+        self.history.add_evaluation(evaluation)
         return evaluation
 
     # --- internals ----------------------------------------------------------------------
@@ -375,5 +412,4 @@ class Trainer:
                         f"Showing the network as it was at epoch {good}.")
         self.net = self._last_good.clone()
         self.epoch = good
-        del self.history.losses[good:]
-        self.history.evaluations[:] = [e for e in self.history.evaluations if e.epoch <= good]
+        self.history.truncate(good)

@@ -196,12 +196,12 @@ class LiveRun:
         with self.lock:
             t = self.trainer
             snapshot = t.snapshot()
-            losses = t.history.losses
+            losses, all_epochs = t.history.losses, t.history.epochs
             stride = max(1, -(-len(losses) // MAX_CURVE_POINTS))
-            epochs = list(range(1, len(losses) + 1, stride))
+            epochs = list(all_epochs[::stride])
             values = losses[::stride]
-            if losses and epochs[-1] != len(losses):
-                epochs.append(len(losses))
+            if losses and epochs[-1] != all_epochs[-1]:
+                epochs.append(all_epochs[-1])
                 values.append(losses[-1])
             evals = t.history.evaluations[::max(1, -(-len(t.history.evaluations) // MAX_CURVE_POINTS))]
             return RunView(t.cfg, t.data, t.net.clone(), snapshot, epochs, values,
