@@ -25,12 +25,15 @@ class Objective:
     rate: float | Tensor = 0.0            # a float, or (M, 1, 1) for one rate per model
 
 
+_THRESHOLD_BACKWARD = torch.ops.aten.threshold_backward.default
+
+
 def activation_grad(dh: Tensor, z: Tensor, h: Tensor, activation: str) -> Tensor:
     """dL/dz from dL/dh for h = f(z). dh is a fresh tensor, so it is updated in place."""
     if activation == "relu":
         # f' = 1 where z > 0, else 0: dh kept where z > 0. threshold_backward is exactly that
         # in one kernel; `dh * (z > 0)` costs three (compare, bool→float, multiply).
-        return torch.ops.aten.threshold_backward(dh, z, 0)
+        return _THRESHOLD_BACKWARD(dh, z, 0)
     if activation == "tanh":
         return dh.mul_(1.0 - h * h)                                   # f' = 1 - tanh²
     if activation == "sigmoid":
@@ -43,15 +46,17 @@ def backward(net: Net, cache: Cache, dout: Tensor) -> list[Tensor]:
 
     For z = h_in @ W + b:   dW = h_inᵀ @ dz,   db = Σ_points dz,   dh_in = dz @ Wᵀ
     """
-    grads: list[Tensor] = [dout] * (2 * net.n_layers)
+    weights, inputs, pre, activation = net.weights, cache.inputs, cache.pre, net.activation
+    matmul = Tensor.mm if dout.dim() == 2 else _matmul                # one model: plain mm
+    grads: list[Tensor] = [dout] * (2 * len(weights))
     dz = dout                                                         # (…, N, d_out)
-    for layer in reversed(range(net.n_layers)):
-        h_in = cache.inputs[layer]                                    # (…, N, d_in)
-        grads[2 * layer] = _matmul(h_in.mT, dz)                       # (…, d_in, d_out)
+    for layer in range(len(weights) - 1, -1, -1):
+        h_in = inputs[layer]                                          # (…, N, d_in)
+        grads[2 * layer] = matmul(h_in.mT, dz)                        # (…, d_in, d_out)
         grads[2 * layer + 1] = dz.sum(-2, keepdim=True)               # (…, 1, d_out)
-        if layer > 0:
-            dh = _matmul(dz, net.weights[layer].mT)                   # (…, N, d_in)
-            dz = activation_grad(dh, cache.pre[layer - 1], h_in, net.activation)
+        if layer:
+            dh = matmul(dz, weights[layer].mT)                        # (…, N, d_in)
+            dz = activation_grad(dh, pre[layer - 1], h_in, activation)
     return grads
 
 
