@@ -303,6 +303,9 @@ class Sweep:
         raise IndexError(i)
 
     def run(self, every: int = 10) -> Iterator[list[dict]]:
+        """Yield every run's evaluation every `every` epochs until all are done."""
+        if isinstance(every, bool) or not isinstance(every, int) or every < 1:
+            raise ValueError(f"every must be a whole number of epochs, at least 1, not {every!r}")
         while not self.done:
             self.advance(every)
             yield self.evaluations()

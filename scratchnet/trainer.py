@@ -351,6 +351,8 @@ class Trainer:
     def run(self, every: int = 10, every_seconds: float | None = None) -> Iterator[Snapshot]:
         """Yield a snapshot every `every` epochs (or `every_seconds`) until the run stops or
         is paused; the last snapshot carries the stop reason."""
+        if every_seconds is None and (isinstance(every, bool) or not isinstance(every, int) or every < 1):
+            raise ValueError(f"every must be a whole number of epochs, at least 1, not {every!r}")
         self.paused = False
         while not self.stopped and not self.paused:
             self.advance(every if every_seconds is None else 1 << 30, every_seconds)

@@ -11,7 +11,7 @@ import math
 import pytest
 import torch
 
-from scratchnet import Config, Trainer
+from scratchnet import Config, Sweep, Trainer
 from scratchnet.backward import Objective, hand_loss_and_grads
 from scratchnet.config import KNOBS
 from scratchnet.data import make_dataset
@@ -157,6 +157,14 @@ def test_advance_respects_its_epoch_and_time_budgets():
     done = t.advance(10_000, max_seconds=0.02)
     assert 1 <= done < 10_000 - 7
     assert t.snapshot().epochs_per_second > 0
+
+
+@pytest.mark.parametrize("every", [0, -1, 2.5, None])
+def test_run_refuses_a_cadence_that_would_never_advance(every):
+    with pytest.raises(ValueError, match="every"):
+        next(Trainer(Config(epochs=5)).run(every=every))
+    with pytest.raises(ValueError, match="every"):
+        next(Sweep([Config(epochs=5)]).run(every=every))
 
 
 def test_run_every_seconds_yields_over_time():
