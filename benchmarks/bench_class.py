@@ -4,7 +4,7 @@
 
 For each N: opens N pages (separate browser contexts = separate sessions) on one app server,
 presses Play in every one, then over `--seconds` reports per-session frames/s (boundary
-redraws the browser actually drew), the slowest session, epochs trained per session, how long
+redraws the browser actually drew), the slowest session, epochs per second per session, how long
 a control change takes to show (a hidden-size click until the page shows the new network, in
 a page in the middle of the class), browser console errors, and the server's CPU and memory
 (from /proc). Browser and server share the same 2 cores, so the figures are lower bounds.
@@ -90,12 +90,13 @@ def measure(browser, url: str, pid: int, n: int, seconds: float) -> dict:
     epochs0 = [page.evaluate(READ_EPOCH) for page in pages]
     cpu0, t0 = cpu_seconds(pid), time.perf_counter()
     time.sleep(seconds / 2)
+    # training speed over the first half, before one page's control change restarts its run
+    epochs = [(page.evaluate(READ_EPOCH) - e0) / (time.perf_counter() - t0) for page, e0 in zip(pages, epochs0)]
     latency = control_latency(pages[n // 2])
     time.sleep(seconds / 2)
     elapsed = time.perf_counter() - t0
     cpu = (cpu_seconds(pid) - cpu0) / elapsed
     fps = [page.evaluate("() => window.__frames") / elapsed for page in pages]
-    epochs = [page.evaluate(READ_EPOCH) - e0 for page, e0 in zip(pages, epochs0)]
     errors = sum(len(page.errors) for page in pages)
     result = {"n": n, "fps_median": statistics.median(fps), "fps_min": min(fps),
               "epochs_median": statistics.median(epochs), "epochs_min": min(epochs),
@@ -123,10 +124,10 @@ def main() -> None:
     args = parser.parse_args()
     results = run(args.sessions, args.seconds)
     print(f"One app server, N headless Chromium sessions all training (moons, 2-10-2), {args.seconds:g} s each")
-    print(f"{'N':>3} {'fps/session':>12} {'slowest':>8} {'epochs/session':>15} {'slowest':>8} "
+    print(f"{'N':>3} {'fps/session':>12} {'slowest':>8} {'epochs/s/session':>17} {'slowest':>8} "
           f"{'control→shown':>14} {'server CPU':>11} {'server RSS':>11} {'errors':>7}")
     for r in results:
-        print(f"{r['n']:>3} {r['fps_median']:>12.1f} {r['fps_min']:>8.1f} {r['epochs_median']:>15,.0f} "
+        print(f"{r['n']:>3} {r['fps_median']:>12.1f} {r['fps_min']:>8.1f} {r['epochs_median']:>17,.0f} "
               f"{r['epochs_min']:>8,.0f} {r['latency']:>13.2f}s {r['cpu']:>10.0%} {r['rss']:>9.0f} MiB "
               f"{r['errors']:>7}")
 
