@@ -4,8 +4,8 @@
 
 Reports medians over the repeats:
   1. time from navigation start to the first drawn boundary chart;
-  2. frames per second the browser actually draws (plotly_afterplot events of the 100×100
-     boundary) while training, and how many epochs each frame shows;
+  2. frames per second the browser actually draws (figures of the 100×100 boundary the live
+     chart drew) while training, and how many epochs each frame shows;
   3. time from Play until the *shown* training accuracy reaches 95% on TensorFlow Playground's
      spiral setup (two hidden layers of 8 tanh units, 500 points, noise 0, half for training,
      SGD lr 0.03, batch 10), against what one epoch per animation frame at ~15 epochs/s — TF
@@ -53,6 +53,11 @@ def epoch_of(text: str | None) -> int:
     return int((text or "0").replace(",", ""))
 
 
+def drawn_frames(page, key: str = "boundary_chart") -> int:
+    """How many figures the live chart has drawn so far (ui/live_chart.py counts them)."""
+    return int(page.get_attribute(f".st-key-{key} .snlc-plot", "data-renders") or 0)
+
+
 def first_chart_seconds(browser, url: str) -> float:
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     page = context.new_page()
@@ -76,14 +81,10 @@ def frames_per_second(browser, url: str, seconds: float) -> tuple[float, float]:
     page.wait_for_function("() => !!document.querySelector('[data-testid=\"stBaseButton-primary\"]')"
                            " && document.body.innerText.includes('Pause')")
     time.sleep(1.0)                                                      # past the first redraws
-    page.evaluate("""() => {
-        const el = document.querySelector('.st-key-boundary_chart .snlc-plot');
-        window.__frames = 0;
-        el.on('plotly_afterplot', () => { window.__frames += 1; });
-    }""")
+    frames0 = drawn_frames(page)
     epoch0 = epoch_of(metric(page, "Epoch"))
     time.sleep(seconds)
-    frames = page.evaluate("() => window.__frames")
+    frames = drawn_frames(page) - frames0
     epoch1 = epoch_of(metric(page, "Epoch"))
     context.close()
     return frames / seconds, (epoch1 - epoch0) / max(frames, 1)

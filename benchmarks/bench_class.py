@@ -4,7 +4,7 @@
 
 For each N: opens N pages (separate browser contexts = separate sessions) on one app server,
 presses Play in every one, then over `--seconds` reports per-session frames/s (boundary
-redraws the browser actually drew), the slowest session, epochs per second per session, how long
+figures the browser actually drew), the slowest session, epochs per second per session, how long
 a control change takes to show (a hidden-size click until the page shows the new network, in
 a page in the middle of the class), browser console errors, and the server's CPU and memory
 (from /proc). Browser and server share the same 2 cores, so the figures are lower bounds.
@@ -27,11 +27,7 @@ from benchmarks.harness import launch_chromium, serve_app, wait_for_chart
 from scratchnet.config import Config
 
 CLOCK_TICKS = 100        # os.sysconf("SC_CLK_TCK") on Linux
-COUNT_FRAMES = """() => {
-  const el = document.querySelector('.st-key-boundary_chart .snlc-plot');
-  window.__frames = 0;
-  el.on('plotly_afterplot', () => { window.__frames += 1; });
-}"""
+DRAWN = "() => +document.querySelector('.st-key-boundary_chart .snlc-plot').dataset.renders"
 READ_EPOCH = """() => {
   for (const m of document.querySelectorAll('[data-testid="stMetric"]')) {
     const l = m.querySelector('[data-testid="stMetricLabel"]');
@@ -85,8 +81,7 @@ def measure(browser, url: str, pid: int, n: int, seconds: float) -> dict:
     for page in pages:
         page.get_by_role("button", name="Play").click()
     time.sleep(2.0)
-    for page in pages:
-        page.evaluate(COUNT_FRAMES)
+    frames0 = [page.evaluate(DRAWN) for page in pages]
     epochs0 = [page.evaluate(READ_EPOCH) for page in pages]
     cpu0, t0 = cpu_seconds(pid), time.perf_counter()
     time.sleep(seconds / 2)
@@ -96,7 +91,7 @@ def measure(browser, url: str, pid: int, n: int, seconds: float) -> dict:
     time.sleep(seconds / 2)
     elapsed = time.perf_counter() - t0
     cpu = (cpu_seconds(pid) - cpu0) / elapsed
-    fps = [page.evaluate("() => window.__frames") / elapsed for page in pages]
+    fps = [(page.evaluate(DRAWN) - f0) / elapsed for page, f0 in zip(pages, frames0)]
     errors = sum(len(page.errors) for page in pages)
     result = {"n": n, "fps_median": statistics.median(fps), "fps_min": min(fps),
               "epochs_median": statistics.median(epochs), "epochs_min": min(epochs),

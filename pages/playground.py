@@ -19,7 +19,7 @@ import pandas as pd
 import streamlit as st
 
 from scratchnet.data import featurize
-from scratchnet.figures import boundary_spec, figure_json, loss_spec, units_spec
+from scratchnet.figures import boundary_spec, figure_json, loss_spec, units_height, units_spec
 from scratchnet.metrics import confusion_matrix
 from scratchnet.model import predict
 from scratchnet.surface import decision_surface, unit_surfaces
@@ -32,6 +32,7 @@ from ui.thumbnails import all_thumbnails
 BOUNDARY_RESOLUTION = 100
 UNITS_RESOLUTION = 32
 UNITS_EVERY_SECONDS = 0.5          # hidden-unit pictures change slowly; redraw them less often
+LOSS_EVERY_SECONDS = 0.25          # the loss curve reads as live at 4 redraws a second
 PRESENTATION_HEIGHT = "max(340px, calc(100vh - 300px))"    # what is left under the toolbar and metrics
 
 
@@ -142,16 +143,32 @@ def boundary_chart(view: RunView, height: int | str) -> None:
                                BOUNDARY_RESOLUTION)
     spec = boundary_spec(surface, view.data, show_test=view.cfg.show_test, discretize=view.cfg.discretize,
                          style=style, height=_pixels(height), uirevision=f"boundary-{view.data.name}",
-                         class_names=session.class_names())
+                         class_names=session.class_names(), as_image=True)
     drawing = bool(st.session_state.get(own_data.DRAW_KEY))
     live_chart(figure_json(spec), key="boundary_chart", height=height,
                on_click=own_data.on_chart_click if drawing else None)
 
 
 def loss_chart(view: RunView, height: int | str) -> None:
-    spec = loss_spec(view.curve_losses, view.eval_epochs, view.eval_test_losses, style=style, height=_pixels(height),
-                     train_epochs=view.curve_epochs, uirevision="loss")
-    live_chart(figure_json(spec), key="loss_chart", height=height)
+    def build() -> str:
+        return figure_json(loss_spec(view.curve_losses, view.eval_epochs, view.eval_test_losses, style=style,
+                                     height=_pixels(height), train_epochs=view.curve_epochs, uirevision="loss"))
+
+    live_chart(throttled("loss", LOSS_EVERY_SECONDS, view, build), key="loss_chart", height=height)
+
+
+def throttled(name: str, seconds: float, view: RunView, build) -> str:
+    """A chart's figure JSON, rebuilt at most every `seconds` while training (and at once when
+    paused or changed by a control), so the browser spends its frames on the boundary. An
+    unchanged figure costs the browser nothing: live_chart skips it."""
+    cached = st.session_state.get(f"{name}_json")
+    now = time.monotonic()
+    fresh = (cached is None or not view.playing or cached[2] != (view.cfg, style)
+             or now - cached[0] >= seconds and cached[1] != view.version)
+    if fresh:
+        cached = (now, view.version, (view.cfg, style), build())
+        st.session_state[f"{name}_json"] = cached
+    return cached[3]
 
 
 def units_chart(view: RunView) -> None:
@@ -159,15 +176,14 @@ def units_chart(view: RunView) -> None:
     if not view.cfg.hidden:
         st.caption("No hidden layers: the network is a linear model of the input features.")
         return
-    cached = st.session_state.get("units_json")
-    now = time.monotonic()
-    if cached is None or cached[0] != view.version and now - cached[1] >= UNITS_EVERY_SECONDS or not view.playing:
+
+    def build() -> str:
         layers = unit_surfaces(view.net, view.cfg.features, view.data.bounds, UNITS_RESOLUTION)
-        spec = units_spec(layers, style=style)
-        cached = (view.version, now, figure_json(spec), spec["layout"]["height"])
-        st.session_state.units_json = cached
+        return figure_json(units_spec(layers, style=style))
+
     st.caption("What each hidden unit computes (first 8 per layer; blue > 0 > orange)")
-    live_chart(cached[2], key="units_chart", height=cached[3])
+    live_chart(throttled("units", UNITS_EVERY_SECONDS, view, build), key="units_chart",
+               height=units_height(len(view.cfg.hidden), style))
 
 
 def confusion(view: RunView) -> None:

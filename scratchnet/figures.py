@@ -10,8 +10,12 @@ colour-vision deficiencies and on a washed-out projector.
 from __future__ import annotations
 
 import base64
+import functools
+import hashlib
 import html
 import json
+import struct
+import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
@@ -179,14 +183,19 @@ def _discrete_scale(colors: Sequence[str]) -> list[list]:
 
 def boundary_spec(surface: Surface, data: Dataset, *, show_test: bool = False, discretize: bool = False,
                   style: Style = DEFAULT, title: str = "", height: int = 520, uirevision: str = "boundary",
-                  class_names: Sequence[str] | None = None) -> dict:
+                  class_names: Sequence[str] | None = None, as_image: bool = False) -> dict:
     """The decision surface as a heatmap with the training points on top (test points as
     diamonds with a dark outline when `show_test`). Regions are lighter than the points so
-    a misclassified point stands out against its background."""
+    a misclassified point stands out against its background.
+
+    `as_image` (the live view): the surface goes out as a small PNG behind the axes instead of a
+    heatmap trace, and `layout.datarevision` names the points. A new frame then changes only a
+    layout image, which Plotly.react redraws alone; with a heatmap trace it recomputed and
+    redrew every trace and axis each frame (measured: most of the browser's time per frame)."""
     codes, scale, top = surface_codes(surface, discretize, replace(style, class_colors=_regions(style)))
-    traces = [{"type": "heatmap", "x": surface.xs.astype(np.float32), "y": surface.ys.astype(np.float32),
-               "z": codes, "zmin": 0, "zmax": top, "colorscale": scale, "showscale": False,
-               "hoverinfo": "skip", "zsmooth": False}]
+    traces = [] if as_image else [
+        {"type": "heatmap", "x": surface.xs.astype(np.float32), "y": surface.ys.astype(np.float32), "z": codes,
+         "zmin": 0, "zmax": top, "colorscale": scale, "showscale": False, "hoverinfo": "skip", "zsmooth": False}]
     traces.append(_points_spec(data.x_train, data.y_train, data, style, "train", False, class_names))
     if show_test:
         traces.append(_points_spec(data.x_test, data.y_test, data, style, "test", True, class_names))
@@ -196,7 +205,55 @@ def boundary_spec(surface: Surface, data: Dataset, *, show_test: bool = False, d
     layout["xaxis"].update(range=[x_min, x_max], title={"text": "x₁"}, constrain="domain", showgrid=False)
     layout["yaxis"].update(range=[y_min, y_max], title={"text": "x₂"}, scaleanchor="x", scaleratio=1,
                            constrain="domain", showgrid=False)
+    if as_image:
+        dx, dy = _half_cell(surface.xs), _half_cell(surface.ys)
+        layout["images"] = [{"source": png_data_uri(colorize(codes[::-1], scale)), "xref": "x", "yref": "y",
+                             "x": float(surface.xs[0]) - dx, "y": float(surface.ys[-1]) + dy,
+                             "sizex": float(surface.xs[-1] - surface.xs[0]) + 2 * dx,
+                             "sizey": float(surface.ys[-1] - surface.ys[0]) + 2 * dy,
+                             "sizing": "stretch", "layer": "below"}]
+        layout["datarevision"] = _points_revision(data, show_test, class_names)
     return {"data": traces, "layout": layout}
+
+
+def _half_cell(axis: np.ndarray) -> float:
+    """Half a grid step: the image covers the cells around the first and last sample, as a heatmap does."""
+    return float(axis[1] - axis[0]) / 2 if len(axis) > 1 else 0.5
+
+
+def _points_revision(data: Dataset, show_test: bool, class_names: Sequence[str] | None) -> str:
+    digest = hashlib.blake2b(digest_size=8)
+    for part in (data.x_train, data.y_train, data.x_test, data.y_test):
+        digest.update(np.ascontiguousarray(part.numpy()).tobytes())
+    digest.update(repr((show_test, tuple(class_names or ()))).encode())
+    return digest.hexdigest()
+
+
+def colorize(codes: np.ndarray, scale: Sequence[Sequence]) -> np.ndarray:
+    """uint8 codes (R, C) to RGB (R, C, 3) through a colour scale, as plotly.js maps a heatmap
+    with zmin=0, zmax=255 (linear in RGB between the scale's stops)."""
+    return _lut(tuple((float(pos), str(color)) for pos, color in scale))[codes]
+
+
+@functools.lru_cache(maxsize=32)
+def _lut(scale: tuple[tuple[float, str], ...]) -> np.ndarray:
+    positions = np.array([pos for pos, _ in scale]) * 255
+    colors = np.array([[int(c[i:i + 2], 16) for i in (1, 3, 5)] for _, c in scale], dtype=np.float64)
+    codes = np.arange(256)
+    return np.stack([np.interp(codes, positions, colors[:, k]) for k in range(3)], axis=1).round().astype(np.uint8)
+
+
+def png_data_uri(rgb: np.ndarray) -> str:
+    """An RGB array as a PNG data URI (zlib and the PNG chunk layout, no imaging library)."""
+    height, width, _ = rgb.shape
+    raw = b"".join(b"\x00" + row.tobytes() for row in np.ascontiguousarray(rgb, dtype=np.uint8))
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    png = (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+           + chunk(b"IDAT", zlib.compress(raw, 6)) + chunk(b"IEND", b""))
+    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
 
 
 def _regions(style: Style) -> tuple[str, ...]:
@@ -307,7 +364,7 @@ def units_spec(layers: Sequence[np.ndarray], *, max_units: int = 8, style: Style
              [1.0, "#FFFFFF"]]
     trace = {"type": "heatmap", "z": canvas, "zmin": 0, "zmax": 255, "colorscale": scale, "showscale": False,
              "hoverinfo": "skip", "zsmooth": False}
-    layout = _layout(style, height or int(70 * rows * max(1.0, style.font_size / 13) + 10), uirevision,
+    layout = _layout(style, height or units_height(len(layers), style), uirevision,
                      margin={"l": 4, "r": 4, "t": 4, "b": 4}, showlegend=False)
     layout["xaxis"].update(visible=False, constrain="domain")
     layout["yaxis"].update(visible=False, scaleanchor="x", scaleratio=1, constrain="domain")
@@ -316,6 +373,11 @@ def units_spec(layers: Sequence[np.ndarray], *, max_units: int = 8, style: Style
                               "font": {"size": style.font_size - 2}} for r in range(len(layers))]
     layout["margin"]["r"] = 24
     return {"data": [trace], "layout": layout}
+
+
+def units_height(n_layers: int, style: Style = DEFAULT) -> int:
+    """Pixels for the hidden-unit picture of `n_layers` layers (a row each)."""
+    return int(70 * max(1, n_layers) * max(1.0, style.font_size / 13) + 10)
 
 
 def units_figure(layers: Sequence[np.ndarray], **options) -> go.Figure:

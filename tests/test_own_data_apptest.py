@@ -54,7 +54,7 @@ def test_a_good_csv_becomes_the_data_with_its_class_names(app):
     assert data.x_train.shape[0] + data.x_test.shape[0] == 30
     assert at.session_state["class_names"] == ("cat", "dog", "emu")
     chart = next(c for c in at.get("bidi_component") if c.key == "boundary_chart")
-    points = json.loads(json.loads(chart.proto.json)["figure"])["data"][1]
+    points = json.loads(json.loads(chart.proto.json)["figure"])["data"][0]
     assert set(points["text"]) <= {"cat", "dog", "emu"}
     assert "Points" not in {s.label for s in at.sidebar.select_slider}, "generation knobs hidden for own data"
     at.button(key="play").click().run()

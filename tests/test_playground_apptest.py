@@ -7,7 +7,9 @@ means: click Play, wait a moment, run the script again (AppTest never fires run_
 
 from __future__ import annotations
 
+import base64
 import json
+import struct
 import time
 from pathlib import Path
 
@@ -98,10 +100,13 @@ def test_starts_with_the_tutorial_setup_and_every_control(app):
 def test_the_charts_carry_real_figures(app):
     chart = next(c for c in app.get("bidi_component") if c.key == "boundary_chart")
     figure = json.loads(json.loads(chart.proto.json)["figure"])
-    heatmap, points = figure["data"][:2]
-    assert heatmap["type"] == "heatmap" and heatmap["z"]["dtype"] == "u1" and heatmap["z"]["shape"] == "100, 100"
-    assert points["mode"] == "markers"
-    assert figure["layout"]["uirevision"].startswith("boundary")
+    (points,) = figure["data"]
+    assert points["mode"] == "markers" and points["name"] == "train"
+    image = figure["layout"]["images"][0]
+    assert image["source"].startswith("data:image/png;base64,") and image["layer"] == "below"
+    png = base64.b64decode(image["source"].split(",", 1)[1])
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and struct.unpack(">II", png[16:24]) == (100, 100)
+    assert figure["layout"]["uirevision"].startswith("boundary") and figure["layout"]["datarevision"]
 
 
 def test_play_trains_pause_stops_step_adds_one_reset_goes_back(app):

@@ -93,6 +93,14 @@ def draw_at(x: float, y: float) -> None:
     st.session_state.data_edited = True
 
 
+def _start_drawing() -> None:
+    """Picking a class to draw turns the points shown into one's own, right away: the clicks that
+    follow then only edit points, and the network goes on learning (no restart, no full rerun)."""
+    cfg, live = session.config(), session.run()
+    if st.session_state.get(DRAW_KEY) and cfg.dataset != CUSTOM and live is not None:
+        _adopt(own_data(live.trainer.data), cfg, session.class_names())
+
+
 def on_chart_click() -> None:
     click = (st.session_state.get("boundary_chart") or {}).get("click")
     if isinstance(click, dict) and "x" in click and "y" in click:
@@ -170,6 +178,7 @@ def panel(cfg: Config) -> None:
         if st.session_state.get(DRAW_KEY) not in (*options, None):
             st.session_state[DRAW_KEY] = None
         st.segmented_control("Click on the chart to add", options, key=DRAW_KEY, format_func=_draw_label,
+                             on_change=_start_drawing,
                              help="Pick a class (or erase), then click on the boundary chart. The network goes "
                                   "on learning from the edited points. Click the choice again to stop drawing.")
         if cfg.problem == "regression":

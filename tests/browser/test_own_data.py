@@ -3,7 +3,6 @@ CSV and download it back unchanged."""
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
@@ -15,7 +14,8 @@ APP = Path(__file__).resolve().parents[2] / "app.py"
 BOUNDARY = ".st-key-boundary_chart .snlc-plot"
 # Plotly keeps our base64 arrays as given in gd.data; gd._fullData has them decoded.
 POINT_COUNT = ("(sel) => { const gd = document.querySelector(sel);"
-               " return gd && gd._fullData && gd._fullData[1] ? gd._fullData[1].x.length : -1; }")
+               " const t = gd && gd._fullData ? gd._fullData.find(d => d.name === 'train') : null;"
+               " return t ? t.x.length : -1; }")
 
 
 @pytest.fixture(scope="module")
@@ -32,12 +32,13 @@ def open_own_data(page, url, wait_for_app):
     page.wait_for_selector(".st-key-draw_mode button", timeout=10_000)
 
 
-def choose(page, label: str) -> None:
+def choose(page, label: str, wait_for_app) -> None:
     page.locator(".st-key-draw_mode button", has_text=label).first.click()
     page.wait_for_function("(label) => [...document.querySelectorAll('.st-key-draw_mode button')]"
                            ".some(b => b.innerText.includes(label) && b.getAttribute('aria-checked') === 'true')",
                            arg=label, timeout=10_000)
-    time.sleep(0.5)                                     # the chart now answers clicks
+    page.wait_for_selector(f"{BOUNDARY}[data-clickable='true']", timeout=15_000)   # the chart answers clicks
+    wait_for_app(page)
 
 
 def click_plot(page, fx: float, fy: float) -> None:
@@ -59,12 +60,12 @@ def test_draw_points_by_clicking_then_download_them(page, app_url, wait_for_app,
     open_own_data(page, app_url, wait_for_app)
     page.get_by_role("button", name="Clear").click()
     wait_points(page, 0)
-    choose(page, "class 0")
+    choose(page, "class 0", wait_for_app)
     for i, (fx, fy) in enumerate([(0.2, 0.2), (0.3, 0.25), (0.25, 0.35)]):
         click_plot(page, fx, fy)
         wait_points(page, i + 1)
         wait_for_app(page)
-    choose(page, "class 1")
+    choose(page, "class 1", wait_for_app)
     click_plot(page, 0.7, 0.7)
     wait_points(page, 4)
     wait_for_app(page)
@@ -77,7 +78,7 @@ def test_draw_points_by_clicking_then_download_them(page, app_url, wait_for_app,
     assert parsed.n_rows == 5 and sorted(parsed.y.tolist()) == [0, 0, 0, 1, 1]
     xs = parsed.x[:, 0].tolist()
     assert min(xs) < max(xs), "the points are where they were clicked, not all in one place"
-    choose(page, "erase")
+    choose(page, "erase", wait_for_app)
     click_plot(page, 0.7, 0.7)
     wait_points(page, 3)
 
