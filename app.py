@@ -7,6 +7,7 @@ import streamlit as st
 import torch
 
 from ui import session
+from ui.live_chart import preload_plotly
 
 # Tiny networks: a second torch thread only adds contention, and one server process trains
 # every session's run on one thread anyway (ui/scheduler.py).
@@ -16,6 +17,8 @@ torch.set_num_threads(1)
 presenting = st.query_params.get("presentation", "0").lower() in ("1", "true", "yes", "on")
 st.set_page_config(page_title="ScratchNet Playground", page_icon="🧠", layout="wide",
                    initial_sidebar_state="collapsed" if presenting else "expanded")
+
+preload_plotly()     # the browser fetches plotly.js while the page script runs
 
 PAGES = [
     st.Page("pages/playground.py", title="Playground", icon=":material/tune:", default=True),

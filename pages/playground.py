@@ -15,7 +15,6 @@ from __future__ import annotations
 import math
 import time
 
-import pandas as pd
 import streamlit as st
 
 from scratchnet.data import featurize
@@ -70,11 +69,6 @@ def show_notes() -> None:
     toast = st.session_state.pop("toast", None)
     if toast:
         st.toast(toast)
-
-
-# --- controls -------------------------------------------------------------------------------
-with st.sidebar:
-    controls.sidebar(cfg, thumbnails(cfg.classes), own_data.panel)
 
 
 # --- the toolbar: play, pause, step, reset ------------------------------------------------------
@@ -146,7 +140,8 @@ def boundary_chart(view: RunView, height: int | str) -> None:
                          class_names=session.class_names(), as_image=True)
     drawing = bool(st.session_state.get(own_data.DRAW_KEY))
     live_chart(figure_json(spec), key="boundary_chart", height=height,
-               on_click=own_data.on_chart_click if drawing else None)
+               on_click=own_data.on_chart_click if drawing else None,
+               on_first_draw=None if st.session_state.get("controls_drawn") else first_chart_drawn)
 
 
 def loss_chart(view: RunView, height: int | str) -> None:
@@ -196,9 +191,17 @@ def confusion(view: RunView) -> None:
     counts = confusion_matrix(logits, y, k).numpy()
     names = list(session.class_names() or [str(c) for c in range(k)])[:k]
     names += [str(c) for c in range(len(names), k)]
-    frame = pd.DataFrame(counts, index=[f"true {n}" for n in names], columns=[f"predicted {n}" for n in names])
+    header = "| true ↓ · predicted → | " + " | ".join(_cell(n) for n in names) + " |"
+    rows = [f"| **{_cell(n)}** | " + " | ".join(str(int(v)) for v in row) + " |" for n, row in zip(names, counts)]
+    # A markdown table, not st.dataframe: the data grid's code is the biggest thing the browser
+    # would load for this page, and it would delay the first chart.
     with st.expander(f"Confusion matrix ({'test' if len(view.data.y_test) else 'training'} points)"):
-        st.dataframe(frame, width="stretch")
+        st.markdown("\n".join([header, "|---" * (k + 1) + "|", *rows]))
+
+
+def _cell(name: str) -> str:
+    """A class name as a markdown table cell (a name from an upload can hold any character)."""
+    return "".join("\\" + c if c in "\\`*_{}[]<>()#+-.!|~" else c for c in str(name))
 
 
 def live_panel() -> None:
@@ -238,6 +241,7 @@ def draw_live_panel() -> None:
         st.session_state.drawn_playing = False
         st.rerun()                                  # the run stopped itself: refresh the buttons
     st.session_state.drawn_playing = view.playing
+    controls_now_due()
 
 
 def frame_seconds() -> float:
@@ -261,10 +265,44 @@ def share_and_export(live: LiveRun) -> None:
 
 
 # --- the page, top to bottom ----------------------------------------------------------------------
+# Progressive first load: a session's first run draws the toolbar and the charts; the sidebar's
+# controls and the export row follow once the browser has drawn the first chart. The browser
+# renders nothing until the code of every kind of widget on the page has loaded (Streamlit loads
+# it lazily, ~100 files for the sidebar), which held the first chart back by ~1.2 s. Without a
+# browser (AppTest) everything is drawn at once; if the chart never reports, a timer brings the
+# controls after CONTROLS_LATEST_SECONDS.
+CONTROLS_LATEST_SECONDS = 3.0
+controls_ready = bool(st.session_state.get("controls_ready")) or st.context.url is None
+if controls_ready:
+    st.session_state.controls_drawn = True          # this run draws them (below the charts)
+else:
+    st.session_state.setdefault("controls_due", time.monotonic() + CONTROLS_LATEST_SECONDS)
+
+
+def first_chart_drawn() -> None:
+    st.session_state.controls_ready = True
+
+
+def controls_now_due() -> None:
+    """Called by the live panel: bring in the controls once the first chart is up."""
+    if st.session_state.get("controls_drawn"):
+        return
+    if st.session_state.get("controls_ready") or time.monotonic() >= st.session_state.get("controls_due", 0):
+        st.session_state.controls_ready = True
+        st.rerun()
+
+
 if not cfg.presentation:
     st.title("ScratchNet Playground")
     st.caption(cfg.describe())
 show_notes()
 toolbar(run)
-st.fragment(live_panel, run_every=frame_seconds() if run.playing else None)()
-share_and_export(run)
+refresh = frame_seconds() if run.playing else (None if controls_ready else CONTROLS_LATEST_SECONDS)
+st.fragment(live_panel, run_every=refresh)()
+with st.sidebar:
+    if controls_ready:
+        controls.sidebar(cfg, thumbnails(cfg.classes), own_data.panel)
+    else:
+        st.caption("Loading the controls…")
+if controls_ready:
+    share_and_export(run)

@@ -18,13 +18,19 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from ui import assets
-from ui.assets import bundled_plotly_js, ensure_static_plotly
+from ui.assets import (
+    PLOTLY_JS_NAME,
+    bundled_plotly_js,
+    ensure_static_plotly,
+    plotly_js_version,
+    python_package_plotly_js,
+)
 
 DEMO = Path(__file__).resolve().parent / "browser" / "apps" / "live_chart_demo.py"
 
 
 def test_demo_runs_and_figure_json_reaches_the_component(tmp_path):
-    # A copy, so the plotly.min.js that live_chart puts in <app root>/static lands in tmp.
+    # A copy, so the plotly.js that live_chart puts in <app root>/static lands in tmp.
     script = tmp_path / DEMO.name
     shutil.copy2(DEMO, script)
     at = AppTest.from_file(str(script), default_timeout=30).run()
@@ -45,7 +51,7 @@ def test_demo_runs_and_figure_json_reaches_the_component(tmp_path):
     assert heatmap["z"]["dtype"] == "u1" and heatmap["z"]["shape"] == "100, 100"
     assert figure["layout"]["uirevision"] == "demo"
     assert "updates: 1" in [t.value for t in at.text]
-    assert (tmp_path / "static" / "plotly.min.js").stat().st_size == bundled_plotly_js().stat().st_size
+    assert (tmp_path / "static" / PLOTLY_JS_NAME).stat().st_size == bundled_plotly_js().stat().st_size
 
     # run_every never fires in AppTest; a rerun runs the fragment again: new figure, new rev.
     at.run()
@@ -57,9 +63,9 @@ def test_demo_runs_and_figure_json_reaches_the_component(tmp_path):
 def test_ensure_static_plotly_copies_once_and_tolerates_read_only(tmp_path, monkeypatch):
     static = tmp_path / "static"
     target = ensure_static_plotly(static)
-    assert target == static / "plotly.min.js"
+    assert target == static / PLOTLY_JS_NAME
     assert target.read_bytes() == bundled_plotly_js().read_bytes()
-    assert [p.name for p in static.iterdir()] == ["plotly.min.js"]  # no temp file left
+    assert [p.name for p in static.iterdir()] == [PLOTLY_JS_NAME]  # no temp file left
 
     # Already right: nothing is written (a read-only folder is fine), even if the
     # mtime differs (then the content hash decides).
@@ -78,3 +84,10 @@ def test_ensure_static_plotly_copies_once_and_tolerates_read_only(tmp_path, monk
     monkeypatch.undo()
 
     assert ensure_static_plotly(static).read_bytes() == bundled_plotly_js().read_bytes()
+
+
+def test_the_vendored_plotly_js_is_the_python_packages_version():
+    """Figures are built by the Python plotly package and drawn by the vendored bundle: the two
+    must be the same plotly.js (upgrade ui/vendor/ together with plotly; see its README)."""
+    assert plotly_js_version(bundled_plotly_js()) == plotly_js_version(python_package_plotly_js())
+    assert bundled_plotly_js().stat().st_size < python_package_plotly_js().stat().st_size / 2

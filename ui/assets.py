@@ -11,20 +11,37 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import tempfile
 from pathlib import Path
 
-PLOTLY_JS_NAME = "plotly.min.js"
+PLOTLY_JS_NAME = "plotly-cartesian.min.js"
+_VERSION = re.compile(rb"plotly\.js(?: \([^)]*\))? v(\d+\.\d+\.\d+)")
 
 
 def bundled_plotly_js() -> Path:
-    """Path of ``plotly.min.js`` inside the installed ``plotly`` package."""
+    """The plotly.js the browser gets: the cartesian partial bundle vendored in ui/vendor/
+    (same plotly.js version as the Python package's; a third of the size, see its README)."""
+    path = Path(__file__).resolve().parent / "vendor" / PLOTLY_JS_NAME
+    if not path.is_file():
+        raise FileNotFoundError(f"the vendored {PLOTLY_JS_NAME} is missing: {path}")
+    return path
+
+
+def plotly_js_version(path: Path) -> str:
+    """The version a plotly.js bundle states in its header comment ("plotly.js v4.1.1")."""
+    with path.open("rb") as fh:
+        found = _VERSION.search(fh.read(400))
+    if found is None:
+        raise ValueError(f"no plotly.js version in the header of {path}")
+    return found.group(1).decode()
+
+
+def python_package_plotly_js() -> Path:
+    """The full plotly.js that the installed Python ``plotly`` package bundles."""
     import plotly
 
-    path = Path(plotly.__file__).resolve().parent / "package_data" / PLOTLY_JS_NAME
-    if not path.is_file():
-        raise FileNotFoundError(f"plotly's bundled {PLOTLY_JS_NAME} is missing: {path}")
-    return path
+    return Path(plotly.__file__).resolve().parent / "package_data" / "plotly.min.js"
 
 
 def _sha256(path: Path) -> str:
@@ -61,7 +78,7 @@ def _is_same(src: Path, dst: Path) -> bool:
 
 
 def ensure_static_plotly(static_dir: Path) -> Path:
-    """Make ``static_dir/plotly.min.js`` a copy of plotly's bundled plotly.js.
+    """Make ``static_dir/<PLOTLY_JS_NAME>`` a copy of the vendored plotly.js.
 
     Copies only when the file is missing or differs (size + mtime, then
     SHA-256). The copy is written to a temporary file in ``static_dir`` and

@@ -11,7 +11,7 @@ figure, zoom/pan survive updates.
 plotly.js is served by the app itself: :func:`ui.assets.ensure_static_plotly`
 copies the installed plotly package's bundle to ``<app root>/static/``
 (``[server] enableStaticServing = true`` serves it at
-``<app root URL>/app/static/plotly.min.js``), and the JS loads it once per
+``<app root URL>/app/static/plotly-cartesian.min.js``), and the JS loads it once per
 page.
 
 How the JS finds the app root URL: Streamlit's own ``index.html`` loads its
@@ -40,9 +40,9 @@ from typing import Any, NamedTuple
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from ui.assets import ensure_static_plotly
+from ui.assets import PLOTLY_JS_NAME, ensure_static_plotly
 
-__all__ = ["COMPONENT_NAME", "ChartClick", "live_chart"]
+__all__ = ["COMPONENT_NAME", "ChartClick", "live_chart", "preload_plotly"]
 
 COMPONENT_NAME = "scratchnet_live_chart"
 
@@ -58,31 +58,9 @@ _CSS = """
 .snlc-msg[hidden] { display: none; }
 """
 
-# The default export is called by Streamlit on mount and again whenever the
-# element's data (or the theme) changes, with the same parentElement while the
-# element stays mounted (isolate_styles=False: a plain div in the app DOM).
-# The module is imported once per page, so its state is shared by every
-# live_chart on the page; per-chart state is kept by the chart's user key.
-#
-# Streamlit 1.67 sometimes remounts the element anyway: a full rerun (a widget
-# outside the fragment) that lands while a run_every fragment run is in flight
-# replaces the fragment's whole block (~1 in 4 reruns measured). A new
-# parentElement then arrives with the same key, and the existing plot div is
-# moved into it (Plotly state, zoom and listeners intact) instead of being
-# re-created, right after React's DOM commit (see watchRemounts). An old
-# container that nobody adopted is torn down after a grace period.
-_JS = r"""
-const CHARTS = new Map();      // user key -> chart state
-const BY_PARENT = new WeakMap(); // parentElement -> chart state
-const GRACE_MS = 3000;
+# Loading plotly.js once per page, from the app's own server; shared by the chart and the preloader.
+_LOADER_JS = r"""
 const LOADER_KEY = "__scratchnetPlotlyLoader";
-const CONFIG = Object.freeze({
-  displaylogo: false,
-  responsive: true,
-  showSendToCloud: false,
-  showTips: false,
-  modeBarButtonsToRemove: ["sendChartToCloud"],
-});
 
 function appRootUrl() {
   // Streamlit's index.html loads "./static/js/index.<hash>.js" from the app root.
@@ -101,7 +79,7 @@ function loadPlotly() {
     return Promise.resolve(w.Plotly);
   }
   if (!w[LOADER_KEY]) {
-    const url = new URL("app/static/plotly.min.js", appRootUrl()).href;
+    const url = new URL("app/static/__PLOTLY_JS__", appRootUrl()).href;
     w[LOADER_KEY] = new Promise((resolve, reject) => {
       const tag = document.createElement("script");
       tag.src = url;
@@ -114,13 +92,50 @@ function loadPlotly() {
       tag.addEventListener("error", () => {
         reject(new Error(
           `could not load Plotly.js from ${url} ` +
-          "(needs [server] enableStaticServing = true and static/plotly.min.js)"));
+          "(needs [server] enableStaticServing = true and static/__PLOTLY_JS__)"));
       });
       document.head.appendChild(tag);
     });
   }
   return w[LOADER_KEY];
 }
+"""
+
+_LOADER_JS = _LOADER_JS.replace("__PLOTLY_JS__", PLOTLY_JS_NAME)
+
+# Started at the top of every page (app.py), so the 4.6 MB of plotly.js download and compile
+# while the page script still runs, instead of after the first chart arrives (measured: the
+# first boundary chart ~1 s sooner).
+_PRELOAD_JS = _LOADER_JS + r"""
+export default function preload() {
+  loadPlotly().catch(() => {});   // the chart reports a failure where it is seen
+}
+"""
+
+# The default export is called by Streamlit on mount and again whenever the
+# element's data (or the theme) changes, with the same parentElement while the
+# element stays mounted (isolate_styles=False: a plain div in the app DOM).
+# The module is imported once per page, so its state is shared by every
+# live_chart on the page; per-chart state is kept by the chart's user key.
+#
+# Streamlit 1.67 sometimes remounts the element anyway: a full rerun (a widget
+# outside the fragment) that lands while a run_every fragment run is in flight
+# replaces the fragment's whole block (~1 in 4 reruns measured). A new
+# parentElement then arrives with the same key, and the existing plot div is
+# moved into it (Plotly state, zoom and listeners intact) instead of being
+# re-created, right after React's DOM commit (see watchRemounts). An old
+# container that nobody adopted is torn down after a grace period.
+_JS = _LOADER_JS + r"""
+const CHARTS = new Map();      // user key -> chart state
+const BY_PARENT = new WeakMap(); // parentElement -> chart state
+const GRACE_MS = 3000;
+const CONFIG = Object.freeze({
+  displaylogo: false,
+  responsive: true,
+  showSendToCloud: false,
+  showTips: false,
+  modeBarButtonsToRemove: ["sendChartToCloud"],
+});
 
 function nextFrame() {
   return new Promise((resolve) => requestAnimationFrame(() => resolve()));
@@ -244,6 +259,7 @@ async function render(st, payload) {
   st.rev = payload.rev;
   st.renders += 1;
   st.plot.dataset.renders = String(st.renders);   // for tests and benchmarks: frames actually drawn
+  if (st.renders === 1 && payload.report_drawn && st.setTrigger) st.setTrigger("drawn", true);
 }
 
 function schedule(st) {
@@ -363,6 +379,15 @@ export default function liveChart(component) {
 }
 """
 
+_preloader = st.components.v2.component("scratchnet_plotly_preload", js=_PRELOAD_JS, isolate_styles=False)
+
+
+def preload_plotly() -> None:
+    """Start loading plotly.js in the browser now (an invisible element; call it early)."""
+    _ensure_plotly_served()
+    _preloader(key="plotly_preload", data={}, height="content")
+
+
 _component = st.components.v2.component(
     COMPONENT_NAME,
     js=_JS,
@@ -391,7 +416,7 @@ def _app_static_dir() -> Path | None:
 
 
 def _ensure_plotly_served() -> None:
-    """Once per process and app folder, put plotly.min.js in <app root>/static."""
+    """Once per process and app folder, put plotly.js in <app root>/static."""
     static_dir = _app_static_dir()
     if static_dir is None:
         return
@@ -408,7 +433,7 @@ def _ensure_plotly_served() -> None:
         try:
             ensure_static_plotly(static_dir)
         except OSError as exc:
-            _LOG.warning("live_chart could not copy plotly.min.js to %s: %s", static_dir, exc)
+            _LOG.warning("live_chart could not copy %s to %s: %s", PLOTLY_JS_NAME, static_dir, exc)
         _served_dirs.add(marker)
 
 
@@ -435,6 +460,7 @@ def live_chart(
     key: str,
     height: int | str = 420,
     on_click: Callable[[], Any] | bool | None = None,
+    on_first_draw: Callable[[], Any] | None = None,
 ) -> ChartClick | None:
     """Show a Plotly figure that later calls update in place.
 
@@ -457,6 +483,10 @@ def live_chart(
         plot area (also over a heatmap) are sent as data coordinates; inside a
         callback read them from ``st.session_state[key]["click"]``.
 
+    on_first_draw
+        A callback run (with a rerun, like a widget's) once the browser has drawn this chart's
+        first figure: a page can hold back its less urgent parts until then.
+
     Returns
     -------
     ChartClick or None
@@ -477,10 +507,13 @@ def live_chart(
     callbacks: dict[str, Callable[[], Any]] = {}
     if clickable:
         callbacks["on_click_change"] = on_click if callable(on_click) else _noop
+    if on_first_draw is not None:
+        callbacks["on_drawn_change"] = on_first_draw
 
     result = _component(
         key=key,
-        data={"key": key, "figure": figure, "rev": rev, "height": height, "clickable": clickable},
+        data={"key": key, "figure": figure, "rev": rev, "height": height, "clickable": clickable,
+              "report_drawn": on_first_draw is not None},
         height="content",
         **callbacks,
     )

@@ -18,6 +18,7 @@ _COMMON = """
 /* Tighter top padding: the charts are the page. */
 .block-container { padding-top: 2.2rem; }
 [data-testid="stMetricValue"] { font-variant-numeric: tabular-nums; }
+.st-key-plotly_preload { display: none; }
 </style>
 """
 

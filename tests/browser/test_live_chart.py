@@ -1,7 +1,7 @@
 """ui.live_chart in a real browser: local plotly.js, in-place updates, zoom kept, clicks.
 
 The demo app (apps/live_chart_demo.py) is copied to a temporary folder and run
-from there, so the plotly.min.js it puts in ``<app root>/static/`` stays out
+from there, so the plotly.js it puts in ``<app root>/static/`` stays out
 of the checkout; the server runs with the project root as its working folder
 (the project's .streamlit/config.toml applies).
 """
@@ -15,6 +15,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+
+from ui.assets import PLOTLY_JS_NAME
 
 DEMO = Path(__file__).resolve().parent / "apps" / "live_chart_demo.py"
 SERVER_ARGS = ("--server.enableStaticServing", "true", "--runner.postScriptGC", "false")
@@ -90,8 +92,8 @@ def test_renders_from_own_server(page, demo_url, wait_for_app, screenshot_path):
         if urlsplit(u).scheme not in ("data", "blob") and urlsplit(u).hostname != "127.0.0.1"
     ]
     assert not foreign, f"requests to other hosts: {foreign}"
-    plotly_requests = [u for u in requests if u.endswith("plotly.min.js")]
-    assert plotly_requests == [demo_url + "app/static/plotly.min.js"]
+    plotly_requests = [u for u in requests if u.endswith(PLOTLY_JS_NAME)]
+    assert plotly_requests == [demo_url + "app/static/" + PLOTLY_JS_NAME]
     page.screenshot(path=str(screenshot_path("live_chart_demo")), full_page=True)
 
 
@@ -286,8 +288,8 @@ def test_plotly_url_under_base_path_on_a_page_url(page, streamlit_server, demo_d
         page.goto(url + "compare")
         wait_for_app(page, selector=HEATMAP_IMAGE)
         assert page.locator(PLOT).count() == 1
-        assert [u for u in requests if u.endswith("plotly.min.js")] == [
-            url + "app/static/plotly.min.js"
+        assert [u for u in requests if u.endswith(PLOTLY_JS_NAME)] == [
+            url + "app/static/" + PLOTLY_JS_NAME
         ]
         assert "compare page ready" in texts(page)
         page.goto("about:blank")  # before the server stops: no reconnect errors

@@ -46,6 +46,7 @@ def open_page(page, url, wait_for_app, cfg: Config | None = None):
     page.goto(url + ("?" + urlencode(cfg.to_query()) if cfg else ""))
     wait_for_app(page)
     page.wait_for_selector(BOUNDARY + " .main-svg", timeout=30_000)
+    page.wait_for_function(f"() => ({READ_EPOCH})() >= 0", timeout=30_000)   # the metrics are shown
 
 
 def epoch(page) -> int:
