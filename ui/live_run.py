@@ -195,7 +195,7 @@ class LiveRun:
     def view(self) -> RunView:
         with self.lock:
             t = self.trainer
-            snapshot = t.snapshot()
+            snapshot = t.snapshot(with_gradients=False)
             losses, all_epochs = t.history.losses, t.history.epochs
             stride = max(1, -(-len(losses) // MAX_CURVE_POINTS))
             epochs = list(all_epochs[::stride])
