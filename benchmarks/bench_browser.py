@@ -27,26 +27,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from playwright.sync_api import sync_playwright
 
-from benchmarks.harness import launch_chromium, serve_app, wait_for_chart
+from benchmarks.harness import READ_METRIC, launch_chromium, metric, serve_app, wait_for_chart
 from scratchnet.config import Config
 
 TF_EPOCHS_PER_SECOND = 15.0
 SPIRAL = Config(dataset="spiral", hidden=(8, 8), activation="tanh", n_points=500, noise=0.0, train_fraction=0.5,
                 lr=0.03, batch_size=10, epochs=100_000, speed="max")
 
-READ_METRIC = """
-(label) => {
-  for (const m of document.querySelectorAll('[data-testid="stMetric"]')) {
-    const l = m.querySelector('[data-testid="stMetricLabel"]');
-    if (l && l.innerText.trim() === label) return m.querySelector('[data-testid="stMetricValue"]').innerText;
-  }
-  return null;
-}
-"""
 
-
-def metric(page, label: str) -> str | None:
-    return page.evaluate(READ_METRIC, label)
 
 
 def epoch_of(text: str | None) -> int:

@@ -23,19 +23,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from playwright.sync_api import sync_playwright
 
-from benchmarks.harness import launch_chromium, serve_app, wait_for_chart
+from benchmarks.harness import READ_EPOCH, launch_chromium, serve_app, wait_for_chart
 from scratchnet.config import Config
 
 CLOCK_TICKS = 100        # os.sysconf("SC_CLK_TCK") on Linux
 DRAWN = "() => +document.querySelector('.st-key-boundary_chart .snlc-plot').dataset.renders"
-READ_EPOCH = """() => {
-  for (const m of document.querySelectorAll('[data-testid="stMetric"]')) {
-    const l = m.querySelector('[data-testid="stMetricLabel"]');
-    if (l && l.innerText.trim() === 'Epoch')
-      return parseInt(m.querySelector('[data-testid="stMetricValue"]').innerText.replace(/,/g, ''));
-  }
-  return -1;
-}"""
+
 
 
 def cpu_seconds(pid: int) -> float:
@@ -71,7 +64,11 @@ def control_latency(page) -> float:
     thumb.focus()
     start = time.perf_counter()
     thumb.press("ArrowRight")
-    page.wait_for_function("() => document.body.innerText.includes('2 → 11 → 2')", timeout=120_000)
+    try:
+        page.wait_for_function("() => document.body.innerText.includes('2 → 11 → 2')", timeout=60_000)
+    except Exception:
+        page.screenshot(path="/tmp/latency_fail.png")
+        raise
     return time.perf_counter() - start
 
 

@@ -22,8 +22,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from playwright.sync_api import sync_playwright
 
-from benchmarks.bench_class import READ_EPOCH, rss_mib
-from benchmarks.harness import launch_chromium, serve_app, wait_for_chart
+from benchmarks.bench_class import rss_mib
+from benchmarks.harness import READ_EPOCH, launch_chromium, serve_app, wait_for_chart
 from scratchnet.config import Config
 
 SOAK = Config(epochs=1_000_000, speed="1000", show_test=True)

@@ -81,3 +81,24 @@ def wait_for_chart(page, key: str = "boundary_chart", timeout: float = 30_000) -
             const svg = document.querySelector(`.st-key-${key} .snlc-plot .main-svg`);
             return svg ? performance.now() : false;
         }""", arg=key, timeout=timeout, polling="raf").json_value()
+
+
+# The Playground's live numbers (ui/live_metrics.py): one tile per label.
+READ_METRIC = """(label) => {
+  const value = document.querySelector(`.snm-item[data-label="${label}"] .snm-value`);
+  return value ? value.textContent : null;
+}"""
+READ_EPOCH = """() => {
+  const value = document.querySelector('.snm-item[data-label="Epoch"] .snm-value');
+  return value ? parseInt(value.textContent.replace(/,/g, '')) : -1;
+}"""
+
+
+def metric(page, label: str) -> str | None:
+    """The text of one of the Playground's live numbers, or None if it is not shown."""
+    return page.evaluate(READ_METRIC, label)
+
+
+def epoch(page) -> int:
+    """The epoch the Playground shows (-1 before its numbers are up)."""
+    return page.evaluate(READ_EPOCH)

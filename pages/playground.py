@@ -25,12 +25,14 @@ from scratchnet.surface import decision_surface, unit_surfaces
 from ui import controls, own_data, session, theme
 from ui.frame import ensure_app_frame
 from ui.live_chart import live_chart
+from ui.live_metrics import live_metrics
 from ui.live_run import LiveRun, RunView
 from ui.thumbnails import all_thumbnails
 
 BOUNDARY_RESOLUTION = 100
 UNITS_RESOLUTION = 32
 UNITS_EVERY_SECONDS = 0.5          # hidden-unit pictures change slowly; redraw them less often
+UNITS_TITLE = "What each hidden unit computes (first 8 per layer; blue > 0 > orange)"
 LOSS_EVERY_SECONDS = 0.25          # the loss curve reads as live at 4 redraws a second
 PRESENTATION_HEIGHT = "max(340px, calc(100vh - 300px))"    # what is left under the toolbar and metrics
 
@@ -104,14 +106,13 @@ def _shown(value: float | None, form: str) -> str:
 
 def metrics(view: RunView) -> None:
     snap = view.snapshot
-    cols = st.columns(6 if view.cfg.is_classification else 4)
-    cols[0].metric("Epoch", f"{snap.epoch:,}")
-    cols[1].metric("Train loss", _shown(snap.train_loss, ".4f"))
-    cols[2].metric("Test loss", _shown(snap.test_loss, ".4f"))
+    items = [("Epoch", f"{snap.epoch:,}"), ("Train loss", _shown(snap.train_loss, ".4f")),
+             ("Test loss", _shown(snap.test_loss, ".4f"))]
     if view.cfg.is_classification:
-        cols[3].metric("Train accuracy", _shown(snap.train_accuracy, ".1%"))
-        cols[4].metric("Test accuracy", _shown(snap.test_accuracy, ".1%"))
-    cols[-1].metric("Epochs / s", f"{view.epochs_per_second:,.0f}" if view.playing else "–")
+        items += [("Train accuracy", _shown(snap.train_accuracy, ".1%")),
+                  ("Test accuracy", _shown(snap.test_accuracy, ".1%"))]
+    items.append(("Epochs / s", f"{view.epochs_per_second:,.0f}" if view.playing else "–"))
+    live_metrics(items, key="metrics", big=view.cfg.presentation)
 
 
 def status(view: RunView, live: LiveRun) -> None:
@@ -174,11 +175,10 @@ def units_chart(view: RunView) -> None:
 
     def build() -> str:
         layers = unit_surfaces(view.net, view.cfg.features, view.data.bounds, UNITS_RESOLUTION)
-        return figure_json(units_spec(layers, style=style))
+        return figure_json(units_spec(layers, style=style, title=UNITS_TITLE))
 
-    st.caption("What each hidden unit computes (first 8 per layer; blue > 0 > orange)")
     live_chart(throttled("units", UNITS_EVERY_SECONDS, view, build), key="units_chart",
-               height=units_height(len(view.cfg.hidden), style))
+               height=units_height(len(view.cfg.hidden), style, titled=True))
 
 
 def confusion(view: RunView) -> None:
@@ -236,7 +236,8 @@ def draw_live_panel() -> None:
         with right:
             loss_chart(view, 260)
             units_chart(view)
-            confusion(view)
+            if not view.playing:                # a table re-rendered every frame costs the browser
+                confusion(view)
     if st.session_state.get("drawn_playing") and not view.playing:
         st.session_state.drawn_playing = False
         st.rerun()                                  # the run stopped itself: refresh the buttons

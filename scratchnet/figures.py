@@ -266,7 +266,7 @@ def _points_spec(x, y, data: Dataset, style: Style, name: str, test: bool,
     y = np.asarray(y)
     marker = {"size": style.marker_size * (1.1 if test else 1.0), "symbol": "diamond" if test else "circle",
               "line": {"width": style.marker_line * (1.6 if test else 1.0), "color": "#222222" if test else "#FFFFFF"}}
-    trace = {"type": "scattergl" if len(x) > 2000 else "scatter", "x": x[:, 0], "y": x[:, 1], "mode": "markers",
+    trace = {"type": "scatter", "x": x[:, 0], "y": x[:, 1], "mode": "markers",
              "name": name, "marker": marker}
     if data.task == "classification":
         k = max(data.n_classes, 2)
@@ -344,7 +344,7 @@ GAP = 255   # code of the white gutter between tiles in the hidden-unit picture
 
 
 def units_spec(layers: Sequence[np.ndarray], *, max_units: int = 8, style: Style = DEFAULT,
-               height: int | None = None, uirevision: str = "units") -> dict:
+               height: int | None = None, uirevision: str = "units", title: str = "") -> dict:
     """What each hidden unit computes, as ONE heatmap of tiles (a row per layer, each unit
     scaled to its own largest magnitude: the shape matters here, not the size). One trace
     instead of a subplot per unit keeps the browser's redraw cheap with many units."""
@@ -372,12 +372,20 @@ def units_spec(layers: Sequence[np.ndarray], *, max_units: int = 8, style: Style
                               "y": (rows - 1 - r) * cell + cell / 2, "showarrow": False, "textangle": 90,
                               "font": {"size": style.font_size - 2}} for r in range(len(layers))]
     layout["margin"]["r"] = 24
+    if title:
+        layout["title"] = {"text": title, "font": {"size": style.font_size - 1}, "x": 0, "xanchor": "left",
+                           "y": 1, "yanchor": "top", "yref": "container", "pad": {"t": 2}}
+        layout["margin"]["t"] = TITLE_SPACE
+        layout["height"] += TITLE_SPACE
     return {"data": [trace], "layout": layout}
 
 
-def units_height(n_layers: int, style: Style = DEFAULT) -> int:
+TITLE_SPACE = 24
+
+
+def units_height(n_layers: int, style: Style = DEFAULT, titled: bool = False) -> int:
     """Pixels for the hidden-unit picture of `n_layers` layers (a row each)."""
-    return int(70 * max(1, n_layers) * max(1.0, style.font_size / 13) + 10)
+    return int(70 * max(1, n_layers) * max(1.0, style.font_size / 13) + 10) + (TITLE_SPACE if titled else 0)
 
 
 def units_figure(layers: Sequence[np.ndarray], **options) -> go.Figure:

@@ -40,7 +40,13 @@ def live(at: AppTest):
 
 
 def metric(at: AppTest, label: str) -> str:
-    return next(m.value for m in at.metric if m.label == label)
+    return dict(metrics(at))[label]
+
+
+def metrics(at: AppTest) -> list[tuple[str, str]]:
+    """The live numbers (ui/live_metrics.py): (label, value) pairs."""
+    tiles = next(c for c in at.get("bidi_component") if c.key == "metrics")
+    return [tuple(item) for item in json.loads(tiles.proto.json)["items"]]
 
 
 def epoch(at: AppTest) -> int:
@@ -184,7 +190,7 @@ def test_dataset_buttons_layers_and_problem_type(app):
     at.sidebar.segmented_control(key="w_problem").set_value("regression").run()
     assert cfg_of(at).problem == "regression" and cfg_of(at).dataset == "plane"
     assert cfg_of(at).lr <= 0.01
-    assert "Train accuracy" not in [m.label for m in at.metric]
+    assert "Train accuracy" not in dict(metrics(at))
 
 
 def test_the_link_round_trips_the_whole_config():

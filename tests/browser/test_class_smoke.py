@@ -8,8 +8,8 @@ from benchmarks.bench_class import run
 
 def test_five_sessions_keep_working_together():
     (result,) = run([5], seconds=6.0)
-    assert result["errors"] == 0
-    assert result["fps_min"] > 0, "every session's charts keep updating"
-    assert result["epochs_min"] > 0, "every session keeps training"
-    assert result["latency"] < 20, "a control change shows up"
-    assert result["rss"] < 2048
+    assert result["errors"] == 0, result
+    assert result["fps_min"] > 0, ("every session's charts keep updating", result)
+    assert result["epochs_min"] > 0, ("every session keeps training", result)
+    assert result["latency"] < 20, ("a control change shows up", result)
+    assert result["rss"] < 2048, result

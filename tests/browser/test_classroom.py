@@ -44,7 +44,7 @@ def test_presentation_mode_fills_a_projector_screen(browser, app_url, wait_for_a
     sidebar = page.locator('[data-testid="stSidebar"]')
     assert sidebar.get_attribute("data-collapsed") == "true", "the controls start folded away"
     metric_px = page.evaluate("() => parseFloat(getComputedStyle("
-                              "document.querySelector('[data-testid=\"stMetricValue\"]')).fontSize)")
+                              "document.querySelector('.snm-value')).fontSize)")
     assert metric_px >= 40, f"metric numbers are {metric_px}px: too small for the back row"
     box = page.locator(BOUNDARY).bounding_box()
     loss = page.locator(".st-key-loss_chart .snlc-plot").bounding_box()

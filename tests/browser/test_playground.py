@@ -11,19 +11,13 @@ from urllib.parse import urlencode
 
 import pytest
 
+from benchmarks.harness import READ_EPOCH, epoch
 from scratchnet.config import Config
 
 APP = Path(__file__).resolve().parents[2] / "app.py"
 BOUNDARY = ".st-key-boundary_chart .snlc-plot"
 
-READ_EPOCH = """() => {
-  for (const m of document.querySelectorAll('[data-testid="stMetric"]')) {
-    const l = m.querySelector('[data-testid="stMetricLabel"]');
-    if (l && l.innerText.trim() === 'Epoch')
-      return parseInt(m.querySelector('[data-testid="stMetricValue"]').innerText.replace(/,/g, ''));
-  }
-  return -1;
-}"""
+
 
 # A cheap fingerprint of what the boundary shows now (the surface is a PNG behind the points).
 HEATMAP_SUM = """(sel) => {
@@ -47,10 +41,6 @@ def open_page(page, url, wait_for_app, cfg: Config | None = None):
     wait_for_app(page)
     page.wait_for_selector(BOUNDARY + " .main-svg", timeout=30_000)
     page.wait_for_function(f"() => ({READ_EPOCH})() >= 0", timeout=30_000)   # the metrics are shown
-
-
-def epoch(page) -> int:
-    return page.evaluate(READ_EPOCH)
 
 
 def wait_epoch(page, predicate, timeout: float = 20.0) -> int:
