@@ -150,7 +150,8 @@ def loss_chart(view: RunView, height: int | str) -> None:
         return figure_json(loss_spec(view.curve_losses, view.eval_epochs, view.eval_test_losses, style=style,
                                      height=_pixels(height), train_epochs=view.curve_epochs, uirevision="loss"))
 
-    live_chart(throttled("loss", LOSS_EVERY_SECONDS, view, build), key="loss_chart", height=height)
+    every = max(LOSS_EVERY_SECONDS, 3 * frame_seconds())      # busy server: fewer loss redraws
+    live_chart(throttled("loss", every, view, build), key="loss_chart", height=height)
 
 
 def throttled(name: str, seconds: float, view: RunView, build) -> str:
@@ -177,7 +178,8 @@ def units_chart(view: RunView) -> None:
         layers = unit_surfaces(view.net, view.cfg.features, view.data.bounds, UNITS_RESOLUTION)
         return figure_json(units_spec(layers, style=style, title=UNITS_TITLE))
 
-    live_chart(throttled("units", UNITS_EVERY_SECONDS, view, build), key="units_chart",
+    every = max(UNITS_EVERY_SECONDS, 6 * frame_seconds())
+    live_chart(throttled("units", every, view, build), key="units_chart",
                height=units_height(len(view.cfg.hidden), style, titled=True))
 
 

@@ -16,6 +16,9 @@ slice starts while one is in progress. Training and drawing share one GIL, and a
 takes 3 ms alone took 20-60 ms beside a training thread (each of its many small torch and
 numpy calls waited for the GIL); pausing training for those few milliseconds costs a few
 percent of training speed and keeps every page's frames quick, however many sessions play.
+Frames are also drawn one at a time: ten sessions drawing at once made each frame take ~130 ms
+of wall time for ~10 ms of work, the threads queueing for the GIL behind each other's small C
+calls (a convoy), with the process at 60% of a core; waiting on a lock instead costs nothing.
 
 A run that nobody has looked at for `idle_seconds` (its tab is gone or hidden) is
 suspended and dropped from the rotation; its next `touch()` brings it back.
@@ -53,9 +56,9 @@ class Scheduler:
         self._thread = threading.Thread(target=self._loop, name="scratchnet-trainer", daemon=True)
         self._thread.start()
         self.busy_seconds = 0.0          # time spent training, for the class benchmark
-        self._drawing = 0
+        self._drawing = 0                       # pages drawing or waiting to draw
         self._drawn = threading.Condition()
-
+        self._one_at_a_time = threading.RLock()  # re-entrant: a full run draws its fragment inside
     def add(self, job: Job) -> None:
         with self._lock:
             if job not in self._jobs:
@@ -79,11 +82,13 @@ class Scheduler:
 
     @contextlib.contextmanager
     def drawing(self) -> Iterator[None]:
-        """Hold training back while a page draws a frame (see the module docstring)."""
+        """Hold training back while a page draws a frame, and draw one frame at a time (see the
+        module docstring)."""
         with self._drawn:
             self._drawing += 1
         try:
-            yield
+            with self._one_at_a_time:
+                yield
         finally:
             with self._drawn:
                 self._drawing -= 1
