@@ -95,12 +95,6 @@ def current_sweep() -> LiveSweep | None:
     return sweep
 
 
-def train_all(sweep: LiveSweep) -> None:
-    sweep.touch()
-    sweep.play()
-    session.scheduler().add(sweep)
-
-
 def reset(sweep: LiveSweep) -> None:
     sweep.pause()
     session.scheduler().remove(sweep)
@@ -117,7 +111,7 @@ if sweep.playing:
     buttons[0].button("Pause", icon=":material/pause:", key="cmp_pause", on_click=sweep.pause, type="primary",
                       width="stretch")
 else:
-    buttons[0].button("Train all", icon=":material/play_arrow:", key="cmp_play", on_click=train_all, args=(sweep,),
+    buttons[0].button("Train all", icon=":material/play_arrow:", key="cmp_play", on_click=session.play, args=(sweep,),
                       type="primary", width="stretch", disabled=sweep.sweep.done,
                       help=f"Train the {len(runs)} runs at once for {cfg.epochs:,} epochs each.")
 buttons[1].button("Reset", icon=":material/replay:", key="cmp_reset", on_click=reset, args=(sweep,),

@@ -80,7 +80,7 @@ def toolbar(live: LiveRun) -> None:
         play.button("Pause", icon=":material/pause:", key="pause", on_click=live.pause, type="primary",
                     width="stretch", help="Stop training; the network keeps what it learned.")
     else:
-        play.button("Play", icon=":material/play_arrow:", key="play", on_click=_play, args=(live,), type="primary",
+        play.button("Play", icon=":material/play_arrow:", key="play", on_click=session.play, args=(live,), type="primary",
                     width="stretch", help="Train continuously. After the last epoch, Play starts over.")
     step.button("Step", icon=":material/skip_next:", key="step", on_click=live.step, width="stretch",
                 help="Train exactly one epoch.")
@@ -90,12 +90,6 @@ def toolbar(live: LiveRun) -> None:
         controls.speed_control(cfg)
     with view.popover("View", icon=":material/visibility:", width="stretch"):
         controls.view_toggles(cfg, stacked=True)
-
-
-def _play(live: LiveRun) -> None:
-    live.touch()
-    live.play()
-    session.scheduler().add(live)
 
 
 # --- the live view ----------------------------------------------------------------------------

@@ -51,19 +51,13 @@ session.sync_url(cfg)
 style = theme.apply(cfg.presentation)
 
 
-def _play(live: LiveRun) -> None:
-    live.touch()
-    live.play()
-    session.scheduler().add(live)
-
-
 def toolbar(live: LiveRun) -> None:
     """Play, pause and step here too, so the hidden space and history can be watched as they grow."""
     play, step, status = st.columns([1, 1, 6], vertical_alignment="center")
     if live.playing:
         play.button("Pause", icon=":material/pause:", key="uth_pause", on_click=live.pause, width="stretch")
     else:
-        play.button("Play", icon=":material/play_arrow:", key="uth_play", on_click=_play, args=(live,),
+        play.button("Play", icon=":material/play_arrow:", key="uth_play", on_click=session.play, args=(live,),
                     width="stretch", help="Train on, as the Playground's Play does.")
     step.button("Step", icon=":material/skip_next:", key="uth_step", on_click=live.step, width="stretch",
                 help="Train exactly one epoch.")

@@ -223,15 +223,16 @@ def test_a_huge_network_gets_the_same_cpu_time_not_more(scheduler):
     assert 0.5 < small.used / huge.used < 2.0, (small.used, huge.used)
 
 
-def test_training_waits_while_a_page_draws(scheduler):
+def test_training_waits_while_a_page_draws_but_not_for_ever():
+    patient = Scheduler(slice_seconds=0.005, max_yield_seconds=0.3)
     run = LiveRun(Config(epochs=10**6, speed="max"))
     run.play()
-    scheduler.add(run)
+    patient.add(run)
     wait_for(lambda: run.trainer.epoch > 10)
-    with scheduler.drawing():
+    with patient.drawing():
         time.sleep(0.02)                       # a slice already running may finish
         held = run.trainer.epoch
-        time.sleep(0.05)                       # shorter than max_yield_seconds (0.1)
+        time.sleep(0.1)                        # shorter than max_yield_seconds
         assert run.trainer.epoch == held
-    wait_for(lambda: run.trainer.epoch > held)
+        wait_for(lambda: run.trainer.epoch > held, timeout=3)   # a page that never stops drawing
     run.pause()

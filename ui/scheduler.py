@@ -46,7 +46,7 @@ class Job(Protocol):
 
 
 class Scheduler:
-    def __init__(self, slice_seconds: float = 0.005, idle_seconds: float = 20.0, max_yield_seconds: float = 0.1):
+    def __init__(self, slice_seconds: float = 0.005, idle_seconds: float = 20.0, max_yield_seconds: float = 0.01):
         self.slice_seconds = slice_seconds
         self.max_yield_seconds = max_yield_seconds   # training waits for drawing at most this long
         self.idle_seconds = idle_seconds

@@ -113,3 +113,10 @@ def ensure_run(cfg: Config) -> LiveRun:
         current.pause()
         fresh.play()
     return fresh
+
+
+def play(job) -> None:
+    """Play a run (or a sweep): it trains on the shared thread from now on (a button's callback)."""
+    job.touch()
+    job.play()
+    scheduler().add(job)
