@@ -7,7 +7,6 @@ from the back of the room.
 
 from __future__ import annotations
 
-import re
 import time
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
@@ -63,6 +62,7 @@ def test_the_page_asks_nothing_of_the_internet(browser, app_url, wait_for_app):
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     own = urlsplit(app_url).netloc
     outside: list[str] = []
+    visited: list[str] = []
 
     def guard(route):
         url = route.request.url
@@ -80,11 +80,12 @@ def test_the_page_asks_nothing_of_the_internet(browser, app_url, wait_for_app):
     page.get_by_role("button", name="Play").click()
     time.sleep(2.0)
     page.get_by_role("button", name="Pause").click()
-    for name in ("Under the hood", "Compare"):
-        link = page.locator('[data-testid="stSidebarNav"] a', has_text=re.compile(f"^{name}$"))
-        if link.count():
-            link.first.click()
-            wait_for_app(page)
-            time.sleep(2.0)
+    for path in ("under_the_hood", "compare"):
+        page.locator(f'[data-testid="stSidebarNav"] a[href$="/{path}"]').click()
+        page.wait_for_url(f"**/{path}*")
+        wait_for_app(page)
+        time.sleep(2.0)
+    visited.append(page.url)
     context.close()
     assert outside == [], f"requests outside {own}: {outside}"
+    assert visited and visited[0].split("?")[0].endswith("/compare")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -22,7 +21,7 @@ def app_url(streamlit_server):
 def test_compare_trains_all_runs_and_fills_the_table(page, app_url, wait_for_app, screenshot_path):
     page.goto(app_url + "?" + urlencode(Config(epochs=200).to_query()))
     wait_for_app(page)
-    page.locator('[data-testid="stSidebarNav"] a', has_text=re.compile("^Compare$")).click()
+    page.locator('[data-testid="stSidebarNav"] a[href$="/compare"]').click()
     page.get_by_role("button", name="Train all").wait_for(timeout=30_000)
     page.get_by_role("button", name="Train all").click()
     page.get_by_text("200 / 200").wait_for(timeout=60_000)
