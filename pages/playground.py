@@ -3,11 +3,12 @@
 How the live view works, and why (measured, see /work/shared/notes/streamlit-streaming.md):
 - Training runs on the server's one training thread (ui/scheduler.py), never in this
   script: a loop here would block widget handling, so a slider would wait for the loop.
-- A fragment with `run_every` redraws only the charts and metrics, ~20 times a second
-  while playing and not at all while paused; each redraw copies the run's state under its
-  lock and draws outside it, so training never waits for drawing.
-- Charts are `ui.live_chart` elements (Plotly.react on one persistent div), not
-  st.plotly_chart, which remounts the chart on every new figure: zoom lost, blank flashes.
+- A fragment with `run_every` redraws only the charts and numbers, 12.5 times a second for one
+  user (fewer as more sessions play) and not at all while paused; each redraw copies the run's
+  state under its lock and draws outside it, and the training thread pauses while it draws.
+- Charts are `ui.live_chart` elements (one persistent Plotly div updated in place; the decision
+  surface is a PNG, so a frame is a cheap relayout), not st.plotly_chart, which remounts the
+  chart on every new figure: zoom lost, blank flashes. The numbers are `ui.live_metrics`.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from ui.frame import ensure_app_frame
 from ui.live_chart import live_chart
 from ui.live_metrics import live_metrics
 from ui.live_run import LiveRun, RunView
+from ui.markdown import escape
 from ui.thumbnails import all_thumbnails
 
 BOUNDARY_RESOLUTION = 100
@@ -38,6 +40,7 @@ PRESENTATION_HEIGHT = "max(340px, calc(100vh - 300px))"    # what is left under 
 
 
 ensure_app_frame()
+
 
 @st.cache_data(show_spinner=False)
 def thumbnails(classes: int) -> dict[str, bytes]:
@@ -62,7 +65,8 @@ def show_notes() -> None:
     if notes:
         with st.container(border=True):
             st.markdown("**This link had settings that could not be used as they were:**")
-            st.markdown("\n".join(f"- {n}" for n in notes))
+            for note in notes:              # as plain text: a note quotes the link, which anyone can write
+                st.text(f"• {note}")
             if st.button("Got it", key="dismiss_url_notes"):
                 st.session_state.url_notes = []
                 st.rerun()
@@ -187,17 +191,12 @@ def confusion(view: RunView) -> None:
     counts = confusion_matrix(logits, y, k).numpy()
     names = list(session.class_names() or [str(c) for c in range(k)])[:k]
     names += [str(c) for c in range(len(names), k)]
-    header = "| true ↓ · predicted → | " + " | ".join(_cell(n) for n in names) + " |"
-    rows = [f"| **{_cell(n)}** | " + " | ".join(str(int(v)) for v in row) + " |" for n, row in zip(names, counts)]
+    header = "| true ↓ · predicted → | " + " | ".join(escape(n) for n in names) + " |"
+    rows = [f"| **{escape(n)}** | " + " | ".join(str(int(v)) for v in row) + " |" for n, row in zip(names, counts)]
     # A markdown table, not st.dataframe: the data grid's code is the biggest thing the browser
     # would load for this page, and it would delay the first chart.
     with st.expander(f"Confusion matrix ({'test' if len(view.data.y_test) else 'training'} points)"):
         st.markdown("\n".join([header, "|---" * (k + 1) + "|", *rows]))
-
-
-def _cell(name: str) -> str:
-    """A class name as a markdown table cell (a name from an upload can hold any character)."""
-    return "".join("\\" + c if c in "\\`*_{}[]<>()#+-.!|~" else c for c in str(name))
 
 
 def live_panel() -> None:

@@ -4,6 +4,7 @@ property-based floods of malformed CSVs and hostile links through the page itsel
 from __future__ import annotations
 
 import json
+import re
 import time
 from pathlib import Path
 
@@ -34,7 +35,11 @@ def upload(at: AppTest, name: str, content: bytes, key: str = "csv_upload") -> A
 
 
 def messages(at: AppTest) -> tuple[list[str], list[str]]:
-    return [e.value for e in at.error], [s.value for s in at.success]
+    """Errors and successes as the reader sees them (the page escapes markdown in them)."""
+    def seen(text: str) -> str:
+        return re.sub(r"\\(.)", r"\1", text)
+
+    return [seen(e.value) for e in at.error], [seen(s.value) for s in at.success]
 
 
 @pytest.fixture
@@ -168,3 +173,10 @@ def test_hostile_links_never_break_the_page(flood_app, query):
     known_bad = [k for k, v in query.items() if k not in KNOBS or v != KNOBS[k].format(getattr(cfg, k))]
     if known_bad:
         assert at.session_state["url_notes"], query
+
+
+def test_file_names_and_labels_cannot_inject_markdown(app):
+    at = upload(app, "[click](http://evil.example).csv", b"x1,x2,label\n1,2,**a**\n2,3,![i](http://x/y.png)\n")
+    shown = [s.value for s in at.success] + [e.value for e in at.error]
+    assert shown and all("](http" not in text for text in shown), shown
+    assert "\\[click\\]\\(http" in shown[0]

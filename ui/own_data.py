@@ -22,6 +22,7 @@ from scratchnet.io import (
     parse_csv,
 )
 from ui import controls, session
+from ui.markdown import escape
 
 DRAW_KEY = "draw_mode"
 UNDO_LIMIT = 50
@@ -166,7 +167,7 @@ def _draw_label(option: str) -> str:
     if option == "point":
         return "● add point"
     names = session.class_names()
-    name = names[int(option)] if names and int(option) < len(names) else f"class {option}"
+    name = escape(names[int(option)]) if names and int(option) < len(names) else f"class {option}"
     return f"● {name}"
 
 
@@ -199,5 +200,5 @@ def panel(cfg: Config) -> None:
                          help="A file from 'Weights (JSON)': its settings and trained weights, to continue or "
                               "inspect the run. Only JSON is read; nothing in it is executed.")
         message = st.session_state.pop("data_message", None)
-        if message:
-            (st.error if message[0] == "error" else st.success)(message[1])
+        if message:                         # it quotes the file: its name, its labels
+            (st.error if message[0] == "error" else st.success)(escape(message[1]))
