@@ -3,7 +3,8 @@
     python benchmarks/bench_browser.py [--repeats 5] [--fps-seconds 10]
 
 Reports medians over the repeats:
-  1. time from navigation start to the first drawn boundary chart;
+  1. time from navigation start to the first drawn boundary chart, beside Streamlit's own floor:
+     the same time for a one-line Streamlit app to show its text, measured in the same run;
   2. frames per second the browser actually draws (figures of the 100×100 boundary the live
      chart drew) while training, and how many epochs each frame shows;
   3. time from Play until the *shown* training accuracy reaches 95% on TensorFlow Playground's
@@ -19,6 +20,7 @@ from __future__ import annotations
 import argparse
 import statistics
 import sys
+import tempfile
 import time
 from pathlib import Path
 from urllib.parse import urlencode
@@ -53,6 +55,30 @@ def first_chart_seconds(browser, url: str) -> float:
     ms = wait_for_chart(page)
     context.close()
     return ms / 1000
+
+
+HELLO_APP = 'import streamlit as st\n\nst.write("hello")\n'
+
+
+def hello_text_seconds(browser, url: str) -> float:
+    """Streamlit's floor: navigation start to the text of a one-line app on screen."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    page.goto(url)
+    ms = page.wait_for_function(
+        "() => document.querySelector('[data-testid=\"stMarkdown\"]') ? performance.now() : false",
+        timeout=30_000, polling="raf").json_value()
+    context.close()
+    return ms / 1000
+
+
+def streamlit_floor(browser, repeats: int) -> list[float]:
+    with tempfile.TemporaryDirectory() as folder:
+        app = Path(folder) / "hello.py"
+        app.write_text(HELLO_APP)
+        with serve_app(app=app) as (url, _):
+            hello_text_seconds(browser, url)                              # warm up
+            return [hello_text_seconds(browser, url) for _ in range(repeats)]
 
 
 def play(page) -> None:
@@ -108,12 +134,18 @@ def main() -> None:
         loads = [first_chart_seconds(browser, url) for _ in range(args.repeats)]
         fps = [frames_per_second(browser, url, args.fps_seconds) for _ in range(max(3, args.repeats // 2))]
         spirals = [spiral_to_95(browser, url) for _ in range(max(3, args.repeats // 2))]
+    with sync_playwright() as pw:
+        browser = launch_chromium(pw)
+        floor = streamlit_floor(browser, args.repeats)
         browser.close()
 
     print("ScratchNet Playground in headless Chromium (server and browser share 2 cores)\n")
     load = statistics.median(loads)
     print(f"first boundary chart after page load: median {load:.2f} s over {len(loads)} loads "
           f"(min {min(loads):.2f}, max {max(loads):.2f})  target ≤ 1.5 s: {'MET' if load <= 1.5 else 'NOT MET'}")
+    hello = statistics.median(floor)
+    print(f"  Streamlit's floor, a one-line app's text on screen: median {hello:.2f} s over {len(floor)} loads; "
+          f"the Playground's first chart takes {load / hello:.2f}x that (+{load - hello:.2f} s)")
     rate = statistics.median(f for f, _ in fps)
     per_frame = statistics.median(e for _, e in fps)
     print(f"frames drawn while training (100×100 boundary): median {rate:.1f} fps over {len(fps)} runs of "

@@ -39,10 +39,12 @@ def _healthy(url: str) -> bool:
 
 
 @contextlib.contextmanager
-def serve_app(*extra_args: str, timeout: float = 60.0) -> Iterator[tuple[str, subprocess.Popen]]:
-    """`streamlit run app.py` on 127.0.0.1:<free port>; yields (base URL, process); always stopped."""
+def serve_app(*extra_args: str, timeout: float = 60.0, app: Path = ROOT / "app.py"
+              ) -> Iterator[tuple[str, subprocess.Popen]]:
+    """`streamlit run app.py` (or another script) on 127.0.0.1:<free port>; yields (base URL,
+    process); always stopped."""
     port = free_port()
-    cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.address", "127.0.0.1",
+    cmd = [sys.executable, "-m", "streamlit", "run", str(app), "--server.address", "127.0.0.1",
            "--server.port", str(port), "--server.headless", "true", "--browser.gatherUsageStats", "false",
            *extra_args]
     env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": "1"}

@@ -140,7 +140,8 @@ def boundary_chart(view: RunView, height: int | str) -> None:
     drawing = bool(st.session_state.get(own_data.DRAW_KEY))
     live_chart(figure_json(spec), key="boundary_chart", height=height,
                on_click=own_data.on_chart_click if drawing else None,
-               on_first_draw=None if st.session_state.get("controls_drawn") else first_chart_drawn)
+               on_first_draw=None if st.session_state.get("controls_drawn") else first_chart_drawn,
+               priority=1)   # on page load the boundary draws before the loss and unit charts
 
 
 def loss_chart(view: RunView, height: int | str) -> None:

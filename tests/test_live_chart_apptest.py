@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -91,3 +92,41 @@ def test_the_vendored_plotly_js_is_the_python_packages_version():
     must be the same plotly.js (upgrade ui/vendor/ together with plotly; see its README)."""
     assert plotly_js_version(bundled_plotly_js()) == plotly_js_version(python_package_plotly_js())
     assert bundled_plotly_js().stat().st_size < python_package_plotly_js().stat().st_size / 2
+
+
+def _registered_trace_types() -> set[str]:
+    """Trace types in the vendored bundle: scatter (plotly.js core) + what build/entry.js registers."""
+    entry = (bundled_plotly_js().parent / "build" / "entry.js").read_text()
+    return {"scatter"} | set(re.findall(r"require\('plotly\.js/lib/(\w+)'\)", entry))
+
+
+def _sent_trace_types(at: AppTest) -> set[str]:
+    types = set()
+    for chart in at.get("bidi_component"):
+        payload = json.loads(chart.proto.json or "{}")
+        if "figure" in payload:
+            types |= {trace.get("type", "scatter") for trace in json.loads(payload["figure"])["data"]}
+    return types
+
+
+def test_the_bundle_has_every_trace_type_the_pages_draw():
+    """The browser gets a partial plotly.js (ui/vendor/README.md): a figure with a trace type it
+    lacks would fail only in the browser. Every page, with its live charts on screen, sends only
+    trace types the bundle registers."""
+    registered = _registered_trace_types()
+    assert {"scatter", "heatmap"} <= registered
+    app = str(Path(__file__).resolve().parents[1] / "app.py")
+    at = AppTest.from_file(app, default_timeout=30)
+    at.query_params["show_test"] = "1"
+    at.run()
+    sent = _sent_trace_types(at)
+    at.switch_page("pages/compare.py").run()
+    sent |= _sent_trace_types(at)
+    at.switch_page("pages/under_the_hood.py").run()
+    for tab in ("Hidden space", "History"):
+        at.session_state["uth_tab"] = tab
+        at.run()
+        sent |= _sent_trace_types(at)
+    assert not at.exception, [e.value for e in at.exception]
+    assert {"scatter", "heatmap"} <= sent, sent        # the pages were really drawn
+    assert sent <= registered, f"trace types missing from ui/vendor/build/entry.js: {sent - registered}"

@@ -15,13 +15,13 @@ import re
 import tempfile
 from pathlib import Path
 
-PLOTLY_JS_NAME = "plotly-cartesian.min.js"
+PLOTLY_JS_NAME = "plotly-scratchnet.min.js"
 _VERSION = re.compile(rb"plotly\.js(?: \([^)]*\))? v(\d+\.\d+\.\d+)")
 
 
 def bundled_plotly_js() -> Path:
-    """The plotly.js the browser gets: the cartesian partial bundle vendored in ui/vendor/
-    (same plotly.js version as the Python package's; a third of the size, see its README)."""
+    """The plotly.js the browser gets: a partial bundle vendored in ui/vendor/ with just the
+    trace types the app draws (same plotly.js version as the Python package's; see its README)."""
     path = Path(__file__).resolve().parent / "vendor" / PLOTLY_JS_NAME
     if not path.is_file():
         raise FileNotFoundError(f"the vendored {PLOTLY_JS_NAME} is missing: {path}")

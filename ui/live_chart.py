@@ -11,7 +11,7 @@ figure, zoom/pan survive updates.
 plotly.js is served by the app itself: :func:`ui.assets.ensure_static_plotly`
 copies the installed plotly package's bundle to ``<app root>/static/``
 (``[server] enableStaticServing = true`` serves it at
-``<app root URL>/app/static/plotly-cartesian.min.js``), and the JS loads it once per
+``<app root URL>/app/static/plotly-scratchnet.min.js``), and the JS loads it once per
 page.
 
 How the JS finds the app root URL: Streamlit's own ``index.html`` loads its
@@ -103,7 +103,7 @@ function loadPlotly() {
 
 _LOADER_JS = _LOADER_JS.replace("__PLOTLY_JS__", PLOTLY_JS_NAME)
 
-# Started at the top of every page (app.py), so the 4.6 MB of plotly.js download and compile
+# Started at the top of every page (app.py), so the 1.2 MB of plotly.js download and compile
 # while the page script still runs, instead of after the first chart arrives (measured: the
 # first boundary chart ~1 s sooner).
 _PRELOAD_JS = _LOADER_JS + r"""
@@ -139,6 +139,34 @@ const CONFIG = Object.freeze({
 
 function nextFrame() {
   return new Promise((resolve) => requestAnimationFrame(() => resolve()));
+}
+
+// First draws take turns, one per animation frame, highest priority first. The first
+// Plotly.newPlot on a page also pays plotly.js's one-time set-up (~80 ms measured), and charts
+// that all draw in one task appear together only when the last is done: taking turns puts the
+// most important chart (the decision boundary) on screen ~100-150 ms sooner on page load.
+const FIRST_DRAWS = [];  // {priority, order, resolve}
+let firstDrawOrder = 0;
+let firstDrawScheduled = false;
+
+function firstDrawTurn(priority) {
+  return new Promise((resolve) => {
+    FIRST_DRAWS.push({ priority, order: firstDrawOrder++, resolve });
+    if (!firstDrawScheduled) {
+      firstDrawScheduled = true;
+      requestAnimationFrame(nextFirstDraw);
+    }
+  });
+}
+
+function nextFirstDraw() {
+  if (!FIRST_DRAWS.length) {
+    firstDrawScheduled = false;
+    return;
+  }
+  FIRST_DRAWS.sort((a, b) => (b.priority - a.priority) || (a.order - b.order));
+  FIRST_DRAWS.shift().resolve();   // that chart draws in this frame; the next one in the next
+  requestAnimationFrame(nextFirstDraw);
 }
 
 function report(st, err) {
@@ -244,6 +272,7 @@ async function render(st, payload) {
   const [data, layout] = figureParts(payload);
   const rest = withoutImageSources(payload);
   if (!st.plotted) {
+    await firstDrawTurn(Number(payload.priority) || 0);
     await Plotly.newPlot(st.plot, data, layout, configFor(st));
     st.plotted = true;
     st.size = [st.plot.clientWidth, st.plot.clientHeight];
@@ -461,6 +490,7 @@ def live_chart(
     height: int | str = 420,
     on_click: Callable[[], Any] | bool | None = None,
     on_first_draw: Callable[[], Any] | None = None,
+    priority: int = 0,
 ) -> ChartClick | None:
     """Show a Plotly figure that later calls update in place.
 
@@ -486,6 +516,9 @@ def live_chart(
     on_first_draw
         A callback run (with a rerun, like a widget's) once the browser has drawn this chart's
         first figure: a page can hold back its less urgent parts until then.
+    priority
+        Charts on a page draw their first figures one per animation frame, highest priority
+        first (then in page order), so the chart that matters most shows first.
 
     Returns
     -------
@@ -513,7 +546,7 @@ def live_chart(
     result = _component(
         key=key,
         data={"key": key, "figure": figure, "rev": rev, "height": height, "clickable": clickable,
-              "report_drawn": on_first_draw is not None},
+              "report_drawn": on_first_draw is not None, "priority": int(priority)},
         height="content",
         **callbacks,
     )
