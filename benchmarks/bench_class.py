@@ -4,7 +4,8 @@
 
 For each N: opens N pages (separate browser contexts = separate sessions) on one app server,
 presses Play in every one, then over `--seconds` reports per-session frames/s (boundary
-figures the browser actually drew), the slowest session, epochs per second per session, how long
+figures the browser actually drew), the slowest session, each session's longest wait for a new
+frame (does every chart keep updating?), epochs per second per session, how long
 a control change takes to show (a hidden-size click until the page shows the new network, in
 a page in the middle of the class), browser console errors, and the server's CPU and memory
 (from /proc). Browser and server share the same 2 cores, so the figures are lower bounds.
@@ -28,6 +29,22 @@ from scratchnet.config import Config
 
 CLOCK_TICKS = 100        # os.sysconf("SC_CLK_TCK") on Linux
 DRAWN = "() => +document.querySelector('.st-key-boundary_chart .snlc-plot').dataset.renders"
+# "Keeps updating": each page notes the longest wait between two new boundary frames it drew.
+WATCH_FRAMES = """
+window.__gaps = {renders: -1, at: 0, longest: 0, armed: false};
+setInterval(() => {
+  const plot = document.querySelector('.st-key-boundary_chart .snlc-plot');
+  const g = window.__gaps, now = performance.now();
+  const renders = plot ? +plot.dataset.renders : -1;
+  if (renders !== g.renders) {
+    if (g.armed) g.longest = Math.max(g.longest, now - g.at);
+    g.renders = renders;
+    g.at = now;
+  }
+}, 100);
+"""
+ARM_GAPS = "() => { const g = window.__gaps; g.armed = true; g.longest = 0; g.at = performance.now(); }"
+LONGEST_GAP = "() => { const g = window.__gaps; return Math.max(g.longest, performance.now() - g.at) / 1000; }"
 
 
 
@@ -49,6 +66,7 @@ def open_sessions(browser, url: str, n: int) -> list:
     pages = []
     for _ in range(n):
         context = browser.new_context(viewport={"width": 1280, "height": 900})
+        context.add_init_script(WATCH_FRAMES)
         page = context.new_page()
         page.errors = []
         page.on("console", lambda m, p=page: p.errors.append(m.text) if m.type == "error" else None)
@@ -76,6 +94,8 @@ def measure(browser, url: str, pid: int, n: int, seconds: float) -> dict:
         page.get_by_role("button", name="Play").click()
     time.sleep(2.0)
     frames0 = [page.evaluate(DRAWN) for page in pages]
+    for page in pages:
+        page.evaluate(ARM_GAPS)
     epochs0 = [page.evaluate(READ_EPOCH) for page in pages]
     cpu0, t0 = cpu_seconds(pid), time.perf_counter()
     time.sleep(seconds / 2)
@@ -86,10 +106,11 @@ def measure(browser, url: str, pid: int, n: int, seconds: float) -> dict:
     elapsed = time.perf_counter() - t0
     cpu = (cpu_seconds(pid) - cpu0) / elapsed
     fps = [(page.evaluate(DRAWN) - f0) / elapsed for page, f0 in zip(pages, frames0)]
+    gaps = [page.evaluate(LONGEST_GAP) for page in pages]
     errors = sum(len(page.errors) for page in pages)
     result = {"n": n, "fps_median": statistics.median(fps), "fps_min": min(fps),
               "epochs_median": statistics.median(epochs), "epochs_min": min(epochs),
-              "latency": latency, "cpu": cpu, "rss": rss_mib(pid), "errors": errors}
+              "gap_median": statistics.median(gaps), "gap_max": max(gaps), "latency": latency, "cpu": cpu, "rss": rss_mib(pid), "errors": errors}
     for page in pages:
         page.context.close()
     time.sleep(1.0)
@@ -113,12 +134,13 @@ def main() -> None:
     args = parser.parse_args()
     results = run(args.sessions, args.seconds)
     print(f"One app server, N headless Chromium sessions all training (moons, 2-10-2), {args.seconds:g} s each")
-    print(f"{'N':>3} {'fps/session':>12} {'slowest':>8} {'epochs/s/session':>17} {'slowest':>8} "
-          f"{'control→shown':>14} {'server CPU':>11} {'server RSS':>11} {'errors':>7}")
+    print("(longest wait = per session, the longest time without a new boundary frame; median and worst)")
+    print(f"{'N':>3} {'fps/session':>12} {'slowest':>8} {'longest wait':>13} {'worst':>6} {'epochs/s/session':>17} "
+          f"{'slowest':>8} {'control→shown':>14} {'server CPU':>11} {'server RSS':>11} {'errors':>7}")
     for r in results:
-        print(f"{r['n']:>3} {r['fps_median']:>12.1f} {r['fps_min']:>8.1f} {r['epochs_median']:>17,.0f} "
-              f"{r['epochs_min']:>8,.0f} {r['latency']:>13.2f}s {r['cpu']:>10.0%} {r['rss']:>9.0f} MiB "
-              f"{r['errors']:>7}")
+        print(f"{r['n']:>3} {r['fps_median']:>12.1f} {r['fps_min']:>8.2f} {r['gap_median']:>12.1f}s "
+              f"{r['gap_max']:>5.1f}s {r['epochs_median']:>17,.0f} {r['epochs_min']:>8,.0f} {r['latency']:>13.2f}s "
+              f"{r['cpu']:>10.0%} {r['rss']:>9.0f} MiB {r['errors']:>7}")
 
 
 if __name__ == "__main__":
