@@ -238,8 +238,6 @@ def draw_live_panel() -> None:
         st.session_state.drawn_playing = False
         st.rerun()                                  # the run stopped itself: refresh the buttons
     st.session_state.drawn_playing = view.playing
-    if view.playing and redraw_interval_is_stale():
-        st.rerun()                                  # re-register the fragment at the class's pace
     controls_now_due()
 
 
@@ -249,15 +247,6 @@ def frame_seconds() -> float:
     12.5/s gave 10.4 fps and 24 s), fewer as more sessions play at once, so a whole class on one
     server degrades evenly instead of stalling."""
     return max(0.08, 0.025 * session.scheduler().active_jobs())
-
-
-def redraw_interval_is_stale() -> bool:
-    """The fragment's interval is fixed when the page script runs, but the class size changes
-    under it: sessions that pressed Play first kept polling at the pace of an empty server and
-    took the browser's and server's time from the rest (measured with 10 sessions: 9 to 21
-    frames per session in 20 s). True when the right interval moved by half or more."""
-    registered = st.session_state.get("redraw_seconds")
-    return registered is not None and not registered / 1.5 <= frame_seconds() <= registered * 1.5
 
 
 # --- share and export ---------------------------------------------------------------------------
@@ -308,7 +297,6 @@ if not cfg.presentation:
 show_notes()
 toolbar(run)
 refresh = frame_seconds() if run.playing else (None if controls_ready else CONTROLS_LATEST_SECONDS)
-st.session_state.redraw_seconds = refresh if run.playing else None
 st.fragment(live_panel, run_every=refresh)()
 with st.sidebar:
     if controls_ready:
