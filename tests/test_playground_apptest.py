@@ -54,11 +54,15 @@ def epoch(at: AppTest) -> int:
 
 
 def wait_until(at: AppTest, condition, timeout: float = 15.0) -> None:
+    """Rerun until `condition()` holds, then once more: the training thread may have changed
+    the run between a rerun and the check, and the page must show the state that was checked."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         at.run()
         assert not at.exception, [e.value for e in at.exception]
         if condition():
+            at.run()
+            assert not at.exception, [e.value for e in at.exception]
             return
         time.sleep(0.2)
     raise AssertionError("condition not reached in time")
