@@ -14,9 +14,12 @@ a page in the middle of the class), browser console errors, and the server's CPU
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
+import tempfile
 import time
+from itertools import pairwise
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -87,6 +90,22 @@ def control_latency(page) -> float:
     return time.perf_counter() - start
 
 
+def server_frames(log: Path, start: float, end: float) -> tuple[list[float], list[float]]:
+    """Per session the server drew frames for in [start, end] (unix time), from the app's
+    SCRATCHNET_FRAME_LOG: (draws per second, longest time between two draws)."""
+    times: dict[str, list[float]] = {}
+    for line in log.read_text().splitlines() if log.exists() else []:
+        session, at, *_ = line.split()
+        if start <= float(at) <= end:
+            times.setdefault(session, []).append(float(at))
+    rates, gaps = [], []
+    for stamps in times.values():
+        edges = [start, *stamps, end]
+        rates.append(len(stamps) / (end - start))
+        gaps.append(max(b - a for a, b in pairwise(edges)))
+    return rates, gaps
+
+
 def measure(browser, url: str, pid: int, n: int, seconds: float) -> dict:
     cfg = Config(epochs=1_000_000, speed="max")
     pages = open_sessions(browser, url + "?" + urlencode(cfg.to_query()), n)
@@ -97,7 +116,7 @@ def measure(browser, url: str, pid: int, n: int, seconds: float) -> dict:
     for page in pages:
         page.evaluate(ARM_GAPS)
     epochs0 = [page.evaluate(READ_EPOCH) for page in pages]
-    cpu0, t0 = cpu_seconds(pid), time.perf_counter()
+    cpu0, t0, wall0 = cpu_seconds(pid), time.perf_counter(), time.time()
     time.sleep(seconds / 2)
     # training speed over the first half, before one page's control change restarts its run
     epochs = [(page.evaluate(READ_EPOCH) - e0) / (time.perf_counter() - t0) for page, e0 in zip(pages, epochs0)]
@@ -107,23 +126,32 @@ def measure(browser, url: str, pid: int, n: int, seconds: float) -> dict:
     cpu = (cpu_seconds(pid) - cpu0) / elapsed
     fps = [(page.evaluate(DRAWN) - f0) / elapsed for page, f0 in zip(pages, frames0)]
     gaps = [page.evaluate(LONGEST_GAP) for page in pages]
+    drawn, server_gaps = server_frames(FRAME_LOG, wall0, time.time())
     errors = sum(len(page.errors) for page in pages)
     result = {"n": n, "fps_median": statistics.median(fps), "fps_min": min(fps),
               "epochs_median": statistics.median(epochs), "epochs_min": min(epochs),
-              "gap_median": statistics.median(gaps), "gap_max": max(gaps), "latency": latency, "cpu": cpu, "rss": rss_mib(pid), "errors": errors}
+              "gap_median": statistics.median(gaps), "gap_max": max(gaps), "latency": latency,
+              "server_sessions": len(drawn), "server_fps_min": min(drawn, default=0.0),
+              "server_gap_max": max(server_gaps, default=float("nan")), "cpu": cpu, "rss": rss_mib(pid), "errors": errors}
     for page in pages:
         page.context.close()
     time.sleep(1.0)
     return result
 
 
+FRAME_LOG = Path(tempfile.gettempdir()) / f"scratchnet-frames-{os.getpid()}.log"
+
+
 def run(sessions: list[int], seconds: float) -> list[dict]:
     results = []
+    FRAME_LOG.unlink(missing_ok=True)
+    os.environ["SCRATCHNET_FRAME_LOG"] = str(FRAME_LOG)     # the app server inherits it
     with serve_app() as (url, proc), sync_playwright() as pw:
         browser = launch_chromium(pw)
         for n in sessions:
             results.append(measure(browser, url, proc.pid, n, seconds))
         browser.close()
+    FRAME_LOG.unlink(missing_ok=True)
     return results
 
 
@@ -141,6 +169,11 @@ def main() -> None:
         print(f"{r['n']:>3} {r['fps_median']:>12.1f} {r['fps_min']:>8.2f} {r['gap_median']:>12.1f}s "
               f"{r['gap_max']:>5.1f}s {r['epochs_median']:>17,.0f} {r['epochs_min']:>8,.0f} {r['latency']:>13.2f}s "
               f"{r['cpu']:>10.0%} {r['rss']:>9.0f} MiB {r['errors']:>7}")
+    print("\nWhat the server drew (its frame log), per session: every session is served, however slowly"
+          "\nits page (sharing these 2 cores with the other pages) then shows it")
+    print(f"{'N':>3} {'sessions drawn':>15} {'slowest frames/s':>17} {'longest gap':>12}")
+    for r in results:
+        print(f"{r['n']:>3} {r['server_sessions']:>15} {r['server_fps_min']:>17.2f} {r['server_gap_max']:>11.1f}s")
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 import time
 
 import pytest
@@ -10,7 +11,7 @@ import pytest
 from scratchnet.config import Config
 from ui.live_run import LiveRun, checkpoint_epochs, epochs_per_second_cap
 from ui.live_sweep import LiveSweep
-from ui.scheduler import Scheduler
+from ui.scheduler import FifoRLock, Scheduler
 
 
 def wait_for(condition, timeout: float = 10.0) -> None:
@@ -236,3 +237,28 @@ def test_training_waits_while_a_page_draws_but_not_for_ever():
         assert run.trainer.epoch == held
         wait_for(lambda: run.trainer.epoch > held, timeout=3)   # a page that never stops drawing
     run.pause()
+
+
+def test_frames_are_drawn_one_at_a_time_in_arrival_order():
+    lock = FifoRLock()
+    order, inside = [], []
+
+    def draw(name: str) -> None:
+        with lock:
+            inside.append(name)
+            assert len(inside) == 1, inside      # one at a time
+            with lock:                           # re-entrant: a full run draws its fragment inside
+                order.append(name)
+            time.sleep(0.01)
+            inside.remove(name)
+
+    with lock:                                   # everyone queues behind a frame being drawn
+        threads = []
+        for i in range(12):
+            thread = threading.Thread(target=draw, args=(f"s{i}",))
+            thread.start()
+            threads.append(thread)
+            wait_for(lambda n=i + 1: len(lock._queue) == n)
+    for thread in threads:
+        thread.join(timeout=5)
+    assert order == [f"s{i}" for i in range(12)]

@@ -19,6 +19,9 @@ percent of training speed and keeps every page's frames quick, however many sess
 Frames are also drawn one at a time: ten sessions drawing at once made each frame take ~130 ms
 of wall time for ~10 ms of work, the threads queueing for the GIL behind each other's small C
 calls (a convoy), with the process at 60% of a core; waiting on a lock instead costs nothing.
+That lock hands frames out in arrival order: threading.RLock is not fair, and with 30 sessions
+waiting one page could lose the race again and again (measured: a session without a single new
+frame for 44 s while the others drew).
 
 A run that nobody has looked at for `idle_seconds` (its tab is gone or hidden) is
 suspended and dropped from the rotation; its next `touch()` brings it back.
@@ -27,12 +30,15 @@ suspended and dropped from the rotation; its next `touch()` brings it back.
 from __future__ import annotations
 
 import contextlib
+import os
 import threading
 import time
+from collections import deque
 from collections.abc import Iterator
-from typing import Protocol
+from typing import Protocol, Self
 
 import torch
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 
 class Job(Protocol):
@@ -43,6 +49,52 @@ class Job(Protocol):
     def work(self, seconds: float) -> int: ...
 
     def suspend(self) -> None: ...
+
+
+# Benchmarks set this to a file path to get one line per page draw: "<session> <unix time>
+# <seconds waiting for the turn> <seconds drawing>" (benchmarks/bench_class.py reads it).
+FRAME_LOG = os.environ.get("SCRATCHNET_FRAME_LOG", "")
+
+
+def _log_frame(waited: float, drew: float) -> None:
+    ctx = get_script_run_ctx(suppress_warning=True)
+    session = ctx.session_id if ctx is not None else "-"
+    with open(FRAME_LOG, "a", encoding="utf-8") as log:   # under the draw lock: lines never interleave
+        log.write(f"{session} {time.time():.3f} {waited:.4f} {drew:.4f}\n")
+
+
+class FifoRLock:
+    """A re-entrant lock granted in the order it was asked for."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition(threading.Lock())
+        self._queue: deque[int] = deque()      # waiting threads, first come first served
+        self._owner: int | None = None
+        self._depth = 0
+
+    def __enter__(self) -> Self:
+        me = threading.get_ident()
+        with self._cond:
+            if self._owner == me:
+                self._depth += 1
+                return self
+            self._queue.append(me)
+            try:
+                self._cond.wait_for(lambda: self._owner is None and self._queue[0] == me)
+            finally:
+                self._queue.remove(me)
+            self._owner, self._depth = me, 1
+        return self
+
+    def held_here(self) -> bool:
+        return self._owner == threading.get_ident()
+
+    def __exit__(self, *exc: object) -> None:
+        with self._cond:
+            self._depth -= 1
+            if self._depth == 0:
+                self._owner = None
+                self._cond.notify_all()
 
 
 class Scheduler:
@@ -58,7 +110,7 @@ class Scheduler:
         self.busy_seconds = 0.0          # time spent training, for the class benchmark
         self._drawing = 0                       # pages drawing or waiting to draw
         self._drawn = threading.Condition()
-        self._one_at_a_time = threading.RLock()  # re-entrant: a full run draws its fragment inside
+        self._one_at_a_time = FifoRLock()       # re-entrant: a full run draws its fragment inside
     def add(self, job: Job) -> None:
         with self._lock:
             if job not in self._jobs:
@@ -84,11 +136,18 @@ class Scheduler:
     def drawing(self) -> Iterator[None]:
         """Hold training back while a page draws a frame, and draw one frame at a time (see the
         module docstring)."""
+        outermost = not self._one_at_a_time.held_here()
+        asked = time.perf_counter()
         with self._drawn:
             self._drawing += 1
         try:
             with self._one_at_a_time:
-                yield
+                began = time.perf_counter()
+                try:
+                    yield
+                finally:
+                    if FRAME_LOG and outermost:
+                        _log_frame(began - asked, time.perf_counter() - began)
         finally:
             with self._drawn:
                 self._drawing -= 1
