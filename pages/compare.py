@@ -157,8 +157,8 @@ def draw_live_view() -> None:
     live: LiveSweep | None = st.session_state.get("sweep")
     if live is None:
         return
-    if live.touch():
-        session.scheduler().add(live)
+    live.touch()
+    session.scheduler().add(live)
     view = live.view()
     a, b, c = st.columns(3)
     a.metric("Epoch", f"{view.epoch:,} / {cfg.epochs:,}")

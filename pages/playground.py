@@ -214,8 +214,8 @@ def draw_live_panel() -> None:
     live = session.run()
     if live is None:
         return
-    if live.touch():                                # back from idle (a hidden tab): train again
-        session.scheduler().add(live)
+    live.touch()                                    # seen: a run idle too long was dropped,
+    session.scheduler().add(live)                   # and is back in the rotation from here
     view = live.view()
     metrics(view)
     status(view, live)

@@ -259,8 +259,8 @@ def draw_hidden_space() -> None:
     live = session.run()
     if live is None:
         return
-    if live.touch():                                  # back from idle: train again
-        session.scheduler().add(live)
+    live.touch()                                      # back from idle (if it was): train again
+    session.scheduler().add(live)
     view = live.view()
     hidden = view.cfg.hidden
     if not hidden:

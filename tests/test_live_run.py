@@ -262,3 +262,46 @@ def test_frames_are_drawn_one_at_a_time_in_arrival_order():
     for thread in threads:
         thread.join(timeout=5)
     assert order == [f"s{i}" for i in range(12)]
+
+
+class PreemptedJob(FakeJob):
+    """A FakeJob whose thread is stopped once for `pause` seconds in the middle of a turn, as the
+    OS does to the training thread on a busy machine (wall time passes, no CPU is used)."""
+
+    def __init__(self, cost: float, pause: float):
+        super().__init__(cost)
+        self.pause = pause
+
+    def work(self, seconds):
+        if self.pause:
+            time.sleep(self.pause)
+            self.pause = 0.0
+        return super().work(seconds)
+
+
+def test_a_run_is_not_charged_for_time_its_thread_was_stopped():
+    scheduler = Scheduler(slice_seconds=0.01, idle_seconds=20.0)
+    stopped, other = PreemptedJob(0.005, pause=1.5), FakeJob(0.005)
+    scheduler.add(stopped)
+    scheduler.add(other)
+    wait_for(lambda: stopped.pause == 0.0 and stopped.turns >= 1)
+    turns = stopped.turns, other.turns
+    time.sleep(0.5)
+    stopped.playing = other.playing = False
+    gained = stopped.turns - turns[0], other.turns - turns[1]
+    assert gained[0] > 0.5 * gained[1] > 0, ("charged by wall time, it would wait ~1.5 s for the other", gained)
+
+
+def test_a_run_dropped_for_idling_comes_back_when_its_page_draws(scheduler):
+    run = LiveRun(Config(epochs=10**6, speed="max"))
+    run.play()
+    scheduler.idle_seconds = 0.2
+    scheduler.add(run)
+    wait_for(lambda: run.suspended)                # nobody looked at it: dropped
+    assert scheduler.n_jobs == 0
+    held = run.trainer.epoch
+    scheduler.idle_seconds = 20.0
+    run.touch()                                    # what a page does on every draw
+    scheduler.add(run)
+    wait_for(lambda: run.trainer.epoch > held)
+    run.pause()

@@ -24,7 +24,8 @@ waiting one page could lose the race again and again (measured: a session withou
 frame for 44 s while the others drew).
 
 A run that nobody has looked at for `idle_seconds` (its tab is gone or hidden) is
-suspended and dropped from the rotation; its next `touch()` brings it back.
+suspended and dropped from the rotation; a page adds its run back (`touch()`, `add()`) on every
+draw, so a run is never left out by a page that drew just as it was dropped.
 """
 
 from __future__ import annotations
@@ -182,17 +183,21 @@ class Scheduler:
                 continue
             job = min(active, key=used.__getitem__)
             self._wait_for_drawing()
-            start = time.perf_counter()
+            start, start_cpu = time.perf_counter(), time.thread_time()
             try:
                 trained = job.work(self.slice_seconds)
             except Exception:  # noqa: BLE001 — one broken run must not stop everyone's training
                 job.suspend()
                 self.remove(job)
                 trained = 0
-            elapsed = time.perf_counter() - start
-            self.busy_seconds += elapsed
-            # A run waiting for its pace is charged a whole slice, so it does not keep the turn.
-            used[job] += elapsed if trained else max(elapsed, self.slice_seconds)
+            self.busy_seconds += time.perf_counter() - start
+            # Charged in this thread's CPU time, not wall time: on a busy machine the OS (or the
+            # GIL) can stop this thread for a second in the middle of a 5 ms slice, and charging
+            # that to the run made it wait for 29 others to catch up (measured: sessions of a
+            # 30-student class frozen for 20-40 s). A run waiting for its pace is charged a
+            # whole slice, so it does not keep the turn.
+            cpu = time.thread_time() - start_cpu
+            used[job] += cpu if trained else max(cpu, self.slice_seconds)
             idle_picks = 0 if trained else idle_picks + 1
             if idle_picks >= len(active):
                 time.sleep(0.005)          # every playing run is ahead of its pace: don't spin
@@ -201,15 +206,11 @@ class Scheduler:
     def _active_jobs(self, used: dict[Job, float]) -> list[Job]:
         """Playing runs, after dropping the idle ones; newcomers join at the lowest usage."""
         with self._lock:
-            jobs = list(self._jobs)
-        now = time.monotonic()
-        active = []
-        for job in jobs:
-            if now - job.last_seen > self.idle_seconds:
-                job.suspend()
-                self.remove(job)
-            elif job.wants_cpu():
-                active.append(job)
+            now = time.monotonic()
+            for job in [j for j in self._jobs if now - j.last_seen > self.idle_seconds]:
+                job.suspend()                  # pages add their run back on every draw
+                self._jobs.remove(job)
+            active = [job for job in self._jobs if job.wants_cpu()]
         for job in list(used):
             if job not in active:
                 del used[job]
