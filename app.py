@@ -26,6 +26,7 @@ PAGES = [
     st.Page("pages/compare.py", title="Compare", icon=":material/compare:"),
 ]
 
-# Training pauses while this session's page is drawn: the page answers first (ui/scheduler.py).
-with session.scheduler().drawing():
+# Training pauses while this session's page is drawn: the page answers first, and before the
+# other sessions' periodic redraws (ui/scheduler.py).
+with session.scheduler().drawing(urgent=True):
     st.navigation(PAGES).run()

@@ -258,7 +258,7 @@ def test_frames_are_drawn_one_at_a_time_in_arrival_order():
             thread = threading.Thread(target=draw, args=(f"s{i}",))
             thread.start()
             threads.append(thread)
-            wait_for(lambda n=i + 1: len(lock._queue) == n)
+            wait_for(lambda n=i + 1: len(lock._waiting[1]) == n)
     for thread in threads:
         thread.join(timeout=5)
     assert order == [f"s{i}" for i in range(12)]
@@ -305,3 +305,23 @@ def test_a_run_dropped_for_idling_comes_back_when_its_page_draws(scheduler):
     scheduler.add(run)
     wait_for(lambda: run.trainer.epoch > held)
     run.pause()
+
+
+def test_a_page_answering_a_click_draws_before_the_queued_redraws():
+    lock = FifoRLock()
+    order = []
+
+    def draw(name: str, urgent: bool) -> None:
+        lock.urgent.flag = urgent
+        with lock:
+            order.append(name)
+
+    with lock:
+        threads = []
+        for i, (name, urgent) in enumerate([("frame1", False), ("frame2", False), ("click", True)]):
+            threads.append(threading.Thread(target=draw, args=(name, urgent)))
+            threads[-1].start()
+            wait_for(lambda n=i + 1: sum(map(len, lock._waiting)) == n)
+    for thread in threads:
+        thread.join(timeout=5)
+    assert order == ["click", "frame1", "frame2"]

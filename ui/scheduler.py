@@ -65,13 +65,19 @@ def _log_frame(waited: float, drew: float) -> None:
 
 
 class FifoRLock:
-    """A re-entrant lock granted in the order it was asked for."""
+    """A re-entrant lock granted in the order it was asked for, urgent askers first (a page
+    answering a click goes before the periodic redraws queued ahead of it)."""
 
     def __init__(self) -> None:
         self._cond = threading.Condition(threading.Lock())
-        self._queue: deque[int] = deque()      # waiting threads, first come first served
+        self._waiting: tuple[deque[int], deque[int]] = (deque(), deque())   # (urgent, the rest)
         self._owner: int | None = None
         self._depth = 0
+        self.urgent = threading.local()         # set .flag on a thread to ask urgently
+
+    def _next(self) -> int | None:
+        urgent, rest = self._waiting
+        return urgent[0] if urgent else rest[0] if rest else None
 
     def __enter__(self) -> Self:
         me = threading.get_ident()
@@ -79,11 +85,12 @@ class FifoRLock:
             if self._owner == me:
                 self._depth += 1
                 return self
-            self._queue.append(me)
+            queue = self._waiting[0 if getattr(self.urgent, "flag", False) else 1]
+            queue.append(me)
             try:
-                self._cond.wait_for(lambda: self._owner is None and self._queue[0] == me)
+                self._cond.wait_for(lambda: self._owner is None and self._next() == me)
             finally:
-                self._queue.remove(me)
+                queue.remove(me)
             self._owner, self._depth = me, 1
         return self
 
@@ -134,13 +141,15 @@ class Scheduler:
         self._wake.set()
 
     @contextlib.contextmanager
-    def drawing(self) -> Iterator[None]:
+    def drawing(self, urgent: bool = False) -> Iterator[None]:
         """Hold training back while a page draws a frame, and draw one frame at a time (see the
-        module docstring)."""
+        module docstring). `urgent`: a whole page run, answering what a user did, goes before
+        the periodic redraws already waiting."""
         outermost = not self._one_at_a_time.held_here()
         asked = time.perf_counter()
         with self._drawn:
             self._drawing += 1
+        self._one_at_a_time.urgent.flag = urgent
         try:
             with self._one_at_a_time:
                 began = time.perf_counter()
