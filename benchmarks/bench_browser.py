@@ -37,8 +37,6 @@ SPIRAL = Config(dataset="spiral", hidden=(8, 8), activation="tanh", n_points=500
                 lr=0.03, batch_size=10, epochs=100_000, speed="max")
 
 
-
-
 def epoch_of(text: str | None) -> int:
     return int((text or "0").replace(",", ""))
 

@@ -145,8 +145,7 @@ FRAME_LOG = Path(tempfile.gettempdir()) / f"scratchnet-frames-{os.getpid()}.log"
 def run(sessions: list[int], seconds: float) -> list[dict]:
     results = []
     FRAME_LOG.unlink(missing_ok=True)
-    os.environ["SCRATCHNET_FRAME_LOG"] = str(FRAME_LOG)     # the app server inherits it
-    with serve_app() as (url, proc), sync_playwright() as pw:
+    with serve_app(env={"SCRATCHNET_FRAME_LOG": str(FRAME_LOG)}) as (url, proc), sync_playwright() as pw:
         browser = launch_chromium(pw)
         for n in sessions:
             results.append(measure(browser, url, proc.pid, n, seconds))

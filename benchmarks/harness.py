@@ -39,17 +39,17 @@ def _healthy(url: str) -> bool:
 
 
 @contextlib.contextmanager
-def serve_app(*extra_args: str, timeout: float = 60.0, app: Path = ROOT / "app.py"
-              ) -> Iterator[tuple[str, subprocess.Popen]]:
-    """`streamlit run app.py` (or another script) on 127.0.0.1:<free port>; yields (base URL,
-    process); always stopped."""
+def serve_app(*extra_args: str, timeout: float = 60.0, app: Path = ROOT / "app.py",
+              env: dict[str, str] | None = None) -> Iterator[tuple[str, subprocess.Popen]]:
+    """`streamlit run app.py` (or another script) on 127.0.0.1:<free port>, with `env` added to
+    its environment; yields (base URL, process); always stopped."""
     port = free_port()
     cmd = [sys.executable, "-m", "streamlit", "run", str(app), "--server.address", "127.0.0.1",
            "--server.port", str(port), "--server.headless", "true", "--browser.gatherUsageStats", "false",
            *extra_args]
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": "1"}
+    environment = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": "1", **(env or {})}
     with tempfile.TemporaryFile() as log:
-        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        proc = subprocess.Popen(cmd, cwd=ROOT, env=environment, stdout=log, stderr=subprocess.STDOUT,
                                 stdin=subprocess.DEVNULL, start_new_session=True)
         try:
             url = f"http://127.0.0.1:{port}/"

@@ -157,8 +157,7 @@ def draw_live_view() -> None:
     live: LiveSweep | None = st.session_state.get("sweep")
     if live is None:
         return
-    live.touch()
-    session.scheduler().add(live)
+    session.keep(live)
     view = live.view()
     a, b, c = st.columns(3)
     a.metric("Epoch", f"{view.epoch:,} / {cfg.epochs:,}")

@@ -144,12 +144,12 @@ def boundary_chart(view: RunView, height: int | str) -> None:
                priority=1)   # on page load the boundary draws before the loss and unit charts
 
 
-def loss_chart(view: RunView, height: int | str) -> None:
+def loss_chart(view: RunView, height: int | str, pace: float) -> None:
     def build() -> str:
         return figure_json(loss_spec(view.curve_losses, view.eval_epochs, view.eval_test_losses, style=style,
                                      height=_pixels(height), train_epochs=view.curve_epochs, uirevision="loss"))
 
-    every = max(LOSS_EVERY_SECONDS, 3 * frame_seconds())      # busy server: fewer loss redraws
+    every = max(LOSS_EVERY_SECONDS, 3 * pace)                 # busy server: fewer loss redraws
     live_chart(throttled("loss", every, view, build), key="loss_chart", height=height)
 
 
@@ -167,7 +167,7 @@ def throttled(name: str, seconds: float, view: RunView, build) -> str:
     return cached[3]
 
 
-def units_chart(view: RunView) -> None:
+def units_chart(view: RunView, pace: float) -> None:
     """What each hidden unit computes; redrawn at most every UNITS_EVERY_SECONDS."""
     if not view.cfg.hidden:
         st.caption("No hidden layers: the network is a linear model of the input features.")
@@ -177,7 +177,7 @@ def units_chart(view: RunView) -> None:
         layers = unit_surfaces(view.net, view.cfg.features, view.data.bounds, UNITS_RESOLUTION)
         return figure_json(units_spec(layers, style=style, title=UNITS_TITLE))
 
-    every = max(UNITS_EVERY_SECONDS, 6 * frame_seconds())
+    every = max(UNITS_EVERY_SECONDS, 6 * pace)
     live_chart(throttled("units", every, view, build), key="units_chart",
                height=units_height(len(view.cfg.hidden), style, titled=True))
 
@@ -214,9 +214,9 @@ def draw_live_panel() -> None:
     live = session.run()
     if live is None:
         return
-    live.touch()                                    # seen: a run idle too long was dropped,
-    session.scheduler().add(live)                   # and is back in the rotation from here
+    session.keep(live)
     view = live.view()
+    pace = frame_seconds()                          # the redraw interval, for the throttled charts
     metrics(view)
     status(view, live)
     if cfg.presentation:                            # the boundary and the loss fill the screen
@@ -224,14 +224,14 @@ def draw_live_panel() -> None:
         with left:
             boundary_chart(view, PRESENTATION_HEIGHT)
         with right:
-            loss_chart(view, PRESENTATION_HEIGHT)
+            loss_chart(view, PRESENTATION_HEIGHT, pace)
     else:
         left, right = st.columns([3, 2])
         with left:
             boundary_chart(view, 540)
         with right:
-            loss_chart(view, 260)
-            units_chart(view)
+            loss_chart(view, 260, pace)
+            units_chart(view, pace)
             if not view.playing:                # a table re-rendered every frame costs the browser
                 confusion(view)
     if st.session_state.get("drawn_playing") and not view.playing:

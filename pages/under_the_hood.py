@@ -259,8 +259,7 @@ def draw_hidden_space() -> None:
     live = session.run()
     if live is None:
         return
-    live.touch()                                      # back from idle (if it was): train again
-    session.scheduler().add(live)
+    session.keep(live)
     view = live.view()
     hidden = view.cfg.hidden
     if not hidden:

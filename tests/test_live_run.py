@@ -244,15 +244,15 @@ def test_frames_are_drawn_one_at_a_time_in_arrival_order():
     order, inside = [], []
 
     def draw(name: str) -> None:
-        with lock:
+        with lock.hold():
             inside.append(name)
             assert len(inside) == 1, inside      # one at a time
-            with lock:                           # re-entrant: a full run draws its fragment inside
+            with lock.hold():                    # re-entrant: a full run draws its fragment inside
                 order.append(name)
             time.sleep(0.01)
             inside.remove(name)
 
-    with lock:                                   # everyone queues behind a frame being drawn
+    with lock.hold():                            # everyone queues behind a frame being drawn
         threads = []
         for i in range(12):
             thread = threading.Thread(target=draw, args=(f"s{i}",))
@@ -312,11 +312,10 @@ def test_a_page_answering_a_click_draws_before_the_queued_redraws():
     order = []
 
     def draw(name: str, urgent: bool) -> None:
-        lock.urgent.flag = urgent
-        with lock:
+        with lock.hold(urgent):
             order.append(name)
 
-    with lock:
+    with lock.hold():
         threads = []
         for i, (name, urgent) in enumerate([("frame1", False), ("frame2", False), ("click", True)]):
             threads.append(threading.Thread(target=draw, args=(name, urgent)))

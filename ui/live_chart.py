@@ -9,7 +9,7 @@ with new ``data`` and the same ``parentElement``, and the JS calls
 figure, zoom/pan survive updates.
 
 plotly.js is served by the app itself: :func:`ui.assets.ensure_static_plotly`
-copies the installed plotly package's bundle to ``<app root>/static/``
+copies the vendored partial bundle (ui/vendor/) to ``<app root>/static/``
 (``[server] enableStaticServing = true`` serves it at
 ``<app root URL>/app/static/plotly-scratchnet.min.js``), and the JS loads it once per
 page.
@@ -386,11 +386,6 @@ export default function liveChart(component) {
     if (st.plot.style.height !== height) st.plot.style.height = height;
     // Skip unchanged data (a theme change also re-invokes us) unless a render
     // is queued or running: then the latest payload must win (A -> B -> A).
-    if (payload.rev !== st.receivedRev) {     // for tests and benchmarks: new figures that arrived
-      st.receivedRev = payload.rev;
-      st.received = (st.received || 0) + 1;
-      st.plot.dataset.received = String(st.received);
-    }
     if (st.busy || !st.plotted || payload.rev !== st.rev) {
       st.pending = payload;
       schedule(st);

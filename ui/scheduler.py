@@ -36,7 +36,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Iterator
-from typing import Protocol, Self
+from typing import Protocol
 
 import torch
 from streamlit.runtime.scriptrunner import get_script_run_ctx
@@ -73,36 +73,36 @@ class FifoRLock:
         self._waiting: tuple[deque[int], deque[int]] = (deque(), deque())   # (urgent, the rest)
         self._owner: int | None = None
         self._depth = 0
-        self.urgent = threading.local()         # set .flag on a thread to ask urgently
 
     def _next(self) -> int | None:
         urgent, rest = self._waiting
         return urgent[0] if urgent else rest[0] if rest else None
 
-    def __enter__(self) -> Self:
+    def held_here(self) -> bool:
+        return self._owner == threading.get_ident()
+
+    @contextlib.contextmanager
+    def hold(self, urgent: bool = False) -> Iterator[None]:
         me = threading.get_ident()
         with self._cond:
             if self._owner == me:
                 self._depth += 1
-                return self
-            queue = self._waiting[0 if getattr(self.urgent, "flag", False) else 1]
-            queue.append(me)
-            try:
-                self._cond.wait_for(lambda: self._owner is None and self._next() == me)
-            finally:
-                queue.remove(me)
-            self._owner, self._depth = me, 1
-        return self
-
-    def held_here(self) -> bool:
-        return self._owner == threading.get_ident()
-
-    def __exit__(self, *exc: object) -> None:
-        with self._cond:
-            self._depth -= 1
-            if self._depth == 0:
-                self._owner = None
-                self._cond.notify_all()
+            else:
+                queue = self._waiting[0 if urgent else 1]
+                queue.append(me)
+                try:
+                    self._cond.wait_for(lambda: self._owner is None and self._next() == me)
+                finally:
+                    queue.remove(me)
+                self._owner, self._depth = me, 1
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._depth -= 1
+                if self._depth == 0:
+                    self._owner = None
+                    self._cond.notify_all()
 
 
 class Scheduler:
@@ -119,6 +119,7 @@ class Scheduler:
         self._drawing = 0                       # pages drawing or waiting to draw
         self._drawn = threading.Condition()
         self._one_at_a_time = FifoRLock()       # re-entrant: a full run draws its fragment inside
+
     def add(self, job: Job) -> None:
         with self._lock:
             if job not in self._jobs:
@@ -149,9 +150,8 @@ class Scheduler:
         asked = time.perf_counter()
         with self._drawn:
             self._drawing += 1
-        self._one_at_a_time.urgent.flag = urgent
         try:
-            with self._one_at_a_time:
+            with self._one_at_a_time.hold(urgent):
                 began = time.perf_counter()
                 try:
                     yield

@@ -115,8 +115,14 @@ def ensure_run(cfg: Config) -> LiveRun:
     return fresh
 
 
+def keep(job) -> None:
+    """A page drew `job`: it counts as seen, and is back in the training rotation if the
+    scheduler dropped it for idling (add is idempotent, so no race with that drop)."""
+    job.touch()
+    scheduler().add(job)
+
+
 def play(job) -> None:
     """Play a run (or a sweep): it trains on the shared thread from now on (a button's callback)."""
-    job.touch()
     job.play()
-    scheduler().add(job)
+    keep(job)
