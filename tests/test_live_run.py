@@ -225,15 +225,22 @@ def test_a_huge_network_gets_the_same_cpu_time_not_more(scheduler):
 
 
 def test_training_waits_while_a_page_draws_but_not_for_ever():
-    patient = Scheduler(slice_seconds=0.005, max_yield_seconds=0.3)
+    patient = Scheduler(slice_seconds=0.005, max_yield_seconds=1.0)
     run = LiveRun(Config(epochs=10**6, speed="max"))
     run.play()
     patient.add(run)
     wait_for(lambda: run.trainer.epoch > 10)
     with patient.drawing():
-        time.sleep(0.02)                       # a slice already running may finish
-        held = run.trainer.epoch
-        time.sleep(0.1)                        # shorter than max_yield_seconds
+        # A slice already running (or just past its check) may finish; on a busy machine that
+        # can take longer than the slice itself. Take the epoch once it has settled.
+        held, settled = run.trainer.epoch, time.monotonic()
+        deadline = settled + 0.5                # far less than max_yield_seconds
+        while time.monotonic() - settled < 0.05:
+            assert time.monotonic() < deadline, "training went on while a page was drawing"
+            time.sleep(0.005)
+            if run.trainer.epoch != held:
+                held, settled = run.trainer.epoch, time.monotonic()
+        time.sleep(0.1)                        # well within max_yield_seconds
         assert run.trainer.epoch == held
         wait_for(lambda: run.trainer.epoch > held, timeout=3)   # a page that never stops drawing
     run.pause()
