@@ -48,7 +48,7 @@ ENV STREAMLIT_BROWSER_GATHER_USAGE_STATS=false \
 COPY .streamlit/ ./.streamlit/
 COPY scratchnet/ ./scratchnet/
 COPY ui/ ./ui/
-COPY pages/ ./pages/
+COPY app_pages/ ./app_pages/
 COPY app.py ./
 
 # plotly.js is served by the app itself from ./static (never a CDN): copy it at build time, so a
@@ -56,7 +56,7 @@ COPY app.py ./
 RUN set -eux; \
     useradd --create-home --uid 10001 --user-group --shell /usr/sbin/nologin app; \
     python -c "from ui.assets import ensure_static_plotly; print(ensure_static_plotly('static'))"; \
-    python -m compileall -q app.py pages ui scratchnet; \
+    python -m compileall -q app.py app_pages ui scratchnet; \
     python -m scratchnet train --epochs 5 --json > /dev/null; \
     chown app:app static
 

@@ -1,6 +1,6 @@
 """ScratchNet Playground: the frame (navigation, page setup, shared server settings).
 
-Each page lives in `pages/` and calls the engine (`scratchnet/`) and the UI helpers (`ui/`).
+Each page lives in `app_pages/` and calls the engine (`scratchnet/`) and the UI helpers (`ui/`).
 """
 
 import streamlit as st
@@ -21,9 +21,9 @@ st.set_page_config(page_title="ScratchNet Playground", page_icon="🧠", layout=
 preload_plotly()     # the browser fetches plotly.js while the page script runs
 
 PAGES = [
-    st.Page("pages/playground.py", title="Playground", icon=":material/tune:", default=True),
-    st.Page("pages/under_the_hood.py", title="Under the hood", icon=":material/biotech:"),
-    st.Page("pages/compare.py", title="Compare", icon=":material/compare:"),
+    st.Page("app_pages/playground.py", title="Playground", icon=":material/tune:", default=True),
+    st.Page("app_pages/under_the_hood.py", title="Under the hood", icon=":material/biotech:"),
+    st.Page("app_pages/compare.py", title="Compare", icon=":material/compare:"),
 ]
 
 # Training pauses while this session's page is drawn: the page answers first, and before the

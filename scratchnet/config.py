@@ -64,6 +64,32 @@ class Knob:
     choices: tuple[str, ...] = ()
     max_items: int | None = None
     min_items: int = 1
+    # What the app shows. grid: the values a slider offers (a link may still carry any allowed value);
+    # step: a plain slider's step; names: display names of choices or special values; fmt/suffix: how
+    # other numbers read; advanced: tucked under "Advanced"; compare: what Compare tries by default
+    # (empty: Compare does not offer the knob).
+    grid: tuple[Any, ...] = ()
+    step: float | None = None
+    names: tuple[tuple[Any, str], ...] = ()
+    fmt: str = ""
+    suffix: str = ""
+    advanced: bool = False
+    compare: tuple[Any, ...] = ()
+
+    def __post_init__(self) -> None:
+        for value in (*self.grid, *self.compare):
+            self.validate(value)              # a grid beyond the bounds fails at import, not in a slider
+
+    def show(self, value: Any) -> str:
+        """A value as the app shows it: 'ReLU', 'full', '0.003', '1,000 epochs/s'."""
+        named = dict(self.names)
+        if not isinstance(value, (list, tuple)) and value in named:
+            return named[value]
+        if self.kind == "ints":
+            return ",".join(map(str, value))
+        if self.kind == "set":
+            return ", ".join(named.get(v, v) for v in value)
+        return format(value, self.fmt) + self.suffix
 
     def allowed(self) -> str:
         if self.kind == "choice":
@@ -174,6 +200,15 @@ def _in_range(value: Any, knob: Knob, number_type: type) -> bool:
     return knob.low <= value <= knob.high
 
 
+def log_grid(low: float, high: float, mantissas: tuple[float, ...]) -> tuple[float, ...]:
+    """m·10^e for every mantissa m and power e that lands within [low, high] (a log-scale slider)."""
+    first, last = math.floor(math.log10(low)), math.ceil(math.log10(high))
+    values = {round(m * 10.0 ** e, 10) for e in range(first, last + 1) for m in mantissas}
+    return tuple(sorted(v for v in values if low <= v <= high))
+
+
+SEED_HIGH = 2**31 - 1     # a seed any tool takes (numpy's legacy seeds stop at 2**32 - 1)
+
 _KNOB_LIST = (
     # data
     Knob("problem", "choice", "classification", "Problem type",
@@ -181,51 +216,64 @@ _KNOB_LIST = (
     Knob("dataset", "choice", "moons", "Dataset", "Which toy data the network learns.", "data",
          choices=(*DATASETS_CLASSIFICATION, *DATASETS_REGRESSION, CUSTOM)),
     Knob("classes", "int", 2, "Classes", "Number of classes (blobs, spiral and your own data only).", "data",
-         low=2, high=8),
+         low=2, high=8, step=1),
     Knob("n_points", "int", 200, "Points", "How many points to generate (train and test together).",
-         "data", low=10, high=5000),
+         "data", low=10, high=5000,
+         grid=(20, 50, 100, 150, 200, 300, 400, 500, 750, 1000, 1500, 2000, 3000, 5000)),
     Knob("noise", "float", 0.22, "Noise",
          "How messy the data is: spread for moons/blobs, label and position noise for the others.",
-         "data", low=0.0, high=1.0),
+         "data", low=0.0, high=1.0, step=0.01),
     Knob("train_fraction", "float", 0.8, "Train fraction",
          "Share of the points used for training; the rest is held out as test data.",
-         "data", low=0.1, high=0.9),
-    Knob("seed", "int", 42, "Data seed", "Same seed, same data.", "data", low=0, high=2**31 - 1),
+         "data", low=0.1, high=0.9, step=0.05, fmt=".2f"),
+    Knob("seed", "int", 42, "Data seed", "Same seed, same data.", "data", low=0, high=SEED_HIGH),
     Knob("features", "set", ("x1", "x2"), "Input features",
          "What the network sees of each point: the coordinates and functions of them.", "data",
-         choices=FEATURES),
+         choices=FEATURES,
+         names=(("x1", "x₁"), ("x2", "x₂"), ("x1sq", "x₁²"), ("x2sq", "x₂²"), ("x1x2", "x₁x₂"),
+                ("sinx1", "sin(x₁)"), ("sinx2", "sin(x₂)"))),
     # network
     Knob("hidden", "ints", (10,), "Hidden layers",
          "Units per hidden layer; an empty list is a linear model.", "network",
-         low=1, high=MAX_UNITS, max_items=MAX_LAYERS),
+         low=1, high=MAX_UNITS, max_items=MAX_LAYERS,
+         compare=((2,), (4,), (8,), (16,), (8, 8), (16, 16))),
     Knob("activation", "choice", "relu", "Activation", "The nonlinearity after each hidden layer.",
-         "network", choices=ACTIVATIONS),
+         "network", choices=ACTIVATIONS,
+         names=(("relu", "ReLU"), ("tanh", "tanh"), ("sigmoid", "sigmoid"), ("linear", "linear")),
+         compare=ACTIVATIONS),
     Knob("init", "choice", "auto", "Initialization",
          "auto: He for ReLU, Xavier otherwise; small: N(0, 0.1²) as in the tutorial.", "network",
-         choices=INITS),
+         choices=INITS, advanced=True),
+    # compare: how many seeds Compare tries by default, counted up from the current one.
     Knob("init_seed", "int", 42, "Init seed",
-         "Seeds the initial weights and the mini-batch shuffle.", "network", low=0, high=2**31 - 1),
+         "Seeds the initial weights and the mini-batch shuffle.", "network", low=0, high=SEED_HIGH,
+         advanced=True, compare=tuple(range(8))),
     # training
     Knob("lr", "float", 0.07, "Learning rate", "Step size of each update.", "training",
-         low=1e-5, high=10.0, log=True),
+         low=1e-5, high=10.0, log=True, grid=log_grid(1e-5, 10.0, (1, 2, 3, 5, 7)), fmt="g",
+         compare=(0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0)),
     Knob("optimizer", "choice", "sgd", "Optimizer",
          "sgd: plain steps; momentum: steps that build up speed; adam: per-weight step sizes.",
-         "training", choices=OPTIMIZERS),
+         "training", choices=OPTIMIZERS, compare=OPTIMIZERS),
     Knob("batch_size", "int", 0, "Batch size",
          "Points per update; 0 means the whole training set (full batch).", "training",
-         low=0, high=5000),
+         low=0, high=5000, grid=(0, 1, 2, 4, 8, 10, 16, 32, 64, 128, 256, 512, 1024), names=((0, "full"),),
+         compare=(0, 64, 16, 4)),
     Knob("regularization", "choice", "none", "Regularization",
          "Penalty on large weights: l1 pushes weights to zero, l2 keeps them small.", "training",
-         choices=REGULARIZATIONS),
+         choices=REGULARIZATIONS, names=(("none", "none"), ("l1", "L1"), ("l2", "L2"))),
     Knob("reg_rate", "float", 0.0, "Regularization rate", "Strength of the penalty.", "training",
-         low=0.0, high=10.0),
+         low=0.0, high=10.0, grid=(0.0, *log_grid(1e-4, 10.0, (1, 3))), fmt="g"),
     Knob("epochs", "int", 300, "Epochs", "How far a run goes: passes over the training data.",
-         "training", low=1, high=1_000_000),
+         "training", low=1, high=1_000_000, fmt=",",
+         grid=(10, 20, 50, 100, 200, 300, 500, 1000, 2000, 3000, 5000, 10_000, 20_000, 50_000, 100_000,
+               200_000, 500_000, 1_000_000)),
     Knob("target_accuracy", "float", 0.0, "Stop at accuracy",
-         "Stop once training accuracy reaches this (0 = never).", "training", low=0.0, high=1.0),
+         "Stop once training accuracy reaches this (0 = never).", "training", low=0.0, high=1.0, step=0.01,
+         advanced=True),
     Knob("backprop", "choice", "hand", "Backprop",
          "hand: the chain rule written out; autograd: loss.backward().", "training",
-         choices=BACKPROPS),
+         choices=BACKPROPS, advanced=True),
     # view (read by the app only)
     Knob("show_test", "bool", False, "Show test data", "Draw the held-out points too.", "view"),
     Knob("discretize", "bool", False, "Discretize output",
@@ -234,13 +282,17 @@ _KNOB_LIST = (
          "Large type, thick lines and a high-contrast palette for a projector.", "view"),
     Knob("speed", "choice", "auto", "Speed",
          "Epochs per second while playing. auto: the whole run takes about 5 seconds, so you can watch "
-         "it learn; max: as fast as the computer allows.", "view", choices=SPEEDS),
+         "it learn; max: as fast as the computer allows.", "view", choices=SPEEDS,
+         names=(("auto", "auto"), ("max", "max")), suffix="/s"),
 )
 # A teacher's link can hide any of the controls above (TensorFlow Playground's classroom links).
 _KNOB_LIST += (Knob("hide", "set", (), "Hidden controls",
                     "Controls a lesson link hides from students.", "view",
-                    choices=tuple(k.name for k in _KNOB_LIST), min_items=0),)
+                    choices=tuple(k.name for k in _KNOB_LIST), min_items=0,
+                    names=tuple((k.name, k.label) for k in _KNOB_LIST)),)
 KNOBS: dict[str, Knob] = {k.name: k for k in _KNOB_LIST}
+# The sidebar's groups, in the order it shows them (a knob's `group` says where it goes).
+GROUPS = {"network": "Network", "training": "Training", "data": "Data"}
 
 
 @dataclass(frozen=True)
@@ -313,9 +365,30 @@ class Config:
                 f" · {self.optimizer} lr={self.lr:g}{reg} · {batch} · {self.epochs} epochs")
 
 
+def datasets_for(problem: str) -> tuple[str, ...]:
+    """The generated datasets of a problem type; the first is where switching to it lands."""
+    return DATASETS_CLASSIFICATION if problem == "classification" else DATASETS_REGRESSION
+
+
+# Above this learning rate the regression sets (targets in [-1, 1], inputs up to ±6) diverge at once.
+REGRESSION_SAFE_LR = 0.01
+
+
+def switch_problem(cfg: Config, problem: str) -> tuple[Config, str]:
+    """`cfg` moved to another problem type: its first dataset, and for regression a learning rate that
+    does not blow up on the first step (TensorFlow Playground keeps the rate, and its regression then
+    diverges with ReLU). Returns the new config and a note when the rate had to change."""
+    lr, note = cfg.lr, ""
+    if problem == "regression" and cfg.lr > REGRESSION_SAFE_LR:
+        lr = REGRESSION_SAFE_LR
+        note = (f"Learning rate set to {REGRESSION_SAFE_LR:g}: regression targets are on a different scale "
+                "and larger steps diverge at once.")
+    return cfg.replace(problem=problem, dataset=datasets_for(problem)[0], classes=2, lr=lr), note
+
+
 def _cross_field_errors(cfg: Config) -> list[ConfigError]:
     errors = []
-    allowed = (*(DATASETS_CLASSIFICATION if cfg.problem == "classification" else DATASETS_REGRESSION), CUSTOM)
+    allowed = (*datasets_for(cfg.problem), CUSTOM)
     if cfg.dataset not in allowed:
         errors.append(ConfigError("dataset", cfg.dataset,
                                   "one of " + ", ".join(allowed) + f" for {cfg.problem}"))
@@ -364,7 +437,7 @@ def _combine(base: Config, chosen: dict[str, Any], strict: bool, notes: list[str
     if "dataset" in chosen and "problem" not in chosen and chosen["dataset"] != CUSTOM:
         chosen["problem"] = "regression" if chosen["dataset"] in DATASETS_REGRESSION else "classification"
     if "problem" in chosen and "dataset" not in chosen:
-        fitting = DATASETS_CLASSIFICATION if chosen["problem"] == "classification" else DATASETS_REGRESSION
+        fitting = datasets_for(chosen["problem"])
         if base.dataset not in fitting:
             chosen["dataset"] = fitting[0]
     if "classes" not in chosen and base.classes != 2 and chosen.get("dataset", base.dataset) not in ANY_CLASSES:
@@ -378,8 +451,7 @@ def _combine(base: Config, chosen: dict[str, Any], strict: bool, notes: list[str
         repaired = dict(chosen)
         repaired.pop(err.knob, None)
         if err.knob == "dataset":
-            repaired["dataset"] = (DATASETS_CLASSIFICATION if repaired.get("problem", base.problem)
-                                   == "classification" else DATASETS_REGRESSION)[0]
+            repaired["dataset"] = datasets_for(repaired.get("problem", base.problem))[0]
         if err.knob == "classes":
             repaired["classes"] = 2
         return _combine(base, repaired, strict, notes)

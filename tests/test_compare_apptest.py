@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
+from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from scratchnet.config import Config
+from scratchnet.config import Config, from_mapping
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 
@@ -19,7 +20,7 @@ def open_compare(query: dict[str, str] | None = None) -> AppTest:
     for k, v in (query or {}).items():
         at.query_params[k] = v
     at.run()
-    at.switch_page("pages/compare.py").run()
+    at.switch_page("app_pages/compare.py").run()
     assert not at.exception, [e.value for e in at.exception]
     return at
 
@@ -63,7 +64,9 @@ def test_train_all_fills_the_grid_the_losses_and_the_table(compare):
     assert list(frame["run"]) == [f"lr={v:g}" for v in (0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0)]
     assert frame["train loss"].notna().all() and (frame["train accuracy"] <= 1).all()
     assert frame["train loss"].iloc[4] < frame["train loss"].iloc[0]          # lr 0.3 beats 0.003 in 100 epochs
-    assert frame["open"].str.startswith("./?").all()
+    for link, run in zip(frame["open"], sweep(at).cfgs):         # each link reopens its own run
+        query = dict(parse_qsl(urlsplit(link).query, strict_parsing=True))
+        assert from_mapping(query, strict=True)[0] == run
     charts = {c.key: json.loads(json.loads(c.proto.json)["figure"]) for c in at.get("bidi_component") if c.key != "plotly_preload"}
     assert sum(t["type"] == "heatmap" for t in charts["compare_grid"]["data"]) == 7
     assert len(charts["compare_loss"]["data"]) == 7
@@ -78,7 +81,7 @@ def test_train_all_fills_the_grid_the_losses_and_the_table(compare):
 def test_other_knobs_split_into_stacks_and_train(compare, vary, values, stacks):
     at = compare
     at.selectbox(key="cmp_vary").set_value(vary).run()
-    at.multiselect(key={"batch_size": "cmp_batch"}.get(vary, f"cmp_{vary}")).set_value(values).run()
+    at.multiselect(key=f"cmp_{vary}").set_value(values).run()
     assert [getattr(c, vary) for c in sweep(at).cfgs] == values
     assert len(sweep(at).sweep.stacks) == stacks
     train_to_end(at)
@@ -92,7 +95,7 @@ def test_hidden_sizes_and_seeds(compare):
     assert [c.hidden for c in sweep(at).cfgs] == [(3,), (6,), (4, 4), ()]
     assert any("999" in w.value for w in at.warning)
     at.selectbox(key="cmp_vary").set_value("init_seed").run()
-    at.slider(key="cmp_seeds").set_value(16).run()
+    at.slider(key="cmp_init_seed").set_value(16).run()
     assert len(sweep(at).cfgs) == 16 and len(sweep(at).sweep.stacks) == 1
 
 
@@ -112,7 +115,7 @@ def test_compare_runs_on_your_own_points():
     rows = "x1,x2,label\n" + "".join(f"{i % 7},{i % 5},{'ab'[i % 2]}\n" for i in range(40))
     at.file_uploader(key="csv_upload").set_value(("mine.csv", rows.encode(), "text/csv")).run()
     assert at.session_state["cfg"].dataset == "custom"
-    at.switch_page("pages/compare.py").run()
+    at.switch_page("app_pages/compare.py").run()
     assert not at.exception, [e.value for e in at.exception]
     assert sweep(at).points is at.session_state["own_data"]
     train_to_end(at)

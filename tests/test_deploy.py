@@ -244,7 +244,7 @@ def test_dockerfile_and_dockerignore():
                  "--server.headless=true"):
         assert part in cmd, part
     copied = [a.split()[0] for k, a in steps if k == "COPY"]
-    for needed in ("app.py", "pages/", "ui/", "scratchnet/", ".streamlit/"):
+    for needed in ("app.py", "app_pages/", "ui/", "scratchnet/", ".streamlit/"):
         assert needed in copied, needed
     for src in copied:
         assert (ROOT / src).exists(), src

@@ -120,9 +120,9 @@ def test_the_bundle_has_every_trace_type_the_pages_draw():
     at.query_params["show_test"] = "1"
     at.run()
     sent = _sent_trace_types(at)
-    at.switch_page("pages/compare.py").run()
+    at.switch_page("app_pages/compare.py").run()
     sent |= _sent_trace_types(at)
-    at.switch_page("pages/under_the_hood.py").run()
+    at.switch_page("app_pages/under_the_hood.py").run()
     for tab in ("Hidden space", "History"):
         at.session_state["uth_tab"] = tab
         at.run()

@@ -101,7 +101,7 @@ def test_exports_show_the_run_as_it_is():
     while run.playing:
         run.work(0.1)
     assert run.history_csv().count("\n") == 21
-    weights = json.loads(run.weights_json())
+    weights = json.loads(run.run_file_json())
     assert weights["config"]["epochs"] == "20" and len(weights["weights"]) == 2
     page = run.figures_html()
     assert page.startswith("<!doctype html>") and "Plotly" in page

@@ -98,7 +98,7 @@ def test_an_exported_run_imports_into_another_session(app):
     at = app
     at.sidebar.slider(key="w_units_0").set_value(6).run()
     at.button(key="step").click().run()
-    exported = at.session_state["run"].weights_json()
+    exported = at.session_state["run"].run_file_json()
     other = start()
     try:
         upload(other, "run.json", exported.encode(), key="run_upload")

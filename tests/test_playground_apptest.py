@@ -86,7 +86,7 @@ def test_starts_with_the_tutorial_setup_and_every_control(app):
     assert cfg_of(at) == Config()
     assert [t.value for t in at.title] == ["ScratchNet Playground"]
     sliders = {s.label for s in at.sidebar.slider}
-    assert {"Hidden size", "Noise", "Train fraction"} <= sliders
+    assert {"Layer 1 units", "Noise", "Train fraction"} <= sliders
     selects = {s.label for s in at.sidebar.select_slider}
     assert {"Learning rate (log scale)", "Epochs", "Batch size", "Points"} <= selects
     segmented = {s.label for s in at.sidebar.segmented_control}
@@ -100,7 +100,7 @@ def test_starts_with_the_tutorial_setup_and_every_control(app):
     assert {d.label for d in at.download_button} == {"Weights (JSON)", "Loss history (CSV)", "Figures (HTML)",
                                                     "Download points (CSV)"}
     # the first control a learner sees is the tutorial's one knob of capacity
-    assert at.sidebar.slider[0].label == "Hidden size"
+    assert at.sidebar.slider[0].label == "Layer 1 units"
     # help texts come from the engine's one config table
     assert at.sidebar.slider(key="w_noise").help == KNOBS["noise"].help
     charts = {c.key for c in at.get("bidi_component")}

@@ -21,7 +21,7 @@ from scratchnet.config import Config
 from scratchnet.gradcheck import ABS_TOL, REL_TOL
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
-PAGE = "pages/under_the_hood.py"
+PAGE = "app_pages/under_the_hood.py"
 TABS = ["Math & code", "One step, opened up", "Leaf-tensor pitfall", "Hidden space", "History"]
 ERROR_COLUMNS = ("max |hand − autograd|", "relative (autograd)", "max |hand − finite diff|", "relative (finite diff)")
 
@@ -136,7 +136,7 @@ def test_a_learner_who_comes_here_first_gets_the_playgrounds_run():
     run = at.session_state["run"]
     assert run.cfg == at.session_state["cfg"] == Config(dataset="xor", hidden=(4, 4))
     assert r"W_{2}}_{4\times 4}" in latex(at)
-    at.switch_page("pages/playground.py").run()
+    at.switch_page("app_pages/playground.py").run()
     ok(at)
     assert at.session_state["run"] is run, "the Playground takes the run made here"
 

@@ -32,6 +32,7 @@ from scratchnet.data import FEATURE_LABELS, Dataset, featurize
 from scratchnet.gradcheck import GradCheckRow, compare_gradients, param_names
 from scratchnet.losses import log_softmax
 from scratchnet.model import Net, affine, forward, init_net
+from scratchnet.trainer import Evaluation, evaluate, prepare
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -310,6 +311,12 @@ def gradient_entries(step: OpenedStep, index: int) -> list[dict[str, object]]:
         rows.append({"entry": entry, "hand-written": h, "autograd": a, "finite differences": fd,
                      "hand − autograd": h - a, "hand − finite diff": h - fd})
     return rows
+
+
+def checkpoint_metrics(net: Net, data: Dataset, cfg: Config, epoch: int = 0) -> Evaluation:
+    """Losses and accuracies of a saved network on the run's points (the history scrubber's numbers)."""
+    values = evaluate(net, prepare(data, cfg.features, cfg.n_classes), cfg.problem)
+    return Evaluation(epoch, *(None if v is None else float(v) for v in values))
 
 
 def as_array(t: Tensor) -> np.ndarray:

@@ -134,7 +134,6 @@ class LiveRun:
                 self._restart_pace()
             self._bump()
 
-    # --- what the scheduler does --------------------------------------------------------
     def set_data(self, data: Dataset) -> None:
         """Go on training on edited points (drawn, erased): same network, same optimizer."""
         with self.lock:
@@ -160,6 +159,7 @@ class LiveRun:
             return False
         return data.task == "regression" or data.y_train.unique().numel() >= 2
 
+    # --- what the scheduler does --------------------------------------------------------
     def wants_cpu(self) -> bool:
         return self.playing and not self.suspended
 
@@ -209,7 +209,8 @@ class LiveRun:
                            self._rate(t.epoch), self.version)
 
     # --- exports (called when a download button is clicked, so they show the run as it is then)
-    def weights_json(self) -> str:
+    def run_file_json(self) -> str:
+        """The run file (settings, weights, history) as the "Weights (JSON)" button downloads it."""
         from scratchnet.io import export_run
 
         with self.lock:

@@ -21,10 +21,9 @@ from scratchnet.io import (
     load_run,
     parse_csv,
 )
-from ui import controls, session
+from ui import keys, session
 from ui.markdown import escape
 
-DRAW_KEY = "draw_mode"
 UNDO_LIMIT = 50
 ERASE_RADIUS = 0.05          # share of the plot's width
 LIMITS = (f"Up to {MAX_ROWS:,} rows and {MAX_BYTES // (1024 * 1024)} MB; columns x1, x2, label (a header is "
@@ -36,33 +35,33 @@ LIMITS = (f"Up to {MAX_ROWS:,} rows and {MAX_BYTES // (1024 * 1024)} MB; columns
 def _adopt(data: Dataset, cfg: Config, names: tuple[str, ...] | None = None, message: str = "") -> None:
     """Make `data` the session's own data and the config point at it (callbacks only)."""
     previous = session.own_data() if cfg.dataset == CUSTOM else None
-    undo: list = st.session_state.setdefault("data_undo", [])
+    undo: list = st.session_state.setdefault(keys.DATA_UNDO, [])
     undo.append((previous, cfg))
     del undo[:-UNDO_LIMIT]
     classes = max(2, data.n_classes) if data.task == "classification" else 2
     new_cfg = cfg.replace(dataset=CUSTOM, problem=data.task, classes=classes)
-    st.session_state.own_data = data
-    st.session_state.class_names = names
+    st.session_state[keys.OWN_DATA] = data
+    st.session_state[keys.CLASS_NAMES] = names
     _set_config(new_cfg)
     if message:
-        st.session_state.data_message = ("success", message)
+        st.session_state[keys.DATA_MESSAGE] = ("success", message)
 
 
 def _set_config(cfg: Config) -> None:
     session.set_config(cfg)
     for name in ("dataset", "problem", "classes"):
-        st.session_state[controls.key(name)] = getattr(cfg, name)
+        st.session_state[keys.widget(name)] = getattr(cfg, name)
 
 
 def _undo() -> None:
-    undo = st.session_state.get("data_undo") or []
+    undo = st.session_state.get(keys.DATA_UNDO) or []
     if not undo:
         return
     data, cfg = undo.pop()
     if data is None:
-        st.session_state.pop("own_data", None)
+        st.session_state.pop(keys.OWN_DATA, None)
     else:
-        st.session_state.own_data = data
+        st.session_state[keys.OWN_DATA] = data
     _set_config(cfg)
 
 
@@ -76,7 +75,7 @@ def _clear() -> None:
 
 def draw_at(x: float, y: float) -> None:
     """A click on the boundary chart while drawing: add a point of the chosen class, or erase."""
-    mode = st.session_state.get(DRAW_KEY)
+    mode = st.session_state.get(keys.DRAW_MODE)
     live = session.run()
     if not mode or live is None:
         return
@@ -87,68 +86,68 @@ def draw_at(x: float, y: float) -> None:
         x_min, x_max, _, _ = base.bounds
         data = erase_near(base, x, y, ERASE_RADIUS * (x_max - x_min))
     elif mode == "point":
-        data = add_point(base, x, y, float(st.session_state.get("draw_value", 0.5)), cfg.train_fraction)
+        data = add_point(base, x, y, float(st.session_state.get(keys.DRAW_VALUE, 0.5)), cfg.train_fraction)
     else:
         data = add_point(base, x, y, int(mode), cfg.train_fraction)
     _adopt(data, cfg, session.class_names())
-    st.session_state.data_edited = True
+    st.session_state[keys.DATA_EDITED] = True
 
 
 def _start_drawing() -> None:
     """Picking a class to draw turns the points shown into one's own, right away: the clicks that
     follow then only edit points, and the network goes on learning (no restart, no full rerun)."""
     cfg, live = session.config(), session.run()
-    if st.session_state.get(DRAW_KEY) and cfg.dataset != CUSTOM and live is not None:
+    if st.session_state.get(keys.DRAW_MODE) and cfg.dataset != CUSTOM and live is not None:
         _adopt(own_data(live.trainer.data), cfg, session.class_names())
 
 
 def on_chart_click() -> None:
-    click = (st.session_state.get("boundary_chart") or {}).get("click")
+    click = (st.session_state.get(keys.BOUNDARY_CHART) or {}).get("click")
     if isinstance(click, dict) and "x" in click and "y" in click:
         draw_at(float(click["x"]), float(click["y"]))
 
 
 def _upload_csv() -> None:
-    upload = st.session_state.get("csv_upload")
+    upload = st.session_state.get(keys.CSV_UPLOAD)
     if upload is None:
         return
     cfg = session.config()
     try:
         parsed = parse_csv(upload, cfg.problem)
     except DataError as err:
-        st.session_state.data_message = ("error", f"{upload.name}: {err}")
+        st.session_state[keys.DATA_MESSAGE] = ("error", f"{upload.name}: {err}")
         return
     data = dataset_from_parsed(parsed, cfg.train_fraction, cfg.seed)
     names = parsed.class_names if parsed.task == "classification" else None
     classes = f", {parsed.n_classes} classes" if parsed.task == "classification" else ""
     _adopt(data, cfg, names, f"Loaded {parsed.n_rows:,} points{classes} from {upload.name}.")
-    st.session_state.data_edited = True
+    st.session_state[keys.DATA_EDITED] = True
 
 
 def _import_run() -> None:
-    upload = st.session_state.get("run_upload")
+    upload = st.session_state.get(keys.RUN_UPLOAD)
     if upload is None:
         return
     try:
         loaded = load_run(upload)
     except DataError as err:
-        st.session_state.data_message = ("error", f"{upload.name}: {err}")
+        st.session_state[keys.DATA_MESSAGE] = ("error", f"{upload.name}: {err}")
         return
     cfg = loaded.config
     if cfg.dataset == CUSTOM and session.own_data() is None:
-        st.session_state.data_message = ("error", (f"{upload.name} was trained on its author's own points, which "
+        st.session_state[keys.DATA_MESSAGE] = ("error", (f"{upload.name} was trained on its author's own points, which "
                                          "a run file does not carry: upload their data CSV first, then the run."))
         return
     session.set_config(cfg)
-    st.session_state.reload_widgets = True
-    st.session_state.pending_import = (loaded.net, loaded.history)
+    st.session_state[keys.RELOAD_WIDGETS] = True
+    st.session_state[keys.PENDING_IMPORT] = (loaded.net, loaded.history)
     notes = " ".join(loaded.notes)
-    st.session_state.data_message = ("success", f"Imported {upload.name}: {cfg.describe()}. {notes}".strip())
+    st.session_state[keys.DATA_MESSAGE] = ("success", f"Imported {upload.name}: {cfg.describe()}. {notes}".strip())
 
 
 def apply_pending_import(live) -> None:
     """After an import, the fresh run for its config takes the imported parameters."""
-    pending = st.session_state.pop("pending_import", None)
+    pending = st.session_state.pop(keys.PENDING_IMPORT, None)
     if pending is not None:
         live.load(*pending)
 
@@ -176,29 +175,29 @@ def panel(cfg: Config) -> None:
     live = session.run()
     with st.expander("Your own data", expanded=cfg.dataset == CUSTOM, icon=":material/edit:"):
         options = _draw_options(cfg)
-        if st.session_state.get(DRAW_KEY) not in (*options, None):
-            st.session_state[DRAW_KEY] = None
-        st.segmented_control("Click on the chart to add", options, key=DRAW_KEY, format_func=_draw_label,
+        if st.session_state.get(keys.DRAW_MODE) not in (*options, None):
+            st.session_state[keys.DRAW_MODE] = None
+        st.segmented_control("Click on the chart to add", options, key=keys.DRAW_MODE, format_func=_draw_label,
                              on_change=_start_drawing,
                              help="Pick a class (or erase), then click on the boundary chart. The network goes "
                                   "on learning from the edited points. Click the choice again to stop drawing.")
         if cfg.problem == "regression":
-            st.slider("Value of new points", -1.0, 1.0, 0.5, 0.1, key="draw_value")
+            st.slider("Value of new points", -1.0, 1.0, 0.5, 0.1, key=keys.DRAW_VALUE)
         undo, clear = st.columns(2)
         undo.button("Undo", icon=":material/undo:", on_click=_undo, width="stretch",
-                    disabled=not st.session_state.get("data_undo"), help="Take back the last change to the points.")
+                    disabled=not st.session_state.get(keys.DATA_UNDO), help="Take back the last change to the points.")
         clear.button("Clear", icon=":material/delete:", on_click=_clear, width="stretch",
                      help="Remove every point and draw from scratch.")
-        st.file_uploader("Upload points (CSV)", type=["csv", "txt"], key="csv_upload", on_change=_upload_csv,
+        st.file_uploader("Upload points (CSV)", type=["csv", "txt"], key=keys.CSV_UPLOAD, on_change=_upload_csv,
                          help=LIMITS, max_upload_size=max(1, MAX_BYTES // (1024 * 1024)))
         if live is not None:                # the points as they are when the button is clicked
             names = session.class_names()
             st.download_button("Download points (CSV)", icon=":material/download:", on_click="ignore",
                                data=lambda: dataset_to_csv(live.trainer.data, names), file_name="scratchnet-data.csv",
                                mime="text/csv", width="stretch")
-        st.file_uploader("Import a run (JSON)", type=["json"], key="run_upload", on_change=_import_run,
+        st.file_uploader("Import a run (JSON)", type=["json"], key=keys.RUN_UPLOAD, on_change=_import_run,
                          help="A file from 'Weights (JSON)': its settings and trained weights, to continue or "
                               "inspect the run. Only JSON is read; nothing in it is executed.")
-        message = st.session_state.pop("data_message", None)
+        message = st.session_state.pop(keys.DATA_MESSAGE, None)
         if message:                         # it quotes the file: its name, its labels
             (st.error if message[0] == "error" else st.success)(escape(message[1]))

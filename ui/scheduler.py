@@ -6,7 +6,7 @@ runs take turns in time slices, so with 30 sessions each still advances and ever
 responsive; frame rates degrade evenly instead of some sessions stalling.
 
 Fair by CPU time, not by turns: the next slice goes to the playing run that has used the least
-training time. An epoch of a huge network can overrun its 20 ms slice many times over (one
+training time. An epoch of a huge network can overrun its 5 ms slice many times over (one
 epoch of 8×128 units on 5,000 points in batches of 1 takes about a second); that run then
 waits until the others have had as much time, instead of taking a second out of every round.
 A run that starts (or resumes) playing joins at the others' level, so it gets no burst either.

@@ -1,13 +1,8 @@
 """Per-user state for every page: the config, the live run, and the shared training thread.
 
-What is per session lives in `st.session_state` (two tabs are two playgrounds). The only
-thing shared by sessions is the `Scheduler` — the training thread that takes turns between
-everyone's runs — which holds references to runs but no user data of its own.
-
-Keys in st.session_state:
-    cfg         the Playground's Config (the single source of truth the widgets mirror)
-    run         the session's LiveRun
-    url_notes   what was repaired in the link this session was opened with
+What is per session lives in `st.session_state` under the names in `ui/keys.py` (two tabs are
+two playgrounds). The only thing shared by sessions is the `Scheduler` — the training thread that
+takes turns between everyone's runs — which holds references to runs but no user data of its own.
 """
 
 from __future__ import annotations
@@ -16,8 +11,9 @@ from urllib.parse import urlencode
 
 import streamlit as st
 
-from scratchnet.config import CUSTOM, DATASETS_CLASSIFICATION, DATASETS_REGRESSION, Config, from_mapping
+from scratchnet.config import CUSTOM, Config, datasets_for, from_mapping
 from scratchnet.data import Dataset
+from ui import keys
 from ui.live_run import LiveRun
 from ui.scheduler import Scheduler
 
@@ -34,18 +30,17 @@ def config(from_url: bool = False) -> Config:
     last wrote there: a link opened in this tab, e.g. a run picked on the Compare page. (Not
     "other than the config's": a control's callback changes the config before the page runs.)"""
     params = st.query_params.to_dict()
-    linked = from_url and params and params != st.session_state.get("url_written")
-    if "cfg" not in st.session_state or linked:
+    linked = from_url and params and params != st.session_state.get(keys.URL_WRITTEN)
+    if keys.CONFIG not in st.session_state or linked:
         cfg, notes = config_from_query(params)
         if cfg.dataset == CUSTOM and own_data() is None:
-            cfg = cfg.replace(dataset=(DATASETS_CLASSIFICATION if cfg.is_classification else DATASETS_REGRESSION)[0],
-                              classes=2)
+            cfg = cfg.replace(dataset=datasets_for(cfg.problem)[0], classes=2)
             notes.append(f"The link was made with the sender's own points, which a link cannot carry; showing "
                          f"{cfg.dataset} instead. Ask for their CSV file (the Download data button) and upload it.")
-        st.session_state.cfg = cfg
-        st.session_state.url_notes = notes
-        st.session_state.reload_widgets = True
-    return st.session_state.cfg
+        st.session_state[keys.CONFIG] = cfg
+        st.session_state[keys.URL_NOTES] = notes
+        st.session_state[keys.RELOAD_WIDGETS] = True
+    return st.session_state[keys.CONFIG]
 
 
 def config_from_query(params: dict[str, str]) -> tuple[Config, list[str]]:
@@ -55,7 +50,7 @@ def config_from_query(params: dict[str, str]) -> tuple[Config, list[str]]:
 
 
 def set_config(cfg: Config) -> None:
-    st.session_state.cfg = cfg
+    st.session_state[keys.CONFIG] = cfg
 
 
 def query_for(cfg: Config) -> dict[str, str]:
@@ -69,7 +64,7 @@ def sync_url(cfg: Config) -> None:
     wanted = query_for(cfg)
     if st.query_params.to_dict() != wanted:
         st.query_params.from_dict(wanted)
-    st.session_state.url_written = wanted
+    st.session_state[keys.URL_WRITTEN] = wanted
 
 
 def share_link(cfg: Config, **extra: str) -> str:
@@ -80,15 +75,15 @@ def share_link(cfg: Config, **extra: str) -> str:
 
 
 def run() -> LiveRun | None:
-    return st.session_state.get("run")
+    return st.session_state.get(keys.RUN)
 
 
 def own_data() -> Dataset | None:
-    return st.session_state.get("own_data")
+    return st.session_state.get(keys.OWN_DATA)
 
 
 def class_names() -> tuple[str, ...] | None:
-    return st.session_state.get("class_names") if own_data() is not None else None
+    return st.session_state.get(keys.CLASS_NAMES) if own_data() is not None else None
 
 
 def ensure_run(cfg: Config) -> LiveRun:
@@ -107,7 +102,7 @@ def ensure_run(cfg: Config) -> LiveRun:
         except ValueError:          # the points need another network (a new class appeared)
             pass
     fresh = LiveRun(cfg, data)
-    st.session_state.run = fresh
+    st.session_state[keys.RUN] = fresh
     scheduler().replace(current, fresh)
     if current is not None and current.playing:
         current.pause()

@@ -18,49 +18,31 @@ import streamlit as st
 import torch
 
 from scratchnet.backward import Objective
-from scratchnet.config import ACTIVATIONS, KNOBS, REGULARIZATIONS
-from scratchnet.data import FEATURE_LABELS
-from scratchnet.figures import boundary_spec, figure_json, loss_spec
+from scratchnet.config import ACTIVATIONS, KNOBS, REGULARIZATIONS, Config
+from scratchnet.figures import Style, boundary_spec, figure_json, loss_spec
 from scratchnet.gradcheck import ABS_TOL, REL_TOL
 from scratchnet.hidden_space import hidden_space, hidden_space_spec
 from scratchnet.model import init_net
 from scratchnet.pitfall import SETUP, leaf_pitfall_demo
 from scratchnet.surface import decision_surface
-from scratchnet.trainer import evaluate, prepare
-from ui import hood, session, theme
-from ui.frame import ensure_app_frame
+from ui import hood, session, theme, toolbar
 from ui.live_chart import live_chart
+from ui.live_panel import live_panel
 from ui.live_run import LiveRun, RunView
 
-ensure_app_frame()
 
 TABS = ["Math & code", "One step, opened up", "Leaf-tensor pitfall", "Hidden space", "History"]
 HIDDEN_FRAME_SECONDS = 0.25       # the hidden-space picture while the run plays (4 redraws a second)
 BOUNDARY_RESOLUTION = 80
-REG_RATES = [0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0]
-ACTIVATION_NAMES = {"relu": "ReLU", "tanh": "tanh", "sigmoid": "sigmoid", "linear": "linear"}
-REG_NAMES = {"none": "none", "l1": "L1", "l2": "L2"}
 MATH_CODE = [1, 1]
-
-# --- config and run: the Playground's, made here only if the learner came here first ----------------
-cfg = session.config()
-run = session.ensure_run(cfg)
-if run.touch():                                     # back from idle (the learner was away): train again
-    session.scheduler().add(run)
-session.sync_url(cfg)
-style = theme.apply(cfg.presentation)
+ACTIVATION, REGULARIZATION, REG_RATE = KNOBS["activation"], KNOBS["regularization"], KNOBS["reg_rate"]
 
 
-def toolbar(live: LiveRun) -> None:
+def run_toolbar(live: LiveRun) -> None:
     """Play, pause and step here too, so the hidden space and history can be watched as they grow."""
     play, step, status = st.columns([1, 1, 6], vertical_alignment="center")
-    if live.playing:
-        play.button("Pause", icon=":material/pause:", key="uth_pause", on_click=live.pause, width="stretch")
-    else:
-        play.button("Play", icon=":material/play_arrow:", key="uth_play", on_click=session.play, args=(live,),
-                    width="stretch", help="Train on, as the Playground's Play does.")
-    step.button("Step", icon=":material/skip_next:", key="uth_step", on_click=live.step, width="stretch",
-                help="Train exactly one epoch.")
+    toolbar.play_pause(live, play, key="uth", primary=False, help="Train on, as the Playground's Play does.")
+    toolbar.step(live, step, key="uth")
     status.caption(f"{'Training' if live.playing else 'Paused'}: the Playground's run, trained here as there "
                    "(the network itself is set up on the Playground).")
 
@@ -72,12 +54,12 @@ def show_sources(sources: list[hood.Source]) -> None:
         st.code(source.code, language="python")
 
 
-def math_and_code() -> None:
-    view = run.view()
+def math_and_code(cfg: Config, live: LiveRun) -> None:
+    view = live.view()
     n, rows_text = hood.batch_rows(cfg, int(view.data.x_train.shape[0]))
     sections = hood.code_sections(cfg)
     st.markdown(f"The network on the Playground, **{' → '.join(map(str, cfg.layer_sizes))}** with "
-                f"{ACTIVATION_NAMES[cfg.activation]}, for one training step. {rows_text}. "
+                f"{ACTIVATION.show(cfg.activation)}, for one training step. {rows_text}. "
                 "On the left the math, on the right the engine's own source, read from disk as the page is drawn.")
     with st.expander("Every tensor of one step and its shape"):
         st.table(pd.DataFrame(hood.shape_table(cfg, n)).set_index("tensor"))
@@ -129,22 +111,22 @@ def _frame(values: torch.Tensor, columns: list[str], index: list[str] | None = N
     return pd.DataFrame(hood.as_array(values), columns=columns, index=index)
 
 
-def one_step() -> None:
+def one_step(cfg: Config, live: LiveRun) -> None:
     st.markdown(f"{hood.STEP_POINTS} training points through a float64 copy of the network: every value "
                 "of the forward pass, then the gradient of the loss computed three ways — the hand-written "
                 "backward, autograd, and central finite differences (L(θ+ε) − L(θ−ε)) / 2ε with ε = 10⁻⁶. "
                 "Pick another activation or penalty and see the check still hold.")
     pick_act, pick_reg, pick_rate = st.columns([2, 1.4, 2])
-    activation = pick_act.segmented_control("Activation", ACTIVATIONS, default=cfg.activation, key="uth_step_act",
-                                            format_func=ACTIVATION_NAMES.get, required=True)
-    regularization = pick_reg.segmented_control("Regularization", REGULARIZATIONS, default=cfg.regularization,
-                                                key="uth_step_reg", format_func=REG_NAMES.get, required=True)
+    activation = pick_act.segmented_control(ACTIVATION.label, ACTIVATIONS, default=cfg.activation,
+                                            key="uth_step_act", format_func=ACTIVATION.show, required=True)
+    regularization = pick_reg.segmented_control(REGULARIZATION.label, REGULARIZATIONS, default=cfg.regularization,
+                                                key="uth_step_reg", format_func=REGULARIZATION.show, required=True)
     rate = 0.0
     if regularization != "none":
-        rates = sorted(set(REG_RATES) | ({cfg.reg_rate} if cfg.reg_rate > 0 else set()))
+        rates = sorted({r for r in REG_RATE.grid if r > 0} | ({cfg.reg_rate} if cfg.reg_rate > 0 else set()))
         rate = pick_rate.select_slider("Rate λ", rates, value=cfg.reg_rate if cfg.reg_rate > 0 else 0.01,
-                                       key="uth_step_rate", help=KNOBS["reg_rate"].help)
-    view = session.run().view()
+                                       key="uth_step_rate", help=REG_RATE.help, format_func=REG_RATE.show)
+    view = live.view()
     net, from_run = hood.step_network(cfg, view.net, activation)
     _raw, x, target, labels = hood.step_batch(view.data, cfg)
     step = hood.open_step(net, x, target, Objective(cfg.problem, regularization, rate))
@@ -160,7 +142,7 @@ def one_step() -> None:
 
     st.subheader("Forward")
     index = [f"point {i + 1}" for i in range(x.shape[0])]
-    inputs = _frame(x, [FEATURE_LABELS[f] for f in cfg.features], index)
+    inputs = _frame(x, [KNOBS["features"].show(f) for f in cfg.features], index)
     inputs["label" if cfg.is_classification else "target"] = labels.numpy()
     cols = st.columns(3 if step.z1 is not None else 2)
     with cols[0]:
@@ -172,7 +154,7 @@ def one_step() -> None:
             st.markdown(f"**Z₁ = X W₁ + b₁** ({step.z1.shape[0]}×{step.z1.shape[1]})")
             st.dataframe(_frame(step.z1, units, index).style.format(precision=3), key="uth_step_z1")
         with cols[2]:
-            st.markdown(f"**H₁ = {ACTIVATION_NAMES[activation]}(Z₁)**")
+            st.markdown(f"**H₁ = {ACTIVATION.show(activation)}(Z₁)**")
             st.dataframe(_frame(step.h1, units, index).style.format(precision=3), key="uth_step_h1")
     outputs = [f"z{k}" for k in range(step.out.shape[1])] if cfg.is_classification else ["ŷ"]
     out_frame = _frame(step.out, outputs, index)
@@ -250,22 +232,18 @@ def _unit_picker(column, label: str, key: str, width: int, default: int) -> int:
                             format_func=lambda j: f"unit {j + 1}")
 
 
-def hidden_space_panel() -> None:
-    with session.scheduler().drawing():             # training waits while this frame is drawn
-        draw_hidden_space()
-
-
-def draw_hidden_space() -> None:
+def draw_hidden_space(style: Style) -> bool:
+    """One frame of the hidden-space view; returns whether the run still plays."""
     live = session.run()
     if live is None:
-        return
+        return False
     session.keep(live)
     view = live.view()
     hidden = view.cfg.hidden
     if not hidden:
         st.info("This network has no hidden layers: it is a linear model of the input features, so there is no "
                 "hidden space to look at. Add a layer on the Playground.")
-        return
+        return view.playing
     pick_layer, pick_mode, pick_x, pick_y = st.columns([2, 2.2, 1.2, 1.2])
     layer = pick_layer.selectbox("Layer", range(1, len(hidden) + 1), key="uth_layer",
                                  format_func=lambda lay: f"hidden layer {lay} ({hidden[lay - 1]} units)")
@@ -298,14 +276,11 @@ def draw_hidden_space() -> None:
                   f"({sum(mapped.explained):.0%} of their variance). ")
                + "In the last hidden layer the output is a linear function of these values: that is where the "
                  "classes must become separable by straight lines.")
-    if st.session_state.get("uth_drawn_playing") and not view.playing:
-        st.session_state.uth_drawn_playing = False
-        st.rerun()                                    # the run stopped: redraw without the polling
-    st.session_state.uth_drawn_playing = view.playing
+    return view.playing
 
 
 # --- 6: history ---------------------------------------------------------------------------------------------
-def history_panel() -> None:
+def history_panel(style: Style) -> None:
     live = session.run()
     if live is None:
         return
@@ -323,15 +298,14 @@ def history_panel() -> None:
         epoch = epochs[0]
         st.info("Only epoch 0 is saved so far: press Play or Step, then come back to scrub through the run.")
     net = checkpoints[epoch]
-    tensors = prepare(view.data, view.cfg.features, view.cfg.n_classes)
-    train_loss, test_loss, train_acc, test_acc = evaluate(net, tensors, view.cfg.problem)
+    measured = hood.checkpoint_metrics(net, view.data, view.cfg)
     cols = st.columns(5)
     cols[0].metric("Showing epoch", f"{epoch:,}")
-    cols[1].metric("Train loss", f"{float(train_loss):.4f}")
-    cols[2].metric("Test loss", f"{float(test_loss):.4f}")
-    if train_acc is not None:
-        cols[3].metric("Train accuracy", f"{float(train_acc):.1%}")
-        cols[4].metric("Test accuracy", f"{float(test_acc):.1%}")
+    cols[1].metric("Train loss", f"{measured.train_loss:.4f}")
+    cols[2].metric("Test loss", f"{measured.test_loss:.4f}")
+    if measured.train_accuracy is not None:
+        cols[3].metric("Train accuracy", f"{measured.train_accuracy:.1%}")
+        cols[4].metric("Test accuracy", f"{measured.test_accuracy:.1%}")
     left, right = st.columns([3, 2])
     with left:
         surface = decision_surface(net, view.cfg.features, view.data.bounds, view.cfg.problem, BOUNDARY_RESOLUTION)
@@ -339,11 +313,11 @@ def history_panel() -> None:
                              uirevision=f"history-boundary-{view.data.name}")
         live_chart(figure_json(spec), key="uth_history_boundary", height=480)
     with right:
-        live_chart(figure_json(history_loss_spec(view, epoch)), key="uth_history_loss", height=300)
+        live_chart(figure_json(history_loss_spec(view, epoch, style)), key="uth_history_loss", height=300)
         st.caption(f"{len(epochs)} checkpoints of this run (of {view.snapshot.epoch:,} epochs trained so far).")
 
 
-def history_loss_spec(view: RunView, epoch: int) -> dict:
+def history_loss_spec(view: RunView, epoch: int, style: Style) -> dict:
     """The loss curve up to `epoch`, on the axes of the whole run, so scrubbing draws it forward."""
     train = [(e, v) for e, v in zip(view.curve_epochs, view.curve_losses) if e <= epoch]
     test = [(e, v) for e, v in zip(view.eval_epochs, view.eval_test_losses) if e <= epoch]
@@ -359,23 +333,30 @@ def history_loss_spec(view: RunView, epoch: int) -> dict:
     return spec
 
 
-# --- the page, top to bottom ----------------------------------------------------------------------------------
+# --- the page, top to bottom: the Playground's config and run (made here if the learner came here first)
+cfg = session.config()
+run = session.ensure_run(cfg)
+session.keep(run)                                   # back from idle (the learner was away): train again
+session.sync_url(cfg)
+style = theme.apply(cfg.presentation)
+
 st.title("Under the hood")
 st.caption(cfg.describe())
-toolbar(run)
+run_toolbar(run)
 tabs = st.tabs(TABS, key="uth_tab", on_change="rerun")
 with tabs[0]:
     if tabs[0].open:
-        math_and_code()
+        math_and_code(cfg, run)
 with tabs[1]:
     if tabs[1].open:
-        st.fragment(one_step)()
+        st.fragment(one_step)(cfg, run)
 with tabs[2]:
     if tabs[2].open:
         pitfall()
 with tabs[3]:
     if tabs[3].open:
-        st.fragment(hidden_space_panel, run_every=HIDDEN_FRAME_SECONDS if run.playing else None)()
+        live_panel("hidden_space", lambda: draw_hidden_space(style),
+                   every=HIDDEN_FRAME_SECONDS if run.playing else None)
 with tabs[4]:
     if tabs[4].open:
-        st.fragment(history_panel)()
+        st.fragment(history_panel)(style)

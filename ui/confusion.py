@@ -1,0 +1,30 @@
+"""Which classes the network mixes up, as a markdown table (a data grid's code is the biggest thing
+the browser would load for the Playground, and it would delay the first chart)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from scratchnet.data import featurize
+from scratchnet.metrics import confusion_matrix
+from scratchnet.model import predict
+from ui.live_run import RunView
+from ui.markdown import escape
+
+
+def confusion_markdown(view: RunView, class_names: Sequence[str] | None) -> tuple[str, str] | None:
+    """(title, table) on the test points (the training points if there are none); None for
+    regression or no points at all."""
+    data, cfg = view.data, view.cfg
+    on_test = len(data.y_test) > 0
+    x, y = (data.x_test, data.y_test) if on_test else (data.x_train, data.y_train)
+    if not cfg.is_classification or not len(y):
+        return None
+    k = cfg.n_classes
+    counts = confusion_matrix(predict(view.net, featurize(x, cfg.features)), y, k).numpy()
+    names = [*(class_names or ())][:k]
+    names += [str(c) for c in range(len(names), k)]
+    header = "| true ↓ · predicted → | " + " | ".join(escape(n) for n in names) + " |"
+    rows = [f"| **{escape(n)}** | " + " | ".join(str(int(v)) for v in row) + " |" for n, row in zip(names, counts)]
+    title = f"Confusion matrix ({'test' if on_test else 'training'} points)"
+    return title, "\n".join([header, "|---" * (k + 1) + "|", *rows])

@@ -1,0 +1,40 @@
+"""Every `st.session_state` key the app shares between modules, named once.
+
+A knob's widget lives under `widget(name)` (`w_lr`, `w_units_0`, ...); keys used by one widget of
+one page only stay next to that widget.
+"""
+
+CONFIG = "cfg"                      # the session's Config: what every page shows and trains
+RUN = "run"                         # the session's LiveRun (Playground and Under the hood)
+SWEEP = "sweep"                     # the session's LiveSweep (Compare)
+URL_NOTES = "url_notes"             # what was repaired in the link the session was opened with
+URL_WRITTEN = "url_written"         # the query the Playground last wrote into the address bar
+RELOAD_WIDGETS = "reload_widgets"   # a link or an import set the config: put it into the widgets
+TOAST = "toast"                     # a one-off message for the next page run
+
+OWN_DATA = "own_data"               # the learner's drawn or uploaded points (a Dataset)
+CLASS_NAMES = "class_names"         # their class names, when a CSV named them
+DATA_UNDO = "data_undo"             # [(points, config)] before each edit
+DATA_MESSAGE = "data_message"       # ("success" | "error", text) about the last upload
+DATA_EDITED = "data_edited"         # a point was drawn or erased since the last live frame
+PENDING_IMPORT = "pending_import"   # (net, history) of an imported run, for the run made next
+DRAW_MODE = "draw_mode"             # the class being drawn, "erase", or None
+DRAW_VALUE = "draw_value"           # the target of new points in regression
+CSV_UPLOAD = "csv_upload"
+RUN_UPLOAD = "run_upload"
+
+CONTROLS_READY = "controls_ready"   # the first chart is up: the sidebar may be drawn
+CONTROLS_DRAWN = "controls_drawn"   # a page run has drawn the sidebar
+CONTROLS_DUE = "controls_due"       # when the sidebar comes even if the chart never reports
+
+BOUNDARY_CHART = "boundary_chart"   # the Playground's boundary (its clicks draw points)
+
+
+def widget(knob: str) -> str:
+    """The widget key of a knob."""
+    return f"w_{knob}"
+
+
+def units(layer: int) -> str:
+    """The widget key of hidden layer `layer`'s width (0-based)."""
+    return f"w_units_{layer}"

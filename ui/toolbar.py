@@ -1,0 +1,42 @@
+"""The buttons every page's run has: Play/Pause, Step, Reset.
+
+A job is a LiveRun (Playground, Under the hood) or a LiveSweep (Compare): both play, pause and
+are trained by the shared scheduler once played (`session.play`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import streamlit as st
+
+from ui import session
+
+PLAY_HELP = "Train continuously. After the last epoch, Play starts over."
+
+
+def _key(prefix: str, name: str) -> str:
+    return f"{prefix}_{name}" if prefix else name
+
+
+def play_pause(job, place, *, key: str = "", label: str = "Play", help: str = PLAY_HELP, primary: bool = True,
+               disabled: bool = False) -> None:
+    """Pause while `job` plays, else Play (which hands it to the training thread)."""
+    kind = "primary" if primary else "secondary"
+    if job.playing:
+        place.button("Pause", icon=":material/pause:", key=_key(key, "pause"), on_click=job.pause, type=kind,
+                     width="stretch", help="Stop training; the network keeps what it learned.")
+    else:
+        place.button(label, icon=":material/play_arrow:", key=_key(key, "play"), on_click=session.play, args=(job,),
+                     type=kind, width="stretch", help=help, disabled=disabled)
+
+
+def step(job, place, *, key: str = "") -> None:
+    place.button("Step", icon=":material/skip_next:", key=_key(key, "step"), on_click=job.step, width="stretch",
+                 help="Train exactly one epoch.")
+
+
+def reset(on_click: Callable[[], None], place, *, key: str = "",
+          help: str = "Back to epoch 0 with the same initial weights.") -> None:
+    place.button("Reset", icon=":material/replay:", key=_key(key, "reset"), on_click=on_click, width="stretch",
+                 help=help)
