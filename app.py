@@ -1,32 +1,20 @@
-"""ScratchNet Playground: the frame (navigation, page setup, shared server settings).
+"""ScratchNet Playground's server: the pages, and beside them the socket that streams live frames.
 
-Each page lives in `app_pages/` and calls the engine (`scratchnet/`) and the UI helpers (`ui/`).
+`streamlit run app.py` finds `app` below and serves both on one port: the Streamlit pages (the frame
+is navigation.py; each page is one file in app_pages/) and the live route of ui/live_socket.py,
+under the same `server.baseUrlPath`.
 """
 
 import streamlit as st
-import torch
+from streamlit import config
 
-from ui import session
-from ui.live_chart import preload_plotly
+from ui.live_socket import live_routes
 
-# Tiny networks: a second torch thread only adds contention, and one server process trains
-# every session's run on one thread anyway (ui/scheduler.py).
-torch.set_num_threads(1)
 
-# A presentation link opens with the controls folded away: the charts get the screen.
-presenting = st.query_params.get("presentation", "0").lower() in ("1", "true", "yes", "on")
-st.set_page_config(page_title="ScratchNet Playground", page_icon="🧠", layout="wide",
-                   initial_sidebar_state="collapsed" if presenting else "expanded")
+def _listed_origins() -> tuple[str, ...]:
+    """Origins besides the page's own that may open the live socket (`server.corsAllowedOrigins`)."""
+    return tuple(config.get_option("server.corsAllowedOrigins") or ())
 
-preload_plotly()     # the browser fetches plotly.js while the page script runs
 
-PAGES = [
-    st.Page("app_pages/playground.py", title="Playground", icon=":material/tune:", default=True),
-    st.Page("app_pages/under_the_hood.py", title="Under the hood", icon=":material/biotech:"),
-    st.Page("app_pages/compare.py", title="Compare", icon=":material/compare:"),
-]
-
-# Training pauses while this session's page is drawn: the page answers first, and before the
-# other sessions' periodic redraws (ui/scheduler.py).
-with session.scheduler().drawing(urgent=True):
-    st.navigation(PAGES).run()
+app = st.App("navigation.py", routes=live_routes(config.get_option("server.baseUrlPath") or "",
+                                                 extra_origins=_listed_origins))

@@ -1,33 +1,23 @@
 """Playground: sliders drive the engine; the boundary and the loss stream live.
 
 Training runs on the server's training thread (ui/scheduler.py), never in this script; the live
-part (numbers, boundary, loss, hidden units) is redrawn by `ui.live_panel` while the run plays.
-How the live view is made fast: docs/live-view.md.
+element (numbers, boundary, loss, hidden units) is fed by its own socket (ui/live_view.py), so this
+script runs only when the learner does something or the run stops. See docs/live-view.md.
 """
 
 from __future__ import annotations
 
-import math
 import time
 
 import streamlit as st
 
 from scratchnet.config import Config
-from scratchnet.figures import Style, boundary_spec, figure_json, loss_spec, units_height, units_spec
-from scratchnet.surface import decision_surface, unit_surfaces
-from ui import controls, keys, own_data, session, theme, toolbar
+from scratchnet.figures import Style
+from ui import controls, keys, live_view, own_data, session, theme, toolbar
 from ui.confusion import confusion_markdown
-from ui.live_chart import live_chart
-from ui.live_metrics import live_metrics
-from ui.live_panel import frame_seconds, live_panel
 from ui.live_run import LiveRun, RunView
 from ui.thumbnails import all_thumbnails
 
-BOUNDARY_RESOLUTION = 100
-UNITS_RESOLUTION = 32
-UNITS_EVERY_SECONDS = 0.5          # hidden-unit pictures change slowly; redraw them less often
-UNITS_TITLE = "What each hidden unit computes (first 8 per layer; blue > 0 > orange)"
-LOSS_EVERY_SECONDS = 0.25          # the loss curve reads as live at 4 redraws a second
 PRESENTATION_HEIGHT = "max(340px, calc(100vh - 300px))"    # what is left under the toolbar and metrics
 # The sidebar's controls come once the first chart is drawn (see `controls_ready`), or after this.
 CONTROLS_LATEST_SECONDS = 3.0
@@ -78,89 +68,29 @@ def run_toolbar(live: LiveRun, cfg: Config) -> None:
 
 
 # --- the live view ----------------------------------------------------------------------------
-def _shown(value: float | None, form: str) -> str:
-    """A metric as text; no points to measure on (a test set still empty) shows a dash."""
-    return "–" if value is None or not math.isfinite(value) else format(value, form)
-
-
-def metrics(view: RunView) -> None:
-    snap = view.snapshot
-    items = [("Epoch", f"{snap.epoch:,}"), ("Train loss", _shown(snap.train_loss, ".4f")),
-             ("Test loss", _shown(snap.test_loss, ".4f"))]
-    if view.cfg.is_classification:
-        items += [("Train accuracy", _shown(snap.train_accuracy, ".1%")),
-                  ("Test accuracy", _shown(snap.test_accuracy, ".1%"))]
-    items.append(("Epochs / s", f"{view.epochs_per_second:,.0f}" if view.playing else "–"))
-    live_metrics(items, key="metrics", big=view.cfg.presentation)
-
-
-def status(view: RunView, live: LiveRun) -> None:
-    snap = view.snapshot
-    if not live.trainable:
-        need = "at least one point" if view.cfg.problem == "regression" else "points of at least two classes"
+def status(live: LiveRun, cfg: Config) -> None:
+    """What the run's state asks of the learner (the page runs again when the run stops)."""
+    trainable, error, stopped, message = live.status()
+    if not trainable:
+        need = "at least one point" if cfg.problem == "regression" else "points of at least two classes"
         st.info(f"Draw {need} to train on (pick a class under **Your own data**, then click the chart).")
-    elif live.error:
-        st.error(live.error)
-    elif snap.stopped == "diverged":
-        st.error(f"**Training diverged.** {snap.message}", icon="💥")
-    elif snap.stopped in ("epochs", "target"):
-        st.success(f"{snap.message} Press Play to train again from the start, or Step to go on.")
+    elif error:
+        st.error(error)
+    elif stopped == "diverged":
+        st.error(f"**Training diverged.** {message}", icon="💥")
+    elif stopped in ("epochs", "target"):
+        st.success(f"{message} Press Play to train again from the start, or Step to go on.")
 
 
-def _pixels(height: int | str) -> int:
-    """A figure's own height (the chart element's CSS height wins in the browser)."""
-    return height if isinstance(height, int) else 600
-
-
-def boundary_chart(view: RunView, style: Style, height: int | str) -> None:
-    surface = decision_surface(view.net, view.cfg.features, view.data.bounds, view.cfg.problem,
-                               BOUNDARY_RESOLUTION)
-    spec = boundary_spec(surface, view.data, show_test=view.cfg.show_test, discretize=view.cfg.discretize,
-                         style=style, height=_pixels(height), uirevision=f"boundary-{view.data.name}",
-                         class_names=session.class_names(), as_image=True)
+def live_charts(live: LiveRun, cfg: Config, style: Style) -> None:
+    """The numbers, the boundary, the loss curve and the hidden units, streamed while the run trains."""
     drawing = bool(st.session_state.get(keys.DRAW_MODE))
-    live_chart(figure_json(spec), key=keys.BOUNDARY_CHART, height=height,
-               on_click=own_data.on_chart_click if drawing else None,
-               on_first_draw=None if st.session_state.get(keys.CONTROLS_DRAWN) else first_chart_drawn,
-               priority=1)   # on page load the boundary draws before the loss and unit charts
-
-
-def throttled(name: str, seconds: float, view: RunView, style: Style, build) -> str:
-    """A chart's figure JSON, rebuilt at most every `seconds` while training (and at once when
-    paused or changed by a control), so the browser spends its frames on the boundary. An
-    unchanged figure costs the browser nothing: live_chart skips it."""
-    cached = st.session_state.get(f"{name}_json")
-    now = time.monotonic()
-    fresh = (cached is None or not view.playing or cached[2] != (view.cfg, style)
-             or now - cached[0] >= seconds and cached[1] != view.version)
-    if fresh:
-        cached = (now, view.version, (view.cfg, style), build())
-        st.session_state[f"{name}_json"] = cached
-    return cached[3]
-
-
-def loss_chart(view: RunView, style: Style, height: int | str, pace: float) -> None:
-    def build() -> str:
-        return figure_json(loss_spec(view.curve_losses, view.eval_epochs, view.eval_test_losses, style=style,
-                                     height=_pixels(height), train_epochs=view.curve_epochs, uirevision="loss"))
-
-    every = max(LOSS_EVERY_SECONDS, 3 * pace)                 # busy server: fewer loss redraws
-    live_chart(throttled("loss", every, view, style, build), key="loss_chart", height=height)
-
-
-def units_chart(view: RunView, style: Style, pace: float) -> None:
-    """What each hidden unit computes; redrawn at most every UNITS_EVERY_SECONDS."""
-    if not view.cfg.hidden:
-        st.caption("No hidden layers: the network is a linear model of the input features.")
-        return
-
-    def build() -> str:
-        layers = unit_surfaces(view.net, view.cfg.features, view.data.bounds, UNITS_RESOLUTION)
-        return figure_json(units_spec(layers, style=style, title=UNITS_TITLE))
-
-    every = max(UNITS_EVERY_SECONDS, 6 * pace)
-    live_chart(throttled("units", every, view, style, build), key="units_chart",
-               height=units_height(len(view.cfg.hidden), style, titled=True))
+    heights = (PRESENTATION_HEIGHT, PRESENTATION_HEIGHT) if cfg.presentation else (540, 260)
+    live_view.playground(live, style, discretize=cfg.discretize, show_test=cfg.show_test,
+                         presentation=cfg.presentation, class_names=session.class_names(),
+                         on_click=own_data.on_chart_click if drawing else None,
+                         on_first_draw=None if st.session_state.get(keys.CONTROLS_DRAWN) else first_chart_drawn,
+                         boundary_height=heights[0], loss_height=heights[1])
 
 
 def confusion(view: RunView) -> None:
@@ -171,43 +101,9 @@ def confusion(view: RunView) -> None:
             st.markdown(markdown)
 
 
-def draw_live_view(cfg: Config, style: Style) -> bool:
-    """One frame of the live view; returns whether the run still plays."""
-    if st.session_state.pop(keys.DATA_EDITED, False):     # a point drawn or erased on the chart
-        now = session.config()
-        session.ensure_run(now)
-        if (now.dataset, now.classes, now.problem) != (cfg.dataset, cfg.classes, cfg.problem):
-            st.rerun()                              # the controls show other choices now
-    live = session.run()
-    if live is None:
-        return False
-    session.keep(live)
-    view = live.view()
-    pace = frame_seconds()                          # the redraw interval, for the throttled charts
-    metrics(view)
-    status(view, live)
-    if cfg.presentation:                            # the boundary and the loss fill the screen
-        left, right = st.columns([1, 1])
-        with left:
-            boundary_chart(view, style, PRESENTATION_HEIGHT)
-        with right:
-            loss_chart(view, style, PRESENTATION_HEIGHT, pace)
-    else:
-        left, right = st.columns([3, 2])
-        with left:
-            boundary_chart(view, style, 540)
-        with right:
-            loss_chart(view, style, 260, pace)
-            units_chart(view, style, pace)
-            if not view.playing:                # a table re-rendered every frame costs the browser
-                confusion(view)
-    controls_now_due()
-    return view.playing
-
-
 # --- progressive first load ---------------------------------------------------------------------
 # A session's first page run draws the toolbar and the charts; the sidebar's controls and the export
-# row follow once the browser has drawn the first chart. The browser renders nothing until the code of
+# row follow once the browser has drawn the first chart (the live element reports it). The browser renders nothing until the code of
 # every kind of widget on the page has loaded (Streamlit loads it lazily, ~100 files for the sidebar),
 # which held the first chart back by ~1.2 s. Without a browser (AppTest) everything comes at once.
 def controls_ready() -> bool:
@@ -223,12 +119,9 @@ def first_chart_drawn() -> None:
     st.session_state[keys.CONTROLS_READY] = True
 
 
-def controls_now_due() -> None:
-    """Called by the live view: bring in the controls once the first chart is up."""
-    if st.session_state.get(keys.CONTROLS_DRAWN):
-        return
-    if (st.session_state.get(keys.CONTROLS_READY)
-            or time.monotonic() >= st.session_state.get(keys.CONTROLS_DUE, 0)):
+def bring_controls_later() -> None:
+    """If the chart never reports its first draw, a timer brings the controls anyway."""
+    if time.monotonic() >= st.session_state.get(keys.CONTROLS_DUE, 0):
         st.session_state[keys.CONTROLS_READY] = True
         st.rerun()
 
@@ -262,12 +155,15 @@ if not cfg.presentation:
     st.caption(cfg.describe())
 show_notes(invalid)
 run_toolbar(run, cfg)
-live_panel("playground", lambda: draw_live_view(cfg, style),
-           every=frame_seconds() if run.playing else None if ready else CONTROLS_LATEST_SECONDS)
+status(run, cfg)
+live_charts(run, cfg, style)
+if not run.playing:                 # a table that would be out of date a moment later is not shown
+    confusion(run.view())
 with st.sidebar:
     if ready:
         controls.sidebar(cfg, thumbnails(cfg.classes), own_data.panel)
     else:
         st.caption("Loading the controls…")
+        st.fragment(bring_controls_later, run_every=CONTROLS_LATEST_SECONDS)()
 if ready:
     share_and_export(run, cfg)

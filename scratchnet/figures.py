@@ -192,7 +192,7 @@ def boundary_spec(surface: Surface, data: Dataset, *, show_test: bool = False, d
     heatmap trace, and `layout.datarevision` names the points. A new frame then changes only a
     layout image, which Plotly.react redraws alone; with a heatmap trace it recomputed and
     redrew every trace and axis each frame (measured: most of the browser's time per frame)."""
-    codes, scale, top = surface_codes(surface, discretize, replace(style, class_colors=_regions(style)))
+    codes, scale, top = surface_codes(surface, discretize, region_style(style))
     traces = [] if as_image else [
         {"type": "heatmap", "x": surface.xs.astype(np.float32), "y": surface.ys.astype(np.float32), "z": codes,
          "zmin": 0, "zmax": top, "colorscale": scale, "showscale": False, "hoverinfo": "skip", "zsmooth": False}]
@@ -206,14 +206,17 @@ def boundary_spec(surface: Surface, data: Dataset, *, show_test: bool = False, d
     layout["yaxis"].update(range=[y_min, y_max], title={"text": "x₂"}, scaleanchor="x", scaleratio=1,
                            constrain="domain", showgrid=False)
     if as_image:
-        dx, dy = _half_cell(surface.xs), _half_cell(surface.ys)
-        layout["images"] = [{"source": png_data_uri(colorize(codes[::-1], scale)), "xref": "x", "yref": "y",
-                             "x": float(surface.xs[0]) - dx, "y": float(surface.ys[-1]) + dy,
-                             "sizex": float(surface.xs[-1] - surface.xs[0]) + 2 * dx,
-                             "sizey": float(surface.ys[-1] - surface.ys[0]) + 2 * dy,
-                             "sizing": "stretch", "layer": "below"}]
+        layout["images"] = [_surface_image(surface, codes, scale) | {"xref": "x", "yref": "y"}]
         layout["datarevision"] = _points_revision(data, show_test, class_names)
     return {"data": traces, "layout": layout}
+
+
+def _surface_image(surface: Surface, codes: np.ndarray, scale: Sequence[Sequence]) -> dict:
+    """A surface's codes as a PNG layout image over the cells it covers (rows top first)."""
+    dx, dy = _half_cell(surface.xs), _half_cell(surface.ys)
+    return {"source": png_data_uri(colorize(codes[::-1], scale)), "x": float(surface.xs[0]) - dx,
+            "y": float(surface.ys[-1]) + dy, "sizex": float(surface.xs[-1] - surface.xs[0]) + 2 * dx,
+            "sizey": float(surface.ys[-1] - surface.ys[0]) + 2 * dy, "sizing": "stretch", "layer": "below"}
 
 
 def _half_cell(axis: np.ndarray) -> float:
@@ -232,7 +235,12 @@ def _points_revision(data: Dataset, show_test: bool, class_names: Sequence[str] 
 def colorize(codes: np.ndarray, scale: Sequence[Sequence]) -> np.ndarray:
     """uint8 codes (R, C) to RGB (R, C, 3) through a colour scale, as plotly.js maps a heatmap
     with zmin=0, zmax=255 (linear in RGB between the scale's stops)."""
-    return _lut(tuple((float(pos), str(color)) for pos, color in scale))[codes]
+    return color_table(scale)[codes]
+
+
+def color_table(scale: Sequence[Sequence]) -> np.ndarray:
+    """The RGB colour (256, 3) uint8 of every code a scale maps (what the live view colours with)."""
+    return _lut(tuple((float(pos), str(color)) for pos, color in scale))
 
 
 @functools.lru_cache(maxsize=32)
@@ -256,8 +264,9 @@ def png_data_uri(rgb: np.ndarray) -> str:
     return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
 
 
-def _regions(style: Style) -> tuple[str, ...]:
-    return tuple(_mix(c, "#FFFFFF", style.region_lighten) for c in style.class_colors)
+def region_style(style: Style) -> Style:
+    """`style` with each class colour lightened for its region, so the points stand out on it."""
+    return replace(style, class_colors=tuple(_mix(c, "#FFFFFF", style.region_lighten) for c in style.class_colors))
 
 
 def _points_spec(x, y, data: Dataset, style: Style, name: str, test: bool,
@@ -313,25 +322,31 @@ def _finite(values: np.ndarray) -> np.ndarray:
 
 def loss_spec(train_losses: Sequence[float], eval_epochs: Sequence[int] = (), test_losses: Sequence[float] = (),
               *, style: Style = DEFAULT, height: int = 300, log_y: bool = False, uirevision: str = "loss",
-              title: str = "", train_epochs: Sequence[int] | None = None) -> dict:
-    """Training loss per epoch and test loss where it was evaluated. `train_epochs` names the
-    epoch of each loss when the caller already thinned the history (a live run does)."""
+              title: str = "", train_epochs: Sequence[int] | None = None, with_test: bool = False) -> dict:
+    """Training loss per epoch and test loss where it was evaluated (`with_test`: a test curve even
+    with no points yet, for a live chart to fill). `train_epochs` names the epoch of each loss when
+    the caller already thinned the history (a live run does). A curve of one point is drawn as a
+    marker (a line through one point draws nothing)."""
     if train_epochs is None:
         epochs, train = downsample(train_losses)
     else:
         epochs, train = _thin(np.asarray(train_epochs, dtype=np.int32), np.asarray(train_losses, dtype=np.float32))
-    traces = [{"type": "scatter", "x": epochs, "y": _finite(train), "mode": "lines", "name": "train",
+    traces = [{"type": "scatter", "x": epochs, "y": _finite(train), "mode": _line_mode(epochs), "name": "train",
                "line": {"color": style.train_line, "width": style.line_width}}]
-    if len(test_losses):
+    if len(test_losses) or with_test:
         ev_epochs, test = _thin(np.asarray(eval_epochs, dtype=np.int32), np.asarray(test_losses, dtype=np.float32))
-        traces.append({"type": "scatter", "x": ev_epochs, "y": _finite(test), "mode": "lines", "name": "test",
-                       "line": {"color": style.test_line, "width": style.line_width, "dash": "dash"}})
+        traces.append({"type": "scatter", "x": ev_epochs, "y": _finite(test), "mode": _line_mode(ev_epochs),
+                       "name": "test", "line": {"color": style.test_line, "width": style.line_width, "dash": "dash"}})
     layout = _layout(style, height, uirevision, title, showlegend=True,
                      legend={"orientation": "h", "x": 1, "xanchor": "right", "y": 1.02, "yanchor": "bottom"})
     layout["xaxis"].update(title={"text": "epoch"}, rangemode="tozero")
     layout["yaxis"].update(title={"text": "loss"}, type="log" if log_y else "linear",
                            rangemode="normal" if log_y else "tozero")
     return {"data": traces, "layout": layout}
+
+
+def _line_mode(x: np.ndarray) -> str:
+    return "lines" if len(x) > 1 else "lines+markers"
 
 
 def loss_figure(train_losses: Sequence[float], eval_epochs: Sequence[int] = (), test_losses: Sequence[float] = (),
@@ -343,33 +358,53 @@ def loss_figure(train_losses: Sequence[float], eval_epochs: Sequence[int] = (), 
 GAP = 255   # code of the white gutter between tiles in the hidden-unit picture
 
 
-def units_spec(layers: Sequence[np.ndarray], *, max_units: int = 8, style: Style = DEFAULT,
-               height: int | None = None, uirevision: str = "units", title: str = "") -> dict:
-    """What each hidden unit computes, as ONE heatmap of tiles (a row per layer, each unit
-    scaled to its own largest magnitude: the shape matters here, not the size). One trace
-    instead of a subplot per unit keeps the browser's redraw cheap with many units."""
+def unit_tiles(layers: Sequence[np.ndarray], max_units: int = 8) -> np.ndarray:
+    """What each hidden unit computes, as ONE uint8 image of tiles (rows top first: layer 1 on top,
+    a row per layer), each unit scaled to its own largest magnitude (the shape matters here, not the
+    size): 127 is zero, 0 and 254 the extremes, GAP the white gutter between tiles."""
     rows = max(1, len(layers))
     cols = max([min(max_units, layer.shape[0]) for layer in layers] or [1])
     res = layers[0].shape[-1] if layers else 1
     cell = res + 2                                                       # tile plus a 2-pixel gutter
-    canvas = np.full((rows * cell, cols * cell), GAP, dtype=np.uint8)   # (rows·cell, cols·cell)
+    image = np.full((rows * cell, cols * cell), GAP, dtype=np.uint8)     # (rows·cell, cols·cell)
     for r, layer in enumerate(layers):
-        for c in range(min(max_units, layer.shape[0])):
-            unit = layer[c]
-            scale = float(np.abs(unit).max()) or 1.0
-            tile = ((unit / scale + 1.0) * 127.0).round().astype(np.uint8)    # 0..254, 127 is zero
-            top = (rows - 1 - r) * cell                                          # layer 1 on top
-            canvas[top + 1:top + 1 + res, c * cell + 1:c * cell + 1 + res] = tile
-    scale = [[0.0, style.class_colors[0]], [127 / 255, style.neutral], [254 / 255, style.class_colors[1]],
-             [1.0, "#FFFFFF"]]
-    trace = {"type": "heatmap", "z": canvas, "zmin": 0, "zmax": 255, "colorscale": scale, "showscale": False,
-             "hoverinfo": "skip", "zsmooth": False}
+        shown = layer[:max_units]                                        # (U, R, R), row i is y = ys[i]
+        scale = np.abs(shown).reshape(len(shown), -1).max(1)
+        tiles = ((shown / np.where(scale > 0, scale, 1.0)[:, None, None] + 1.0) * 127.0).round().astype(np.uint8)
+        for c, tile in enumerate(tiles):
+            image[r * cell + 1:r * cell + 1 + res, c * cell + 1:c * cell + 1 + res] = tile[::-1]
+    return image
+
+
+def units_scale(style: Style = DEFAULT) -> list[list]:
+    """The units' colours: class 0's colour below zero, class 1's above, white gutters."""
+    return [[0.0, style.class_colors[0]], [127 / 255, style.neutral], [254 / 255, style.class_colors[1]],
+            [1.0, "#FFFFFF"]]
+
+
+def units_spec(layers: Sequence[np.ndarray], *, max_units: int = 8, style: Style = DEFAULT,
+               height: int | None = None, uirevision: str = "units", title: str = "", as_image: bool = False) -> dict:
+    """The units' tiles (`unit_tiles`) as one heatmap, or (`as_image`, the live view) as one layout
+    image, which a new frame replaces alone. One picture instead of a subplot per unit keeps the
+    browser's redraw cheap with many units."""
+    image = unit_tiles(layers, max_units)
+    rows, cell = max(1, len(layers)), image.shape[0] // max(1, len(layers))
+    scale = units_scale(style)
     layout = _layout(style, height or units_height(len(layers), style), uirevision,
                      margin={"l": 4, "r": 4, "t": 4, "b": 4}, showlegend=False)
-    layout["xaxis"].update(visible=False, constrain="domain")
-    layout["yaxis"].update(visible=False, scaleanchor="x", scaleratio=1, constrain="domain")
+    layout["xaxis"].update(visible=False, constrain="domain", range=[-0.5, image.shape[1] - 0.5])
+    layout["yaxis"].update(visible=False, scaleanchor="x", scaleratio=1, constrain="domain",
+                           range=[image.shape[0] - 0.5, -0.5])
+    if as_image:
+        traces = []
+        layout["images"] = [{"source": png_data_uri(colorize(image, scale)), "xref": "x", "yref": "y",
+                             "x": -0.5, "y": -0.5, "sizex": image.shape[1], "sizey": image.shape[0],
+                             "sizing": "stretch", "layer": "below"}]
+    else:
+        traces = [{"type": "heatmap", "z": image, "zmin": 0, "zmax": 255, "colorscale": scale, "showscale": False,
+                   "hoverinfo": "skip", "zsmooth": False}]
     layout["annotations"] = [{"text": f"layer {r + 1}", "xref": "paper", "yref": "y", "x": 1.0, "xanchor": "left",
-                              "y": (rows - 1 - r) * cell + cell / 2, "showarrow": False, "textangle": 90,
+                              "y": r * cell + cell / 2, "showarrow": False, "textangle": 90,
                               "font": {"size": style.font_size - 2}} for r in range(len(layers))]
     layout["margin"]["r"] = 24
     if title:
@@ -377,7 +412,7 @@ def units_spec(layers: Sequence[np.ndarray], *, max_units: int = 8, style: Style
                            "y": 1, "yanchor": "top", "yref": "container", "pad": {"t": 2}}
         layout["margin"]["t"] = TITLE_SPACE
         layout["height"] += TITLE_SPACE
-    return {"data": [trace], "layout": layout}
+    return {"data": traces, "layout": layout}
 
 
 TITLE_SPACE = 24
@@ -394,8 +429,10 @@ def units_figure(layers: Sequence[np.ndarray], **options) -> go.Figure:
 
 
 def compare_grid_spec(surfaces: Sequence[Surface], data: Dataset, titles: Sequence[str], *, cols: int = 4,
-                      style: Style = DEFAULT, uirevision: str = "compare", cell_height: int = 190) -> dict:
-    """One small boundary per run, on the same colour scale, so runs compare at a glance."""
+                      style: Style = DEFAULT, uirevision: str = "compare", cell_height: int = 190,
+                      as_image: bool = False) -> dict:
+    """One small boundary per run, on the same colour scale, so runs compare at a glance
+    (`as_image`, the live view: each tile a layout image that a new frame replaces alone)."""
     n = len(surfaces)
     cols = max(1, min(cols, n))
     rows = max(1, (n + cols - 1) // cols)
@@ -410,19 +447,23 @@ def compare_grid_spec(surfaces: Sequence[Surface], data: Dataset, titles: Sequen
                             "colorscale": _discrete_scale(colors), "line": {"width": 0.5, "color": "white"}}
     else:
         points["marker"] = {"size": 3, "color": "#333333"}
-    region_style = replace(style, class_colors=_regions(style))
+    regions = region_style(style)
     traces, layout = [], _layout(style, cell_height * rows + 40, uirevision, showlegend=False,
                                  margin={"l": 4, "r": 4, "t": 30, "b": 4})
     del layout["xaxis"], layout["yaxis"]
-    annotations = []
+    annotations, images = [], []
     x_min, x_max, y_min, y_max = data.bounds
     for i, surface in enumerate(surfaces):
         r, c = divmod(i, cols)
         suffix = "" if i == 0 else str(i + 1)
-        codes, scale, top = surface_codes(surface, style=region_style)
-        traces.append({"type": "heatmap", "x": surface.xs.astype(np.float32), "y": surface.ys.astype(np.float32),
-                       "z": codes, "zmin": 0, "zmax": top, "colorscale": scale, "showscale": False,
-                       "hoverinfo": "skip", "xaxis": f"x{suffix}", "yaxis": f"y{suffix}"})
+        codes, scale, top = surface_codes(surface, style=regions)
+        if as_image:
+            images.append(_surface_image(surface, codes, scale) | {"xref": f"x{suffix}", "yref": f"y{suffix}"})
+        else:
+            traces.append({"type": "heatmap", "x": surface.xs.astype(np.float32),
+                           "y": surface.ys.astype(np.float32), "z": codes, "zmin": 0, "zmax": top,
+                           "colorscale": scale, "showscale": False, "hoverinfo": "skip",
+                           "xaxis": f"x{suffix}", "yaxis": f"y{suffix}"})
         traces.append({"type": "scatter", **points, "xaxis": f"x{suffix}", "yaxis": f"y{suffix}"})
         x0, y1 = c * (width + gap_x), 1 - r * (height + gap_y)
         layout[f"xaxis{suffix}"] = {"domain": [x0, x0 + width], "visible": False, "range": [x_min, x_max],
@@ -433,6 +474,8 @@ def compare_grid_spec(surfaces: Sequence[Surface], data: Dataset, titles: Sequen
                             "xref": "paper", "yref": "paper", "x": x0 + width / 2, "y": y1, "yanchor": "bottom",
                             "xanchor": "center", "font": {"size": style.font_size - 2}})
     layout["annotations"] = annotations
+    if as_image:
+        layout["images"] = images
     return {"data": traces, "layout": layout}
 
 

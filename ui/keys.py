@@ -16,7 +16,6 @@ OWN_DATA = "own_data"               # the learner's drawn or uploaded points (a 
 CLASS_NAMES = "class_names"         # their class names, when a CSV named them
 DATA_UNDO = "data_undo"             # [(points, config)] before each edit
 DATA_MESSAGE = "data_message"       # ("success" | "error", text) about the last upload
-DATA_EDITED = "data_edited"         # a point was drawn or erased since the last live frame
 PENDING_IMPORT = "pending_import"   # (net, history) of an imported run, for the run made next
 DRAW_MODE = "draw_mode"             # the class being drawn, "erase", or None
 DRAW_VALUE = "draw_value"           # the target of new points in regression
@@ -27,7 +26,8 @@ CONTROLS_READY = "controls_ready"   # the first chart is up: the sidebar may be 
 CONTROLS_DRAWN = "controls_drawn"   # a page run has drawn the sidebar
 CONTROLS_DUE = "controls_due"       # when the sidebar comes even if the chart never reports
 
-BOUNDARY_CHART = "boundary_chart"   # the Playground's boundary (its clicks draw points)
+CHANNEL = "live_channel"            # the session's live channel (ui/live_channel.py): its socket's token
+LIVE_VIEW = "live_view"             # a page's live element (its clicks on the boundary draw points)
 
 
 def widget(knob: str) -> str:

@@ -9,6 +9,7 @@ plain Python.
 
 from __future__ import annotations
 
+import itertools
 import threading
 import time
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ from scratchnet.model import Net
 from scratchnet.trainer import History, Snapshot, Trainer, needs_restart
 
 MAX_CURVE_POINTS = 1000
+_SERIALS = itertools.count(1)
 MAX_CHECKPOINTS = 80
 EVALUATE_EVERY_SECONDS = 0.05   # train/test metrics recorded about this often while training
 AUTO_RUN_SECONDS = 5.0      # speed "auto": a whole run lasts about this long, so it can be watched
@@ -62,12 +64,45 @@ class RunView:
     version: int
 
 
+@dataclass(frozen=True)
+class Curves:
+    """Loss points a live chart does not have yet: the training loss at `train_epochs` (epoch 0 is
+    the untrained network's) and the test loss where it was evaluated."""
+
+    key: str                    # which run and which start of it: another key means "start over"
+    full: bool                  # the whole curve (thinned), not just what follows the chart's points
+    train_epochs: list[int]
+    train_losses: list[float]
+    test_epochs: list[int]
+    test_losses: list[float]
+    stride: int                 # training losses are those of epochs that are multiples of this
+
+
+@dataclass(frozen=True)
+class FrameState:
+    """What one live frame shows, copied out of the run under its lock in well under a millisecond."""
+
+    key: str
+    version: int
+    cfg: Config
+    data: Dataset
+    net: Net
+    snapshot: Snapshot
+    curves: Curves
+    playing: bool
+    epochs_per_second: float
+    trainable: bool
+    error: str
+
+
 class LiveRun:
     """One Playground run: a Trainer plus play state, owned by one session."""
 
     def __init__(self, cfg: Config, data: Dataset | None = None):
         self.lock = threading.Lock()
         self.trainer = Trainer(cfg, data)
+        self.serial = next(_SERIALS)
+        self.generation = 0         # bumped when the run starts over (reset, an imported network)
         self.playing = False
         self.suspended = False
         self.last_seen = time.monotonic()
@@ -146,6 +181,7 @@ class LiveRun:
         """Continue from an imported run's parameters."""
         with self.lock:
             self.trainer.load(net, history)
+            self.generation += 1
             self.checkpoints = []
             self._save_checkpoint()
             self._restart_pace()
@@ -208,6 +244,64 @@ class LiveRun:
                            [e.epoch for e in evals], [e.test_loss for e in evals], self.playing,
                            self._rate(t.epoch), self.version)
 
+    def status(self) -> tuple[bool, str, str | None, str]:
+        """(trainable, error, why it stopped, the trainer's message): what the page says about the run."""
+        with self.lock:
+            return self.trainable, self.error, self.trainer.stopped, self.trainer.message
+
+    @property
+    def key(self) -> str:
+        return f"{self.serial}.{self.generation}"
+
+    def frame_state(self, key: str = "", train_after: int = -1, test_after: int = -1, stride: int = 1
+                    ) -> FrameState:
+        """The run now, with the loss points after the ones a chart already has (`key` names the run
+        and start the chart's points come from; another key gets the whole curve, thinned)."""
+        with self.lock:
+            t = self.trainer
+            snapshot = t.snapshot(with_gradients=False)
+            full = key != self.key
+            if full:
+                train_after, test_after = -1, -1
+                stride = _stride_for(t.history.last_epoch + 1, t.history.stride)
+            stride = max(stride, t.history.stride)
+            curves = Curves(self.key, full, *self._train_since(train_after, stride), *self._test_since(test_after),
+                            stride)
+            return FrameState(self.key, self.version, t.cfg, t.data, t.net.clone(), snapshot, curves, self.playing,
+                              self._rate(t.epoch), self.trainable, self.error)
+
+    def _train_since(self, after: int, stride: int) -> tuple[list[int], list[float]]:
+        """Training losses of the epochs after `after` that are multiples of `stride` (epoch 0: the
+        loss before any training, from the first evaluation)."""
+        history = self.trainer.history
+        epochs: list[int] = []
+        losses: list[float] = []
+        if after < 0 and history.evaluations and history.evaluations[0].epoch == 0:
+            epochs.append(0)
+            losses.append(history.evaluations[0].train_loss)
+        first = max(after + 1, stride)
+        first += -first % stride                                   # the next multiple of stride
+        step = stride // history.stride                            # entries between two kept epochs
+        start = first // history.stride - 1                        # losses[i] is epoch (i + 1)·history.stride
+        kept = history.losses[start::step] if start < len(history.losses) else []
+        epochs += range(first, first + stride * len(kept), stride)
+        losses += kept
+        return epochs, losses
+
+    def _test_since(self, after: int) -> tuple[list[int], list[float]]:
+        evaluations = self.trainer.history.evaluations
+        lo, hi = 0, len(evaluations)
+        while lo < hi:                                             # the first evaluation after `after`
+            mid = (lo + hi) // 2
+            if evaluations[mid].epoch <= after:
+                lo = mid + 1
+            else:
+                hi = mid
+        fresh = evaluations[lo:]
+        if len(fresh) > MAX_CURVE_POINTS:                          # a whole long run at once: thinned
+            fresh = fresh[::-(-len(fresh) // MAX_CURVE_POINTS)] + [fresh[-1]]
+        return [e.epoch for e in fresh], [e.test_loss for e in fresh]
+
     # --- exports (called when a download button is clicked, so they show the run as it is then)
     def run_file_json(self) -> str:
         """The run file (settings, weights, history) as the "Weights (JSON)" button downloads it."""
@@ -247,6 +341,7 @@ class LiveRun:
 
     def _reset_locked(self) -> None:
         self.trainer.reset()
+        self.generation += 1
         self.error = ""
         self.checkpoints = []
         self._rate_marks = []
@@ -274,3 +369,12 @@ class LiveRun:
             self._rate_marks.pop(0)
         (t0, e0), (t1, e1) = self._rate_marks[0], self._rate_marks[-1]
         return (e1 - e0) / (t1 - t0) if t1 > t0 and self.playing else 0.0
+
+
+def _stride_for(epochs: int, at_least: int = 1) -> int:
+    """The smallest power of two (and multiple of `at_least`) that keeps a curve of `epochs`
+    epochs within MAX_CURVE_POINTS points."""
+    stride = at_least
+    while epochs / stride > MAX_CURVE_POINTS:
+        stride *= 2
+    return stride

@@ -5,14 +5,21 @@ No Streamlit in here: it is tested as plain Python.
 
 from __future__ import annotations
 
+import itertools
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
+
+import torch
 
 from scratchnet.batched import Sweep
 from scratchnet.config import Config
 from scratchnet.data import Dataset
 from scratchnet.surface import Surface, stacked_surfaces
+from ui.live_run import MAX_CURVE_POINTS
+
+_SERIALS = itertools.count(1)
 
 
 @dataclass(frozen=True)
@@ -30,9 +37,32 @@ class SweepView:
     model_epochs_per_second: float
 
 
+@dataclass(frozen=True)
+class SweepFrameState:
+    """One live frame of Compare: per run its tile, its new loss points (epochs after what the chart
+    has, multiples of `stride`) and its table row."""
+
+    key: str
+    version: int
+    cfgs: list[Config]
+    data: Dataset
+    rows: list[dict]
+    full: bool                          # whole curves, not just the points after the chart's
+    curve_epochs: list[list[int]]
+    curve_losses: list[list[float]]
+    stride: int
+    surfaces: list[Surface]
+    epoch: int
+    playing: bool
+    done: bool
+    rate: float
+
+
 class LiveSweep:
     def __init__(self, cfgs: list[Config], data: Dataset | None = None, resolution: int = 40):
         self.lock = threading.Lock()
+        self.serial = next(_SERIALS)
+        self.version = 0
         self.points = data                     # a learner's own points, or None for generated data
         self.sweep = Sweep(cfgs, data=data)
         self.resolution = resolution
@@ -59,10 +89,48 @@ class LiveSweep:
     def play(self) -> None:
         with self.lock:
             self.playing = not self.sweep.done
+            self.version += 1
 
     def pause(self) -> None:
         with self.lock:
             self.playing = False
+            self.version += 1
+
+    @property
+    def key(self) -> str:
+        return str(self.serial)
+
+    def frame_state(self, key: str = "", after: Sequence[int] = (), stride: int = 1) -> SweepFrameState:
+        """The sweep now, with each run's loss points after epoch `after[i]` (another `key`: all of them)."""
+        with self.lock:
+            full = key != self.key
+            if full:
+                after = ()
+                stride = 1
+                while self.sweep.epoch / stride > MAX_CURVE_POINTS:
+                    stride *= 2
+            rows = self.sweep.evaluations()
+            epochs: list[list[int]] = [[] for _ in self.cfgs]
+            values: list[list[float]] = [[] for _ in self.cfgs]
+            surfaces: list[Surface] = [None] * len(self.cfgs)            # type: ignore[list-item]
+            base = self.cfgs[0]
+            for indices, trainer in self.sweep.stacks:
+                for i, surface in zip(indices, stacked_surfaces(trainer.net, base.features, self.data.bounds,
+                                                                 base.problem, self.resolution)):
+                    surfaces[i] = surface
+                firsts = [_next_multiple((after[i] if i < len(after) else 0) + 1, stride) for i in indices]
+                start = min(firsts)
+                # epoch e's losses are trainer.losses[e - 1]: one (M,) tensor per epoch, stacked once here
+                table = (torch.stack(trainer.losses[start - 1::stride]).T.tolist()
+                         if start <= len(trainer.losses) else [[] for _ in indices])
+                for j, (i, first) in enumerate(zip(indices, firsts)):
+                    end = trainer.stopped_at[j] or len(trainer.losses)
+                    picked = range(first, end + 1, stride)
+                    epochs[i] = list(picked)
+                    skip = (first - start) // stride
+                    values[i] = table[j][skip:skip + len(picked)]
+            return SweepFrameState(self.key, self.version, list(self.cfgs), self.data, rows, full, epochs, values, stride,
+                                   surfaces, self.sweep.epoch, self.playing, self.sweep.done, self._rate)
 
     def view(self) -> SweepView:
         with self.lock:
@@ -96,8 +164,13 @@ class LiveSweep:
                 trained = progress = 0
             if self.sweep.done:
                 self.playing = False
+            self.version += 1
         elapsed = time.perf_counter() - start
         if progress and elapsed > 0:
             rate = progress * len(self.cfgs) / elapsed
             self._rate = rate if not self._rate else 0.8 * self._rate + 0.2 * rate
         return trained
+
+
+def _next_multiple(n: int, stride: int) -> int:
+    return n + (-n % stride)

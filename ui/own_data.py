@@ -90,7 +90,6 @@ def draw_at(x: float, y: float) -> None:
     else:
         data = add_point(base, x, y, int(mode), cfg.train_fraction)
     _adopt(data, cfg, session.class_names())
-    st.session_state[keys.DATA_EDITED] = True
 
 
 def _start_drawing() -> None:
@@ -102,7 +101,7 @@ def _start_drawing() -> None:
 
 
 def on_chart_click() -> None:
-    click = (st.session_state.get(keys.BOUNDARY_CHART) or {}).get("click")
+    click = (st.session_state.get(keys.LIVE_VIEW) or {}).get("click")
     if isinstance(click, dict) and "x" in click and "y" in click:
         draw_at(float(click["x"]), float(click["y"]))
 
@@ -121,7 +120,6 @@ def _upload_csv() -> None:
     names = parsed.class_names if parsed.task == "classification" else None
     classes = f", {parsed.n_classes} classes" if parsed.task == "classification" else ""
     _adopt(data, cfg, names, f"Loaded {parsed.n_rows:,} points{classes} from {upload.name}.")
-    st.session_state[keys.DATA_EDITED] = True
 
 
 def _import_run() -> None:

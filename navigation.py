@@ -1,0 +1,28 @@
+"""ScratchNet Playground's frame: page setup and navigation (app.py serves it).
+
+Each page lives in `app_pages/` and calls the engine (`scratchnet/`) and the UI helpers (`ui/`).
+"""
+
+import streamlit as st
+import torch
+
+from ui.live_chart import preload_plotly
+
+# Tiny networks: a second torch thread only adds contention, and one server process trains
+# every session's run on one thread anyway (ui/scheduler.py).
+torch.set_num_threads(1)
+
+# A presentation link opens with the controls folded away: the charts get the screen.
+presenting = st.query_params.get("presentation", "0").lower() in ("1", "true", "yes", "on")
+st.set_page_config(page_title="ScratchNet Playground", page_icon="🧠", layout="wide",
+                   initial_sidebar_state="collapsed" if presenting else "expanded")
+
+preload_plotly()     # the browser fetches plotly.js while the page script runs
+
+PAGES = [
+    st.Page("app_pages/playground.py", title="Playground", icon=":material/tune:", default=True),
+    st.Page("app_pages/under_the_hood.py", title="Under the hood", icon=":material/biotech:"),
+    st.Page("app_pages/compare.py", title="Compare", icon=":material/compare:"),
+]
+
+st.navigation(PAGES).run()

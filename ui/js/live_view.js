@@ -1,0 +1,599 @@
+// The live view of one page: its numbers and charts, fed by one WebSocket (ui/live_socket.py).
+//
+// Streamlit calls the default export on every page run with the page's data: the layout, each
+// chart's figure (built in Python), the colour tables, a first frame (so the charts draw before the
+// socket is open) and the token that opens the socket. Frames then arrive over the socket, one per
+// request: this page asks for the next frame only once the last one is on screen, so the browser
+// sets the pace and the server always sends the newest state.
+//
+// Concatenated after plotly_loader.js by ui/live_view.py.
+
+const VIEWS = new Map();          // parentElement -> LiveView
+const CURVE_MAX = 1000;           // a curve keeps at most 2x this many points, then drops every other one
+const RETRY_MS = [500, 1000, 2000, 4000, 8000];
+const STALE_MS = 25000;           // no word from the server for this long after a request: reconnect
+const UNMOUNT_GRACE_MS = 3000;
+const PLOT_CONFIG = Object.freeze({
+  displaylogo: false, responsive: true, showTips: false, modeBarButtonsToRemove: ["sendChartToCloud"],
+});
+
+function bytesOf(base64) {
+  const text = atob(base64);
+  const out = new Uint8Array(text.length);
+  for (let i = 0; i < text.length; i++) out[i] = text.charCodeAt(i);
+  return out;
+}
+
+// A binary frame: u32 length (little-endian), a JSON header, then its blobs back to back.
+function parseFrame(buffer) {
+  const size = new DataView(buffer).getUint32(0, true);
+  const header = JSON.parse(new TextDecoder().decode(new Uint8Array(buffer, 4, size)));
+  const blobs = [];
+  let at = 4 + size;
+  for (const n of header.blobs) {
+    blobs.push(new Uint8Array(buffer, at, n));
+    at += n;
+  }
+  header.blobs = blobs;
+  return header;
+}
+
+function nextFrame() {
+  return new Promise((resolve) => requestAnimationFrame(() => resolve()));
+}
+
+// uint8 codes -> a PNG data URL through a 256-colour table (the same table Python colours with).
+function imageUrl(canvas, codes, w, h, lut) {
+  if (canvas.width !== w || canvas.height !== h) {
+    canvas.width = w;
+    canvas.height = h;
+  }
+  const ctx = canvas.getContext("2d");
+  const image = ctx.createImageData(w, h);
+  const px = image.data;
+  for (let i = 0, j = 0; i < codes.length; i++, j += 4) {
+    const c = codes[i] * 3;
+    px[j] = lut[c];
+    px[j + 1] = lut[c + 1];
+    px[j + 2] = lut[c + 2];
+    px[j + 3] = 255;
+  }
+  ctx.putImageData(image, 0, 0);
+  return canvas.toDataURL("image/png");
+}
+
+function socketUrl(path) {
+  const url = new URL(path, appRootUrl());
+  url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
+  return url.href;
+}
+
+function formatCell(value, format) {
+  if (value === null || value === undefined) return "";
+  if (format === "percent") return `${(100 * value).toFixed(1)}%`;
+  if (format === "loss") return value.toFixed(4);
+  return String(value);
+}
+
+class Chart {
+  // One Plotly chart: its figure from Python, and what the frames added to it since.
+  constructor(name, host) {
+    this.name = name;
+    this.div = document.createElement("div");
+    this.div.className = "snl-plot";
+    this.div.dataset.chart = name;
+    this.div.dataset.frames = "0";
+    host.appendChild(this.div);
+    this.rev = null;
+    this.plotted = false;
+    this.images = [];             // current image URLs, by layout image index
+    this.canvases = [];
+    this.curve = null;            // {key, stride, x: [[...]], y: [[...]]}
+    this.clickable = false;
+    this.onClick = null;
+  }
+
+  async setFigure(spec, onFirstDraw) {
+    this.clickable = !!spec.clickable;
+    this.div.style.height = spec.height;
+    if (spec.rev === this.rev) return;
+    const Plotly = await loadPlotly();
+    const figure = JSON.parse(spec.figure);
+    const layout = Object.assign({}, figure.layout || {}, { autosize: true });
+    delete layout.width;
+    delete layout.height;
+    const config = this.clickable ? Object.assign({}, PLOT_CONFIG, { doubleClick: false }) : PLOT_CONFIG;
+    const first = !this.plotted;
+    await Plotly.react(this.div, figure.data || [], layout, config);
+    this.rev = spec.rev;
+    this.plotted = true;
+    if (first) {
+      this.div.on("plotly_click", (ev) => this.clicked(ev));
+      if (onFirstDraw) onFirstDraw();
+    }
+    await this.restore(Plotly);        // the figure from Python knows only the page's first frame
+  }
+
+  clicked(ev) {
+    if (!this.clickable || !this.onClick || !ev || !ev.points || !ev.points.length) return;
+    const point = ev.points.find((p) => p.data && p.data.name === "click") || ev.points[0];
+    if (Number.isFinite(point.x) && Number.isFinite(point.y)) this.onClick({ x: point.x, y: point.y });
+  }
+
+  async restore(Plotly) {
+    const update = {};
+    this.images.forEach((url, i) => { if (url) update[`images[${i}].source`] = url; });
+    if (Object.keys(update).length) await Plotly.relayout(this.div, update);
+    if (this.curve) await this.drawCurve(Plotly);
+  }
+
+  async setImages(updates, luts, blobs) {
+    const Plotly = await loadPlotly();
+    const relayout = {};
+    for (const u of updates) {
+      const lut = luts[u.lut];
+      if (!lut) continue;
+      this.canvases[u.index] = this.canvases[u.index] || document.createElement("canvas");
+      const url = imageUrl(this.canvases[u.index], blobs[u.blob], u.w, u.h, lut);
+      this.images[u.index] = url;
+      relayout[`images[${u.index}].source`] = url;
+    }
+    if (this.plotted && Object.keys(relayout).length) await Plotly.relayout(this.div, relayout);
+    this.div.dataset.frames = String(Number(this.div.dataset.frames) + 1);
+  }
+
+  async addPoints(update) {
+    const Plotly = await loadPlotly();
+    const fresh = !this.curve || this.curve.key !== update.key || update.full;
+    if (fresh) {
+      this.curve = { key: update.key, stride: update.stride, regular: update.regular || [],
+                     x: update.x.map((a) => a.slice()), y: update.y.map((a) => a.slice()) };
+    } else {
+      const c = this.curve;
+      if (update.stride > c.stride) this.thin(update.stride);
+      update.x.forEach((xs, t) => {
+        c.x[t] = (c.x[t] || []).concat(xs);
+        c.y[t] = (c.y[t] || []).concat(update.y[t]);
+      });
+    }
+    const grew = this.curve.x.some((xs) => xs.length > 2 * CURVE_MAX);
+    if (grew) this.thin(this.curve.stride * 2);
+    if (!this.plotted) return;
+    if (fresh || grew || update.x.some((xs) => xs.length)) await this.drawCurve(Plotly);
+  }
+
+  thin(stride) {
+    // A regular curve (a point every `stride` epochs) keeps the epochs that are multiples of the new
+    // stride, so later points from the server, sent at that stride, line up with the kept ones; an
+    // irregular one (test losses, measured every so often) keeps every other point. The last stays.
+    const c = this.curve;
+    c.x.forEach((xs, t) => {
+      const keepX = [];
+      const keepY = [];
+      const regular = !!c.regular[t];
+      xs.forEach((x, i) => {
+        if ((regular ? x % stride === 0 : i % 2 === 0) || i === xs.length - 1) {
+          keepX.push(x);
+          keepY.push(c.y[t][i]);
+        }
+      });
+      c.x[t] = keepX;
+      c.y[t] = keepY;
+    });
+    c.stride = stride;
+  }
+
+  async drawCurve(Plotly) {
+    const c = this.curve;
+    const traces = c.x.map((_, t) => t).filter((t) => t < this.div.data.length);
+    if (!traces.length) return;
+    // One point is drawn as a marker: a line through one point draws nothing.
+    await Plotly.restyle(this.div, {
+      x: traces.map((t) => c.x[t]), y: traces.map((t) => c.y[t]),
+      mode: traces.map((t) => (c.x[t].length > 1 ? "lines" : "lines+markers")),
+    }, traces);
+  }
+
+  async setWhole(figureJson) {
+    const Plotly = await loadPlotly();
+    const figure = JSON.parse(figureJson);
+    const layout = Object.assign({}, figure.layout || {}, { autosize: true });
+    delete layout.width;
+    delete layout.height;
+    await Plotly.react(this.div, figure.data || [], layout, PLOT_CONFIG);
+    this.plotted = true;
+    this.div.dataset.frames = String(Number(this.div.dataset.frames) + 1);
+  }
+
+  destroy() {
+    if (this.plotted && window.Plotly) {
+      try { window.Plotly.purge(this.div); } catch (err) { /* already gone */ }
+    }
+  }
+}
+
+class Table {
+  // A live table: rows replaced by each frame, sortable by clicking a column's header.
+  constructor(name, host) {
+    this.name = name;
+    this.root = document.createElement("table");
+    this.root.className = "snl-table";
+    this.root.dataset.chart = name;
+    host.appendChild(this.root);
+    this.columns = [];
+    this.formats = {};
+    this.rows = [];
+    this.sortBy = null;
+    this.descending = false;
+  }
+
+  setSpec(spec) {
+    if (JSON.stringify(spec.columns) === JSON.stringify(this.columns)) return;
+    this.columns = spec.columns;
+    this.formats = spec.formats || {};
+    const head = document.createElement("thead");
+    const tr = document.createElement("tr");
+    for (const name of this.columns) {
+      const th = document.createElement("th");
+      th.textContent = name;
+      th.tabIndex = 0;
+      th.title = "Sort by this column";
+      const sort = () => {
+        this.descending = this.sortBy === name ? !this.descending : false;
+        this.sortBy = name;
+        this.render();
+      };
+      th.addEventListener("click", sort);
+      th.addEventListener("keydown", (ev) => { if (ev.key === "Enter") sort(); });
+      tr.appendChild(th);
+    }
+    head.appendChild(tr);
+    this.root.replaceChildren(head, document.createElement("tbody"));
+  }
+
+  setRows(rows) {
+    this.rows = rows;
+    this.render();
+  }
+
+  render() {
+    let rows = this.rows.slice();
+    if (this.sortBy) {
+      const key = this.sortBy;
+      const sign = this.descending ? -1 : 1;
+      rows.sort((a, b) => {
+        const x = a[key];
+        const y = b[key];
+        if (x === y) return 0;
+        if (x === null || x === undefined) return 1;
+        if (y === null || y === undefined) return -1;
+        return (x < y ? -1 : 1) * sign;
+      });
+    }
+    const body = this.root.tBodies[0];
+    body.replaceChildren(...rows.map((row) => {
+      const tr = document.createElement("tr");
+      for (const name of this.columns) {
+        const td = document.createElement("td");
+        const value = row[name];
+        if (this.formats[name] === "link" && typeof value === "string" && /^https?:/.test(value)) {
+          const a = document.createElement("a");
+          a.href = value;
+          a.target = "_blank";
+          a.rel = "noopener";
+          a.textContent = "open ↗";
+          td.appendChild(a);
+        } else {
+          td.textContent = formatCell(value, this.formats[name]);
+        }
+        tr.appendChild(td);
+      }
+      return tr;
+    }));
+  }
+}
+
+class LiveView {
+  constructor(parentElement) {
+    this.parent = parentElement;
+    this.root = document.createElement("div");
+    this.root.className = "snl-root";
+    this.status = document.createElement("div");
+    this.status.className = "snl-status";
+    this.status.setAttribute("role", "status");
+    this.status.hidden = true;
+    this.metricsRow = document.createElement("div");
+    this.metricsRow.className = "snl-metrics";
+    this.grid = document.createElement("div");
+    this.grid.className = "snl-grid";
+    this.root.append(this.status, this.metricsRow, this.grid);
+    parentElement.appendChild(this.root);
+    this.parts = new Map();        // name -> Chart | Table
+    this.layoutKey = null;
+    this.data = null;
+    this.luts = {};
+    this.trigger = null;
+    this.socket = null;
+    this.token = null;
+    this.retries = 0;
+    this.retryTimer = null;
+    this.staleTimer = null;
+    this.drawn = { key: null, v: -1, rev: -1 };
+    this.stopped = undefined;
+    this.busy = Promise.resolve();
+    this.dead = false;
+    this.reportedDrawn = false;
+    this.rejoinedAt = 0;
+  }
+
+  // --- what the page sends on every run ------------------------------------------------------
+  update(data, setTriggerValue) {
+    this.data = data;
+    this.trigger = setTriggerValue;
+    for (const [name, lut] of Object.entries(data.luts || {})) this.luts[name] = bytesOf(lut);
+    this.root.classList.toggle("snl-big", !!data.big);
+    this.buildLayout(data.layout);
+    this.queue(async () => {
+      for (const [name, spec] of Object.entries(data.charts || {})) {
+        const part = this.parts.get(name);
+        if (!part) continue;
+        if (part instanceof Table) {
+          part.setSpec(spec);
+        } else {
+          part.onClick = spec.clickable ? (point) => this.send("click", point) : null;
+          await part.setFigure(spec, name === data.first_chart ? () => this.firstDrawn() : null);
+        }
+      }
+      if (data.frame) await this.apply(this.inline(data.frame));
+    });
+    if (data.token !== this.token) this.connect(data.token, data.path);
+    else if (!this.socket && !this.retryTimer) this.connect(data.token, data.path);
+  }
+
+  inline(frame) {
+    return Object.assign({}, frame, { blobs: frame.blobs.map(bytesOf) });
+  }
+
+  send(name, value) {
+    if (this.trigger) this.trigger(name, value);
+  }
+
+  firstDrawn() {
+    if (this.data && this.data.report_drawn && !this.reportedDrawn) {
+      this.reportedDrawn = true;
+      this.send("drawn", true);
+    }
+  }
+
+  buildLayout(layout) {
+    const key = JSON.stringify(layout);
+    if (key === this.layoutKey) return;
+    this.layoutKey = key;
+    for (const part of this.parts.values()) if (part.destroy) part.destroy();
+    this.parts.clear();
+    this.grid.replaceChildren();
+    for (const row of layout.rows) {
+      const line = document.createElement("div");
+      line.className = "snl-row";
+      line.style.gridTemplateColumns = row.cols.map((c) => `minmax(0, ${c}fr)`).join(" ");
+      row.cells.forEach((names) => {
+        const cell = document.createElement("div");
+        cell.className = "snl-cell";
+        for (const name of names) {
+          const spec = (this.data.charts || {})[name] || {};
+          this.parts.set(name, spec.type === "table" ? new Table(name, cell) : new Chart(name, cell));
+        }
+        line.appendChild(cell);
+      });
+      this.grid.appendChild(line);
+    }
+  }
+
+  // --- frames -------------------------------------------------------------------------------
+  queue(work) {
+    this.busy = this.busy.then(work).catch((err) => this.fail(err));
+    return this.busy;
+  }
+
+  fail(err) {
+    console.error("[live_view]", err);
+    this.showStatus(`Live view error: ${err && err.message ? err.message : err}`);
+  }
+
+  newer(frame) {
+    const d = this.drawn;
+    return frame.key !== d.key || frame.rev !== d.rev || frame.v >= d.v;
+  }
+
+  async apply(frame) {
+    if (!this.newer(frame)) return;
+    const byChart = new Map();
+    for (const image of frame.images || []) {
+      if (!byChart.has(image.chart)) byChart.set(image.chart, []);
+      byChart.get(image.chart).push(image);
+    }
+    const work = [];
+    for (const [name, images] of byChart) {
+      const chart = this.parts.get(name);
+      if (chart) work.push(chart.setImages(images, this.luts, frame.blobs));
+    }
+    for (const update of frame.curves || []) {
+      const chart = this.parts.get(update.chart);
+      if (chart) work.push(chart.addPoints(update));
+    }
+    for (const figure of frame.figures || []) {
+      const chart = this.parts.get(figure.chart);
+      if (chart) work.push(chart.setWhole(figure.figure));
+    }
+    if (frame.table) {
+      const table = [...this.parts.values()].find((p) => p instanceof Table);
+      if (table) table.setRows(frame.table);
+    }
+    if (frame.metrics) this.setMetrics(frame.metrics);
+    await Promise.all(work);
+    this.drawn = { key: frame.key, v: frame.v, rev: frame.rev };
+    this.root.dataset.epoch = String(frame.epoch);
+    this.root.dataset.frames = String(Number(this.root.dataset.frames || 0) + 1);
+    // A run that stopped by itself (its last epoch, a target, a divergence, an error): the page
+    // runs again, so its buttons and messages say so.
+    const stopped = frame.stopped || null;
+    if (this.stopped === null && stopped !== null) this.send("stopped", frame.epoch);
+    this.stopped = stopped;
+  }
+
+  setMetrics(items) {
+    const signature = items.map((item) => item[0]).join("\u0000");
+    if (this.metricsRow.dataset.signature !== signature) {
+      this.metricsRow.replaceChildren(...items.map(([label]) => {
+        const tile = document.createElement("div");
+        tile.className = "snl-item";
+        tile.dataset.label = label;
+        const name = document.createElement("div");
+        name.className = "snl-label";
+        name.textContent = label;
+        const value = document.createElement("div");
+        value.className = "snl-value";
+        tile.append(name, value);
+        return tile;
+      }));
+      this.metricsRow.dataset.signature = signature;
+    }
+    items.forEach(([, value], i) => {
+      const cell = this.metricsRow.children[i].lastChild;
+      if (cell.textContent !== value) cell.textContent = value;
+    });
+  }
+
+  // --- the socket ---------------------------------------------------------------------------
+  connect(token, path) {
+    this.closeSocket();
+    this.token = token;
+    if (!token || this.dead) return;
+    let ws;
+    try {
+      ws = new WebSocket(socketUrl(path), ["scratchnet-live", token]);
+    } catch (err) {
+      this.retry(`could not open the live connection (${err.message})`);
+      return;
+    }
+    ws.binaryType = "arraybuffer";
+    this.socket = ws;
+    ws.onopen = () => {
+      this.retries = 0;
+      this.hideStatus();
+      this.request();
+    };
+    ws.onmessage = (ev) => {
+      this.awake();
+      if (typeof ev.data === "string") return;            // an "idle" note: the server is there
+      let frame;
+      try {
+        frame = parseFrame(ev.data);
+      } catch (err) {
+        this.fail(err);
+        return;
+      }
+      this.queue(async () => {
+        await this.apply(frame);
+        await nextFrame();                                // on screen: ask for the next one
+        this.request();
+      });
+    };
+    ws.onclose = (ev) => {
+      if (this.socket !== ws) return;
+      this.socket = null;
+      clearTimeout(this.staleTimer);
+      if (this.dead) return;
+      if (ev.code === 4000) this.rejoin();                // the session ended: the page gets a new one
+      this.retry(ev.code === 1006 ? "the live connection was refused or lost" : `the live connection closed (${ev.code})`);
+    };
+  }
+
+  request() {
+    const ws = this.socket;
+    if (!ws || ws.readyState !== WebSocket.OPEN) return;
+    const message = { t: "next", key: this.drawn.key || "", v: this.drawn.v, rev: this.drawn.rev, after: [], stride: 1 };
+    const curve = [...this.parts.values()].find((p) => p instanceof Chart && p.curve);
+    if (curve && curve.curve.key === this.drawn.key) {
+      message.after = curve.curve.x.map((xs) => (xs.length ? xs[xs.length - 1] : -1));
+      message.stride = curve.curve.stride;
+    }
+    ws.send(JSON.stringify(message));
+    this.awake();
+  }
+
+  awake() {
+    clearTimeout(this.staleTimer);
+    this.staleTimer = setTimeout(() => {
+      if (this.socket) this.socket.close();
+    }, STALE_MS);
+  }
+
+  retry(reason) {
+    const wait = RETRY_MS[Math.min(this.retries, RETRY_MS.length - 1)];
+    this.retries += 1;
+    this.showStatus(`Live view paused: ${reason}. Reconnecting in ${Math.round(wait / 1000) || 1} s` +
+                    (this.retries > 1 ? ` (attempt ${this.retries})…` : "…"));
+    if (this.retries >= 3) this.rejoin();                 // maybe the token is stale: the page gives a new one
+    clearTimeout(this.retryTimer);
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null;
+      this.connect(this.token, this.data.path);
+    }, wait);
+  }
+
+  rejoin() {
+    const now = Date.now();
+    if (now - this.rejoinedAt < 10000) return;
+    this.rejoinedAt = now;
+    this.send("rejoin", now);
+  }
+
+  showStatus(text) {
+    this.status.textContent = text;
+    this.status.hidden = false;
+  }
+
+  hideStatus() {
+    this.status.hidden = true;
+  }
+
+  closeSocket() {
+    clearTimeout(this.retryTimer);
+    clearTimeout(this.staleTimer);
+    this.retryTimer = null;
+    const ws = this.socket;
+    this.socket = null;
+    if (ws) ws.close();
+  }
+
+  destroy() {
+    this.dead = true;
+    this.closeSocket();
+    for (const part of this.parts.values()) if (part.destroy) part.destroy();
+    this.root.remove();
+  }
+}
+
+export default function liveView(component) {
+  const { data, parentElement, setTriggerValue } = component;
+  let view = VIEWS.get(parentElement);
+  if (!view) {
+    view = new LiveView(parentElement);
+    VIEWS.set(parentElement, view);
+  }
+  try {
+    view.update(data || {}, setTriggerValue);
+  } catch (err) {
+    view.fail(err);
+  }
+  const mine = view;
+  return () => {
+    setTimeout(() => {
+      if (!parentElement.isConnected && VIEWS.get(parentElement) === mine) {
+        VIEWS.delete(parentElement);
+        mine.destroy();
+      }
+    }, UNMOUNT_GRACE_MS);
+  };
+}

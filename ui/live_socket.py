@@ -1,0 +1,258 @@
+"""The live route: one WebSocket per page; the browser asks for a frame once it has drawn the last.
+
+    browser                                   server
+    new WebSocket(url, ["scratchnet-live", token])   token -> the session's Channel, Origin checked
+    {"t": "next", "key", "v", "rev", "after", "stride"}  ->  waits until something changed, then
+                                              <-  the newest frame (ui/live_frames.py), never a queue
+
+The browser sets the pace: a slow one gets fewer frames, each the newest state, and the server keeps
+nothing per socket but a few numbers. Frames are built on one thread of their own (one at a time, no
+GIL convoy between sockets) while training goes on, on its thread, without waiting for anyone.
+
+Refusals learn nothing: an unknown or dead token and a foreign Origin are all refused at the
+handshake alike. A malformed, oversized or flooding message closes that socket only; a session that
+ends closes its socket (code 4000) and its token opens nothing afterwards.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+from starlette.routing import BaseRoute, WebSocketRoute
+from starlette.websockets import WebSocket, WebSocketDisconnect
+
+from ui.live_channel import Channel, Registry
+from ui.live_frames import (
+    HIDDEN_EVERY_SECONDS,
+    UNITS_EVERY_SECONDS,
+    compare_frame,
+    hidden_frame,
+    playground_frame,
+)
+
+PROTOCOL = "scratchnet-live"
+PATH = "live/ws"
+MAX_MESSAGE_CHARS = 1024            # a "next" request is ~100 characters
+MAX_MESSAGES_PER_SECOND = 120       # twice what a browser asks for at 60 frames a second
+MIN_FRAME_SECONDS = 1 / 60          # never more frames than a display shows
+IDLE_SECONDS = 10.0                 # nothing new for this long: an "idle" note, so the browser knows we live
+SESSION_CHECK_SECONDS = 2.0
+WAIT_PLAYING, WAIT_PAUSED = 0.004, 0.05   # how often a waiting socket looks for news
+CLOSE_SESSION_ENDED = 4000
+CLOSE_POLICY = 1008                 # malformed or flooding
+CLOSE_TOO_BIG = 1009
+
+_LOG = logging.getLogger(__name__)
+_FRAMES = ThreadPoolExecutor(max_workers=1, thread_name_prefix="scratchnet-frames")
+
+
+def session_alive(session_id: str) -> bool:
+    """Streamlit still has this session connected."""
+    from streamlit.runtime import Runtime
+
+    return Runtime.exists() and Runtime.instance().is_active_session(session_id)
+
+
+REGISTRY = Registry(alive=session_alive)
+
+
+class BadMessage(Exception):
+    """A message that is not a valid request: the socket closes."""
+
+
+@dataclass
+class Request:
+    """What the browser has: the run (`key`) and version it last drew, and its curves' last points."""
+
+    key: str = ""
+    version: int = -1
+    revision: int = -1
+    after: list[int] = field(default_factory=list)
+    stride: int = 1
+
+
+def parse_request(text: Any) -> Request:
+    """A "next" message, validated field by field (anything else raises BadMessage)."""
+    if not isinstance(text, str) or len(text) > MAX_MESSAGE_CHARS:
+        raise BadMessage("not a short text message")
+    try:
+        body = json.loads(text)
+    except ValueError:
+        raise BadMessage("not JSON") from None
+    if not isinstance(body, dict) or body.get("t") != "next":
+        raise BadMessage("not a request")
+    key, version, revision = body.get("key", ""), body.get("v", -1), body.get("rev", -1)
+    after, stride = body.get("after", []), body.get("stride", 1)
+    if not isinstance(key, str) or len(key) > 40:
+        raise BadMessage("bad key")
+    if not (_small_int(version, -1) and _small_int(revision, -1) and _small_int(stride, 1)):
+        raise BadMessage("bad numbers")
+    if not isinstance(after, list) or len(after) > 64 or not all(_small_int(a, -1) for a in after):
+        raise BadMessage("bad curve state")
+    if stride & (stride - 1):
+        raise BadMessage("stride is not a power of two")
+    return Request(key, version, revision, after, stride)
+
+
+def _small_int(value: Any, low: int) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and low <= value < 2**40
+
+
+def origin_allowed(origin: str | None, host: str | None, extra: tuple[str, ...] = ()) -> bool:
+    """Same origin as the page (the Host the browser connected to), or one the server lists."""
+    if not origin or not host:
+        return False
+    if origin in extra:
+        return True
+    return urlsplit(origin).netloc.lower() == host.lower()
+
+
+@dataclass
+class SocketState:
+    """The few numbers a socket keeps between frames."""
+
+    units_at: float = 0.0
+    hidden_at: float = 0.0
+    sent_at: float = 0.0
+
+
+def news(channel: Channel, request: Request, state: SocketState, now: float) -> bool:
+    """Is there anything to draw that the browser has not drawn?"""
+    job, view = channel.job, channel.view
+    if job is None or view is None:
+        return False
+    if request.key != job.key or request.revision != channel.revision:
+        return True
+    if job.version == request.version:
+        return False
+    return view.kind != "hidden" or now - state.hidden_at >= HIDDEN_EVERY_SECONDS
+
+
+def build_frame(channel: Channel, request: Request, state: SocketState, now: float) -> bytes | None:
+    """The newest frame for this request (runs on the frames thread)."""
+    job, view = channel.job, channel.view
+    if job is None or view is None:
+        return None
+    if view.kind == "playground":
+        after = (request.after + [-1, -1])[:2]
+        units = now - state.units_at >= UNITS_EVERY_SECONDS or request.key != job.key
+        frame = playground_frame(job.frame_state(request.key, after[0], after[1], request.stride), view,
+                                 units=units)
+        if units:
+            state.units_at = now
+    elif view.kind == "compare":
+        frame = compare_frame(job.frame_state(request.key, request.after, request.stride), view)
+    else:
+        state.hidden_at = now
+        frame = hidden_frame(job.frame_state(), view)
+    frame.header["rev"] = channel.revision
+    return frame.encode()
+
+
+class LiveSocket:
+    """One browser page's socket, from handshake to close."""
+
+    def __init__(self, ws: WebSocket, registry: Registry, extra_origins: Callable[[], tuple[str, ...]]):
+        self.ws, self.registry, self.extra_origins = ws, registry, extra_origins
+        self.request: Request | None = None
+        self.asked = asyncio.Event()
+        self.stamps: list[float] = []
+
+    async def run(self) -> None:
+        channel = self._admit()
+        if channel is None:
+            await self.ws.close(code=CLOSE_POLICY)          # before accept: the handshake fails (HTTP 403)
+            return
+        await self.ws.accept(subprotocol=PROTOCOL)
+        reader = asyncio.create_task(self._read())
+        try:
+            await self._serve(channel, reader)
+        except WebSocketDisconnect:
+            pass
+        finally:
+            reader.cancel()
+
+    def _admit(self) -> Channel | None:
+        headers = self.ws.headers
+        if not origin_allowed(headers.get("origin"), headers.get("host"), self.extra_origins()):
+            return None
+        offered = [p.strip() for p in headers.get("sec-websocket-protocol", "").split(",")]
+        if len(offered) != 2 or offered[0] != PROTOCOL:
+            return None
+        return self.registry.find(offered[1])
+
+    async def _read(self) -> None:
+        """Take requests as they come; anything wrong closes this socket (and only it)."""
+        try:
+            while True:
+                message = await self.ws.receive()
+                if message["type"] == "websocket.disconnect":
+                    self.asked.set()
+                    return
+                now = time.monotonic()
+                self.stamps = [t for t in self.stamps if now - t < 1.0] + [now]
+                if len(self.stamps) > MAX_MESSAGES_PER_SECOND:
+                    raise BadMessage("too many messages")
+                if message.get("bytes") is not None or len(message.get("text") or "") > MAX_MESSAGE_CHARS:
+                    await self.ws.close(code=CLOSE_TOO_BIG)
+                    self.asked.set()
+                    return
+                self.request = parse_request(message.get("text"))
+                self.asked.set()
+        except BadMessage as err:
+            _LOG.info("live socket closed: %s", err)
+            await self.ws.close(code=CLOSE_POLICY)
+            self.asked.set()
+        except (WebSocketDisconnect, RuntimeError):
+            self.asked.set()
+
+    async def _serve(self, channel: Channel, reader: asyncio.Task) -> None:
+        loop = asyncio.get_running_loop()
+        state = SocketState()
+        checked = time.monotonic()
+        while not reader.done():
+            try:
+                await asyncio.wait_for(self.asked.wait(), IDLE_SECONDS)
+            except TimeoutError:
+                await self.ws.send_text('{"t":"idle"}')
+                continue
+            if reader.done():
+                return
+            self.asked.clear()
+            request = self.request
+            while True:                                   # wait for something new to draw
+                now = time.monotonic()
+                if now - checked >= SESSION_CHECK_SECONDS:
+                    checked = now
+                    if not self.registry.alive(channel):
+                        await self.ws.close(code=CLOSE_SESSION_ENDED)
+                        return
+                if news(channel, request, state, now) and now - state.sent_at >= MIN_FRAME_SECONDS:
+                    break
+                if reader.done():
+                    return
+                playing = getattr(channel.job, "playing", False)
+                await asyncio.sleep(WAIT_PLAYING if playing else WAIT_PAUSED)
+            frame = await loop.run_in_executor(_FRAMES, build_frame, channel, request, state, now)
+            if frame is not None:
+                state.sent_at = time.monotonic()
+                await self.ws.send_bytes(frame)
+
+
+def live_routes(base_url_path: str = "", registry: Registry = REGISTRY,
+                extra_origins: Callable[[], tuple[str, ...]] = tuple) -> list[BaseRoute]:
+    """The live route for `st.App(routes=...)`, under the server's base URL path."""
+    base = base_url_path.strip("/")
+
+    async def endpoint(ws: WebSocket) -> None:
+        await LiveSocket(ws, registry, extra_origins).run()
+
+    return [WebSocketRoute(f"/{base}/{PATH}" if base else f"/{PATH}", endpoint)]

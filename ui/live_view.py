@@ -1,0 +1,198 @@
+"""The live element of a page: one `st.components.v2` element fed by the page's socket.
+
+`playground(...)`, `compare(...)` and `hidden_space(...)` draw the element with what the page shows
+now (figures built here in Python, the colour tables, a first frame, the socket's token); from then
+on the browser asks the socket (ui/live_socket.py) for frames and the page script runs again only
+for what a user does and for rare changes of state (a run that stopped). The JavaScript and CSS are
+the files in ui/js/ and ui/css/.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+from scratchnet.figures import (
+    Style,
+    boundary_spec,
+    compare_grid_spec,
+    compare_loss_spec,
+    figure_json,
+    loss_spec,
+    units_height,
+    units_scale,
+    units_spec,
+)
+from scratchnet.hidden_space import hidden_space, hidden_space_spec
+from scratchnet.surface import decision_surface, stacked_surfaces, unit_surfaces
+from ui import keys
+from ui.assets import PLOTLY_JS_NAME
+from ui.live_channel import Channel
+from ui.live_frames import (
+    CompareView,
+    HiddenSpaceView,
+    PlaygroundView,
+    boundary_codes,
+    compare_frame,
+    hidden_figure,
+    lut_base64,
+    playground_frame,
+)
+from ui.live_run import LiveRun
+from ui.live_socket import PATH, REGISTRY
+from ui.live_sweep import LiveSweep
+
+_HERE = Path(__file__).resolve().parent
+UNITS_TITLE = "What each hidden unit computes (first {n} per layer; blue > 0 > orange)"
+CLICK_GRID = 200            # clicks on the boundary land on a 200×200 grid: 0.5 % of the plot's width
+
+
+def _read(*parts: str) -> str:
+    return (_HERE.joinpath(*parts)).read_text(encoding="utf-8")
+
+
+_component = st.components.v2.component(
+    "scratchnet_live_view",
+    js=_read("js", "plotly_loader.js").replace("__PLOTLY_JS__", PLOTLY_JS_NAME) + _read("js", "live_view.js"),
+    css=_read("css", "live.css"),
+    isolate_styles=False,
+)
+
+
+def channel() -> Channel:
+    """This session's live channel: kept in its state, registered for as long as the session lives."""
+    ctx = get_script_run_ctx(suppress_warning=True)
+    session_id = ctx.session_id if ctx is not None else "no-session"
+    opened = REGISTRY.open(session_id, st.session_state.get(keys.CHANNEL))
+    st.session_state[keys.CHANNEL] = opened
+    return opened
+
+
+def _chart(figure: dict | str, height: int | str, **extra: Any) -> dict:
+    text = figure if isinstance(figure, str) else figure_json(figure)
+    return {"type": "plotly", "figure": text, "rev": hashlib.blake2b(text.encode(), digest_size=8).hexdigest(),
+            "height": height if isinstance(height, str) else f"{height}px", **extra}
+
+
+def _pixels(height: int | str) -> int:
+    """A figure's own height (the element's CSS height wins in the browser)."""
+    return height if isinstance(height, int) else 600
+
+
+def _noop() -> None:
+    return None
+
+
+def _mount(key: str, data: dict, callbacks: dict[str, Callable[[], None] | None]) -> Any:
+    handlers = {f"on_{name}_change": fn or _noop for name, fn in callbacks.items()}
+    return _component(key=key, data=data, height="content", **handlers)
+
+
+def _click_layer(bounds: tuple[float, float, float, float]) -> dict:
+    """An invisible heatmap over the plot: a click anywhere on it reports its place (plotly_click)."""
+    x_min, x_max, y_min, y_max = bounds
+    return {"type": "heatmap", "name": "click", "x": np.linspace(x_min, x_max, CLICK_GRID, dtype=np.float32),
+            "y": np.linspace(y_min, y_max, CLICK_GRID, dtype=np.float32),
+            "z": np.zeros((CLICK_GRID, CLICK_GRID), dtype=np.uint8), "opacity": 0, "showscale": False,
+            "hoverinfo": "none"}
+
+
+# --- the Playground ---------------------------------------------------------------------------
+def playground(run: LiveRun, style: Style, *, discretize: bool, show_test: bool, presentation: bool,
+               class_names: Sequence[str] | None, on_click: Callable[[], None] | None,
+               on_first_draw: Callable[[], None] | None, on_stop: Callable[[], None] | None = None,
+               boundary_height: int | str = 540, loss_height: int | str = 260) -> dict:
+    """The Playground's numbers, boundary, loss curve and (outside presentation mode) hidden units.
+    `on_click`: drawing points (a click on the boundary reruns the page with the point in
+    `st.session_state[keys.LIVE_VIEW]["click"]`). Returns the element's state."""
+    view = PlaygroundView(style, discretize, units=not presentation)
+    state = run.frame_state()
+    cfg, data = state.cfg, state.data
+    surface = decision_surface(state.net, cfg.features, data.bounds, cfg.problem, view.resolution)
+    _, boundary_scale = boundary_codes(surface, style, discretize)
+    boundary = boundary_spec(surface, data, show_test=show_test, discretize=discretize, style=style,
+                             height=_pixels(boundary_height), uirevision=f"boundary-{data.name}",
+                             class_names=class_names, as_image=True)
+    if on_click is not None:
+        boundary["data"].insert(0, _click_layer(data.bounds))
+    charts = {"boundary": _chart(boundary, boundary_height, clickable=on_click is not None),
+              "loss": _chart(loss_spec([], style=style, height=_pixels(loss_height), uirevision="loss",
+                                       with_test=True), loss_height)}
+    luts = {"boundary": lut_base64(boundary_scale)}
+    cells: list[list[str]] = [["boundary"], ["loss"]]
+    if view.units and cfg.hidden:
+        layers = unit_surfaces(state.net, cfg.features, data.bounds, view.units_resolution)
+        shown = min(view.max_units, max(cfg.hidden))
+        units = units_spec(layers, max_units=view.max_units, style=style, as_image=True,
+                           title=UNITS_TITLE.format(n=shown))
+        charts["units"] = _chart(units, units_height(len(cfg.hidden), style, titled=True))
+        luts["units"] = lut_base64(units_scale(style))
+        cells[1].append("units")
+    live = channel()
+    live.show(run, view)
+    frame = playground_frame(state, view, units=True)
+    frame.header["rev"] = live.revision
+    layout = {"rows": [{"cols": [1, 1] if presentation else [3, 2], "cells": cells}]}
+    data_out = {"token": live.token, "path": PATH, "kind": "playground", "layout": layout, "charts": charts,
+                "luts": luts, "frame": frame.inline(), "big": presentation, "first_chart": "boundary",
+                "report_drawn": on_first_draw is not None}
+    return _mount(keys.LIVE_VIEW, data_out, {"click": on_click, "drawn": on_first_draw, "stopped": on_stop,
+                                             "rejoin": None})
+
+
+# --- Compare ----------------------------------------------------------------------------------
+COMPARE_COLUMNS = ("run", "train loss", "test loss", "train accuracy", "test accuracy", "epochs to 90% test",
+                   "diverged at", "open")
+COMPARE_FORMATS = {"train loss": "loss", "test loss": "loss", "train accuracy": "percent",
+                   "test accuracy": "percent", "open": "link"}
+
+
+def compare(sweep: LiveSweep, labels: Sequence[str], links: Sequence[str], style: Style, *, classification: bool,
+            cell_height: int = 190, on_stop: Callable[[], None] | None = None) -> dict:
+    """Compare's tiles, loss curves, table and numbers, live."""
+    view = CompareView(style, tuple(labels), tuple(links))
+    state = sweep.frame_state()
+    grid = compare_grid_spec(state.surfaces, state.data, labels, cols=min(len(labels), 4), style=style,
+                             cell_height=cell_height, as_image=True)
+    losses = compare_loss_spec([[] for _ in labels], labels, style=style)
+    _, scale = boundary_codes(state.surfaces[0], style, False)
+    columns = [c for c in COMPARE_COLUMNS if classification or c not in ("train accuracy", "test accuracy",
+                                                                         "epochs to 90% test")]
+    charts = {"grid": _chart(grid, grid["layout"]["height"]),
+              "losses": _chart(losses, losses["layout"]["height"]),
+              "table": {"type": "table", "columns": columns, "formats": COMPARE_FORMATS}}
+    live = channel()
+    live.show(sweep, view)
+    frame = compare_frame(state, view)
+    frame.header["rev"] = live.revision
+    layout = {"rows": [{"cols": [1], "cells": [["grid"]]}, {"cols": [1], "cells": [["losses"]]},
+                       {"cols": [1], "cells": [["table"]]}]}
+    data_out = {"token": live.token, "path": PATH, "kind": "compare", "layout": layout, "charts": charts,
+                "luts": {"grid": lut_base64(scale)}, "frame": frame.inline(), "big": False}
+    return _mount(keys.LIVE_VIEW, data_out, {"stopped": on_stop, "rejoin": None})
+
+
+# --- Under the hood's hidden space ------------------------------------------------------------
+def hidden_space_view(run: LiveRun, style: Style, layer: int, units: tuple[int, int] | None,
+                      on_stop: Callable[[], None] | None = None, height: int = 440) -> dict:
+    """The input plane beside the plane as hidden layer `layer` sees it, redrawn as the run trains."""
+    view = HiddenSpaceView(style, layer, units, height)
+    state = run.frame_state()
+    data = state.data
+    plane = hidden_space(state.net, state.cfg.features, data.x_train, data.bounds, 0)
+    plane_spec = hidden_space_spec(plane, data.y_train.numpy(), data.task, data.n_classes, style=style,
+                                   height=height, title="The input plane", uirevision=f"plane-{data.name}")
+    charts = {"plane": _chart(plane_spec, height),
+              "hidden": _chart(hidden_figure(state, view), height)}
+    live = channel()
+    live.show(run, view)
+    layout = {"rows": [{"cols": [1, 1], "cells": [["plane"], ["hidden"]]}]}
+    data_out = {"token": live.token, "path": PATH, "kind": "hidden", "layout": layout, "charts": charts,
+                "luts": {}, "big": False}
+    return _mount(keys.LIVE_VIEW, data_out, {"stopped": on_stop, "rejoin": None})
