@@ -2,36 +2,20 @@
 
 All runs train together with the engine's batched trainer (runs that differ only in learning
 rate, seed or width share one stacked network), on the shared training thread, and stream
-into a grid of small boundaries, one loss chart and a sortable table.
+(ui/live_view.py) into a grid of small boundaries, one loss chart and a sortable table.
 """
 
 from __future__ import annotations
 
-import pandas as pd
 import streamlit as st
 
 from scratchnet.config import CUSTOM, KNOBS, Config, ConfigError
-from scratchnet.figures import Style, compare_grid_spec, compare_loss_spec, figure_json
-from ui import keys, session, theme, toolbar
-from ui.live_chart import live_chart
-from ui.live_panel import frame_seconds, live_panel
-from ui.live_sweep import LiveSweep, SweepView
+from ui import keys, live_view, session, theme, toolbar
+from ui.live_sweep import LiveSweep
 
 MAX_RUNS = 24
 VARY = [name for name, knob in KNOBS.items() if knob.compare]      # what the table says Compare can vary
 FIRST_VARY = "lr"                   # the knob a first visit compares
-COLUMNS = {
-    "train accuracy": st.column_config.ProgressColumn(format="percent", min_value=0.0, max_value=1.0),
-    "test accuracy": st.column_config.ProgressColumn(format="percent", min_value=0.0, max_value=1.0),
-    "train loss": st.column_config.NumberColumn(format="%.4f"),
-    "test loss": st.column_config.NumberColumn(format="%.4f"),
-    "epochs to 90% test": st.column_config.NumberColumn(help="First epoch with ≥ 90% test accuracy"),
-    "diverged at": st.column_config.NumberColumn(help="Epoch at which the loss became NaN or infinite"),
-    "open": st.column_config.LinkColumn("open on Playground", display_text="open ↗",
-                                        help="Open this run's setup on the Playground (new tab)"),
-}
-
-
 # --- what to vary ------------------------------------------------------------------------------
 def pick_values(name: str, base: Config) -> list:
     """The values to try for knob `name`, offered and checked by its entry in the config table."""
@@ -89,44 +73,6 @@ def run_toolbar(sweep: LiveSweep, cfg: Config) -> None:
                  f"{cfg.epochs:,} epochs each")
 
 
-# --- the live view -------------------------------------------------------------------------------------
-def table(view: SweepView, labels: list[str], cfg: Config) -> pd.DataFrame:
-    frame = pd.DataFrame({
-        "run": labels,
-        "train loss": [r["train_loss"] for r in view.rows],
-        "test loss": [r["test_loss"] for r in view.rows],
-    })
-    if cfg.is_classification:
-        frame["train accuracy"] = [r["train_accuracy"] for r in view.rows]
-        frame["test accuracy"] = [r["test_accuracy"] for r in view.rows]
-        frame["epochs to 90% test"] = [r["epochs_to_mark"] for r in view.rows]
-    frame["diverged at"] = [r["diverged_at"] for r in view.rows]
-    frame["open"] = [session.share_link(c) for c in view.cfgs]
-    return frame
-
-
-def draw_live_view(labels: list[str], cfg: Config, style: Style) -> bool:
-    """One frame of the comparison; returns whether it still trains."""
-    live: LiveSweep | None = st.session_state.get(keys.SWEEP)
-    if live is None:
-        return False
-    session.keep(live)
-    view = live.view()
-    a, b, c = st.columns(3)
-    a.metric("Epoch", f"{view.epoch:,} / {cfg.epochs:,}")
-    b.metric("Model-epochs / s", f"{view.model_epochs_per_second:,.0f}" if view.playing else "–")
-    c.metric("Diverged", sum(r["diverged_at"] is not None for r in view.rows))
-    if live.error:
-        st.error(live.error)
-    grid = compare_grid_spec(view.surfaces, view.data, labels, cols=min(len(view.cfgs), 4), style=style,
-                             cell_height=230 if cfg.presentation else 190)
-    live_chart(figure_json(grid), key="compare_grid", height=grid["layout"]["height"])
-    losses = compare_loss_spec(view.histories, labels, style=style)
-    live_chart(figure_json(losses), key="compare_loss", height=losses["layout"]["height"])
-    st.dataframe(table(view, labels, cfg), column_config=COLUMNS, hide_index=True, width="stretch")
-    return view.playing
-
-
 # --- the page, top to bottom ------------------------------------------------------------------------------
 cfg = session.config()
 style = theme.apply(cfg.presentation)
@@ -150,8 +96,10 @@ if sweep is None:
     st.info("Pick at least one value to compare.")
     st.stop()
 run_toolbar(sweep, cfg)
-live_panel("compare", lambda: draw_live_view(labels, cfg, style),
-           every=max(0.1, frame_seconds()) if sweep.playing else None)
+if sweep.error:
+    st.error(sweep.error)
+live_view.compare(sweep, labels, [session.share_link(c) for c in runs], style, classification=cfg.is_classification,
+                  cell_height=230 if cfg.presentation else 190)
 
 with st.expander("Open a run on the Playground in this tab"):
     pick = st.selectbox("Run", range(len(runs)), format_func=lambda i: labels[i], key="cmp_open")

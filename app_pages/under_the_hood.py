@@ -21,18 +21,15 @@ from scratchnet.backward import Objective
 from scratchnet.config import ACTIVATIONS, KNOBS, REGULARIZATIONS, Config
 from scratchnet.figures import Style, boundary_spec, figure_json, loss_spec
 from scratchnet.gradcheck import ABS_TOL, REL_TOL
-from scratchnet.hidden_space import hidden_space, hidden_space_spec
 from scratchnet.model import init_net
 from scratchnet.pitfall import SETUP, leaf_pitfall_demo
 from scratchnet.surface import decision_surface
-from ui import hood, session, theme, toolbar
+from ui import hood, live_view, session, theme, toolbar
 from ui.live_chart import live_chart
-from ui.live_panel import live_panel
 from ui.live_run import LiveRun, RunView
 
 
 TABS = ["Math & code", "One step, opened up", "Leaf-tensor pitfall", "Hidden space", "History"]
-HIDDEN_FRAME_SECONDS = 0.25       # the hidden-space picture while the run plays (4 redraws a second)
 BOUNDARY_RESOLUTION = 80
 MATH_CODE = [1, 1]
 ACTIVATION, REGULARIZATION, REG_RATE = KNOBS["activation"], KNOBS["regularization"], KNOBS["reg_rate"]
@@ -232,18 +229,13 @@ def _unit_picker(column, label: str, key: str, width: int, default: int) -> int:
                             format_func=lambda j: f"unit {j + 1}")
 
 
-def draw_hidden_space(style: Style) -> bool:
-    """One frame of the hidden-space view; returns whether the run still plays."""
-    live = session.run()
-    if live is None:
-        return False
-    session.keep(live)
-    view = live.view()
-    hidden = view.cfg.hidden
+def hidden_space_panel(live: LiveRun, cfg: Config, style: Style) -> None:
+    """The plane as one hidden layer sees it, redrawn live as the run trains."""
+    hidden = cfg.hidden
     if not hidden:
         st.info("This network has no hidden layers: it is a linear model of the input features, so there is no "
                 "hidden space to look at. Add a layer on the Playground.")
-        return view.playing
+        return
     pick_layer, pick_mode, pick_x, pick_y = st.columns([2, 2.2, 1.2, 1.2])
     layer = pick_layer.selectbox("Layer", range(1, len(hidden) + 1), key="uth_layer",
                                  format_func=lambda lay: f"hidden layer {lay} ({hidden[lay - 1]} units)")
@@ -255,28 +247,14 @@ def draw_hidden_space(style: Style) -> bool:
     if mode == "two units":
         units = (_unit_picker(pick_x, "x axis", "uth_unit_x", width, 0),
                  _unit_picker(pick_y, "y axis", "uth_unit_y", width, 1 if width > 1 else 0))
-    data = view.data
-    plane = hidden_space(view.net, view.cfg.features, data.x_train, data.bounds, 0)
-    mapped = hidden_space(view.net, view.cfg.features, data.x_train, data.bounds, layer, units)
-    labels = data.y_train.numpy()
-    left, right = st.columns(2)
-    with left:
-        spec = hidden_space_spec(plane, labels, data.task, data.n_classes, style=style, height=440,
-                                 title="The input plane", uirevision=f"plane-{data.name}")
-        live_chart(figure_json(spec), key="uth_plane_chart", height=440)
-    with right:
-        title = f"As hidden layer {layer} sees it (epoch {view.snapshot.epoch:,})"
-        spec = hidden_space_spec(mapped, labels, data.task, data.n_classes, style=style, height=440, title=title,
-                                 uirevision=f"hidden-{layer}-{mode}-{units}")
-        live_chart(figure_json(spec), key="uth_hidden_chart", height=440)
+    live_view.hidden_space_view(live, style, layer, units)
     st.caption("Grey lines run along x₁ (x₂ fixed), brown lines along x₂ (x₁ fixed); each is mapped point by point "
                "through the layers up to this one. "
                + ("Two units show the layer's own coordinates. " if units else
-                  f"The projection shows the plane in which the data's values in this layer vary most "
-                  f"({sum(mapped.explained):.0%} of their variance). ")
+                  "The projection shows the plane in which the data's values in this layer vary most (the axes "
+                  "say how much of their variance each direction holds). ")
                + "In the last hidden layer the output is a linear function of these values: that is where the "
                  "classes must become separable by straight lines.")
-    return view.playing
 
 
 # --- 6: history ---------------------------------------------------------------------------------------------
@@ -355,8 +333,7 @@ with tabs[2]:
         pitfall()
 with tabs[3]:
     if tabs[3].open:
-        live_panel("hidden_space", lambda: draw_hidden_space(style),
-                   every=HIDDEN_FRAME_SECONDS if run.playing else None)
+        hidden_space_panel(run, cfg, style)
 with tabs[4]:
     if tabs[4].open:
         st.fragment(history_panel)(style)

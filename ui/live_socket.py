@@ -29,6 +29,7 @@ from urllib.parse import urlsplit
 from starlette.routing import BaseRoute, WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
+from ui import scheduler
 from ui.live_channel import Channel, Registry
 from ui.live_frames import (
     HIDDEN_EVERY_SECONDS,
@@ -141,6 +142,7 @@ def build_frame(channel: Channel, request: Request, state: SocketState, now: flo
     job, view = channel.job, channel.view
     if job is None or view is None:
         return None
+    scheduler.shared().keep(job)                      # a page is watching: the run stays in the rotation
     if view.kind == "playground":
         after = (request.after + [-1, -1])[:2]
         units = now - state.units_at >= UNITS_EVERY_SECONDS or request.key != job.key
@@ -165,6 +167,7 @@ class LiveSocket:
         self.request: Request | None = None
         self.asked = asyncio.Event()
         self.stamps: list[float] = []
+        self.closed = False
 
     async def run(self) -> None:
         channel = self._admit()
@@ -174,11 +177,21 @@ class LiveSocket:
         await self.ws.accept(subprotocol=PROTOCOL)
         reader = asyncio.create_task(self._read())
         try:
-            await self._serve(channel, reader)
-        except WebSocketDisconnect:
+            await self._serve(channel)
+        except (WebSocketDisconnect, RuntimeError):        # the browser went away mid-send
             pass
         finally:
             reader.cancel()
+
+    async def _close(self, code: int) -> None:
+        """Close once, from whichever side noticed first."""
+        if not self.closed:
+            self.closed = True
+            try:
+                await self.ws.close(code=code)
+            except (WebSocketDisconnect, RuntimeError):
+                pass
+        self.asked.set()
 
     def _admit(self) -> Channel | None:
         headers = self.ws.headers
@@ -195,6 +208,7 @@ class LiveSocket:
             while True:
                 message = await self.ws.receive()
                 if message["type"] == "websocket.disconnect":
+                    self.closed = True
                     self.asked.set()
                     return
                 now = time.monotonic()
@@ -202,47 +216,46 @@ class LiveSocket:
                 if len(self.stamps) > MAX_MESSAGES_PER_SECOND:
                     raise BadMessage("too many messages")
                 if message.get("bytes") is not None or len(message.get("text") or "") > MAX_MESSAGE_CHARS:
-                    await self.ws.close(code=CLOSE_TOO_BIG)
-                    self.asked.set()
+                    await self._close(CLOSE_TOO_BIG)
                     return
                 self.request = parse_request(message.get("text"))
                 self.asked.set()
         except BadMessage as err:
             _LOG.info("live socket closed: %s", err)
-            await self.ws.close(code=CLOSE_POLICY)
-            self.asked.set()
+            await self._close(CLOSE_POLICY)
         except (WebSocketDisconnect, RuntimeError):
+            self.closed = True
             self.asked.set()
 
-    async def _serve(self, channel: Channel, reader: asyncio.Task) -> None:
+    async def _serve(self, channel: Channel) -> None:
         loop = asyncio.get_running_loop()
         state = SocketState()
         checked = time.monotonic()
-        while not reader.done():
+        while not self.closed:
             try:
                 await asyncio.wait_for(self.asked.wait(), IDLE_SECONDS)
             except TimeoutError:
                 await self.ws.send_text('{"t":"idle"}')
                 continue
-            if reader.done():
-                return
             self.asked.clear()
             request = self.request
+            if self.closed or request is None:
+                continue
             while True:                                   # wait for something new to draw
                 now = time.monotonic()
                 if now - checked >= SESSION_CHECK_SECONDS:
                     checked = now
                     if not self.registry.alive(channel):
-                        await self.ws.close(code=CLOSE_SESSION_ENDED)
+                        await self._close(CLOSE_SESSION_ENDED)
                         return
                 if news(channel, request, state, now) and now - state.sent_at >= MIN_FRAME_SECONDS:
                     break
-                if reader.done():
+                if self.closed:
                     return
                 playing = getattr(channel.job, "playing", False)
                 await asyncio.sleep(WAIT_PLAYING if playing else WAIT_PAUSED)
             frame = await loop.run_in_executor(_FRAMES, build_frame, channel, request, state, now)
-            if frame is not None:
+            if frame is not None and not self.closed:
                 state.sent_at = time.monotonic()
                 await self.ws.send_bytes(frame)
 

@@ -30,7 +30,7 @@ from scratchnet.figures import (
     units_spec,
 )
 from scratchnet.hidden_space import hidden_space, hidden_space_spec
-from scratchnet.surface import decision_surface, stacked_surfaces, unit_surfaces
+from scratchnet.surface import decision_surface, unit_surfaces
 from ui import keys
 from ui.assets import PLOTLY_JS_NAME
 from ui.live_channel import Channel

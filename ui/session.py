@@ -16,12 +16,12 @@ from scratchnet.data import Dataset
 from ui import keys
 from ui.live_run import LiveRun
 from ui.scheduler import Scheduler
+from ui.scheduler import shared as shared_scheduler
 
 
-@st.cache_resource
 def scheduler() -> Scheduler:
     """One training thread per server process (see ui/scheduler.py for why)."""
-    return Scheduler()
+    return shared_scheduler()
 
 
 def config(from_url: bool = False) -> Config:
@@ -111,10 +111,8 @@ def ensure_run(cfg: Config) -> LiveRun:
 
 
 def keep(job) -> None:
-    """A page drew `job`: it counts as seen, and is back in the training rotation if the
-    scheduler dropped it for idling (add is idempotent, so no race with that drop)."""
-    job.touch()
-    scheduler().add(job)
+    """A page showed `job`: it counts as seen, and trains again if it was dropped for idling."""
+    scheduler().keep(job)
 
 
 def play(job) -> None:

@@ -1,0 +1,264 @@
+"""The live route through Starlette's test client: who may open a socket, what a frame holds, how the
+browser sets the pace, and what happens to bad messages and ended sessions."""
+
+from __future__ import annotations
+
+import json
+import queue
+import threading
+import time
+
+import pytest
+from starlette.applications import Starlette
+from starlette.testclient import TestClient
+from starlette.websockets import WebSocketDisconnect
+
+from scratchnet.config import Config
+from scratchnet.figures import DEFAULT
+from ui.live_channel import Registry
+from ui.live_frames import CompareView, PlaygroundView, decode
+from ui.live_run import LiveRun
+from ui.live_socket import (
+    CLOSE_POLICY,
+    CLOSE_SESSION_ENDED,
+    CLOSE_TOO_BIG,
+    MAX_MESSAGE_CHARS,
+    MAX_MESSAGES_PER_SECOND,
+    PROTOCOL,
+    live_routes,
+    parse_request,
+    BadMessage,
+)
+from ui.live_sweep import LiveSweep
+
+ORIGIN = {"origin": "http://testserver"}
+VIEW = PlaygroundView(DEFAULT)
+
+
+class Server:
+    """A Starlette app with only the live route, and a registry whose sessions the test ends."""
+
+    def __init__(self, base: str = ""):
+        self.sessions: set[str] = set()
+        self.registry = Registry(alive=lambda sid: sid in self.sessions)
+        self.client = TestClient(Starlette(routes=live_routes(base, self.registry)))
+        self.path = f"/{base}/live/ws" if base else "/live/ws"
+
+    def session(self, name: str, cfg: Config | None = None):
+        self.sessions.add(name)
+        channel = self.registry.open(name)
+        run = LiveRun(cfg or Config(epochs=100_000))
+        channel.show(run, VIEW)
+        return channel, run
+
+    def connect(self, token: str, headers: dict | None = None, protocol: str = PROTOCOL):
+        return self.client.websocket_connect(self.path, subprotocols=[protocol, token],
+                                             headers=dict(ORIGIN if headers is None else headers))
+
+
+def ask(ws, key: str = "", v: int = -1, rev: int = -1, after=(), stride: int = 1):
+    ws.send_text(json.dumps({"t": "next", "key": key, "v": v, "rev": rev, "after": list(after), "stride": stride}))
+    return decode(ws.receive_bytes())
+
+
+def ask_again(ws, frame, **extra):
+    """The request a browser sends after drawing `frame`."""
+    loss = next(c for c in frame.header["curves"] if c["chart"] == "loss")
+    after = [xs[-1] if xs else -1 for xs in loss["x"]]
+    return ask(ws, frame.header["key"], frame.header["v"], frame.header["rev"], after, loss["stride"], **extra)
+
+
+class Inbox:
+    """Everything a socket receives, read by a thread of its own, so a test can wait a while for a
+    message that should (or should not) come."""
+
+    def __init__(self, ws):
+        self.messages: queue.Queue = queue.Queue()
+        threading.Thread(target=self._read, args=(ws,), daemon=True).start()
+
+    def _read(self, ws) -> None:
+        while True:
+            try:
+                message = ws.receive()
+            except Exception:                      # noqa: BLE001 - the socket closed
+                return
+            self.messages.put(message)
+            if message["type"] == "websocket.close":
+                return
+
+    def within(self, seconds: float):
+        try:
+            return self.messages.get(timeout=seconds)
+        except queue.Empty:
+            return None
+
+
+@pytest.fixture
+def server():
+    return Server()
+
+
+# --- who may open a socket -----------------------------------------------------------------------
+def test_a_made_up_token_a_foreign_origin_or_no_origin_is_refused_at_the_handshake(server):
+    channel, _ = server.session("a")
+    for token, headers, protocol in [("x" * 43, None, PROTOCOL),                     # made up
+                                     (channel.token, {"origin": "http://evil.example"}, PROTOCOL),
+                                     (channel.token, {}, PROTOCOL),                  # no Origin
+                                     (channel.token, None, "other-protocol"),
+                                     (channel.token[:-1], None, PROTOCOL)]:          # almost the token
+        with pytest.raises(WebSocketDisconnect) as refused:
+            with server.connect(token, headers, protocol):
+                pass
+        assert refused.value.code == CLOSE_POLICY          # the same refusal whatever was wrong
+
+
+def test_tokens_are_long_random_and_one_per_session(server):
+    a, _ = server.session("a")
+    b, _ = server.session("b")
+    assert len(a.token) >= 43 and a.token != b.token                 # 32 bytes from secrets, base64url
+    assert server.registry.open("a", a) is a                         # the same session keeps its token
+
+
+def test_a_socket_sees_its_own_session_only(server):
+    a, run_a = server.session("a", Config(dataset="xor", epochs=1000))
+    b, run_b = server.session("b", Config(dataset="circle", epochs=1000))
+    run_b.step()
+    with server.connect(a.token) as ws_a, server.connect(b.token) as ws_b:
+        frame_a, frame_b = ask(ws_a), ask(ws_b)
+    assert frame_a.header["key"] == run_a.key and frame_b.header["key"] == run_b.key
+    assert frame_a.header["epoch"] == 0 and frame_b.header["epoch"] == 1
+
+
+def test_an_ended_session_closes_its_socket_and_its_token_opens_nothing(server):
+    channel, run = server.session("a")
+    with server.connect(channel.token) as ws:
+        ask(ws)
+        server.sessions.discard("a")
+        run.step()                                                   # news for the waiting request
+        ws.send_text(json.dumps({"t": "next", "key": run.key, "v": run.version, "rev": channel.revision}))
+        with pytest.raises(WebSocketDisconnect) as closed:
+            ws.receive_bytes()
+        assert closed.value.code == CLOSE_SESSION_ENDED
+    with pytest.raises(WebSocketDisconnect):
+        with server.connect(channel.token):
+            pass
+    assert server.registry.find(channel.token) is None
+
+
+# --- bad messages close that socket only ------------------------------------------------------------
+@pytest.mark.parametrize("message, code", [
+    ("not json", CLOSE_POLICY),
+    ('{"t": "next", "v": "1"}', CLOSE_POLICY),
+    ('{"t": "next", "after": [1.5]}', CLOSE_POLICY),
+    ('{"t": "next", "stride": 3}', CLOSE_POLICY),
+    ('{"t": "hello"}', CLOSE_POLICY),
+    ("[" * (MAX_MESSAGE_CHARS + 1), CLOSE_TOO_BIG),
+    (b"\x00\x01", CLOSE_TOO_BIG),
+])
+def test_a_malformed_or_oversized_message_closes_that_socket_only(server, message, code):
+    a, _ = server.session("a")
+    b, _ = server.session("b")
+    with server.connect(a.token) as bad, server.connect(b.token) as good:
+        (bad.send_bytes if isinstance(message, bytes) else bad.send_text)(message)
+        with pytest.raises(WebSocketDisconnect) as closed:
+            bad.receive_bytes()
+        assert closed.value.code == code
+        assert ask(good).header["kind"] == "playground"             # the other socket goes on
+
+
+def test_a_flood_of_requests_closes_the_socket(server):
+    channel, _ = server.session("a")
+    with server.connect(channel.token) as ws:
+        inbox = Inbox(ws)
+        for _ in range(MAX_MESSAGES_PER_SECOND + 10):
+            ws.send_text('{"t": "next"}')
+        messages = [inbox.within(5.0) for _ in range(MAX_MESSAGES_PER_SECOND + 11)]
+        closes = [m for m in messages if m is not None and m["type"] == "websocket.close"]
+        assert closes and closes[0]["code"] == CLOSE_POLICY
+
+
+def test_requests_are_validated_field_by_field():
+    assert parse_request('{"t": "next", "key": "3.1", "v": 7, "rev": 2, "after": [10, -1], "stride": 4}').after == [10, -1]
+    for bad in ['{"t": "next", "key": 5}', '{"t": "next", "v": true}', '{"t": "next", "after": "1"}',
+                '{"t": "next", "after": [0] ' + ', 0' * 64 + "]", '{"t": "next", "v": 1e20}', "null", "7"]:
+        with pytest.raises(BadMessage):
+            parse_request(bad)
+
+
+# --- the browser sets the pace; the server sends the newest state ------------------------------------
+def test_one_frame_per_request_and_a_paused_run_waits_for_news(server):
+    channel, run = server.session("a")
+    with server.connect(channel.token) as ws:
+        first = ask(ws)
+        assert first.header["v"] == run.version and first.header["rev"] == channel.revision
+        loss = first.header["curves"][0]
+        inbox = Inbox(ws)
+        ws.send_text(json.dumps({"t": "next", "key": run.key, "v": run.version, "rev": channel.revision,
+                                 "after": [xs[-1] for xs in loss["x"]], "stride": loss["stride"]}))
+        assert inbox.within(0.4) is None                            # nothing changed: nothing sent
+        for _ in range(3):
+            run.step()
+        newest = decode(inbox.within(5.0)["bytes"])
+        assert newest.header["epoch"] >= 1
+        assert inbox.within(0.3) is None                            # one request, one frame: no backlog
+        if newest.header["epoch"] < 3:                              # built before the last steps: ask again
+            loss = newest.header["curves"][0]
+            ws.send_text(json.dumps({"t": "next", "key": run.key, "v": newest.header["v"], "rev": channel.revision,
+                                     "after": [xs[-1] for xs in loss["x"]], "stride": loss["stride"]}))
+            newest = decode(inbox.within(5.0)["bytes"])
+        assert newest.header["epoch"] == 3 and newest.header["v"] == run.version
+
+
+def test_frames_carry_only_the_new_loss_points(server):
+    channel, run = server.session("a")
+    with server.connect(channel.token) as ws:
+        first = ask(ws)
+        loss = first.header["curves"][0]
+        assert loss["full"] and loss["x"] == [[0], [0]]              # epoch 0: the untrained network
+        for _ in range(5):
+            run.step()
+        second = ask_again(ws, first)
+        loss = second.header["curves"][0]
+        assert not loss["full"] and loss["x"][0] == [1, 2, 3, 4, 5] and loss["x"][1][-1] == 5
+        run.reset()                                                 # a new start: the whole curve again
+        third = ask_again(ws, second)
+        assert third.header["curves"][0]["full"] and third.header["key"] != second.header["key"]
+
+
+def test_a_frame_is_small(server):
+    channel, run = server.session("a")
+    with server.connect(channel.token) as ws:
+        ws.send_text('{"t": "next"}')
+        message = ws.receive_bytes()
+    frame = decode(message)
+    image = frame.header["images"][0]
+    assert (image["w"], image["h"]) == (VIEW.resolution, VIEW.resolution)
+    assert len(frame.blobs[image["blob"]]) == VIEW.resolution ** 2              # one byte per cell
+    assert len(message) < 40_000, "a 100×100 surface, 8 unit pictures and the numbers"
+
+
+def test_compare_frames_stream_every_run(server):
+    server.sessions.add("c")
+    channel = server.registry.open("c")
+    sweep = LiveSweep([Config(lr=lr, epochs=50) for lr in (0.01, 0.1, 1.0)])
+    labels = ("lr=0.01", "lr=0.1", "lr=1")
+    channel.show(sweep, CompareView(DEFAULT, labels, ("a", "b", "c")))
+    with server.connect(channel.token) as ws:
+        first = ask(ws)
+        sweep.play()
+        deadline = time.monotonic() + 10
+        while not sweep.sweep.done and time.monotonic() < deadline:
+            sweep.work(0.05)
+        losses = first.header["curves"][0]
+        frame = ask(ws, first.header["key"], first.header["v"], first.header["rev"],
+                    [xs[-1] if xs else 0 for xs in losses["x"]], losses["stride"])
+    assert len(frame.header["images"]) == 3 and [r["run"] for r in frame.header["table"]] == list(labels)
+    assert all(xs == list(range(1, 51)) for xs in frame.header["curves"][0]["x"])
+    assert frame.header["stopped"] == "done" and frame.header["metrics"][0] == ["Epoch", "50 / 50"]
+
+
+def test_the_route_follows_the_base_url_path():
+    server = Server(base="sn")
+    channel, _ = server.session("a")
+    with server.connect(channel.token) as ws:
+        assert ask(ws).header["kind"] == "playground"
