@@ -172,9 +172,10 @@ def test_a_flood_of_requests_closes_the_socket(server):
         inbox = Inbox(ws)
         for _ in range(MAX_MESSAGES_PER_SECOND + 10):
             ws.send_text('{"t": "next"}')
-        messages = [inbox.within(5.0) for _ in range(MAX_MESSAGES_PER_SECOND + 11)]
-        closes = [m for m in messages if m is not None and m["type"] == "websocket.close"]
-        assert closes and closes[0]["code"] == CLOSE_POLICY
+        message = inbox.within(5.0)
+        while message is not None and message["type"] != "websocket.close":
+            message = inbox.within(5.0)                     # the frames asked for before the flood was seen
+        assert message is not None and message["code"] == CLOSE_POLICY
 
 
 def test_requests_are_validated_field_by_field():
