@@ -32,6 +32,7 @@ from scratchnet.data import FEATURE_LABELS, Dataset, featurize
 from scratchnet.gradcheck import GradCheckRow, compare_gradients, param_names
 from scratchnet.losses import log_softmax
 from scratchnet.model import Net, affine, forward, init_net
+from scratchnet.optim import MOMENTUM_MU
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -41,7 +42,6 @@ ACTIVATION_TEX = {
     "sigmoid": (r"\sigma", r"1 / (1 + e^{{-{z}}})", r"{h} \odot (1 - {h})"),
     "linear": (r"\operatorname{id}", r"{z}", r"1"),
 }
-MOMENTUM_MU = 0.9
 
 
 # --- sizes --------------------------------------------------------------------------------------
