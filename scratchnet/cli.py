@@ -91,11 +91,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def config_from_args(args: argparse.Namespace) -> Config:
-    """The flags given, validated by the config. --seed also seeds the weights unless
-    --init-seed is given, as one torch.manual_seed would in the tutorial."""
+    """The flags given, validated by the config. Each flag means what its knob means in the
+    app and in a link: --seed seeds the data, --init-seed the weights."""
     given = {name: getattr(args, name) for name in KNOBS if getattr(args, name, None) is not None}
-    if "seed" in given and "init_seed" not in given:
-        given["init_seed"] = given["seed"]
     cfg, _ = from_mapping(given, strict=True)
     return cfg
 

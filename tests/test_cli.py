@@ -97,11 +97,19 @@ def test_every_and_seed(capsys):
     code, out, _ = run(capsys, "train", "--epochs", "10", "--every", "5", "--seed", "7")
     assert code == 0
     assert [line.split()[1] for line in out.splitlines() if line.startswith("epoch")] == ["0/10", "5/10", "10/10"]
-    _, a, _ = run(capsys, "train", "--epochs", "10", "--seed", "7", "--json")
-    _, b, _ = run(capsys, "train", "--epochs", "10", "--seed", "7", "--init-seed", "8", "--json")
-    a, b = json.loads(a), json.loads(b)
-    assert a["config"]["init_seed"] == 7 and b["config"]["init_seed"] == 8        # --seed seeds the weights too
-    assert a["final_train_loss"] != b["final_train_loss"]
+    runs = {}
+    for flags in (("--seed", "7"), ("--seed", "8"), ("--seed", "7", "--init-seed", "8")):
+        _, out, _ = run(capsys, "train", "--epochs", "10", *flags, "--json")
+        runs[flags] = json.loads(out)
+    data_seed, other_data, other_weights = runs.values()
+    # --seed seeds the data only, as ?seed= in a link and the Data seed slider do; --init-seed the weights
+    assert (data_seed["config"]["seed"], data_seed["config"]["init_seed"]) == (7, KNOBS["init_seed"].default)
+    assert (other_data["config"]["seed"], other_data["config"]["init_seed"]) == (8, KNOBS["init_seed"].default)
+    assert (other_weights["config"]["seed"], other_weights["config"]["init_seed"]) == (7, 8)
+    assert Config(**{k: tuple(v) if isinstance(v, list) else v for k, v in data_seed["config"].items()}) == \
+        Config(seed=7, epochs=10)
+    losses = {run["initial_train_loss"] for run in runs.values()}
+    assert len(losses) == 3                                         # other points, or other weights: other runs
 
 
 def test_divergence_is_reported_not_crashed(capsys):
