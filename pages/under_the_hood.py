@@ -23,10 +23,11 @@ from scratchnet.data import FEATURE_LABELS
 from scratchnet.figures import boundary_spec, figure_json, loss_spec
 from scratchnet.gradcheck import ABS_TOL, REL_TOL
 from scratchnet.hidden_space import hidden_space, hidden_space_spec
+from scratchnet.metrics import measure
 from scratchnet.model import init_net
 from scratchnet.pitfall import SETUP, leaf_pitfall_demo
 from scratchnet.surface import decision_surface
-from scratchnet.trainer import evaluate, prepare
+from scratchnet.tensors import prepare
 from ui import hood, session, theme
 from ui.frame import ensure_app_frame
 from ui.live_chart import live_chart
@@ -324,7 +325,7 @@ def history_panel() -> None:
         st.info("Only epoch 0 is saved so far: press Play or Step, then come back to scrub through the run.")
     net = checkpoints[epoch]
     tensors = prepare(view.data, view.cfg.features, view.cfg.n_classes)
-    train_loss, test_loss, train_acc, test_acc = evaluate(net, tensors, view.cfg.problem)
+    train_loss, test_loss, train_acc, test_acc = measure(net, tensors, view.cfg.problem)
     cols = st.columns(5)
     cols[0].metric("Showing epoch", f"{epoch:,}")
     cols[1].metric("Train loss", f"{float(train_loss):.4f}")

@@ -33,8 +33,8 @@ from torch import Tensor
 
 from .config import KNOBS, Config, from_mapping
 from .data import Dataset
+from .history import Evaluation, History
 from .model import Net
-from .trainer import Evaluation, History
 
 # ----------------------------------------------------------------------------- limits
 

@@ -37,9 +37,10 @@ from scratchnet.io import (
     parse_csv,
 )
 from scratchnet.losses import cross_entropy
-from scratchnet.metrics import accuracy_from_confusion, confusion_matrix, per_class_accuracy
+from scratchnet.metrics import accuracy, accuracy_from_confusion, confusion_matrix, per_class_accuracy
 from scratchnet.model import forward, init_net, net_for, predict
-from scratchnet.trainer import Trainer, accuracy, prepare
+from scratchnet.tensors import prepare
+from scratchnet.trainer import Trainer
 
 
 def one_sentence(message: str) -> bool:

@@ -16,8 +16,10 @@ from dataclasses import dataclass
 from scratchnet.config import Config
 from scratchnet.data import Dataset
 from scratchnet.figures import figures_html, run_figures
+from scratchnet.history import History
 from scratchnet.model import Net
-from scratchnet.trainer import History, Snapshot, Trainer, needs_restart
+from scratchnet.restart import needs_restart
+from scratchnet.trainer import Snapshot, Trainer
 
 MAX_CURVE_POINTS = 1000
 MAX_CHECKPOINTS = 80
