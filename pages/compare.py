@@ -11,7 +11,8 @@ import pandas as pd
 import streamlit as st
 
 from scratchnet.config import ACTIVATIONS, CUSTOM, KNOBS, OPTIMIZERS, Config, ConfigError
-from scratchnet.figures import compare_grid_spec, compare_loss_spec, figure_json
+from scratchnet.figures import compare_grid_spec, compare_loss_spec
+from scratchnet.plotly_json import figure_json
 from ui import session, theme
 from ui.controls import BATCH_GRID, LR_GRID
 from ui.frame import ensure_app_frame

@@ -19,9 +19,10 @@ import time
 import streamlit as st
 
 from scratchnet.data import featurize
-from scratchnet.figures import boundary_spec, figure_json, loss_spec, units_height, units_spec
+from scratchnet.figures import boundary_spec, loss_spec, units_height, units_spec
 from scratchnet.metrics import confusion_matrix
 from scratchnet.model import predict
+from scratchnet.plotly_json import figure_json
 from scratchnet.surface import decision_surface, unit_surfaces
 from ui import controls, own_data, session, theme
 from ui.frame import ensure_app_frame

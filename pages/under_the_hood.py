@@ -20,12 +20,13 @@ import torch
 from scratchnet.backward import Objective
 from scratchnet.config import ACTIVATIONS, KNOBS, REGULARIZATIONS
 from scratchnet.data import FEATURE_LABELS
-from scratchnet.figures import boundary_spec, figure_json, loss_spec
+from scratchnet.figures import boundary_spec, hidden_space_spec, loss_spec
 from scratchnet.gradcheck import ABS_TOL, REL_TOL
-from scratchnet.hidden_space import hidden_space, hidden_space_spec
+from scratchnet.hidden_space import hidden_space
 from scratchnet.metrics import measure
 from scratchnet.model import init_net
 from scratchnet.pitfall import SETUP, leaf_pitfall_demo
+from scratchnet.plotly_json import figure_json
 from scratchnet.surface import decision_surface
 from scratchnet.tensors import prepare
 from ui import hood, session, theme

@@ -21,8 +21,8 @@ import torch
 
 from .config import CUSTOM, KNOBS, Config, ConfigError, from_mapping, show_value
 from .data import Dataset
-from .figures import figures_html, run_figures
 from .gradcheck import format_table, full_check
+from .html_export import figures_html, run_figures
 from .io import DataError, dataset_from_parsed, parse_csv
 from .trainer import Trainer
 

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 
 from scratchnet.config import Config
 from scratchnet.data import Dataset
-from scratchnet.figures import figures_html, run_figures
 from scratchnet.history import History
+from scratchnet.html_export import figures_html, run_figures
 from scratchnet.model import Net
 from scratchnet.restart import needs_restart
 from scratchnet.trainer import Snapshot, Trainer
