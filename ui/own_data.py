@@ -10,7 +10,7 @@ from __future__ import annotations
 import streamlit as st
 
 from scratchnet.config import CUSTOM, KNOBS, Config
-from scratchnet.data import Dataset, add_point, empty_data, erase_near, own_data
+from scratchnet.data import Dataset, add_point, config_for_points, editable_copy, empty_data, erase_near
 from scratchnet.io import (
     MAX_BYTES,
     MAX_CLASSES,
@@ -39,8 +39,7 @@ def _adopt(data: Dataset, cfg: Config, names: tuple[str, ...] | None = None, mes
     undo: list = st.session_state.setdefault("data_undo", [])
     undo.append((previous, cfg))
     del undo[:-UNDO_LIMIT]
-    classes = max(2, data.n_classes) if data.task == "classification" else 2
-    new_cfg = cfg.replace(dataset=CUSTOM, problem=data.task, classes=classes)
+    new_cfg = config_for_points(cfg, data)
     st.session_state.own_data = data
     st.session_state.class_names = names
     _set_config(new_cfg)
@@ -81,7 +80,7 @@ def draw_at(x: float, y: float) -> None:
     if not mode or live is None:
         return
     cfg = session.config()
-    base = session.own_data() if cfg.dataset == CUSTOM and session.own_data() is not None else own_data(
+    base = session.own_data() if cfg.dataset == CUSTOM and session.own_data() is not None else editable_copy(
         live.trainer.data)
     if mode == "erase":
         x_min, x_max, _, _ = base.bounds
@@ -99,7 +98,7 @@ def _start_drawing() -> None:
     follow then only edit points, and the network goes on learning (no restart, no full rerun)."""
     cfg, live = session.config(), session.run()
     if st.session_state.get(DRAW_KEY) and cfg.dataset != CUSTOM and live is not None:
-        _adopt(own_data(live.trainer.data), cfg, session.class_names())
+        _adopt(editable_copy(live.trainer.data), cfg, session.class_names())
 
 
 def on_chart_click() -> None:
