@@ -212,7 +212,7 @@ class LiveRun:
 
     # --- exports (called when a download button is clicked, so they show the run as it is then)
     def weights_json(self) -> str:
-        from scratchnet.io import export_run
+        from scratchnet.run_file import export_run
 
         with self.lock:
             t = self.trainer

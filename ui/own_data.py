@@ -1,7 +1,7 @@
 """Your own data on the Playground: draw points by clicking the chart, erase them, undo, upload a
 CSV, download the points, import an exported run.
 
-Every input goes through the engine's parsers (scratchnet/io.py), which turn anything they cannot
+Every input goes through the engine's parsers (scratchnet/points_csv.py, run_file.py), which turn anything they cannot
 use into one sentence; that sentence is shown and the current data and run stay as they were.
 """
 
@@ -11,16 +11,9 @@ import streamlit as st
 
 from scratchnet.config import CUSTOM, KNOBS, Config
 from scratchnet.data import Dataset, add_point, config_for_points, editable_copy, empty_data, erase_near
-from scratchnet.io import (
-    MAX_BYTES,
-    MAX_CLASSES,
-    MAX_ROWS,
-    DataError,
-    dataset_from_parsed,
-    dataset_to_csv,
-    load_run,
-    parse_csv,
-)
+from scratchnet.points_csv import MAX_BYTES, MAX_CLASSES, MAX_ROWS, dataset_to_csv, points_from_csv
+from scratchnet.run_file import load_run
+from scratchnet.uploads import DataError
 from ui import controls, session
 from ui.markdown import escape
 
@@ -113,11 +106,10 @@ def _upload_csv() -> None:
         return
     cfg = session.config()
     try:
-        parsed = parse_csv(upload, cfg.problem)
+        parsed, data = points_from_csv(upload, cfg)
     except DataError as err:
         st.session_state.data_message = ("error", f"{upload.name}: {err}")
         return
-    data = dataset_from_parsed(parsed, cfg.train_fraction, cfg.seed)
     names = parsed.class_names if parsed.task == "classification" else None
     classes = f", {parsed.n_classes} classes" if parsed.task == "classification" else ""
     _adopt(data, cfg, names, f"Loaded {parsed.n_rows:,} points{classes} from {upload.name}.")
