@@ -12,7 +12,7 @@ import time
 import streamlit as st
 
 from scratchnet.config import Config
-from scratchnet.figures import Style
+from scratchnet.palette import Style
 from ui import controls, keys, live_view, own_data, session, theme, toolbar
 from ui.confusion import confusion_markdown
 from ui.live_run import LiveRun, RunView

@@ -19,15 +19,16 @@ import torch
 
 from scratchnet.backward import Objective
 from scratchnet.config import ACTIVATIONS, KNOBS, REGULARIZATIONS, Config
-from scratchnet.figures import Style, boundary_spec, figure_json, loss_spec
+from scratchnet.figures import boundary_spec, loss_spec
 from scratchnet.gradcheck import ABS_TOL, REL_TOL
 from scratchnet.model import init_net
+from scratchnet.palette import Style
 from scratchnet.pitfall import SETUP, leaf_pitfall_demo
+from scratchnet.plotly_json import figure_json
 from scratchnet.surface import decision_surface
 from ui import hood, live_view, session, theme, toolbar
 from ui.live_chart import live_chart
 from ui.live_run import LiveRun, RunView
-
 
 TABS = ["Math & code", "One step, opened up", "Leaf-tensor pitfall", "Hidden space", "History"]
 BOUNDARY_RESOLUTION = 80

@@ -16,8 +16,9 @@ from .gradcheck import compare_gradients, full_check
 from .losses import cross_entropy, log_softmax, mse
 from .model import Net, forward, init_net, net_for, predict
 from .optim import SGD, Adam, Momentum, make_optimizer
+from .restart import needs_restart
 from .surface import Surface, decision_surface, unit_surfaces
-from .trainer import Snapshot, Trainer, needs_restart
+from .trainer import Snapshot, Trainer
 
 __all__ = [
     "DATASETS", "KNOBS", "SGD", "Adam", "BatchedTrainer", "Config", "ConfigError", "Dataset", "Momentum",

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor
 
+from .config import KNOBS
 from .losses import cross_entropy, cross_entropy_with_grad, mse, mse_with_grad, penalty, penalty_grad
 from .model import Cache, Net, bmm, forward, gradless
 
@@ -20,9 +21,9 @@ from .model import Cache, Net, bmm, forward, gradless
 class Objective:
     """What is minimized: the data loss for the task plus an optional weight penalty."""
 
-    task: str = "classification"          # cross-entropy on logits; "regression" is MSE
-    regularization: str = "none"          # "l1" | "l2" | "none"
-    rate: float | Tensor = 0.0            # a float, or (M, 1, 1) for one rate per model
+    task: str = KNOBS["problem"].default                  # classification: cross-entropy on logits; regression: MSE
+    regularization: str = KNOBS["regularization"].default  # "none" | "l1" | "l2"
+    rate: float | Tensor = KNOBS["reg_rate"].default       # a float, or (M, 1, 1) for one rate per model
 
 
 _THRESHOLD_BACKWARD = torch.ops.aten.threshold_backward.default

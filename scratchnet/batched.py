@@ -24,9 +24,11 @@ from torch import Tensor
 from .backward import Objective
 from .config import KNOBS, Config
 from .data import Dataset, dataset_for
+from .epoch import batch_indices, train_epoch
+from .metrics import accuracy, measure
 from .model import Net, forward, net_for
 from .optim import make_optimizer
-from .trainer import Tensors, accuracy, batch_indices, evaluate, prepare, train_epoch
+from .tensors import Tensors, prepare
 
 # Knobs that may differ between the models of one stack.
 STACKABLE = frozenset({"lr", "reg_rate", "init_seed", "hidden", "epochs", "target_accuracy"}
@@ -209,7 +211,7 @@ class BatchedTrainer:
                     self._finished += 1
 
     def evaluate(self) -> StackEvaluation:
-        values = evaluate(self.net, self.tensors, self.cfgs[0].problem)
+        values = measure(self.net, self.tensors, self.cfgs[0].problem)
         return StackEvaluation(self.epoch, *[None if v is None else v.tolist() for v in values])
 
     def loss_history(self) -> Tensor:

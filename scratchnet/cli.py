@@ -20,11 +20,13 @@ from pathlib import Path
 import torch
 
 from .config import CUSTOM, KNOBS, Config, ConfigError, from_mapping, show_value
-from .data import Dataset
-from .figures import figures_html, run_figures
+from .data import Dataset, config_for_points
 from .gradcheck import format_table, full_check
-from .io import DataError, dataset_from_parsed, parse_csv
+from .html_export import figures_html, run_figures
+from .number_text import finite_or_none
+from .points_csv import points_from_csv
 from .trainer import Trainer
+from .uploads import DataError
 
 EXIT_USAGE = 2
 
@@ -91,11 +93,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def config_from_args(args: argparse.Namespace) -> Config:
-    """The flags given, validated by the config. --seed also seeds the weights unless
-    --init-seed is given, as one torch.manual_seed would in the tutorial."""
+    """The flags given, validated by the config. Each flag means what its knob means in the
+    app and in a link: --seed seeds the data, --init-seed the weights."""
     given = {name: getattr(args, name) for name in KNOBS if getattr(args, name, None) is not None}
-    if "seed" in given and "init_seed" not in given:
-        given["init_seed"] = given["seed"]
     cfg, _ = from_mapping(given, strict=True)
     return cfg
 
@@ -129,31 +129,25 @@ def check_writable(path: str | None) -> None:
         raise ConfigError("html", path, "a file path you can write to")
 
 
-def _finite_or_none(value: float | None) -> float | None:
-    """JSON has no NaN or Infinity: a value that is not a finite number is reported as null."""
-    return value if value is None or math.isfinite(value) else None
-
-
-def own_data(args: argparse.Namespace, cfg: Config) -> tuple[Config, Dataset | None]:
+def _points_from_args(args: argparse.Namespace, cfg: Config) -> tuple[Config, Dataset | None]:
     """--csv FILE: the points in the file, and the config that fits them (dataset 'custom',
-    as many outputs as the file has classes)."""
+    as many outputs as the file has classes); without --csv, `cfg` and its own dataset."""
     if args.csv is None:
         if cfg.dataset == CUSTOM:
             raise ConfigError("dataset", CUSTOM, "given with --csv FILE (the points to learn)")
         return cfg, None
     try:
         with open(args.csv, "rb") as source:
-            parsed = parse_csv(source, cfg.problem)
+            _, data = points_from_csv(source, cfg)
     except DataError as err:
         raise ConfigError("csv", args.csv, f"readable: {err}") from None
     except OSError as err:
         raise ConfigError("csv", args.csv, f"a file you can read ({err.strerror})") from None
-    cfg = cfg.replace(dataset=CUSTOM, classes=max(2, parsed.n_classes) if parsed.task == "classification" else 2)
-    return cfg, dataset_from_parsed(parsed, cfg.train_fraction, cfg.seed)
+    return config_for_points(cfg, data), data
 
 
 def run_train(args: argparse.Namespace) -> int:
-    cfg, data = own_data(args, config_from_args(args))
+    cfg, data = _points_from_args(args, config_from_args(args))
     every = _every(args.every, cfg.epochs)
     check_writable(args.html)
     trainer = Trainer(cfg, data)
@@ -188,7 +182,7 @@ def run_train(args: argparse.Namespace) -> int:
         write_html(trainer, args.html)
         result["html"] = args.html
     if args.json:
-        print(json.dumps({k: _finite_or_none(v) if isinstance(v, float) else v for k, v in result.items()},
+        print(json.dumps({k: finite_or_none(v) if isinstance(v, float) else v for k, v in result.items()},
                          allow_nan=False))
     else:
         print(_final_line(result))

@@ -29,7 +29,9 @@ from scratchnet.config import (
     DATASETS_CLASSIFICATION,
     DATASETS_REGRESSION,
     FEATURES,
+    KNOBS,
     MULTICLASS_DATASETS,
+    PROBLEMS,
 )
 
 if TYPE_CHECKING:
@@ -37,7 +39,6 @@ if TYPE_CHECKING:
 
 BLOB_MIN_STD = 0.05  # at noise 0 each blob would collapse onto one spot; keep a visible spread
 _DEFAULT_BOUNDS = (-6.0, 6.0, -6.0, 6.0)  # box for a dataset with no points yet (user drawing)
-_MAX_SEED = 2**64 - 1  # the largest seed torch.Generator.manual_seed accepts
 
 
 # ----------------------------------------------------------------------------- metadata
@@ -98,8 +99,8 @@ class Dataset:
 
     def __post_init__(self) -> None:
         # user-drawn points arrive as lists or other dtypes: coerce once here, fail loudly on nonsense
-        if self.task not in ("classification", "regression"):
-            raise ValueError(f"task must be 'classification' or 'regression', got {self.task!r}")
+        if self.task not in PROBLEMS:
+            raise ValueError(f"task must be one of {', '.join(PROBLEMS)}, got {self.task!r}")
         for split in ("train", "test"):
             x, y = _checked_points(getattr(self, f"x_{split}"), getattr(self, f"y_{split}"),
                                    self.task, self.n_classes, split)
@@ -135,14 +136,14 @@ class Dataset:
 # A learner's own data changes a point at a time; each edit returns a new Dataset (they are
 # immutable), so the app can keep the previous ones for undo.
 
-def own_data(source: Dataset, n_classes: int | None = None) -> Dataset:
+def editable_copy(source: Dataset, n_classes: int | None = None) -> Dataset:
     """`source`'s points as editable data of one's own, in a plot box that stays put."""
     k = source.n_classes if n_classes is None else n_classes
     return dataclasses.replace(source, name=CUSTOM, n_classes=k, frame=source.bounds)
 
 
-def empty_data(task: str, n_classes: int = 2, frame: tuple[float, float, float, float] = _DEFAULT_BOUNDS
-               ) -> Dataset:
+def empty_data(task: str, n_classes: int = KNOBS["classes"].default,
+               frame: tuple[float, float, float, float] = _DEFAULT_BOUNDS) -> Dataset:
     """No points yet: a blank canvas to draw on."""
     y_dtype = torch.int64 if task == "classification" else torch.float32
     none_x, none_y = torch.zeros(0, 2), torch.zeros(0, dtype=y_dtype)
@@ -150,7 +151,8 @@ def empty_data(task: str, n_classes: int = 2, frame: tuple[float, float, float, 
                    frame=frame)
 
 
-def add_point(data: Dataset, x: float, y: float, label: float, train_fraction: float = 0.8) -> Dataset:
+def add_point(data: Dataset, x: float, y: float, label: float,
+              train_fraction: float = KNOBS["train_fraction"].default) -> Dataset:
     """One more point. Every k-th point drawn goes to the test set (k = 1 / test share), so drawn
     data keeps the train/test ratio without randomness: the same clicks give the same split."""
     n = data.x_train.shape[0] + data.x_test.shape[0]
@@ -194,7 +196,7 @@ def _checked_points(x: Tensor, y: Tensor, task: str, n_classes: int, split: str
 
 # ----------------------------------------------------------------------------- public entry points
 
-def generate(name: str, n_points: int, noise: float, seed: int, classes: int = 2
+def generate(name: str, n_points: int, noise: float, seed: int, classes: int = KNOBS["classes"].default
              ) -> tuple[Tensor, Tensor]:
     """All points of a dataset before the train/test split, grouped by class.
 
@@ -203,22 +205,18 @@ def generate(name: str, n_points: int, noise: float, seed: int, classes: int = 2
     or float32 regression targets.
     """
     _validate(name, n_points, noise, seed, classes)
-    return _GENERATORS[name](int(n_points), float(noise), int(classes), _generator(seed))
+    return _GENERATORS[name](int(n_points), float(noise), int(classes), seeded(seed))
 
 
-def make_dataset(name: str, n_points: int = 200, noise: float = 0.22, train_fraction: float = 0.8,
-                 seed: int = 42, classes: int = 2) -> Dataset:
+def make_dataset(name: str, n_points: int = KNOBS["n_points"].default, noise: float = KNOBS["noise"].default,
+                 train_fraction: float = KNOBS["train_fraction"].default, seed: int = KNOBS["seed"].default,
+                 classes: int = KNOBS["classes"].default) -> Dataset:
     """Generate and split a dataset; the split is drawn from the same seed, so it is reproducible."""
     _validate(name, n_points, noise, seed, classes)
-    if not _is_real(train_fraction) or not 0.0 < train_fraction < 1.0:
-        raise ValueError(f"train_fraction must be a number strictly between 0 and 1, "
-                         f"got {train_fraction!r}")
-    g = _generator(seed)
+    check_train_fraction(train_fraction)
+    g = seeded(seed)
     x, y = _GENERATORS[name](int(n_points), float(noise), int(classes), g)  # (N, 2), (N,)
-    n = x.shape[0]
-    n_train = min(max(round(n * train_fraction), 1), n - 1)  # never an empty train or test set
-    order = torch.randperm(n, generator=g)  # (N,)
-    train, test = order[:n_train], order[n_train:]
+    train, test = random_split(x.shape[0], train_fraction, g)  # the generator goes on from the points
     task = DATASETS[name].task
     return Dataset(name=name, task=task, n_classes=int(classes) if task == "classification" else 1,
                    x_train=x[train], y_train=y[train], x_test=x[test], y_test=y[test])
@@ -233,8 +231,41 @@ def dataset_for(cfg: Config) -> Dataset:
                         train_fraction=cfg.train_fraction, seed=cfg.seed, classes=cfg.classes)
 
 
-def _generator(seed: int) -> torch.Generator:
+def config_for_points(cfg: Config, data: Dataset) -> Config:
+    """`cfg` made to learn points of one's own (drawn or uploaded): dataset 'custom', the points'
+    problem, and as many classes as they have (at least two)."""
+    fewest = KNOBS["classes"].low
+    return cfg.replace(dataset=CUSTOM, problem=data.task,
+                       classes=max(fewest, data.n_classes) if data.task == "classification" else fewest)
+
+
+def random_split(n: int, train_fraction: float, generator: torch.Generator) -> tuple[Tensor, Tensor]:
+    """Shuffled indices of the train and the test points among n (n >= 2): a share of about
+    `train_fraction` trains, and neither side is ever empty."""
+    check_train_fraction(train_fraction)
+    if n < 2:
+        raise ValueError(f"need at least 2 points to split into train and test, got {n}")
+    n_train = min(max(round(n * train_fraction), 1), n - 1)
+    order = torch.randperm(n, generator=generator)  # (n,)
+    return order[:n_train], order[n_train:]
+
+
+def seeded(seed: int) -> torch.Generator:
+    """A generator of its own for `seed`, so the global RNG that initialises weights stays untouched."""
+    _check_seed(seed)
     return torch.Generator().manual_seed(int(seed))
+
+
+def _check_seed(seed: int) -> None:
+    knob = KNOBS["seed"]
+    if not _is_int(seed) or not knob.low <= seed <= knob.high:
+        raise ValueError(f"seed must be {knob.allowed()}, got {seed!r}")
+
+
+def check_train_fraction(train_fraction: float) -> None:
+    if not _is_real(train_fraction) or not 0.0 < train_fraction < 1.0:
+        raise ValueError(f"train_fraction must be a number strictly between 0 and 1, "
+                         f"got {train_fraction!r}")
 
 
 def _is_int(value: object) -> bool:
@@ -250,8 +281,9 @@ def _validate(name: str, n_points: int, noise: float, seed: int, classes: int) -
     """A second line of defence behind Config, for direct calls from notebooks and tests."""
     if name not in DATASETS:
         raise ValueError(f"unknown dataset {name!r}; choose one of: {', '.join(DATASETS)}")
-    if not _is_int(classes) or classes < 2:
-        raise ValueError(f"classes must be a whole number of at least 2, got {classes!r}")
+    fewest = KNOBS["classes"].low
+    if not _is_int(classes) or classes < fewest:
+        raise ValueError(f"classes must be a whole number of at least {fewest}, got {classes!r}")
     if classes != 2 and not DATASETS[name].multiclass:
         raise ValueError(f"{name!r} has exactly 2 classes, got classes={classes}; only "
                          f"{' and '.join(MULTICLASS_DATASETS)} support more")
@@ -259,10 +291,10 @@ def _validate(name: str, n_points: int, noise: float, seed: int, classes: int) -
     if not _is_int(n_points) or n_points < minimum:
         raise ValueError(f"n_points must be a whole number of at least {minimum} "
                          f"(one per class and a train and a test point), got {n_points!r}")
-    if not _is_real(noise) or not 0.0 <= noise <= 1.0:
-        raise ValueError(f"noise must be a number from 0 to 1, got {noise!r}")
-    if not _is_int(seed) or not 0 <= seed <= _MAX_SEED:
-        raise ValueError(f"seed must be a whole number from 0 to 2**64 - 1, got {seed!r}")
+    noise_knob = KNOBS["noise"]
+    if not _is_real(noise) or not noise_knob.low <= noise <= noise_knob.high:
+        raise ValueError(f"noise must be {noise_knob.allowed()}, got {noise!r}")
+    _check_seed(seed)
 
 
 # ----------------------------------------------------------------------------- generators

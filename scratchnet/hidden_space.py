@@ -8,7 +8,7 @@ them in the last hidden layer — which is all the output layer, a linear map, c
 
 A screen has two dimensions, so a view is either two chosen units (the coordinates as they
 are) or the plane of the two directions along which the data's hidden values vary most (PCA:
-an SVD of the centred values). No Streamlit here; `hidden_space_spec` is a plain Plotly dict.
+an SVD of the centred values). The figure is `figures.hidden_space_spec`.
 """
 
 from __future__ import annotations
@@ -21,7 +21,6 @@ import torch
 from torch import Tensor
 
 from .data import featurize
-from .figures import DEFAULT, Style
 from .model import Net, hidden_activations
 
 Bounds = tuple[float, float, float, float]
@@ -112,59 +111,3 @@ def hidden_space(net: Net, features: Sequence[str], x: Tensor, bounds: Bounds, l
         titles = (f"PC 1 ({explained[0]:.0%} of variance)", f"PC 2 ({explained[1]:.0%})")
     coords = coords.float().numpy()
     return HiddenView(layer, width, coords[:n], coords[n:].reshape(lines.shape), titles, explained)
-
-
-# --- the figure, as a plain dict (fast enough to rebuild every frame) -------------------------
-GRID_COLORS = ("#64748B", "#B45309")     # lines along x₁ (x₂ fixed) / along x₂ (x₁ fixed)
-
-
-def _polyline(lines: np.ndarray) -> np.ndarray:
-    """Lines (L, S, 2) as one (L·(S+1), 2) array with a NaN row after each line: one trace
-    draws them all, and the NaN gaps keep lines apart (float32 typed arrays keep NaN)."""
-    gap = np.full((lines.shape[0], 1, 2), np.nan, dtype=np.float32)
-    return np.concatenate([lines.astype(np.float32), gap], axis=1).reshape(-1, 2)
-
-
-def hidden_space_spec(view: HiddenView, labels: np.ndarray, task: str, n_classes: int, *,
-                      style: Style = DEFAULT, height: int = 460, uirevision: str = "hidden-space",
-                      title: str = "") -> dict:
-    """The warped grid (thin lines, one colour per direction) with the data points on top,
-    coloured by class (or by target value for regression)."""
-    half = view.lines.shape[0] // 2
-    traces = []
-    for name, lines, color in (("grid: x₂ fixed", view.lines[:half], GRID_COLORS[0]),
-                               ("grid: x₁ fixed", view.lines[half:], GRID_COLORS[1])):
-        xy = _polyline(lines)
-        traces.append({"type": "scatter", "x": xy[:, 0], "y": xy[:, 1], "mode": "lines", "name": name,
-                       "hoverinfo": "skip", "opacity": 0.55,
-                       "line": {"color": color, "width": max(1.0, style.line_width * 0.5)}})
-    labels = np.asarray(labels)
-    points = view.points.astype(np.float32)
-    marker = {"size": style.marker_size, "line": {"width": style.marker_line, "color": "#FFFFFF"}}
-    if task == "classification":
-        k = max(n_classes, 2)
-        colors = [style.class_colors[c % len(style.class_colors)] for c in range(k)]
-        marker.update(color=labels.astype(np.uint8), cmin=0, cmax=k - 1,
-                      colorscale=[[c / (k - 1), colors[c]] for c in range(k)])
-        hover = "class %{customdata}<br>(%{x:.2f}, %{y:.2f})<extra></extra>"
-        custom = labels.astype(np.uint8)
-    else:
-        marker.update(color=labels.astype(np.float32), cmin=-1, cmax=1,
-                      colorscale=[[0.0, style.class_colors[0]], [0.5, style.neutral], [1.0, style.class_colors[1]]])
-        hover = "target %{customdata:.2f}<br>(%{x:.2f}, %{y:.2f})<extra></extra>"
-        custom = labels.astype(np.float32)
-    traces.append({"type": "scatter", "x": points[:, 0], "y": points[:, 1], "mode": "markers", "name": "data",
-                   "marker": marker, "customdata": custom, "hovertemplate": hover})
-    axis = {"gridcolor": "#E5E7EB", "zerolinecolor": "#CBD5E1", "linecolor": "#94A3B8", "showline": True,
-            "automargin": True}
-    layout = {"height": height, "uirevision": uirevision, "showlegend": False, "hovermode": "closest",
-              "font": {"size": style.font_size, "color": "#1F2937"}, "paper_bgcolor": style.paper,
-              "plot_bgcolor": "#FFFFFF", "margin": {"l": 50, "r": 10, "t": 36 if title else 10, "b": 44},
-              "xaxis": {**axis, "title": {"text": view.axis_titles[0]}},
-              "yaxis": {**axis, "title": {"text": view.axis_titles[1]}}}
-    if view.layer == 0:                       # the input plane keeps its true proportions
-        layout["yaxis"].update(scaleanchor="x", scaleratio=1, constrain="domain")
-        layout["xaxis"].update(constrain="domain")
-    if title:
-        layout["title"] = {"text": title, "font": {"size": style.font_size + 1}}
-    return {"data": traces, "layout": layout}

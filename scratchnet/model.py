@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor
 
-from .config import ACTIVATIONS, Config
+from .config import ACTIVATIONS, KNOBS, Config
 
 
 def gradless(fn: Callable) -> Callable:
@@ -91,8 +91,9 @@ def init_std(fan_in: int, fan_out: int, activation: str, init: str) -> float:
     raise ValueError(f"unknown init {init!r}")
 
 
-def init_net(layer_sizes: Sequence[int], activation: str = "relu", seed: int = 42,
-             init: str = "auto", dtype: torch.dtype = torch.float32) -> Net:
+def init_net(layer_sizes: Sequence[int], activation: str = KNOBS["activation"].default,
+             seed: int = KNOBS["init_seed"].default, init: str = KNOBS["init"].default,
+             dtype: torch.dtype = torch.float32) -> Net:
     """Seeded weights, zero biases. requires_grad is set on the *final* tensor, so each
     parameter is a leaf and gets a .grad — unlike `torch.randn(..., requires_grad=True) * 0.1`,
     whose result is computed from a leaf and therefore is not one."""

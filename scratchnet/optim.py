@@ -11,6 +11,10 @@ from torch import Tensor
 
 from .model import gradless
 
+MOMENTUM_MU = 0.9                 # PyTorch's and most tutorials' choice
+ADAM_BETAS = (0.9, 0.999)         # Kingma & Ba (2015), the defaults everyone uses
+ADAM_EPS = 1e-8
+
 
 def _add_scaled(p: Tensor, update: Tensor, lr: float | Tensor) -> None:
     """p ← p − lr · update, in place."""
@@ -39,9 +43,9 @@ class SGD:
 
 
 class Momentum(SGD):
-    """v ← μ·v + g;  p ← p − lr·v   (PyTorch's convention, μ = 0.9)"""
+    """v ← μ·v + g;  p ← p − lr·v   (PyTorch's convention)"""
 
-    def __init__(self, params: list[Tensor], lr: float | Tensor, mu: float = 0.9):
+    def __init__(self, params: list[Tensor], lr: float | Tensor, mu: float = MOMENTUM_MU):
         super().__init__(params, lr)
         self.mu = mu
         self.velocity = [torch.zeros_like(p, requires_grad=False) for p in params]
@@ -57,7 +61,7 @@ class Adam(SGD):
     """m ← β₁m + (1−β₁)g;  v ← β₂v + (1−β₂)g²;  p ← p − lr·m̂ / (√v̂ + ε), with bias correction."""
 
     def __init__(self, params: list[Tensor], lr: float | Tensor,
-                 betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8):
+                 betas: tuple[float, float] = ADAM_BETAS, eps: float = ADAM_EPS):
         super().__init__(params, lr)
         self.beta1, self.beta2 = betas
         self.eps = eps

@@ -1,145 +1,35 @@
-"""Training one network: epochs, evaluation, snapshots, and the controls a playground needs.
+"""`Trainer`: one run of one network, with the controls a playground needs.
 
-`Trainer` owns one run. It can be driven epoch by epoch (`step`), for a time budget
-(`advance`, what the app's scheduler uses), or as a generator of snapshots at a cadence
-the caller picks (`run`, what the CLI and notebooks use). The epoch itself
-(`train_epoch`) is shape-generic and shared with the batched trainer, so a sweep of M
-models runs exactly the code a single run does.
+It can be driven epoch by epoch (`step`), for a time budget (`advance`, what the app's
+scheduler uses), or as a generator of snapshots at a cadence the caller picks (`run`, what
+the CLI and notebooks use). The epoch itself is `epoch.train_epoch`, shared with the batched
+trainer, so a sweep of M models runs exactly the code a single run does.
 """
 
 from __future__ import annotations
 
 import math
 import time
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from dataclasses import dataclass
 
 import torch
 from torch import Tensor
 
-from .backward import LOSS_AND_GRADS, Objective, data_loss
-from .config import CUSTOM, KNOBS, Config
-from .data import Dataset, dataset_for, featurize
-from .model import Net, forward, net_for
-from .optim import SGD, make_optimizer
+from .backward import LOSS_AND_GRADS, Objective
+from .config import Config
+from .data import Dataset, dataset_for
+from .epoch import batch_indices, train_epoch
+from .history import Evaluation, History
+from .metrics import gradient_norms, measure
+from .model import Net, net_for
+from .optim import make_optimizer
+from .restart import needs_restart
+from .tensors import prepare
 
-BLOWUP = 10.0       # see Trainer.reset
-MAX_LOSSES = 100_000         # per-epoch training losses kept before the history thins (see History)
-MAX_EVALUATIONS = 20_000
-
-# Knobs a running network can take mid-run (as TensorFlow Playground does); any other change
-# alters the data or the architecture and so starts a new run.
-LIVE_KNOBS = frozenset({"lr", "regularization", "reg_rate", "epochs", "target_accuracy", "backprop"}
-                       | {name for name, knob in KNOBS.items() if knob.group == "view"})
-
-
-# Knobs that choose the points. Moving to one's own data (a learner starts drawing on the points
-# shown) changes them, but the network goes on learning with `Trainer.use_data`.
-POINT_KNOBS = frozenset({"dataset", "n_points", "noise", "seed", "train_fraction"})
-
-
-def needs_restart(old: Config, new: Config) -> bool:
-    """True when `new` differs from `old` in anything a running network cannot absorb."""
-    absorbed = LIVE_KNOBS | (POINT_KNOBS if new.dataset == CUSTOM else frozenset())
-    return any(getattr(old, name) != getattr(new, name) for name in KNOBS if name not in absorbed)
-
-
-@dataclass(frozen=True)
-class Tensors:
-    """A dataset as the network consumes it (features, one-hot or column targets, labels)."""
-
-    x_train: Tensor     # (N, d) featurized inputs
-    t_train: Tensor     # (N, K) one-hot for classification, (N, 1) targets for regression
-    y_train: Tensor     # (N,) labels or targets, for accuracy
-    x_test: Tensor
-    t_test: Tensor
-    y_test: Tensor
-
-
-def prepare(data: Dataset, features: Sequence[str], n_outputs: int,
-            dtype: torch.dtype = torch.float32) -> Tensors:
-    def targets(y: Tensor) -> Tensor:
-        if data.task == "classification":
-            return torch.nn.functional.one_hot(y, n_outputs).to(dtype)
-        return y.to(dtype).unsqueeze(-1)
-
-    return Tensors(featurize(data.x_train, features).to(dtype), targets(data.y_train), data.y_train,
-                   featurize(data.x_test, features).to(dtype), targets(data.y_test), data.y_test)
-
-
-def batch_indices(n: int, batch_size: int, shufflers: Sequence[torch.Generator], stacked: bool
-                  ) -> list[Tensor] | None:
-    """Mini-batches of one epoch, freshly shuffled; None means full batch.
-
-    Each model has its own shuffle generator, so model m of a stack sees exactly the batches
-    it would see trained alone. Stacked indices are (M, B); a single model's are (B,).
-    """
-    if batch_size == 0 or batch_size >= n:
-        return None
-    perms = [torch.randperm(n, generator=g) for g in shufflers]
-    order = torch.stack(perms) if stacked else perms[0]
-    return list(order.split(batch_size, dim=-1))
-
-
-def train_epoch(net: Net, optimizer: SGD, objective: Objective, backprop: str, tensors: Tensors,
-                batches: list[Tensor] | None) -> Tensor:
-    """One pass over the training data; returns the epoch's mean training loss (per model)."""
-    loss_and_grads = LOSS_AND_GRADS[backprop]
-    if backprop == "hand" and torch.is_grad_enabled():
-        with torch.inference_mode():   # once per epoch rather than once per call inside
-            return train_epoch(net, optimizer, objective, backprop, tensors, batches)
-    if batches is None:
-        loss, grads = loss_and_grads(net, tensors.x_train, tensors.t_train, objective)
-        optimizer.step(net.params, grads)
-        return loss
-    total = 0.0
-    n = tensors.x_train.shape[0]
-    for idx in batches:
-        loss, grads = loss_and_grads(net, tensors.x_train[idx], tensors.t_train[idx], objective)
-        optimizer.step(net.params, grads)
-        total = total + loss * (idx.shape[-1] / n)
-    return total
-
-
-@dataclass(frozen=True)
-class Evaluation:
-    """Full-dataset metrics at one epoch (accuracies are None for regression)."""
-
-    epoch: int
-    train_loss: float
-    test_loss: float
-    train_accuracy: float | None
-    test_accuracy: float | None
-
-
-def evaluate(net: Net, tensors: Tensors, task: str) -> tuple[Tensor, ...]:
-    """Train/test loss and accuracy with the current parameters: each () or (M,)."""
-    with torch.inference_mode():
-        out_train, _ = forward(net, tensors.x_train)
-        out_test, _ = forward(net, tensors.x_test)
-        train_loss = data_loss(out_train, tensors.t_train, task)
-        test_loss = data_loss(out_test, tensors.t_test, task)
-    if task != "classification":
-        return train_loss, test_loss, None, None
-    return train_loss, test_loss, _hits(out_train, tensors.y_train), _hits(out_test, tensors.y_test)
-
-
-def _hits(logits: Tensor, labels: Tensor) -> Tensor:
-    """Share of correct points, in float64: 36 of 40 is exactly 0.9 (float32 makes it
-    0.89999998, which missed a 90 % target or mark that was in fact reached)."""
-    return (logits.argmax(-1) == labels).to(torch.float64).mean(-1)
-
-
-def accuracy(net: Net, x: Tensor, labels: Tensor) -> Tensor:
-    """Share of points whose largest logit is the true class: () or (M,)."""
-    with torch.inference_mode():
-        out, _ = forward(net, x)
-    return _hits(out, labels)
-
-
-def gradient_norms(grads: Sequence[Tensor]) -> list[float]:
-    """‖dL/dW‖ per layer: vanishing or exploding gradients show up here first."""
-    return [float(g.norm()) for g in grads[0::2]]
+# A network whose loss has grown past BLOWUP × its starting loss is already running away: not
+# worth falling back to after a divergence (its gradients overflow at any rate).
+BLOWUP = 10.0
 
 
 @dataclass(frozen=True)
@@ -156,64 +46,6 @@ class Snapshot:
     lr: float
     stopped: str | None = None        # None while it can go on; else "epochs" | "target" | "diverged"
     message: str = ""
-
-
-@dataclass
-class History:
-    """The run so far: the training loss per epoch and the full evaluations, in bounded memory.
-
-    A playground run can go on for hours at thousands of epochs a second; a list of every
-    epoch's loss would grow by a gigabyte an hour. Up to MAX_LOSSES epochs every loss is kept
-    (`losses[i]` is epoch i + 1); beyond that every other one is dropped and `stride` doubles,
-    so `losses[i]` is the loss of epoch (i + 1)·stride: an evenly spaced record of the whole run.
-    Evaluations are thinned the same way past MAX_EVALUATIONS, always keeping the newest.
-    """
-
-    losses: list[float] = field(default_factory=list)
-    evaluations: list[Evaluation] = field(default_factory=list)
-    stride: int = 1
-
-    def record(self, epoch: int, loss: float) -> None:
-        """The training loss of `epoch` (the next one)."""
-        if epoch % self.stride == 0:
-            self.losses.append(loss)
-            if len(self.losses) > MAX_LOSSES:
-                del self.losses[0::2]                # keep the epochs that are multiples of 2·stride
-                self.stride *= 2
-
-    def add_evaluation(self, evaluation: Evaluation) -> None:
-        self.evaluations.append(evaluation)
-        if len(self.evaluations) > MAX_EVALUATIONS:
-            del self.evaluations[-2::-2]             # every other one, the newest kept
-
-    def truncate(self, epoch: int) -> None:
-        """Forget everything after `epoch` (a divergence goes back to an earlier network)."""
-        del self.losses[epoch // self.stride:]
-        self.evaluations[:] = [e for e in self.evaluations if e.epoch <= epoch]
-
-    @property
-    def epochs(self) -> range:
-        """The epoch of each entry of `losses`."""
-        return range(self.stride, self.stride * (len(self.losses) + 1), self.stride)
-
-    @property
-    def last_epoch(self) -> int:
-        return len(self.losses) * self.stride
-
-    def to_csv(self) -> str:
-        """epoch,train_loss,test_loss,train_accuracy,test_accuracy (blank where not evaluated)."""
-        by_epoch = {e.epoch: e for e in self.evaluations}
-        rows = ["epoch,train_loss,test_loss,train_accuracy,test_accuracy"]
-        for i, loss in zip(self.epochs, self.losses):
-            e = by_epoch.get(i)
-            extra = ["", "", ""] if e is None else [repr(e.test_loss), _fmt(e.train_accuracy),
-                                                    _fmt(e.test_accuracy)]
-            rows.append(",".join([str(i), repr(loss), *extra]))
-        return "\n".join(rows) + "\n"
-
-
-def _fmt(value: float | None) -> str:
-    return "" if value is None else repr(value)
 
 
 class Trainer:
@@ -238,11 +70,8 @@ class Trainer:
         self.stopped: str | None = None
         self.message = ""
         self.paused = False
-        self._grads: list[Tensor] = []
         self._last_good, self._last_good_epoch = self.net.clone(), 0
-        # A network whose loss has grown past BLOWUP × its starting loss is already running away:
-        # not worth falling back to after a divergence (its gradients overflow at any rate).
-        start = float(evaluate(self.net, self.tensors, self.cfg.problem)[0])   # NaN with no points at all
+        start = float(measure(self.net, self.tensors, self.cfg.problem).train_loss)   # NaN with no points
         self._sane_loss = BLOWUP * max(start, 1.0) if math.isfinite(start) else math.inf
         self._speed = 0.0
 
@@ -372,7 +201,7 @@ class Trainer:
         """Full train/test metrics now; recorded in the history once per epoch."""
         if self.history.evaluations and self.history.evaluations[-1].epoch == self.epoch:
             return self.history.evaluations[-1]
-        values = evaluate(self.net, self.tensors, self.cfg.problem)
+        values = measure(self.net, self.tensors, self.cfg.problem)
         evaluation = Evaluation(self.epoch, *[None if v is None else float(v) for v in values])
         if (self.stopped != "diverged" and math.isfinite(evaluation.test_loss)
                 and math.isfinite(evaluation.train_loss) and evaluation.train_loss <= self._sane_loss):

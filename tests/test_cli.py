@@ -16,7 +16,10 @@ from hypothesis import strategies as st
 from scratchnet import cli
 from scratchnet.cli import main
 from scratchnet.config import KNOBS, Config
+from scratchnet.data import config_for_points
 from scratchnet.gradcheck import full_check
+from scratchnet.points_csv import points_from_csv
+from scratchnet.trainer import Trainer
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULT_KEYS = {"config", "final_train_loss", "final_test_loss", "train_accuracy", "test_accuracy",
@@ -36,7 +39,8 @@ def test_the_readme_command_trains_the_tutorials_network(capsys):
                          "--noise", "0.22", "--seed", "42")
     assert code == 0 and err == ""
     lines = out.splitlines()
-    assert lines[0] == "scratchnet: moons (200 points, noise 0.22) · 2-10-2 relu · sgd lr=0.07 · full batch · 300 epochs"
+    assert lines[0] == ("scratchnet: moons (200 points, noise 0.22) · 2-10-2 relu · sgd lr=0.07 · full batch"
+                        " · 300 epochs")
     progress = [line for line in lines if line.startswith("epoch ")]
     assert [int(re.match(r"epoch +(\d+)/300", p).group(1)) for p in progress] == list(range(0, 301, 30))
     losses = [float(re.search(r"loss (\d+\.\d+)", p).group(1)) for p in progress]
@@ -97,11 +101,51 @@ def test_every_and_seed(capsys):
     code, out, _ = run(capsys, "train", "--epochs", "10", "--every", "5", "--seed", "7")
     assert code == 0
     assert [line.split()[1] for line in out.splitlines() if line.startswith("epoch")] == ["0/10", "5/10", "10/10"]
-    _, a, _ = run(capsys, "train", "--epochs", "10", "--seed", "7", "--json")
-    _, b, _ = run(capsys, "train", "--epochs", "10", "--seed", "7", "--init-seed", "8", "--json")
-    a, b = json.loads(a), json.loads(b)
-    assert a["config"]["init_seed"] == 7 and b["config"]["init_seed"] == 8        # --seed seeds the weights too
-    assert a["final_train_loss"] != b["final_train_loss"]
+    runs = {}
+    for flags in (("--seed", "7"), ("--seed", "8"), ("--seed", "7", "--init-seed", "8")):
+        _, out, _ = run(capsys, "train", "--epochs", "10", *flags, "--json")
+        runs[flags] = json.loads(out)
+    data_seed, other_data, other_weights = runs.values()
+    # --seed seeds the data only, as ?seed= in a link and the Data seed slider do; --init-seed the weights
+    assert (data_seed["config"]["seed"], data_seed["config"]["init_seed"]) == (7, KNOBS["init_seed"].default)
+    assert (other_data["config"]["seed"], other_data["config"]["init_seed"]) == (8, KNOBS["init_seed"].default)
+    assert (other_weights["config"]["seed"], other_weights["config"]["init_seed"]) == (7, 8)
+    assert Config(**{k: tuple(v) if isinstance(v, list) else v for k, v in data_seed["config"].items()}) == \
+        Config(seed=7, epochs=10)
+    losses = {run["initial_train_loss"] for run in runs.values()}
+    assert len(losses) == 3                                         # other points, or other weights: other runs
+
+
+def test_csv_trains_on_the_files_points_split_by_the_seed(capsys, tmp_path):
+    path = tmp_path / "points.csv"
+    path.write_text("x1,x2,label\n" + "".join(f"{i / 10},{(i % 7) / 3},{'cat dog eel'.split()[i % 3]}\n"
+                                               for i in range(40)))
+    code, out, err = run(capsys, "train", "--csv", str(path), "--epochs", "5", "--train-fraction", "0.5",
+                         "--json")
+    assert code == 0 and err == ""
+    result = json.loads(out)
+    assert (result["config"]["dataset"], result["config"]["classes"], result["config"]["problem"]) == (
+        "custom", 3, "classification")
+    parsed, data = points_from_csv(path.read_bytes(), Config(train_fraction=0.5))
+    cfg = config_for_points(Config(train_fraction=0.5, epochs=5), data)
+    assert (cfg.dataset, cfg.classes) == ("custom", 3) and parsed.class_names == ("cat", "dog", "eel")
+    trainer = Trainer(cfg, data)
+    trainer.advance(5)
+    assert result["final_train_loss"] == trainer.snapshot().train_loss      # the same points, the same run
+    _, other, _ = run(capsys, "train", "--csv", str(path), "--epochs", "5", "--train-fraction", "0.5",
+                      "--seed", "3", "--json")
+    assert json.loads(other)["final_train_loss"] != result["final_train_loss"]  # --seed re-splits the file
+
+
+def test_csv_problems_are_one_line(capsys, tmp_path):
+    path = tmp_path / "bad.csv"
+    path.write_text("x1,x2,label\n1,2,a\n")
+    code, out, err = run(capsys, "train", "--csv", str(path))
+    assert code == 2 and out == "" and err.count("\n") == 1 and "only 1 data row" in err
+    code, _, err = run(capsys, "train", "--csv", str(tmp_path / "missing.csv"))
+    assert code == 2 and "a file you can read" in err
+    code, _, err = run(capsys, "train", "--dataset", "custom")
+    assert code == 2 and "--csv FILE" in err
 
 
 def test_divergence_is_reported_not_crashed(capsys):

@@ -9,13 +9,16 @@ import pytest
 import torch
 
 from scratchnet.config import (
+    CUSTOM,
     DATASETS_CLASSIFICATION,
     DATASETS_REGRESSION,
     FEATURES,
+    KNOBS,
     MULTICLASS_DATASETS,
     Config,
 )
 from scratchnet.data import (
+    _GENERATORS,
     BLOB_MIN_STD,
     DATASETS,
     FEATURE_LABELS,
@@ -24,10 +27,17 @@ from scratchnet.data import (
     _circle_label,
     _multigauss_target,
     _xor_label,
+    add_point,
+    config_for_points,
     dataset_for,
+    editable_copy,
+    empty_data,
+    erase_near,
     featurize,
     generate,
     make_dataset,
+    random_split,
+    seeded,
 )
 
 ALL = DATASETS_CLASSIFICATION + DATASETS_REGRESSION
@@ -393,6 +403,66 @@ def test_dataset_for_regression_and_defaults():
     assert d.task == "regression" and d.n_classes == 1 and d.y_train.dtype == torch.float32
     default = dataset_for(Config())
     assert torch.equal(default.x_train, make_dataset(Config().dataset).x_train)
+
+
+def test_engine_defaults_are_the_knobs_defaults():
+    default = make_dataset(Config().dataset)
+    explicit = make_dataset("moons", n_points=200, noise=0.22, train_fraction=0.8, seed=42, classes=2)
+    assert KNOBS["n_points"].default == 200 and KNOBS["seed"].default == 42      # what `explicit` spells out
+    for field in ("x_train", "y_train", "x_test", "y_test"):
+        assert torch.equal(getattr(default, field), getattr(explicit, field))
+        assert torch.equal(getattr(default, field), getattr(dataset_for(Config()), field))
+
+
+def test_seeds_are_bounded_by_the_seed_knob():
+    top = int(KNOBS["seed"].high)
+    assert make_dataset("moons", n_points=20, seed=top).x_train.shape == (16, 2)
+    for seed in (top + 1, 2**64 - 1, -1):
+        with pytest.raises(ValueError, match=f"seed must be a whole number from 0 to {top}"):
+            make_dataset("moons", n_points=20, seed=seed)
+        with pytest.raises(ValueError, match="seed must be"):
+            seeded(seed)
+
+
+def test_random_split_is_the_one_generated_and_uploaded_data_share():
+    d = make_dataset("xor", n_points=50, train_fraction=0.7, seed=3)
+    g = seeded(3)
+    x, y = _GENERATORS["xor"](50, KNOBS["noise"].default, 2, g)       # the generator first draws the points...
+    train, test = random_split(50, 0.7, g)                            # ...then the split, from the same stream
+    assert torch.equal(d.x_train, x[train]) and torch.equal(d.x_test, x[test]) and torch.equal(d.y_train, y[train])
+    for n, fraction in ((2, 0.9), (2, 0.1), (10, 0.99), (10, 0.01)):
+        train, test = random_split(n, fraction, seeded(0))
+        assert len(train) >= 1 and len(test) >= 1 and sorted(torch.cat([train, test]).tolist()) == list(range(n))
+    with pytest.raises(ValueError, match="at least 2 points"):
+        random_split(1, 0.5, seeded(0))
+    with pytest.raises(ValueError, match="strictly between 0 and 1"):
+        random_split(10, 1.0, seeded(0))
+
+
+def test_editing_ones_own_points():
+    shown = make_dataset("moons", n_points=20)
+    mine = editable_copy(shown)
+    assert mine.name == CUSTOM and mine.frame == shown.bounds and torch.equal(mine.x_train, shown.x_train)
+    assert editable_copy(shown, n_classes=3).n_classes == 3
+    blank = empty_data("classification")
+    assert blank.n_classes == KNOBS["classes"].default and blank.x_train.shape == (0, 2)
+    drawn = blank
+    for i in range(10):
+        drawn = add_point(drawn, float(i), 0.0, i % 3)
+    # every 5th point drawn goes to the test set at the default train fraction of 0.8
+    assert (drawn.x_train.shape[0], drawn.x_test.shape[0]) == (8, 2) and drawn.n_classes == 3
+    assert drawn.x_test[:, 0].tolist() == [4.0, 9.0]
+    erased = erase_near(drawn, 4.0, 0.0, 1.5)                          # 3, 4 and 5 are within 1.5
+    assert sorted(torch.cat([erased.x_train, erased.x_test])[:, 0].tolist()) == [0, 1, 2, 6, 7, 8, 9]
+
+
+def test_config_for_points_fits_the_config_to_ones_own_points():
+    three = add_point(empty_data("classification"), 0.0, 0.0, 2)
+    cfg = config_for_points(Config(lr=0.3, seed=5), three)
+    assert (cfg.dataset, cfg.problem, cfg.classes, cfg.lr, cfg.seed) == (CUSTOM, "classification", 3, 0.3, 5)
+    assert config_for_points(Config(), empty_data("classification", n_classes=1)).classes == KNOBS["classes"].low
+    values = config_for_points(Config(dataset="blobs", classes=4), empty_data("regression"))
+    assert (values.dataset, values.problem, values.classes, values.n_classes) == (CUSTOM, "regression", 2, 1)
 
 
 # ----------------------------------------------------------------------------- argument errors

@@ -7,9 +7,10 @@ import pytest
 import torch
 
 from scratchnet.data import featurize, make_dataset
-from scratchnet.figures import figure_json
-from scratchnet.hidden_space import grid_lines, hidden_space, hidden_space_spec, pca_basis
+from scratchnet.figures import hidden_space_spec
+from scratchnet.hidden_space import grid_lines, hidden_space, pca_basis
 from scratchnet.model import Net, hidden_activations, init_net
+from scratchnet.plotly_json import as_figure, figure_json
 
 BOUNDS = (-2.0, 3.0, -1.0, 1.0)
 
@@ -123,3 +124,5 @@ def test_the_figure_is_plain_json_with_gaps_between_lines(task, k):
     text = figure_json(spec)                                                   # NaN travels as binary
     assert "NaN" not in text and '"bdata"' in text
     assert spec["layout"]["title"]["text"] == "layer 1"
+    fig = as_figure(spec)                                                      # plotly validates it
+    assert fig.layout.xaxis.title.text == view.axis_titles[0] and fig.layout.showlegend is False

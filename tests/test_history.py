@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import math
 
-from scratchnet import trainer as trainer_module
+from scratchnet import history as history_module
 from scratchnet.config import Config
-from scratchnet.trainer import Evaluation, History, Trainer
+from scratchnet.history import Evaluation, History
+from scratchnet.trainer import Trainer
 
 
 def test_losses_thin_to_an_even_record_past_the_limit(monkeypatch):
-    monkeypatch.setattr(trainer_module, "MAX_LOSSES", 8)
+    monkeypatch.setattr(history_module, "MAX_LOSSES", 8)
     history = History()
     for epoch in range(1, 41):
         history.record(epoch, float(epoch))
@@ -25,7 +26,7 @@ def test_losses_thin_to_an_even_record_past_the_limit(monkeypatch):
 
 
 def test_evaluations_thin_and_keep_the_newest(monkeypatch):
-    monkeypatch.setattr(trainer_module, "MAX_EVALUATIONS", 10)
+    monkeypatch.setattr(history_module, "MAX_EVALUATIONS", 10)
     history = History()
     for epoch in range(1, 101):
         history.add_evaluation(Evaluation(epoch, 1.0, 1.0, None, None))
@@ -34,7 +35,7 @@ def test_evaluations_thin_and_keep_the_newest(monkeypatch):
 
 
 def test_a_long_run_trains_on_with_a_bounded_history(monkeypatch):
-    monkeypatch.setattr(trainer_module, "MAX_LOSSES", 64)
+    monkeypatch.setattr(history_module, "MAX_LOSSES", 64)
     t = Trainer(Config(epochs=1000, target_accuracy=0.999))
     t.advance(1000)
     assert t.epoch == 1000 and len(t.history.losses) <= 64

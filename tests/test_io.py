@@ -1,4 +1,4 @@
-"""Unit tests for scratchnet.io (CSV and run files) and scratchnet.metrics.
+"""Unit tests for uploads (points_csv.py, run_file.py, uploads.py, class_names.py) and scratchnet.metrics.
 
 Happy paths, exact round trips (CSV bytes, float32 bits, imported nets predicting identically)
 and one test per kind of bad input, each checking that its one-sentence message names the
@@ -17,29 +17,27 @@ import time
 import pytest
 import torch
 
+from scratchnet.class_names import MAX_LABEL_CHARS
 from scratchnet.config import KNOBS, Config
-from scratchnet.data import Dataset, make_dataset
-from scratchnet.io import (
+from scratchnet.data import Dataset, make_dataset, random_split, seeded
+from scratchnet.losses import cross_entropy
+from scratchnet.metrics import accuracy, accuracy_from_confusion, confusion_matrix, per_class_accuracy
+from scratchnet.model import forward, init_net, net_for, predict
+from scratchnet.points_csv import (
     MAX_ABS,
     MAX_BYTES,
     MAX_CLASSES,
-    MAX_HISTORY_POINTS,
-    MAX_LABEL_CHARS,
     MAX_ROWS,
-    RUN_FORMAT,
-    DataError,
     ParsedData,
     dataset_from_parsed,
     dataset_to_csv,
-    export_run,
-    import_run,
-    load_run,
     parse_csv,
+    points_from_csv,
 )
-from scratchnet.losses import cross_entropy
-from scratchnet.metrics import accuracy_from_confusion, confusion_matrix, per_class_accuracy
-from scratchnet.model import forward, init_net, net_for, predict
-from scratchnet.trainer import Trainer, accuracy, prepare
+from scratchnet.run_file import MAX_HISTORY_POINTS, RUN_FORMAT, export_run, load_run
+from scratchnet.tensors import prepare
+from scratchnet.trainer import Trainer
+from scratchnet.uploads import DataError
 
 
 def one_sentence(message: str) -> bool:
@@ -260,6 +258,13 @@ def test_split_is_seeded_reproducible_and_leaves_the_global_rng_alone():
     assert a.x_train[:, 0].tolist() == sorted(a.x_train[:, 0].tolist())
 
 
+def test_the_split_is_datas_random_split_in_file_order():
+    parsed = parse_csv("\n".join(f"{i},{-i},{i % 2}" for i in range(30)).encode())
+    ds = dataset_from_parsed(parsed, 0.6, seed=11)
+    train, test = random_split(30, 0.6, seeded(11))
+    assert ds.x_train[:, 0].tolist() == sorted(train.tolist()) and ds.x_test[:, 0].tolist() == sorted(test.tolist())
+
+
 @pytest.mark.parametrize("fraction", [0.1, 0.5, 0.9])
 def test_two_points_still_give_one_on_each_side(fraction):
     ds = dataset_from_parsed(parse_csv(b"1,2,a\n3,4,b\n"), fraction, seed=3)
@@ -268,9 +273,13 @@ def test_two_points_still_give_one_on_each_side(fraction):
 
 def test_bad_split_arguments_are_programming_errors():
     parsed = parse_csv(b"1,2,a\n3,4,b\n")
-    for kwargs in ({"train_fraction": 1.0}, {"train_fraction": 0.0}, {"seed": -1}):
-        with pytest.raises(ValueError):
+    for kwargs, message in (({"train_fraction": 1.0}, "strictly between 0 and 1"),
+                            ({"train_fraction": 0.0}, "strictly between 0 and 1"),
+                            ({"seed": -1}, "from 0 to 2147483647"),
+                            ({"seed": int(KNOBS["seed"].high) + 1}, "from 0 to 2147483647")):
+        with pytest.raises(ValueError, match=message):
             dataset_from_parsed(parsed, **{"train_fraction": 0.5, "seed": 1, **kwargs})
+    dataset_from_parsed(parsed, seed=int(KNOBS["seed"].high))               # the knob's largest seed is fine
 
 
 @pytest.mark.parametrize("name, classes", [("moons", 2), ("spiral", 5), ("blobs", 8), ("plane", 2),
@@ -314,10 +323,29 @@ def test_download_without_split_column():
 
 def test_class_names_that_would_be_renumbered_are_refused():
     ds = make_dataset("moons", n_points=10)
-    for names in (("dog", "cat"), ("01", "2"), ("a",), ("a", "a"), ("a", "b\n"), (" a", "b")):
-        with pytest.raises(ValueError):
+    for names, message in ((("dog", "cat"), "parse_csv's order"), (("01", "2"), "written plainly"),
+                           (("a",), "2 labels are needed"), (("a", "a"), "names two classes"),
+                           (("a", "b\n"), "control characters"), ((" a", "b"), "surrounding spaces")):
+        with pytest.raises(ValueError, match=message):
             dataset_to_csv(ds, names)
     assert dataset_to_csv(ds, ("cat", "dog")).count("cat") > 0
+
+
+def test_names_beyond_the_datasets_classes_are_not_written():
+    ds = make_dataset("moons", n_points=10)
+    text = dataset_to_csv(ds, ("cat", "dog", "zebra"))
+    assert text == dataset_to_csv(ds, ("cat", "dog")) and "zebra" not in text
+
+
+def test_points_from_csv_reads_and_splits_as_the_config_says():
+    text = "".join(f"{i},{-i},{'ab'[i % 2]}\n" for i in range(20)).encode()
+    cfg = Config(train_fraction=0.6, seed=5)
+    parsed, data = points_from_csv(text, cfg)
+    assert parsed.class_names == ("a", "b")
+    assert same_dataset(data, dataset_from_parsed(parse_csv(text), 0.6, seed=5))
+    assert data.x_train.shape[0] == 12
+    with pytest.raises(DataError, match="is not a number"):
+        points_from_csv(text, cfg.replace(problem="regression", dataset="plane"))
 
 
 # ----------------------------------------------------------------------------- runs
@@ -340,7 +368,8 @@ def test_export_import_predicts_identically_and_round_trips_exactly():
     body = json.loads(text)
     assert body["format"] == RUN_FORMAT and body["version"] == 1 and body["layer_sizes"] == [3, 6, 5, 3]
     assert body["config"] == SPIRAL.to_query()
-    cfg, net, notes = import_run(text.encode())
+    imported = load_run(text.encode())
+    cfg, net, notes = imported.config, imported.net, imported.notes
     assert cfg == SPIRAL and notes == []
     for p in net.params:
         assert p.is_leaf and p.requires_grad and p.dtype == torch.float32
@@ -356,7 +385,7 @@ def test_export_import_predicts_identically_and_round_trips_exactly():
 
 def test_imported_parameters_are_leaves_that_collect_gradients():
     cfg = Config(hidden=(4, 3), n_points=40)
-    _, net, _ = import_run(export_run(cfg, net_for(cfg)))
+    net = load_run(export_run(cfg, net_for(cfg))).net
     data = prepare(make_dataset("moons", 40), cfg.features, cfg.n_classes)
     logits, _ = forward(net, data.x_train)
     cross_entropy(logits, data.t_train).backward()
@@ -366,10 +395,10 @@ def test_imported_parameters_are_leaves_that_collect_gradients():
 def test_regression_and_float64_runs_round_trip():
     cfg = Config(problem="regression", dataset="plane", hidden=(), n_points=30)
     trainer = trained(cfg, epochs=3)
-    _, net, _ = import_run(export_run(cfg, trainer.net))
+    net = load_run(export_run(cfg, trainer.net)).net
     assert torch.equal(predict(net, trainer.tensors.x_train), predict(trainer.net, trainer.tensors.x_train))
     net64 = init_net((2, 3, 2), seed=4, dtype=torch.float64)
-    _, back, _ = import_run(export_run(Config(hidden=(3,)), net64), dtype=torch.float64)
+    back = load_run(export_run(Config(hidden=(3,)), net64), dtype=torch.float64).net
     assert all(torch.equal(a, b) for a, b in zip(back.params, net64.params))
 
 
@@ -389,8 +418,15 @@ def test_export_refuses_what_it_cannot_write():
         broken.weights[0][0, 0] = float("nan")
     with pytest.raises(ValueError, match="NaN"):
         export_run(cfg, broken)
-    with pytest.raises(ValueError, match="class_names"):
+    with pytest.raises(ValueError, match="class_names cannot name the run's 2 classes: 2 labels are needed"):
         export_run(cfg, net_for(cfg), class_names=("only one",))
+    with pytest.raises(ValueError, match="the label 'a' names two classes"):
+        export_run(cfg, net_for(cfg), class_names=("a", "a"))
+    with pytest.raises(ValueError, match="contains control characters"):
+        export_run(cfg, net_for(cfg), class_names=("a", "b\n"))
+    plane = Config(problem="regression", dataset="plane")
+    with pytest.raises(ValueError, match="class_names are for classification runs only"):
+        export_run(plane, net_for(plane), class_names=("a", "b"))
 
 
 def good_run() -> dict:
@@ -400,7 +436,7 @@ def good_run() -> dict:
 
 def run_error(data, **kwargs) -> str:
     with pytest.raises(DataError) as info:
-        import_run(data, **kwargs)
+        load_run(data, **kwargs)
     message = str(info.value)
     assert one_sentence(message), message
     return message
@@ -414,6 +450,11 @@ def mutated(**changes) -> str:
         else:
             run[key] = value
     return json.dumps(run)
+
+
+def regression_run(**changes) -> str:
+    cfg = Config(problem="regression", dataset="plane", hidden=(3,))
+    return json.dumps({**json.loads(export_run(cfg, net_for(cfg))), **changes})
 
 
 RUN_REJECTED = {
@@ -442,7 +483,10 @@ RUN_REJECTED = {
     "null weight": (mutated(weights=[[[1.0, None, 3.0]] * 2, [[1.0] * 2] * 3]), "holds a NoneType"),
     "infinite weight": (mutated(biases=[[0.0, 1e400, 0.0], [0.0] * 2]).replace("Infinity", "1e400"), "'inf'"),
     "absurd weight": (mutated(biases=[[0.0, 1e31, 0.0], [0.0] * 2]), "no larger than 1e+30"),
-    "names wrong length": (mutated(class_names=["a"]), "class_names must be 2 distinct labels"),
+    "names wrong length": (mutated(class_names=["a"]), "class_names are not usable: 2 labels are needed, one per "
+                                                       "class, not 1"),
+    "names repeated": (mutated(class_names=["a", "a"]), "class_names are not usable: the label 'a' names two classes"),
+    "names for regression": (regression_run(class_names=["a"]), "class_names must be null for its regression config"),
     "names not text": (mutated(class_names=[1, 2]), "class_names must be a list of text labels"),
     "bad name": (mutated(class_names=["a", "b\n"]), "not usable: the label 'b\\n' contains control"),
     "bad history": (mutated(history={"losses": ["x"]}), "history must hold"),
@@ -460,7 +504,7 @@ def test_each_bad_run_gets_its_own_message(kind):
 def test_run_size_limit_and_streams():
     text = mutated()
     assert "larger than 100 bytes" in run_error(text, max_bytes=100)
-    assert import_run(io.BytesIO(text.encode()))[0] == Config(hidden=(3,))
+    assert load_run(io.BytesIO(text.encode())).config == Config(hidden=(3,))
 
 
 def test_config_repairs_become_notes_and_shape_changes_are_refused():
@@ -468,7 +512,8 @@ def test_config_repairs_become_notes_and_shape_changes_are_refused():
     run["config"]["lr"] = "1e9"
     run["config"]["colour"] = "blue"
     run["extra"] = 1
-    cfg, _, notes = import_run(json.dumps(run))
+    imported = load_run(json.dumps(run))
+    cfg, notes = imported.config, imported.notes
     assert cfg.lr == 10.0
     assert any("Learning rate" in n for n in notes) and any("colour" in n for n in notes)
     assert any("'extra'" in n for n in notes)
@@ -480,12 +525,16 @@ def test_config_may_be_written_like_to_dict():
     cfg = Config(hidden=(3, 2), features=("x1", "x2", "sinx1"), show_test=True)
     run = json.loads(export_run(cfg, net_for(cfg)))
     run["config"] = cfg.to_dict()
-    assert import_run(json.dumps(run))[0] == cfg
+    assert load_run(json.dumps(run)).config == cfg
 
 
-def test_no_unpickling_anywhere_in_the_io_module():
+UPLOAD_MODULES = ("uploads.py", "points_csv.py", "run_file.py", "class_names.py", "number_text.py")
+
+
+@pytest.mark.parametrize("module", UPLOAD_MODULES)
+def test_no_unpickling_anywhere_uploads_are_read(module):
     """Uploads are only ever parsed as text: no pickle-like module, no torch.load, no eval."""
-    tree = ast.parse(pathlib.Path(__file__).parents[1].joinpath("scratchnet", "io.py").read_text())
+    tree = ast.parse(pathlib.Path(__file__).parents[1].joinpath("scratchnet", module).read_text())
     imported = {alias.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, (ast.Import, ast.ImportFrom))
                 for alias in node.names} | {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)
                                             and node.module}

@@ -25,9 +25,9 @@ from ui.live_socket import (
     MAX_MESSAGE_CHARS,
     MAX_MESSAGES_PER_SECOND,
     PROTOCOL,
+    BadMessage,
     live_routes,
     parse_request,
-    BadMessage,
 )
 from ui.live_sweep import LiveSweep
 

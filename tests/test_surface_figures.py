@@ -5,7 +5,9 @@ from __future__ import annotations
 import base64
 import json
 import re
+import struct
 import time
+import zlib
 
 import numpy as np
 import plotly.graph_objects as go
@@ -16,26 +18,30 @@ from scratchnet import Config, Trainer
 from scratchnet.batched import stack_nets
 from scratchnet.data import featurize
 from scratchnet.figures import (
+    boundary_spec,
+    class_marker,
+    compare_grid_spec,
+    compare_loss_spec,
+    downsample,
+    loss_spec,
+    surface_codes,
+    units_spec,
+)
+from scratchnet.html_export import figures_html, run_figures
+from scratchnet.model import hidden_activations, init_net, predict
+from scratchnet.palette import (
     CLASS_COLORS,
     DEFAULT,
+    NEUTRAL,
     PRESENTATION,
     Style,
     banded_scale,
-    boundary_figure,
-    boundary_spec,
-    compare_grid_figure,
-    compare_loss_figure,
     diverging_scale,
-    downsample,
-    figure_json,
-    figures_html,
-    loss_figure,
-    loss_spec,
-    run_figures,
-    surface_codes,
-    units_figure,
+    hex_rgb,
+    mix,
 )
-from scratchnet.model import hidden_activations, init_net, predict
+from scratchnet.plotly_json import as_figure, figure_json
+from scratchnet.png import colorize, png_data_uri
 from scratchnet.surface import Surface, decision_surface, grid_points, stacked_surfaces, unit_surfaces
 
 BOUNDS = (-2.0, 3.0, -1.5, 2.5)
@@ -210,7 +216,7 @@ def test_boundary_figure(cfg):
     assert spec["data"][0]["z"].dtype == np.uint8 and spec["data"][0]["z"].shape == (50, 50)
     payload = json.loads(figure_json(spec))
     assert payload["data"][0]["z"]["dtype"] == "u1"              # base64 bytes, not a JSON list of numbers
-    fig = boundary_figure(s, t.data, show_test=True, uirevision="keep-zoom")   # validated by plotly
+    fig = as_figure(spec)                                          # validated by plotly
     assert fig.layout.uirevision == "keep-zoom"
     scale_positions([list(p) for p in heatmap(fig).colorscale])
     names = [tr.name for tr in fig.data if tr.type in ("scatter", "scattergl")]
@@ -224,9 +230,9 @@ def test_boundary_figure(cfg):
     assert tuple(fig.layout.xaxis.range) == pytest.approx((x_min, x_max))
     assert tuple(fig.layout.yaxis.range) == pytest.approx((y_min, y_max))
     assert fig.layout.yaxis.scaleanchor == "x"
-    only_train = boundary_figure(s, t.data)
+    only_train = as_figure(boundary_spec(s, t.data))
     assert [tr.name for tr in only_train.data if tr.type != "heatmap"] == ["train"]
-    assert boundary_figure(s, t.data, style=PRESENTATION).layout.font.size == PRESENTATION.font_size
+    assert as_figure(boundary_spec(s, t.data, style=PRESENTATION)).layout.font.size == PRESENTATION.font_size
 
 
 def test_loss_figure_has_train_and_test_and_caps_its_points():
@@ -234,36 +240,36 @@ def test_loss_figure_has_train_and_test_and_caps_its_points():
     epochs, values = downsample(losses)
     assert len(epochs) <= 1000 and epochs[0] == 1 and epochs[-1] == 100_000 and values[-1] == pytest.approx(0.1)
     eval_epochs = list(range(0, 100_001, 10))
-    fig = loss_figure(losses, eval_epochs, [0.5] * len(eval_epochs), uirevision="loss-1")
+    fig = as_figure(loss_spec(losses, eval_epochs, [0.5] * len(eval_epochs), uirevision="loss-1"))
     train, test = fig.data
     assert (train.name, test.name) == ("train", "test")
     assert len(arr(train.x)) <= 1000 and len(arr(test.x)) <= 1000 and arr(train.x)[-1] == 100_000
     assert fig.layout.uirevision == "loss-1"
-    assert len(arr(loss_figure([0.7, 0.6, 0.5]).data[0].x)) == 3
-    assert loss_figure([0.7, 0.6], log_y=True).layout.yaxis.type == "log"
+    assert len(arr(as_figure(loss_spec([0.7, 0.6, 0.5])).data[0].x)) == 3
+    assert as_figure(loss_spec([0.7, 0.6], log_y=True)).layout.yaxis.type == "log"
 
 
 def test_loss_figure_survives_a_diverged_history():
     spec = loss_spec([0.7, float("inf"), float("nan")], [0, 1], [0.7, float("inf")])
     text = figure_json(spec)                       # strict JSON: no NaN/Infinity tokens
     assert "NaN" not in text and "Infinity" not in text
-    loss_figure([0.7, float("inf"), float("nan")])
+    as_figure(loss_spec([0.7, float("inf"), float("nan")]))                 # and plotly accepts the gaps
 
 
 def test_units_compare_and_html():
     t = trained(Config(hidden=(6, 4)), 20)
     layers = unit_surfaces(t.net, t.cfg.features, t.data.bounds, resolution=12)
-    fig = units_figure(layers, max_units=5)
+    fig = as_figure(units_spec(layers, max_units=5))
     assert fig.layout.uirevision
     assert arr(heatmap(fig).z).shape == (2 * 14, 5 * 14) and arr(heatmap(fig).z).dtype == np.uint8
     scale_positions([list(p) for p in heatmap(fig).colorscale])
 
     sweep = [trained(Config(lr=lr), 20) for lr in (0.01, 0.1, 1.0)]
     surfaces = [decision_surface(s.net, s.cfg.features, s.data.bounds, "classification", 20) for s in sweep]
-    grid = compare_grid_figure(surfaces, sweep[0].data, ["a", "b", "c"], cols=2)
+    grid = as_figure(compare_grid_spec(surfaces, sweep[0].data, ["a", "b", "c"], cols=2))
     assert sum(tr.type == "heatmap" for tr in grid.data) == 3 and grid.layout.uirevision
     assert [a.text for a in grid.layout.annotations] == ["a", "b", "c"]
-    curves = compare_loss_figure([s.history.losses for s in sweep], ["a", "b", "c"])
+    curves = as_figure(compare_loss_spec([s.history.losses for s in sweep], ["a", "b", "c"]))
     assert [tr.name for tr in curves.data] == ["a", "b", "c"] and curves.layout.yaxis.type == "log"
 
     page = figures_html(run_figures(t))
@@ -271,6 +277,76 @@ def test_units_compare_and_html():
     assert len(re.findall(r"/\*! For license information|plotly\.js v\d", page)) >= 1     # plotly.js inlined
     assert not re.search(r"<script[^>]*\bsrc=", page)             # nothing fetched: opens offline
     assert page.count("Plotly.newPlot") == 2
+
+
+def test_hex_colours_and_mixing():
+    assert hex_rgb("#E69F00") == (230, 159, 0) and hex_rgb("#ffffff") == (255, 255, 255)
+    assert mix("#0072B2", "#FFFFFF", 0.0) == "#0072B2" and mix("#0072B2", "#FFFFFF", 1.0) == "#FFFFFF"
+    assert mix("#000000", "#FFFFFF", 0.25) == "#404040"
+
+
+def png_pixels(uri: str) -> np.ndarray:
+    """Decode our own PNGs (8-bit RGB, filter 0 on every row) with zlib alone, checking each chunk's CRC."""
+    png = base64.b64decode(uri.removeprefix("data:image/png;base64,"))
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    chunks, pos = {}, 8
+    while pos < len(png):
+        (length,) = struct.unpack(">I", png[pos:pos + 4])
+        kind, body = png[pos + 4:pos + 8], png[pos + 8:pos + 8 + length]
+        assert struct.unpack(">I", png[pos + 8 + length:pos + 12 + length])[0] == zlib.crc32(kind + body)
+        chunks[kind] = body
+        pos += 12 + length
+    width, height, depth, colour_type = struct.unpack(">IIBB", chunks[b"IHDR"][:10])
+    assert (depth, colour_type) == (8, 2) and b"IEND" in chunks
+    rows = np.frombuffer(zlib.decompress(chunks[b"IDAT"]), dtype=np.uint8).reshape(height, 1 + 3 * width)
+    assert (rows[:, 0] == 0).all()
+    return rows[:, 1:].reshape(height, width, 3)
+
+
+def test_png_holds_exactly_the_pixels_it_was_given():
+    rgb = np.random.default_rng(0).integers(0, 256, (5, 7, 3), dtype=np.uint8)
+    assert np.array_equal(png_pixels(png_data_uri(rgb)), rgb)
+
+
+def test_colorize_maps_codes_as_the_colour_scale_does():
+    rgb = colorize(np.array([[0, 128, 255]], dtype=np.uint8), diverging_scale())
+    assert tuple(rgb[0, 0]) == hex_rgb(CLASS_COLORS[0]) and tuple(rgb[0, 2]) == hex_rgb(CLASS_COLORS[1])
+    assert np.abs(rgb[0, 1].astype(int) - hex_rgb(NEUTRAL)).max() <= 1          # code 128 sits just past 0.5
+
+
+def test_the_live_boundary_is_an_image_behind_the_points():
+    t = trained(Config(), 5)
+    s = decision_surface(t.net, t.cfg.features, t.data.bounds, "classification", resolution=20)
+    spec = boundary_spec(s, t.data, as_image=True)
+    assert [trace["type"] for trace in spec["data"]] == ["scatter"]
+    (image,) = spec["layout"]["images"]
+    assert image["layer"] == "below" and png_pixels(image["source"]).shape == (20, 20, 3)
+    assert image["x"] < s.xs[0] and image["x"] + image["sizex"] > s.xs[-1]
+    assert image["y"] > s.ys[-1] and image["y"] - image["sizey"] < s.ys[0]
+    as_figure(spec)                                                            # plotly accepts it
+    same = boundary_spec(s, t.data, as_image=True)["layout"]["datarevision"]
+    shown = boundary_spec(s, t.data, as_image=True, show_test=True)["layout"]["datarevision"]
+    assert same == spec["layout"]["datarevision"] != shown
+
+
+@pytest.mark.parametrize("task, k", [("classification", 3), ("regression", 1)])
+def test_every_points_trace_colours_classes_the_same_way(task, k):
+    labels = np.arange(6) % 3 if task == "classification" else np.linspace(-1, 1, 6)
+    marker = class_marker(labels, task, k)
+    if task == "classification":
+        assert marker["cmin"] == 0 and marker["cmax"] == 2 and marker["color"].dtype == np.uint8
+        assert [color for _, color in marker["colorscale"]] == list(CLASS_COLORS[:3])
+    else:
+        assert (marker["cmin"], marker["cmax"]) == (-1, 1) and marker["colorscale"] == diverging_scale()
+    cfg = Config(dataset="spiral", classes=3) if task == "classification" else Config(problem="regression",
+                                                                                        dataset="plane")
+    t = Trainer(cfg)
+    s = decision_surface(t.net, cfg.features, t.data.bounds, cfg.problem, resolution=8)
+    boundary_points = boundary_spec(s, t.data)["data"][1]["marker"]
+    assert boundary_points["colorscale"] == class_marker(t.data.y_train.numpy(), task, t.data.n_classes)["colorscale"]
+    if task == "classification":
+        grid_points_marker = compare_grid_spec([s], t.data, ["a"])["data"][1]["marker"]
+        assert grid_points_marker["colorscale"] == boundary_points["colorscale"]
 
 
 def test_the_engine_never_imports_streamlit():

@@ -15,9 +15,13 @@ from scratchnet import Config, Sweep, Trainer
 from scratchnet.backward import Objective, hand_loss_and_grads
 from scratchnet.config import KNOBS
 from scratchnet.data import make_dataset
+from scratchnet.epoch import batch_indices
+from scratchnet.history import History
 from scratchnet.model import net_for
 from scratchnet.optim import Momentum
-from scratchnet.trainer import LIVE_KNOBS, History, Snapshot, batch_indices, needs_restart, prepare
+from scratchnet.restart import LIVE_KNOBS, needs_restart
+from scratchnet.tensors import prepare
+from scratchnet.trainer import Snapshot
 
 MOONS = Config(dataset="moons", n_points=200, noise=0.22, hidden=(10,), lr=0.07, epochs=300, init="small")
 BLOBS = Config(dataset="blobs", n_points=200, noise=0.22, hidden=(12,), lr=0.05, epochs=250, init="small")

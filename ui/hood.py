@@ -31,8 +31,10 @@ from scratchnet.config import Config
 from scratchnet.data import FEATURE_LABELS, Dataset, featurize
 from scratchnet.gradcheck import GradCheckRow, compare_gradients, param_names
 from scratchnet.losses import log_softmax
+from scratchnet.metrics import Metrics, measure
 from scratchnet.model import Net, affine, forward, init_net
-from scratchnet.trainer import Evaluation, evaluate, prepare
+from scratchnet.optim import MOMENTUM_MU
+from scratchnet.tensors import prepare
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -42,7 +44,6 @@ ACTIVATION_TEX = {
     "sigmoid": (r"\sigma", r"1 / (1 + e^{{-{z}}})", r"{h} \odot (1 - {h})"),
     "linear": (r"\operatorname{id}", r"{z}", r"1"),
 }
-MOMENTUM_MU = 0.9
 
 
 # --- sizes --------------------------------------------------------------------------------------
@@ -313,10 +314,10 @@ def gradient_entries(step: OpenedStep, index: int) -> list[dict[str, object]]:
     return rows
 
 
-def checkpoint_metrics(net: Net, data: Dataset, cfg: Config, epoch: int = 0) -> Evaluation:
+def checkpoint_metrics(net: Net, data: Dataset, cfg: Config) -> Metrics:
     """Losses and accuracies of a saved network on the run's points (the history scrubber's numbers)."""
-    values = evaluate(net, prepare(data, cfg.features, cfg.n_classes), cfg.problem)
-    return Evaluation(epoch, *(None if v is None else float(v) for v in values))
+    values = measure(net, prepare(data, cfg.features, cfg.n_classes), cfg.problem)
+    return Metrics(*(None if v is None else float(v) for v in values))
 
 
 def as_array(t: Tensor) -> np.ndarray:

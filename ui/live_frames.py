@@ -22,8 +22,11 @@ from typing import Any
 
 import numpy as np
 
-from scratchnet.figures import Style, color_table, figure_json, region_style, surface_codes, unit_tiles
-from scratchnet.hidden_space import hidden_space, hidden_space_spec
+from scratchnet.figures import hidden_space_spec, surface_codes, unit_tiles
+from scratchnet.hidden_space import hidden_space
+from scratchnet.palette import Style, region_style
+from scratchnet.plotly_json import figure_json
+from scratchnet.png import color_table
 from scratchnet.surface import Surface, decision_surface, unit_surfaces
 from ui.live_run import FrameState
 from ui.live_sweep import SweepFrameState

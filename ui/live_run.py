@@ -16,9 +16,11 @@ from dataclasses import dataclass
 
 from scratchnet.config import Config
 from scratchnet.data import Dataset
-from scratchnet.figures import figures_html, run_figures
+from scratchnet.history import History
+from scratchnet.html_export import figures_html, run_figures
 from scratchnet.model import Net
-from scratchnet.trainer import History, Snapshot, Trainer, needs_restart
+from scratchnet.restart import needs_restart
+from scratchnet.trainer import Snapshot, Trainer
 
 MAX_CURVE_POINTS = 1000
 _SERIALS = itertools.count(1)
@@ -305,7 +307,7 @@ class LiveRun:
     # --- exports (called when a download button is clicked, so they show the run as it is then)
     def run_file_json(self) -> str:
         """The run file (settings, weights, history) as the "Weights (JSON)" button downloads it."""
-        from scratchnet.io import export_run
+        from scratchnet.run_file import export_run
 
         with self.lock:
             t = self.trainer

@@ -19,17 +19,17 @@ import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from scratchnet.figures import (
-    Style,
     boundary_spec,
     compare_grid_spec,
     compare_loss_spec,
-    figure_json,
+    hidden_space_spec,
     loss_spec,
     units_height,
-    units_scale,
     units_spec,
 )
-from scratchnet.hidden_space import hidden_space, hidden_space_spec
+from scratchnet.hidden_space import hidden_space
+from scratchnet.palette import Style, units_scale
+from scratchnet.plotly_json import figure_json
 from scratchnet.surface import decision_surface, unit_surfaces
 from ui import keys
 from ui.assets import PLOTLY_JS_NAME

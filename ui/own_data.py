@@ -1,7 +1,7 @@
 """Your own data on the Playground: draw points by clicking the chart, erase them, undo, upload a
 CSV, download the points, import an exported run.
 
-Every input goes through the engine's parsers (scratchnet/io.py), which turn anything they cannot
+Every input goes through the engine's parsers (scratchnet/points_csv.py, run_file.py), which turn anything they cannot
 use into one sentence; that sentence is shown and the current data and run stay as they were.
 """
 
@@ -10,17 +10,10 @@ from __future__ import annotations
 import streamlit as st
 
 from scratchnet.config import CUSTOM, KNOBS, Config
-from scratchnet.data import Dataset, add_point, empty_data, erase_near, own_data
-from scratchnet.io import (
-    MAX_BYTES,
-    MAX_CLASSES,
-    MAX_ROWS,
-    DataError,
-    dataset_from_parsed,
-    dataset_to_csv,
-    load_run,
-    parse_csv,
-)
+from scratchnet.data import Dataset, add_point, config_for_points, editable_copy, empty_data, erase_near
+from scratchnet.points_csv import MAX_BYTES, MAX_CLASSES, MAX_ROWS, dataset_to_csv, points_from_csv
+from scratchnet.run_file import load_run
+from scratchnet.uploads import DataError
 from ui import keys, session
 from ui.markdown import escape
 
@@ -38,8 +31,7 @@ def _adopt(data: Dataset, cfg: Config, names: tuple[str, ...] | None = None, mes
     undo: list = st.session_state.setdefault(keys.DATA_UNDO, [])
     undo.append((previous, cfg))
     del undo[:-UNDO_LIMIT]
-    classes = max(2, data.n_classes) if data.task == "classification" else 2
-    new_cfg = cfg.replace(dataset=CUSTOM, problem=data.task, classes=classes)
+    new_cfg = config_for_points(cfg, data)
     st.session_state[keys.OWN_DATA] = data
     st.session_state[keys.CLASS_NAMES] = names
     _set_config(new_cfg)
@@ -80,7 +72,7 @@ def draw_at(x: float, y: float) -> None:
     if not mode or live is None:
         return
     cfg = session.config()
-    base = session.own_data() if cfg.dataset == CUSTOM and session.own_data() is not None else own_data(
+    base = session.own_data() if cfg.dataset == CUSTOM and session.own_data() is not None else editable_copy(
         live.trainer.data)
     if mode == "erase":
         x_min, x_max, _, _ = base.bounds
@@ -97,7 +89,7 @@ def _start_drawing() -> None:
     follow then only edit points, and the network goes on learning (no restart, no full rerun)."""
     cfg, live = session.config(), session.run()
     if st.session_state.get(keys.DRAW_MODE) and cfg.dataset != CUSTOM and live is not None:
-        _adopt(own_data(live.trainer.data), cfg, session.class_names())
+        _adopt(editable_copy(live.trainer.data), cfg, session.class_names())
 
 
 def on_chart_click() -> None:
@@ -112,11 +104,10 @@ def _upload_csv() -> None:
         return
     cfg = session.config()
     try:
-        parsed = parse_csv(upload, cfg.problem)
+        parsed, data = points_from_csv(upload, cfg)
     except DataError as err:
         st.session_state[keys.DATA_MESSAGE] = ("error", f"{upload.name}: {err}")
         return
-    data = dataset_from_parsed(parsed, cfg.train_fraction, cfg.seed)
     names = parsed.class_names if parsed.task == "classification" else None
     classes = f", {parsed.n_classes} classes" if parsed.task == "classification" else ""
     _adopt(data, cfg, names, f"Loaded {parsed.n_rows:,} points{classes} from {upload.name}.")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from scratchnet.figures import DEFAULT, PRESENTATION, Style
+from scratchnet.palette import DEFAULT, PRESENTATION, Style
 
 _COMMON = """
 <style>

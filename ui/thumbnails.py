@@ -12,19 +12,15 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 from scratchnet.data import DATASETS, make_dataset
-from scratchnet.figures import CLASS_COLORS, NEUTRAL
+from scratchnet.palette import CLASS_COLORS, NEUTRAL, hex_rgb
 
 SIZE = 72
 DOT = 2
 
 
-def _rgb(hex_color: str) -> tuple[int, int, int]:
-    return tuple(int(hex_color[i:i + 2], 16) for i in (1, 3, 5))  # type: ignore[return-value]
-
-
 def _value_color(v: float) -> tuple[int, int, int]:
     """Regression target in [-1, 1] on the same diverging scale as the boundary chart."""
-    low, mid, high = (np.array(_rgb(c), dtype=float) for c in (CLASS_COLORS[0], NEUTRAL, CLASS_COLORS[1]))
+    low, mid, high = (np.array(hex_rgb(c), dtype=float) for c in (CLASS_COLORS[0], NEUTRAL, CLASS_COLORS[1]))
     t = float(np.clip(v, -1.0, 1.0))
     mixed = mid + (high - mid) * t if t >= 0 else mid + (low - mid) * -t
     return tuple(round(c) for c in mixed)  # type: ignore[return-value]
@@ -37,12 +33,12 @@ def thumbnail(name: str, classes: int = 2) -> bytes:
     points = np.concatenate([data.x_train.numpy(), data.x_test.numpy()])       # (N, 2)
     values = np.concatenate([data.y_train.numpy(), data.y_test.numpy()])       # (N,)
     x_min, x_max, y_min, y_max = data.bounds
-    image = Image.new("RGB", (SIZE, SIZE), _rgb(NEUTRAL))
+    image = Image.new("RGB", (SIZE, SIZE), hex_rgb(NEUTRAL))
     draw = ImageDraw.Draw(image)
     for (x, y), v in zip(points, values):
         px = (x - x_min) / (x_max - x_min) * (SIZE - 1)
         py = (1.0 - (y - y_min) / (y_max - y_min)) * (SIZE - 1)             # y up, as in the chart
-        color = (_rgb(CLASS_COLORS[int(v) % len(CLASS_COLORS)]) if data.task == "classification"
+        color = (hex_rgb(CLASS_COLORS[int(v) % len(CLASS_COLORS)]) if data.task == "classification"
                  else _value_color(float(v)))
         draw.ellipse((px - DOT, py - DOT, px + DOT, py + DOT), fill=color)
     out = io.BytesIO()

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-
 from ui import session
 
 PLAY_HELP = "Train continuously. After the last epoch, Play starts over."

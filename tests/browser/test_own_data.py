@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from scratchnet.data import make_dataset
-from scratchnet.io import dataset_to_csv, parse_csv
+from scratchnet.points_csv import dataset_to_csv, parse_csv
 
 APP = Path(__file__).resolve().parents[2] / "app.py"
 BOUNDARY = ".st-key-boundary_chart .snlc-plot"

@@ -1,0 +1,48 @@
+"""One pass over the training data, shape-generic: the single Trainer and a stack of M models
+(batched.py) run exactly this code, so model m of a sweep trains as it would alone."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import torch
+from torch import Tensor
+
+from .backward import LOSS_AND_GRADS, Objective
+from .model import Net
+from .optim import SGD
+from .tensors import Tensors
+
+
+def batch_indices(n: int, batch_size: int, shufflers: Sequence[torch.Generator], stacked: bool
+                  ) -> list[Tensor] | None:
+    """Mini-batches of one epoch, freshly shuffled; None means full batch.
+
+    Each model has its own shuffle generator, so model m of a stack sees exactly the batches
+    it would see trained alone. Stacked indices are (M, B); a single model's are (B,).
+    """
+    if batch_size == 0 or batch_size >= n:
+        return None
+    perms = [torch.randperm(n, generator=g) for g in shufflers]
+    order = torch.stack(perms) if stacked else perms[0]
+    return list(order.split(batch_size, dim=-1))
+
+
+def train_epoch(net: Net, optimizer: SGD, objective: Objective, backprop: str, tensors: Tensors,
+                batches: list[Tensor] | None) -> Tensor:
+    """One pass over the training data; returns the epoch's mean training loss: () or (M,)."""
+    loss_and_grads = LOSS_AND_GRADS[backprop]
+    if backprop == "hand" and torch.is_grad_enabled():
+        with torch.inference_mode():   # once per epoch rather than once per call inside
+            return train_epoch(net, optimizer, objective, backprop, tensors, batches)
+    if batches is None:
+        loss, grads = loss_and_grads(net, tensors.x_train, tensors.t_train, objective)
+        optimizer.step(net.params, grads)
+        return loss
+    total = 0.0
+    n = tensors.x_train.shape[0]
+    for idx in batches:
+        loss, grads = loss_and_grads(net, tensors.x_train[idx], tensors.t_train[idx], objective)
+        optimizer.step(net.params, grads)
+        total = total + loss * (idx.shape[-1] / n)
+    return total
