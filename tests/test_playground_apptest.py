@@ -96,8 +96,8 @@ def test_play_trains_pause_stops_step_adds_one_reset_goes_back(app, eventually):
     assert metric(at, "Train accuracy").endswith("%")
 
 
-def test_a_run_stops_at_its_epoch_limit_with_a_message(app, eventually):
-    at = app
+def test_a_run_stops_at_its_epoch_limit_with_a_message(apps, eventually):
+    at = apps.open({"speed": "max"})                  # "auto" would pace 50 epochs over 5 s
     at.sidebar.select_slider(key="w_epochs").set_value(50).run()
     at.toggle(key="w_show_test").set_value(True).run()
     at.button(key="play").click().run()
