@@ -5,7 +5,7 @@
 #
 # torch comes from the CPU-only index by default (the PyPI torch pulls gigabytes of CUDA packages).
 # `--build-arg TORCH_INDEX_URL=` (empty) skips that index and lets pip take torch from its normal
-# configuration (index, PIP_FIND_LINKS, ...), as ../shared/tools/docker-e2e does with a local CPU wheel.
+# configuration (index, PIP_FIND_LINKS, ...), e.g. a local CPU wheel on a machine without that index.
 # Several replicas behind a sticky proxy: see deploy/README.md.
 FROM python:3.11-slim
 

@@ -29,8 +29,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from playwright.sync_api import sync_playwright
 
-from benchmarks.harness import READ_METRIC, launch_chromium, metric, serve_app, wait_for_chart
 from scratchnet.config import Config
+from tests.browser.harness import READ_METRIC, launch_chromium, metric, serve_app, wait_for_chart
 
 TF_EPOCHS_PER_SECOND = 15.0
 SPIRAL = Config(dataset="spiral", hidden=(8, 8), activation="tanh", n_points=500, noise=0.0, train_fraction=0.5,
@@ -74,7 +74,7 @@ def streamlit_floor(browser, repeats: int) -> list[float]:
     with tempfile.TemporaryDirectory() as folder:
         app = Path(folder) / "hello.py"
         app.write_text(HELLO_APP)
-        with serve_app(app=app) as (url, _):
+        with serve_app(app) as (url, _):
             hello_text_seconds(browser, url)                              # warm up
             return [hello_text_seconds(browser, url) for _ in range(repeats)]
 

@@ -1,6 +1,6 @@
 """A whole class on one server: N headless pages all press Play on one 2-core machine.
 
-    python benchmarks/bench_class.py [--sessions 1 10 30] [--seconds 20]
+    python benchmarks/bench_class.py [--sessions 1 10 30] [--seconds 20] [--json]
 
 For each N: opens N pages (separate browser contexts = separate sessions) on one app server,
 presses Play in every one, then over `--seconds` reports per-session frames/s (boundary
@@ -9,12 +9,15 @@ frame (does every chart keep updating?), epochs per second per session, how long
 a control change takes to show (a hidden-size click until the page shows the new network, in
 a page in the middle of the class), browser console errors, and the server's CPU and memory
 (from /proc). Browser and server share the same 2 cores, so the figures are lower bounds.
+`--json` prints the figures as one JSON list instead (tests/browser/test_class_smoke.py reads it).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import signal
 import statistics
 import sys
 import tempfile
@@ -27,10 +30,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from playwright.sync_api import sync_playwright
 
-from benchmarks.harness import READ_EPOCH, launch_chromium, serve_app, wait_for_chart
 from scratchnet.config import Config
+from tests.browser.harness import READ_EPOCH, cpu_seconds, launch_chromium, rss_mib, serve_app, wait_for_chart
 
-CLOCK_TICKS = 100        # os.sysconf("SC_CLK_TCK") on Linux
 DRAWN = "() => +document.querySelector('.st-key-boundary_chart .snlc-plot').dataset.renders"
 # "Keeps updating": each page notes the longest wait between two new boundary frames it drew.
 WATCH_FRAMES = """
@@ -48,19 +50,6 @@ setInterval(() => {
 """
 ARM_GAPS = "() => { const g = window.__gaps; g.armed = true; g.longest = 0; g.at = performance.now(); }"
 LONGEST_GAP = "() => { const g = window.__gaps; return Math.max(g.longest, performance.now() - g.at) / 1000; }"
-
-
-
-def cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS          # utime + stime
-
-
-def rss_mib(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
 
 
 def open_sessions(browser, url: str, n: int) -> list:
@@ -132,7 +121,8 @@ def measure(browser, url: str, pid: int, n: int, seconds: float) -> dict:
               "epochs_median": statistics.median(epochs), "epochs_min": min(epochs),
               "gap_median": statistics.median(gaps), "gap_max": max(gaps), "latency": latency,
               "server_sessions": len(drawn), "server_fps_min": min(drawn, default=0.0),
-              "server_gap_max": max(server_gaps, default=float("nan")), "cpu": cpu, "rss": rss_mib(pid), "errors": errors}
+              "server_gap_max": max(server_gaps, default=float("nan")), "cpu": cpu, "rss": rss_mib(pid),
+              "errors": errors}
     for page in pages:
         page.context.close()
     time.sleep(1.0)
@@ -155,11 +145,16 @@ def run(sessions: list[int], seconds: float) -> list[dict]:
 
 
 def main() -> None:
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))       # stopped: still stop the app server
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sessions", type=int, nargs="+", default=[1, 10, 30])
     parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON, not as tables")
     args = parser.parse_args()
     results = run(args.sessions, args.seconds)
+    if args.json:
+        print(json.dumps(results))
+        return
     print(f"One app server, N headless Chromium sessions all training (moons, 2-10-2), {args.seconds:g} s each")
     print("(longest wait = per session, the longest time without a new boundary frame; median and worst)")
     print(f"{'N':>3} {'fps/session':>12} {'slowest':>8} {'longest wait':>13} {'worst':>6} {'epochs/s/session':>17} "

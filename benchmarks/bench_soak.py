@@ -22,9 +22,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from playwright.sync_api import sync_playwright
 
-from benchmarks.bench_class import rss_mib
-from benchmarks.harness import READ_EPOCH, launch_chromium, serve_app, wait_for_chart
 from scratchnet.config import Config
+from tests.browser.harness import READ_EPOCH, launch_chromium, rss_mib, serve_app, wait_for_chart
 
 SOAK = Config(epochs=1_000_000, speed="1000", show_test=True)
 

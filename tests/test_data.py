@@ -318,6 +318,7 @@ def test_multigauss_noise_changes_targets_not_points():
     assert t1.min() >= -1 and t1.max() <= 1
 
 
+@pytest.mark.perf
 @pytest.mark.parametrize("name", ALL)
 def test_generation_is_fast(name):
     k = 3 if name in MULTICLASS_DATASETS else 2

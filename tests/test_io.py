@@ -211,6 +211,7 @@ def test_too_many_rows_is_rejected_at_the_first_row_too_many():
     assert parse_csv("\n".join(rows.splitlines()[:MAX_ROWS]).encode()).n_rows == MAX_ROWS
 
 
+@pytest.mark.perf
 def test_a_huge_upload_is_rejected_without_reading_it():
     class Endless(io.RawIOBase):
         """A stream of a billion bytes that remembers how much was asked of it."""

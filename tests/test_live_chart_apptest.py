@@ -30,12 +30,11 @@ from ui.assets import (
 DEMO = Path(__file__).resolve().parent / "browser" / "apps" / "live_chart_demo.py"
 
 
-def test_demo_runs_and_figure_json_reaches_the_component(tmp_path):
+def test_demo_runs_and_figure_json_reaches_the_component(apps, tmp_path):
     # A copy, so the plotly.js that live_chart puts in <app root>/static lands in tmp.
     script = tmp_path / DEMO.name
     shutil.copy2(DEMO, script)
-    at = AppTest.from_file(str(script), default_timeout=30).run()
-    assert not at.exception, [e.value for e in at.exception]
+    at = apps.open(script=script)
 
     charts = at.get("bidi_component")
     assert len(charts) == 1
@@ -109,24 +108,18 @@ def _sent_trace_types(at: AppTest) -> set[str]:
     return types
 
 
-def test_the_bundle_has_every_trace_type_the_pages_draw():
+def test_the_bundle_has_every_trace_type_the_pages_draw(apps):
     """The browser gets a partial plotly.js (ui/vendor/README.md): a figure with a trace type it
     lacks would fail only in the browser. Every page, with its live charts on screen, sends only
     trace types the bundle registers."""
     registered = _registered_trace_types()
     assert {"scatter", "heatmap"} <= registered
-    app = str(Path(__file__).resolve().parents[1] / "app.py")
-    at = AppTest.from_file(app, default_timeout=30)
-    at.query_params["show_test"] = "1"
-    at.run()
+    at = apps.open({"show_test": "1"})
     sent = _sent_trace_types(at)
-    at.switch_page("app_pages/compare.py").run()
-    sent |= _sent_trace_types(at)
-    at.switch_page("app_pages/under_the_hood.py").run()
+    sent |= _sent_trace_types(apps.switch(at, "compare"))
+    apps.switch(at, "under_the_hood")
     for tab in ("Hidden space", "History"):
         at.session_state["uth_tab"] = tab
-        at.run()
-        sent |= _sent_trace_types(at)
-    assert not at.exception, [e.value for e in at.exception]
+        sent |= _sent_trace_types(apps.rerun(at))
     assert {"scatter", "heatmap"} <= sent, sent        # the pages were really drawn
     assert sent <= registered, f"trace types missing from ui/vendor/build/entry.js: {sent - registered}"

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import json
 import re
-import time
-from pathlib import Path
 
 import pytest
 import torch
@@ -16,16 +14,8 @@ from streamlit.testing.v1 import AppTest
 
 from scratchnet.config import KNOBS, Config
 
-APP = str(Path(__file__).resolve().parents[1] / "app.py")
 GOOD = b"x1,x2,label\n" + b"".join(
     f"{i / 10:.1f},{(i * 7 % 10) / 10:.1f},{('cat', 'dog', 'emu')[i % 3]}\n".encode() for i in range(30))
-
-
-def start() -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=30)
-    at.run()
-    assert not at.exception
-    return at
 
 
 def upload(at: AppTest, name: str, content: bytes, key: str = "csv_upload") -> AppTest:
@@ -42,14 +32,7 @@ def messages(at: AppTest) -> tuple[list[str], list[str]]:
     return [seen(e.value) for e in at.error], [seen(s.value) for s in at.success]
 
 
-@pytest.fixture
-def app():
-    at = start()
-    yield at
-    at.session_state["run"].pause()
-
-
-def test_a_good_csv_becomes_the_data_with_its_class_names(app):
+def test_a_good_csv_becomes_the_data_with_its_class_names(app, eventually):
     at = upload(app, "animals.csv", GOOD)
     errors, successes = messages(at)
     assert not errors and any("Loaded 30 points, 3 classes from animals.csv" in s for s in successes)
@@ -63,9 +46,7 @@ def test_a_good_csv_becomes_the_data_with_its_class_names(app):
     assert set(points["text"]) <= {"cat", "dog", "emu"}
     assert "Points" not in {s.label for s in at.sidebar.select_slider}, "generation knobs hidden for own data"
     at.button(key="play").click().run()
-    time.sleep(0.5)
-    at.run()
-    assert at.session_state["run"].trainer.epoch > 0
+    eventually(lambda: at.session_state["run"].trainer.epoch > 0, rerun=at)
 
 
 def test_undo_goes_back_to_the_generated_data(app):
@@ -94,28 +75,25 @@ def test_bad_files_get_one_message_and_change_nothing(app, content, expected):
     assert at.session_state["cfg"] == before_cfg and at.session_state["run"] is before_run
 
 
-def test_an_exported_run_imports_into_another_session(app):
+def test_an_exported_run_imports_into_another_session(apps, app):
     at = app
     at.sidebar.slider(key="w_units_0").set_value(6).run()
     at.button(key="step").click().run()
     exported = at.session_state["run"].run_file_json()
-    other = start()
-    try:
-        upload(other, "run.json", exported.encode(), key="run_upload")
-        assert other.session_state["cfg"].hidden == (6,)
-        assert other.sidebar.slider(key="w_units_0").value == 6
-        mine, theirs = at.session_state["run"].trainer.net, other.session_state["run"].trainer.net
-        assert all(torch.equal(a, b) for a, b in zip(mine.params, theirs.params))
-        assert other.session_state["run"].trainer.epoch == 1
-        _, successes = messages(other)
-        assert any(s.startswith("Imported run.json") for s in successes)
-        before = other.session_state["run"]
-        upload(other, "evil.json", b'{"format": "scratchnet-run", "version": 1, "__class__": "os.system"}',
-               key="run_upload")
-        errors, _ = messages(other)
-        assert len(errors) == 1 and other.session_state["run"] is before
-    finally:
-        other.session_state["run"].pause()
+    other = apps.open()
+    upload(other, "run.json", exported.encode(), key="run_upload")
+    assert other.session_state["cfg"].hidden == (6,)
+    assert other.sidebar.slider(key="w_units_0").value == 6
+    mine, theirs = at.session_state["run"].trainer.net, other.session_state["run"].trainer.net
+    assert all(torch.equal(a, b) for a, b in zip(mine.params, theirs.params))
+    assert other.session_state["run"].trainer.epoch == 1
+    _, successes = messages(other)
+    assert any(s.startswith("Imported run.json") for s in successes)
+    before = other.session_state["run"]
+    upload(other, "evil.json", b'{"format": "scratchnet-run", "version": 1, "__class__": "os.system"}',
+           key="run_upload")
+    errors, _ = messages(other)
+    assert len(errors) == 1 and other.session_state["run"] is before
 
 
 # --- floods ----------------------------------------------------------------------------------------
@@ -128,18 +106,11 @@ _payloads = st.one_of(_csv_texts.map(lambda t: t.encode("utf-8")), _csv_texts.ma
                       st.binary(max_size=200))
 
 
-@pytest.fixture(scope="module")
-def flood_app():
-    at = start()
-    yield at
-    at.session_state["run"].pause()
-
-
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture],
           derandomize=True)
 @given(payload=_payloads)
-def test_malformed_csvs_never_break_the_page(flood_app, payload):
-    at = flood_app
+def test_malformed_csvs_never_break_the_page(app, payload):
+    at = app
     before_cfg, before_run = at.session_state["cfg"], at.session_state["run"]
     upload(at, "fuzz.csv", payload)
     errors, successes = messages(at)
@@ -160,8 +131,8 @@ _values = st.one_of(st.text(max_size=30), st.sampled_from(["nan", "inf", "-1", "
 @settings(max_examples=110, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture],
           derandomize=True)
 @given(query=st.dictionaries(_keys, _values, min_size=1, max_size=6))
-def test_hostile_links_never_break_the_page(flood_app, query):
-    at = flood_app
+def test_hostile_links_never_break_the_page(app, query):
+    at = app
     at.query_params.clear()
     for k, v in query.items():
         at.query_params[k] = v

@@ -11,24 +11,11 @@ import base64
 import json
 import struct
 import time
-from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from scratchnet.config import KNOBS, Config
-
-APP = str(Path(__file__).resolve().parents[1] / "app.py")
-TIMEOUT = 30
-
-
-def start(query: dict[str, str] | None = None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    for k, v in (query or {}).items():
-        at.query_params[k] = v
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
 
 
 def cfg_of(at: AppTest) -> Config:
@@ -51,34 +38,6 @@ def metrics(at: AppTest) -> list[tuple[str, str]]:
 
 def epoch(at: AppTest) -> int:
     return int(metric(at, "Epoch").replace(",", ""))
-
-
-def wait_until(at: AppTest, condition, timeout: float = 15.0) -> None:
-    """Rerun until `condition()` holds, then once more: the training thread may have changed
-    the run between a rerun and the check, and the page must show the state that was checked."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        at.run()
-        assert not at.exception, [e.value for e in at.exception]
-        if condition():
-            at.run()
-            assert not at.exception, [e.value for e in at.exception]
-            return
-        time.sleep(0.2)
-    raise AssertionError("condition not reached in time")
-
-
-def stop(at: AppTest) -> None:
-    """Pause the run so the shared training thread is free for the next test."""
-    if "run" in at.session_state:
-        at.session_state["run"].pause()
-
-
-@pytest.fixture
-def app():
-    at = start()
-    yield at
-    stop(at)
 
 
 def test_starts_with_the_tutorial_setup_and_every_control(app):
@@ -119,12 +78,12 @@ def test_the_charts_carry_real_figures(app):
     assert figure["layout"]["uirevision"].startswith("boundary") and figure["layout"]["datarevision"]
 
 
-def test_play_trains_pause_stops_step_adds_one_reset_goes_back(app):
+def test_play_trains_pause_stops_step_adds_one_reset_goes_back(app, eventually):
     at = app
     at.sidebar.select_slider(key="w_epochs").set_value(100_000).run()
     at.button(key="play").click().run()
     assert live(at).playing
-    wait_until(at, lambda: epoch(at) > 20)
+    eventually(lambda: epoch(at) > 20, rerun=at)
     at.button(key="pause").click().run()
     paused_at = epoch(at)
     time.sleep(0.3)
@@ -137,21 +96,21 @@ def test_play_trains_pause_stops_step_adds_one_reset_goes_back(app):
     assert metric(at, "Train accuracy").endswith("%")
 
 
-def test_a_run_stops_at_its_epoch_limit_with_a_message(app):
-    at = app
+def test_a_run_stops_at_its_epoch_limit_with_a_message(apps, eventually):
+    at = apps.open({"speed": "max"})                  # "auto" would pace 50 epochs over 5 s
     at.sidebar.select_slider(key="w_epochs").set_value(50).run()
     at.toggle(key="w_show_test").set_value(True).run()
     at.button(key="play").click().run()
-    wait_until(at, lambda: not live(at).playing)
+    eventually(lambda: not live(at).playing, rerun=at)
     assert epoch(at) == 50
     assert any("Finished 50 epochs" in s.value for s in at.success)
 
 
-def test_learning_rate_continues_the_run_architecture_restarts_it(app):
+def test_learning_rate_continues_the_run_architecture_restarts_it(app, eventually):
     at = app
     at.sidebar.select_slider(key="w_epochs").set_value(100_000).run()
     at.button(key="play").click().run()
-    wait_until(at, lambda: epoch(at) > 10)
+    eventually(lambda: epoch(at) > 10, rerun=at)
     before = live(at)
     at.sidebar.select_slider(key="w_lr").set_value(0.3).run()
     assert live(at) is before and before.cfg.lr == 0.3 and before.trainer.epoch > 10
@@ -197,22 +156,18 @@ def test_dataset_buttons_layers_and_problem_type(app):
     assert "Train accuracy" not in dict(metrics(at))
 
 
-def test_the_link_round_trips_the_whole_config():
+def test_the_link_round_trips_the_whole_config(apps):
     wanted = Config(dataset="circle", hidden=(6, 3), activation="tanh", lr=0.003, optimizer="momentum",
-                    batch_size=16, regularization="l1", reg_rate=0.001, noise=0.3, seed=9, features=("x1", "x2", "x1x2"),
-                    epochs=2000, show_test=True, speed="max")
-    at = start(wanted.to_query())
-    try:
-        assert cfg_of(at) == wanted
-        assert not at.session_state["url_notes"]
-        assert at.sidebar.slider(key="w_units_1").value == 3
-        assert dict(at.query_params) == wanted.to_query()
-        link = at.session_state["cfg"].to_query()
-        again = start(link)
-        assert cfg_of(again) == wanted
-        stop(again)
-    finally:
-        stop(at)
+                    batch_size=16, regularization="l1", reg_rate=0.001, noise=0.3, seed=9,
+                    features=("x1", "x2", "x1x2"), epochs=2000, show_test=True, speed="max")
+    at = apps.open(wanted.to_query())
+    assert cfg_of(at) == wanted
+    assert not at.session_state["url_notes"]
+    assert at.sidebar.slider(key="w_units_1").value == 3
+    assert dict(at.query_params) == wanted.to_query()
+    link = at.session_state["cfg"].to_query()
+    again = apps.open(link)
+    assert cfg_of(again) == wanted
 
 
 @pytest.mark.parametrize("query", [
@@ -226,61 +181,48 @@ def test_the_link_round_trips_the_whole_config():
     {"seed": "-1", "n_points": "abc", "activation": "<script>"},
     {"[x](http://evil.example)": "1", "**bold**": "2"},         # notes quote the link: shown as plain text
 ])
-def test_a_hostile_link_gives_notes_not_an_exception(query):
-    at = start(query)
-    try:
-        notes = at.session_state["url_notes"]
-        assert notes, f"no note for {query}"
-        shown = [t.value for t in at.text]
-        assert all(f"• {n}" in shown for n in notes)
-        Config(**{k: getattr(cfg_of(at), k) for k in KNOBS})     # the result is a valid config
-    finally:
-        stop(at)
+def test_a_hostile_link_gives_notes_not_an_exception(apps, query):
+    at = apps.open(query)
+    notes = at.session_state["url_notes"]
+    assert notes, f"no note for {query}"
+    shown = [t.value for t in at.text]
+    assert all(f"• {n}" in shown for n in notes)
+    Config(**{k: getattr(cfg_of(at), k) for k in KNOBS})     # the result is a valid config
 
 
-def test_divergence_stops_with_a_plain_message_and_readable_charts():
-    at = start({"dataset": "plane", "problem": "regression", "lr": "10", "hidden": "64,64", "epochs": "5000",
-                "speed": "max"})
-    try:
-        at.button(key="play").click().run()
-        wait_until(at, lambda: not live(at).playing)
-        assert live(at).trainer.stopped == "diverged"
-        message = " ".join(e.value for e in at.error)
-        assert "diverged" in message and "learning rate" in message.lower()
-        figure = json.loads(json.loads(next(c for c in at.get("bidi_component")
-                                            if c.key == "loss_chart").proto.json)["figure"])
-        assert figure["data"][0]["x"], "the loss curve keeps the epochs before the blow-up"
-    finally:
-        stop(at)
+def test_divergence_stops_with_a_plain_message_and_readable_charts(apps, eventually):
+    at = apps.open({"dataset": "plane", "problem": "regression", "lr": "10", "hidden": "64,64", "epochs": "5000",
+                    "speed": "max"})
+    at.button(key="play").click().run()
+    eventually(lambda: not live(at).playing, rerun=at)
+    assert live(at).trainer.stopped == "diverged"
+    message = " ".join(e.value for e in at.error)
+    assert "diverged" in message and "learning rate" in message.lower()
+    figure = json.loads(json.loads(next(c for c in at.get("bidi_component")
+                                        if c.key == "loss_chart").proto.json)["figure"])
+    assert figure["data"][0]["x"], "the loss curve keeps the epochs before the blow-up"
 
 
-def test_two_sessions_are_independent():
-    a, b = start(), start()
-    try:
-        a.sidebar.slider(key="w_units_0").set_value(3).run()
-        b.run()
-        assert cfg_of(a).hidden == (3,) and cfg_of(b).hidden == (10,)
-        assert live(a) is not live(b)
-    finally:
-        stop(a)
-        stop(b)
+def test_two_sessions_are_independent(apps):
+    a, b = apps.open(), apps.open()
+    a.sidebar.slider(key="w_units_0").set_value(3).run()
+    b.run()
+    assert cfg_of(a).hidden == (3,) and cfg_of(b).hidden == (10,)
+    assert live(a) is not live(b)
 
 
-def test_a_lesson_link_hides_the_chosen_controls():
-    at = start({"hide": "lr,activation,batch_size,dataset", "presentation": "1"})
-    try:
-        keys = {w.key for w in at.sidebar.select_slider} | {w.key for w in at.sidebar.segmented_control}
-        assert "w_lr" not in keys and "w_activation" not in keys and "w_batch_size" not in keys
-        assert "w_epochs" in keys and "w_optimizer" in keys
-        assert not [b for b in at.button if b.key and b.key.startswith("pick_")], "dataset picker hidden"
-        assert cfg_of(at).hide == ("dataset", "activation", "lr", "batch_size")
-        assert at.query_params["hide"] == "dataset,activation,lr,batch_size"
-        assert not at.title, "presentation mode leaves the screen to the charts"
-    finally:
-        stop(at)
+def test_a_lesson_link_hides_the_chosen_controls(apps):
+    at = apps.open({"hide": "lr,activation,batch_size,dataset", "presentation": "1"})
+    keys = {w.key for w in at.sidebar.select_slider} | {w.key for w in at.sidebar.segmented_control}
+    assert "w_lr" not in keys and "w_activation" not in keys and "w_batch_size" not in keys
+    assert "w_epochs" in keys and "w_optimizer" in keys
+    assert not [b for b in at.button if b.key and b.key.startswith("pick_")], "dataset picker hidden"
+    assert cfg_of(at).hide == ("dataset", "activation", "lr", "batch_size")
+    assert at.query_params["hide"] == "dataset,activation,lr,batch_size"
+    assert not at.title, "presentation mode leaves the screen to the charts"
 
 
-def test_the_lesson_link_builder_makes_such_a_link(app):
+def test_the_lesson_link_builder_makes_such_a_link(apps, app):
     at = app
     at.multiselect(key="lesson_hide").set_value(["lr", "noise"]).run()
     at.checkbox(key="lesson_presentation").check().run()
@@ -288,8 +230,5 @@ def test_the_lesson_link_builder_makes_such_a_link(app):
     assert "hide=noise%2Clr" in link and "presentation=1" in link
     assert cfg_of(at).hide == (), "building a link does not hide anything for the teacher"
     query = dict(part.split("=", 1) for part in link.split("?", 1)[1].split("&"))
-    at2 = start({k: v.replace("%2C", ",") for k, v in query.items()})
-    try:
-        assert cfg_of(at2).hide == ("noise", "lr") and cfg_of(at2).presentation
-    finally:
-        stop(at2)
+    at2 = apps.open({k: v.replace("%2C", ",") for k, v in query.items()})
+    assert cfg_of(at2).hide == ("noise", "lr") and cfg_of(at2).presentation

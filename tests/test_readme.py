@@ -15,6 +15,7 @@ from scratchnet.cli import main
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 CI = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+LINT = "ruff check --quiet ."
 
 
 def fenced_blocks(text: str) -> list[tuple[str, str]]:
@@ -45,10 +46,10 @@ def test_the_first_block_is_the_two_setup_commands():
     assert README.index("```") < README.index("\n## ")
 
 
-def test_ci_runs_exactly_the_readmes_test_command():
+def test_ci_runs_exactly_the_readmes_test_command_then_the_linter():
     readme_test = commands(fenced_blocks(README)[0][1])[1]
-    assert ci_commands() == [readme_test]
-    assert CI.startswith("#!/") and "set -e" in CI
+    assert ci_commands() == [readme_test, LINT]
+    assert CI.startswith("#!/") and "set -euo pipefail" in CI
 
 
 def test_the_install_command_runs_something_that_exists():

@@ -95,6 +95,7 @@ def test_stacked_surfaces_are_every_models_own():
         np.testing.assert_allclose(s.values[m], alone.values, atol=1e-6)
 
 
+@pytest.mark.perf
 def test_surface_is_inference_only_and_fast():
     t = trained(Config())
     net = t.net

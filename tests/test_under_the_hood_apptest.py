@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import base64
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -20,24 +19,14 @@ from streamlit.testing.v1 import AppTest
 from scratchnet.config import Config
 from scratchnet.gradcheck import ABS_TOL, REL_TOL
 
-APP = str(Path(__file__).resolve().parents[1] / "app.py")
-PAGE = "app_pages/under_the_hood.py"
 TABS = ["Math & code", "One step, opened up", "Leaf-tensor pitfall", "Hidden space", "History"]
 ERROR_COLUMNS = ("max |hand − autograd|", "relative (autograd)", "max |hand − finite diff|", "relative (finite diff)")
 
 
-def open_page(query: dict[str, str] | None = None, *, first: bool = False) -> AppTest:
-    """The app with `query` in the URL, on this page: after the Playground (the usual way in),
-    or with `first`, as the very first page of the session (a learner who came here first)."""
-    at = AppTest.from_file(APP, default_timeout=30)
-    for k, v in (query or {}).items():
-        at.query_params[k] = v
-    if not first:
-        at.run()
-        assert not at.exception, [e.value for e in at.exception]
-    at.switch_page(PAGE).run()
-    ok(at)
-    return at
+@pytest.fixture
+def open_page(apps):
+    """``open_page(query, first=False)``: the app with ``query`` in its address, on this page."""
+    return lambda query=None, *, first=False: apps.open(query, page="under_the_hood", first=first)
 
 
 def ok(at: AppTest) -> None:
@@ -89,7 +78,7 @@ CONFIGS = {
 
 
 @pytest.mark.parametrize("name", list(CONFIGS))
-def test_every_tab_runs_and_shows_this_networks_shapes(name):
+def test_every_tab_runs_and_shows_this_networks_shapes(open_page, name):
     query, expected = CONFIGS[name]
     at = open_page(query)
     cfg = at.session_state["cfg"]
@@ -128,20 +117,20 @@ def test_every_tab_runs_and_shows_this_networks_shapes(name):
     hidden = figure(at, "uth_hidden_chart")
     assert [t["name"] for t in hidden["data"]] == ["grid: x₂ fixed", "grid: x₁ fixed", "data"]
     tab(at, "History")
-    assert {c.key for c in at.get("bidi_component")} - {"plotly_preload"} == {"uth_history_boundary", "uth_history_loss"}
+    charts = {c.key for c in at.get("bidi_component")} - {"plotly_preload"}
+    assert charts == {"uth_history_boundary", "uth_history_loss"}
 
 
-def test_a_learner_who_comes_here_first_gets_the_playgrounds_run():
+def test_a_learner_who_comes_here_first_gets_the_playgrounds_run(apps, open_page):
     at = open_page({"dataset": "xor", "hidden": "4,4"}, first=True)
     run = at.session_state["run"]
     assert run.cfg == at.session_state["cfg"] == Config(dataset="xor", hidden=(4, 4))
     assert r"W_{2}}_{4\times 4}" in latex(at)
-    at.switch_page("app_pages/playground.py").run()
-    ok(at)
+    apps.switch(at, "playground")
     assert at.session_state["run"] is run, "the Playground takes the run made here"
 
 
-def test_one_step_every_activation_and_penalty_passes_the_check():
+def test_one_step_every_activation_and_penalty_passes_the_check(open_page):
     at = tab(open_page(), "One step, opened up")
     assert "with the run's weights at epoch 0" in " ".join(c.value for c in at.caption)
     for activation in ("tanh", "sigmoid", "linear", "relu"):
@@ -174,13 +163,13 @@ def test_one_step_every_activation_and_penalty_passes_the_check():
     assert entries["hand − finite diff"].abs().max() < 1e-7
 
 
-def test_one_step_on_a_large_network_uses_a_capped_copy():
+def test_one_step_on_a_large_network_uses_a_capped_copy(open_page):
     at = tab(open_page({"hidden": "64,64,64,64"}), "One step, opened up")
     assert "capped at 3 hidden layers of 8 units" in " ".join(c.value for c in at.caption)
     assert_gradients_agree(at, 8)
 
 
-def test_the_pitfall_panel_shows_none_for_the_non_leaf_and_a_tensor_for_the_leaf():
+def test_the_pitfall_panel_shows_none_for_the_non_leaf_and_a_tensor_for_the_leaf(open_page):
     at = tab(open_page(), "Leaf-tensor pitfall")
     code = [c.value for c in at.code]
     wrong = code.index(next(c for c in code if "requires_grad=True) * 0.1" in c and "W.grad" in c))
@@ -194,7 +183,7 @@ def test_the_pitfall_panel_shows_none_for_the_non_leaf_and_a_tensor_for_the_leaf
     assert any("def init_net(" in c for c in code)
 
 
-def test_hidden_space_layer_mode_and_unit_pickers():
+def test_hidden_space_layer_mode_and_unit_pickers(open_page):
     at = tab(open_page({"hidden": "5,3"}), "Hidden space")
     assert at.segmented_control(key="uth_mode").value == "projection (PCA)"
     layout = figure(at, "uth_hidden_chart")["layout"]
@@ -212,12 +201,12 @@ def test_hidden_space_layer_mode_and_unit_pickers():
     assert "hidden layer 2" in figure(at, "uth_hidden_chart")["layout"]["title"]["text"]
 
 
-def test_hidden_space_without_hidden_layers_says_so():
+def test_hidden_space_without_hidden_layers_says_so(open_page):
     at = tab(open_page({"hidden": ""}), "Hidden space")
     assert any("no hidden layers" in i.value for i in at.info)
 
 
-def test_history_slider_scrubs_back_through_checkpoints():
+def test_history_slider_scrubs_back_through_checkpoints(open_page):
     at = tab(open_page(), "History")
     assert any("Only epoch 0" in i.value for i in at.info)
     at.button(key="uth_step").click().run()                        # the page's own Step button
@@ -252,7 +241,7 @@ def typed(value) -> list:
     return np.frombuffer(base64.b64decode(value["bdata"]), dtype=dtype).tolist()
 
 
-def test_play_and_pause_drive_the_same_run_as_the_playground():
+def test_play_and_pause_drive_the_same_run_as_the_playground(open_page):
     at = tab(open_page({"epochs": "100000"}), "Hidden space")
     run = at.session_state["run"]
     at.button(key="uth_play").click().run()

@@ -8,14 +8,13 @@ from the back of the room.
 from __future__ import annotations
 
 import time
-from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
 import pytest
 
 from scratchnet.config import Config
+from tests.browser.harness import APP
 
-APP = Path(__file__).resolve().parents[2] / "app.py"
 BOUNDARY = ".st-key-boundary_chart .snlc-plot"
 LESSON = Config(dataset="spiral", hidden=(8, 8), activation="tanh", lr=0.03, optimizer="adam", epochs=100_000,
                 show_test=True, presentation=True, speed="max")

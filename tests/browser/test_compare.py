@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
 
 from scratchnet.config import Config
-
-APP = Path(__file__).resolve().parents[2] / "app.py"
+from tests.browser.harness import APP
 
 
 @pytest.fixture(scope="module")

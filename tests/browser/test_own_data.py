@@ -9,8 +9,8 @@ import pytest
 
 from scratchnet.data import make_dataset
 from scratchnet.points_csv import dataset_to_csv, parse_csv
+from tests.browser.harness import APP
 
-APP = Path(__file__).resolve().parents[2] / "app.py"
 BOUNDARY = ".st-key-boundary_chart .snlc-plot"
 # Plotly keeps our base64 arrays as given in gd.data; gd._fullData has them decoded.
 POINT_COUNT = ("(sel) => { const gd = document.querySelector(sel);"

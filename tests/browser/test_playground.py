@@ -6,15 +6,13 @@ Screenshots land in artifacts/screenshots/ for a person to look at.
 from __future__ import annotations
 
 import time
-from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
 
-from benchmarks.harness import READ_EPOCH, epoch
 from scratchnet.config import Config
+from tests.browser.harness import APP, READ_EPOCH, epoch
 
-APP = Path(__file__).resolve().parents[2] / "app.py"
 BOUNDARY = ".st-key-boundary_chart .snlc-plot"
 
 

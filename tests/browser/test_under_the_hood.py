@@ -8,14 +8,13 @@ Screenshots land in artifacts/screenshots/ for a person to look at.
 from __future__ import annotations
 
 import time
-from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
 
 from scratchnet.config import Config
+from tests.browser.harness import APP
 
-APP = Path(__file__).resolve().parents[2] / "app.py"
 HIDDEN = ".st-key-uth_hidden_chart .snlc-plot"
 
 # A cheap fingerprint of where the data points are drawn in the hidden-space chart now.

@@ -1,0 +1,183 @@
+"""The app in a real browser: a Streamlit server on a free 127.0.0.1 port, Debian's Chromium, and
+readers of what the Playground shows.
+
+One harness for the browser tests (tests/browser/conftest.py wraps it in fixtures) and the browser
+benchmarks (benchmarks/*.py import it with the project root on sys.path). Free of pytest, so a
+benchmark runs as a plain script.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+APP = ROOT / "app.py"
+CHROMIUM = Path("/usr/bin/chromium")          # Debian's; Playwright never downloads a browser here
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+SERVER_START_TIMEOUT = 60.0
+CLOCK_TICKS = 100                              # os.sysconf("SC_CLK_TCK") on Linux
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that was free a moment ago."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def base_url_path(extra_args: Sequence[str]) -> str:
+    """The URL path the server answers under: "/" or "/<--server.baseUrlPath>/"."""
+    args = list(extra_args)
+    for i, arg in enumerate(args):
+        if arg.startswith("--server.baseUrlPath="):
+            value = arg.split("=", 1)[1]
+        elif arg == "--server.baseUrlPath" and i + 1 < len(args):
+            value = args[i + 1]
+        else:
+            continue
+        value = value.strip("/")
+        return f"/{value}/" if value else "/"
+    return "/"
+
+
+_NO_PROXY = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
+def _healthy(url: str) -> bool:
+    try:
+        with _NO_PROXY.open(url, timeout=2) as resp:
+            return resp.status == 200
+    except OSError:
+        return False
+
+
+def _stop_process_group(proc: subprocess.Popen[bytes]) -> None:
+    """The server was started with start_new_session=True: its pid is its process group's id."""
+    for sig, wait in ((signal.SIGTERM, 10.0), (signal.SIGKILL, 5.0)):
+        if proc.poll() is not None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, sig)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            proc.wait(timeout=wait)
+
+
+@contextlib.contextmanager
+def serve_app(script: str | os.PathLike[str] = APP, extra_args: Sequence[str] = (),
+              env: Mapping[str, str] | None = None, *, cwd: str | os.PathLike[str] = ROOT,
+              timeout: float = SERVER_START_TIMEOUT) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """``streamlit run script`` on 127.0.0.1:<free port>; yields (base URL ending in "/", process).
+
+    The working folder defaults to the project root, so the project's .streamlit/config.toml applies;
+    the project root goes first on PYTHONPATH, so a script copied elsewhere still imports the
+    project's packages. ``env`` is added to the environment. The server's process group is always
+    stopped on exit. RuntimeError (with the server's output) if it does not answer in time.
+    """
+    port = free_port()
+    cmd = [sys.executable, "-m", "streamlit", "run", str(script), "--server.address", "127.0.0.1",
+           "--server.port", str(port), "--server.headless", "true", "--browser.gatherUsageStats", "false",
+           *extra_args]
+    pythonpath = os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p)
+    environment = {**os.environ, "PYTHONPATH": pythonpath, "PYTHONUNBUFFERED": "1", **(env or {})}
+    url = f"http://127.0.0.1:{port}{base_url_path(extra_args)}"
+    with tempfile.TemporaryFile() as log:
+        proc = subprocess.Popen(cmd, cwd=str(cwd), env=environment, stdin=subprocess.DEVNULL, stdout=log,
+                                stderr=subprocess.STDOUT, start_new_session=True)
+        try:
+            deadline = time.monotonic() + timeout
+            while not _healthy(url + "_stcore/health"):
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    log.seek(0)
+                    output = log.read().decode("utf-8", "replace")[-6000:]
+                    state = f"exited with {proc.returncode}" if proc.poll() is not None else f"silent for {timeout:g} s"
+                    raise RuntimeError(f"streamlit {state} before answering {url}_stcore/health\n"
+                                       f"cmd: {cmd}\noutput:\n{output}")
+                time.sleep(0.1)
+            yield url, proc
+        finally:
+            _stop_process_group(proc)
+
+
+def launch_chromium(playwright: Any) -> Any:
+    """Debian's Chromium, headless, through Playwright's sync API."""
+    return playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+
+
+def wait_for_app(page: Any, timeout: float = 30_000, selector: str | None = None) -> None:
+    """Wait until the Streamlit app is connected and has finished a script run.
+
+    Done means: ``[data-testid="stApp"]`` is there, connected, its script state is ``notRunning``,
+    and no status widget (running man) is shown. Apps with a polling fragment flip between
+    running and notRunning; this waits for a moment when it is not running. ``selector``, if
+    given, must also be attached.
+    """
+    page.wait_for_selector('[data-testid="stApp"]', state="attached", timeout=timeout)
+    page.wait_for_function(
+        """() => {
+            const app = document.querySelector('[data-testid="stApp"]');
+            if (!app) return false;
+            if (app.getAttribute('data-test-connection-state') !== 'CONNECTED') return false;
+            if (app.getAttribute('data-test-script-state') !== 'notRunning') return false;
+            return !document.querySelector('[data-testid="stStatusWidget"]');
+        }""",
+        timeout=timeout,
+    )
+    if selector:
+        page.wait_for_selector(selector, state="attached", timeout=timeout)
+
+
+def wait_for_chart(page: Any, key: str = "boundary_chart", timeout: float = 30_000) -> float:
+    """Wait until the keyed live chart has drawn; return performance.now() at that moment (ms
+    since the page's navigation started)."""
+    return page.wait_for_function(
+        """(key) => {
+            const svg = document.querySelector(`.st-key-${key} .snlc-plot .main-svg`);
+            return svg ? performance.now() : false;
+        }""", arg=key, timeout=timeout, polling="raf").json_value()
+
+
+# The Playground's live numbers (ui/live_metrics.py): one tile per label.
+READ_METRIC = """(label) => {
+  const value = document.querySelector(`.snm-item[data-label="${label}"] .snm-value`);
+  return value ? value.textContent : null;
+}"""
+READ_EPOCH = """() => {
+  const value = document.querySelector('.snm-item[data-label="Epoch"] .snm-value');
+  return value ? parseInt(value.textContent.replace(/,/g, '')) : -1;
+}"""
+
+
+def metric(page: Any, label: str) -> str | None:
+    """The text of one of the Playground's live numbers, or None if it is not shown."""
+    return page.evaluate(READ_METRIC, label)
+
+
+def epoch(page: Any) -> int:
+    """The epoch the Playground shows (-1 before its numbers are up)."""
+    return page.evaluate(READ_EPOCH)
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time a process has used so far (from /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+
+
+def rss_mib(pid: int) -> float:
+    """A process's resident memory in MiB (from /proc)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
