@@ -71,8 +71,9 @@ class Trainer:
         self.message = ""
         self.paused = False
         self._last_good, self._last_good_epoch = self.net.clone(), 0
-        start = float(measure(self.net, self.tensors, self.cfg.problem).train_loss)   # NaN with no points
-        self._sane_loss = BLOWUP * max(start, 1.0) if math.isfinite(start) else math.inf
+        self._sane_loss = math.inf
+        start = self.evaluate().train_loss          # epoch 0 is in the history: curves start untrained
+        self._sane_loss = BLOWUP * max(start, 1.0) if math.isfinite(start) else math.inf   # NaN: no points
         self._speed = 0.0
 
     def update(self, cfg: Config) -> bool:

@@ -11,7 +11,7 @@ import pytest
 from scratchnet.config import Config
 from ui.live_run import LiveRun, checkpoint_epochs, epochs_per_second_cap
 from ui.live_sweep import LiveSweep
-from ui.scheduler import FifoRLock, Scheduler
+from ui.scheduler import Scheduler
 
 
 @pytest.fixture
@@ -222,54 +222,6 @@ def test_a_huge_network_gets_the_same_cpu_time_not_more(scheduler):
     assert 1 / 3 < small.used / huge.used < 3.0, (small.used, huge.used)    # by turns it would be 1/20
 
 
-@pytest.mark.perf
-def test_training_waits_while_a_page_draws_but_not_for_ever(eventually):
-    patient = Scheduler(slice_seconds=0.005, max_yield_seconds=1.0)
-    run = LiveRun(Config(epochs=10**6, speed="max"))
-    run.play()
-    patient.add(run)
-    eventually(lambda: run.trainer.epoch > 10)
-    with patient.drawing():
-        # A slice already running (or just past its check) may finish; on a busy machine that
-        # can take longer than the slice itself. Take the epoch once it has settled.
-        held, settled = run.trainer.epoch, time.monotonic()
-        deadline = settled + 0.5                # far less than max_yield_seconds
-        while time.monotonic() - settled < 0.05:
-            assert time.monotonic() < deadline, "training went on while a page was drawing"
-            time.sleep(0.005)
-            if run.trainer.epoch != held:
-                held, settled = run.trainer.epoch, time.monotonic()
-        time.sleep(0.1)                        # well within max_yield_seconds
-        assert run.trainer.epoch == held
-        eventually(lambda: run.trainer.epoch > held, timeout=3)     # a page that never stops drawing
-    run.pause()
-
-
-def test_frames_are_drawn_one_at_a_time_in_arrival_order(eventually):
-    lock = FifoRLock()
-    order, inside = [], []
-
-    def draw(name: str) -> None:
-        with lock.hold():
-            inside.append(name)
-            assert len(inside) == 1, inside      # one at a time
-            with lock.hold():                    # re-entrant: a full run draws its fragment inside
-                order.append(name)
-            time.sleep(0.01)
-            inside.remove(name)
-
-    with lock.hold():                            # everyone queues behind a frame being drawn
-        threads = []
-        for i in range(12):
-            thread = threading.Thread(target=draw, args=(f"s{i}",))
-            thread.start()
-            threads.append(thread)
-            eventually(lambda n=i + 1: len(lock._waiting[1]) == n)
-    for thread in threads:
-        thread.join(timeout=5)
-    assert order == [f"s{i}" for i in range(12)]
-
-
 class PreemptedJob(FakeJob):
     """A FakeJob whose thread is stopped once for `pause` seconds in the middle of a turn, as the
     OS does to the training thread on a busy machine (wall time passes, no CPU is used)."""
@@ -308,26 +260,49 @@ def test_a_run_dropped_for_idling_comes_back_when_its_page_draws(scheduler, even
     assert scheduler.n_jobs == 0
     held = run.trainer.epoch
     scheduler.idle_seconds = 20.0
-    run.touch()                                    # what a page does on every draw
-    scheduler.add(run)
+    scheduler.keep(run)                            # what a page or a live frame does when it shows the run
     eventually(lambda: run.trainer.epoch > held)
     run.pause()
 
 
-def test_a_page_answering_a_click_draws_before_the_queued_redraws(eventually):
-    lock = FifoRLock()
-    order = []
+def test_frame_state_gives_the_loss_points_a_chart_does_not_have():
+    run = LiveRun(Config(epochs=10**6, speed="max"))
+    first = run.frame_state()
+    assert first.curves.full and first.curves.train_epochs == [0] and first.curves.test_epochs == [0]
+    assert first.curves.train_losses[0] == pytest.approx(first.snapshot.train_loss)
+    for _ in range(7):
+        run.step()
+    c = first.curves
+    later = run.frame_state(c.key, c.train_epochs[-1], c.test_epochs[-1], c.stride)
+    assert not later.curves.full and later.curves.train_epochs == list(range(1, 8))
+    assert later.curves.train_losses == run.trainer.history.losses
+    assert later.curves.test_epochs[-1] == 7 and later.version == run.version
+    sparser = run.frame_state(c.key, 2, 7, 4)                    # the chart thinned itself to every 4th epoch
+    assert sparser.curves.train_epochs == [4] and sparser.curves.test_epochs == []
+    run.reset()
+    again = run.frame_state(later.key, 7, 7, 1)                  # a reset: another key, the whole curve
+    assert again.key != later.key and again.curves.full and again.curves.train_epochs == [0]
 
-    def draw(name: str, urgent: bool) -> None:
-        with lock.hold(urgent):
-            order.append(name)
 
-    with lock.hold():
-        threads = []
-        for i, (name, urgent) in enumerate([("frame1", False), ("frame2", False), ("click", True)]):
-            threads.append(threading.Thread(target=draw, args=(name, urgent)))
-            threads[-1].start()
-            eventually(lambda n=i + 1: sum(map(len, lock._waiting)) == n)
-    for thread in threads:
-        thread.join(timeout=5)
-    assert order == ["click", "frame1", "frame2"]
+def test_a_long_run_sends_its_curve_thinned_to_a_power_of_two_stride():
+    run = LiveRun(Config(epochs=10**6, speed="max"))
+    with run.lock:
+        run.trainer.advance(2500)
+    state = run.frame_state()
+    c = state.curves
+    assert c.stride == 4 and len(c.train_epochs) == 2500 // 4 + 1        # epoch 0, then every 4th
+    assert all(e % 4 == 0 for e in c.train_epochs)
+    assert c.train_losses[-1] == run.trainer.history.losses[-1]
+
+
+def test_sweep_frame_state_gives_each_run_its_new_points():
+    sweep = LiveSweep([Config(lr=lr, epochs=300) for lr in (0.01, 0.1, 1.0)])
+    first = sweep.frame_state()
+    assert first.full and first.curve_epochs == [[], [], []] and len(first.surfaces) == 3
+    sweep.sweep.advance(120)
+    state = sweep.frame_state(first.key, [0, 0, 0], 1)
+    assert [len(e) for e in state.curve_epochs] == [120] * 3
+    histories = sweep.sweep.loss_histories()
+    assert state.curve_losses[1] == pytest.approx(histories[1].tolist())
+    sweep.sweep.advance(10)
+    assert sweep.frame_state(first.key, [120] * 3, 4).curve_epochs == [[124, 128]] * 3
