@@ -103,9 +103,10 @@ def confusion(view: RunView) -> None:
 
 # --- progressive first load ---------------------------------------------------------------------
 # A session's first page run draws the toolbar and the charts; the sidebar's controls and the export
-# row follow once the browser has drawn the first chart (the live element reports it). The browser renders nothing until the code of
-# every kind of widget on the page has loaded (Streamlit loads it lazily, ~100 files for the sidebar),
-# which held the first chart back by ~1.2 s. Without a browser (AppTest) everything comes at once.
+# row follow once the browser has drawn the first chart (the live element reports it). The browser
+# renders nothing until the code of every kind of widget on the page has loaded (Streamlit loads it
+# lazily, ~100 files for the sidebar), which held the first chart back by ~1.2 s. Without a browser
+# (AppTest) everything comes at once.
 def controls_ready() -> bool:
     ready = bool(st.session_state.get(keys.CONTROLS_READY)) or st.context.url is None
     if ready:

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-import json
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from scratchnet.config import Config, from_mapping
+from tests.live_element import live_figure, live_frame, live_metrics
+
+
+def table(at: AppTest) -> list[dict]:
+    """The live table's rows, as the page's first frame has them."""
+    return live_frame(at)["table"]
 
 
 def sweep(at: AppTest):
@@ -43,18 +48,20 @@ def test_defaults_vary_the_learning_rate_over_the_playground_config(compare):
 def test_train_all_fills_the_grid_the_losses_and_the_table(compare, train_to_end):
     at = compare
     train_to_end(at)
-    frame = at.dataframe[0].value
-    assert list(frame["run"]) == [f"lr={v:g}" for v in (0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0)]
-    assert frame["train loss"].notna().all() and (frame["train accuracy"] <= 1).all()
-    assert frame["train loss"].iloc[4] < frame["train loss"].iloc[0]          # lr 0.3 beats 0.003 in 100 epochs
-    for link, run in zip(frame["open"], sweep(at).cfgs):         # each link reopens its own run
-        query = dict(parse_qsl(urlsplit(link).query, strict_parsing=True))
+    rows = table(at)
+    assert [r["run"] for r in rows] == [f"lr={v:g}" for v in (0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0)]
+    assert all(r["train loss"] is not None and 0 <= r["train accuracy"] <= 1 for r in rows)
+    assert rows[4]["train loss"] < rows[0]["train loss"]                     # lr 0.3 beats 0.003 in 100 epochs
+    for row, run in zip(rows, sweep(at).cfgs):                  # each link reopens its own run
+        query = dict(parse_qsl(urlsplit(row["open"]).query, strict_parsing=True))
         assert from_mapping(query, strict=True)[0] == run
-    charts = {c.key: json.loads(json.loads(c.proto.json)["figure"])
-              for c in at.get("bidi_component") if c.key != "plotly_preload"}
-    assert sum(t["type"] == "heatmap" for t in charts["compare_grid"]["data"]) == 7
-    assert len(charts["compare_loss"]["data"]) == 7
-    assert at.metric[0].value == "100 / 100"
+    grid = live_figure(at, "grid")
+    assert len(grid["layout"]["images"]) == 7 and not any(t["type"] == "heatmap" for t in grid["data"])
+    assert len([i for i in live_frame(at)["images"] if i["chart"] == "grid"]) == 7
+    assert len(live_figure(at, "losses")["data"]) == 7
+    curves = live_frame(at)["curves"][0]
+    assert curves["full"] and all(xs == list(range(1, 101)) for xs in curves["x"])
+    assert live_metrics(at)["Epoch"] == "100 / 100"
 
 
 @pytest.mark.parametrize("vary, values, stacks", [
@@ -69,7 +76,7 @@ def test_other_knobs_split_into_stacks_and_train(compare, train_to_end, vary, va
     assert [getattr(c, vary) for c in sweep(at).cfgs] == values
     assert len(sweep(at).sweep.stacks) == stacks
     train_to_end(at)
-    assert len(at.dataframe[0].value) == len(values)
+    assert len(table(at)) == len(values)
 
 
 def test_hidden_sizes_and_seeds(compare):
@@ -100,4 +107,4 @@ def test_compare_runs_on_your_own_points(apps, train_to_end):
     apps.switch(at, "compare")
     assert sweep(at).points is at.session_state["own_data"]
     train_to_end(at)
-    assert len(at.dataframe[0].value) == 7
+    assert len(table(at)) == 7

@@ -179,7 +179,8 @@ def test_a_flood_of_requests_closes_the_socket(server):
 
 
 def test_requests_are_validated_field_by_field():
-    assert parse_request('{"t": "next", "key": "3.1", "v": 7, "rev": 2, "after": [10, -1], "stride": 4}').after == [10, -1]
+    request = parse_request('{"t": "next", "key": "3.1", "v": 7, "rev": 2, "after": [10, -1], "stride": 4}')
+    assert (request.key, request.version, request.revision, request.after, request.stride) == ("3.1", 7, 2, [10, -1], 4)
     for bad in ['{"t": "next", "key": 5}', '{"t": "next", "v": true}', '{"t": "next", "after": "1"}',
                 '{"t": "next", "after": [0] ' + ', 0' * 64 + "]", '{"t": "next", "v": 1e20}', "null", "7"]:
         with pytest.raises(BadMessage):

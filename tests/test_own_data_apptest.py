@@ -3,7 +3,6 @@ property-based floods of malformed CSVs and hostile links through the page itsel
 
 from __future__ import annotations
 
-import json
 import re
 
 import pytest
@@ -13,6 +12,7 @@ from hypothesis import strategies as st
 from streamlit.testing.v1 import AppTest
 
 from scratchnet.config import KNOBS, Config
+from tests.live_element import live_figure
 
 GOOD = b"x1,x2,label\n" + b"".join(
     f"{i / 10:.1f},{(i * 7 % 10) / 10:.1f},{('cat', 'dog', 'emu')[i % 3]}\n".encode() for i in range(30))
@@ -41,8 +41,7 @@ def test_a_good_csv_becomes_the_data_with_its_class_names(app, eventually):
     data = at.session_state["run"].trainer.data
     assert data.x_train.shape[0] + data.x_test.shape[0] == 30
     assert at.session_state["class_names"] == ("cat", "dog", "emu")
-    chart = next(c for c in at.get("bidi_component") if c.key == "boundary_chart")
-    points = json.loads(json.loads(chart.proto.json)["figure"])["data"][0]
+    points = live_figure(at, "boundary")["data"][0]
     assert set(points["text"]) <= {"cat", "dog", "emu"}
     assert "Points" not in {s.label for s in at.sidebar.select_slider}, "generation knobs hidden for own data"
     at.button(key="play").click().run()

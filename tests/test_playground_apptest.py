@@ -2,20 +2,22 @@
 live knobs vs restarts, the link round trip, hostile links and divergence.
 
 Training happens on the app's real training thread (ui/scheduler.py), so "play a few epochs"
-means: click Play, wait a moment, run the script again (AppTest never fires run_every).
+means: click Play, wait a moment, run the script again. AppTest opens no socket: the numbers and
+charts are read from the first frame the page hands its live element (tests/live_element.py).
 """
 
 from __future__ import annotations
 
 import base64
-import json
 import struct
 import time
 
+import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from scratchnet.config import KNOBS, Config
+from tests.live_element import live_data, live_epoch, live_figure, live_frame, live_image, live_metrics
 
 
 def cfg_of(at: AppTest) -> Config:
@@ -27,17 +29,11 @@ def live(at: AppTest):
 
 
 def metric(at: AppTest, label: str) -> str:
-    return dict(metrics(at))[label]
-
-
-def metrics(at: AppTest) -> list[tuple[str, str]]:
-    """The live numbers (ui/live_metrics.py): (label, value) pairs."""
-    tiles = next(c for c in at.get("bidi_component") if c.key == "metrics")
-    return [tuple(item) for item in json.loads(tiles.proto.json)["items"]]
+    return live_metrics(at)[label]
 
 
 def epoch(at: AppTest) -> int:
-    return int(metric(at, "Epoch").replace(",", ""))
+    return live_epoch(at)
 
 
 def test_starts_with_the_tutorial_setup_and_every_control(app):
@@ -62,13 +58,13 @@ def test_starts_with_the_tutorial_setup_and_every_control(app):
     assert at.sidebar.slider[0].label == "Layer 1 units"
     # help texts come from the engine's one config table
     assert at.sidebar.slider(key="w_noise").help == KNOBS["noise"].help
-    charts = {c.key for c in at.get("bidi_component")}
-    assert {"boundary_chart", "loss_chart", "units_chart"} <= charts
+    assert set(live_data(at)["charts"]) == {"boundary", "loss", "units"}
 
 
-def test_the_charts_carry_real_figures(app):
-    chart = next(c for c in app.get("bidi_component") if c.key == "boundary_chart")
-    figure = json.loads(json.loads(chart.proto.json)["figure"])
+def test_the_charts_carry_real_figures_and_a_first_frame(app):
+    data = live_data(app)
+    assert len(data["token"]) >= 43 and data["path"] == "live/ws"
+    figure = live_figure(app, "boundary")
     (points,) = figure["data"]
     assert points["mode"] == "markers" and points["name"] == "train"
     image = figure["layout"]["images"][0]
@@ -76,6 +72,14 @@ def test_the_charts_carry_real_figures(app):
     png = base64.b64decode(image["source"].split(",", 1)[1])
     assert png[:8] == b"\x89PNG\r\n\x1a\n" and struct.unpack(">II", png[16:24]) == (100, 100)
     assert figure["layout"]["uirevision"].startswith("boundary") and figure["layout"]["datarevision"]
+    codes = live_image(app, "boundary")                      # the same surface, as the socket sends it
+    assert codes.shape == (100, 100) and 0 < codes.mean() < 255
+    assert len(base64.b64decode(data["luts"]["boundary"])) == 256 * 3
+    loss = next(c for c in live_frame(app)["curves"] if c["chart"] == "loss")
+    assert loss["x"] == [[0], [0]] and loss["full"], "epoch 0: one point per curve, drawn as a marker"
+    assert [t["mode"] for t in live_figure(app, "loss")["data"]] == ["lines+markers"] * 2
+    assert [t["name"] for t in live_figure(app, "loss")["data"]] == ["train", "test"]
+    assert np.frombuffer(live_frame(app)["blobs"][1], dtype=np.uint8).size > 0, "the hidden units' tiles"
 
 
 def test_play_trains_pause_stops_step_adds_one_reset_goes_back(app, eventually):
@@ -153,7 +157,7 @@ def test_dataset_buttons_layers_and_problem_type(app):
     at.sidebar.segmented_control(key="w_problem").set_value("regression").run()
     assert cfg_of(at).problem == "regression" and cfg_of(at).dataset == "plane"
     assert cfg_of(at).lr <= 0.01
-    assert "Train accuracy" not in dict(metrics(at))
+    assert "Train accuracy" not in live_metrics(at)
 
 
 def test_the_link_round_trips_the_whole_config(apps):
@@ -198,9 +202,11 @@ def test_divergence_stops_with_a_plain_message_and_readable_charts(apps, eventua
     assert live(at).trainer.stopped == "diverged"
     message = " ".join(e.value for e in at.error)
     assert "diverged" in message and "learning rate" in message.lower()
-    figure = json.loads(json.loads(next(c for c in at.get("bidi_component")
-                                        if c.key == "loss_chart").proto.json)["figure"])
-    assert figure["data"][0]["x"], "the loss curve keeps the epochs before the blow-up"
+    loss = next(c for c in live_frame(at)["curves"] if c["chart"] == "loss")
+    train = loss["y"][0]
+    assert train and all(isinstance(v, float) for v in train), \
+        "the loss curve keeps the epochs before the blow-up (finite numbers, not a wall of infinities)"
+    assert live_image(at, "boundary").std() > 0, "the boundary shows the last network that was still finite"
 
 
 def test_two_sessions_are_independent(apps):

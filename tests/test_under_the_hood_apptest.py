@@ -18,6 +18,7 @@ from streamlit.testing.v1 import AppTest
 
 from scratchnet.config import Config
 from scratchnet.gradcheck import ABS_TOL, REL_TOL
+from tests.live_element import live_figure
 
 TABS = ["Math & code", "One step, opened up", "Leaf-tensor pitfall", "Hidden space", "History"]
 ERROR_COLUMNS = ("max |hand − autograd|", "relative (autograd)", "max |hand − finite diff|", "relative (finite diff)")
@@ -49,8 +50,11 @@ def frame(at: AppTest, first_column: str):
 
 
 def figure(at: AppTest, key: str) -> dict:
-    chart = next(c for c in at.get("bidi_component") if c.key == key)
-    return json.loads(json.loads(chart.proto.json)["figure"])
+    """A chart's figure: the history tab's live_chart elements, or a chart of the live element."""
+    chart = next((c for c in at.get("bidi_component") if c.key == key), None)
+    if chart is not None:
+        return json.loads(json.loads(chart.proto.json)["figure"])
+    return live_figure(at, key)
 
 
 def assert_gradients_agree(at: AppTest, n_params: int) -> None:
@@ -114,11 +118,11 @@ def test_every_tab_runs_and_shows_this_networks_shapes(open_page, name):
     assert_gradients_agree(at, 2 * min(len(sizes) - 1, 4))
     tab(at, "Leaf-tensor pitfall")
     tab(at, "Hidden space")
-    hidden = figure(at, "uth_hidden_chart")
+    hidden = figure(at, "hidden")
     assert [t["name"] for t in hidden["data"]] == ["grid: x₂ fixed", "grid: x₁ fixed", "data"]
     tab(at, "History")
     charts = {c.key for c in at.get("bidi_component")} - {"plotly_preload"}
-    assert charts == {"uth_history_boundary", "uth_history_loss"}
+    assert charts == {"uth_history_boundary", "uth_history_loss"}, "the live element is gone with its tab"
 
 
 def test_a_learner_who_comes_here_first_gets_the_playgrounds_run(apps, open_page):
@@ -186,19 +190,19 @@ def test_the_pitfall_panel_shows_none_for_the_non_leaf_and_a_tensor_for_the_leaf
 def test_hidden_space_layer_mode_and_unit_pickers(open_page):
     at = tab(open_page({"hidden": "5,3"}), "Hidden space")
     assert at.segmented_control(key="uth_mode").value == "projection (PCA)"
-    layout = figure(at, "uth_hidden_chart")["layout"]
+    layout = figure(at, "hidden")["layout"]
     assert layout["xaxis"]["title"]["text"].startswith("PC 1")
-    assert figure(at, "uth_plane_chart")["layout"]["xaxis"]["title"]["text"] == "x₁"
+    assert figure(at, "plane")["layout"]["xaxis"]["title"]["text"] == "x₁"
     at.segmented_control(key="uth_mode").set_value("two units").run()
     at.selectbox(key="uth_unit_x").set_value(4).run()
     at.selectbox(key="uth_unit_y").set_value(2).run()
     ok(at)
-    layout = figure(at, "uth_hidden_chart")["layout"]
+    layout = figure(at, "hidden")["layout"]
     assert (layout["xaxis"]["title"]["text"], layout["yaxis"]["title"]["text"]) == ("unit 5", "unit 3")
     at.selectbox(key="uth_layer").set_value(2).run()                # 3 units: unit 5 no longer exists
     ok(at)
     assert at.selectbox(key="uth_unit_x").value < 3
-    assert "hidden layer 2" in figure(at, "uth_hidden_chart")["layout"]["title"]["text"]
+    assert "hidden layer 2" in figure(at, "hidden")["layout"]["title"]["text"]
 
 
 def test_hidden_space_without_hidden_layers_says_so(open_page):

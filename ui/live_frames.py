@@ -152,7 +152,7 @@ def playground_frame(state: FrameState, view: PlaygroundView, *, units: bool) ->
     c = state.curves
     frame.header["curves"] = [{"chart": "loss", "key": c.key, "full": c.full, "stride": c.stride, "regular": [True, False],
                                "x": [c.train_epochs, c.test_epochs],
-                               "y": [[_number(v) for v in c.train_losses], [_number(v) for v in c.test_losses]]}]
+                               "y": [[_number(v) for v in losses] for losses in (c.train_losses, c.test_losses)]}]
     if units and view.units and cfg.hidden:
         layers = unit_surfaces(state.net, cfg.features, data.bounds, view.units_resolution)
         image = unit_tiles(layers, view.max_units)

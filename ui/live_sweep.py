@@ -129,8 +129,8 @@ class LiveSweep:
                     epochs[i] = list(picked)
                     skip = (first - start) // stride
                     values[i] = table[j][skip:skip + len(picked)]
-            return SweepFrameState(self.key, self.version, list(self.cfgs), self.data, rows, full, epochs, values, stride,
-                                   surfaces, self.sweep.epoch, self.playing, self.sweep.done, self._rate)
+            return SweepFrameState(self.key, self.version, list(self.cfgs), self.data, rows, full, epochs, values,
+                                   stride, surfaces, self.sweep.epoch, self.playing, self.sweep.done, self._rate)
 
     def view(self) -> SweepView:
         with self.lock:

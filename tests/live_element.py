@@ -1,0 +1,47 @@
+"""Reading a page's live element (ui/live_view.py) in AppTest, which runs no browser and no socket:
+the element's data carries the page's figures and its first frame, built by the page script."""
+
+from __future__ import annotations
+
+import base64
+import json
+from typing import Any
+
+import numpy as np
+from streamlit.testing.v1 import AppTest
+
+from ui.keys import LIVE_VIEW
+
+
+def live_data(at: AppTest) -> dict[str, Any]:
+    """The data the page handed to its live element on its last run."""
+    element = next(c for c in at.get("bidi_component") if c.key == LIVE_VIEW)
+    return json.loads(element.proto.json)
+
+
+def live_frame(at: AppTest) -> dict[str, Any]:
+    """The first frame the page built (its header; blobs as bytes)."""
+    frame = dict(live_data(at)["frame"])
+    frame["blobs"] = [base64.b64decode(b) for b in frame["blobs"]]
+    return frame
+
+
+def live_metrics(at: AppTest) -> dict[str, str]:
+    """The live numbers, label -> text, as the page shows them."""
+    return dict(live_frame(at)["metrics"])
+
+
+def live_epoch(at: AppTest) -> int:
+    return int(live_metrics(at)["Epoch"].split("/")[0].replace(",", ""))
+
+
+def live_figure(at: AppTest, chart: str) -> dict[str, Any]:
+    """A chart's Plotly figure as the page built it."""
+    return json.loads(live_data(at)["charts"][chart]["figure"])
+
+
+def live_image(at: AppTest, chart: str, index: int = 0) -> np.ndarray:
+    """A chart's image in the first frame: uint8 codes, rows top first."""
+    frame = live_frame(at)
+    image = next(i for i in frame["images"] if i["chart"] == chart and i["index"] == index)
+    return np.frombuffer(frame["blobs"][image["blob"]], dtype=np.uint8).reshape(image["h"], image["w"])
