@@ -150,8 +150,8 @@ def playground_frame(state: FrameState, view: PlaygroundView, *, units: bool) ->
     frame.header["images"] = [{"chart": "boundary", "index": 0, "w": codes.shape[1], "h": codes.shape[0],
                                "lut": "boundary", "blob": frame.blob(codes)}]
     c = state.curves
-    frame.header["curves"] = [{"chart": "loss", "key": c.key, "full": c.full, "stride": c.stride, "regular": [True, False],
-                               "x": [c.train_epochs, c.test_epochs],
+    frame.header["curves"] = [{"chart": "loss", "key": c.key, "full": c.full, "stride": c.stride,
+                               "regular": [True, False], "x": [c.train_epochs, c.test_epochs],
                                "y": [[_number(v) for v in losses] for losses in (c.train_losses, c.test_losses)]}]
     if units and view.units and cfg.hidden:
         layers = unit_surfaces(state.net, cfg.features, data.bounds, view.units_resolution)
