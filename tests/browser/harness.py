@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
-APP = ROOT / "app.py"
+APP = ROOT / "app.py"                          # the st.App: the pages and the live socket
 CHROMIUM = Path("/usr/bin/chromium")          # Debian's; Playwright never downloads a browser here
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
@@ -138,34 +138,40 @@ def wait_for_app(page: Any, timeout: float = 30_000, selector: str | None = None
         page.wait_for_selector(selector, state="attached", timeout=timeout)
 
 
-def wait_for_chart(page: Any, key: str = "boundary_chart", timeout: float = 30_000) -> float:
-    """Wait until the keyed live chart has drawn; return performance.now() at that moment (ms
-    since the page's navigation started)."""
+def wait_for_chart(page: Any, chart: str = "boundary", timeout: float = 30_000) -> float:
+    """Wait until a chart of the page's live element (ui/js/live_view.js) has drawn; return
+    performance.now() at that moment (ms since the page's navigation started)."""
     return page.wait_for_function(
-        """(key) => {
-            const svg = document.querySelector(`.st-key-${key} .snlc-plot .main-svg`);
+        """(chart) => {
+            const svg = document.querySelector(`.snl-plot[data-chart="${chart}"] .main-svg`);
             return svg ? performance.now() : false;
-        }""", arg=key, timeout=timeout, polling="raf").json_value()
+        }""", arg=chart, timeout=timeout, polling="raf").json_value()
 
 
-# The Playground's live numbers (ui/live_metrics.py): one tile per label.
+def drawn_frames(page: Any, chart: str = "boundary") -> int:
+    """How many live frames a chart has drawn (the live element counts them on the chart)."""
+    return int(page.get_attribute(f'.snl-plot[data-chart="{chart}"]', "data-frames") or 0)
+
+
+# The live numbers of a page's live element: one tile per label.
 READ_METRIC = """(label) => {
-  const value = document.querySelector(`.snm-item[data-label="${label}"] .snm-value`);
+  const value = document.querySelector(`.snl-item[data-label="${label}"] .snl-value`);
   return value ? value.textContent : null;
 }"""
 READ_EPOCH = """() => {
-  const value = document.querySelector('.snm-item[data-label="Epoch"] .snm-value');
+  const value = document.querySelector('.snl-item[data-label="Epoch"] .snl-value');
   return value ? parseInt(value.textContent.replace(/,/g, '')) : -1;
 }"""
+LIVE_STATUS = ".snl-status"                    # the live element's words when its socket is down
 
 
 def metric(page: Any, label: str) -> str | None:
-    """The text of one of the Playground's live numbers, or None if it is not shown."""
+    """The text of one of the page's live numbers, or None if it is not shown."""
     return page.evaluate(READ_METRIC, label)
 
 
 def epoch(page: Any) -> int:
-    """The epoch the Playground shows (-1 before its numbers are up)."""
+    """The epoch the page shows (-1 before its numbers are up)."""
     return page.evaluate(READ_EPOCH)
 
 
