@@ -148,10 +148,10 @@ def knob_widget(name: str, cfg: Config, place=st) -> None:
 
 
 def seed_widget(name: str, cfg: Config, button: str, what: str) -> None:
-    """A seed's number field with a button that draws a new one."""
-    left, right = st.columns([3, 2], vertical_alignment="bottom")
-    knob_widget(name, cfg, left)
-    right.button(button, icon=":material/casino:", on_click=_new_seed, args=(name,), width="stretch", help=what)
+    """A seed's number field with a button under it that draws a new one (side by side, a 1440-pixel
+    window cut the button's label to "Ne…")."""
+    knob_widget(name, cfg)
+    st.button(button, icon=":material/casino:", on_click=_new_seed, args=(name,), width="stretch", help=what)
 
 
 def dataset_picker(cfg: Config, thumbnails: dict[str, bytes]) -> None:

@@ -77,15 +77,17 @@ def _stop_process_group(proc: subprocess.Popen[bytes]) -> None:
 @contextlib.contextmanager
 def serve_app(script: str | os.PathLike[str] = APP, extra_args: Sequence[str] = (),
               env: Mapping[str, str] | None = None, *, cwd: str | os.PathLike[str] = ROOT,
-              timeout: float = SERVER_START_TIMEOUT) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    """``streamlit run script`` on 127.0.0.1:<free port>; yields (base URL ending in "/", process).
+              timeout: float = SERVER_START_TIMEOUT, port: int | None = None
+              ) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """``streamlit run script`` on 127.0.0.1:<port> (a free one by default: a test that restarts a
+    server passes the same port again); yields (base URL ending in "/", process).
 
     The working folder defaults to the project root, so the project's .streamlit/config.toml applies;
     the project root goes first on PYTHONPATH, so a script copied elsewhere still imports the
     project's packages. ``env`` is added to the environment. The server's process group is always
     stopped on exit. RuntimeError (with the server's output) if it does not answer in time.
     """
-    port = free_port()
+    port = port or free_port()
     cmd = [sys.executable, "-m", "streamlit", "run", str(script), "--server.address", "127.0.0.1",
            "--server.port", str(port), "--server.headless", "true", "--browser.gatherUsageStats", "false",
            *extra_args]

@@ -15,7 +15,7 @@ import pytest
 from scratchnet.config import Config
 from tests.browser.harness import APP
 
-BOUNDARY = ".st-key-boundary_chart .snlc-plot"
+BOUNDARY = '.snl-plot[data-chart="boundary"]'
 LESSON = Config(dataset="spiral", hidden=(8, 8), activation="tanh", lr=0.03, optimizer="adam", epochs=100_000,
                 show_test=True, presentation=True, speed="max")
 
@@ -42,10 +42,10 @@ def test_presentation_mode_fills_a_projector_screen(browser, app_url, wait_for_a
     sidebar = page.locator('[data-testid="stSidebar"]')
     assert sidebar.get_attribute("data-collapsed") == "true", "the controls start folded away"
     metric_px = page.evaluate("() => parseFloat(getComputedStyle("
-                              "document.querySelector('.snm-value')).fontSize)")
+                              "document.querySelector('.snl-value')).fontSize)")
     assert metric_px >= 40, f"metric numbers are {metric_px}px: too small for the back row"
     box = page.locator(BOUNDARY).bounding_box()
-    loss = page.locator(".st-key-loss_chart .snlc-plot").bounding_box()
+    loss = page.locator(".snl-plot[data-chart=\"loss\"]").bounding_box()
     assert box["height"] >= 0.5 * height and loss["height"] >= 0.5 * height, "the charts dominate the screen"
     assert box["y"] + box["height"] <= height + 5, "the boundary fits on the screen without scrolling"
     tick_px = page.evaluate("(sel) => parseFloat(getComputedStyle("

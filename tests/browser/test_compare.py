@@ -24,8 +24,11 @@ def test_compare_trains_all_runs_and_fills_the_table(page, app_url, wait_for_app
     page.get_by_role("button", name="Train all").click()
     page.get_by_text("200 / 200").wait_for(timeout=60_000)
     wait_for_app(page)
-    grid = page.locator(".st-key-compare_grid .snlc-plot")
-    assert grid.evaluate("gd => gd._fullData.filter(t => t.type === 'heatmap').length") == 7
-    assert page.locator(".st-key-compare_loss .snlc-plot").evaluate("gd => gd._fullData.length") == 7
-    assert page.locator('[data-testid="stDataFrame"]').count() == 1
+    grid = page.locator(".snl-plot[data-chart=\"grid\"]")
+    assert grid.evaluate("gd => gd.layout.images.filter(i => i.source.startsWith('data:image/png')).length") == 7
+    assert page.locator(".snl-plot[data-chart=\"losses\"]").evaluate("gd => gd.data.length") == 7
+    assert page.locator(".snl-table tbody tr").count() == 7
+    page.locator(".snl-table th", has_text="test loss").click()          # sortable by any column
+    losses = [float(t) for t in page.locator(".snl-table tbody tr td:nth-child(3)").all_inner_texts()]
+    assert losses == sorted(losses)
     page.screenshot(path=str(screenshot_path("compare-trained")), full_page=True)

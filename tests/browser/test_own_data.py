@@ -11,11 +11,12 @@ from scratchnet.data import make_dataset
 from scratchnet.points_csv import dataset_to_csv, parse_csv
 from tests.browser.harness import APP
 
-BOUNDARY = ".st-key-boundary_chart .snlc-plot"
-# Plotly keeps our base64 arrays as given in gd.data; gd._fullData has them decoded.
-POINT_COUNT = ("(sel) => { const gd = document.querySelector(sel);"
-               " const t = gd && gd._fullData ? gd._fullData.find(d => d.name === 'train') : null;"
-               " return t ? t.x.length : -1; }")
+BOUNDARY = '.snl-plot[data-chart="boundary"]'
+# The training points drawn on the chart (its first scatter trace), counted in the page; Plotly draws no
+# trace group at all for a trace without points.
+POINT_COUNT = ("(sel) => { if (!document.querySelector(sel + ' .main-svg')) return -1;"
+               " const trace = document.querySelector(sel + ' .scatterlayer .trace');"
+               " return trace ? trace.querySelectorAll('.point').length : 0; }")
 
 
 @pytest.fixture(scope="module")

@@ -15,7 +15,7 @@ import pytest
 from scratchnet.config import Config
 from tests.browser.harness import APP
 
-HIDDEN = ".st-key-uth_hidden_chart .snlc-plot"
+HIDDEN = '.snl-plot[data-chart="hidden"]'
 
 # A cheap fingerprint of where the data points are drawn in the hidden-space chart now.
 POINTS = """(sel) => {

@@ -107,6 +107,7 @@ class Chart {
     await Plotly.react(this.div, figure.data || [], layout, config);
     this.rev = spec.rev;
     this.plotted = true;
+    this.div.dataset.clickable = String(this.clickable);     // drawn: clicks now land on this figure
     if (first) {
       this.div.on("plotly_click", (ev) => this.clicked(ev));
       if (onFirstDraw) onFirstDraw();
