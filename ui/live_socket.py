@@ -6,8 +6,8 @@
                                               <-  the newest frame (ui/live_frames.py), never a queue
 
 The browser sets the pace: a slow one gets fewer frames, each the newest state, and the server keeps
-nothing per socket but a few numbers. Frames are built on one thread of their own (one at a time, no
-GIL convoy between sockets) while training goes on, on its thread, without waiting for anyone.
+nothing per socket but a few numbers. Frames are built on the training thread between its slices
+(ui/scheduler.py says why), one at a time, in the order they were asked for.
 
 Refusals learn nothing: an unknown or dead token and a foreign Origin are all refused at the
 handshake alike. A malformed, oversized or flooding message closes that socket only; a session that
@@ -21,7 +21,6 @@ import json
 import logging
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -52,7 +51,6 @@ CLOSE_POLICY = 1008                 # malformed or flooding
 CLOSE_TOO_BIG = 1009
 
 _LOG = logging.getLogger(__name__)
-_FRAMES = ThreadPoolExecutor(max_workers=1, thread_name_prefix="scratchnet-frames")
 
 
 def session_alive(session_id: str) -> bool:
@@ -228,7 +226,6 @@ class LiveSocket:
             self.asked.set()
 
     async def _serve(self, channel: Channel) -> None:
-        loop = asyncio.get_running_loop()
         state = SocketState()
         checked = time.monotonic()
         while not self.closed:
@@ -254,7 +251,8 @@ class LiveSocket:
                     return
                 playing = getattr(channel.job, "playing", False)
                 await asyncio.sleep(WAIT_PLAYING if playing else WAIT_PAUSED)
-            frame = await loop.run_in_executor(_FRAMES, build_frame, channel, request, state, now)
+            frame = await asyncio.wrap_future(scheduler.shared().build(
+                lambda: build_frame(channel, request, state, now)))
             if frame is not None and not self.closed:
                 state.sent_at = time.monotonic()
                 await self.ws.send_bytes(frame)

@@ -9,6 +9,7 @@ the files in ui/js/ and ui/css/.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -28,8 +29,9 @@ from scratchnet.figures import (
     units_spec,
 )
 from scratchnet.hidden_space import hidden_space
-from scratchnet.palette import Style, units_scale
+from scratchnet.palette import Style, diverging_scale, hex_rgb, units_scale
 from scratchnet.plotly_json import figure_json
+from scratchnet.png import color_table
 from scratchnet.surface import decision_surface, unit_surfaces
 from ui import keys
 from ui.assets import PLOTLY_JS_NAME
@@ -103,6 +105,23 @@ def _click_layer(bounds: tuple[float, float, float, float]) -> dict:
             "hoverinfo": "none"}
 
 
+def _preview(figure: dict, data, style: Style) -> dict:
+    """What the browser paints while plotly.js still loads: the surface and the training points, where
+    Plotly will draw them (ui/js/live_view.js drawPreview)."""
+    x, y = data.x_train.numpy().astype(np.float32), data.y_train.numpy()
+    if data.task == "classification":
+        palette = np.array([hex_rgb(c) for c in style.class_colors], dtype=np.uint8)
+        colors = palette[y.astype(np.int64) % len(palette)]
+    else:
+        codes = np.round((np.clip(y, -1.0, 1.0) + 1.0) * 127.5).astype(np.uint8)
+        colors = color_table(diverging_scale(style))[codes]
+    layout = figure["layout"]
+    return {"image": layout["images"][0]["source"], "x": layout["xaxis"]["range"], "y": layout["yaxis"]["range"],
+            "margin": layout["margin"], "radius": style.marker_size / 2,
+            "points": base64.b64encode(np.ascontiguousarray(x).tobytes()).decode("ascii"),
+            "colors": base64.b64encode(np.ascontiguousarray(colors, dtype=np.uint8).tobytes()).decode("ascii")}
+
+
 # --- the Playground ---------------------------------------------------------------------------
 def playground(run: LiveRun, style: Style, *, discretize: bool, show_test: bool, presentation: bool,
                class_names: Sequence[str] | None, on_click: Callable[[], None] | None,
@@ -121,7 +140,8 @@ def playground(run: LiveRun, style: Style, *, discretize: bool, show_test: bool,
                              class_names=class_names, as_image=True)
     if on_click is not None:
         boundary["data"].insert(0, _click_layer(data.bounds))
-    charts = {"boundary": _chart(boundary, boundary_height, clickable=on_click is not None),
+    charts = {"boundary": _chart(boundary, boundary_height, clickable=on_click is not None,
+                                 preview=_preview(boundary, data, style)),
               "loss": _chart(loss_spec([], style=style, height=_pixels(loss_height), uirevision="loss",
                                        with_test=True), loss_height)}
     luts = {"boundary": lut_base64(boundary_scale)}

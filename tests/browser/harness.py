@@ -140,14 +140,18 @@ def wait_for_app(page: Any, timeout: float = 30_000, selector: str | None = None
         page.wait_for_selector(selector, state="attached", timeout=timeout)
 
 
-def wait_for_chart(page: Any, chart: str = "boundary", timeout: float = 30_000) -> float:
-    """Wait until a chart of the page's live element (ui/js/live_view.js) has drawn; return
-    performance.now() at that moment (ms since the page's navigation started)."""
+def wait_for_chart(page: Any, chart: str = "boundary", timeout: float = 30_000, plotly: bool = False) -> float:
+    """Wait until a chart of the page's live element (ui/js/live_view.js) shows its picture: its
+    first preview (the surface and the points, painted while plotly.js loads) or Plotly's chart
+    (`plotly`: only that); return performance.now() then (ms since the page's navigation started)."""
     return page.wait_for_function(
-        """(chart) => {
-            const svg = document.querySelector(`.snl-plot[data-chart="${chart}"] .main-svg`);
-            return svg ? performance.now() : false;
-        }""", arg=chart, timeout=timeout, polling="raf").json_value()
+        """([chart, plotly]) => {
+            const root = document.querySelector(`.snl-plot[data-chart="${chart}"]`);
+            if (!root) return false;
+            const preview = !plotly && root.querySelector(".snl-preview[data-drawn]");
+            const shown = root.querySelector(".main-svg") || preview;
+            return shown ? performance.now() : false;
+        }""", arg=[chart, plotly], timeout=timeout, polling="raf").json_value()
 
 
 def drawn_frames(page: Any, chart: str = "boundary") -> int:

@@ -10,6 +10,7 @@
 
 const VIEWS = new Map();          // parentElement -> LiveView
 const CURVE_MAX = 1000;           // a curve keeps at most 2x this many points, then drops every other one
+const CURVE_EVERY_MS = 100;       // loss curves redraw at most ten times a second
 const RETRY_MS = [500, 1000, 2000, 4000, 8000];
 const STALE_MS = 25000;           // no word from the server for this long after a request: reconnect
 const UNMOUNT_GRACE_MS = 3000;
@@ -88,15 +89,19 @@ class Chart {
     this.plotted = false;
     this.images = [];             // current image URLs, by layout image index
     this.canvases = [];
-    this.curve = null;            // {key, stride, x: [[...]], y: [[...]]}
+    this.curve = null;            // {key, stride, regular, x: [[...]], y: [[...]]}
+    this.curveTimer = null;
+    this.curveDrawnAt = 0;
     this.clickable = false;
     this.onClick = null;
+    this.preview = null;
   }
 
   async setFigure(spec, onFirstDraw) {
     this.clickable = !!spec.clickable;
     this.div.style.height = spec.height;
     if (spec.rev === this.rev) return;
+    if (!this.plotted && spec.preview && !window.Plotly) this.drawPreview(spec.preview, onFirstDraw);
     const Plotly = await loadPlotly();
     const figure = JSON.parse(spec.figure);
     const layout = Object.assign({}, figure.layout || {}, { autosize: true });
@@ -110,9 +115,62 @@ class Chart {
     this.div.dataset.clickable = String(this.clickable);     // drawn: clicks now land on this figure
     if (first) {
       this.div.on("plotly_click", (ev) => this.clicked(ev));
-      if (onFirstDraw) onFirstDraw();
+      if (this.preview) this.preview.remove();
+      this.preview = null;
+      this.reportFirst(onFirstDraw);
     }
     await this.restore(Plotly);        // the figure from Python knows only the page's first frame
+  }
+
+  drawPreview(preview, onFirstDraw) {
+    // The page's first picture while plotly.js still loads and sets up (~0.3 s): the surface and the
+    // points on a canvas where Plotly will draw its plot area (a square inside the margins, centred,
+    // as Plotly's constrained axes place it). Plotly's own chart replaces it as soon as it is drawn.
+    const canvas = document.createElement("canvas");
+    canvas.className = "snl-preview";
+    const w = this.div.clientWidth;
+    const h = this.div.clientHeight;
+    const ratio = window.devicePixelRatio || 1;
+    canvas.width = Math.round(w * ratio);
+    canvas.height = Math.round(h * ratio);
+    canvas.style.width = `${w}px`;
+    canvas.style.height = `${h}px`;
+    this.div.appendChild(canvas);
+    this.preview = canvas;
+    const m = preview.margin;
+    const side = Math.min(w - m.l - m.r, h - m.t - m.b);
+    const left = m.l + (w - m.l - m.r - side) / 2;
+    const top = m.t + (h - m.t - m.b - side) / 2;
+    const [x0, x1] = preview.x;
+    const [y0, y1] = preview.y;
+    const xy = new Float32Array(bytesOf(preview.points).buffer);
+    const rgb = bytesOf(preview.colors);
+    const image = new Image();
+    image.onload = () => {
+      if (this.preview !== canvas) return;                 // Plotly was quicker
+      const ctx = canvas.getContext("2d");
+      ctx.scale(ratio, ratio);
+      ctx.drawImage(image, left, top, side, side);
+      ctx.lineWidth = 1;
+      ctx.strokeStyle = "#ffffff";
+      for (let i = 0; i < xy.length / 2; i++) {
+        const px = left + ((xy[2 * i] - x0) / (x1 - x0)) * side;
+        const py = top + (1 - (xy[2 * i + 1] - y0) / (y1 - y0)) * side;
+        ctx.beginPath();
+        ctx.arc(px, py, preview.radius, 0, 2 * Math.PI);
+        ctx.fillStyle = `rgb(${rgb[3 * i]},${rgb[3 * i + 1]},${rgb[3 * i + 2]})`;
+        ctx.fill();
+        ctx.stroke();
+      }
+      canvas.dataset.drawn = "true";
+      this.reportFirst(onFirstDraw);
+    };
+    image.src = preview.image;
+  }
+
+  reportFirst(onFirstDraw) {
+    if (!this.reported && onFirstDraw) onFirstDraw();
+    this.reported = true;
   }
 
   clicked(ev) {
@@ -160,7 +218,22 @@ class Chart {
     const grew = this.curve.x.some((xs) => xs.length > 2 * CURVE_MAX);
     if (grew) this.thin(this.curve.stride * 2);
     if (!this.plotted) return;
-    if (fresh || grew || update.x.some((xs) => xs.length)) await this.drawCurve(Plotly);
+    if (fresh || grew) {
+      await this.drawCurve(Plotly);
+    } else if (update.x.some((xs) => xs.length)) {
+      this.queueCurve(Plotly);
+    }
+  }
+
+  queueCurve(Plotly) {
+    // New points reach the chart at most every CURVE_EVERY_MS: a redraw of a long curve costs the
+    // browser more than a boundary frame, and ten a second read as live.
+    if (this.curveTimer) return;
+    const wait = Math.max(0, CURVE_EVERY_MS - (performance.now() - (this.curveDrawnAt || 0)));
+    this.curveTimer = setTimeout(() => {
+      this.curveTimer = null;
+      this.drawCurve(Plotly).catch((err) => console.error("[live_view]", err));
+    }, wait);
   }
 
   thin(stride) {
@@ -185,6 +258,7 @@ class Chart {
   }
 
   async drawCurve(Plotly) {
+    this.curveDrawnAt = performance.now();
     const c = this.curve;
     const traces = c.x.map((_, t) => t).filter((t) => t < this.div.data.length);
     if (!traces.length) return;
@@ -207,6 +281,7 @@ class Chart {
   }
 
   destroy() {
+    clearTimeout(this.curveTimer);
     if (this.plotted && window.Plotly) {
       try { window.Plotly.purge(this.div); } catch (err) { /* already gone */ }
     }
