@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 import time
 
 import pytest
@@ -305,3 +306,38 @@ def test_sweep_frame_state_gives_each_run_its_new_points():
     assert state.curve_losses[1] == pytest.approx(histories[1].tolist())
     sweep.sweep.advance(10)
     assert sweep.frame_state(first.key, [120] * 3, 4).curve_epochs == [[124, 128]] * 3
+
+
+def test_frames_are_built_on_the_training_thread_in_arrival_order(scheduler):
+    names = [scheduler.build(lambda i=i: (i, threading.current_thread().name)).result(timeout=5) for i in range(5)]
+    assert names == [(i, "scratchnet-trainer") for i in range(5)]
+    failing = scheduler.build(lambda: 1 / 0)
+    with pytest.raises(ZeroDivisionError):
+        failing.result(timeout=5)                    # a broken frame is its socket's problem, not the thread's
+    assert scheduler.build(lambda: "still here").result(timeout=5) == "still here"
+
+
+@pytest.mark.perf
+def test_training_keeps_half_the_thread_however_many_frames_are_asked_for():
+    scheduler = Scheduler(slice_seconds=0.005, idle_seconds=20.0)
+    job = FakeJob(0.005)
+    scheduler.add(job)
+    stop = time.monotonic() + 1.5
+
+    def frame() -> None:                             # a frame that costs a millisecond
+        end = time.perf_counter() + 0.001
+        while time.perf_counter() < end:
+            pass
+
+    def asker() -> None:                             # pages asking for frames as fast as they can
+        while time.monotonic() < stop:
+            scheduler.build(frame).result(timeout=5)
+
+    askers = [threading.Thread(target=asker) for _ in range(8)]
+    for thread in askers:
+        thread.start()
+    for thread in askers:
+        thread.join()
+    job.playing = False
+    trained, framed = job.used, scheduler.frame_seconds
+    assert trained >= 0.6 * framed > 0, (trained, framed)    # about half and half; never frames alone
