@@ -130,3 +130,14 @@ def eventually(condition: Callable[[], object], *, rerun: AppTest | None = None,
 @pytest.fixture(name="eventually", scope="session")
 def eventually_fixture() -> Callable[..., None]:
     return eventually
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> Iterator[str]:
+    """A real redis-server for this test session (tests/redis_server.py); skipped where it is missing."""
+    from tests.redis_server import find_redis_server, redis_server
+
+    if find_redis_server() is None:
+        pytest.skip("redis-server is not installed (Debian: apt-get install -y redis-server)")
+    with redis_server() as url:
+        yield url
