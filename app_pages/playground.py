@@ -14,6 +14,8 @@ import streamlit as st
 from scratchnet.config import Config
 from scratchnet.palette import Style
 from ui import controls, keys, live_view, own_data, session, theme, toolbar
+from ui.classroom import student as class_student
+from ui.classroom import teacher as class_teacher
 from ui.confusion import confusion_markdown
 from ui.live_run import LiveRun, RunView
 from ui.thumbnails import all_thumbnails
@@ -144,6 +146,7 @@ def share_and_export(live: LiveRun, cfg: Config) -> None:
 
 
 # --- the page, top to bottom ----------------------------------------------------------------------
+in_class = class_student.before_playground()     # a setup the class's teacher sent, before the config is read
 cfg, invalid = page_config()
 run = session.ensure_run(cfg)
 own_data.apply_pending_import(run)
@@ -154,6 +157,10 @@ ready = controls_ready()
 if not cfg.presentation:
     st.title("ScratchNet Playground")
     st.caption(cfg.describe())
+if in_class is not None:
+    class_student.panel(in_class, run, cfg)
+if class_teacher.current() is not None:
+    class_teacher.playground_badge()
 show_notes(invalid)
 run_toolbar(run, cfg)
 status(run, cfg)

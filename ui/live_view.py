@@ -59,10 +59,15 @@ def _read(*parts: str) -> str:
     return (_HERE.joinpath(*parts)).read_text(encoding="utf-8")
 
 
+# Parts of the element other than Plotly charts and tables, each in a file of its own that registers
+# itself in parts.js's PARTS before live_view.js runs (the classroom's board).
+JS_PARTS = ("parts.js", "board.js")
+
 _component = st.components.v2.component(
     "scratchnet_live_view",
-    js=_read("js", "plotly_loader.js").replace("__PLOTLY_JS__", PLOTLY_JS_NAME) + _read("js", "live_view.js"),
-    css=_read("css", "live.css"),
+    js=_read("js", "plotly_loader.js").replace("__PLOTLY_JS__", PLOTLY_JS_NAME)
+    + "".join(_read("js", name) for name in JS_PARTS) + _read("js", "live_view.js"),
+    css=_read("css", "live.css") + _read("css", "board.css"),
     isolate_styles=False,
 )
 
@@ -158,12 +163,13 @@ def playground(run: LiveRun, style: Style, *, discretize: bool, show_test: bool,
     live.show(run, view)
     frame = playground_frame(state, view, units=True)
     frame.header["rev"] = live.revision
+    frame.header["notice"] = live.notice
     layout = {"rows": [{"cols": [1, 1] if presentation else [3, 2], "cells": cells}]}
     data_out = {"token": live.token, "path": PATH, "kind": "playground", "layout": layout, "charts": charts,
                 "luts": luts, "frame": frame.inline(), "big": presentation, "first_chart": "boundary",
                 "report_drawn": on_first_draw is not None}
     return _mount(keys.LIVE_VIEW, data_out, {"click": on_click, "drawn": on_first_draw, "stopped": on_stop,
-                                             "rejoin": None})
+                                             "rejoin": None, "notice": None})
 
 
 # --- Compare ----------------------------------------------------------------------------------
@@ -216,3 +222,13 @@ def hidden_space_view(run: LiveRun, style: Style, layer: int, units: tuple[int, 
     data_out = {"token": live.token, "path": PATH, "kind": "hidden", "layout": layout, "charts": charts,
                 "luts": {}, "big": False}
     return _mount(keys.LIVE_VIEW, data_out, {"stopped": on_stop, "rejoin": None})
+
+
+# --- a view kind of another feature (ui/live_socket.py VIEW_KINDS) ------------------------------------
+def custom(job: Any, view: Any, data: dict, callbacks: dict[str, Callable[[], None] | None]) -> dict:
+    """The live element for a view kind defined elsewhere (the classroom's board): `data` holds its
+    layout, charts and first frame; the token, the socket's path and the kind are added here."""
+    live = channel()
+    live.show(job, view)
+    data_out = {**data, "token": live.token, "path": PATH, "kind": view.kind}
+    return _mount(keys.LIVE_VIEW, data_out, {**callbacks, "rejoin": None})
