@@ -77,8 +77,20 @@ def _forget(note: str) -> None:
 
 
 # --- the Playground: before it reads its config ------------------------------------------------------
+LINK_PARAMS = ("class", "teacher")
+
+
+def follow_class_link() -> None:
+    """A join link (or a teacher's own) opens the app's root, the Playground: it is for the Classroom page."""
+    params = st.query_params
+    if "class" in params:
+        st.switch_page("app_pages/classroom.py", query_params={k: params[k] for k in LINK_PARAMS if k in params})
+
+
 def before_playground() -> ClassState | None:
-    """Read the class once for this page run and apply a setup newer than the one this Playground has."""
+    """Follow a class link; read the class once for this page run and apply a setup newer than the one
+    this Playground has."""
+    follow_class_link()
     mine = seat()
     if mine is None:
         return None
@@ -156,7 +168,7 @@ def _news(view: StudentView) -> None:
         button.button("Got it", key="class_note_ok", on_click=_dismiss_note, width="stretch")
     messages = view.info.messages
     for message in reversed(messages[-SHOWN_MESSAGES:]):
-        st.info(f"**Your teacher** ({_ago(message.at)}): {escape(message.text)}", icon=":material/chat:")
+        st.info(f"**Your teacher** ({_ago(message.at)}): {escape(message.text, links=True)}", icon=":material/chat:")
 
 
 def _challenge(view: StudentView, run: LiveRun, cfg: Config) -> None:

@@ -62,12 +62,15 @@ def base_url() -> str:
     return url if url.endswith("/") else url + "/"
 
 
+# Links open the app's root (the Playground sends them on to the Classroom page, ui/classroom/student.py
+# follow_class_link): a page's own address, opened afresh, makes Streamlit's page probe
+# /<page>/_stcore/health first, two 404s in the student's console.
 def join_link(code: str) -> str:
-    return f"{base_url()}{CLASSROOM_PAGE}?{urlencode({'class': code})}"
+    return f"{base_url()}?{urlencode({'class': code})}"
 
 
 def teacher_link(code: str, key: str) -> str:
-    return f"{base_url()}{CLASSROOM_PAGE}?{urlencode({'class': code, 'teacher': key})}"
+    return f"{base_url()}?{urlencode({'class': code, 'teacher': key})}"
 
 
 def playground_config() -> Config:
@@ -138,7 +141,7 @@ def header(code: str, board: Board, projector: bool) -> None:
     text, qr = st.columns([3, 1] if not projector else [5, 1], vertical_alignment="top")
     with text:
         st.markdown(f"# Class `{code}`")
-        st.markdown(f"**Join:** scan the code, or open **{escape(link)}**, or open the Classroom page and "
+        st.markdown(f"**Join:** scan the code, or open **{escape(link, links=True)}**, or open the Classroom page and "
                     f"type **{code}**.")
         st.code(link, language=None)
         st.caption(f"{board.info.students} student{'s' if board.info.students != 1 else ''} joined")
