@@ -109,13 +109,22 @@ def test_board_frames_list_every_tile_and_send_changed_pictures_only(store):
         store.report(code, s.seat, s.key, summary=summary(i), setup=Config(hidden=(i + 1,)).to_query())
     feed = BoardFeed(code, key, store.board(code, key))
     full = board_frame(feed, "another key", -1)
-    assert [t["name"] for t in full.header["tiles"]] == ["s0", "s1", "s2"] and len(full.blobs) == 3
+    assert [t["name"] for t in full.header["tiles"]] == ["s0", "s1", "s2"]
     assert "2-2-2 relu" in full.header["tiles"][1]["setup"]
-    version = feed.version
-    store.report(code, seats[1].seat, seats[1].key, summary=summary(40))
-    feed.update(store.board(code, key))
-    delta = board_frame(feed, feed.key, version)
-    assert len(delta.blobs) == 1 and [t.get("blob") for t in delta.header["tiles"]] == [None, 0, None]
+    (data,) = {t["data"] for t in full.header["tiles"]}                  # one dataset: moons, 200 points
+    points = full.header["datasets"][data]
+    assert points["task"] == "classification" and points["n"] == 160 and len(points["bounds"]) == 4
+    assert len(full.blobs[points["xy"]]) == 160 * 2 * 4 and set(full.blobs[points["labels"]]) == {0, 1}
+    assert len(full.blobs) == 3 + 2
+    for step in range(2):
+        version = feed.version
+        store.report(code, seats[1].seat, seats[1].key, summary=summary(40 + step))
+        feed.update(store.board(code, key))
+        delta = board_frame(feed, feed.key, version)
+        (blob,) = [t["blob"] for t in delta.header["tiles"] if "blob" in t]
+        assert [t.get("blob") is not None for t in delta.header["tiles"]] == [False, True, False]
+        assert len(delta.blobs[blob]) == 34 * 34
+    assert delta.header["datasets"] == {} and len(delta.blobs) == 1, "the points went once"
     store.leave(code, seats[0].seat, seats[0].key)
     feed.update(store.board(code, key))
     assert [t["name"] for t in board_frame(feed, feed.key, feed.version).header["tiles"]] == ["s1", "s2"]

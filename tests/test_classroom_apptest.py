@@ -162,6 +162,33 @@ def test_send_setup_reaches_every_student_with_its_hidden_controls_and_a_note(ap
     assert not any("changed the setup" in i.value for i in ana.info)
 
 
+def test_a_setup_survives_a_run_with_the_browsers_old_values(apps, monkeypatch):
+    """The browser may ask for a run before it has the new setup's widgets and address (a button pressed
+    as the setup arrives): it sends the old ones, which read back as the old setup. The page puts the
+    teacher's setup back; a change of the student's own stays."""
+    from ui.classroom import student
+
+    teacher, code, _ = start_class(apps, LESSON)
+    ana = join(apps, code, "Ana")
+    old_query = Config().to_query()
+    assert ana.session_state[keys.CONFIG] == Config()
+    teacher.button(key="class_send").click()
+    apps.rerun(teacher)
+    apps.rerun(ana)
+    assert ana.session_state[keys.CONFIG].hidden == (8, 8)
+    for name, value in old_query.items():                 # the address the browser still shows
+        ana.query_params[name] = value
+    apps.rerun(ana)
+    assert ana.session_state[keys.CONFIG].dataset == "spiral", "the teacher's setup wins while it arrives"
+    ana.slider(key="w_units_0").set_value(9)              # the student's own change, at once
+    apps.rerun(ana)
+    assert ana.session_state[keys.CONFIG].hidden == (9, 8)
+    monkeypatch.setattr(student, "CONFIRM_SECONDS", 0.0)
+    ana.slider(key="w_units_0").set_value(12)
+    apps.rerun(ana)
+    assert ana.session_state[keys.CONFIG].hidden == (12, 8)
+
+
 def test_the_teacher_can_send_from_the_playground_too(apps, memory_store):
     teacher, code, _ = start_class(apps, LESSON)
     apps.switch(teacher, "playground")

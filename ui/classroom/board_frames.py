@@ -14,7 +14,9 @@ thread no extra surface: a 34×34 thumbnail is every third cell of the 100×100 
 
 from __future__ import annotations
 
+import hashlib
 import itertools
+import json
 import logging
 import math
 import threading
@@ -24,7 +26,8 @@ from typing import Any
 
 import numpy as np
 
-from scratchnet.config import Config, ConfigError, from_mapping
+from scratchnet.config import CUSTOM, KNOBS, Config, ConfigError, from_mapping
+from scratchnet.data import dataset_for
 from scratchnet.palette import PRESENTATION, Style, banded_scale, diverging_scale, region_style
 from scratchnet.surface import decision_surface
 from ui import live_socket
@@ -36,6 +39,10 @@ THUMBNAIL = 34                      # cells a side: every third of the Playgroun
 REPORT_SECONDS = 0.5                # a student's tile changes about twice a second (the issue asks ≥ 1)
 KIND = "board"
 LUT_KEYS = ("r", *(f"c{k}" for k in range(2, 9)))
+# The knobs that make a run's points (its data), from the config table; a run shown big draws its
+# training points (at most MAX_POINTS) over its boundary.
+DATA_KNOBS = tuple(name for name, knob in KNOBS.items() if knob.group == "data" and name != "features")
+MAX_POINTS = 1000
 _SERIALS = itertools.count(1)
 _LOG = logging.getLogger(__name__)
 
@@ -62,6 +69,7 @@ class BoardFeed:
         self.ended = False
         self.fetched_at = time.monotonic()
         self._described: dict[tuple[str, tuple], str] = {}
+        self._datasets: dict[str, tuple[int, dict[str, Any], bytes, bytes]] = {}
 
     def update(self, board: Board) -> None:
         with self.lock:
@@ -83,6 +91,37 @@ class BoardFeed:
                 self._described.clear()
             self._described[key] = setup_text(setup)
         return self._described[key]
+
+
+    def dataset(self, setup: dict[str, str] | None, version: int) -> str | None:
+        """The id of the points a setup makes (made and kept the first time it is seen, with the
+        board number then), or None for a learner's own points."""
+        if not setup or setup.get("dataset", CUSTOM) == CUSTOM:
+            return None
+        values = [setup.get(k) for k in DATA_KNOBS]
+        found = hashlib.blake2b(json.dumps(values).encode(), digest_size=6).hexdigest()
+        if found not in self._datasets:
+            if len(self._datasets) > 64:
+                self._datasets.clear()
+            self._datasets[found] = (version, *_points(setup))
+        return found
+
+    def points(self, found: str) -> tuple[int, dict[str, Any], bytes, bytes]:
+        return self._datasets[found]
+
+
+def _points(setup: dict[str, str]) -> tuple[dict[str, Any], bytes, bytes]:
+    """A setup's training points: where they lie (the boundary's bounds), xy as float32, labels as uint8."""
+    cfg, _ = from_mapping({k: setup[k] for k in DATA_KNOBS if k in setup}, strict=False)
+    data = dataset_for(cfg)
+    xy = data.x_train.numpy().astype(np.float32)[:MAX_POINTS]
+    labels = data.y_train.numpy()[:MAX_POINTS]
+    if data.task == "classification":
+        labels = labels.astype(np.uint8)
+    else:
+        labels = np.round((np.clip(labels, -1.0, 1.0) + 1.0) * 127.5).astype(np.uint8)
+    return ({"bounds": [float(b) for b in data.bounds], "task": data.task, "n": int(len(xy))},
+            np.ascontiguousarray(xy).tobytes(), np.ascontiguousarray(labels).tobytes())
 
 
 def setup_text(setup: dict[str, str]) -> str:
@@ -117,9 +156,14 @@ def board_frame(feed: BoardFeed, request_key: str, request_version: int) -> Fram
     frame = Frame({"t": "frame", "kind": KIND, "key": feed.key, "v": version, "playing": False, "stopped": None,
                    "epoch": 0, "ended": ended})
     tiles = []
+    datasets: dict[str, Any] = {}
     for s in board.students:
         tile: dict[str, Any] = {"seat": s.seat, "name": s.name, "joined": s.joined,
-                                "setup": feed.describe(s.seat, s.setup)}
+                                "setup": feed.describe(s.seat, s.setup), "data": feed.dataset(s.setup, version)}
+        if tile["data"] and tile["data"] not in datasets:
+            seen, head, xy, labels = feed.points(tile["data"])
+            if full or seen >= request_version:           # points the browser may not have yet
+                datasets[tile["data"]] = {**head, "xy": frame.blob(xy), "labels": frame.blob(labels)}
         summary = s.summary
         if summary is not None:
             tile.update(epoch=summary.epoch, accuracy=_number(summary.test_accuracy), loss=_number(summary.test_loss),
@@ -130,6 +174,7 @@ def board_frame(feed: BoardFeed, request_key: str, request_version: int) -> Fram
     challenge = board.info.challenge
     frame.header.update(
         tiles=tiles,
+        datasets=datasets,
         challenge=None if challenge is None else {"text": challenge.text, "goal": challenge.goal,
                                                   "target": challenge.target},
         ranking=[{"seat": s.seat, "name": s.name, "accuracy": s.test_accuracy, "params": s.params,

@@ -28,6 +28,8 @@ from ui.classroom.store import (
 )
 from ui.live_run import LiveRun
 
+PENDING = "class_pending_setup"          # (the setup, the config before it, when applied, times applied again)
+CONFIRM_SECONDS, MAX_REAPPLY = 2.0, 3
 KEPT = ("presentation",)                # the student's own view choice: a teacher's projector setting is not theirs
 SUBMIT_MESSAGE = "class_submit_message"
 SHOWN_MESSAGES = 3
@@ -70,7 +72,7 @@ def _forget(note: str) -> None:
     channel = st.session_state.get(keys.CHANNEL)
     if channel is not None:
         class_hub.shared().forget(channel)
-    for key in (keys.CLASS_SEAT, keys.CLASS_APPLIED, keys.CLASS_NOTE, keys.CLASS_REPORTED, SUBMIT_MESSAGE):
+    for key in (keys.CLASS_SEAT, keys.CLASS_APPLIED, keys.CLASS_NOTE, keys.CLASS_REPORTED, SUBMIT_MESSAGE, PENDING):
         st.session_state.pop(key, None)
     if note:
         st.session_state[keys.TOAST] = note
@@ -114,14 +116,42 @@ def before_playground() -> ClassState | None:
 def apply_setup(setup: dict[str, str]) -> Config:
     """The teacher's setup as this session's config (its widgets follow on this page run)."""
     cfg, _ = from_mapping(setup, strict=False)
-    current: Config | None = st.session_state.get(keys.CONFIG)
-    if current is not None:
-        cfg = cfg.replace(**{name: getattr(current, name) for name in KEPT})
+    current: Config = st.session_state.get(keys.CONFIG) or Config()
+    cfg = cfg.replace(**{name: getattr(current, name) for name in KEPT})
     st.session_state[keys.CONFIG] = cfg
     st.session_state[keys.RELOAD_WIDGETS] = True
     st.session_state[keys.URL_NOTES] = []
     st.session_state[keys.CLASS_NOTE] = f"Your teacher changed the setup: {cfg.describe()}."
+    st.session_state[PENDING] = (cfg, current, time.monotonic(), 0)
     return cfg
+
+
+def _same(a: Config, b: Config) -> bool:
+    return a.replace(**{name: getattr(b, name) for name in KEPT}) == b
+
+
+def confirm_setup(cfg: Config) -> None:
+    """The page read its config (from its widgets and its address): is it the setup just applied?
+    A page run the browser asked for before it had the new setup's widgets and address (it still
+    sends the old ones) reads the old setup back, and the Playground takes an address it did not write
+    for a link just opened. For CONFIRM_SECONDS after the setup arrived, a run that reads exactly the
+    old setup puts the teacher's back (a few times at most); any other change is the student's own."""
+    pending = st.session_state.get(PENDING)
+    if pending is None:
+        return
+    wanted, before, since, tries = pending
+    if _same(cfg, wanted):
+        if time.monotonic() - since >= CONFIRM_SECONDS:
+            del st.session_state[PENDING]
+        return
+    if not _same(cfg, before) or tries >= MAX_REAPPLY:
+        del st.session_state[PENDING]
+        return
+    st.session_state[keys.CONFIG] = wanted
+    st.session_state[keys.RELOAD_WIDGETS] = True
+    st.session_state[keys.URL_NOTES] = []
+    st.session_state[PENDING] = (wanted, before, since, tries + 1)
+    st.rerun()
 
 
 # --- the Playground: the student's panel -------------------------------------------------------------
@@ -129,6 +159,7 @@ def panel(state: ClassState, run: LiveRun, cfg: Config) -> None:
     """The class badge, the teacher's news and the challenge; registers the page for news and reports
     this run's setup to the board."""
     mine = state.seat
+    confirm_setup(cfg)
     with st.container(border=True, key="class_badge"):
         badge, leave_col = st.columns([5, 1], vertical_alignment="center")
         badge.markdown(f":material/school: **Class {mine.code}** · you are **{escape(mine.name)}**")

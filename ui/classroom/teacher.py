@@ -15,7 +15,7 @@ import streamlit as st
 from scratchnet.config import CUSTOM, KNOBS, Config, from_mapping
 from ui import keys, live_view
 from ui.classroom import hub as class_hub
-from ui.classroom.board_frames import BoardView, board_frame, board_luts
+from ui.classroom.board_frames import DATA_KNOBS, BoardView, board_frame, board_luts
 from ui.classroom.markdown import escape
 from ui.classroom.qr import qr_png
 from ui.classroom.store import GOALS, Board, Challenge, ClassError, StoreUnavailable
@@ -23,7 +23,6 @@ from ui.classroom.store import GOALS, Board, Challenge, ClassError, StoreUnavail
 HIDE = "class_hide"                     # the controls the teacher's setup hides from students
 PROJECTOR = "class_projector"
 GO_PLAYGROUND = "class_go_playground"
-DATA_KNOBS = ("problem", "dataset", "classes", "n_points", "noise", "train_fraction", "seed")
 NOT_SENT = ("presentation",)            # the teacher's projector setting stays theirs
 CLASSROOM_PAGE = "classroom"
 
@@ -256,7 +255,7 @@ def board_view(code: str, key: str) -> None:
     feed = hub.board(channel, code, key)
     frame = board_frame(feed, "", -1)
     data = {"layout": {"rows": [{"cols": [1], "cells": [["board"]]}]},
-            "charts": {"board": {"type": "board", "luts": board_luts(),
+            "charts": {"board": {"type": "board", "luts": board_luts(), "colors": list(BoardView().style.class_colors),
                                  "empty": f"No students yet: they join with code {code}."}},
             "luts": {}, "frame": frame.inline(), "big": True}
     live_view.custom(feed, BoardView(), data, {"open": open_on_playground})

@@ -30,13 +30,17 @@ function boardNumbers(tile) {
   return parts;
 }
 
+const CODES_CANVAS = document.createElement("canvas");
+
 function paintCodes(canvas, codes, side, lut) {
-  if (canvas.width !== side || canvas.height !== side) {
-    canvas.width = side;
-    canvas.height = side;
+  // The codes at their own size on a scratch canvas, then drawn smoothly at the size the tile shows
+  // (34 cells stretched by CSS alone look blocky).
+  if (CODES_CANVAS.width !== side || CODES_CANVAS.height !== side) {
+    CODES_CANVAS.width = side;
+    CODES_CANVAS.height = side;
   }
-  const ctx = canvas.getContext("2d");
-  const image = ctx.createImageData(side, side);
+  const scratch = CODES_CANVAS.getContext("2d");
+  const image = scratch.createImageData(side, side);
   const px = image.data;
   for (let i = 0, j = 0; i < codes.length; i++, j += 4) {
     const c = codes[i] * 3;
@@ -45,7 +49,38 @@ function paintCodes(canvas, codes, side, lut) {
     px[j + 2] = lut[c + 2];
     px[j + 3] = 255;
   }
-  ctx.putImageData(image, 0, 0);
+  scratch.putImageData(image, 0, 0);
+  const size = Math.max(side, Math.round((canvas.clientWidth || 4 * side) * (window.devicePixelRatio || 1)));
+  if (canvas.width !== size || canvas.height !== size) {
+    canvas.width = size;
+    canvas.height = size;
+  }
+  const ctx = canvas.getContext("2d");
+  ctx.imageSmoothingEnabled = true;
+  ctx.imageSmoothingQuality = "high";
+  ctx.drawImage(CODES_CANVAS, 0, 0, size, size);
+}
+
+function drawPoints(canvas, data, colors, lut) {
+  // A run's training points over its boundary: class colours (or the value's colour) with a white rim.
+  if (!data) return;
+  const ctx = canvas.getContext("2d");
+  const size = canvas.width;
+  const [x0, x1, y0, y1] = data.bounds;
+  const radius = Math.max(1.5, size / 110);
+  ctx.lineWidth = Math.max(0.75, radius / 3);
+  ctx.strokeStyle = "#ffffff";
+  for (let i = 0; i < data.n; i++) {
+    const px = ((data.xy[2 * i] - x0) / (x1 - x0)) * size;
+    const py = (1 - (data.xy[2 * i + 1] - y0) / (y1 - y0)) * size;
+    const label = data.labels[i];
+    ctx.fillStyle = data.task === "classification" ? colors[label % colors.length]
+      : `rgb(${lut[3 * label]},${lut[3 * label + 1]},${lut[3 * label + 2]})`;
+    ctx.beginPath();
+    ctx.arc(px, py, radius, 0, 2 * Math.PI);
+    ctx.fill();
+    ctx.stroke();
+  }
 }
 
 class BoardTile {
@@ -63,7 +98,7 @@ class BoardTile {
     this.root.addEventListener("click", () => onOpen(seat));
   }
 
-  update(tile, blob, luts) {
+  update(tile, blob, luts, board) {
     this.data = tile;
     if (this.name.textContent !== tile.name) this.name.textContent = tile.name;
     const text = boardNumbers(tile).join(" · ");
@@ -73,6 +108,7 @@ class BoardTile {
     if (blob && luts[tile.lut]) {
       this.codes = blob.slice();
       paintCodes(this.canvas, this.codes, tile.side, luts[tile.lut]);
+      drawPoints(this.canvas, board.datasets.get(tile.data), board.colors, luts[tile.lut]);
       this.root.dataset.frames = String(Number(this.root.dataset.frames || 0) + 1);
     }
   }
@@ -83,6 +119,8 @@ class Board {
     this.name = name;
     this.view = view;
     this.luts = {};
+    this.colors = [];
+    this.datasets = new Map();         // data id -> {bounds, task, n, xy: Float32Array, labels: Uint8Array}
     this.tiles = new Map();            // seat -> BoardTile
     this.sortBy = "joined";
     this.descending = false;
@@ -142,12 +180,17 @@ class Board {
   setSpec(spec) {
     for (const [key, lut] of Object.entries(spec.luts || {})) this.luts[key] = bytesOf(lut);
     this.emptyText = spec.empty || "No students yet.";
+    this.colors = spec.colors || ["#D55E00", "#0051A2"];
   }
 
   applyFrame(frame) {
     if (frame.kind !== "board") return;
     this.banner.hidden = !frame.ended;
     this.banner.textContent = frame.ended ? "This class has ended." : "";
+    for (const [id, d] of Object.entries(frame.datasets || {})) {
+      this.datasets.set(id, { bounds: d.bounds, task: d.task, n: d.n, labels: frame.blobs[d.labels].slice(),
+                              xy: new Float32Array(frame.blobs[d.xy].slice().buffer) });
+    }
     const seen = new Set();
     for (const tile of frame.tiles || []) {
       seen.add(tile.seat);
@@ -156,7 +199,7 @@ class Board {
         part = new BoardTile(tile.seat, (seat) => this.show(seat));
         this.tiles.set(tile.seat, part);
       }
-      part.update(tile, tile.blob === undefined ? null : frame.blobs[tile.blob], this.luts);
+      part.update(tile, tile.blob === undefined ? null : frame.blobs[tile.blob], this.luts, this);
     }
     for (const [seat, part] of this.tiles) {
       if (!seen.has(seat)) {
@@ -260,7 +303,10 @@ class Board {
     this.big.name.textContent = t.name;
     this.big.numbers.textContent = boardNumbers(t).join(" · ") + (t.playing ? " · training" : "");
     this.big.setup.textContent = t.setup || "";
-    if (part.codes && this.luts[t.lut]) paintCodes(this.big.canvas, part.codes, t.side, this.luts[t.lut]);
+    if (part.codes && this.luts[t.lut]) {
+      paintCodes(this.big.canvas, part.codes, t.side, this.luts[t.lut]);
+      drawPoints(this.big.canvas, this.datasets.get(t.data), this.colors, this.luts[t.lut]);
+    }
     this.big.root.dataset.seat = this.focus;
   }
 
