@@ -14,7 +14,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from scratchnet.config import Config
-from tests.browser.harness import wait_for_app, wait_for_chart
+from tests.browser.harness import metric, wait_for_app, wait_for_chart
 
 SIDEBAR_LINK = '[data-testid="stSidebarNav"] a[href$="/{path}"]'
 TILE = ".snb-tile"
@@ -110,3 +110,9 @@ def tiles(teacher: Person) -> list[dict]:
     return teacher.page.evaluate("""() => [...document.querySelectorAll('.snb-tile')].map((t) => ({
         name: t.querySelector('.snb-name').textContent, numbers: t.querySelector('.snb-numbers').textContent,
         frames: +(t.dataset.frames || 0), playing: t.dataset.playing === 'true', seat: t.dataset.seat}))""")
+
+
+def accuracy(student: Person) -> float:
+    """The test accuracy the student's Playground shows (0 before it shows one)."""
+    text = metric(student.page, "Test accuracy") or ""
+    return float(text.rstrip("%")) / 100 if re.fullmatch(r"[\d.]+%", text) else 0.0

@@ -15,8 +15,8 @@ import time
 import pytest
 
 from scratchnet.config import Config
-from tests.browser.class_people import SETUP_NOTE, TILE, student_joins, teacher_starts, tiles
-from tests.browser.harness import APP, metric
+from tests.browser.class_people import SETUP_NOTE, TILE, accuracy, student_joins, teacher_starts, tiles
+from tests.browser.harness import APP
 
 LESSON = Config(dataset="spiral", hidden=(8, 8), activation="tanh", lr=0.03, optimizer="adam", epochs=100_000,
                 speed="max", show_test=True)
@@ -38,11 +38,6 @@ def choose(person, widget_key: str, options: list[str]) -> None:
         person.settle()
     person.page.keyboard.press("Escape")
     person.settle()
-
-
-def accuracy(person) -> float:
-    text = metric(person.page, "Test accuracy") or ""
-    return float(text.rstrip("%")) / 100 if re.fullmatch(r"[\d.]+%", text) else 0.0
 
 
 def test_a_whole_lesson(browser, app_url, screenshot_path):
