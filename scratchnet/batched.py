@@ -34,7 +34,7 @@ from .tensors import Tensors, prepare
 STACKABLE = frozenset({"lr", "reg_rate", "init_seed", "hidden", "epochs", "target_accuracy"}
                       | {name for name, knob in KNOBS.items() if knob.group == "view"})
 # What the Compare page offers to vary (all handled by `Sweep`).
-SWEEPABLE = ("lr", "hidden", "activation", "optimizer", "batch_size", "init_seed")
+SWEEPABLE = tuple(name for name, knob in KNOBS.items() if knob.compare)
 
 
 def stack_key(cfg: Config) -> tuple:

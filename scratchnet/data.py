@@ -427,8 +427,7 @@ assert set(_GENERATORS) == set(DATASETS), "every configured dataset needs a gene
 
 # ----------------------------------------------------------------------------- features
 
-FEATURE_LABELS: dict[str, str] = dict(zip(FEATURES, (
-    "x₁", "x₂", "x₁²", "x₂²", "x₁x₂", "sin(x₁)", "sin(x₂)")))
+FEATURE_LABELS: dict[str, str] = dict(KNOBS["features"].names)      # how each feature is written
 
 _FEATURE_FUNCS: dict[str, Callable[[Tensor, Tensor], Tensor]] = {
     "x1": lambda a, b: a,

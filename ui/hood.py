@@ -33,7 +33,7 @@ from scratchnet.gradcheck import GradCheckRow, compare_gradients, param_names
 from scratchnet.losses import log_softmax
 from scratchnet.metrics import Metrics, measure
 from scratchnet.model import Net, affine, forward, init_net
-from scratchnet.optim import MOMENTUM_MU
+from scratchnet.optim import ADAM_BETAS, ADAM_EPS, MOMENTUM_MU
 from scratchnet.tensors import prepare
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -171,12 +171,22 @@ def update_tex(cfg: Config) -> str:
         lines = [rf"v &\leftarrow \mu\, v + {g} && \mu = {MOMENTUM_MU:g},\ v_0 = 0",
                  rf"\theta &\leftarrow \theta - \eta\, v && \eta = {cfg.lr:g}"]
     else:
-        lines = [rf"m &\leftarrow \beta_1 m + (1 - \beta_1)\, {g} && \beta_1 = 0.9",
-                 rf"v &\leftarrow \beta_2 v + (1 - \beta_2)\, ({g})^2 && \beta_2 = 0.999",
+        beta1, beta2 = ADAM_BETAS
+        lines = [rf"m &\leftarrow \beta_1 m + (1 - \beta_1)\, {g} && \beta_1 = {beta1:g}",
+                 rf"v &\leftarrow \beta_2 v + (1 - \beta_2)\, ({g})^2 && \beta_2 = {beta2:g}",
                  r"\hat m &= m / (1 - \beta_1^{\,t}),\quad \hat v = v / (1 - \beta_2^{\,t}) && t = \text{step number}",
                  (rf"\theta &\leftarrow \theta - \eta\, \hat m / (\sqrt{{\hat v}} + \epsilon) && \eta = {cfg.lr:g},"
-                 r"\ \epsilon = 10^{-8}")]
+                  rf"\ \epsilon = {_tex_number(ADAM_EPS)}")]
     return r"\begin{aligned}" + r" \\[4pt] ".join(lines) + r"\end{aligned}"
+
+
+def _tex_number(x: float) -> str:
+    """1e-08 as 10^{-8}, other numbers as :g writes them."""
+    mantissa, _, exponent = f"{x:g}".partition("e")
+    if not exponent:
+        return mantissa
+    power = rf"10^{{{int(exponent)}}}"
+    return power if mantissa == "1" else rf"{mantissa} \cdot {power}"
 
 
 # --- the code that runs ---------------------------------------------------------------------------
