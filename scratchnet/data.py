@@ -15,6 +15,7 @@ mapping per dataset is written next to each generator.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 import numbers
 from collections.abc import Callable, Sequence
@@ -107,9 +108,10 @@ class Dataset:
             object.__setattr__(self, f"x_{split}", x)
             object.__setattr__(self, f"y_{split}", y)
 
-    @property
+    @functools.cached_property
     def bounds(self) -> tuple[float, float, float, float]:
-        """(x_min, x_max, y_min, y_max): a square around all points, 10 % margin each side.
+        """(x_min, x_max, y_min, y_max): a square around all points, 10 % margin each side (computed
+        once: a live view asks for it with every frame).
 
         Square so the decision surface is not stretched; the margin shows how the network
         extrapolates just beyond the data.
