@@ -127,7 +127,7 @@ def test_float_knobs_accept_ints_and_store_floats():
 def test_choices_sets_and_lists():
     assert KNOBS["activation"].parse(" TanH ") == "tanh"
     with pytest.raises(ConfigError):
-        KNOBS["activation"].parse("gelu")
+        KNOBS["activation"].parse("swish")
     features = KNOBS["features"]
     assert features.parse("x2, x1,sinx1") == ("x1", "x2", "sinx1")        # canonical order
     for bad in ("", "x1,x1", "x3", "x1,,y"):
@@ -174,7 +174,7 @@ def test_cross_field_rules():
         Config(problem="regression", dataset="moons")
     with pytest.raises(ConfigError, match="for classification"):
         Config(dataset="plane")
-    with pytest.raises(ConfigError, match="blobs, spiral or custom"):
+    with pytest.raises(ConfigError, match="blobs, spiral, rings or custom"):
         Config(dataset="moons", classes=3)
     for name in MULTICLASS_DATASETS:
         assert Config(dataset=name, classes=8).n_classes == 8
@@ -202,7 +202,7 @@ STRICT_BAD = [
     ({"lr": "100"}, "lr"), ({"lr": "-1"}, "lr"), ({"lr": "abc"}, "lr"), ({"lr": ""}, "lr"),
     ({"lr": "nan"}, "lr"), ({"lr": "inf"}, "lr"), ({"epochs": "1e400"}, "epochs"), ({"epochs": "9" * 500}, "epochs"),
     ({"epochs": "2.5"}, "epochs"), ({"hidden": "8,x"}, "hidden"), ({"hidden": "999"}, "hidden"),
-    ({"activation": "gelu"}, "activation"), ({"features": ""}, "features"), ({"show_test": "2"}, "show_test"),
+    ({"activation": "swish"}, "activation"), ({"features": ""}, "features"), ({"show_test": "2"}, "show_test"),
     ({"colour": "red"}, "colour"), ({"dataset": "moons", "classes": "3"}, "classes"),
     ({"problem": "regression", "dataset": "xor"}, "dataset"), ({"n_points": " "}, "n_points"),
     ({"lr": "1\n2"}, "lr"),
@@ -242,7 +242,7 @@ NOT_STRICT = [
     ({"epochs": "12.7"}, {"epochs": 13}, "Epochs"),
     ({"n_points": "-5"}, {"n_points": 10}, "Points"),
     ({"hidden": "999,4"}, {"hidden": (10,)}, "Hidden layers"),
-    ({"activation": "gelu"}, {"activation": "relu"}, "Activation"),
+    ({"activation": "swish"}, {"activation": "relu"}, "Activation"),
     ({"show_test": "maybe"}, {"show_test": False}, "Show test data"),
     ({"colour": "red"}, {}, "'colour'"),
     ({"dataset": "moons", "classes": "5"}, {"dataset": "moons", "classes": 2}, "Classes"),

@@ -469,7 +469,7 @@ def test_config_for_points_fits_the_config_to_ones_own_points():
 # ----------------------------------------------------------------------------- argument errors
 
 @pytest.mark.parametrize(("kwargs", "message"), [
-    ({"name": "rings"}, r"unknown dataset 'rings'; choose one of: moons"),
+    ({"name": "donut"}, r"unknown dataset 'donut'; choose one of: moons"),
     ({"n_points": 1}, r"n_points must be a whole number of at least 2"),
     ({"n_points": 10.0}, r"n_points must be a whole number"),
     ({"n_points": True}, r"n_points must be a whole number"),
@@ -479,7 +479,7 @@ def test_config_for_points_fits_the_config_to_ones_own_points():
     ({"noise": float("nan")}, r"noise must be a number from 0 to 1"),
     ({"seed": -1}, r"seed must be a whole number"),
     ({"seed": 1.5}, r"seed must be a whole number"),
-    ({"classes": 3}, r"'moons' has exactly 2 classes, got classes=3; only blobs and spiral"),
+    ({"classes": 3}, r"'moons' has exactly 2 classes, got classes=3; only blobs, spiral and rings support more"),
     ({"name": "plane", "classes": 4}, r"'plane' has exactly 2 classes"),
     ({"name": "spiral", "classes": 1}, r"classes must be a whole number of at least 2"),
     ({"train_fraction": 0.0}, r"train_fraction must be a number strictly between 0 and 1"),

@@ -110,7 +110,7 @@ def test_each_activation(activation, fn):
 
 def test_unknown_activation_or_init_is_refused():
     with pytest.raises(ValueError, match="activation"):
-        init_net([2, 2], "gelu")
+        init_net([2, 2], "swish")
     with pytest.raises(ValueError, match="init"):
         init_net([2, 2], "relu", init="orthogonal")
 

@@ -143,8 +143,8 @@ def test_steps_keep_parameters_leaves_without_a_graph(kind):
 
 
 def test_unknown_optimizer():
-    with pytest.raises(ValueError, match="sgd, momentum, adam"):
-        make_optimizer("rmsprop", [], 0.1)
+    with pytest.raises(ValueError, match="sgd, momentum, nesterov, rmsprop, adam, adamw"):
+        make_optimizer("lbfgs", [], 0.1)
 
 
 def test_adam_bias_correction_uses_the_step_count():
