@@ -221,7 +221,9 @@ def test_a_wrong_penalty_gradient_is_caught(monkeypatch):
 
 def test_full_check_table():
     rows = full_check(depths=(0, 1))
-    assert len(rows) == len(ACTIVATIONS) * len(PROBLEMS) * len(REGULARIZATIONS) * (2 + 4)
+    # depth 0: W1, b1 (nothing to normalize or drop); depth 1: plain 4 rows, layer-normed 6 (γ1, β1),
+    # each without dropout and with a fixed mask
+    assert len(rows) == len(ACTIVATIONS) * len(PROBLEMS) * len(REGULARIZATIONS) * (2 + 2 * 4 + 2 * 6)
     assert all(r.ok for r in rows)
     table = format_table(rows)
     lines = table.splitlines()
@@ -229,7 +231,11 @@ def test_full_check_table():
     assert "|hand-auto|" in lines[0] and "|hand-fd|" in lines[0]
     assert all(line.rstrip().endswith("yes") for line in lines[2:])
     assert "tanh · cross-entropy · l1 · depth 1" in table and "relu · MSE · l2 · depth 0" in table
+    assert "leaky_relu · cross-entropy · none · depth 1 · layer norm · dropout 0.5" in table
+    assert {r.param for r in rows} == {"W1", "b1", "W2", "b2", "γ1", "β1"}
+    assert len({len(line) for line in lines[2:]}) == 1                   # one fixed width
     assert max(r.autograd_abs for r in rows) <= ABS_TOL
+    assert {r.case.split(" · ")[0] for r in rows} == set(ACTIVATIONS)
 
 
 def test_numeric_gradients_match_a_known_function():
