@@ -469,7 +469,7 @@ RUN_REJECTED = {
     "latin-1": ('{"x": "é"}'.encode("latin-1"), "not UTF-8"),
     "wrong format": (mutated(format="tfjs"), "not a ScratchNet run (format 'tfjs'"),
     "missing format": (mutated(format=...), "format missing"),
-    "newer version": (mutated(version=2), "newer ScratchNet"),
+    "newer version": (mutated(version=3), "newer ScratchNet"),
     "bool version": (mutated(version=True), "version must be a whole number"),
     "no config": (mutated(config=...), "no config object"),
     "sizes not ints": (mutated(layer_sizes=[2, "3", 2]), "layer_sizes must be a list of whole numbers"),
