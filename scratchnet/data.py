@@ -70,7 +70,7 @@ _TEXT = {  # name -> (label, description)
     "checkerboard": ("Checkerboard",
                      "A 4×4 board of squares in alternating classes: many straight edges to learn."),
     "stripes": ("Stripes",
-                "Thin stripes in alternating classes with some labels flipped: a large network learns the "
+                "Four stripes in alternating classes with some labels flipped: a large network learns the "
                 "flips by heart (overfits). Try few points, then dropout."),
     "rings": ("Rings",
               "Concentric rings, one per class; the boundaries between them are circles."),
@@ -410,11 +410,15 @@ def _checker_label(p: Tensor) -> Tensor:
     return (torch.floor(p / CHECKER_CELL).sum(dim=-1) % 2).to(torch.int64)  # (n,)
 
 
-STRIPE_WIDTH = 1.0      # stripes: ten vertical stripes across [-5, 5]
+# stripes: four vertical stripes across [-5, 5]. Measured (200 points, noise 0.22, adam 0.01, 3,000
+# epochs): 2-8-2 reaches 91 % train / 80 % test; 2-64-64-2 100 % / 78 % with a test loss of 4.0;
+# the same with dropout 0.5 93 % / 82 %, test loss 0.56. Stripes 1 wide (ten of them) are not
+# learnable from so few points at all (62 % / 50 %).
+STRIPE_WIDTH = 2.5
 
 
 def _stripes(n: int, noise: float, classes: int, g: torch.Generator) -> tuple[Tensor, Tensor]:
-    """Made to show overfitting: uniform on [-5, 5]², class by the parity of ⌊x₁ / 1⌋ (class 0
+    """Made to show overfitting: uniform on [-5, 5]², class by the parity of ⌊x₁ / 2.5⌋ (class 0
     right of the origin), and a share noise/2 of the labels flipped at random (noise 1: half of
     them, pure chance). A flipped point sits alone among the other class: a network that fits it
     has learned that point, not the stripes, and does worse on the test points."""

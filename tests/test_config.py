@@ -302,3 +302,57 @@ def test_describe_is_one_readable_line():
     text = Config().describe()
     assert text == ("moons (200 points, noise 0.22) · 2-10-2 relu · sgd lr=0.07 · full batch · 300 epochs")
     assert "l2=0.01" in Config(regularization="l2", reg_rate=0.01, batch_size=10).describe()
+
+
+# ----------------------------------------------------------------------------- the knobs of issue 15
+
+def test_the_new_knobs_and_their_defaults():
+    cfg = Config()
+    assert (cfg.norm, cfg.dropout, cfg.schedule, cfg.weight_decay) == ("none", 0.0, "constant", 0.01)
+    assert KNOBS["activation"].choices[:4] == ("relu", "tanh", "sigmoid", "linear")        # old links keep working
+    assert set(KNOBS["activation"].choices[4:]) == {"leaky_relu", "elu", "gelu", "silu", "softplus", "sine"}
+    assert set(KNOBS["optimizer"].choices) == {"sgd", "momentum", "nesterov", "rmsprop", "adam", "adamw"}
+    assert KNOBS["norm"].choices == ("none", "layer")
+    assert KNOBS["schedule"].choices == ("constant", "step", "cosine", "warmup")
+    assert {"checkerboard", "stripes", "rings"} <= set(KNOBS["dataset"].choices) and "rings" in MULTICLASS_DATASETS
+    assert {k: KNOBS[k].group for k in ("norm", "dropout", "schedule", "weight_decay")} == {
+        "norm": "network", "dropout": "training", "schedule": "training", "weight_decay": "training"}
+
+
+@pytest.mark.parametrize("name", ["activation", "optimizer", "norm", "schedule"])
+def test_every_choice_has_a_display_name(name):
+    knob = KNOBS[name]
+    assert {value for value, _ in knob.names} == set(knob.choices)
+    assert len({label for _, label in knob.names}) == len(knob.choices)
+    assert knob.show("silu" if name == "activation" else knob.choices[-1]) in dict(knob.names).values()
+
+
+def test_compare_can_vary_each_new_knob_with_sensible_defaults():
+    assert len(KNOBS["activation"].compare) == 6 and "relu" in KNOBS["activation"].compare
+    assert KNOBS["optimizer"].compare == KNOBS["optimizer"].choices
+    assert KNOBS["dropout"].compare == (0.0, 0.2, 0.5)
+    assert KNOBS["norm"].compare == ("none", "layer") and KNOBS["schedule"].compare == KNOBS["schedule"].choices
+
+
+@pytest.mark.parametrize(("text", "value"), [("0.25", 0.25), ("0", 0.0), ("0.9", 0.9)])
+def test_dropout_parses_and_refuses_a_rate_that_drops_everything(text, value):
+    assert KNOBS["dropout"].parse(text) == value
+    with pytest.raises(ConfigError, match="dropout=1: must be a number from 0 to 0.9"):
+        KNOBS["dropout"].parse("1")
+
+
+def test_a_link_with_the_new_knobs_round_trips_and_an_old_link_gets_their_defaults():
+    cfg = Config(activation="gelu", norm="layer", dropout=0.35, optimizer="adamw", weight_decay=0.1,
+                 schedule="warmup", dataset="rings", classes=5)
+    back, notes = from_mapping(cfg.to_query(), strict=False)
+    assert back == cfg and notes == []
+    old, notes = from_mapping({"activation": "tanh", "optimizer": "adam"}, strict=False)
+    assert (old.norm, old.dropout, old.schedule) == ("none", 0.0, "constant") and notes == []
+    repaired, notes = from_mapping({"dropout": "2", "norm": "batch"}, strict=False)
+    assert repaired.dropout == 0.9 and repaired.norm == "none" and len(notes) == 2
+
+
+def test_describe_names_the_new_settings_only_when_they_are_used():
+    assert "dropout" not in Config().describe() and "layer-norm" not in Config().describe()
+    text = Config(norm="layer", dropout=0.2, optimizer="adamw", schedule="step").describe()
+    assert "2-10-2 relu layer-norm dropout=0.2 · adamw wd=0.01 lr=0.07 (step)" in text

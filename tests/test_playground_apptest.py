@@ -126,8 +126,12 @@ def test_learning_rate_continues_the_run_architecture_restarts_it(app, eventuall
     ("slider:w_train_fraction", 0.5, "train_fraction", 0.5),
     ("select_slider:w_n_points", 500, "n_points", 500),
     ("select_slider:w_batch_size", 32, "batch_size", 32),
-    ("segmented_control:w_activation", "tanh", "activation", "tanh"),
-    ("segmented_control:w_optimizer", "adam", "optimizer", "adam"),
+    ("selectbox:w_activation", "tanh", "activation", "tanh"),          # ten choices: a drop-down
+    ("selectbox:w_activation", "gelu", "activation", "gelu"),
+    ("selectbox:w_optimizer", "adamw", "optimizer", "adamw"),
+    ("segmented_control:w_norm", "layer", "norm", "layer"),
+    ("segmented_control:w_schedule", "cosine", "schedule", "cosine"),
+    ("slider:w_dropout", 0.3, "dropout", 0.3),
     ("segmented_control:w_regularization", "l2", "regularization", "l2"),
     ("number_input:w_seed", 7, "seed", 7),
     ("pills:w_features", ["x1", "x2", "x1sq"], "features", ("x1", "x2", "x1sq")),
@@ -213,7 +217,8 @@ def test_two_sessions_are_independent(apps):
 
 def test_a_lesson_link_hides_the_chosen_controls(apps):
     at = apps.open({"hide": "lr,activation,batch_size,dataset", "presentation": "1"})
-    keys = {w.key for w in at.sidebar.select_slider} | {w.key for w in at.sidebar.segmented_control}
+    keys = ({w.key for w in at.sidebar.select_slider} | {w.key for w in at.sidebar.segmented_control}
+            | {w.key for w in at.sidebar.selectbox})
     assert "w_lr" not in keys and "w_activation" not in keys and "w_batch_size" not in keys
     assert "w_epochs" in keys and "w_optimizer" in keys
     assert not [b for b in at.button if b.key and b.key.startswith("pick_")], "dataset picker hidden"

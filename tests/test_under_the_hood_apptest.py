@@ -133,8 +133,8 @@ def test_a_learner_who_comes_here_first_gets_the_playgrounds_run(apps, open_page
 def test_one_step_every_activation_and_penalty_passes_the_check(open_page):
     at = tab(open_page(), "One step, opened up")
     assert "with the run's weights at epoch 0" in " ".join(c.value for c in at.caption)
-    for activation in ("tanh", "sigmoid", "linear", "relu"):
-        at.segmented_control(key="uth_step_act").set_value(activation).run()
+    for activation in ("tanh", "sigmoid", "linear", "relu", "sine"):
+        at.selectbox(key="uth_step_act").set_value(activation).run()
         ok(at)
         assert_gradients_agree(at, 4)
         z1, h1 = (d.value.values for d in at.dataframe if d.value.columns[0] == "u1")
