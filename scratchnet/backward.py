@@ -15,7 +15,7 @@ from torch import Tensor
 
 from .config import KNOBS
 from .losses import cross_entropy, cross_entropy_with_grad, mse, mse_with_grad, penalty, penalty_grad
-from .model import ELU_ALPHA, LEAKY_SLOPE, Cache, Net, bmm, forward, gradless
+from .model import ELU_ALPHA, LEAKY_SLOPE, Cache, Net, bmm, forward, gradless, row_mean
 
 
 @dataclass(frozen=True)
@@ -28,7 +28,6 @@ class Objective:
 
 
 _THRESHOLD_BACKWARD = torch.ops.aten.threshold_backward.default
-_INV_SQRT_2 = 1.0 / math.sqrt(2.0)
 _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
 
 
@@ -47,10 +46,9 @@ def activation_grad(dh: Tensor, z: Tensor, h: Tensor, activation: str) -> Tensor
     if activation == "elu":
         return torch.where(z > 0, dh, dh * (h + ELU_ALPHA))           # f' = 1, or α·e^z = f(z) + α below 0
     if activation == "gelu":
-        # f = z·Φ(z), so f' = Φ(z) + z·φ(z), with Φ(z) = ½(1 + erf(z/√2)) and φ(z) = e^{−z²/2}/√(2π)
-        cdf = torch.special.erf(z * _INV_SQRT_2).add_(1.0).mul_(0.5)
-        pdf = torch.exp(z * z * -0.5).mul_(_INV_SQRT_2PI)
-        return dh.mul_(cdf.addcmul_(z, pdf))
+        # f = z·Φ(z), so f' = Φ(z) + z·φ(z): Φ the normal CDF (ndtr), φ(z) = e^{−z²/2}/√(2π) its density
+        bell = z.square().mul_(-0.5).exp_()                               # √(2π)·φ(z)
+        return dh.mul_(torch.special.ndtr(z).addcmul_(z, bell, value=_INV_SQRT_2PI))
     if activation == "silu":
         s = torch.sigmoid(z)                                          # f = z·σ(z)
         return dh.mul_(s * (1.0 + z * (1.0 - s)))                     # f' = σ(z)(1 + z(1 − σ(z)))
@@ -71,8 +69,8 @@ def layer_norm_grad(dy: Tensor, normed: Tensor, rstd: Tensor, gain: Tensor
     d_gain = (dy * normed).sum(-2, keepdim=True)                     # (…, 1, H)
     d_shift = dy.sum(-2, keepdim=True)                               # (…, 1, H)
     d_normed = dy * gain                                             # (…, N, H)
-    dz = d_normed - d_normed.mean(-1, keepdim=True)
-    dz -= normed * (d_normed * normed).mean(-1, keepdim=True)
+    dz = d_normed - row_mean(d_normed)
+    dz -= normed * row_mean(d_normed * normed)
     return dz.mul_(rstd), d_gain, d_shift
 
 

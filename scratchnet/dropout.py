@@ -30,7 +30,7 @@ def keep_mask(n: int, width: int, rate: float, gen: torch.Generator, dtype: torc
     """(n, width): 1/(1 − rate) for a kept unit, 0 for a dropped one. Drawn as float32 uniforms
     whatever the dtype, so a float64 copy of a run drops the same units."""
     keep = 1.0 - rate
-    return (torch.rand(n, width, generator=gen) < keep).to(dtype).mul_(1.0 / keep)
+    return torch.rand(n, width, generator=gen).lt_(keep).mul_(1.0 / keep).to(dtype)   # uniforms → 0 or 1/keep
 
 
 class Dropout:
