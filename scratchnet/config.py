@@ -299,7 +299,8 @@ _KNOB_LIST = (
     Knob("dropout", "float", 0.0, "Dropout",
          "Share of hidden units switched off at random in every training step (the others scaled by "
          "1/(1 − p)); the boundary, the metrics and the test loss use the whole network.", "training",
-         low=0.0, high=0.9, step=0.05, fmt=".2f", compare=(0.0, 0.2, 0.5)),
+         low=0.0, high=0.9, grid=tuple(round(0.05 * i, 2) for i in range(19)), fmt=".2f",
+         compare=(0.0, 0.2, 0.5)),           # a grid, not a step: Compare offers the grid's values
     Knob("epochs", "int", 300, "Epochs", "How far a run goes: passes over the training data.",
          "training", low=1, high=1_000_000, fmt=",",
          grid=(10, 20, 50, 100, 200, 300, 500, 1000, 2000, 3000, 5000, 10_000, 20_000, 50_000, 100_000,

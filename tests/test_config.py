@@ -356,3 +356,11 @@ def test_describe_names_the_new_settings_only_when_they_are_used():
     assert "dropout" not in Config().describe() and "layer-norm" not in Config().describe()
     text = Config(norm="layer", dropout=0.2, optimizer="adamw", schedule="step").describe()
     assert "2-10-2 relu layer-norm dropout=0.2 · adamw wd=0.01 lr=0.07 (step)" in text
+
+
+@pytest.mark.parametrize("name", [n for n, k in KNOBS.items() if k.compare and k.kind in ("choice", "float")])
+def test_compare_defaults_are_among_the_values_compare_offers(name):
+    """Compare's picker offers a choice knob's choices and a number knob's grid: its defaults must be there."""
+    knob = KNOBS[name]
+    offered = knob.choices if knob.kind == "choice" else knob.grid
+    assert offered and set(knob.compare) <= set(offered)

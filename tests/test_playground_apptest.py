@@ -131,7 +131,7 @@ def test_learning_rate_continues_the_run_architecture_restarts_it(app, eventuall
     ("selectbox:w_optimizer", "adamw", "optimizer", "adamw"),
     ("segmented_control:w_norm", "layer", "norm", "layer"),
     ("segmented_control:w_schedule", "cosine", "schedule", "cosine"),
-    ("slider:w_dropout", 0.3, "dropout", 0.3),
+    ("select_slider:w_dropout", 0.3, "dropout", 0.3),
     ("segmented_control:w_regularization", "l2", "regularization", "l2"),
     ("number_input:w_seed", 7, "seed", 7),
     ("pills:w_features", ["x1", "x2", "x1sq"], "features", ("x1", "x2", "x1sq")),
