@@ -49,7 +49,8 @@ def test_starts_with_the_tutorial_setup_and_every_control(app):
     selects = {s.label for s in at.sidebar.select_slider}
     assert {"Learning rate (log scale)", "Epochs", "Batch size", "Points"} <= selects
     segmented = {s.label for s in at.sidebar.segmented_control}
-    assert {"Activation", "Optimizer", "Regularization", "Problem type"} <= segmented
+    assert {"Regularization", "Problem type", "Normalization", "Rate schedule"} <= segmented
+    assert {"Activation", "Optimizer"} <= {s.label for s in at.sidebar.selectbox}      # past five choices
     assert "Input features" in {p.label for p in at.sidebar.pills}
     assert "Data seed" in {n.label for n in at.sidebar.number_input}
     for name in ("play", "step", "reset"):

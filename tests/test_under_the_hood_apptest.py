@@ -106,7 +106,7 @@ def test_every_tab_runs_and_shows_this_networks_shapes(open_page, name):
         assert r"\lambda = 0.01" in tex and r"\lambda W_{1}" in tex
     assert {"adam": r"\beta_1", "momentum": r"\mu\, v", "sgd": r"\eta\,"}[cfg.optimizer] in tex
     code = "\n".join(c.value for c in at.code)
-    assert "def forward(net: Net, x: Tensor)" in code and "def backward(net: Net" in code
+    assert "def forward(net: Net, x: Tensor" in code and "def backward(net: Net" in code
     assert f"class {cfg.optimizer.capitalize() if cfg.optimizer != 'sgd' else 'SGD'}" in code
 
     # 3 - 6: every other tab renders for this config
