@@ -131,6 +131,7 @@ class BatchedTrainer:
         self.shufflers = [torch.Generator().manual_seed(c.init_seed) for c in self.cfgs]
         self.dropout = Dropout([c.dropout for c in self.cfgs], [c.hidden for c in self.cfgs],
                                [c.init_seed for c in self.cfgs], stacked=True, dtype=self.dtype)
+        self._dropout = self.dropout if self.dropout.active else None       # asked once, not every epoch
         self.epoch = 0
         self.losses: list[Tensor] = []                       # one (M,) tensor per epoch
         self.diverged_at: list[int | None] = [None] * self.n_models
@@ -168,7 +169,7 @@ class BatchedTrainer:
         batches = batch_indices(self.tensors.x_train.shape[0], base.batch_size, self.shufflers,
                                 stacked=True)
         loss = train_epoch(self.net, self.optimizer, self.objective, base.backprop, self.tensors,
-                           batches, self.dropout)
+                           batches, self._dropout)
         self.epoch += 1
         self.losses.append(loss)
         if not math.isfinite(float(loss.sum())):       # one cheap check; NaN and inf both survive a sum

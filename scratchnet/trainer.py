@@ -145,7 +145,8 @@ class Trainer:
 
     def train_epoch(self) -> float:
         """One epoch, whatever the stopping rules say (Step uses this)."""
-        self.optimizer.lr = lr_at(self.epoch, self.cfg)
+        if self.cfg.schedule != "constant":     # a constant rate is set once, by reset and update
+            self.optimizer.lr = lr_at(self.epoch, self.cfg)
         batches = batch_indices(self.tensors.x_train.shape[0], self.cfg.batch_size, [self.shuffler],
                                 stacked=False)
         loss = train_epoch(self.net, self.optimizer, self.objective, self.cfg.backprop, self.tensors,
