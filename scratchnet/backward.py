@@ -50,8 +50,8 @@ def activation_grad(dh: Tensor, z: Tensor, h: Tensor, activation: str) -> Tensor
         bell = z.square().mul_(-0.5).exp_()                               # √(2π)·φ(z)
         return dh.mul_(torch.special.ndtr(z).addcmul_(z, bell, value=_INV_SQRT_2PI))
     if activation == "silu":
-        s = torch.sigmoid(z)                                          # f = z·σ(z)
-        return dh.mul_(s * (1.0 + z * (1.0 - s)))                     # f' = σ(z)(1 + z(1 − σ(z)))
+        # f = z·σ(z), f' = σ(z)(1 + z(1 − σ(z))) = σ(z)(1 − f) + f: four kernels where the first form takes six
+        return dh.mul_(torch.addcmul(h, torch.sigmoid(z), 1.0 - h))
     if activation == "softplus":
         return dh.mul_(torch.sigmoid(z))                              # f = log(1 + e^z), f' = σ(z)
     if activation == "sine":
