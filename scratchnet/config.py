@@ -231,8 +231,8 @@ _KNOB_LIST = (
          "data", low=10, high=5000,
          grid=(20, 50, 100, 150, 200, 300, 400, 500, 750, 1000, 1500, 2000, 3000, 5000)),
     Knob("noise", "float", 0.22, "Noise",
-         "How messy the data is: spread for moons, blobs and rings, the share of flipped labels for stripes "
-         "(half of it), label and position noise for the others.",
+         "How messy the data is: spread for moons, blobs and rings; for stripes, twice the share of labels "
+         "flipped; label and position noise for the others.",
          "data", low=0.0, high=1.0, step=0.01),
     Knob("train_fraction", "float", 0.8, "Train fraction",
          "Share of the points used for training; the rest is held out as test data.",
@@ -294,7 +294,7 @@ _KNOB_LIST = (
     # an L2 penalty can still be added on top. 0.01 is torch.optim.AdamW's default.
     Knob("weight_decay", "float", 0.01, "Weight decay",
          "AdamW only: every step also shrinks each weight by lr·λ, apart from the gradient (decoupled "
-         "weight decay); biases and layer-norm gains are not decayed.", "training",
+         "weight decay); biases and layer norm's gains and shifts are not decayed.", "training",
          low=0.0, high=1.0, grid=(0.0, *log_grid(1e-4, 1.0, (1, 3))), fmt="g"),
     Knob("dropout", "float", 0.0, "Dropout",
          "Share of hidden units switched off at random in every training step (the others scaled by "
