@@ -134,6 +134,8 @@ def metrics(state: FrameState) -> list[list[str]]:
     if state.cfg.is_classification:
         items += [["Train accuracy", _shown(snap.train_accuracy, ".1%")],
                   ["Test accuracy", _shown(snap.test_accuracy, ".1%")]]
+    if state.cfg.schedule != "constant":          # the rate the next epoch trains with
+        items.append(["Learning rate", f"{snap.lr:.3g}"])
     items.append(["Epochs / s", f"{state.epochs_per_second:,.0f}" if state.playing else "–"])
     return items
 
