@@ -174,6 +174,7 @@ def test_html_writes_a_self_contained_page(capsys, tmp_path):
 
 # ----------------------------------------------------------------------------- gradcheck
 
+@pytest.mark.slow
 def test_gradcheck_prints_the_table_and_exits_0(capsys):
     code, out, err = run(capsys, "gradcheck")
     assert code == 0 and err == ""
@@ -195,6 +196,7 @@ def test_gradcheck_prints_the_table_and_exits_0(capsys):
     assert any("· layer norm · dropout 0.5" in r and " γ3 " in r for r in rows)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("flags", "cases", "rows"), [
     (["--activation", "gelu", "--norm", "layer", "--dropout", "0.3", "--problem", "regression"],
      3 * 3, 3 * (6 + 10 + 14)),
@@ -407,6 +409,7 @@ def test_the_first_line_names_the_new_settings(capsys):
 
 # ----------------------------------------------------------------------------- a real process
 
+@pytest.mark.slow
 def test_python_dash_m_scratchnet():
     """One real process (torch's import makes each ~2 s): `sys.exit(main())` carries the status."""
     ok = subprocess.run([sys.executable, "-m", "scratchnet", "train", "--epochs", "10", "--json"], cwd=ROOT,

@@ -37,6 +37,8 @@ from websockets.exceptions import InvalidStatus
 
 from tests.protocol_client import LiveClient, PlaygroundClient
 
+pytestmark = pytest.mark.slow          # real servers: not in the quick loop
+
 ROOT = Path(__file__).resolve().parents[1]
 DEPLOY = ROOT / "deploy"
 TEMPLATE = DEPLOY / "nginx.conf.template"

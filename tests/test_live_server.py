@@ -22,6 +22,8 @@ from tests.browser.harness import ROOT, serve_app
 from tests.protocol_client import LiveClient, PlaygroundClient, SessionError, StreamlitSession, check_server
 from ui.live_socket import CLOSE_SESSION_ENDED, SESSION_CHECK_SECONDS
 
+pytestmark = pytest.mark.slow          # real servers: not in the quick loop
+
 BENCHMARK = ROOT / "benchmarks" / "bench_class.py"
 FAST = Config(epochs=1_000_000, speed="max")
 
