@@ -311,6 +311,7 @@ def test_the_board_shows_each_students_run(apps, memory_store):
     data = live_data(teacher)
     assert data["charts"]["board"]["type"] == "board" and set(data["charts"]["board"]["luts"]) >= {"c2", "r"}
     frame = live_frame(teacher)
+    assert isinstance(frame["rev"], int) and isinstance(frame["notice"], int), "as the socket sends it"
     (tile,) = frame["tiles"]
     assert tile["name"] == "Ana" and tile["params"] == 52 and tile["side"] == 34 and tile["lut"] == "c2"
     assert len(frame["blobs"][tile["blob"]]) == 34 * 34

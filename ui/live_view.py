@@ -230,4 +230,6 @@ def custom(job: Any, view: Any, data: dict, callbacks: dict[str, Callable[[], No
     live = channel()
     live.show(job, view)
     data_out = {**data, "token": live.token, "path": PATH, "kind": view.kind}
+    if data.get("frame") is not None:                 # the first frame, as the socket would send it
+        data_out["frame"] = {**data["frame"], "rev": live.revision, "notice": live.notice}
     return _mount(keys.LIVE_VIEW, data_out, {**callbacks, "rejoin": None})

@@ -264,8 +264,10 @@ def join_form(code: str) -> None:
 
     with st.form("class_join", border=True):
         st.subheader(f"Join class {code}" if code else "Join a class")
-        typed = code if code else st.text_input("Class code", max_chars=CODE_LENGTH + 2, placeholder="e.g. K7PX3M")
-        name = st.text_input("Your name", max_chars=MAX_NAME, help="Shown on the class's board. No account needed.")
+        typed = code if code else st.text_input("Class code", max_chars=CODE_LENGTH + 2, placeholder="e.g. K7PX3M",
+                                                key="class_code")
+        name = st.text_input("Your name", max_chars=MAX_NAME, key="class_name",
+                             help="Shown on the class's board. No account needed.")
         joined = st.form_submit_button("Join", type="primary", icon=":material/login:")
     if not joined:
         return
