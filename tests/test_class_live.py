@@ -198,3 +198,16 @@ def test_a_dead_channel_is_forgotten(hub, store):
     gc.collect()
     hub.tick()
     assert len(hub) == 0
+
+
+def test_a_tile_with_no_news_for_a_while_is_shown_away(store):
+    code, key = store.create()
+    gone, here = store.join(code, "Gone"), store.join(code, "Here")
+    old = Summary(50, 0.8, 0.3, 52, True, "c2", 34, bytes(34 * 34), time.time() - board_frames.AWAY_SECONDS - 1)
+    store.report(code, gone.seat, gone.key, summary=old)                  # its tab closed while it played
+    store.report(code, here.seat, here.key, summary=summary(7))
+    frame = board_frame(BoardFeed(code, key, store.board(code, key)), "", -1)
+    tiles = {t["name"]: t for t in frame.header["tiles"]}
+    assert tiles["Gone"]["away"] and not tiles["Gone"]["playing"]
+    assert not tiles["Here"]["away"] and tiles["Here"]["playing"]
+    assert dict(frame.header["metrics"])["Training now"] == "1"

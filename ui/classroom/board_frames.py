@@ -37,6 +37,7 @@ from ui.live_run import FrameState, LiveRun
 
 THUMBNAIL = 34                      # cells a side: every third of the Playground's 100
 REPORT_SECONDS = 0.5                # a student's tile changes about twice a second (the issue asks ≥ 1)
+AWAY_SECONDS = 10.0                 # no summary for this long: the student's page is closed or hidden
 KIND = "board"
 LUT_KEYS = ("r", *(f"c{k}" for k in range(2, 9)))
 # The knobs that make a run's points (its data), from the config table; a run shown big draws its
@@ -153,6 +154,7 @@ def board_frame(feed: BoardFeed, request_key: str, request_version: int) -> Fram
     with feed.lock:
         board, version, ended = feed.board, feed.version, feed.ended
     full = request_key != feed.key
+    now = time.time()
     frame = Frame({"t": "frame", "kind": KIND, "key": feed.key, "v": version, "playing": False, "stopped": None,
                    "epoch": 0, "ended": ended})
     tiles = []
@@ -166,8 +168,10 @@ def board_frame(feed: BoardFeed, request_key: str, request_version: int) -> Fram
                 datasets[tile["data"]] = {**head, "xy": frame.blob(xy), "labels": frame.blob(labels)}
         summary = s.summary
         if summary is not None:
+            away = now - summary.at > AWAY_SECONDS
             tile.update(epoch=summary.epoch, accuracy=_number(summary.test_accuracy), loss=_number(summary.test_loss),
-                        params=summary.params, playing=summary.playing, lut=summary.lut, side=summary.side)
+                        params=summary.params, playing=summary.playing and not away, away=away, lut=summary.lut,
+                        side=summary.side)
             if full or s.v > request_version:
                 tile["blob"] = frame.blob(summary.codes)
         tiles.append(tile)
@@ -180,7 +184,7 @@ def board_frame(feed: BoardFeed, request_key: str, request_version: int) -> Fram
         ranking=[{"seat": s.seat, "name": s.name, "accuracy": s.test_accuracy, "params": s.params,
                   "epochs": s.epochs} for s in board.submissions],
         metrics=[["Students", f"{len(tiles)}"],
-                 ["Training now", f"{sum(1 for s in board.students if s.summary and s.summary.playing)}"],
+                 ["Training now", f"{sum(1 for t in tiles if t.get('playing'))}"],
                  ["Submitted", f"{len(board.submissions)}"]])
     return frame
 

@@ -104,7 +104,8 @@ class BoardTile {
     const text = boardNumbers(tile).join(" · ");
     if (this.numbers.textContent !== text) this.numbers.textContent = text;
     this.root.dataset.playing = String(!!tile.playing);
-    this.root.title = tile.setup || "";
+    this.root.dataset.away = String(!!tile.away);
+    this.root.title = tile.away ? `${tile.setup || ""} (no news from this page for a while)` : tile.setup || "";
     if (blob && luts[tile.lut]) {
       this.codes = blob.slice();
       paintCodes(this.canvas, this.codes, tile.side, luts[tile.lut]);
