@@ -78,10 +78,16 @@ class Net:
         return Net(copy[0::2], copy[1::2], self.activation, self.masks)
 
 
+def resolve_init(activation: str, init: str) -> str:
+    """The initialization 'auto' stands for: He for ReLU, Xavier for the saturating ones."""
+    if init == "auto":
+        return "he" if activation == "relu" else "xavier"
+    return init
+
+
 def init_std(fan_in: int, fan_out: int, activation: str, init: str) -> float:
     """He for ReLU, Xavier for the saturating ones; 'small' is the tutorial's fixed 0.1."""
-    if init == "auto":
-        init = "he" if activation == "relu" else "xavier"
+    init = resolve_init(activation, init)
     if init == "he":
         return math.sqrt(2.0 / fan_in)
     if init == "xavier":
