@@ -71,10 +71,12 @@ def param_names(net: Net) -> list[str]:
     return [f"{kind}{layer + 1}" for layer in range(net.n_layers) for kind in ("W", "b")]
 
 
-def compare_gradients(net: Net, x: Tensor, target: Tensor, objective: Objective, case: str = ""
-                      ) -> tuple[list[GradCheckRow], dict[str, list[Tensor]]]:
-    """All three gradients of one batch and their largest differences per parameter."""
-    _, hand = hand_loss_and_grads(net, x, target, objective)
+def compare_gradients(net: Net, x: Tensor, target: Tensor, objective: Objective, case: str = "",
+                      hand: list[Tensor] | None = None) -> tuple[list[GradCheckRow], dict[str, list[Tensor]]]:
+    """All three gradients of one batch and their largest differences per parameter. `hand` are the
+    hand-written gradients to check (by default the engine's written-out backward)."""
+    if hand is None:
+        _, hand = hand_loss_and_grads(net, x, target, objective)
     _, auto = autograd_loss_and_grads(net, x, target, objective)
     numeric = numeric_gradients(net, x, target, objective)
     rows = []
