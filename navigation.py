@@ -23,6 +23,7 @@ PAGES = [
     st.Page("app_pages/playground.py", title="Playground", icon=":material/tune:", default=True),
     st.Page("app_pages/under_the_hood.py", title="Under the hood", icon=":material/biotech:"),
     st.Page("app_pages/compare.py", title="Compare", icon=":material/compare:"),
+    st.Page("app_pages/lesson.py", title="Lesson", icon=":material/school:"),
 ]
 
 st.navigation(PAGES).run()
