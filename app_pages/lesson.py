@@ -9,6 +9,8 @@ shared training thread, as a run of this page's own.
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 import pandas as pd
 import streamlit as st
 
@@ -54,6 +56,13 @@ def presenting() -> bool:
 def go(lesson: Lesson, number: int) -> None:
     """Show step `number` (a button's callback): the address follows, so it can be shared."""
     st.query_params.from_dict(address(lesson, number))
+
+
+def step_link(lesson: Lesson, number: int) -> str:
+    """The link to a step, on the app's front page (navigation.py sends it on to this page)."""
+    here = (st.context.url or "http://localhost:8501/lesson").split("?")[0]
+    front = here.removesuffix("/").removesuffix("lesson")
+    return front + "?" + urlencode(address(lesson, number))
 
 
 def picked(lesson: Lesson) -> None:
@@ -154,7 +163,11 @@ st.session_state[STEP_PICKER] = number
 st.segmented_control("Step", list(titles), format_func=titles.get, key=STEP_PICKER, required=True,
                      on_change=picked, args=(lesson,))
 
-st.subheader(f"Step {number} of {len(lesson.steps)}: {step.title}")
+heading, share = st.columns([4, 1.5], vertical_alignment="bottom")
+heading.subheader(f"Step {number} of {len(lesson.steps)}: {step.title}")
+with share.popover("Link to this step", icon=":material/link:", width="stretch"):
+    st.caption("Opens this step: for a class, add presentation=1 for large type on a projector.")
+    st.code(step_link(lesson, number), language=None, wrap_lines=True)
 st.markdown(step.goal)
 if step.before:
     with st.expander("From the steps before (runs first)"):

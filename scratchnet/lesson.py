@@ -172,9 +172,10 @@ print(f"after 100 epochs {losses[100]:.4f}, after 300 {cross_entropy(forward(X_t
              ("up", "down", "stay exactly the same"), 1,
              "Down: a small step against the gradient lowers the loss, to first order by lr·‖∇L‖². (Too large a "
              "step can overshoot and go up: try a learning rate of 10 on the Playground.)"),
-    "The loss falls fast at first, then slowly. The boundary starts as nothing in particular (all logits near 0) "
-    "and bends around the two moons as the hidden units learn their pieces of it; the loop above and the engine's "
-    "run below end at the same loss.",
+    "The loss stays near ln 2 for a while (weights of std 0.1 give small gradients), then falls fast, then levels "
+    "off. The boundary starts as nothing in particular (every logit near 0) and settles between the two moons: a "
+    "gentle curve, since the tutorial's moons barely interlock. The loop above and the engine's run below end at "
+    "the same loss.",
     before=_FORWARD)
 
 TUTORIAL = Lesson(

@@ -21,8 +21,14 @@ def lock(at, option: str):
     return at
 
 
+def outputs(at) -> list[str]:
+    """What the step's code printed: plain-text code blocks other than the link to the step."""
+    return [c.value for c in at.code if c.language == "plaintext" and not c.value.startswith("http")]
+
+
 def printed(at) -> str:
-    return next(c.value for c in at.code if c.language == "plaintext")
+    (text,) = outputs(at)
+    return text
 
 
 def test_the_lesson_is_in_the_menu_and_opens_at_step_1(apps):
@@ -43,7 +49,7 @@ def test_a_link_opens_its_step_which_asks_before_it_runs(apps, number):
     assert list(radio.options) == list(step.question.options) and radio.value is None
     lock_button = next(b for b in at.button if b.key == f"lesson_lock_{step.key}")
     assert lock_button.disabled, "nothing to lock in before choosing"
-    assert all(c.language == "python" for c in at.code), "nothing has run yet"
+    assert not outputs(at), "nothing has run yet"
     assert not at.info, "nothing to notice before the run"
 
 
@@ -60,7 +66,7 @@ def test_locking_in_an_answer_runs_the_code_and_says_who_was_right(apps, number,
     assert at.radio[0].disabled, "an answer, once locked in, stays"
     assert at.info[0].value.startswith("**What to notice.**")
     at.button(key=f"lesson_again_{step.key}").click().run()
-    assert at.radio[0].value is None and all(c.language == "python" for c in at.code), "asked again"
+    assert at.radio[0].value is None and not outputs(at), "asked again"
     lock(at, step.question.options[step.question.answer])
     assert at.success[0].value.startswith(f"You predicted **{step.question.options[step.question.answer]}**. Right.")
 
@@ -96,6 +102,11 @@ def test_next_back_and_the_picker_move_and_the_address_follows(apps):
     assert "lesson_next" not in [b.key for b in at.button], "no next step after the last"
 
 
+def test_a_link_to_the_front_page_opens_the_lesson(apps):
+    at = apps.open({"lesson": "tutorial", "step": "3"}, first=True)
+    assert at.subheader[0].value.startswith("Step 3 of 4") and "run" not in at.session_state
+
+
 def test_a_step_that_is_not_there_says_so_and_shows_step_1(apps):
     at = open_lesson(apps, step="9")
     assert "steps 1 to 4" in at.warning[0].value and at.query_params["step"] == "1"
@@ -105,5 +116,7 @@ def test_a_step_that_is_not_there_says_so_and_shows_step_1(apps):
 
 def test_presentation_mode_stays_on_from_step_to_step(apps):
     at = open_lesson(apps, step="1", presentation="1")
+    link = next(c.value for c in at.code if c.value.startswith("http"))
+    assert link.endswith("/?lesson=tutorial&step=1&presentation=1"), "a short link on the front page"
     at.button(key="lesson_next").click().run()
     assert at.query_params["presentation"] == "1" and at.query_params["step"] == "2"
