@@ -135,7 +135,7 @@ CODE_HELP = ("This setup as a standalone PyTorch {what} in the tutorial's style 
 
 
 def share_and_export(live: LiveRun, cfg: Config) -> None:
-    share, weights, history, figures, script, notebook = st.columns([1, 1.05, 1.15, 1.05, 1, 1.2])
+    share, weights, history, figures = st.columns(4)
     with share.popover("Share link", icon=":material/link:", width="stretch"):
         st.caption("This link opens the Playground with exactly these settings.")
         st.code(session.share_link(cfg), language=None, wrap_lines=True)
@@ -147,6 +147,8 @@ def share_and_export(live: LiveRun, cfg: Config) -> None:
     figures.download_button("Figures (HTML)", icon=":material/download:", data=live.figures_html,
                             file_name="scratchnet-figures.html", mime="text/html", on_click="ignore",
                             width="stretch")
+    # the code of this setup, one row down: six labels in one row would be cut short on a laptop
+    script, notebook, note = st.columns([1, 1, 2], vertical_alignment="center")
     refusal = live.code_refusal()          # a setup the export cannot write out exactly: said, not downloaded
     script.download_button("Code (.py)", icon=":material/code:", data=functools.partial(live.code, "py"),
                            file_name="scratchnet-run.py", mime="text/x-python", on_click="ignore", width="stretch",
@@ -155,6 +157,8 @@ def share_and_export(live: LiveRun, cfg: Config) -> None:
                              data=functools.partial(live.code, "ipynb"), file_name="scratchnet-run.ipynb",
                              mime="application/x-ipynb+json", on_click="ignore", width="stretch",
                              disabled=bool(refusal), help=refusal or CODE_HELP.format(what="notebook"))
+    note.caption(refusal or "This setup as plain PyTorch in the tutorial's style (no scratchnet needed): run it and it "
+                 "reproduces the run.")
 
 
 # --- the page, top to bottom ----------------------------------------------------------------------
