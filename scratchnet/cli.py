@@ -1,9 +1,10 @@
 """`python -m scratchnet train|export|gradcheck`: the engine from a terminal.
 
 `export` takes the flags of `train` and writes that run as a standalone script or notebook.
-Every `train` flag is generated from the config's knob table, so the CLI accepts exactly
-what the app's sliders and links accept, with the same bounds and messages. A bad value
-prints one line naming it and what is allowed, and exits with status 2.
+Every `train` flag, and `gradcheck`'s flags that pick what to check, are generated from the
+config's knob table, so the CLI accepts exactly what the app's sliders and links accept, with the
+same bounds and messages. A bad value prints one line naming it and what is allowed, and exits
+with status 2.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ import torch
 from .config import CUSTOM, KNOBS, Config, ConfigError, from_mapping, show_value
 from .data import Dataset, config_for_points
 from .export import FORMATS, export
-from .gradcheck import format_table, full_check
+from .gradcheck import DROPOUTS, format_table, full_check
 from .html_export import figures_html, run_figures
 from .number_text import finite_or_none
 from .points_csv import points_from_csv
@@ -72,13 +73,27 @@ def _flag(name: str) -> str:
     return "--" + name.replace("_", "-")
 
 
+# What `gradcheck` can narrow down to, and the full check's keyword for each (all values by default).
+GRADCHECK_KNOBS = {"activation": "activations", "problem": "problems", "regularization": "regularizations",
+                   "norm": "norms", "dropout": "dropouts"}
+
+
+def _gradcheck_default(name: str) -> str:
+    return "all of them" if KNOBS[name].kind == "choice" else " and ".join(f"{v:g}" for v in DROPOUTS)
+
+
+def _knob_argument(parser: argparse.ArgumentParser, name: str, default_text: str) -> None:
+    knob = KNOBS[name]
+    text = f"{knob.help} ({knob.allowed()}; default {default_text})"
+    parser.add_argument(_flag(name), dest=name, metavar=knob.kind.upper(),
+                        help=text.replace("%", "%%"))          # argparse formats help with %
+
+
 def _add_run_flags(command: argparse.ArgumentParser) -> None:
     """The flags that say which run: one per knob of the table, plus --layers, --every and --csv."""
     for name, knob in KNOBS.items():
-        if knob.group == "view":
-            continue
-        command.add_argument(_flag(name), dest=name, metavar=knob.kind.upper(),
-                             help=f"{knob.help} ({knob.allowed()}; default {knob.format(knob.default)})")
+        if knob.group != "view":
+            _knob_argument(command, name, knob.format(knob.default))
     command.add_argument("--layers", dest="hidden", metavar="INTS",
                          help="several hidden layers at once, e.g. 8,8 (same as --hidden 8,8)")
     command.add_argument("--every", default=None, metavar="N",
@@ -97,15 +112,21 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--json", action="store_true", help="print one JSON object with the result")
     train.add_argument("--html", metavar="FILE", help="write the loss and boundary figures to FILE")
 
-    export = commands.add_parser("export", help="write the run as a standalone script or notebook in the "
-                                                "tutorial's style (plain PyTorch, no scratchnet)")
-    _add_run_flags(export)
-    export.add_argument("--format", choices=FORMATS, default=None,
-                        help="py (a script) or ipynb (a notebook); default: from -o's extension, else py")
-    export.add_argument("-o", "--output", metavar="FILE", default=None,
-                        help="the file to write (default: print to the terminal)")
+    export_command = commands.add_parser("export", help="write the run as a standalone script or notebook in the "
+                                                        "tutorial's style (plain PyTorch, no scratchnet)")
+    _add_run_flags(export_command)
+    export_command.add_argument("--format", choices=FORMATS, default=None,
+                                help="py (a script) or ipynb (a notebook); default: from -o's extension, else py")
+    export_command.add_argument("-o", "--output", metavar="FILE", default=None,
+                                help="the file to write (default: print to the terminal)")
 
-    check = commands.add_parser("gradcheck", help="hand-written backward vs autograd vs finite differences")
+    check = commands.add_parser("gradcheck", help="hand-written backward vs autograd vs finite differences",
+                                description="Checks every combination of the values below (each flag given "
+                                            "narrows it to one value) at 0 to 3 hidden layers; exits with "
+                                            "status 1 if any gradient disagrees. --problem picks the loss: "
+                                            "cross-entropy for classification, MSE for regression.")
+    for name in GRADCHECK_KNOBS:
+        _knob_argument(check, name, _gradcheck_default(name))
     check.add_argument("--quiet", action="store_true", help="print only the summary line")
     return parser
 
@@ -245,14 +266,21 @@ def write_html(trainer: Trainer, path: str) -> None:
         out.write(figures_html(run_figures(trainer)))
 
 
+def gradcheck_grid(args: argparse.Namespace) -> dict[str, tuple]:
+    """The full check's keywords for the flags given: one value each, validated by its knob."""
+    return {grid: (KNOBS[name].parse(getattr(args, name)),) for name, grid in GRADCHECK_KNOBS.items()
+            if getattr(args, name, None) is not None}
+
+
 def run_gradcheck(args: argparse.Namespace) -> int:
-    rows = full_check()
+    rows = full_check(**gradcheck_grid(args))
     failed = [r for r in rows if not r.ok]
     if not args.quiet:
         print(format_table(rows))
     worst_auto = max(r.autograd_abs for r in rows)
     worst_fd = max(r.numeric_abs for r in rows)
-    print(f"{len(rows) - len(failed)}/{len(rows)} parameter gradients agree "
+    cases = len({r.case for r in rows})
+    print(f"{len(rows) - len(failed)}/{len(rows)} parameter gradients of {cases} cases agree "
           f"(worst |hand-autograd| {worst_auto:.1e}, worst |hand-finite difference| {worst_fd:.1e})")
     if failed:
         print(format_table(failed), file=sys.stderr)
@@ -279,9 +307,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if extras:
             raise _unexpected(parser, args.command, extras)
         return {"train": run_train, "export": run_export, "gradcheck": run_gradcheck}[args.command](args)
-    except UsageError as err:
-        return _fail(parser, str(err))
-    except NotExportable as err:
+    except (UsageError, NotExportable) as err:
         return _fail(parser, str(err))
     except ConfigError as err:
         return _fail(parser, f"{_flag(err.knob)} {show_value(err.value)}: must be {err.allowed}")

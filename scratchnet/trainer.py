@@ -19,12 +19,14 @@ from torch import Tensor
 from .backward import LOSS_AND_GRADS, Objective
 from .config import Config
 from .data import Dataset, dataset_for
+from .dropout import Dropout
 from .epoch import batch_indices, train_epoch
 from .history import Evaluation, History
 from .metrics import gradient_norms, measure
 from .model import Net, net_for
-from .optim import make_optimizer
+from .optim import AdamW, optimizer_for
 from .restart import needs_restart
+from .schedule import lr_at
 from .tensors import prepare
 
 # A network whose loss has grown past BLOWUP × its starting loss is already running away: not
@@ -43,7 +45,7 @@ class Snapshot:
     test_accuracy: float | None
     grad_norms: list[float]
     epochs_per_second: float
-    lr: float
+    lr: float                         # the rate the next epoch trains with (the schedule's, `lr_at`)
     stopped: str | None = None        # None while it can go on; else "epochs" | "target" | "diverged"
     message: str = ""
 
@@ -63,9 +65,11 @@ class Trainer:
         """Back to epoch 0 with the initial weights of `init_seed`: the same run again."""
         self.net = net_for(self.cfg, self.dtype)
         self._objective = Objective(self.cfg.problem, self.cfg.regularization, self.cfg.reg_rate)
-        self.optimizer = make_optimizer(self.cfg.optimizer, self.net.params, self.cfg.lr)
-        self.shuffler = torch.Generator().manual_seed(self.cfg.init_seed)
         self.epoch = 0
+        self.optimizer = self._new_optimizer()
+        self.shuffler = torch.Generator().manual_seed(self.cfg.init_seed)
+        self.dropout = Dropout([self.cfg.dropout], [self.cfg.hidden], [self.cfg.init_seed], stacked=False,
+                               dtype=self.dtype)
         self.history = History()
         self.stopped: str | None = None
         self.message = ""
@@ -83,11 +87,14 @@ class Trainer:
             return False
         lr_changed = cfg.lr != self.cfg.lr
         self.cfg = cfg
-        self.optimizer.lr = cfg.lr
+        self.optimizer.lr = lr_at(self.epoch, cfg)
+        if isinstance(self.optimizer, AdamW):
+            self.optimizer.weight_decay = cfg.weight_decay
+        self.dropout.rates = [cfg.dropout]
         self._objective = Objective(cfg.problem, cfg.regularization, cfg.reg_rate)
         if self.stopped == "diverged" and lr_changed:
             # Go on from the last finite parameters with a fresh optimizer (its momentum is junk).
-            self.optimizer = make_optimizer(cfg.optimizer, self.net.params, cfg.lr)
+            self.optimizer = self._new_optimizer()
             self.stopped, self.message = None, ""
         if self.stopped in ("epochs", "target") and not self._finished():
             self.stopped, self.message = None, ""
@@ -107,13 +114,13 @@ class Trainer:
     def load(self, net: Net, history: History | None = None) -> None:
         """Continue from given parameters (an imported run): same shapes as this config's network."""
         shapes = [tuple(p.shape) for p in self.net.params]
-        if [tuple(p.shape) for p in net.params] != shapes or net.activation != self.cfg.activation:
+        if ([tuple(p.shape) for p in net.params] != shapes or net.activation != self.cfg.activation
+                or net.norm != self.cfg.norm):
             raise ValueError(f"the network does not fit this config: expected shapes {shapes}")
-        self.net = Net([w.detach().clone().requires_grad_() for w in net.weights],
-                       [b.detach().clone().requires_grad_() for b in net.biases], net.activation)
-        self.optimizer = make_optimizer(self.cfg.optimizer, self.net.params, self.cfg.lr)
+        self.net = self.net.with_params([p.detach().clone().requires_grad_() for p in net.params])
         self.history = history if history is not None else History()
         self.epoch = self.history.last_epoch
+        self.optimizer = self._new_optimizer()
         self.stopped, self.message = None, ""
         self._last_good, self._last_good_epoch = self.net.clone(), self.epoch
 
@@ -134,12 +141,17 @@ class Trainer:
     def objective(self) -> Objective:
         return self._objective
 
+    def _new_optimizer(self):
+        return optimizer_for(self.cfg.optimizer, self.net, lr_at(self.epoch, self.cfg), self.cfg.weight_decay)
+
     def train_epoch(self) -> float:
         """One epoch, whatever the stopping rules say (Step uses this)."""
+        if self.cfg.schedule != "constant":     # a constant rate is set once, by reset and update
+            self.optimizer.lr = lr_at(self.epoch, self.cfg)
         batches = batch_indices(self.tensors.x_train.shape[0], self.cfg.batch_size, [self.shuffler],
                                 stacked=False)
         loss = train_epoch(self.net, self.optimizer, self.objective, self.cfg.backprop, self.tensors,
-                           batches)
+                           batches, self.dropout if self.cfg.dropout else None)
         value = float(loss)
         self.epoch += 1
         if math.isfinite(value):
@@ -193,10 +205,10 @@ class Trainer:
         whole backward pass over the training set (a live view redrawn 20 times a second that
         does not show them leaves that time to training)."""
         evaluation = self.evaluate()
-        norms = gradient_norms(self._grads_now()) if with_gradients else []
+        norms = gradient_norms(self._grads_now(), self.net.weight_slots) if with_gradients else []
         return Snapshot(evaluation.epoch, evaluation.train_loss, evaluation.test_loss,
                         evaluation.train_accuracy, evaluation.test_accuracy, norms, self._speed,
-                        float(self.cfg.lr), self.stopped, self.message)
+                        lr_at(self.epoch, self.cfg), self.stopped, self.message)
 
     def evaluate(self) -> Evaluation:
         """Full train/test metrics now; recorded in the history once per epoch."""

@@ -207,6 +207,9 @@ def group_controls(group: str, cfg: Config, thumbnails: dict[str, bytes]) -> Non
         elif name == "reg_rate":
             if cfg.regularization != "none":
                 knob_widget(name, cfg)
+        elif name == "weight_decay":
+            if cfg.optimizer == "adamw":             # the only optimizer that reads it
+                knob_widget(name, cfg)
         elif name in _GENERATING and own:
             continue
         else:

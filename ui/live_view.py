@@ -34,8 +34,8 @@ from scratchnet.plotly_json import figure_json
 from scratchnet.png import color_table
 from scratchnet.surface import decision_surface, unit_surfaces
 from ui import keys
-from ui.assets import PLOTLY_JS_NAME
 from ui.live_channel import Channel
+from ui.live_chart import plotly_loader_js
 from ui.live_frames import (
     CompareView,
     HiddenSpaceView,
@@ -61,7 +61,7 @@ def _read(*parts: str) -> str:
 
 _component = st.components.v2.component(
     "scratchnet_live_view",
-    js=_read("js", "plotly_loader.js").replace("__PLOTLY_JS__", PLOTLY_JS_NAME) + _read("js", "live_view.js"),
+    js=plotly_loader_js() + _read("js", "live_view.js"),
     css=_read("css", "live.css"),
     isolate_styles=False,
 )
