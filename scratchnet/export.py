@@ -65,13 +65,15 @@ def cells(cfg: Config, data: Dataset | None = None, every: int | None = None) ->
         Cell("code", data_code.data_code(cfg, data)),
         Cell("markdown", _PARAMETERS),
         Cell("code", tutorial_code.parameters(cfg)),
+        *_helpers(cfg),
         Cell("markdown", _FORWARD),
         Cell("code", tutorial_code.forward(cfg)),
         Cell("markdown", _LOSS),
         Cell("code", tutorial_code.loss(cfg)),
         *backward,
-        Cell("markdown", f"## The optimizer: {tutorial_code.OPTIMIZER_CODE[cfg.optimizer].title}, written out"),
-        Cell("code", tutorial_code.optimizer(cfg)),
+        Cell("markdown", f"## The optimizer: {tutorial_code.OPTIMIZER_CODE[cfg.optimizer].title}, written out"
+                         + ("" if cfg.schedule == "constant" else ", and the learning-rate schedule")),
+        Cell("code", tutorial_code.joined([tutorial_code.optimizer(cfg), tutorial_code.learning_rate(cfg)])),
         Cell("markdown", _STEP),
         Cell("code", tutorial_code.train_step(cfg) + "\n\n" + _epoch(cfg, full_batch)),
         Cell("markdown", _TRAINING),
@@ -189,12 +191,24 @@ _TRAINING = ("## Training\n\nPrinted as `python -m scratchnet train` prints it. 
 _PLOTS = "## The loss curve and the decision boundary"
 
 
+def _helpers(cfg: Config) -> list[Cell]:
+    code = tutorial_code.helpers(cfg)
+    if not code:
+        return []
+    parts = [what for what, used in (("layer norm", tutorial_code.normed(cfg)),
+                                     ("dropout", tutorial_code.dropped(cfg))) if used]
+    text = {"layer norm": "Layer norm brings each point's values in a hidden layer to mean 0 and variance 1, "
+                          "then scales and shifts them by learned gains and shifts.",
+            "dropout": "Dropout switches hidden units off at random in every training step (inverted dropout: "
+                       "the kept ones are scaled up, so evaluation needs no mask)."}
+    return [Cell("markdown", f"## {' and '.join(parts).capitalize()}\n\n" + " ".join(text[p] for p in parts)),
+            Cell("code", code)]
+
+
 def _settings(cfg: Config, every: int, full_batch: bool) -> str:
     rows = [*data_code.settings(cfg),
-            (f"INIT_SEED = {cfg.init_seed!r}", "the initial weights and the order of mini-batches"),
-            (f"LR = {cfg.lr!r}", "learning rate")]
-    if cfg.regularization != "none":
-        rows.append((f"REG_RATE = {cfg.reg_rate!r}", f"strength of the {cfg.regularization.upper()} penalty"))
+            (f"INIT_SEED = {cfg.init_seed!r}", "the initial weights, the mini-batch order, the dropout masks"),
+            *tutorial_code.hyperparameter_rows(cfg)]
     if not full_batch:
         rows.append((f"BATCH_SIZE = {cfg.batch_size!r}", "points per update"))
     rows.append((f"EPOCHS = {cfg.epochs!r}", "passes over the training points"))
@@ -272,7 +286,8 @@ def _loop(cfg: Config) -> str:
         "    if math.isfinite(train_loss) and math.isfinite(test_loss) and train_loss <= sane_loss:\n"
         "        kept, kept_epoch = [p.detach().clone() for p in params], epoch\n\n\n"
         "for epoch in range(1, EPOCHS + 1):\n"
-        "    loss = train_epoch()\n"
+        + ("    lr = learning_rate(epoch - 1)\n" if cfg.schedule != "constant" else "")
+        + "    loss = train_epoch()\n"
         "    if not math.isfinite(loss):\n"
         '        print(f"stopped: the loss became {loss} at epoch {epoch}: training diverged. Try a learning rate "\n'
         '              f"about 10x smaller; going back to the network of epoch {kept_epoch}.")\n'

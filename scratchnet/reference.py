@@ -30,16 +30,18 @@ class TutorialNet:
                              f"got {len(params)}")
         self.cfg = cfg
         self.code = model_code(cfg)
+        # the settings the code reads besides its own (the export writes them with the data's)
         self.scope: dict[str, object] = {"torch": torch, "math": math, "params": list(params),
+                                         "INIT_SEED": cfg.init_seed, "EPOCHS": cfg.epochs,
                                          **dict(zip(names, params))}
         exec(compile(self.code, "<tutorial code>", "exec"), self.scope)  # noqa: S102 — our own generated code
 
     def _call(self, name: str, *args):
         return self.scope[name](*args)
 
-    def forward(self, x: Tensor) -> tuple[Tensor, dict[str, Tensor]]:
-        """The output, and the hidden layers' values by name (Z1, H1, ...)."""
-        out, saved = self._call("forward", x)
+    def forward(self, x: Tensor, masks: list[Tensor] | None = None) -> tuple[Tensor, dict[str, Tensor]]:
+        """The output, and the hidden layers' values by name (Z1, H1, ...); with dropout masks, if given."""
+        out, saved = self._call("forward", x) if masks is None else self._call("forward", x, masks)
         return out, dict(zip(saved_names(self.cfg), saved))
 
     def data_loss(self, out: Tensor, target: Tensor) -> Tensor:
@@ -48,10 +50,17 @@ class TutorialNet:
     def penalty(self) -> Tensor | float:
         return self._call("penalty") if self.cfg.regularization != "none" else 0.0
 
-    def gradients(self, x: Tensor, target: Tensor) -> list[Tensor]:
-        """[dW1, db1, ...] by the written-out backward."""
-        out, saved = self._call("forward", x)
-        return self._call("backward", x, target, out, saved)
+    def gradients(self, x: Tensor, target: Tensor, masks: list[Tensor] | None = None) -> list[Tensor]:
+        """[dW1, db1, ...] by the written-out backward (with dropout masks, if given)."""
+        if masks is None:
+            out, saved = self._call("forward", x)
+            return self._call("backward", x, target, out, saved)
+        out, saved = self._call("forward", x, masks)
+        return self._call("backward", x, target, out, saved, masks)
+
+    def set_lr(self, lr: float) -> None:
+        """The rate of the next updates (what a schedule does between epochs)."""
+        self.scope["lr"] = lr
 
     def update(self, grads: Sequence[Tensor]) -> None:
         """One optimizer step on the parameters, in place."""

@@ -9,6 +9,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = ROOT / "examples" / "tutorial.ipynb"
+pytestmark = pytest.mark.slow          # a Jupyter kernel runs the whole notebook
 
 
 @pytest.fixture(scope="module")

@@ -60,13 +60,33 @@ MATRIX: dict[str, list[str]] = {
     "deep sigmoid": ["--layers", "6,6,6,6", "--activation", "sigmoid", "--lr", "0.5", "--epochs", "100"],
     "stops at a target accuracy": ["--target-accuracy", "0.9", "--epochs", "2000", "--every", "7"],
     "diverges, printed every 3": ["--dataset", "plane", "--lr", "10", "--every", "3"],
+    "checkerboard leaky ReLU Nesterov, step decay, batch 32": [
+        "--dataset", "checkerboard", "--activation", "leaky_relu", "--optimizer", "nesterov", "--lr", "0.05",
+        "--schedule", "step", "--batch-size", "32", "--epochs", "120"],
+    "stripes ELU RMSProp, cosine, dropout 0.3": [
+        "--dataset", "stripes", "--activation", "elu", "--optimizer", "rmsprop", "--lr", "0.01", "--schedule",
+        "cosine", "--dropout", "0.3", "--epochs", "120"],
+    "rings 3 classes GELU AdamW, warm-up, layer norm, batch 16": [
+        "--dataset", "rings", "--classes", "3", "--activation", "gelu", "--optimizer", "adamw", "--weight-decay",
+        "0.05", "--lr", "0.01", "--schedule", "warmup", "--norm", "layer", "--layers", "8,8", "--batch-size", "16",
+        "--epochs", "80"],
+    "regression SiLU, layer norm, dropout, l1, momentum": [
+        "--dataset", "multigauss", "--activation", "silu", "--norm", "layer", "--dropout", "0.2",
+        "--regularization", "l1", "--reg-rate", "0.001", "--optimizer", "momentum", "--lr", "0.01", "--epochs", "100"],
+    "autograd softplus, dropout 0.5, batch 8, adam": [
+        "--activation", "softplus", "--backprop", "autograd", "--dropout", "0.5", "--batch-size", "8",
+        "--optimizer", "adam", "--lr", "0.01", "--epochs", "40"],
+    "autograd sine, layer norm, AdamW, cosine": [
+        "--dataset", "xor", "--activation", "sine", "--backprop", "autograd", "--norm", "layer", "--optimizer",
+        "adamw", "--lr", "0.02", "--schedule", "cosine", "--epochs", "100"],
     "own points, 3 named classes": ["--csv", "{own_classes}", "--layers", "12", "--optimizer", "adam",
                                     "--lr", "0.02", "--batch-size", "8", "--epochs", "60"],
     "own points, regression": ["--csv", "{own_targets}", "--problem", "regression", "--lr", "0.01",
                                "--activation", "tanh"],
 }
 NOTEBOOKS = ["default (moons, relu, sgd, full batch)", "spiral 3 classes 8,8 tanh adam batch 32",
-             "autograd regression momentum batch 10", "own points, 3 named classes"]
+             "autograd regression momentum batch 10", "own points, 3 named classes",
+             "rings 3 classes GELU AdamW, warm-up, layer norm, batch 16"]
 ALLOWED_IMPORTS = {"math", "torch", "matplotlib.pyplot", "matplotlib.colors"}
 
 
@@ -127,6 +147,7 @@ def runs(tmp_path_factory) -> dict[str, dict]:
     return results
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", list(MATRIX))
 def test_exported_script_reproduces_the_run(runs, name):
     run = runs[name]
@@ -144,19 +165,23 @@ def test_exported_script_reproduces_the_run(runs, name):
         assert "stopped: reached" in stdout and engine["epochs"] < engine["config"]["epochs"]
 
 
+@pytest.mark.slow
 def test_the_matrix_covers_what_it_says(runs):
     """Every activation, optimizer, loss, penalty, init, backprop and feature, mini-batches and
     full batch, one's own points, a target stop and a divergence are in the matrix."""
     configs = [r["engine"]["config"] for r in runs.values()]
-    seen = {name: {str(c[name]) for c in configs} for name in ("activation", "optimizer", "problem", "regularization",
-                                                                 "init", "backprop", "dataset")}
-    for name in ("activation", "optimizer", "problem", "regularization", "init", "backprop"):
-        assert seen[name] == set(KNOBS[name].choices), name
+    every = ("activation", "optimizer", "problem", "regularization", "init", "backprop", "norm", "schedule",
+             "dataset")
+    seen = {name: {str(c[name]) for c in configs} for name in every}
+    for name in every:
+        assert seen[name] == set(KNOBS[name].choices), (name, set(KNOBS[name].choices) - seen[name])
+    assert {c["dropout"] > 0 for c in configs} == {True, False}
     assert {f for c in configs for f in c["features"]} == set(KNOBS["features"].choices)
     assert "custom" in seen["dataset"] and {c["batch_size"] for c in configs} >= {0, 1, 16}
     assert {r["engine"]["stopped"] for r in runs.values()} == {"epochs", "target", "diverged"}
 
 
+@pytest.mark.slow
 def test_exported_script_imports_torch_and_matplotlib_only(runs):
     for run in runs.values():
         tree = ast.parse(run["path"].read_text(encoding="utf-8"))
@@ -165,6 +190,7 @@ def test_exported_script_imports_torch_and_matplotlib_only(runs):
         assert imported <= ALLOWED_IMPORTS, imported
 
 
+@pytest.mark.slow
 def test_exported_script_is_lint_clean(runs):
     """What a learner takes home passes the project's own linter (pycodestyle, pyflakes)."""
     paths = [str(r["path"]) for r in runs.values()]
@@ -173,6 +199,7 @@ def test_exported_script_is_lint_clean(runs):
     assert result.returncode == 0, result.stdout[-3000:]
 
 
+@pytest.mark.slow
 def test_own_points_are_embedded_exactly(runs):
     """The learner's points are in the script as data (float32 written to read back bit for bit)."""
     text = runs["own points, 3 named classes"]["path"].read_text(encoding="utf-8")
@@ -189,6 +216,7 @@ def test_own_points_are_embedded_exactly(runs):
     assert scope["x_train"].shape[0] + scope["x_test"].shape[0] == source.x_train.shape[0] + source.x_test.shape[0]
 
 
+@pytest.mark.slow
 def test_without_matplotlib_the_plots_are_skipped_with_a_note(runs):
     path = runs["default (moons, relu, sgd, full batch)"]["path"]
     code = ("import runpy, sys; sys.modules['matplotlib'] = None; sys.modules['matplotlib.pyplot'] = None; "
@@ -201,6 +229,7 @@ def test_without_matplotlib_the_plots_are_skipped_with_a_note(runs):
     assert _final(result.stdout) == _final(runs["default (moons, relu, sgd, full batch)"]["stdout"])
 
 
+@pytest.mark.slow
 def test_with_matplotlib_both_plots_are_drawn(runs):
     path = runs["spiral 3 classes 8,8 tanh adam batch 32"]["path"]
     code = ("import runpy; import matplotlib.pyplot as plt; "
@@ -241,6 +270,7 @@ def _execute_notebook(path: Path) -> list[str]:
     return lines + [f"images {images}"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", NOTEBOOKS)
 def test_exported_notebook_reproduces_the_run_in_a_kernel(runs, name, tmp_path):
     pytest.importorskip("nbclient")
@@ -277,10 +307,11 @@ def _sneaked(cfg: Config, **values) -> Config:
 
 
 @pytest.mark.parametrize("knob, value, words", [
-    ("activation", "gelu", "activation “gelu”"), ("optimizer", "rmsprop", "optimizer “rmsprop”"),
+    ("activation", "mish", "activation “mish”"), ("optimizer", "lion", "optimizer “lion”"),
     ("regularization", "elastic", "regularization “elastic”"), ("features", ("x1", "cosx1"), "features “cosx1”"),
     ("backprop", "jax", "backprop “jax”"), ("problem", "ranking", "problem type “ranking”"),
-    ("init", "orthogonal", "initialization “orthogonal”")])
+    ("init", "orthogonal", "initialization “orthogonal”"), ("norm", "batch", "normalization “batch”"),
+    ("schedule", "cyclic", "rate schedule “cyclic”")])
 def test_an_unknown_value_is_refused_with_one_sentence(knob, value, words):
     with pytest.raises(NotExportable) as refused:
         export.script(_sneaked(Config(), **{knob: value}))
@@ -290,16 +321,16 @@ def test_an_unknown_value_is_refused_with_one_sentence(knob, value, words):
 
 
 def test_an_unknown_knob_is_refused_even_at_its_default(monkeypatch):
-    cfg = _sneaked(Config(), dropout=0.0)
-    knob = Knob("dropout", "float", 0.0, "Dropout", "A share of units dropped.", "training", low=0.0, high=0.9)
-    monkeypatch.setitem(KNOBS, "dropout", knob)
-    with pytest.raises(NotExportable, match="does not know the setting “Dropout” \\(dropout\\) yet"):
+    cfg = _sneaked(Config(), label_smoothing=0.0)
+    knob = Knob("label_smoothing", "float", 0.0, "Label smoothing", "Softer targets.", "training", low=0.0, high=0.5)
+    monkeypatch.setitem(KNOBS, "label_smoothing", knob)
+    with pytest.raises(NotExportable, match="does not know the setting “Label smoothing” \\(label_smoothing\\) yet"):
         export.script(cfg)
 
 
 def test_an_unknown_dataset_or_a_generator_it_cannot_write_out_is_refused(monkeypatch):
-    with pytest.raises(NotExportable, match="no generator for the dataset “rings”"):
-        export.script(_sneaked(Config(), dataset="rings"))
+    with pytest.raises(NotExportable, match="no generator for the dataset “swiss_roll”"):
+        export.script(_sneaked(Config(), dataset="swiss_roll"))
 
     # a generator of data.py's that uses a module the script does not import
     source = "def _odd(n, noise, classes, g):\n    return dataclasses.fields(n)\n"

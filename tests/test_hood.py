@@ -235,8 +235,9 @@ def test_open_step_with_a_layer_normed_network(norm):
     net, from_run = hood.step_network(cfg, current, "gelu")
     assert from_run and net.norm == norm and net.activation == "gelu" and len(net.params) == len(current.params)
     _, x, target, _ = hood.step_batch(dataset_for(cfg), cfg)
-    step = hood.open_step(net, x, target, Objective("classification"))
+    step = hood.open_step(hood.step_config(cfg, "gelu", "none", 0.0), net, x, target)
     assert all(r.ok for r in step.rows)
+    assert ("Xhat1" in step.code) == (norm == "layer")
     assert step.names[:4] == (["W1", "b1", "γ1", "β1"] if norm == "layer" else ["W1", "b1", "W2", "b2"])
     torch.testing.assert_close(step.z1, x @ net.weights[0].detach() + net.biases[0].detach())   # Z₁ itself
     gains = hood.gradient_entries(step, 2)

@@ -321,8 +321,11 @@ def readable_sections(cfg: Config) -> dict[str, str]:
                          + tutorial_code.backward(cfg))
     else:
         backward_code = tutorial_code.backward(cfg)
-    return {"forward": tutorial_code.parameters(cfg) + "\n\n" + tutorial_code.forward(cfg),
-            "loss": tutorial_code.loss(cfg), "backward": backward_code, "update": tutorial_code.optimizer(cfg)}
+    forward_code = tutorial_code.joined([tutorial_code.parameters(cfg), tutorial_code.helpers(cfg),
+                                         tutorial_code.forward(cfg)])
+    return {"forward": forward_code,
+            "loss": tutorial_code.loss(cfg), "backward": backward_code,
+            "update": tutorial_code.joined([tutorial_code.optimizer(cfg), tutorial_code.learning_rate(cfg)])}
 
 
 # What the engine does differently from the tutorial-style code, and why (the page's "How it is made fast").
