@@ -166,7 +166,8 @@ def _title(cfg: Config, data: Dataset) -> str:
             "Same seeds, same data, same order of updates: it reproduces the run. Its last line, "
             f"`{FINAL_LINE} …`, is the final training loss that the app and\n\n"
             f"    {command_line(cfg)}\n\n"
-            "report (`final_train_loss` with `--json`), up to float32 rounding.")
+            "report (`final_train_loss` with `--json`): the same number, since the script does the engine's "
+            "arithmetic operation for operation.")
 
 
 _DATA = ("## The data\n\nThe dataset's generator, exactly as the app runs it, with its own seeded random numbers; "
