@@ -223,7 +223,8 @@ _KNOB_LIST = (
     Knob("problem", "choice", "classification", "Problem type",
          "Classification predicts a class; regression predicts a number.", "data", choices=PROBLEMS),
     Knob("dataset", "choice", "moons", "Dataset", "Which toy data the network learns.", "data",
-         choices=(*DATASETS_CLASSIFICATION, *DATASETS_REGRESSION, CUSTOM)),
+         choices=(*DATASETS_CLASSIFICATION, *DATASETS_REGRESSION, CUSTOM),
+         names=(("checkerboard", "checkers"), (CUSTOM, "your own"))),      # short: under a thumbnail
     Knob("classes", "int", 2, "Classes",
          f"Number of classes ({', '.join(MULTICLASS_DATASETS)} and your own data only).", "data",
          low=2, high=8, step=1),

@@ -162,7 +162,8 @@ def dataset_picker(cfg: Config, thumbnails: dict[str, bytes]) -> None:
     for i, name in enumerate(datasets_for(cfg.problem)):
         with cols[i % 3]:
             st.image(thumbnails[name], width="stretch")
-            st.button(name, key=f"pick_{name}", on_click=_pick_dataset, args=(name,), width="stretch",
+            st.button(KNOBS["dataset"].show(name), key=f"pick_{name}", on_click=_pick_dataset, args=(name,),
+                      width="stretch",
                       type="primary" if name == cfg.dataset else "secondary",
                       help=DATASETS[name].description)
 
