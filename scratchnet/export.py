@@ -28,6 +28,8 @@ TEXT_WIDTH = 100
 
 @dataclass(frozen=True)
 class Cell:
+    """One cell of the notebook; a script is the cells one after the other (markdown as comments)."""
+
     kind: str           # "markdown" | "code"
     text: str
 
@@ -59,7 +61,7 @@ def cells(cfg: Config, data: Dataset | None = None, every: int | None = None) ->
     backward = ([Cell("markdown", _BACKWARD_HAND), Cell("code", tutorial_code.backward(cfg))]
                 if cfg.backprop == "hand" else [Cell("markdown", _BACKWARD_AUTOGRAD)])
     return [
-        Cell("markdown", _title(cfg, data)),
+        Cell("markdown", _title(cfg)),
         Cell("code", _settings(cfg, every, full_batch)),
         Cell("markdown", _DATA_OWN if cfg.dataset == CUSTOM else _DATA),
         Cell("code", data_code.data_code(cfg, data)),
@@ -155,7 +157,7 @@ def command_line(cfg: Config) -> str:
 _DATA_KNOBS = ("dataset", "classes", "n_points", "noise", "train_fraction", "seed")
 
 
-def _title(cfg: Config, data: Dataset) -> str:
+def _title(cfg: Config) -> str:
     backprop = ("its gradients come from autograd (`loss.backward()`)" if cfg.backprop == "autograd"
                 else "the backward pass is the chain rule written out")
     return (f"# {cfg.describe()}\n\n"
