@@ -53,6 +53,9 @@ def show_sources(sources: list[hood.Source]) -> None:
 
 def show_code(readable: dict[str, str], fast: dict[str, list[hood.Source]], part: str) -> None:
     """The tutorial-style code of one part, and one click away the engine's fast version of it."""
+    if part == "forward":
+        with st.expander("The parameters: W1, b1, … as leaf tensors"):
+            st.code(readable["parameters"], language="python")
     st.code(readable[part], language="python")
     with st.expander("How it is made fast"):
         st.caption(hood.FAST_NOTES[part] + " The engine's own source, read from disk as the page is drawn:")

@@ -87,8 +87,8 @@ def test_sources_are_the_engines_own_code_on_disk():
 def test_readable_sections_are_the_tutorial_code_and_the_fast_path_stays_one_click_away():
     cfg = Config(hidden=(10,), optimizer="momentum", regularization="l1", reg_rate=0.01)
     readable = hood.readable_sections(cfg)
-    assert set(readable) == set(hood.code_sections(cfg)) == set(hood.FAST_NOTES)
-    assert "Z1 = X @ W1 + b1" in readable["forward"] and ".requires_grad_()" in readable["forward"]
+    assert set(readable) - {"parameters"} == set(hood.code_sections(cfg)) == set(hood.FAST_NOTES)
+    assert "Z1 = X @ W1 + b1" in readable["forward"] and ".requires_grad_()" in readable["parameters"]
     assert "def cross_entropy(Z, Y):" in readable["loss"] and "def penalty():" in readable["loss"]
     assert "dW2 = H1.T @ dZ2 + REG_RATE * W2.sign()" in readable["backward"]
     assert "velocity = [torch.zeros_like(p) for p in params]" in readable["update"]

@@ -321,9 +321,8 @@ def readable_sections(cfg: Config) -> dict[str, str]:
                          + tutorial_code.backward(cfg))
     else:
         backward_code = tutorial_code.backward(cfg)
-    forward_code = tutorial_code.joined([tutorial_code.parameters(cfg), tutorial_code.helpers(cfg),
-                                         tutorial_code.forward(cfg)])
-    return {"forward": forward_code,
+    forward_code = tutorial_code.joined([tutorial_code.helpers(cfg), tutorial_code.forward(cfg)])
+    return {"parameters": tutorial_code.parameters(cfg), "forward": forward_code,
             "loss": tutorial_code.loss(cfg), "backward": backward_code,
             "update": tutorial_code.joined([tutorial_code.optimizer(cfg), tutorial_code.learning_rate(cfg)])}
 
