@@ -34,7 +34,8 @@ ROOT = Path(__file__).resolve().parents[1]
 APP = ROOT / "navigation.py"       # the frame script: AppTest runs scripts, not app.py's st.App
 # The pages' scripts, relative to navigation.py (st.switch_page takes these paths).
 PAGES_DIR = "app_pages"
-PAGES = {name: f"{PAGES_DIR}/{name}.py" for name in ("playground", "under_the_hood", "compare", "classroom")}
+PAGES = {name: f"{PAGES_DIR}/{name}.py"
+         for name in ("playground", "under_the_hood", "compare", "lesson", "classroom")}
 # AppTest's own default is 3 s; a first run imports torch and plotly, and the suite shares 2 cores.
 APPTEST_TIMEOUT = 30
 
