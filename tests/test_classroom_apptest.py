@@ -4,7 +4,7 @@ so each its own Streamlit session) sharing this process's class store.
 Start a class, join by link with a name, send a setup (and what hides with it), a challenge and its
 submissions, messages, removing a student and ending the class; and what a student must not be able
 to do. The live path (a notice reaching a student's socket, the board's frames) is checked here through
-the hub's one round (`tick`) and the elements' first frames; tests/browser/test_lesson.py runs it for real.
+the hub's one round (`tick`) and the elements' first frames; tests/browser/test_class_lesson.py runs it for real.
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """A teacher and students in real browsers, each in a browser context of their own (their own cookies,
-their own Streamlit session), as tests/browser/test_lesson.py and test_class_replicas.py run them.
+their own Streamlit session), as tests/browser/test_class_lesson.py and test_class_replicas.py run them.
 
 Every person records the console errors, uncaught errors and dialogs of their page; a lesson ends with
 none. Free of pytest.
