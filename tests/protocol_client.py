@@ -25,10 +25,11 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
+import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Awaitable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urljoin, urlsplit
 
 import websockets
@@ -41,6 +42,8 @@ from websockets.asyncio.client import ClientConnection, connect
 
 from ui.live_frames import Frame, decode
 from ui.live_socket import PROTOCOL
+
+T = TypeVar("T")
 
 STREAM_PATH = "_stcore/stream"
 LIVE_KEY = "live_view"                       # the key every page gives its live element
@@ -505,6 +508,26 @@ async def check_server(base_url: str, frames: int = 10, query: str = "") -> dict
     assert client.live is not None
     return {"url": client.live.url, "frames": client.frames, "epoch": client.live.epoch,
             "seconds": round(time.monotonic() - start, 2)}
+
+
+def run_in_own_loop(coro: Awaitable[T], timeout: float = 120) -> T:
+    """Run `coro` to the end on a new event loop in its own thread: pytest may already have a loop
+    running in the main thread (Playwright's sync API keeps one), where `asyncio.run` refuses."""
+    result: list = []
+
+    def target() -> None:
+        try:
+            result.append(("ok", asyncio.run(asyncio.wait_for(coro, timeout))))
+        except BaseException as err:  # handed to the caller's thread below
+            result.append(("err", err))
+
+    thread = threading.Thread(target=target, name="protocol-client")
+    thread.start()
+    thread.join()
+    kind, value = result[0]
+    if kind == "err":
+        raise value
+    return value
 
 
 def main() -> None:

@@ -12,7 +12,6 @@ command does).
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import contextlib
 import hashlib
@@ -35,7 +34,7 @@ import pytest
 import yaml
 from websockets.exceptions import InvalidStatus
 
-from tests.protocol_client import LiveClient, PlaygroundClient
+from tests.protocol_client import LiveClient, PlaygroundClient, run_in_own_loop
 
 pytestmark = pytest.mark.slow          # real servers: not in the quick loop
 
@@ -539,7 +538,7 @@ def test_a_session_and_its_live_socket_through_the_proxy(stack: Stack):
             await client.close()
         assert client.problems() == [], client.problems()
 
-    asyncio.run(asyncio.wait_for(scenario(), 120))
+    run_in_own_loop(scenario(), 120)
 
 
 def test_failover_when_a_replica_stops(stack: Stack):

@@ -6,7 +6,6 @@ benchmark's protocol-level client runs (5 sessions, a few seconds) without an er
 
 from __future__ import annotations
 
-import asyncio
 import json
 import subprocess
 import sys
@@ -19,7 +18,14 @@ from websockets.exceptions import InvalidStatus
 
 from scratchnet.config import Config
 from tests.browser.harness import ROOT, serve_app
-from tests.protocol_client import LiveClient, PlaygroundClient, SessionError, StreamlitSession, check_server
+from tests.protocol_client import (
+    LiveClient,
+    PlaygroundClient,
+    SessionError,
+    StreamlitSession,
+    check_server,
+    run_in_own_loop,
+)
 from ui.live_socket import CLOSE_SESSION_ENDED, SESSION_CHECK_SECONDS
 
 pytestmark = pytest.mark.slow          # real servers: not in the quick loop
@@ -35,7 +41,7 @@ def server():
 
 
 def run(coro):
-    return asyncio.run(asyncio.wait_for(coro, 120))
+    return run_in_own_loop(coro, 120)
 
 
 def test_a_session_opened_as_a_browser_does_gets_frames_that_follow_its_run(server):

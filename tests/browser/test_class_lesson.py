@@ -164,16 +164,14 @@ def test_a_whole_lesson(browser, app_url, screenshot_path):
 
 
 @pytest.mark.perf
-def test_a_setup_reaches_every_student_within_two_seconds(browser, app_url):
+def test_a_setup_sent_reaches_every_student(browser, app_url):
+    # How fast it arrives is benchmarks/bench_classroom.py's figure (setup -> page p95), not a timed test.
     teacher, code = teacher_starts(browser, app_url, LESSON)
     students = [student_joins(browser, app_url, code, name) for name in ("Di", "Ed", "Flo")]
-    sent = time.monotonic()
     teacher.click("Send setup to class")
     for s in students:
         s.wait_text(SETUP_NOTE, timeout=20)
-    took = time.monotonic() - sent
     errors = [e for p in (teacher, *students) for e in p.errors]
     for p in (teacher, *students):
         p.page.context.close()
-    assert took <= 2.0, f"{took:.2f} s"
     assert not errors, errors
