@@ -29,15 +29,19 @@ def batch_indices(n: int, batch_size: int, shufflers: Sequence[torch.Generator],
 
 
 def train_epoch(net: Net, optimizer: SGD, objective: Objective, backprop: str, tensors: Tensors,
-                batches: list[Tensor] | None) -> Tensor:
-    """One pass over the training data; returns the epoch's mean training loss: () or (M,)."""
+                batches: list[Tensor] | None, keep: list[Tensor] | None = None) -> Tensor:
+    """One pass over the training data; returns the epoch's mean training loss: () or (M,).
+    `keep`, if given, ends up holding the gradients of the epoch's last step (the tensors themselves:
+    nothing changes them after their step, so keeping them costs no copy)."""
     loss_and_grads = LOSS_AND_GRADS[backprop]
     if backprop == "hand" and torch.is_grad_enabled():
         with torch.inference_mode():   # once per epoch rather than once per call inside
-            return train_epoch(net, optimizer, objective, backprop, tensors, batches)
+            return train_epoch(net, optimizer, objective, backprop, tensors, batches, keep)
     if batches is None:
         loss, grads = loss_and_grads(net, tensors.x_train, tensors.t_train, objective)
         optimizer.step(net.params, grads)
+        if keep is not None:
+            keep[:] = grads
         return loss
     total = 0.0
     n = tensors.x_train.shape[0]
@@ -45,4 +49,6 @@ def train_epoch(net: Net, optimizer: SGD, objective: Objective, backprop: str, t
         loss, grads = loss_and_grads(net, tensors.x_train[idx], tensors.t_train[idx], objective)
         optimizer.step(net.params, grads)
         total = total + loss * (idx.shape[-1] / n)
+        if keep is not None:
+            keep[:] = grads
     return total
