@@ -35,6 +35,7 @@ from scratchnet.png import color_table
 from scratchnet.surface import decision_surface, unit_surfaces
 from ui import keys
 from ui.assets import PLOTLY_JS_NAME
+from ui.diagram import DiagramView
 from ui.live_channel import Channel
 from ui.live_frames import (
     CompareView,
@@ -61,8 +62,9 @@ def _read(*parts: str) -> str:
 
 _component = st.components.v2.component(
     "scratchnet_live_view",
-    js=_read("js", "plotly_loader.js").replace("__PLOTLY_JS__", PLOTLY_JS_NAME) + _read("js", "live_view.js"),
-    css=_read("css", "live.css"),
+    js=(_read("js", "plotly_loader.js").replace("__PLOTLY_JS__", PLOTLY_JS_NAME) + _read("js", "diagram.js")
+        + _read("js", "live_view.js")),
+    css=_read("css", "live.css") + _read("css", "diagram.css"),
     isolate_styles=False,
 )
 
@@ -126,11 +128,15 @@ def _preview(figure: dict, data, style: Style) -> dict:
 def playground(run: LiveRun, style: Style, *, discretize: bool, show_test: bool, presentation: bool,
                class_names: Sequence[str] | None, on_click: Callable[[], None] | None,
                on_first_draw: Callable[[], None] | None, on_stop: Callable[[], None] | None = None,
-               boundary_height: int | str = 540, loss_height: int | str = 260) -> dict:
-    """The Playground's numbers, boundary, loss curve and (outside presentation mode) hidden units.
-    `on_click`: drawing points (a click on the boundary reruns the page with the point in
-    `st.session_state[keys.LIVE_VIEW]["click"]`). Returns the element's state."""
-    view = PlaygroundView(style, discretize, units=not presentation)
+               boundary_height: int | str = 540, loss_height: int | str = 260, diagram: dict | None = None,
+               on_diagram: dict[str, Callable[[], None]] | None = None) -> dict:
+    """The Playground's numbers, boundary, loss curve and either the network diagram (`diagram`, from
+    ui/diagram.py, beside the boundary; `on_diagram`: its callbacks by trigger name) or (outside
+    presentation mode) the hidden units' strip. `on_click`: drawing points (a click on the boundary
+    reruns the page with the point in `st.session_state[keys.LIVE_VIEW]["click"]`). Returns the
+    element's state."""
+    view = PlaygroundView(style, discretize, units=not presentation and diagram is None,
+                          diagram=DiagramView() if diagram is not None else None)
     state = run.frame_state()
     cfg, data = state.cfg, state.data
     surface = decision_surface(state.net, cfg.features, data.bounds, cfg.problem, view.resolution)
@@ -154,16 +160,21 @@ def playground(run: LiveRun, style: Style, *, discretize: bool, show_test: bool,
         charts["units"] = _chart(units, units_height(len(cfg.hidden), style, titled=True))
         luts["units"] = lut_base64(units_scale(style))
         cells[1].append("units")
+    rows = [{"cols": [1, 1] if presentation else [3, 2], "cells": cells}]
+    if diagram is not None:                  # the network beside the boundary, as TensorFlow Playground has it
+        charts["diagram"] = diagram
+        luts["units"] = lut_base64(units_scale(style))
+        rows = ([{"cols": [1, 1], "cells": [["diagram"], ["boundary"]]}, {"cols": [1], "cells": [["loss"]]}]
+                if presentation else [{"cols": [6, 5], "cells": [["diagram"], ["boundary", "loss"]]}])
     live = channel()
     live.show(run, view)
     frame = playground_frame(state, view, units=True)
     frame.header["rev"] = live.revision
-    layout = {"rows": [{"cols": [1, 1] if presentation else [3, 2], "cells": cells}]}
-    data_out = {"token": live.token, "path": PATH, "kind": "playground", "layout": layout, "charts": charts,
+    data_out = {"token": live.token, "path": PATH, "kind": "playground", "layout": {"rows": rows}, "charts": charts,
                 "luts": luts, "frame": frame.inline(), "big": presentation, "first_chart": "boundary",
                 "report_drawn": on_first_draw is not None}
     return _mount(keys.LIVE_VIEW, data_out, {"click": on_click, "drawn": on_first_draw, "stopped": on_stop,
-                                             "rejoin": None})
+                                             "rejoin": None, **(on_diagram or {})})
 
 
 # --- Compare ----------------------------------------------------------------------------------

@@ -415,6 +415,8 @@ class LiveView {
         if (!part) continue;
         if (part instanceof Table) {
           part.setSpec(spec);
+        } else if (part instanceof DiagramPart) {
+          part.setSpec(spec, { send: (name, value) => this.send(name, value), luts: this.luts, big: !!data.big });
         } else {
           part.onClick = spec.clickable ? (point) => this.send("click", point) : null;
           await part.setFigure(spec, name === data.first_chart ? () => this.firstDrawn() : null);
@@ -457,7 +459,8 @@ class LiveView {
         cell.className = "snl-cell";
         for (const name of names) {
           const spec = (this.data.charts || {})[name] || {};
-          this.parts.set(name, spec.type === "table" ? new Table(name, cell) : new Chart(name, cell));
+          const Part = { table: Table, diagram: DiagramPart }[spec.type] || Chart;
+          this.parts.set(name, new Part(name, cell));
         }
         line.appendChild(cell);
       });
@@ -504,6 +507,10 @@ class LiveView {
     if (frame.table) {
       const table = [...this.parts.values()].find((p) => p instanceof Table);
       if (table) table.setRows(frame.table);
+    }
+    if (frame.diagram) {
+      const diagram = this.parts.get(frame.diagram.chart);
+      if (diagram) work.push(diagram.setNumbers(frame.diagram, frame.blobs));
     }
     if (frame.metrics) this.setMetrics(frame.metrics);
     await Promise.all(work);
