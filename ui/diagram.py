@@ -74,13 +74,14 @@ def _columns(cfg: Config, diagram: Diagram, class_names: Sequence[str] | None, a
     shown = FEATURES if all_features else cfg.features
     inputs = [{"label": names(f), "feature": f, "active": f in cfg.features,
                "row": cfg.features.index(f) if f in cfg.features else -1} for f in shown]
-    columns = [{"kind": "input", "layer": 0, "title": "Inputs", "units": inputs, "more": 0}]
+    columns = [{"kind": "input", "layer": 0, "title": "Inputs", "short": "in", "units": inputs, "more": 0}]
     last = diagram.n_layers
     for layer in range(1, last + 1):
         size, drawn = diagram.layer_sizes[layer], diagram.shown[layer]
         title = (f"Hidden layer {layer}" if layer < last else "Output") + f" · {size}"
         units = [{"label": unit_label(cfg, layer, j, class_names)} for j in range(drawn)]
-        columns.append({"kind": "hidden" if layer < last else "output", "layer": layer, "title": title,
+        short = (f"h{layer}" if layer < last else "out") + f" · {size}"      # when the columns are narrow
+        columns.append({"kind": "hidden" if layer < last else "output", "layer": layer, "title": title, "short": short,
                         "units": units, "more": diagram.more[layer],
                         "band": f"h{layer}[{drawn + 1}–{size}]" if drawn < size else ""})
     return columns

@@ -234,7 +234,6 @@ class DiagramPart {
       const units = col.units.map((u, k) => ({ kind: col.kind, col: c, slot: k, ...u }));
       if (col.more) units.push({ kind: "band", col: c, slot: units.length, label: col.band, more: col.more });
       const title = svgEl("text", { class: "snd-title", "text-anchor": "middle" }, this.textLayer);
-      title.textContent = col.title;
       return { ...col, units, titleEl: title };
     });
     let picture = 0;
@@ -262,7 +261,7 @@ class DiagramPart {
       const shownCols = this.columns[layer + 1].units.filter((u) => u.kind !== "band").length;
       const from = r1 - r0 === 1 && r0 < shownRows ? source(layer, r0) : bandOf(layer);
       const to = c1 - c0 === 1 && c0 < shownCols ? unitAt(layer + 1, c0) : bandOf(layer + 1);
-      return { kind: "band", layer, name, count, index: bandStart + 2 * k, from, to };
+      return { kind: "bandline", layer, name, count, index: bandStart + 2 * k, from, to };
     }));
     const biasBandStart = bandStart + 2 * spec.bands.length;
     spec.bias_bands.forEach(([layer, , , name, count], k) => {
@@ -270,7 +269,7 @@ class DiagramPart {
     });
     // The DOM: lines under units; every readable thing focusable, in reading order.
     for (const e of this.edges) {
-      e.line = svgEl("path", { class: e.kind === "band" ? "snd-line snd-band-line" : "snd-line" }, this.edgeLayer);
+      e.line = svgEl("path", { class: e.kind === "bandline" ? "snd-line snd-band-line" : "snd-line" }, this.edgeLayer);
       e.el = svgEl("path", { class: "snd-hit", tabindex: -1, role: e.kind === "weight" ? "button" : "img" },
                    this.edgeLayer);
       e.el.dataset.param = e.name;
@@ -347,19 +346,23 @@ class DiagramPart {
     this.svg.setAttribute("height", h);
     const n = this.columns.length;
     const slots = Math.max(...this.columns.map((c) => c.units.length));
-    const top = big ? 40 : 26;
     const bottom = big ? 26 : 18;
     const side = big ? 30 : 22;
     const labels = big ? 74 : 50;                        // room for the input features' names on the left
-    const pitch = (h - top - bottom) / Math.max(slots, 1);
     const gap = n > 1 ? (w - labels - side) / (n - 1) : 0;
+    const line = big ? 20 : 13;
+    const staggered = gap < (big ? 110 : 64);            // narrow columns: titles on two rows, alternately
+    const top = (big ? 40 : 26) + (staggered ? line : 0);
+    const pitch = (h - top - bottom) / Math.max(slots, 1);
     const s = Math.max(10, Math.min(big ? 96 : 64, pitch * 0.74, n > 1 ? gap * 0.4 : 64));
     this.tile = s;
+    const roomy = gap >= (big ? 190 : 120);               // else "h1 · 20" instead of "Hidden layer 1 · 20"
     this.columns.forEach((col, c) => {
       const x = n > 1 ? labels + c * gap - (c === 0 ? 0 : c === n - 1 ? s : s / 2) : (w - s) / 2;
       const y0 = top + (h - top - bottom - col.units.length * pitch) / 2 + (pitch - s) / 2;
+      col.titleEl.textContent = roomy || n < 2 ? col.title : col.short;
       col.titleEl.setAttribute("x", x + s / 2);
-      col.titleEl.setAttribute("y", top - (big ? 14 : 10));
+      col.titleEl.setAttribute("y", top - (big ? 14 : 10) - (staggered && c % 2 ? line : 0));
       for (const u of col.units) {
         u.x = x;
         u.y = y0 + u.slot * pitch;
@@ -369,6 +372,7 @@ class DiagramPart {
         u.el.setAttribute("height", s);
         u.num.setAttribute("x", u.x + s / 2);
         u.num.setAttribute("y", u.y + s + (big ? 18 : 11));
+        if (u.kind === "band") u.text.textContent = s >= 44 ? `+${u.more} more` : `+${u.more}`;
         if (u.text) {
           u.text.setAttribute("x", u.kind === "input" ? u.x - 6 : u.x + s / 2);
           u.text.setAttribute("y", u.y + s / 2 + 4);
@@ -485,7 +489,7 @@ class DiagramPart {
     // The widest gradient line: the largest |∂L/∂W| drawn (bands by their mean magnitude).
     let top = 0;
     for (const e of this.edges) {
-      const g = e.kind === "band" ? grads[e.index + 1] : Math.abs(grads[e.index]);
+      const g = e.kind === "bandline" ? grads[e.index + 1] : Math.abs(grads[e.index]);
       if (Number.isFinite(g) && g > top) top = g;
     }
     return top;
@@ -505,12 +509,12 @@ class DiagramPart {
     if (!values) return { width: this.width(0), colour: "#cbd5e1", faint: true };
     if (style === "gradients" && grads) {
       const top = this.gradTop || 1;
-      const g = e.kind === "band" ? grads[e.index] : grads[e.index];
-      const size = e.kind === "band" ? grads[e.index + 1] : Math.abs(g);
+      const g = grads[e.index];
+      const size = e.kind === "bandline" ? grads[e.index + 1] : Math.abs(g);
       return { width: this.width(size / top), colour: this.colour(g, true), faint: false };
     }
     const v = values[e.index];
-    const size = e.kind === "band" ? values[e.index + 1] : Math.abs(v);
+    const size = e.kind === "bandline" ? values[e.index + 1] : Math.abs(v);
     return { width: this.width(size / this.spec.scale.full), colour: this.colour(v, false), faint: style === "faint" };
   }
 
@@ -585,7 +589,7 @@ class DiagramPart {
       if (edit) out.push("click or press Enter to change it");
       return out;
     }
-    if (item.kind === "band") {
+    if (item.kind === "bandline") {
       const out = [`${item.name}: ${item.count} weights, mean ${v ? fixed3(v[item.index]) : "…"}, ` +
                    `mean size ${v ? fixed3(v[item.index + 1]) : "…"}`];
       if (g) out.push(`gradient: mean ${signif(g[item.index])}, mean size ${signif(g[item.index + 1])}`);
@@ -652,6 +656,7 @@ class DiagramPart {
       text = parts.join(" ");
     }
     if (this.note.textContent !== text) this.note.textContent = text;
+    this.note.dataset.mode = this.mode;
   }
 
   renderLegend() {
@@ -722,7 +727,7 @@ class DiagramPart {
   activate(item) {
     if ((item.kind === "weight" || item.kind === "bias") && this.spec.edit.enabled && this.values && !this.walk) {
       this.openEditor(item);
-    } else if (item.kind === "weight" || item.kind === "bias" || item.kind === "band") {
+    } else if (item.kind === "weight" || item.kind === "bias" || item.kind === "bandline") {
       if (this.spec.actions && this.spec.actions.select) this.ctx.send("select", { name: item.name });
     } else if (item.kind === "input" && this.spec.toggles) {
       this.ctx.send("feature", { feature: item.feature, id: Date.now() });
