@@ -121,7 +121,7 @@ def test_open_step_forward_values_and_three_gradients_agree(activation, regulari
     rows = hood.gradient_rows(step)
     assert rows[0]["shape"] == "2×5" and rows[0]["ok"] == "✓"
     entries = hood.gradient_entries(step, 1)
-    assert [e["entry"] for e in entries] == [f"b1[{j}]" for j in range(5)]
+    assert [e["entry"] for e in entries] == [f"b1[{j}]" for j in range(1, 6)]      # named as the diagram names them
     assert max(abs(e["hand − finite diff"]) for e in entries) < 1e-7
 
 

@@ -39,6 +39,7 @@ from ui.diagram import DiagramView
 from ui.live_channel import Channel
 from ui.live_frames import (
     CompareView,
+    Frame,
     HiddenSpaceView,
     PlaygroundView,
     boundary_codes,
@@ -227,3 +228,15 @@ def hidden_space_view(run: LiveRun, style: Style, layer: int, units: tuple[int, 
     data_out = {"token": live.token, "path": PATH, "kind": "hidden", "layout": layout, "charts": charts,
                 "luts": {}, "big": False}
     return _mount(keys.LIVE_VIEW, data_out, {"stopped": on_stop, "rejoin": None})
+
+
+# --- a network diagram that does not stream (Under the hood's opened-up step) -------------------
+def static_diagram(key: str, chart: dict, frame: Frame, style: Style,
+                   on_select: Callable[[], None] | None = None) -> dict:
+    """The diagram (ui/diagram.py) with the numbers of `frame` and no socket: the same element and drawing
+    as the Playground's. `on_select`: a click on a line or bias, its name in
+    `st.session_state[key]["select"]["name"]`."""
+    data_out = {"kind": "diagram", "layout": {"rows": [{"cols": [1], "cells": [["diagram"]]}]},
+                "charts": {"diagram": chart}, "luts": {"units": lut_base64(units_scale(style))},
+                "frame": frame.inline(), "big": False}
+    return _mount(key, data_out, {"select": on_select})

@@ -646,7 +646,7 @@ class DiagramPart {
     if (this.mode === "gradients") {
       const n = this.gradNote;
       text = !this.grads ? "No step yet: press Step, Step slowly or Play, and the gradients of the newest step show here."
-        : `∂L/∂W of the step that ended epoch ${n.epoch.toLocaleString()} (${n.points} points, ` +
+        : n.text ? n.text : `∂L/∂W of the step that ended epoch ${n.epoch.toLocaleString()} (${n.points} points, ` +
           `${n.backprop === "hand" ? "hand-written backward" : "autograd"}); a unit's frame: ∂L/∂z summed over ` +
           "the batch (= ∂L/∂b). Training moves each weight against its gradient.";
     } else {
