@@ -1,8 +1,9 @@
-"""Playground: sliders drive the engine; the boundary and the loss stream live.
+"""Playground: sliders drive the engine; the network, the boundary and the loss stream live.
 
 Training runs on the server's training thread (ui/scheduler.py), never in this script; the live
-element (numbers, boundary, loss, hidden units) is fed by its own socket (ui/live_view.py), so this
-script runs only when the learner does something or the run stops. See docs/live-view.md.
+element (numbers, the network diagram, boundary, loss) is fed by its own socket (ui/live_view.py), so
+this script runs only when the learner does something (a slider, a click in the diagram) or the run
+stops. See docs/live-view.md.
 """
 
 from __future__ import annotations
