@@ -478,8 +478,10 @@ class DiagramPart {
   }
 
   width(fraction) {
+    // A diverged step's numbers may be NaN or infinite: drawn as the thinnest or the widest line.
     const [lo, hi] = this.spec.scale.px;
-    return lo + (hi - lo) * Math.min(1, Math.max(0, fraction));
+    const f = Number.isNaN(fraction) ? 0 : Math.min(1, Math.max(0, fraction));
+    return lo + (hi - lo) * f;
   }
 
   colour(value, gradient) {
@@ -560,7 +562,7 @@ class DiagramPart {
     const v = grads ? grads[b.index] : values[b.index];
     const size = grads ? Math.abs(v) / (top || 1) : Math.abs(v) / this.spec.scale.full;
     b.el.setAttribute("fill", this.colour(v, !!grads));
-    b.el.setAttribute("fill-opacity", (0.25 + 0.75 * Math.min(1, size)).toFixed(2));
+    b.el.setAttribute("fill-opacity", (0.25 + 0.75 * (Number.isNaN(size) ? 0 : Math.min(1, size))).toFixed(2));
   }
 
   ring(u, g, top) {
@@ -779,8 +781,16 @@ class DiagramPart {
     const [w, h] = this.size || [0, 0];
     const tw = this.tip.offsetWidth;
     const th = this.tip.offsetHeight;
-    const left = x + DIAGRAM_TIP_PAD + tw > w ? Math.max(0, x - DIAGRAM_TIP_PAD - tw) : x + DIAGRAM_TIP_PAD;
-    const top = y + DIAGRAM_TIP_PAD + th > h ? Math.max(0, y - DIAGRAM_TIP_PAD - th) : y + DIAGRAM_TIP_PAD;
+    // Right of the point, else left of it, else (no room either side) under it: never over what it describes.
+    let left = x + DIAGRAM_TIP_PAD;
+    let top = y + DIAGRAM_TIP_PAD;
+    if (left + tw > w && x - DIAGRAM_TIP_PAD - tw >= 0) {
+      left = x - DIAGRAM_TIP_PAD - tw;
+    } else if (left + tw > w) {
+      left = Math.max(0, Math.min(w - tw, x - tw / 2));
+      top = y + 2.5 * DIAGRAM_TIP_PAD;
+    }
+    if (top + th > h) top = Math.max(0, y - DIAGRAM_TIP_PAD - th);
     this.tip.style.left = `${left}px`;
     this.tip.style.top = `${top}px`;
   }
