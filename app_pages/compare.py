@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import streamlit as st
 
+from scratchnet.batched import SWEEPABLE
 from scratchnet.config import CUSTOM, KNOBS, Config, ConfigError
 from ui import keys, live_view, session, theme, toolbar
 from ui.live_sweep import LiveSweep
 
 MAX_RUNS = 24
-VARY = [name for name, knob in KNOBS.items() if knob.compare]      # what the table says Compare can vary
+VARY = list(SWEEPABLE)              # the knobs the config table gives Compare values for
 FIRST_VARY = "lr"                   # the knob a first visit compares
 # --- what to vary ------------------------------------------------------------------------------
 def pick_values(name: str, base: Config) -> list:

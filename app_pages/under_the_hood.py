@@ -69,7 +69,8 @@ def math_and_code(cfg: Config, live: LiveRun) -> None:
     with left:
         st.latex(hood.forward_tex(cfg, n))
         st.caption("The output layer has no activation: its values are the "
-                   + ("logits, one per class." if cfg.is_classification else "prediction, one number per point."))
+                   + ("logits, one per class." if cfg.is_classification else "prediction, one number per point.")
+                   + (" " + hood.ACTIVATION_NOTES[cfg.activation] if cfg.activation in hood.ACTIVATION_NOTES else ""))
     with right:
         show_sources(sections["forward"])
 
@@ -97,7 +98,7 @@ def math_and_code(cfg: Config, live: LiveRun) -> None:
     with right:
         show_sources(sections["backward"])
 
-    st.subheader(f"Update ({cfg.optimizer})")
+    st.subheader(f"Update ({KNOBS['optimizer'].show(cfg.optimizer)})")
     left, right = st.columns(MATH_CODE)
     with left:
         st.latex(hood.update_tex(cfg))
@@ -126,8 +127,8 @@ def one_step(cfg: Config, live: LiveRun, style: Style) -> None:
                 "backward, autograd, and central finite differences (L(θ+ε) − L(θ−ε)) / 2ε with ε = 10⁻⁶. "
                 "Pick another activation or penalty and see the check still hold.")
     pick_act, pick_reg, pick_rate = st.columns([2, 1.4, 2])
-    activation = pick_act.segmented_control(ACTIVATION.label, ACTIVATIONS, default=cfg.activation,
-                                            key="uth_step_act", format_func=ACTIVATION.show, required=True)
+    activation = pick_act.selectbox(ACTIVATION.label, ACTIVATIONS, index=ACTIVATIONS.index(cfg.activation),
+                                    key="uth_step_act", format_func=ACTIVATION.show)
     regularization = pick_reg.segmented_control(REGULARIZATION.label, REGULARIZATIONS, default=cfg.regularization,
                                                 key="uth_step_reg", format_func=REGULARIZATION.show, required=True)
     rate = 0.0
@@ -146,8 +147,8 @@ def one_step(cfg: Config, live: LiveRun, style: Style) -> None:
         st.caption(f"Network {sizes}: a seeded float64 network like the Playground's "
                    f"{'-'.join(map(str, cfg.layer_sizes))}, "
                    f"capped at {hood.STEP_MAX_HIDDEN_LAYERS} hidden layers of {hood.STEP_MAX_UNITS} units (the "
-                   f"Playground's has {hood.n_params(cfg.layer_sizes):,} parameters, and finite differences take two "
-                   "forward passes per parameter).")
+                   f"Playground's has {hood.n_params(cfg.layer_sizes, cfg.norm):,} parameters, and finite differences "
+                   "take two forward passes per parameter).")
 
     st.subheader("Forward")
     index = [f"point {i + 1}" for i in range(x.shape[0])]

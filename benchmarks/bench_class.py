@@ -1,49 +1,150 @@
-"""A whole class on one server: N headless pages all press Play on one 2-core machine.
+"""A whole class on one server: N sessions all press Play; is every one of them served?
 
-    python benchmarks/bench_class.py [--sessions 1 10 30] [--seconds 20] [--json]
+    python benchmarks/bench_class.py [--client protocol|chromium] [--sessions N ...] [--seconds 20] [--json]
 
-For each N: opens N pages (separate browser contexts = separate sessions) on one app server,
-presses Play in every one, then over `--seconds` reports per-session frames/s (boundary
-figures the browser actually drew), the slowest session, each session's longest wait for a new
-frame (does every chart keep updating?), epochs per second per session, how long
-a control change takes to show (a hidden-size click until the page shows the new network, in
-a page in the middle of the class), browser console errors, and the server's CPU and memory
-(from /proc). Browser and server share the same 2 cores, so the figures are lower bounds.
-`--json` prints the figures as one JSON list instead (tests/browser/test_class_smoke.py reads it).
+`--client protocol` (the default; N = 30 and 100): each session is a protocol-level client
+(tests/protocol_client.py) that opens a real Streamlit session and its live socket as a page does,
+presses Play and asks for the next frame as soon as it has the last one, with nothing rendered, so the
+server is what is measured. Sessions arrive a few at a time and start streaming as soon as they are in;
+once the whole class is in and warmed up, over `--seconds`: frames per session per second (mean,
+median, slowest), each session's longest wait for a frame, epochs per second per session (from the
+frames' epochs), how long one learner's control change takes to reach its socket (a new hidden-layer
+width until the first frame of the new run), errors (problems in frames, closed or silent sockets,
+exceptions on a page), the server's CPU and its resident memory before the sessions, with them, and
+per session. All clients run in this one process (asyncio): 100 sessions are 200 sockets.
+
+`--client chromium` (N <= 10): N headless Chromium pages (separate browser contexts) on the same
+server; frames per session are the boundary frames each page actually drew. Browser and server share
+the machine's cores, so these figures are lower bounds; more pages measure Chromium, not the server.
+
+`--json` prints the figures as one JSON list (tests read it).
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
-import os
 import signal
 import statistics
 import sys
-import tempfile
 import time
-from itertools import pairwise
 from pathlib import Path
 from urllib.parse import urlencode
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from playwright.sync_api import sync_playwright
-
 from scratchnet.config import Config
-from tests.browser.harness import READ_EPOCH, cpu_seconds, launch_chromium, rss_mib, serve_app, wait_for_chart
+from tests.browser.harness import READ_EPOCH, cpu_seconds, drawn_frames, rss_mib, serve_app, wait_for_chart
+from tests.protocol_client import PlaygroundClient
 
-DRAWN = "() => +document.querySelector('.st-key-boundary_chart .snlc-plot').dataset.renders"
-# "Keeps updating": each page notes the longest wait between two new boundary frames it drew.
+CLASS = Config(epochs=1_000_000, speed="max")       # every learner trains the default network flat out
+WIDER = CLASS.hidden[0] + 1                         # the control change: one more unit in the first layer
+OPEN_AT_ONCE = 4                                    # learners arriving at the same moment
+WARM_UP_SECONDS = 3.0
+MAX_BROWSER_SESSIONS = 10
+
+
+# --- protocol-level sessions ----------------------------------------------------------------------------
+async def arrive(client: PlaygroundClient, gate: asyncio.Semaphore, stop: asyncio.Event) -> asyncio.Task:
+    """One learner opens the page, presses Play and watches (frames back to back) from then on."""
+    async with gate:
+        await client.open()
+        await client.press("play")
+    return asyncio.create_task(client.pump(stop))
+
+
+async def protocol_latency(client: PlaygroundClient) -> float:
+    """Seconds from a hidden-layer width change until the new network's first frame is on the socket."""
+    old_key = client.live.drawn[0]
+    start = time.perf_counter()
+    await client.set_slider("w_units_0", WIDER)
+
+    async def new_run_drawn() -> None:
+        while client.live.drawn[0] == old_key:
+            await asyncio.sleep(0.002)
+
+    try:
+        await asyncio.wait_for(new_run_drawn(), 60)
+    except TimeoutError:
+        client.errors.append("a control change never reached the live socket")
+        return float("nan")
+    return time.perf_counter() - start
+
+
+async def protocol_class(url: str, pid: int, n: int, seconds: float) -> dict:
+    """N protocol-level sessions on the server at `url` (process `pid`) for `seconds`."""
+    rss_before = rss_mib(pid)
+    clients = [PlaygroundClient(url, urlencode(CLASS.to_query())) for _ in range(n)]
+    stop, gate = asyncio.Event(), asyncio.Semaphore(OPEN_AT_ONCE)
+    opened = time.perf_counter()
+    arrivals = await asyncio.gather(*(arrive(c, gate, stop) for c in clients), return_exceptions=True)
+    open_seconds = time.perf_counter() - opened
+    pumps = [a for a in arrivals if isinstance(a, asyncio.Task)]
+    failed = [f"session did not open: {a!r}" for a in arrivals if not isinstance(a, asyncio.Task)]
+    playing = [c for c, a in zip(clients, arrivals) if isinstance(a, asyncio.Task)]
+    await asyncio.sleep(WARM_UP_SECONDS)
+
+    start = [c.mark() for c in playing]
+    cpu0, client_cpu0, t0 = cpu_seconds(pid), time.process_time(), time.perf_counter()
+    await asyncio.sleep(seconds / 2)
+    latency = await protocol_latency(playing[len(playing) // 2]) if playing else float("nan")
+    await asyncio.sleep(max(0.0, t0 + seconds - time.perf_counter()))
+    end = [c.mark() for c in playing]
+    elapsed = time.perf_counter() - t0
+    cpu, client_cpu = (cpu_seconds(pid) - cpu0) / elapsed, (time.process_time() - client_cpu0) / elapsed
+    rss_after = rss_mib(pid)
+    gaps = [m.longest_wait for m in end]
+
+    stop.set()
+    await asyncio.gather(*pumps, return_exceptions=True)
+    problems = failed + [p for c in clients for p in c.problems()]
+    await asyncio.gather(*(c.close() for c in clients), return_exceptions=True)
+    fps = [(b.frames - a.frames) / (b.at - a.at) for a, b in zip(start, end)] or [0.0]
+    epochs = [(b.epochs - a.epochs) / (b.at - a.at) for a, b in zip(start, end)] or [0.0]
+    return {"client": "protocol", "n": n, "sessions_playing": len(playing), "open_seconds": open_seconds,
+            "fps_mean": statistics.fmean(fps), "fps_median": statistics.median(fps), "fps_min": min(fps),
+            "epochs_mean": statistics.fmean(epochs), "epochs_median": statistics.median(epochs),
+            "epochs_min": min(epochs), "gap_median": statistics.median(gaps or [0.0]),
+            "gap_max": max(gaps or [0.0]), "latency": latency, "cpu": cpu, "client_cpu": client_cpu,
+            "rss_before": rss_before, "rss": rss_after, "rss_per_session": (rss_after - rss_before) / n,
+            "errors": len(problems), "error_samples": problems[:5]}
+
+
+async def warm_up(url: str) -> None:
+    """One session plays for a moment and leaves, so the server's first-use imports and caches are
+    not charged to the class."""
+    client = PlaygroundClient(url, urlencode(CLASS.to_query()))
+    await client.open()
+    await client.press("play")
+    for _ in range(10):
+        await client.frame()
+    await client.close()
+
+
+def run_protocol(sessions: list[int], seconds: float) -> tuple[list[dict], dict]:
+    results = []
+    with serve_app() as (url, proc):
+        server = {"rss_started": rss_mib(proc.pid)}
+        asyncio.run(warm_up(url))
+        server["rss_warm"] = rss_mib(proc.pid)
+        for n in sessions:
+            results.append(asyncio.run(protocol_class(url, proc.pid, n, seconds)))
+            time.sleep(2.0)                       # the server lets the sessions go
+    return results, server
+
+
+# --- headless Chromium pages ------------------------------------------------------------------------------
+# "Keeps updating": each page notes the longest wait between two boundary frames it drew.
 WATCH_FRAMES = """
-window.__gaps = {renders: -1, at: 0, longest: 0, armed: false};
+window.__gaps = {frames: -1, at: 0, longest: 0, armed: false};
 setInterval(() => {
-  const plot = document.querySelector('.st-key-boundary_chart .snlc-plot');
+  const plot = document.querySelector('.snl-plot[data-chart="boundary"]');
   const g = window.__gaps, now = performance.now();
-  const renders = plot ? +plot.dataset.renders : -1;
-  if (renders !== g.renders) {
+  const frames = plot ? +plot.dataset.frames : -1;
+  if (frames !== g.frames) {
     if (g.armed) g.longest = Math.max(g.longest, now - g.at);
-    g.renders = renders;
+    g.frames = frames;
     g.at = now;
   }
 }, 100);
@@ -52,9 +153,8 @@ ARM_GAPS = "() => { const g = window.__gaps; g.armed = true; g.longest = 0; g.at
 LONGEST_GAP = "() => { const g = window.__gaps; return Math.max(g.longest, performance.now() - g.at) / 1000; }"
 
 
-def open_sessions(browser, url: str, n: int) -> list:
-    """N sessions, opened one after another as a class arrives (each waits for its first chart:
-    30 pages starting in the same instant on 2 cores mostly measure Chromium starting up)."""
+def open_pages(browser, url: str, n: int) -> list:
+    """N pages, opened one after another as a class arrives (each waits for its first chart)."""
     pages = []
     for _ in range(n):
         context = browser.new_context(viewport={"width": 1280, "height": 900})
@@ -69,105 +169,110 @@ def open_sessions(browser, url: str, n: int) -> list:
     return pages
 
 
-def control_latency(page) -> float:
+def browser_latency(page) -> float:
     """Seconds from a hidden-size key press until the page shows the new network."""
-    thumb = page.locator(".st-key-w_units_0 input[type='range']").first
+    thumb = page.locator(".st-key-w_units_0 input[type='range'], .st-key-w_units_0 [role='slider']").first
     thumb.focus()
     start = time.perf_counter()
     thumb.press("ArrowRight")
-    page.wait_for_function("() => document.body.innerText.includes('2 → 11 → 2')", timeout=120_000)
+    network = " → ".join(map(str, CLASS.replace(hidden=(WIDER, *CLASS.hidden[1:])).layer_sizes))
+    page.wait_for_function("(text) => document.body.innerText.includes(text)", arg=network, timeout=120_000)
     return time.perf_counter() - start
 
 
-def server_frames(log: Path, start: float, end: float) -> tuple[list[float], list[float]]:
-    """Per session the server drew frames for in [start, end] (unix time), from the app's
-    SCRATCHNET_FRAME_LOG: (draws per second, longest time between two draws)."""
-    times: dict[str, list[float]] = {}
-    for line in log.read_text().splitlines() if log.exists() else []:
-        session, at, *_ = line.split()
-        if start <= float(at) <= end:
-            times.setdefault(session, []).append(float(at))
-    rates, gaps = [], []
-    for stamps in times.values():
-        edges = [start, *stamps, end]
-        rates.append(len(stamps) / (end - start))
-        gaps.append(max(b - a for a, b in pairwise(edges)))
-    return rates, gaps
-
-
-def measure(browser, url: str, pid: int, n: int, seconds: float) -> dict:
-    cfg = Config(epochs=1_000_000, speed="max")
-    pages = open_sessions(browser, url + "?" + urlencode(cfg.to_query()), n)
+def browser_class(browser, url: str, pid: int, n: int, seconds: float) -> dict:
+    rss_before = rss_mib(pid)
+    pages = open_pages(browser, url + "?" + urlencode(CLASS.to_query()), n)
     for page in pages:
         page.get_by_role("button", name="Play").click()
-    time.sleep(2.0)
-    frames0 = [page.evaluate(DRAWN) for page in pages]
+    time.sleep(WARM_UP_SECONDS)
+    frames0 = [drawn_frames(page) for page in pages]
     for page in pages:
         page.evaluate(ARM_GAPS)
     epochs0 = [page.evaluate(READ_EPOCH) for page in pages]
-    cpu0, t0, wall0 = cpu_seconds(pid), time.perf_counter(), time.time()
+    cpu0, t0 = cpu_seconds(pid), time.perf_counter()
     time.sleep(seconds / 2)
     # training speed over the first half, before one page's control change restarts its run
     epochs = [(page.evaluate(READ_EPOCH) - e0) / (time.perf_counter() - t0) for page, e0 in zip(pages, epochs0)]
-    latency = control_latency(pages[n // 2])
-    time.sleep(seconds / 2)
+    latency = browser_latency(pages[n // 2])
+    time.sleep(max(0.0, t0 + seconds - time.perf_counter()))
     elapsed = time.perf_counter() - t0
     cpu = (cpu_seconds(pid) - cpu0) / elapsed
-    fps = [(page.evaluate(DRAWN) - f0) / elapsed for page, f0 in zip(pages, frames0)]
+    fps = [(drawn_frames(page) - f0) / elapsed for page, f0 in zip(pages, frames0)]
     gaps = [page.evaluate(LONGEST_GAP) for page in pages]
-    drawn, server_gaps = server_frames(FRAME_LOG, wall0, time.time())
-    errors = sum(len(page.errors) for page in pages)
-    result = {"n": n, "fps_median": statistics.median(fps), "fps_min": min(fps),
-              "epochs_median": statistics.median(epochs), "epochs_min": min(epochs),
-              "gap_median": statistics.median(gaps), "gap_max": max(gaps), "latency": latency,
-              "server_sessions": len(drawn), "server_fps_min": min(drawn, default=0.0),
-              "server_gap_max": max(server_gaps, default=float("nan")), "cpu": cpu, "rss": rss_mib(pid),
-              "errors": errors}
+    rss_after = rss_mib(pid)
+    errors = [e for page in pages for e in page.errors]
     for page in pages:
         page.context.close()
     time.sleep(1.0)
-    return result
+    return {"client": "chromium", "n": n, "fps_mean": statistics.fmean(fps), "fps_median": statistics.median(fps),
+            "fps_min": min(fps), "epochs_mean": statistics.fmean(epochs), "epochs_median": statistics.median(epochs),
+            "epochs_min": min(epochs), "gap_median": statistics.median(gaps), "gap_max": max(gaps),
+            "latency": latency, "cpu": cpu, "rss_before": rss_before, "rss": rss_after,
+            "rss_per_session": (rss_after - rss_before) / n, "errors": len(errors), "error_samples": errors[:5]}
 
 
-FRAME_LOG = Path(tempfile.gettempdir()) / f"scratchnet-frames-{os.getpid()}.log"
+def run_chromium(sessions: list[int], seconds: float) -> tuple[list[dict], dict]:
+    from playwright.sync_api import sync_playwright
 
+    from tests.browser.harness import launch_chromium
 
-def run(sessions: list[int], seconds: float) -> list[dict]:
     results = []
-    FRAME_LOG.unlink(missing_ok=True)
-    with serve_app(env={"SCRATCHNET_FRAME_LOG": str(FRAME_LOG)}) as (url, proc), sync_playwright() as pw:
-        browser = launch_chromium(pw)
-        for n in sessions:
-            results.append(measure(browser, url, proc.pid, n, seconds))
-        browser.close()
-    FRAME_LOG.unlink(missing_ok=True)
-    return results
+    with serve_app() as (url, proc):
+        server = {"rss_started": rss_mib(proc.pid)}
+        asyncio.run(warm_up(url))                 # before Playwright's sync API starts its own event loop
+        server["rss_warm"] = rss_mib(proc.pid)
+        with sync_playwright() as pw:
+            browser = launch_chromium(pw)
+            for n in sessions:
+                results.append(browser_class(browser, url, proc.pid, n, seconds))
+            browser.close()
+    return results, server
+
+
+# --- the report -----------------------------------------------------------------------------------------
+def print_table(results: list[dict], server: dict, seconds: float) -> None:
+    client = results[0]["client"] if results else "?"
+    who = ("protocol-level sessions (no rendering: the server is measured)" if client == "protocol"
+           else "headless Chromium pages (frames each page drew; pages and server share the cores)")
+    print(f"One app server, N {who}, all training {CLASS.describe()} flat out; {seconds:g} s each")
+    print(f"server RSS: {server['rss_started']:.0f} MiB started"
+          + (f", {server['rss_warm']:.0f} MiB after one warm-up session" if "rss_warm" in server else ""))
+    print(f"{'N':>4} {'frames/s/session':>17} {'median':>7} {'slowest':>8} {'longest wait':>13} "
+          f"{'epochs/s/session':>17} {'slowest':>8} {'control→shown':>14} {'server CPU':>11} "
+          f"{'RSS before→with N':>18} {'per session':>12} {'errors':>7}")
+    for r in results:
+        print(f"{r['n']:>4} {r['fps_mean']:>17.1f} {r['fps_median']:>7.1f} {r['fps_min']:>8.1f} "
+              f"{r['gap_max']:>12.2f}s {r['epochs_mean']:>17,.0f} {r['epochs_min']:>8,.0f} {r['latency']:>13.2f}s "
+              f"{r['cpu']:>10.0%} {r['rss_before']:>8.0f}→{r['rss']:<5.0f}MiB {r['rss_per_session']:>8.1f} MiB "
+              f"{r['errors']:>7}")
+    for r in results:
+        if "open_seconds" in r:
+            print(f"N={r['n']}: the class took {r['open_seconds']:.1f} s to arrive ({OPEN_AT_ONCE} at a time); "
+                  f"this client process used {r['client_cpu']:.0%} of a core")
+        for sample in r["error_samples"]:
+            print(f"N={r['n']} error: {sample}")
 
 
 def main() -> None:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))       # stopped: still stop the app server
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sessions", type=int, nargs="+", default=[1, 10, 30])
+    parser.add_argument("--client", choices=("protocol", "chromium"), default="protocol")
+    parser.add_argument("--sessions", type=int, nargs="+", help="class sizes (protocol: 30 100; chromium: 1 10)")
     parser.add_argument("--seconds", type=float, default=20.0)
-    parser.add_argument("--json", action="store_true", help="print the figures as JSON, not as tables")
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON, not as a table")
     args = parser.parse_args()
-    results = run(args.sessions, args.seconds)
+    sessions = args.sessions or ([30, 100] if args.client == "protocol" else [1, MAX_BROWSER_SESSIONS])
+    if min(sessions) < 1:
+        parser.error("a class has at least one session")
+    if args.client == "chromium" and max(sessions) > MAX_BROWSER_SESSIONS:
+        parser.error(f"the Chromium variant is for N <= {MAX_BROWSER_SESSIONS} (more pages measure Chromium "
+                     "on these cores, not the server); use --client protocol")
+    results, server = (run_protocol if args.client == "protocol" else run_chromium)(sessions, args.seconds)
     if args.json:
         print(json.dumps(results))
-        return
-    print(f"One app server, N headless Chromium sessions all training (moons, 2-10-2), {args.seconds:g} s each")
-    print("(longest wait = per session, the longest time without a new boundary frame; median and worst)")
-    print(f"{'N':>3} {'fps/session':>12} {'slowest':>8} {'longest wait':>13} {'worst':>6} {'epochs/s/session':>17} "
-          f"{'slowest':>8} {'control→shown':>14} {'server CPU':>11} {'server RSS':>11} {'errors':>7}")
-    for r in results:
-        print(f"{r['n']:>3} {r['fps_median']:>12.1f} {r['fps_min']:>8.2f} {r['gap_median']:>12.1f}s "
-              f"{r['gap_max']:>5.1f}s {r['epochs_median']:>17,.0f} {r['epochs_min']:>8,.0f} {r['latency']:>13.2f}s "
-              f"{r['cpu']:>10.0%} {r['rss']:>9.0f} MiB {r['errors']:>7}")
-    print("\nWhat the server drew (its frame log), per session: every session is served, however slowly"
-          "\nits page (sharing these 2 cores with the other pages) then shows it")
-    print(f"{'N':>3} {'sessions drawn':>15} {'slowest frames/s':>17} {'longest gap':>12}")
-    for r in results:
-        print(f"{r['n']:>3} {r['server_sessions']:>15} {r['server_fps_min']:>17.2f} {r['server_gap_max']:>11.1f}s")
+    else:
+        print_table(results, server, args.seconds)
 
 
 if __name__ == "__main__":

@@ -8,6 +8,9 @@ Measures, median over the repeats, interleaving the contenders so drift hits all
   2. the time of one 100×100 decision-surface evaluation;
   3. model-epochs/s of 16 models trained as one stack vs the same 16 trained one after another
      (and the Compare page's way: a Sweep that also tracks epochs-to-90%-test-accuracy).
+  4. the same comparison for every activation, for dropout and layer norm, and for the other optimizers:
+     hand-written epochs/s against nn.Sequential (nn.LeakyReLU, nn.GELU, nn.LayerNorm, nn.Dropout, …) +
+     the matching torch.optim, as a table of ratios.
 Targets: hand-written ≥ 3× the nn.Module baseline; batched ≥ 5× sequential.
 """
 
@@ -44,8 +47,28 @@ def trainer_run(cfg: Config, epochs: int) -> Callable[[], None]:
     return run
 
 
+class Sine(torch.nn.Module):
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        return torch.sin(z)
+
+
+# What a tutorial would write for each of the engine's activations and optimizers.
+NN_ACTIVATIONS: dict[str, Callable[[], torch.nn.Module]] = {
+    "relu": torch.nn.ReLU, "tanh": torch.nn.Tanh, "sigmoid": torch.nn.Sigmoid, "linear": torch.nn.Identity,
+    "leaky_relu": lambda: torch.nn.LeakyReLU(0.01), "elu": torch.nn.ELU, "gelu": torch.nn.GELU,
+    "silu": torch.nn.SiLU, "softplus": torch.nn.Softplus, "sine": Sine,
+}
+TORCH_OPTIMIZERS: dict[str, Callable[..., torch.optim.Optimizer]] = {
+    "sgd": torch.optim.SGD, "momentum": lambda p, lr: torch.optim.SGD(p, lr, momentum=0.9),
+    "nesterov": lambda p, lr: torch.optim.SGD(p, lr, momentum=0.9, nesterov=True),
+    "rmsprop": lambda p, lr: torch.optim.RMSprop(p, lr, alpha=0.99, eps=1e-8), "adam": torch.optim.Adam,
+    "adamw": lambda p, lr: torch.optim.AdamW(p, lr, weight_decay=0.01),
+}
+
+
 def nn_module_run(cfg: Config, epochs: int) -> Callable[[], None]:
-    """What most tutorials write: nn.Sequential of nn.Linear, F.cross_entropy, optim.SGD."""
+    """What most tutorials write: nn.Sequential of nn.Linear (+ nn.LayerNorm), the activation's module
+    (+ nn.Dropout), F.cross_entropy and the matching torch.optim optimizer."""
     data = dataset_for(cfg)
     x = featurize(data.x_train, cfg.features)
     y = data.y_train
@@ -57,9 +80,13 @@ def nn_module_run(cfg: Config, epochs: int) -> Callable[[], None]:
         for i, (a, b) in enumerate(itertools.pairwise(sizes)):
             layers.append(torch.nn.Linear(a, b))
             if i < len(sizes) - 2:
-                layers.append(torch.nn.ReLU())
-        model = torch.nn.Sequential(*layers)
-        opt = torch.optim.SGD(model.parameters(), lr=cfg.lr)
+                if cfg.norm == "layer":
+                    layers.append(torch.nn.LayerNorm(b))
+                layers.append(NN_ACTIVATIONS[cfg.activation]())
+                if cfg.dropout:
+                    layers.append(torch.nn.Dropout(cfg.dropout))
+        model = torch.nn.Sequential(*layers).train()
+        opt = TORCH_OPTIMIZERS[cfg.optimizer](model.parameters(), lr=cfg.lr)
         for _ in range(epochs):
             opt.zero_grad()
             loss = torch.nn.functional.cross_entropy(model(x), y)
@@ -77,6 +104,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=7)
     parser.add_argument("--epochs", type=int, default=2000)
+    parser.add_argument("--table-repeats", type=int, default=3, help="repeats per row of the settings table")
     args = parser.parse_args()
     torch.set_num_threads(1)
     epochs = args.epochs
@@ -143,6 +171,30 @@ def main() -> None:
         print(f"{name:<36} {rate:>15,.0f} {rate / seq:>13.2f}x")
     batch_ratio = stack_rates["16 stacked (BatchedTrainer)"] / seq
     print(f"target batched ≥ 5x sequential: {batch_ratio:.2f}x {'MET' if batch_ratio >= 5 else 'NOT MET'}")
+
+    settings_table(cfg, epochs, args.table_repeats)
+
+
+SETTINGS = ([{"activation": a} for a in NN_ACTIVATIONS]
+            + [{"dropout": 0.2}, {"norm": "layer"}, {"norm": "layer", "dropout": 0.2}]
+            + [{"optimizer": o} for o in ("momentum", "nesterov", "rmsprop", "adam", "adamw")])
+
+
+def settings_table(cfg: Config, epochs: int, repeats: int) -> None:
+    """Hand-written vs nn.Module + torch.optim, setting by setting, each pair interleaved."""
+    print(f"\n{'setting (the tutorial config otherwise)':<40} {'hand epochs/s':>14} {'nn.Module':>10} {'ratio':>7}")
+    for changes in SETTINGS:
+        setting = cfg.replace(**changes)
+        pair = {"hand": trainer_run(setting, epochs), "nn": nn_module_run(setting, epochs)}
+        for run in pair.values():
+            run()
+        times: dict[str, list[float]] = {name: [] for name in pair}
+        for _ in range(repeats):
+            for name, run in pair.items():
+                times[name].append(timed(run))
+        hand, nn = (median_rate(times[name], epochs) for name in pair)
+        label = ", ".join(f"{k}={v}" for k, v in changes.items())
+        print(f"{label:<40} {hand:>14,.0f} {nn:>10,.0f} {hand / nn:>6.2f}x")
 
 
 if __name__ == "__main__":

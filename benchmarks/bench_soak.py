@@ -1,37 +1,79 @@
-"""A long session: one page training and streaming for minutes; is memory bounded?
+"""A long lesson: 30 learners play run after run for minutes; does the server's memory stay flat?
 
-    python benchmarks/bench_soak.py [--minutes 10] [--every 30]
+    python benchmarks/bench_soak.py [--minutes 10] [--sessions 30] [--every 30] [--json]
 
-One headless Chromium page plays the Playground (moons, 2-10-2, speed 1,000 epochs/s so the
-run lasts the whole soak; the charts stream ~20 frames/s all along). Every `--every` seconds
-it samples the server's resident memory (/proc) and the page's JavaScript heap (Chrome
-DevTools Protocol, after a forced garbage collection so the figure is live objects, not
-garbage not yet collected). It prints the samples and the growth over the second half of the
-soak (after warm-up), in MiB per minute, server and browser.
+Each learner is a protocol-level client (tests/protocol_client.py: a real Streamlit session and its
+live socket, nothing rendered) on one app server. Each presses Play and takes frames back to back;
+when a frame says the run has stopped (its last epoch), the page runs again as the browser's does,
+and the learner now and then changes a control first (a hidden layer's width: a new network; or the
+learning rate: the same network goes on), then presses Play again (which starts the run over). Every
+`--every` seconds: the server's resident memory (/proc), frames and epochs per second per session
+over the interval, runs finished, errors. At the end: the memory's slope over the whole soak and over
+its second half (after warm-up), in MiB per minute; flat is the goal.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import json
+import random
+import signal
+import statistics
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlencode
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from playwright.sync_api import sync_playwright
+from scratchnet.config import KNOBS, Config
+from tests.browser.harness import cpu_seconds, rss_mib, serve_app
+from tests.protocol_client import PlaygroundClient
 
-from scratchnet.config import Config
-from tests.browser.harness import READ_EPOCH, launch_chromium, rss_mib, serve_app, wait_for_chart
+# A run lasts seconds with 30 learners on the training thread, so each learner starts many runs.
+SOAK = Config(epochs=2_000, speed="max")
+WIDTHS = (SOAK.hidden[0], SOAK.hidden[0] + 1)                         # a control that makes a new network
+RATES = tuple(v for v in KNOBS["lr"].grid if SOAK.lr / 3 <= v <= SOAK.lr * 3)   # one the network takes on
+OPEN_AT_ONCE = 4
 
-SOAK = Config(epochs=1_000_000, speed="1000", show_test=True)
+
+@dataclass
+class Learner:
+    client: PlaygroundClient
+    runs: int = 0                   # runs played to their end
+    changes: int = 0                # controls changed
+    wide: bool = False              # the first hidden layer has WIDTHS[1] units
 
 
-def js_heap_mib(cdp) -> float:
-    cdp.send("HeapProfiler.collectGarbage")
-    metrics = {m["name"]: m["value"] for m in cdp.send("Performance.getMetrics")["metrics"]}
-    return metrics["JSHeapUsedSize"] / 2**20
+async def lesson(learner: Learner, stop: asyncio.Event, rng: random.Random, gate: asyncio.Semaphore) -> None:
+    """Play, watch the run to its end, sometimes change a control, Play again; until `stop`."""
+    client = learner.client
+    async with gate:
+        await client.open()
+        await client.press("play")
+    while not stop.is_set():
+        was_stopped = client.live.stopped
+        try:
+            await client.frame()
+        except Exception as err:  # noqa: BLE001 — counted; the page would reconnect
+            client.errors.append(f"live socket: {err!r}")
+            await asyncio.sleep(0.5)
+            await client.connect_live()
+            continue
+        if client.live.stopped and not was_stopped:
+            learner.runs += 1
+            await client.report_stopped()
+            change = rng.random()
+            if change < 1 / 3:
+                learner.wide = not learner.wide
+                await client.set_slider("w_units_0", WIDTHS[learner.wide])
+                learner.changes += 1
+            elif change < 2 / 3:
+                await client.set_select_slider("w_lr", KNOBS["lr"].show(rng.choice(RATES)))
+                learner.changes += 1
+            await client.press("play")
 
 
 def slope(points: list[tuple[float, float]]) -> float:
@@ -45,40 +87,76 @@ def slope(points: list[tuple[float, float]]) -> float:
     return 60 * sum((t - mean_t) * (v - mean_v) for t, v in points) / var if var else 0.0
 
 
+async def soak(url: str, pid: int, sessions: int, minutes: float, every: float, quiet: bool) -> dict:
+    rss_before = rss_mib(pid)
+    rng = random.Random(12)
+    learners = [Learner(PlaygroundClient(url, urlencode(SOAK.to_query()))) for _ in range(sessions)]
+    stop, gate = asyncio.Event(), asyncio.Semaphore(OPEN_AT_ONCE)
+    tasks = [asyncio.create_task(lesson(lr, stop, rng, gate)) for lr in learners]
+    start = time.monotonic()
+    samples: list[dict] = []
+    last = (start, 0, 0, cpu_seconds(pid))
+    if not quiet:
+        print(f"{'t':>6} {'server RSS':>11} {'frames/s/session':>17} {'epochs/s/session':>17} {'runs':>6} "
+              f"{'server CPU':>11} {'errors':>7}", flush=True)
+    while True:
+        await asyncio.sleep(min(every, max(0.0, start + minutes * 60 - time.monotonic())))
+        now = time.monotonic()
+        frames = sum(lr.client.frames for lr in learners)
+        epochs = sum(lr.client.epochs for lr in learners)
+        cpu = cpu_seconds(pid)
+        span = now - last[0]
+        sample = {"t": now - start, "rss": rss_mib(pid), "fps": (frames - last[1]) / span / sessions,
+                  "epochs": (epochs - last[2]) / span / sessions, "runs": sum(lr.runs for lr in learners),
+                  "cpu": (cpu - last[3]) / span, "errors": sum(len(lr.client.problems()) for lr in learners)}
+        samples.append(sample)
+        last = (now, frames, epochs, cpu)
+        if not quiet:
+            print(f"{sample['t']:>5.0f}s {sample['rss']:>7.1f} MiB {sample['fps']:>17.1f} {sample['epochs']:>17,.0f} "
+                  f"{sample['runs']:>6} {sample['cpu']:>10.0%} {sample['errors']:>7}", flush=True)
+        if now - start >= minutes * 60:
+            break
+        if any(t.done() for t in tasks):
+            break                               # a learner gave up: report what happened
+    stop.set()
+    ended = await asyncio.gather(*tasks, return_exceptions=True)
+    problems = [p for lr in learners for p in lr.client.problems()]
+    problems += [f"learner stopped: {e!r}" for e in ended if isinstance(e, BaseException)]
+    await asyncio.gather(*(lr.client.close() for lr in learners), return_exceptions=True)
+    later = samples[len(samples) // 2:]
+    points = [(s["t"], s["rss"]) for s in samples]
+    return {"sessions": sessions, "minutes": (time.monotonic() - start) / 60, "rss_before": rss_before,
+            "samples": samples, "slope": slope(points), "slope_second_half": slope([(s["t"], s["rss"]) for s in later]),
+            "rss_min": min(s["rss"] for s in samples), "rss_max": max(s["rss"] for s in samples),
+            "fps_mean": statistics.fmean(s["fps"] for s in samples),
+            "epochs_mean": statistics.fmean(s["epochs"] for s in samples),
+            "runs": sum(lr.runs for lr in learners), "changes": sum(lr.changes for lr in learners),
+            "errors": len(problems), "error_samples": problems[:5]}
+
+
 def main() -> None:
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))       # stopped: still stop the app server
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--minutes", type=float, default=10.0)
-    parser.add_argument("--every", type=float, default=30.0)
+    parser.add_argument("--sessions", type=int, default=30)
+    parser.add_argument("--every", type=float, default=30.0, help="seconds between samples")
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON, not as a table")
     args = parser.parse_args()
-    samples = []
-    with serve_app() as (url, proc), sync_playwright() as pw:
-        browser = launch_chromium(pw)
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        errors: list[str] = []
-        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-        cdp = page.context.new_cdp_session(page)
-        cdp.send("Performance.enable")
-        page.goto(url + "?" + urlencode(SOAK.to_query()))
-        wait_for_chart(page)
-        page.get_by_role("button", name="Play").click()
-        start = time.monotonic()
-        end = start + args.minutes * 60
-        while True:
-            now = time.monotonic() - start
-            samples.append((now, rss_mib(proc.pid), js_heap_mib(cdp), page.evaluate(READ_EPOCH)))
-            print(f"{now:6.0f} s  server {samples[-1][1]:7.1f} MiB  browser JS heap {samples[-1][2]:6.1f} MiB  "
-                  f"epoch {samples[-1][3]:,}", flush=True)
-            if time.monotonic() >= end:
-                break
-            time.sleep(min(args.every, max(0.0, end - time.monotonic())))
-        browser.close()
-    later = samples[len(samples) // 2:]
-    server = slope([(t, s) for t, s, _, _ in later])
-    heap = slope([(t, h) for t, _, h, _ in later])
-    print(f"\n{args.minutes:g} minutes, {len(samples)} samples; over the second half: server {server:+.2f} MiB/min, "
-          f"browser JS heap {heap:+.2f} MiB/min; server {min(s for _, s, _, _ in samples):.0f}-"
-          f"{max(s for _, s, _, _ in samples):.0f} MiB, heap {min(h for _, _, h, _ in samples):.1f}-"
-          f"{max(h for _, _, h, _ in samples):.1f} MiB; console errors: {len(errors)}")
+    with serve_app() as (url, proc):
+        if not args.json:
+            print(f"{args.sessions} protocol-level learners on one server for {args.minutes:g} min: "
+                  f"{SOAK.describe()}, played to the end, again and again", flush=True)
+        result = asyncio.run(soak(url, proc.pid, args.sessions, args.minutes, args.every, args.json))
+    if args.json:
+        print(json.dumps(result))
+        return
+    print(f"\n{result['minutes']:.1f} minutes, {len(result['samples'])} samples: server RSS {result['rss_before']:.0f} "
+          f"MiB before the class, {result['rss_min']:.0f}-{result['rss_max']:.0f} MiB with it; slope "
+          f"{result['slope']:+.2f} MiB/min overall, {result['slope_second_half']:+.2f} MiB/min over the second half")
+    print(f"frames/s per session {result['fps_mean']:.1f}, epochs/s per session {result['epochs_mean']:,.0f}, "
+          f"{result['runs']} runs played to the end, {result['changes']} control changes, errors: {result['errors']}")
+    for sample in result["error_samples"]:
+        print(f"error: {sample}")
 
 
 if __name__ == "__main__":

@@ -15,15 +15,16 @@ from .data import DATASETS, Dataset, dataset_for, featurize, make_dataset
 from .gradcheck import compare_gradients, full_check
 from .losses import cross_entropy, log_softmax, mse
 from .model import Net, forward, init_net, net_for, predict
-from .optim import SGD, Adam, Momentum, make_optimizer
+from .optim import SGD, Adam, AdamW, Momentum, Nesterov, RMSProp, make_optimizer
 from .restart import needs_restart
+from .schedule import lr_at
 from .surface import Surface, decision_surface, unit_surfaces
 from .trainer import Snapshot, Trainer
 
 __all__ = [
-    "DATASETS", "KNOBS", "SGD", "Adam", "BatchedTrainer", "Config", "ConfigError", "Dataset", "Momentum",
-    "Net", "Objective", "Snapshot", "Surface", "Sweep", "Trainer", "autograd_loss_and_grads", "backward",
-    "compare_gradients", "cross_entropy", "dataset_for", "decision_surface", "featurize", "forward",
-    "from_mapping", "full_check", "hand_loss_and_grads", "init_net", "log_softmax", "make_dataset",
+    "DATASETS", "KNOBS", "SGD", "Adam", "AdamW", "BatchedTrainer", "Config", "ConfigError", "Dataset", "Momentum",
+    "Nesterov", "Net", "Objective", "RMSProp", "Snapshot", "Surface", "Sweep", "Trainer", "autograd_loss_and_grads",
+    "backward", "compare_gradients", "cross_entropy", "dataset_for", "decision_surface", "featurize", "forward",
+    "from_mapping", "full_check", "hand_loss_and_grads", "init_net", "log_softmax", "lr_at", "make_dataset",
     "make_optimizer", "mse", "needs_restart", "net_for", "predict", "unit_surfaces",
 ]

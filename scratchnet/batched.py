@@ -5,10 +5,11 @@ Small networks leave the CPU idle between tiny kernels; stacking M of them into 
 costs little more than one run. Model m of a stack follows exactly the arithmetic of its
 own `Trainer` (same init, same batches, same updates); `tests/test_batched.py` checks that.
 
-What can differ inside one stack: learning rate, regularization rate, init seed and the
-widths of the hidden layers (narrower models are zero-padded and masked). Anything else
-(activation, optimizer, batch size, depth, data) splits a sweep into several stacks: see
-`Sweep`.
+What can differ inside one stack (`STACKABLE`): learning rate and its schedule, regularization
+rate, weight decay, dropout rate, init seed, epoch limits, and the widths of the hidden layers
+(narrower models are zero-padded and masked; not with layer norm, whose means over a layer's
+units padding would change). Anything else (activation, norm, optimizer, batch size, depth,
+data) splits a sweep into several stacks: see `Sweep`.
 """
 
 from __future__ import annotations
@@ -24,23 +25,29 @@ from torch import Tensor
 from .backward import Objective
 from .config import KNOBS, Config
 from .data import Dataset, dataset_for
+from .dropout import Dropout
 from .epoch import batch_indices, train_epoch
 from .metrics import accuracy, measure
 from .model import Net, forward, net_for
-from .optim import make_optimizer
+from .optim import optimizer_for
+from .schedule import lr_at
 from .tensors import Tensors, prepare
 
-# Knobs that may differ between the models of one stack.
-STACKABLE = frozenset({"lr", "reg_rate", "init_seed", "hidden", "epochs", "target_accuracy"}
+# Knobs that may differ between the models of one stack: each is a per-model column (learning
+# rate, rates, seeds) or per-model bookkeeping (schedules, epoch limits, dropout masks).
+STACKABLE = frozenset({"lr", "schedule", "reg_rate", "weight_decay", "dropout", "init_seed", "hidden", "epochs",
+                       "target_accuracy"}
                       | {name for name, knob in KNOBS.items() if knob.group == "view"})
-# What the Compare page offers to vary (all handled by `Sweep`).
-SWEEPABLE = ("lr", "hidden", "activation", "optimizer", "batch_size", "init_seed")
+# What the Compare page offers to vary (all handled by `Sweep`): the knobs with Compare defaults.
+SWEEPABLE = tuple(name for name, knob in KNOBS.items() if knob.compare)
 
 
 def stack_key(cfg: Config) -> tuple:
-    """Configs with equal keys can share a stack (hidden depth must match, widths may not)."""
+    """Configs with equal keys can share a stack: hidden depth must match, widths may differ,
+    except with layer norm (a padded unit would count in its layer's mean and variance)."""
     fixed = tuple((k, getattr(cfg, k)) for k in KNOBS if k not in STACKABLE)
-    return fixed + (("depth", len(cfg.hidden)),)
+    shape = cfg.hidden if cfg.norm != "none" else len(cfg.hidden)
+    return fixed + (("hidden shape" if cfg.norm != "none" else "depth", shape),)
 
 
 def stack_nets(nets: Sequence[Net]) -> Net:
@@ -48,6 +55,8 @@ def stack_nets(nets: Sequence[Net]) -> Net:
     widths = [max(n.weights[i].shape[1] for n in nets) for i in range(nets[0].n_layers)]
     masks = None
     if any(n.weights[i].shape[1] != widths[i] for n in nets for i in range(len(widths) - 1)):
+        if nets[0].gains:
+            raise ValueError("layer-normalized models stack only when their widths are equal")
         masks = [torch.stack([(torch.arange(widths[i]) < n.weights[i].shape[1]).to(n.weights[0].dtype)
                               .unsqueeze(0) for n in nets]) for i in range(len(widths) - 1)]
     weights, biases = [], []
@@ -55,8 +64,11 @@ def stack_nets(nets: Sequence[Net]) -> Net:
         fan_in = widths[i - 1] if i else nets[0].weights[0].shape[0]
         weights.append(torch.stack([_pad(n.weights[i].detach(), fan_in, widths[i]) for n in nets]))
         biases.append(torch.stack([_pad(n.biases[i].detach(), 1, widths[i]) for n in nets]))
-    return Net([w.requires_grad_() for w in weights], [b.requires_grad_() for b in biases],
-               nets[0].activation, masks)
+    gains = [torch.stack([n.gains[i].detach() for n in nets]) for i in range(len(nets[0].gains))]
+    shifts = [torch.stack([n.shifts[i].detach() for n in nets]) for i in range(len(nets[0].shifts))]
+    for p in (*weights, *biases, *gains, *shifts):
+        p.requires_grad_()
+    return Net(weights, biases, nets[0].activation, masks, nets[0].norm, gains, shifts)
 
 
 def _pad(t: Tensor, rows: int, cols: int) -> Tensor:
@@ -70,7 +82,9 @@ def unstack_net(stacked: Net, m: int, hidden: Sequence[int]) -> Net:
     weights = [w[m, :fan_in, :width].detach().clone().requires_grad_()
                for w, fan_in, width in zip(stacked.weights, fan_ins, widths)]
     biases = [b[m, :, :width].detach().clone().requires_grad_() for b, width in zip(stacked.biases, widths)]
-    return Net(weights, biases, stacked.activation)
+    gains = [g[m].detach().clone().requires_grad_() for g in stacked.gains]
+    shifts = [s[m].detach().clone().requires_grad_() for s in stacked.shifts]
+    return Net(weights, biases, stacked.activation, None, stacked.norm, gains, shifts)
 
 
 @dataclass(frozen=True)
@@ -91,8 +105,8 @@ class BatchedTrainer:
                  dtype: torch.dtype = torch.float32, accuracy_mark: float | None = 0.9):
         keys = {stack_key(c) for c in cfgs}
         if len(keys) != 1:
-            raise ValueError("these configs differ in more than lr, reg_rate, init_seed and widths; "
-                             "use Sweep to train them")
+            raise ValueError(f"these configs differ in more than {', '.join(sorted(STACKABLE))} and widths "
+                             "(without layer norm); use Sweep to train them")
         self.cfgs = list(cfgs)
         base = self.cfgs[0]
         self.data = data if data is not None else dataset_for(base)
@@ -108,11 +122,16 @@ class BatchedTrainer:
     def reset(self) -> None:
         base = self.cfgs[0]
         self.net = stack_nets([net_for(c, self.dtype) for c in self.cfgs])
-        self.lr = self._column([c.lr for c in self.cfgs])
-        self.optimizer = make_optimizer(base.optimizer, self.net.params, self.lr)
+        self.lr = self._column([lr_at(0, c) for c in self.cfgs])
+        self._scheduled = any(c.schedule != "constant" for c in self.cfgs)
+        self.optimizer = optimizer_for(base.optimizer, self.net, self.lr,
+                                       self._column([c.weight_decay for c in self.cfgs]))
         self.objective = Objective(base.problem, base.regularization,
                                    self._column([c.reg_rate for c in self.cfgs]))
         self.shufflers = [torch.Generator().manual_seed(c.init_seed) for c in self.cfgs]
+        self.dropout = Dropout([c.dropout for c in self.cfgs], [c.hidden for c in self.cfgs],
+                               [c.init_seed for c in self.cfgs], stacked=True, dtype=self.dtype)
+        self._dropout = self.dropout if self.dropout.active else None       # asked once, not every epoch
         self.epoch = 0
         self.losses: list[Tensor] = []                       # one (M,) tensor per epoch
         self.diverged_at: list[int | None] = [None] * self.n_models
@@ -145,10 +164,12 @@ class BatchedTrainer:
 
     def train_epoch(self) -> Tensor:
         base = self.cfgs[0]
+        if self._scheduled:
+            self._schedule_rates()
         batches = batch_indices(self.tensors.x_train.shape[0], base.batch_size, self.shufflers,
                                 stacked=True)
         loss = train_epoch(self.net, self.optimizer, self.objective, base.backprop, self.tensors,
-                           batches)
+                           batches, self._dropout)
         self.epoch += 1
         self.losses.append(loss)
         if not math.isfinite(float(loss.sum())):       # one cheap check; NaN and inf both survive a sum
@@ -158,6 +179,12 @@ class BatchedTrainer:
         if self._targets is not None or self.epoch >= self._first_limit:
             self._check_stops()
         return loss
+
+    def _schedule_rates(self) -> None:
+        """Each model's rate for this epoch from its own schedule; stopped models stay frozen at 0."""
+        rates = [0.0 if self.stopped_at[m] is not None or self.diverged_at[m] is not None else lr_at(self.epoch, c)
+                 for m, c in enumerate(self.cfgs)]
+        self.lr.copy_(torch.tensor(rates, dtype=torch.float64).reshape(-1, 1, 1))
 
     def _track_mark(self) -> None:
         """Note the first epoch each model's test accuracy reaches `accuracy_mark`, comparing

@@ -1,8 +1,9 @@
 """`python -m scratchnet train|gradcheck`: the engine from a terminal.
 
-Every `train` flag is generated from the config's knob table, so the CLI accepts exactly
-what the app's sliders and links accept, with the same bounds and messages. A bad value
-prints one line naming it and what is allowed, and exits with status 2.
+Every `train` flag, and `gradcheck`'s flags that pick what to check, are generated from the
+config's knob table, so the CLI accepts exactly what the app's sliders and links accept, with the
+same bounds and messages. A bad value prints one line naming it and what is allowed, and exits
+with status 2.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import torch
 
 from .config import CUSTOM, KNOBS, Config, ConfigError, from_mapping, show_value
 from .data import Dataset, config_for_points
-from .gradcheck import format_table, full_check
+from .gradcheck import DROPOUTS, format_table, full_check
 from .html_export import figures_html, run_figures
 from .number_text import finite_or_none
 from .points_csv import points_from_csv
@@ -67,16 +68,30 @@ def _flag(name: str) -> str:
     return "--" + name.replace("_", "-")
 
 
+# What `gradcheck` can narrow down to, and the full check's keyword for each (all values by default).
+GRADCHECK_KNOBS = {"activation": "activations", "problem": "problems", "regularization": "regularizations",
+                   "norm": "norms", "dropout": "dropouts"}
+
+
+def _gradcheck_default(name: str) -> str:
+    return "all of them" if KNOBS[name].kind == "choice" else " and ".join(f"{v:g}" for v in DROPOUTS)
+
+
+def _knob_argument(parser: argparse.ArgumentParser, name: str, default_text: str) -> None:
+    knob = KNOBS[name]
+    text = f"{knob.help} ({knob.allowed()}; default {default_text})"
+    parser.add_argument(_flag(name), dest=name, metavar=knob.kind.upper(),
+                        help=text.replace("%", "%%"))          # argparse formats help with %
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="python -m scratchnet", description="A neural network from scratch, in tensors.")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     train = commands.add_parser("train", help="train one network and print its progress")
     for name, knob in KNOBS.items():
-        if knob.group == "view":
-            continue
-        train.add_argument(_flag(name), dest=name, metavar=knob.kind.upper(),
-                           help=f"{knob.help} ({knob.allowed()}; default {knob.format(knob.default)})")
+        if knob.group != "view":
+            _knob_argument(train, name, knob.format(knob.default))
     train.add_argument("--layers", dest="hidden", metavar="INTS",
                        help="several hidden layers at once, e.g. 8,8 (same as --hidden 8,8)")
     train.add_argument("--every", default=None, metavar="N",
@@ -87,7 +102,13 @@ def build_parser() -> argparse.ArgumentParser:
                        help="train on your own points: a CSV with columns x1, x2, label (a class name or "
                             "number, or a target value with --problem regression)")
 
-    check = commands.add_parser("gradcheck", help="hand-written backward vs autograd vs finite differences")
+    check = commands.add_parser("gradcheck", help="hand-written backward vs autograd vs finite differences",
+                                description="Checks every combination of the values below (each flag given "
+                                            "narrows it to one value) at 0 to 3 hidden layers; exits with "
+                                            "status 1 if any gradient disagrees. --problem picks the loss: "
+                                            "cross-entropy for classification, MSE for regression.")
+    for name in GRADCHECK_KNOBS:
+        _knob_argument(check, name, _gradcheck_default(name))
     check.add_argument("--quiet", action="store_true", help="print only the summary line")
     return parser
 
@@ -210,14 +231,21 @@ def write_html(trainer: Trainer, path: str) -> None:
         out.write(figures_html(run_figures(trainer)))
 
 
+def gradcheck_grid(args: argparse.Namespace) -> dict[str, tuple]:
+    """The full check's keywords for the flags given: one value each, validated by its knob."""
+    return {grid: (KNOBS[name].parse(getattr(args, name)),) for name, grid in GRADCHECK_KNOBS.items()
+            if getattr(args, name, None) is not None}
+
+
 def run_gradcheck(args: argparse.Namespace) -> int:
-    rows = full_check()
+    rows = full_check(**gradcheck_grid(args))
     failed = [r for r in rows if not r.ok]
     if not args.quiet:
         print(format_table(rows))
     worst_auto = max(r.autograd_abs for r in rows)
     worst_fd = max(r.numeric_abs for r in rows)
-    print(f"{len(rows) - len(failed)}/{len(rows)} parameter gradients agree "
+    cases = len({r.case for r in rows})
+    print(f"{len(rows) - len(failed)}/{len(rows)} parameter gradients of {cases} cases agree "
           f"(worst |hand-autograd| {worst_auto:.1e}, worst |hand-finite difference| {worst_fd:.1e})")
     if failed:
         print(format_table(failed), file=sys.stderr)

@@ -13,16 +13,22 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-DATASETS_CLASSIFICATION = ("moons", "blobs", "circle", "xor", "gauss", "spiral")
+from .schedule import STEP_EVERY, STEP_FACTOR, WARMUP_SHARE
+
+DATASETS_CLASSIFICATION = ("moons", "blobs", "circle", "xor", "gauss", "spiral", "checkerboard", "stripes", "rings")
 DATASETS_REGRESSION = ("plane", "multigauss")
-MULTICLASS_DATASETS = ("blobs", "spiral")
+MULTICLASS_DATASETS = ("blobs", "spiral", "rings")
 # Points a learner drew or uploaded: either problem, any number of classes. The points live in
 # the app's session (a link cannot carry them); the knobs that generate data do not apply.
 CUSTOM = "custom"
 ANY_CLASSES = (*MULTICLASS_DATASETS, CUSTOM)
 FEATURES = ("x1", "x2", "x1sq", "x2sq", "x1x2", "sinx1", "sinx2")
-ACTIVATIONS = ("relu", "tanh", "sigmoid", "linear")
-OPTIMIZERS = ("sgd", "momentum", "adam")
+ACTIVATIONS = ("relu", "tanh", "sigmoid", "linear", "leaky_relu", "elu", "gelu", "silu", "softplus", "sine")
+# The ReLU family: initialized with He's rule under init=auto (their slope is 1 for large z, 0-ish below).
+RELU_FAMILY = ("relu", "leaky_relu", "elu", "gelu", "silu", "softplus")
+OPTIMIZERS = ("sgd", "momentum", "nesterov", "rmsprop", "adam", "adamw")
+NORMS = ("none", "layer")
+SCHEDULES = ("constant", "step", "cosine", "warmup")
 REGULARIZATIONS = ("none", "l1", "l2")
 INITS = ("auto", "he", "xavier", "small")
 BACKPROPS = ("hand", "autograd")
@@ -208,20 +214,26 @@ def log_grid(low: float, high: float, mantissas: tuple[float, ...]) -> tuple[flo
 
 
 SEED_HIGH = 2**31 - 1     # a seed any tool takes (numpy's legacy seeds stop at 2**32 - 1)
+ACTIVATION_NAMES = {"relu": "ReLU", "tanh": "tanh", "sigmoid": "sigmoid", "linear": "linear",
+                    "leaky_relu": "leaky ReLU", "elu": "ELU", "gelu": "GELU", "silu": "SiLU (swish)",
+                    "softplus": "softplus", "sine": "sine"}
 
 _KNOB_LIST = (
     # data
     Knob("problem", "choice", "classification", "Problem type",
          "Classification predicts a class; regression predicts a number.", "data", choices=PROBLEMS),
     Knob("dataset", "choice", "moons", "Dataset", "Which toy data the network learns.", "data",
-         choices=(*DATASETS_CLASSIFICATION, *DATASETS_REGRESSION, CUSTOM)),
-    Knob("classes", "int", 2, "Classes", "Number of classes (blobs, spiral and your own data only).", "data",
+         choices=(*DATASETS_CLASSIFICATION, *DATASETS_REGRESSION, CUSTOM),
+         names=(("checkerboard", "checkers"), (CUSTOM, "your own"))),      # short: under a thumbnail
+    Knob("classes", "int", 2, "Classes",
+         f"Number of classes ({', '.join(MULTICLASS_DATASETS)} and your own data only).", "data",
          low=2, high=8, step=1),
     Knob("n_points", "int", 200, "Points", "How many points to generate (train and test together).",
          "data", low=10, high=5000,
          grid=(20, 50, 100, 150, 200, 300, 400, 500, 750, 1000, 1500, 2000, 3000, 5000)),
     Knob("noise", "float", 0.22, "Noise",
-         "How messy the data is: spread for moons/blobs, label and position noise for the others.",
+         "How messy the data is: spread for moons, blobs and rings; for stripes, twice the share of labels "
+         "flipped; label and position noise for the others.",
          "data", low=0.0, high=1.0, step=0.01),
     Knob("train_fraction", "float", 0.8, "Train fraction",
          "Share of the points used for training; the rest is held out as test data.",
@@ -237,24 +249,39 @@ _KNOB_LIST = (
          "Units per hidden layer; an empty list is a linear model.", "network",
          low=1, high=MAX_UNITS, max_items=MAX_LAYERS,
          compare=((2,), (4,), (8,), (16,), (8, 8), (16, 16))),
+    # Ten choices: the sidebar shows them as a drop-down (a segmented control wraps past five).
     Knob("activation", "choice", "relu", "Activation", "The nonlinearity after each hidden layer.",
-         "network", choices=ACTIVATIONS,
-         names=(("relu", "ReLU"), ("tanh", "tanh"), ("sigmoid", "sigmoid"), ("linear", "linear")),
-         compare=ACTIVATIONS),
+         "network", choices=ACTIVATIONS, names=tuple(ACTIVATION_NAMES.items()),
+         compare=("relu", "tanh", "elu", "gelu", "silu", "sine")),
+    Knob("norm", "choice", "none", "Normalization",
+         "layer: every hidden layer's values are normalized per point (mean 0, variance 1) before the "
+         "activation, then scaled and shifted by a learned gain γ and shift β.", "network",
+         choices=NORMS, names=(("none", "none"), ("layer", "layer norm")), compare=NORMS),
     Knob("init", "choice", "auto", "Initialization",
-         "auto: He for ReLU, Xavier otherwise; small: N(0, 0.1²) as in the tutorial.", "network",
+         f"auto: He for the ReLU family ({', '.join(ACTIVATION_NAMES[a] for a in RELU_FAMILY)}), Xavier "
+         "otherwise; small: N(0, 0.1²) as in the tutorial.", "network",
          choices=INITS, advanced=True),
     # compare: how many seeds Compare tries by default, counted up from the current one.
     Knob("init_seed", "int", 42, "Init seed",
-         "Seeds the initial weights and the mini-batch shuffle.", "network", low=0, high=SEED_HIGH,
-         advanced=True, compare=tuple(range(8))),
+         "Seeds the initial weights, the mini-batch shuffle and the dropout masks.", "network", low=0,
+         high=SEED_HIGH, advanced=True, compare=tuple(range(8))),
     # training
     Knob("lr", "float", 0.07, "Learning rate", "Step size of each update.", "training",
          low=1e-5, high=10.0, log=True, grid=log_grid(1e-5, 10.0, (1, 2, 3, 5, 7)), fmt="g",
          compare=(0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0)),
     Knob("optimizer", "choice", "sgd", "Optimizer",
-         "sgd: plain steps; momentum: steps that build up speed; adam: per-weight step sizes.",
-         "training", choices=OPTIMIZERS, compare=OPTIMIZERS),
+         "sgd: plain steps; momentum: steps that build up speed; nesterov: momentum that looks one step "
+         "ahead; rmsprop: steps divided by the recent size of the gradient; adam: momentum and per-weight "
+         "step sizes; adamw: adam with decoupled weight decay.",
+         "training", choices=OPTIMIZERS,
+         names=(("sgd", "sgd"), ("momentum", "momentum"), ("nesterov", "Nesterov"), ("rmsprop", "RMSProp"),
+                ("adam", "adam"), ("adamw", "AdamW")), compare=OPTIMIZERS),
+    Knob("schedule", "choice", "constant", "Rate schedule",
+         f"How the learning rate changes over the run's epochs: constant; step: ×{STEP_FACTOR:g} every "
+         f"{STEP_EVERY:.0%} of them; cosine: eases down to 0 at the last; warmup: rises linearly over the "
+         f"first {WARMUP_SHARE:.0%}, then stays.", "training", choices=SCHEDULES,
+         names=(("constant", "constant"), ("step", "step decay"), ("cosine", "cosine"), ("warmup", "warm-up")),
+         compare=SCHEDULES),
     Knob("batch_size", "int", 0, "Batch size",
          "Points per update; 0 means the whole training set (full batch).", "training",
          low=0, high=5000, grid=(0, 1, 2, 4, 8, 10, 16, 32, 64, 128, 256, 512, 1024), names=((0, "full"),),
@@ -264,6 +291,17 @@ _KNOB_LIST = (
          choices=REGULARIZATIONS, names=(("none", "none"), ("l1", "L1"), ("l2", "L2"))),
     Knob("reg_rate", "float", 0.0, "Regularization rate", "Strength of the penalty.", "training",
          low=0.0, high=10.0, grid=(0.0, *log_grid(1e-4, 10.0, (1, 3))), fmt="g"),
+    # AdamW's own knob, not reg_rate: its decay is a step of the optimizer, not a term of the loss, and
+    # an L2 penalty can still be added on top. 0.01 is torch.optim.AdamW's default.
+    Knob("weight_decay", "float", 0.01, "Weight decay",
+         "AdamW only: every step also shrinks each weight by lr·λ, apart from the gradient (decoupled "
+         "weight decay); biases and layer norm's gains and shifts are not decayed.", "training",
+         low=0.0, high=1.0, grid=(0.0, *log_grid(1e-4, 1.0, (1, 3))), fmt="g"),
+    Knob("dropout", "float", 0.0, "Dropout",
+         "Share of hidden units switched off at random in every training step (the others scaled by "
+         "1/(1 − p)); the boundary, the metrics and the test loss use the whole network.", "training",
+         low=0.0, high=0.9, grid=tuple(round(0.05 * i, 2) for i in range(19)), fmt=".2f",
+         compare=(0.0, 0.2, 0.5)),           # a grid, not a step: Compare offers the grid's values
     Knob("epochs", "int", 300, "Epochs", "How far a run goes: passes over the training data.",
          "training", low=1, high=1_000_000, fmt=",",
          grid=(10, 20, 50, 100, 200, 300, 500, 1000, 2000, 3000, 5000, 10_000, 20_000, 50_000, 100_000,
@@ -309,13 +347,17 @@ class Config:
     features: tuple[str, ...] = field(default=KNOBS["features"].default)
     hidden: tuple[int, ...] = field(default=KNOBS["hidden"].default)
     activation: str = KNOBS["activation"].default
+    norm: str = KNOBS["norm"].default
     init: str = KNOBS["init"].default
     init_seed: int = KNOBS["init_seed"].default
     lr: float = KNOBS["lr"].default
     optimizer: str = KNOBS["optimizer"].default
+    schedule: str = KNOBS["schedule"].default
     batch_size: int = KNOBS["batch_size"].default
     regularization: str = KNOBS["regularization"].default
     reg_rate: float = KNOBS["reg_rate"].default
+    weight_decay: float = KNOBS["weight_decay"].default
+    dropout: float = KNOBS["dropout"].default
     epochs: int = KNOBS["epochs"].default
     target_accuracy: float = KNOBS["target_accuracy"].default
     backprop: str = KNOBS["backprop"].default
@@ -361,8 +403,11 @@ class Config:
         batch = "full batch" if self.batch_size == 0 else f"batch {self.batch_size}"
         data = ("your own data" if self.dataset == CUSTOM
                 else f"{self.dataset} ({self.n_points} points, noise {self.noise:g})")
-        return (f"{data} · {shape} {self.activation}"
-                f" · {self.optimizer} lr={self.lr:g}{reg} · {batch} · {self.epochs} epochs")
+        net = shape + " " + self.activation + (" layer-norm" if self.norm == "layer" else "")
+        net += f" dropout={self.dropout:g}" if self.dropout else ""
+        optimizer = self.optimizer + (f" wd={self.weight_decay:g}" if self.optimizer == "adamw" else "")
+        rate = f"lr={self.lr:g}" + ("" if self.schedule == "constant" else f" ({self.schedule})")
+        return f"{data} · {net} · {optimizer} {rate}{reg} · {batch} · {self.epochs} epochs"
 
 
 def datasets_for(problem: str) -> tuple[str, ...]:

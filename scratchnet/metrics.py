@@ -53,9 +53,11 @@ def accuracy(net: Net, x: Tensor, labels: Tensor) -> Tensor:
     return _hits(out, labels)
 
 
-def gradient_norms(grads: Sequence[Tensor]) -> list[float]:
-    """‖dL/dW‖ per layer: vanishing or exploding gradients show up here first."""
-    return [float(g.norm()) for g in grads[0::2]]
+def gradient_norms(grads: Sequence[Tensor], weight_slots: Sequence[int] | None = None) -> list[float]:
+    """‖dL/dW‖ per layer: vanishing or exploding gradients show up here first. `weight_slots`:
+    where the dW are among the gradients (`Net.weight_slots`); by default every other one."""
+    slots = range(0, len(grads), 2) if weight_slots is None else weight_slots
+    return [float(grads[i].norm()) for i in slots]
 
 
 def predicted_classes(predictions: Tensor) -> Tensor:

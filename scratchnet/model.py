@@ -5,6 +5,9 @@ same forward (and the same hand-written backward) trains one network or a whole 
 
     one model:   W[l]: (d_l, d_{l+1})      b[l]: (1, d_{l+1})      x: (N, d_0)
     M models:    W[l]: (M, d_l, d_{l+1})   b[l]: (M, 1, d_{l+1})   x: (N, d_0) or (M, N, d_0)
+
+With layer normalization every hidden layer also has a gain γ[l] and a shift β[l], shaped like
+its bias. With dropout the training forward is given one mask per hidden layer, (…, N, H_l).
 """
 
 from __future__ import annotations
@@ -13,12 +16,13 @@ import functools
 import itertools
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import torch
+import torch.nn.functional as F
 from torch import Tensor
 
-from .config import ACTIVATIONS, KNOBS, Config
+from .config import ACTIVATIONS, KNOBS, NORMS, RELU_FAMILY, Config
 
 
 def gradless(fn: Callable) -> Callable:
@@ -36,12 +40,40 @@ def gradless(fn: Callable) -> Callable:
     return wrapper
 
 
+LEAKY_SLOPE = 0.01        # leaky ReLU's slope below 0 (torch's default, and the usual choice)
+ELU_ALPHA = 1.0           # ELU saturates at -α below 0 (torch's default)
+LAYER_NORM_EPS = 1e-5     # added to the variance before the square root (torch.nn.LayerNorm's default)
+
+
 def linear(z: Tensor) -> Tensor:
     return z
 
 
+def leaky_relu(z: Tensor) -> Tensor:
+    return F.leaky_relu(z, LEAKY_SLOPE)
+
+
+def elu(z: Tensor) -> Tensor:
+    return F.elu(z, ELU_ALPHA)
+
+
+def softplus(z: Tensor) -> Tensor:
+    """log(1 + e^z) as logaddexp(z, 0): exact for every z. torch's softplus returns z itself
+    above z = 20, whose derivative is then 1 rather than σ(z); this one's is σ(z) everywhere."""
+    return torch.logaddexp(z, _zero(z.dtype))
+
+
+@functools.lru_cache(maxsize=8)
+def _zero(dtype: torch.dtype) -> Tensor:
+    with torch.inference_mode(False):      # a normal tensor, usable by autograd too
+        return torch.zeros((), dtype=dtype)
+
+
 # Elementwise nonlinearities come from torch; their derivatives are written out in backward.py.
-ACTIVATION_FUNCTIONS = {"relu": torch.relu, "tanh": torch.tanh, "sigmoid": torch.sigmoid, "linear": linear}
+# GELU is the exact one, z·Φ(z) with the normal CDF Φ (torch's default, not the tanh approximation).
+ACTIVATION_FUNCTIONS = {"relu": torch.relu, "tanh": torch.tanh, "sigmoid": torch.sigmoid, "linear": linear,
+                        "leaky_relu": leaky_relu, "elu": elu, "gelu": F.gelu, "silu": F.silu,
+                        "softplus": softplus, "sine": torch.sin}
 assert tuple(ACTIVATION_FUNCTIONS) == ACTIVATIONS
 
 
@@ -55,11 +87,36 @@ class Net:
     # (M, 1, H_l) zeros and ones per hidden layer when stacked models have different widths:
     # narrower models are padded with units that are held at zero.
     masks: list[Tensor] | None = None
+    norm: str = "none"                                        # "none" | "layer"
+    gains: list[Tensor] = field(default_factory=list)         # γ per hidden layer, like its bias; layer norm only
+    shifts: list[Tensor] = field(default_factory=list)        # β per hidden layer
 
     @property
     def params(self) -> list[Tensor]:
-        """[W1, b1, W2, b2, ...]: the order gradients and optimizer state use."""
-        return [p for pair in zip(self.weights, self.biases) for p in pair]
+        """[W1, b1, W2, b2, ...], or with layer norm [W1, b1, γ1, β1, W2, b2, γ2, β2, ..., W_L, b_L]
+        (the output layer is not normalized): the order gradients and optimizer state use."""
+        if not self.gains:
+            return [p for pair in zip(self.weights, self.biases) for p in pair]
+        params: list[Tensor] = []
+        for layer, (w, b) in enumerate(zip(self.weights, self.biases)):
+            params += (w, b, self.gains[layer], self.shifts[layer]) if layer < len(self.gains) else (w, b)
+        return params
+
+    @property
+    def weight_slots(self) -> list[int]:
+        """Where each W sits in `params` (penalties, weight decay and gradient norms are about W only)."""
+        per_hidden = 4 if self.gains else 2
+        return [per_hidden * layer for layer in range(self.n_layers)]
+
+    def with_params(self, params: list[Tensor]) -> Net:
+        """A network of the same kind made of `params`, given in `params` order."""
+        per_hidden = 4 if self.gains else 2
+        hidden = len(self.gains)
+        weights = [params[per_hidden * layer] for layer in range(self.n_layers)]
+        biases = [params[per_hidden * layer + 1] for layer in range(self.n_layers)]
+        gains = [params[per_hidden * layer + 2] for layer in range(hidden)]
+        shifts = [params[per_hidden * layer + 3] for layer in range(hidden)]
+        return Net(weights, biases, self.activation, self.masks, self.norm, gains, shifts)
 
     @property
     def n_layers(self) -> int:
@@ -74,14 +131,13 @@ class Net:
         """A detached copy with fresh leaf tensors (for snapshots and history). Made outside
         inference mode even when called inside it, so autograd can still use the copy."""
         with torch.inference_mode(False):
-            copy = [p.detach().clone().requires_grad_() for p in self.params]
-        return Net(copy[0::2], copy[1::2], self.activation, self.masks)
+            return self.with_params([p.detach().clone().requires_grad_() for p in self.params])
 
 
 def init_std(fan_in: int, fan_out: int, activation: str, init: str) -> float:
-    """He for ReLU, Xavier for the saturating ones; 'small' is the tutorial's fixed 0.1."""
+    """He for the ReLU family, Xavier for the others; 'small' is the tutorial's fixed 0.1."""
     if init == "auto":
-        init = "he" if activation == "relu" else "xavier"
+        init = "he" if activation in RELU_FAMILY else "xavier"
     if init == "he":
         return math.sqrt(2.0 / fan_in)
     if init == "xavier":
@@ -93,12 +149,15 @@ def init_std(fan_in: int, fan_out: int, activation: str, init: str) -> float:
 
 def init_net(layer_sizes: Sequence[int], activation: str = KNOBS["activation"].default,
              seed: int = KNOBS["init_seed"].default, init: str = KNOBS["init"].default,
-             dtype: torch.dtype = torch.float32) -> Net:
-    """Seeded weights, zero biases. requires_grad is set on the *final* tensor, so each
-    parameter is a leaf and gets a .grad — unlike `torch.randn(..., requires_grad=True) * 0.1`,
-    whose result is computed from a leaf and therefore is not one."""
+             dtype: torch.dtype = torch.float32, norm: str = KNOBS["norm"].default) -> Net:
+    """Seeded weights, zero biases; with layer norm gains of 1 and shifts of 0 (so a normalized
+    network starts from the same weights as a plain one). requires_grad is set on the *final*
+    tensor, so each parameter is a leaf and gets a .grad — unlike `torch.randn(...,
+    requires_grad=True) * 0.1`, whose result is computed from a leaf and therefore is not one."""
     if activation not in ACTIVATION_FUNCTIONS:
         raise ValueError(f"activation must be one of {', '.join(ACTIVATIONS)}, not {activation!r}")
+    if norm not in NORMS:
+        raise ValueError(f"norm must be one of {', '.join(NORMS)}, not {norm!r}")
     gen = torch.Generator().manual_seed(seed)
     weights, biases = [], []
     for fan_in, fan_out in itertools.pairwise(layer_sizes):
@@ -107,20 +166,27 @@ def init_net(layer_sizes: Sequence[int], activation: str = KNOBS["activation"].d
         w = (torch.randn(fan_in, fan_out, generator=gen) * std).to(dtype)
         weights.append(w.requires_grad_())
         biases.append(torch.zeros(1, fan_out, dtype=dtype, requires_grad=True))
-    return Net(weights, biases, activation)
+    hidden = layer_sizes[1:-1] if norm == "layer" else ()
+    gains = [torch.ones(1, width, dtype=dtype, requires_grad=True) for width in hidden]
+    shifts = [torch.zeros(1, width, dtype=dtype, requires_grad=True) for width in hidden]
+    return Net(weights, biases, activation, None, norm, gains, shifts)
 
 
 def net_for(cfg: Config, dtype: torch.dtype = torch.float32) -> Net:
     """The network a config describes (the tutorial's 2-10-2 ReLU net is `net_for(Config())`)."""
-    return init_net(cfg.layer_sizes, cfg.activation, cfg.init_seed, cfg.init, dtype)
+    return init_net(cfg.layer_sizes, cfg.activation, cfg.init_seed, cfg.init, dtype, cfg.norm)
 
 
 @dataclass
 class Cache:
-    """What the backward pass needs from the forward: each layer's input and pre-activation."""
+    """What the backward pass needs from the forward, per hidden layer l unless said otherwise."""
 
-    inputs: list[Tensor]   # inputs[l]: the input of layer l; inputs[0] is x
-    pre: list[Tensor]      # pre[l]: z of hidden layer l (before the activation)
+    inputs: list[Tensor]          # inputs[l]: the input of layer l (all layers); inputs[0] is x
+    pre: list[Tensor]             # pre[l]: what the activation is applied to (after layer norm, if any)
+    acts: list[Tensor]            # acts[l]: f(pre[l]), before dropout
+    drops: list[Tensor] | None    # the dropout masks the forward was given (0 or 1/(1 - p))
+    normed: list[Tensor]          # layer norm: x̂[l], the values normalized to mean 0, variance 1
+    rstd: list[Tensor]            # layer norm: 1/σ[l] per point, (…, N, 1)
 
 
 def affine(h: Tensor, w: Tensor, b: Tensor) -> Tensor:
@@ -146,21 +212,53 @@ def bmm(a: Tensor, b: Tensor) -> Tensor:
     return torch.bmm(a, b)
 
 
-def forward(net: Net, x: Tensor) -> tuple[Tensor, Cache]:
-    """x -> output (logits, or the regression value) and the cache for the backward pass."""
+def layer_norm(z: Tensor, gain: Tensor, shift: Tensor) -> tuple[Tensor, Tensor, Tensor]:
+    """γ ⊙ x̂ + β with x̂ = (z − μ) / √(σ² + ε), μ and σ² over each point's units (the last dim).
+    Returns the output, x̂ and 1/√(σ² + ε), which the backward pass reuses."""
+    centred = z - row_mean(z)                                         # (…, N, H)
+    rstd = row_mean(centred.square()).add_(LAYER_NORM_EPS).rsqrt_()  # (…, N, 1)
+    normed = centred * rstd
+    return torch.addcmul(shift, normed, gain), normed, rstd
+
+
+def row_mean(t: Tensor) -> Tensor:
+    """Mean over the last dim, (…, N, H) -> (…, N, 1), as a product with a column of 1/H: measured
+    1.2 µs for (160, 10) where t.mean(-1) takes 3.4 µs and torch.var_mean 26 µs (7 and 14 µs stacked)."""
+    return torch.matmul(t, _mean_column(t.shape[-1], t.dtype))
+
+
+@functools.lru_cache(maxsize=64)
+def _mean_column(width: int, dtype: torch.dtype) -> Tensor:
+    with torch.inference_mode(False):      # a normal tensor, usable by autograd too
+        return torch.full((width, 1), 1.0 / width, dtype=dtype)
+
+
+def forward(net: Net, x: Tensor, drops: list[Tensor] | None = None) -> tuple[Tensor, Cache]:
+    """x -> output (logits, or the regression value) and the cache for the backward pass.
+    `drops`: dropout masks for training, one per hidden layer; without them nothing is dropped."""
     inputs: list[Tensor] = []
     pre: list[Tensor] = []
+    acts: list[Tensor] = []
+    normed: list[Tensor] = []
+    rstd: list[Tensor] = []
     act = ACTIVATION_FUNCTIONS[net.activation]
-    masks = net.masks
+    masks, gains = net.masks, net.gains
     last = len(net.weights) - 1
     h = x                                                             # (…, N, d_0)
     for layer, (w, b) in enumerate(zip(net.weights, net.biases)):
         inputs.append(h)
         z = affine(h, w, b)                                           # (…, N, d_{l+1})
         if layer == last:
-            return z, Cache(inputs, pre)                              # no activation on the output
+            return z, Cache(inputs, pre, acts, drops, normed, rstd)   # no activation on the output
+        if gains:
+            z, x_hat, r = layer_norm(z, gains[layer], net.shifts[layer])
+            normed.append(x_hat)
+            rstd.append(r)
         pre.append(z)
         h = act(z)
+        acts.append(h)
+        if drops is not None:
+            h = h * drops[layer]
         if masks is not None:
             h = h * masks[layer]
     raise ValueError("a network needs at least one layer")

@@ -6,14 +6,22 @@ moments. It is a float for one model, or a (M, 1, 1) tensor giving each stacked 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import torch
 from torch import Tensor
 
-from .model import gradless
+from .config import KNOBS
+from .config import OPTIMIZERS as OPTIMIZER_NAMES
+from .model import Net, gradless
 
-MOMENTUM_MU = 0.9                 # PyTorch's and most tutorials' choice
+WEIGHT_DECAY = KNOBS["weight_decay"].default
+
+MOMENTUM_MU = 0.9                 # PyTorch's and most tutorials' choice (Nesterov's too)
 ADAM_BETAS = (0.9, 0.999)         # Kingma & Ba (2015), the defaults everyone uses
 ADAM_EPS = 1e-8
+RMSPROP_ALPHA = 0.99              # torch.optim.RMSprop's default (Hinton's lecture used 0.9)
+RMSPROP_EPS = 1e-8
 
 
 def _add_scaled(p: Tensor, update: Tensor, lr: float | Tensor) -> None:
@@ -57,6 +65,37 @@ class Momentum(SGD):
             _add_scaled(p, v, self.lr)
 
 
+class Nesterov(SGD):
+    """v ← μ·v + g;  p ← p − lr·(g + μ·v)   (PyTorch's convention: the step looks one velocity ahead)"""
+
+    def __init__(self, params: list[Tensor], lr: float | Tensor, mu: float = MOMENTUM_MU):
+        super().__init__(params, lr)
+        self.mu = mu
+        self.velocity = [torch.zeros_like(p, requires_grad=False) for p in params]
+
+    @gradless
+    def step(self, params: list[Tensor], grads: list[Tensor]) -> None:
+        for p, g, v in zip(params, grads, self.velocity):
+            v.mul_(self.mu).add_(g)
+            _add_scaled(p, torch.add(g, v, alpha=self.mu), self.lr)
+
+
+class RMSProp(SGD):
+    """v ← α·v + (1−α)·g²;  p ← p − lr·g / (√v + ε)   (a running mean of g² sets each weight's step)"""
+
+    def __init__(self, params: list[Tensor], lr: float | Tensor, alpha: float = RMSPROP_ALPHA,
+                 eps: float = RMSPROP_EPS):
+        super().__init__(params, lr)
+        self.alpha, self.eps = alpha, eps
+        self.v = [torch.zeros_like(p, requires_grad=False) for p in params]
+
+    @gradless
+    def step(self, params: list[Tensor], grads: list[Tensor]) -> None:
+        for p, g, v in zip(params, grads, self.v):
+            v.mul_(self.alpha).addcmul_(g, g, value=1.0 - self.alpha)
+            _add_scaled(p, g / v.sqrt().add_(self.eps), self.lr)
+
+
 class Adam(SGD):
     """m ← β₁m + (1−β₁)g;  v ← β₂v + (1−β₂)g²;  p ← p − lr·m̂ / (√v̂ + ε), with bias correction."""
 
@@ -81,11 +120,46 @@ class Adam(SGD):
             _add_scaled(p, m / denom, self.lr / correction1)
 
 
-OPTIMIZERS = {"sgd": SGD, "momentum": Momentum, "adam": Adam}
+class AdamW(Adam):
+    """p ← p − lr·λ·p (weights only), then Adam's step: weight decay apart from the gradient
+    (Loshchilov & Hutter, 2019), so it is not divided by √v̂ as an L2 penalty's gradient would be.
+
+    `decayed[i]` says whether params[i] decays (the weights; not biases or layer-norm parameters,
+    as the L1/L2 penalties). λ is a float, or (M, 1, 1) for one rate per stacked model."""
+
+    def __init__(self, params: list[Tensor], lr: float | Tensor, weight_decay: float | Tensor = WEIGHT_DECAY,
+                 decayed: Sequence[bool] | None = None, betas: tuple[float, float] = ADAM_BETAS,
+                 eps: float = ADAM_EPS):
+        super().__init__(params, lr, betas, eps)
+        self.weight_decay = weight_decay
+        self.decayed = list(decayed) if decayed is not None else [True] * len(params)
+
+    @gradless
+    def step(self, params: list[Tensor], grads: list[Tensor]) -> None:
+        shrink = 1.0 - self.lr * self.weight_decay                      # float or (M, 1, 1)
+        for p, decays in zip(params, self.decayed):
+            if decays:
+                p.mul_(shrink)
+        super().step(params, grads)
 
 
-def make_optimizer(name: str, params: list[Tensor], lr: float | Tensor) -> SGD:
-    try:
-        return OPTIMIZERS[name](params, lr)
-    except KeyError:
-        raise ValueError(f"optimizer must be one of {', '.join(OPTIMIZERS)}, not {name!r}") from None
+OPTIMIZERS = {"sgd": SGD, "momentum": Momentum, "nesterov": Nesterov, "rmsprop": RMSProp, "adam": Adam,
+              "adamw": AdamW}
+assert tuple(OPTIMIZERS) == OPTIMIZER_NAMES
+
+
+def make_optimizer(name: str, params: list[Tensor], lr: float | Tensor, *,
+                   weight_decay: float | Tensor = WEIGHT_DECAY, decayed: Sequence[bool] | None = None) -> SGD:
+    """The optimizer `name` over `params`. weight_decay and decayed are AdamW's (see AdamW)."""
+    if name not in OPTIMIZERS:
+        raise ValueError(f"optimizer must be one of {', '.join(OPTIMIZERS)}, not {name!r}")
+    if name == "adamw":
+        return AdamW(params, lr, weight_decay, decayed)
+    return OPTIMIZERS[name](params, lr)
+
+
+def optimizer_for(name: str, net: Net, lr: float | Tensor, weight_decay: float | Tensor = WEIGHT_DECAY) -> SGD:
+    """`make_optimizer` over a network's parameters; AdamW decays its weights W only."""
+    slots = set(net.weight_slots)
+    return make_optimizer(name, net.params, lr, weight_decay=weight_decay,
+                          decayed=[i in slots for i in range(len(net.params))])

@@ -6,6 +6,7 @@ colour-vision deficiencies and on a washed-out projector.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
@@ -59,6 +60,7 @@ def region_colors(style: Style = DEFAULT) -> tuple[str, ...]:
     return tuple(mix(c, "#FFFFFF", style.region_lighten) for c in style.class_colors)
 
 
+@functools.lru_cache(maxsize=16)
 def region_style(style: Style = DEFAULT) -> Style:
     """`style` with its class colours lightened: how the regions behind the points are coloured."""
     return replace(style, class_colors=region_colors(style))

@@ -5,8 +5,10 @@ from __future__ import annotations
 from .config import CUSTOM, KNOBS, Config
 
 # Knobs a running network can take mid-run (as TensorFlow Playground does); any other change
-# alters the data or the architecture and so starts a new run.
-LIVE_KNOBS = frozenset({"lr", "regularization", "reg_rate", "epochs", "target_accuracy", "backprop"}
+# alters the data or the architecture and so starts a new run. The schedule, the dropout rate and
+# AdamW's decay change no parameter: the next epoch simply uses them.
+LIVE_KNOBS = frozenset({"lr", "regularization", "reg_rate", "epochs", "target_accuracy", "backprop",
+                        "schedule", "dropout", "weight_decay"}
                        | {name for name, knob in KNOBS.items() if knob.group == "view"})
 
 # Knobs that choose the points. Moving to one's own data (a learner starts drawing on the points

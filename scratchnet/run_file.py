@@ -29,7 +29,8 @@ MAX_RUN_BYTES = 8 * 1024 * 1024           # a run file: the largest network (~11
 MAX_HISTORY_POINTS = 20_000               # per-epoch losses kept in a run file; longer runs export no history
 MAX_ABS_PARAM = 1e30                      # a weight beyond this is corrupt (float32 overflows near 3.4e38)
 RUN_FORMAT = "scratchnet-run"
-RUN_VERSION = 1
+RUN_VERSION = 2                           # 2: layer-norm gains and shifts; a run without them is written as 1
+PLAIN_VERSION = 1                         # what older ScratchNets read: a run without layer norm
 
 
 # ----------------------------------------------------------------------------- out
@@ -42,22 +43,26 @@ def export_run(cfg: Config, net: Net, history: History | None = None,
     as text, so defaults changing later cannot alter it), "layer_sizes", "activation",
     "weights": [d_in x d_out nested lists per layer], "biases": [d_out lists], "class_names",
     "history": {"losses": [...], "evaluations": [[epoch, train_loss, test_loss,
-    train_accuracy, test_accuracy], ...]} or null}. float32 values are written in their
-    shortest exact form, so an import predicts bit-identically. History longer than
-    MAX_HISTORY_POINTS is left out (null) to keep files small.
+    train_accuracy, test_accuracy], ...]} or null}. With layer norm the version is 2 and
+    "gains" and "shifts" follow "biases" ([H lists], one per hidden layer): an older ScratchNet
+    then refuses the file rather than run the network without its normalization. float32
+    values are written in their shortest exact form, so an import predicts bit-identically.
+    History longer than MAX_HISTORY_POINTS is left out (null) to keep files small.
     """
     _check_exportable(cfg, net)
     body = {
         "format": RUN_FORMAT,
-        "version": RUN_VERSION,
+        "version": RUN_VERSION if net.gains else PLAIN_VERSION,
         "config": cfg.to_query(),
         "layer_sizes": list(cfg.layer_sizes),
         "activation": net.activation,
         "weights": [_json_floats(w) for w in net.weights],
         "biases": [_json_floats(b.reshape(-1)) for b in net.biases],
-        "class_names": _export_names(cfg, class_names),
-        "history": _history_json(history),
     }
+    if net.gains:
+        body["gains"] = [_json_floats(g.reshape(-1)) for g in net.gains]
+        body["shifts"] = [_json_floats(b.reshape(-1)) for b in net.shifts]
+    body |= {"class_names": _export_names(cfg, class_names), "history": _history_json(history)}
     lines = (f"  {json.dumps(key)}: {json.dumps(value, separators=(',', ':'), allow_nan=False)}"
              for key, value in body.items())
     return "{\n" + ",\n".join(lines) + "\n}\n"
@@ -69,9 +74,9 @@ def _check_exportable(cfg: Config, net: Net) -> None:
     shapes = [tuple(w.shape) for w in net.weights], [tuple(b.shape) for b in net.biases]
     sizes = cfg.layer_sizes
     expected = list(itertools.pairwise(sizes)), [(1, b) for b in sizes[1:]]
-    if shapes != expected or net.activation != cfg.activation:
-        raise ValueError(f"the network ({net.activation}, weight shapes {shapes[0]}) does not match the config "
-                         f"({cfg.activation}, layer sizes {sizes})")
+    if shapes != expected or net.activation != cfg.activation or net.norm != cfg.norm:
+        raise ValueError(f"the network ({net.activation}, norm {net.norm}, weight shapes {shapes[0]}) does not "
+                         f"match the config ({cfg.activation}, norm {cfg.norm}, layer sizes {sizes})")
     if not all(torch.isfinite(p).all() for p in net.params):
         raise ValueError("the network has NaN or infinite parameters; export the last finite ones")
 
@@ -112,7 +117,7 @@ def _history_json(history: History | None) -> dict | None:
 # ----------------------------------------------------------------------------- in
 
 _RUN_EXPECTED = "a run exported from ScratchNet (a .json file)"
-_RUN_KEYS = ("format", "version", "config", "layer_sizes", "activation", "weights", "biases",
+_RUN_KEYS = ("format", "version", "config", "layer_sizes", "activation", "weights", "biases", "gains", "shifts",
              "class_names", "history")
 
 
@@ -145,7 +150,9 @@ def load_run(data: Source, *, max_bytes: int = MAX_RUN_BYTES, dtype: torch.dtype
                 in enumerate(zip(weights, sizes, sizes[1:]))]
     params_b = [_tensor([_flat_bias(v)], (1, b), f"biases[{i}]", dtype)
                 for i, (v, b) in enumerate(zip(biases, sizes[1:]))]
-    net = Net([w.requires_grad_() for w in params_w], [b.requires_grad_() for b in params_b], cfg.activation)
+    gains, shifts = _norm_params(obj, cfg, sizes[1:-1], dtype)
+    net = Net([w.requires_grad_() for w in params_w], [b.requires_grad_() for b in params_b], cfg.activation,
+              None, cfg.norm, gains, shifts)
     names = _run_names(obj.get("class_names"), cfg)
     history = _run_history(obj.get("history"))
     notes += [f"Ignored unknown field {quote(str(key))} in the run file." for key in obj if key not in _RUN_KEYS]
@@ -241,6 +248,26 @@ def _layer_list(value: Any, what: str, n_layers: int) -> list:
     return value
 
 
+def _norm_params(obj: dict, cfg: Config, hidden: Sequence[int], dtype: torch.dtype
+                 ) -> tuple[list[Tensor], list[Tensor]]:
+    """Layer norm's gains and shifts, (1, H) per hidden layer: required with norm=layer, else absent."""
+    if cfg.norm == "none":
+        for key in ("gains", "shifts"):
+            if obj.get(key) is not None:
+                raise DataError(f"The run has layer-norm {key} but its config has no layer norm; "
+                                "export the run again.")
+        return [], []
+    tensors = []
+    for key in ("gains", "shifts"):
+        rows = obj.get(key)
+        if not isinstance(rows, list) or len(rows) != len(hidden):
+            raise DataError(f"The run's config uses layer norm, so it needs {key}: a list of {len(hidden)} "
+                            f"layer{'s' * (len(hidden) != 1)} matching layer_sizes; export the run again.")
+        tensors.append([_tensor([_flat_bias(v)], (1, h), f"{key}[{i}]", dtype).requires_grad_()
+                        for i, (v, h) in enumerate(zip(rows, hidden))])
+    return tensors[0], tensors[1]
+
+
 def _flat_bias(value: Any) -> Any:
     """Biases are written flat (d_out,); a (1, d_out) nesting is accepted too."""
     if isinstance(value, list) and len(value) == 1 and isinstance(value[0], list):
@@ -253,7 +280,8 @@ def _tensor(rows: Any, shape: tuple[int, int], where: str, dtype: torch.dtype) -
     n_rows, n_cols = shape
     if not isinstance(rows, list) or len(rows) != n_rows or not all(
             isinstance(r, list) and len(r) == n_cols for r in rows):
-        wanted = f"list of {n_cols} numbers" if where.startswith("biases") else f"{n_rows}x{n_cols} array of numbers"
+        one_row = where.startswith(("biases", "gains", "shifts"))
+        wanted = f"list of {n_cols} numbers" if one_row else f"{n_rows}x{n_cols} array of numbers"
         raise DataError(f"The run's {where} must be a {wanted} to fit layer_sizes; export the run again.")
     return torch.tensor([[_param(v, where) for v in r] for r in rows], dtype=dtype)
 

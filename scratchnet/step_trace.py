@@ -24,11 +24,11 @@ class StepTrace:
     epoch: int                  # the epoch the step belongs to (1 for the first step of training)
     before: Net                 # parameters the step started from
     after: Net                  # and where the update left them
-    hidden: list[Tensor]        # H_l = f(Z_l) of each hidden layer: (N, d_l)
+    hidden: list[Tensor]        # H_l = f(Z_l) of each hidden layer (after dropout, if any): (N, d_l)
     out: Tensor                 # Z_L, the logits or the prediction: (N, K)
     data_loss: float
     loss: float                 # the data loss plus the weight penalty
-    grads: list[Tensor]         # the hand-written [dW1, db1, dW2, ...]: dW_l (d_{l-1}, d_l), db_l (1, d_l)
+    grads: list[Tensor]         # hand-written, in `before.params` order: dW_l (d_{l-1}, d_l), db_l (1, d_l)
     points: int                 # N: rows of the batch
     train_points: int           # all training points (more than N for a mini-batch)
 
@@ -37,14 +37,14 @@ class StepTrace:
         return [h.mean(0) for h in [*self.hidden, self.out]]
 
 
-def trace_step(net: Net, optimizer: SGD, objective: Objective, x: Tensor, target: Tensor, *, epoch: int,
-               train_points: int) -> tuple[StepTrace, Tensor]:
-    """Take one optimizer step on (x, target), in place, and return it opened up with its loss (a tensor,
-    as `epoch.train_epoch` sums them)."""
+def trace_step(net: Net, optimizer: SGD, objective: Objective, x: Tensor, target: Tensor,
+               drops: list[Tensor] | None = None, *, epoch: int, train_points: int) -> tuple[StepTrace, Tensor]:
+    """Take one optimizer step on (x, target) (`drops`: the step's dropout masks), in place, and return it
+    opened up with its loss (a tensor, as `epoch.train_epoch` sums them)."""
     before = net.clone()
     with torch.inference_mode():
-        out, cache = forward(net, x)                                   # the values the step computes
-        loss, grads = hand_loss_and_grads(net, x, target, objective)   # the same forward again, then back
+        out, cache = forward(net, x, drops)                                   # the values the step computes
+        loss, grads = hand_loss_and_grads(net, x, target, objective, drops)   # the same forward again, then back
         optimizer.step(net.params, grads)
         data = float(data_loss(out, target, objective.task))
     trace = StepTrace(epoch, before, net.clone(), list(cache.inputs[1:]), out, data, float(loss), list(grads),

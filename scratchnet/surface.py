@@ -6,6 +6,7 @@ for one network or for M stacked ones at once.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -43,11 +44,19 @@ def grid_points(bounds: Bounds, resolution: int) -> torch.Tensor:
     return torch.stack([gx.reshape(-1), gy.reshape(-1)], dim=-1)
 
 
+@functools.lru_cache(maxsize=64)
+def grid_inputs(bounds: Bounds, resolution: int, features: tuple[str, ...], dtype: torch.dtype
+                ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """(xs, ys, featurized grid points (R², d)): the same for every frame of a run, so made once.
+    Callers must not change them in place."""
+    xs, ys = grid_axes(bounds, resolution)
+    return xs, ys, featurize(grid_points(bounds, resolution), features).to(dtype)
+
+
 def decision_surface(net: Net, features: Sequence[str], bounds: Bounds, task: str,
                      resolution: int = 100) -> Surface:
-    xs, ys = grid_axes(bounds, resolution)
     dtype = net.weights[0].dtype
-    inputs = featurize(grid_points(bounds, resolution), features).to(dtype)      # (R², d)
+    xs, ys, inputs = grid_inputs(tuple(bounds), resolution, tuple(features), dtype)   # inputs: (R², d)
     with torch.inference_mode():
         out, _ = forward(net, inputs)                                            # (…, R², K)
         if task == "classification":
@@ -64,7 +73,7 @@ def decision_surface(net: Net, features: Sequence[str], bounds: Bounds, task: st
 def unit_surfaces(net: Net, features: Sequence[str], bounds: Bounds, resolution: int = 32
                   ) -> list[np.ndarray]:
     """What every hidden unit computes over the plane: per layer an (H, R, R) array."""
-    inputs = featurize(grid_points(bounds, resolution), features).to(net.weights[0].dtype)
+    _, _, inputs = grid_inputs(tuple(bounds), resolution, tuple(features), net.weights[0].dtype)
     with torch.inference_mode():
         layers = hidden_activations(net, inputs)                                 # [(R², H_l)]
     return [h.T.reshape(h.shape[-1], resolution, resolution).float().numpy() for h in layers]

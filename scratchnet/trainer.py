@@ -19,13 +19,15 @@ from torch import Tensor
 from .backward import LOSS_AND_GRADS, Objective
 from .config import Config
 from .data import Dataset, dataset_for
+from .dropout import Dropout
 from .entries import Entry, set_entry
 from .epoch import batch_indices, train_epoch
 from .history import Evaluation, History
 from .metrics import gradient_norms, measure
 from .model import Net, net_for
-from .optim import make_optimizer
+from .optim import AdamW, optimizer_for
 from .restart import needs_restart
+from .schedule import lr_at
 from .step_trace import StepTrace, trace_step
 from .tensors import prepare
 
@@ -45,7 +47,7 @@ class Snapshot:
     test_accuracy: float | None
     grad_norms: list[float]
     epochs_per_second: float
-    lr: float
+    lr: float                         # the rate the next epoch trains with (the schedule's, `lr_at`)
     stopped: str | None = None        # None while it can go on; else "epochs" | "target" | "diverged"
     message: str = ""
 
@@ -75,9 +77,11 @@ class Trainer:
         """Back to epoch 0 with the initial weights of `init_seed`: the same run again."""
         self.net = net_for(self.cfg, self.dtype)
         self._objective = Objective(self.cfg.problem, self.cfg.regularization, self.cfg.reg_rate)
-        self.optimizer = make_optimizer(self.cfg.optimizer, self.net.params, self.cfg.lr)
-        self.shuffler = torch.Generator().manual_seed(self.cfg.init_seed)
         self.epoch = 0
+        self.optimizer = self._new_optimizer()
+        self.shuffler = torch.Generator().manual_seed(self.cfg.init_seed)
+        self.dropout = Dropout([self.cfg.dropout], [self.cfg.hidden], [self.cfg.init_seed], stacked=False,
+                               dtype=self.dtype)
         self.history = History()
         self.stopped: str | None = None
         self.message = ""
@@ -96,11 +100,14 @@ class Trainer:
             return False
         lr_changed = cfg.lr != self.cfg.lr
         self.cfg = cfg
-        self.optimizer.lr = cfg.lr
+        self.optimizer.lr = lr_at(self.epoch, cfg)
+        if isinstance(self.optimizer, AdamW):
+            self.optimizer.weight_decay = cfg.weight_decay
+        self.dropout.rates = [cfg.dropout]
         self._objective = Objective(cfg.problem, cfg.regularization, cfg.reg_rate)
         if self.stopped == "diverged" and lr_changed:
             # Go on from the last finite parameters with a fresh optimizer (its momentum is junk).
-            self.optimizer = make_optimizer(cfg.optimizer, self.net.params, cfg.lr)
+            self.optimizer = self._new_optimizer()
             self.stopped, self.message = None, ""
         if self.stopped in ("epochs", "target") and not self._finished():
             self.stopped, self.message = None, ""
@@ -120,13 +127,13 @@ class Trainer:
     def load(self, net: Net, history: History | None = None) -> None:
         """Continue from given parameters (an imported run): same shapes as this config's network."""
         shapes = [tuple(p.shape) for p in self.net.params]
-        if [tuple(p.shape) for p in net.params] != shapes or net.activation != self.cfg.activation:
+        if ([tuple(p.shape) for p in net.params] != shapes or net.activation != self.cfg.activation
+                or net.norm != self.cfg.norm):
             raise ValueError(f"the network does not fit this config: expected shapes {shapes}")
-        self.net = Net([w.detach().clone().requires_grad_() for w in net.weights],
-                       [b.detach().clone().requires_grad_() for b in net.biases], net.activation)
-        self.optimizer = make_optimizer(self.cfg.optimizer, self.net.params, self.cfg.lr)
+        self.net = self.net.with_params([p.detach().clone().requires_grad_() for p in net.params])
         self.history = history if history is not None else History()
         self.epoch = self.history.last_epoch
+        self.optimizer = self._new_optimizer()
         self.stopped, self.message = None, ""
         self._last_good, self._last_good_epoch = self.net.clone(), self.epoch
         self._forget_latest_step()
@@ -155,11 +162,14 @@ class Trainer:
     def objective(self) -> Objective:
         return self._objective
 
+    def _new_optimizer(self):
+        return optimizer_for(self.cfg.optimizer, self.net, lr_at(self.epoch, self.cfg), self.cfg.weight_decay)
+
     def train_epoch(self) -> float:
         """One epoch, whatever the stopping rules say (Step uses this)."""
-        batches = self._batches()
+        batches = self._start_epoch()
         loss = train_epoch(self.net, self.optimizer, self.objective, self.cfg.backprop, self.tensors,
-                           batches, self._latest_grads)
+                           batches, self._dropout(), self._latest_grads)
         return self._finish_epoch(loss, batches)
 
     def step_traced(self) -> StepTrace | None:
@@ -169,18 +179,21 @@ class Trainer:
         if self.stopped == "diverged":
             return None
         self.stopped, self.message = None, ""
-        batches = self._batches()
+        batches = self._start_epoch()
         t = self.tensors
         n = t.x_train.shape[0]
         first = slice(None) if batches is None else batches[0]
-        trace, loss = trace_step(self.net, self.optimizer, self.objective, t.x_train[first], t.t_train[first],
+        x, target = t.x_train[first], t.t_train[first]
+        dropout = self._dropout()
+        drops = dropout.draw(x.shape[0]) if dropout is not None else None
+        trace, loss = trace_step(self.net, self.optimizer, self.objective, x, target, drops,
                                  epoch=self.epoch + 1, train_points=n)
         self._latest_grads[:] = trace.grads
         if batches is not None:                     # the rest of the epoch's mini-batches, as ever
             loss = loss * (batches[0].shape[-1] / n)
             if len(batches) > 1:
                 loss = loss + train_epoch(self.net, self.optimizer, self.objective, self.cfg.backprop, t,
-                                          batches[1:], self._latest_grads)
+                                          batches[1:], dropout, self._latest_grads)
         self._finish_epoch(loss, batches)
         self._latest_traced = batches is None or len(batches) == 1     # the traced step was the last
         self._check_stop(epoch_limit=False)
@@ -193,8 +206,14 @@ class Trainer:
         backprop = "hand" if self._latest_traced else self.cfg.backprop
         return LatestStep(self._latest_epoch, tuple(self._latest_grads), self._latest_points, backprop)
 
-    def _batches(self) -> list[Tensor] | None:
+    def _start_epoch(self) -> list[Tensor] | None:
+        """The epoch's learning rate set, its mini-batches drawn (None: full batch)."""
+        if self.cfg.schedule != "constant":     # a constant rate is set once, by reset and update
+            self.optimizer.lr = lr_at(self.epoch, self.cfg)
         return batch_indices(self.tensors.x_train.shape[0], self.cfg.batch_size, [self.shuffler], stacked=False)
+
+    def _dropout(self) -> Dropout | None:
+        return self.dropout if self.cfg.dropout else None
 
     def _finish_epoch(self, loss: Tensor | float, batches: list[Tensor] | None) -> float:
         value = float(loss)
@@ -259,10 +278,10 @@ class Trainer:
         whole backward pass over the training set (a live view redrawn 20 times a second that
         does not show them leaves that time to training)."""
         evaluation = self.evaluate()
-        norms = gradient_norms(self._grads_now()) if with_gradients else []
+        norms = gradient_norms(self._grads_now(), self.net.weight_slots) if with_gradients else []
         return Snapshot(evaluation.epoch, evaluation.train_loss, evaluation.test_loss,
                         evaluation.train_accuracy, evaluation.test_accuracy, norms, self._speed,
-                        float(self.cfg.lr), self.stopped, self.message)
+                        lr_at(self.epoch, self.cfg), self.stopped, self.message)
 
     def evaluate(self) -> Evaluation:
         """Full train/test metrics now; recorded in the history once per epoch."""

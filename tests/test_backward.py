@@ -6,6 +6,7 @@ losses themselves against torch's, and proof that the check fails when a derivat
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import itertools
 
@@ -17,7 +18,8 @@ from hypothesis import strategies as st
 
 from scratchnet.backward import Objective, autograd_loss_and_grads, hand_loss_and_grads
 from scratchnet.batched import stack_nets
-from scratchnet.config import ACTIVATIONS, PROBLEMS, REGULARIZATIONS
+from scratchnet.config import ACTIVATIONS, NORMS, PROBLEMS, REGULARIZATIONS
+from scratchnet.dropout import Dropout
 from scratchnet.gradcheck import (
     ABS_TOL,
     check_case,
@@ -36,7 +38,7 @@ from scratchnet.losses import (
     penalty,
     penalty_grad,
 )
-from scratchnet.model import init_net
+from scratchnet.model import LAYER_NORM_EPS, forward, init_net
 
 # the module, not the function `scratchnet.backward` that the package exports under the same name
 backward_module = importlib.import_module("scratchnet.backward")
@@ -221,7 +223,9 @@ def test_a_wrong_penalty_gradient_is_caught(monkeypatch):
 
 def test_full_check_table():
     rows = full_check(depths=(0, 1))
-    assert len(rows) == len(ACTIVATIONS) * len(PROBLEMS) * len(REGULARIZATIONS) * (2 + 4)
+    # depth 0: W1, b1 (nothing to normalize or drop); depth 1: plain 4 rows, layer-normed 6 (γ1, β1),
+    # each without dropout and with a fixed mask
+    assert len(rows) == len(ACTIVATIONS) * len(PROBLEMS) * len(REGULARIZATIONS) * (2 + 2 * 4 + 2 * 6)
     assert all(r.ok for r in rows)
     table = format_table(rows)
     lines = table.splitlines()
@@ -229,7 +233,11 @@ def test_full_check_table():
     assert "|hand-auto|" in lines[0] and "|hand-fd|" in lines[0]
     assert all(line.rstrip().endswith("yes") for line in lines[2:])
     assert "tanh · cross-entropy · l1 · depth 1" in table and "relu · MSE · l2 · depth 0" in table
+    assert "leaky_relu · cross-entropy · none · depth 1 · layer norm · dropout 0.5" in table
+    assert {r.param for r in rows} == {"W1", "b1", "W2", "b2", "γ1", "β1"}
+    assert len({len(line) for line in lines[2:]}) == 1                   # one fixed width
     assert max(r.autograd_abs for r in rows) <= ABS_TOL
+    assert {r.case.split(" · ")[0] for r in rows} == set(ACTIVATIONS)
 
 
 def test_numeric_gradients_match_a_known_function():
@@ -296,3 +304,169 @@ def test_penalties_follow_their_formulas():
     stacked = torch.stack([w[0], 2 * w[0]])                          # (2, 1, 2), a rate per model
     per_model = penalty([stacked], "l1", torch.tensor([1.0, 10.0], dtype=F64).reshape(-1, 1, 1))
     torch.testing.assert_close(per_model, torch.tensor([3.0, 60.0], dtype=F64))
+
+
+# ----------------------------------------------------------------------------- norm and dropout
+
+NEW_ACTIVATIONS = ("leaky_relu", "elu", "gelu", "silu", "softplus", "sine")
+
+
+def fixed_masks(widths, n: int, rate: float, seed: int, lead: int | None = None):
+    """One seeded set of dropout masks, held fixed (None for rate 0, as training passes)."""
+    if lead is None:
+        return Dropout([rate], [widths], [seed], stacked=False, dtype=F64).draw(n)
+    return Dropout([rate] * lead, [widths] * lead, [seed + m for m in range(lead)], stacked=True, dtype=F64).draw(n)
+
+
+def norm_net(sizes, activation: str, norm: str, seed: int):
+    """A float64 network with non-trivial biases, and with layer norm gains away from 1 and shifts away from 0."""
+    net = init_net(sizes, activation, seed=seed, init="xavier", dtype=F64, norm=norm)
+    random_biases(net, seed + 100)
+    gen = torch.Generator().manual_seed(seed + 200)
+    with torch.no_grad():
+        for g, b in zip(net.gains, net.shifts):
+            g.copy_(1.0 + 0.3 * torch.randn(g.shape, generator=gen, dtype=F64))
+            b.copy_(0.2 * torch.randn(b.shape, generator=gen, dtype=F64))
+    return net
+
+
+@pytest.mark.parametrize("task", PROBLEMS)
+@pytest.mark.parametrize("dropout", (0.0, 0.5))
+@pytest.mark.parametrize("norm", NORMS)
+@pytest.mark.parametrize("activation", ACTIVATIONS)
+def test_norm_and_dropout_hand_equals_autograd_and_finite_differences(activation, norm, dropout, task):
+    n_out = 3 if task == "classification" else 1
+    net = norm_net([3, 5, 4, n_out], activation, norm, seed=7)
+    x, target = batch(3, n_out, 11, task, seed=8)
+    drops = fixed_masks((5, 4), 11, dropout, seed=9)
+    assert (drops is None) == (dropout == 0)
+    rows, grads = compare_gradients(net, x, target, Objective(task, "l2", 0.02), drops=drops)
+    expected = ["W1", "b1", "γ1", "β1", "W2", "b2", "γ2", "β2", "W3", "b3"] if norm == "layer" else \
+        ["W1", "b1", "W2", "b2", "W3", "b3"]
+    assert [r.param for r in rows] == expected == param_names(net)
+    assert all(r.ok for r in rows), [r for r in rows if not r.ok]
+    assert_three_agree(grads)
+
+
+@settings(max_examples=120, deadline=None)
+@given(activation=st.sampled_from(ACTIVATIONS), norm=st.sampled_from(NORMS), task=st.sampled_from(PROBLEMS),
+       regularization=st.sampled_from(REGULARIZATIONS), dropout=st.sampled_from((0.0, 0.1, 0.5, 0.9)),
+       n_in=st.integers(1, 6), widths=st.lists(st.integers(1, 7), max_size=3), k=st.integers(2, 6),
+       n=st.integers(1, 20), rate=st.floats(0.0, 1.0), seed=st.integers(0, 2**16))
+def test_hand_equals_autograd_for_any_network_with_norm_and_dropout(activation, norm, task, regularization, dropout,
+                                                                      n_in, widths, k, n, rate, seed):
+    """Every activation × norm × dropout (one fixed mask) × loss, random sizes and values."""
+    n_out = k if task == "classification" else 1
+    net = norm_net([n_in, *widths, n_out], activation, norm, seed)
+    x, target = batch(n_in, n_out, n, task, seed=seed + 2)
+    drops = fixed_masks(widths, n, dropout, seed + 3)
+    objective = Objective(task, regularization, rate)
+    loss, hand = hand_loss_and_grads(net, x, target, objective, drops)
+    loss2, auto = autograd_loss_and_grads(net, x, target, objective, drops)
+    torch.testing.assert_close(loss, loss2, rtol=1e-12, atol=1e-12)
+    assert len(hand) == len(net.params)
+    for h, a in zip(hand, auto):
+        torch.testing.assert_close(h, a, rtol=1e-9, atol=1e-9)
+
+
+@settings(max_examples=40, deadline=None)
+@given(activation=st.sampled_from(ACTIVATIONS), norm=st.sampled_from(NORMS), task=st.sampled_from(PROBLEMS),
+       dropout=st.sampled_from((0.0, 0.5)), widths=st.lists(st.integers(2, 5), min_size=1, max_size=2),
+       n=st.integers(2, 8), seed=st.integers(0, 2**16))
+def test_finite_differences_agree_for_any_network_with_norm_and_dropout(activation, norm, task, dropout, widths, n,
+                                                                         seed):
+    """Central differences in float64 against the hand-written gradient, within the check's tolerance
+    (absolute or relative: a layer whose units nearly agree has a steep normalization)."""
+    n_out = 3 if task == "classification" else 1
+    net = norm_net([2, *widths, n_out], activation, norm, seed)
+    x, target = batch(2, n_out, n, task, seed=seed + 2)
+    rows, _ = compare_gradients(net, x, target, Objective(task, "l1", 0.01), drops=fixed_masks(widths, n, dropout,
+                                                                                                 seed + 3))
+    assert all(r.ok for r in rows), [r for r in rows if not r.ok]
+
+
+@pytest.mark.parametrize("activation", NEW_ACTIVATIONS)
+def test_a_wrong_new_derivative_is_caught(monkeypatch, activation):
+    """Each new activation's own rows fail when its derivative is off by 1 %; the others still pass."""
+    original = backward_module.activation_grad
+
+    def wrong(dh, z, h, name):
+        out = original(dh, z, h, name)
+        return out * 1.01 if name == activation else out
+
+    monkeypatch.setattr(backward_module, "activation_grad", wrong)
+    rows = check_case(activation, "classification", "none", depth=2)
+    assert {r.param for r in rows if not r.ok} >= {"W1", "W2"}
+    assert all(r.ok for r in check_case("tanh", "classification", "none", depth=2))
+
+
+def test_a_wrong_layer_norm_gradient_is_caught(monkeypatch):
+    """Dropping the variance term of dz (a common slip) breaks W and b of the normalized layers."""
+    def without_variance_term(dy, normed, rstd, gain):
+        d_normed = dy * gain
+        return ((d_normed - d_normed.mean(-1, keepdim=True)) * rstd, (dy * normed).sum(-2, keepdim=True),
+                dy.sum(-2, keepdim=True))
+
+    monkeypatch.setattr(backward_module, "layer_norm_grad", without_variance_term)
+    rows = check_case("tanh", "regression", "none", depth=2, norm="layer")
+    assert {r.param for r in rows if not r.ok} >= {"W1", "b1"}
+    assert all(r.ok for r in rows if r.param in ("W3", "b3", "γ2", "β2"))      # above the slip: still right
+
+
+def test_a_backward_that_ignores_the_dropout_mask_is_caught(monkeypatch):
+    """The hand-written backward must drop the same units: without the mask, the check fails."""
+    original = backward_module.backward
+
+    def unmasked(net, cache, dout):
+        return original(net, dataclasses.replace(cache, drops=None), dout)
+
+    monkeypatch.setattr(backward_module, "backward", unmasked)
+    rows = check_case("relu", "classification", "none", depth=2, dropout=0.5)
+    assert not all(r.ok for r in rows)
+    assert all(r.ok for r in check_case("relu", "classification", "none", depth=2))
+
+
+def test_layer_norm_forward_normalizes_each_point():
+    net = init_net([3, 6, 2], "linear", seed=1, dtype=F64, norm="layer")
+    x, _ = batch(3, 2, 9, "regression", seed=1)
+    _, cache = forward(net, x)
+    z = cache.pre[0]                                           # γ = 1, β = 0: just the normalized values
+    affine_out = x @ net.weights[0] + net.biases[0]
+    variance = affine_out.var(-1, unbiased=False)
+    torch.testing.assert_close(z.mean(-1), torch.zeros(9, dtype=F64), rtol=0, atol=1e-12)
+    torch.testing.assert_close(z.var(-1, unbiased=False), variance / (variance + LAYER_NORM_EPS))   # ≈ 1
+    torch.testing.assert_close(z, F.layer_norm(affine_out, (6,), eps=LAYER_NORM_EPS))
+
+
+@pytest.mark.parametrize("activation", ACTIVATIONS)
+def test_stacked_models_with_layer_norm_and_dropout_each_get_their_own_gradient(activation):
+    """M = 3 layer-normed models of equal widths, each with its own dropout mask and rate: the stacked
+    gradient equals autograd and finite differences, and model m's slice equals model m alone."""
+    nets = [norm_net([2, 4, 3, 3], activation, "layer", seed=m) for m in range(3)]
+    stacked = stack_nets(nets)
+    assert stacked.norm == "layer" and stacked.masks is None and len(stacked.params) == 10
+    x, target = batch(2, 3, 7, "classification", seed=5)
+    dropout = Dropout([0.5, 0.0, 0.2], [(4, 3)] * 3, [0, 1, 2], stacked=True, dtype=F64)
+    drops = dropout.draw(7)
+    objective = Objective("classification", "l2", torch.tensor([0.01, 0.0, 0.1], dtype=F64).reshape(-1, 1, 1))
+    _, grads = compare_gradients(stacked, x, target, objective, drops=drops)
+    assert_three_agree(grads)
+    _, hand = hand_loss_and_grads(stacked, x, target, objective, drops)
+    alone_masks = [Dropout([rate], [(4, 3)], [m], stacked=False, dtype=F64).draw(7)
+                   for m, rate in enumerate((0.5, 0.0, 0.2))]
+    for m, net in enumerate(nets):
+        if alone_masks[m] is not None:
+            for stacked_mask, alone_mask in zip(drops, alone_masks[m]):
+                assert torch.equal(stacked_mask[m], alone_mask)          # the same units dropped
+        else:
+            assert all(bool((d[m] == 1).all()) for d in drops)
+        rate = [0.01, 0.0, 0.1][m]
+        _, alone = hand_loss_and_grads(net, x, target, Objective("classification", "l2", rate), alone_masks[m])
+        for g_stack, g_alone in zip(hand, alone):
+            torch.testing.assert_close(g_stack[m], g_alone)
+
+
+def test_layer_norm_does_not_stack_at_different_widths():
+    nets = [init_net([2, w, 2], "relu", seed=0, norm="layer") for w in (3, 4)]
+    with pytest.raises(ValueError, match="equal"):
+        stack_nets(nets)

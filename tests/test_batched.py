@@ -9,7 +9,8 @@ import pytest
 import torch
 
 from scratchnet import BatchedTrainer, Config, Sweep, Trainer
-from scratchnet.batched import _hits_needed, stack_key
+from scratchnet.batched import STACKABLE, SWEEPABLE, _hits_needed, stack_key
+from scratchnet.config import ACTIVATIONS, KNOBS, NORMS, OPTIMIZERS, SCHEDULES
 
 EPOCHS = 25
 
@@ -40,8 +41,20 @@ def assert_same_as_separate(stack_losses: torch.Tensor, nets, cfgs, epochs: int 
     ("hidden", [(4, 8), (8, 2), (5, 5)], {"activation": "tanh", "optimizer": "adam", "lr": 0.01, "batch_size": 50}),
     ("lr", [0.003, 0.01, 0.03], {"problem": "regression", "dataset": "plane", "hidden": (8, 8)}),
     ("lr", [0.01, 0.05], {"dataset": "spiral", "classes": 5, "hidden": (12,), "optimizer": "adam"}),
+    ("dropout", [0.0, 0.2, 0.5], {"dataset": "stripes", "hidden": (12, 12)}),
+    ("dropout", [0.1, 0.5], {"hidden": (4, 8), "batch_size": 32, "optimizer": "nesterov"}),
+    ("hidden", [(3,), (10,), (6,)], {"dropout": 0.3}),
+    ("schedule", ["constant", "step", "cosine", "warmup"], {"optimizer": "rmsprop", "lr": 0.01}),
+    ("lr", [0.01, 0.1, 0.5], {"schedule": "cosine", "batch_size": 40}),
+    ("weight_decay", [0.0, 0.01, 0.5], {"optimizer": "adamw", "lr": 0.01, "hidden": (8, 8)}),
+    ("lr", [0.01, 0.05], {"norm": "layer", "hidden": (6, 6), "activation": "gelu", "dropout": 0.2}),
+    ("init_seed", [1, 2], {"norm": "layer", "batch_size": 16, "optimizer": "adamw", "lr": 0.01}),
+    ("lr", [0.003, 0.01], {"dataset": "rings", "classes": 4, "hidden": (16,), "activation": "silu"}),
+    ("lr", [0.01, 0.1], {"dataset": "checkerboard", "hidden": (8, 8), "activation": "elu"}),
 ], ids=["lr", "l2-rate", "l1-rate-momentum", "init-seed-minibatch", "widths", "widths-2-layers-adam",
-        "regression", "5-classes"])
+        "regression", "5-classes", "dropout-stripes", "dropout-minibatch-widths", "widths-with-dropout",
+        "schedules", "lr-cosine-minibatch", "adamw-decay", "layer-norm-dropout", "layer-norm-seeds", "rings",
+        "checkerboard"])
 def test_a_stack_equals_separate_runs(field, values, base):
     cfgs = [Config(epochs=EPOCHS, **base, **{field: v}) for v in values]
     stack = BatchedTrainer(cfgs)
@@ -68,8 +81,11 @@ def test_hand_and_autograd_stacks_agree():
 
 
 @pytest.mark.parametrize(("field", "values"), [
-    ("activation", ["relu", "tanh", "sigmoid", "linear"]),
-    ("optimizer", ["sgd", "momentum", "adam"]),
+    ("activation", list(ACTIVATIONS)),
+    ("optimizer", list(OPTIMIZERS)),
+    ("norm", list(NORMS)),
+    ("dropout", [0.0, 0.2, 0.5]),
+    ("schedule", list(SCHEDULES)),
     ("batch_size", [0, 10, 64]),
     ("hidden", [(), (4,), (4, 4), (8, 8, 8)]),
     ("lr", [0.001, 0.01, 0.1]),
@@ -160,6 +176,51 @@ def test_stacks_refuse_configs_that_cannot_share_a_stack():
         BatchedTrainer([Config(), Config(activation="tanh")])
     with pytest.raises(ValueError):
         BatchedTrainer([Config(hidden=(4,)), Config(hidden=(4, 4))])
+    with pytest.raises(ValueError, match="Sweep"):
+        BatchedTrainer([Config(norm="layer", hidden=(4,)), Config(norm="layer", hidden=(6,))])
+
+
+def test_which_new_knobs_share_a_stack():
+    """Rates, schedules and seeds ride along in one stack; the kind of network does not; widths do,
+    except under layer norm (a padded unit would count in the layer's mean and variance)."""
+    base = Config()
+    same = [base.replace(dropout=0.5), base.replace(schedule="cosine"), base.replace(weight_decay=0.3),
+            base.replace(hidden=(4,)), base.replace(lr=0.3, schedule="warmup", dropout=0.1)]
+    assert {stack_key(c) for c in same} == {stack_key(base)}
+    apart = [base.replace(norm="layer"), base.replace(activation="gelu"), base.replace(optimizer="adamw"),
+             base.replace(dataset="rings")]
+    assert len({stack_key(c) for c in [base, *apart]}) == 5
+    normed = base.replace(norm="layer")
+    assert stack_key(normed.replace(hidden=(4,))) != stack_key(normed)
+    assert stack_key(normed.replace(dropout=0.3, lr=1.0)) == stack_key(normed)
+    assert {"dropout", "schedule", "weight_decay"} <= STACKABLE and not {"norm", "activation"} & STACKABLE
+
+
+def test_six_activations_and_three_dropout_rates_on_stripes_as_compare_runs_them():
+    """The issue's examples: six activations side by side (six stacks), dropout 0/0.2/0.5 on stripes
+    (one stack), each run as it would run alone."""
+    activations = Sweep([Config(epochs=EPOCHS, activation=a) for a in KNOBS["activation"].compare])
+    assert len(activations.stacks) == len(KNOBS["activation"].compare) == 6
+    rates = [Config(epochs=EPOCHS, dataset="stripes", dropout=p) for p in KNOBS["dropout"].compare]
+    dropout = Sweep(rates)
+    assert len(dropout.stacks) == 1 and KNOBS["dropout"].compare == (0.0, 0.2, 0.5)
+    while not dropout.done:
+        dropout.advance(EPOCHS)
+    assert_same_as_separate(torch.stack(dropout.loss_histories(), dim=1),
+                            [dropout.model(i) for i in range(len(rates))], rates)
+
+
+def test_a_stopped_model_stays_frozen_under_a_schedule():
+    """The schedule sets every model's rate each epoch; a model that reached its epoch limit keeps 0."""
+    cfgs = [Config(epochs=5, schedule="warmup"), Config(epochs=20, schedule="warmup")]
+    stack = BatchedTrainer(cfgs)
+    stack.advance(20)
+    assert stack.stopped_at == [5, 20]
+    frozen = stack.model(0)
+    alone = separate(cfgs[0], 5)
+    for p, q in zip(frozen.params, alone.net.params):
+        torch.testing.assert_close(p, q, rtol=2e-4, atol=2e-5)
+    assert float(stack.lr[0]) == 0.0
 
 
 def test_reset_and_reproducibility():
@@ -190,3 +251,8 @@ def test_time_budget_and_model_epochs_per_second():
 def test_accuracy_mark_as_a_count_of_correct_points(mark, n, need):
     assert _hits_needed(mark, n) == need
     assert need / n >= mark and (need == 0 or (need - 1) / n < mark)
+
+
+def test_compare_can_vary_every_new_knob():
+    assert {"activation", "optimizer", "norm", "dropout", "schedule"} <= set(SWEEPABLE)
+    assert SWEEPABLE == tuple(name for name, knob in KNOBS.items() if knob.compare)

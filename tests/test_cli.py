@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import math
 import re
@@ -15,7 +16,7 @@ from hypothesis import strategies as st
 
 from scratchnet import cli
 from scratchnet.cli import main
-from scratchnet.config import KNOBS, Config
+from scratchnet.config import ACTIVATIONS, KNOBS, OPTIMIZERS, Config
 from scratchnet.data import config_for_points
 from scratchnet.gradcheck import full_check
 from scratchnet.points_csv import points_from_csv
@@ -173,15 +174,57 @@ def test_html_writes_a_self_contained_page(capsys, tmp_path):
 
 # ----------------------------------------------------------------------------- gradcheck
 
+@pytest.mark.slow
 def test_gradcheck_prints_the_table_and_exits_0(capsys):
     code, out, err = run(capsys, "gradcheck")
     assert code == 0 and err == ""
     lines = out.splitlines()
     assert "|hand-auto|" in lines[0] and "|hand-fd|" in lines[0]
     rows = [line for line in lines[2:-1]]
-    assert len(rows) == 4 * 2 * 3 * (2 + 4 + 6 + 8) and all(r.endswith("yes") for r in rows)
-    assert re.fullmatch(r"480/480 parameter gradients agree \(worst \|hand-autograd\| \S+, "
-                        r"worst \|hand-finite difference\| \S+\)", lines[-1])
+    # per activation × loss × penalty: depth 0 plain (W1, b1); depths 1-3 plain and layer-normed
+    # (γ, β per hidden layer too), each without dropout and with a fixed mask of rate 0.5
+    plain = [2 * (d + 1) for d in (1, 2, 3)]
+    normed = [2 * (d + 1) + 2 * d for d in (1, 2, 3)]
+    per_combination = 2 + 2 * sum(plain) + 2 * sum(normed)
+    assert per_combination == 98
+    assert len(rows) == len(ACTIVATIONS) * 2 * 3 * per_combination and all(r.endswith("yes") for r in rows)
+    cases = len(ACTIVATIONS) * 2 * 3 * (1 + 3 * 4)
+    assert re.fullmatch(rf"{len(rows)}/{len(rows)} parameter gradients of {cases} cases agree \(worst "
+                        r"\|hand-autograd\| \S+, worst \|hand-finite difference\| \S+\)", lines[-1])
+    for activation in ACTIVATIONS:                       # every activation has its own rows
+        assert sum(r.startswith(f"{activation} · ") for r in rows) == 2 * 3 * per_combination
+    assert any("· layer norm · dropout 0.5" in r and " γ3 " in r for r in rows)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("flags", "cases", "rows"), [
+    (["--activation", "gelu", "--norm", "layer", "--dropout", "0.3", "--problem", "regression"],
+     3 * 3, 3 * (6 + 10 + 14)),
+    (["--activation", "sine", "--regularization", "l2", "--norm", "none"], 2 * (1 + 3 * 2), 2 * (2 + 2 * (4 + 6 + 8))),
+    (["--dropout", "0"], 10 * 2 * 3 * (1 + 3 * 2), 10 * 2 * 3 * (2 + 4 + 6 + 8 + 6 + 10 + 14)),
+])
+def test_gradcheck_flags_narrow_the_check(capsys, flags, cases, rows):
+    code, out, err = run(capsys, "gradcheck", *flags, "--quiet")
+    assert code == 0 and err == ""
+    assert out.startswith(f"{rows}/{rows} parameter gradients of {cases} cases agree"), out
+
+
+def test_gradcheck_exits_1_when_a_derivative_is_wrong(capsys, monkeypatch):
+    """A real disagreement, not a doctored row: GELU's derivative off by 1 %."""
+    backward_module = importlib.import_module("scratchnet.backward")
+    original = backward_module.activation_grad
+
+    def wrong(dh, z, h, activation):
+        out = original(dh, z, h, activation)
+        return out * 1.01 if activation == "gelu" else out
+
+    monkeypatch.setattr(backward_module, "activation_grad", wrong)
+    code, out, err = run(capsys, "gradcheck", "--activation", "gelu", "--problem", "classification",
+                         "--regularization", "none", "--quiet")
+    assert code == 1
+    assert "NO" in err and "gelu · cross-entropy · none · depth 1" in err
+    code, _, _ = run(capsys, "gradcheck", "--activation", "elu", "--quiet")
+    assert code == 0
 
 
 def test_gradcheck_quiet_and_failure(capsys, monkeypatch):
@@ -220,12 +263,25 @@ BAD = [
     (["train", "--hidden", "10,x"], ["--hidden 10,x", "each from 1 to 128"]),
     (["train", "--layers", "8,8,8,8,8,8,8,8,8"], ["8,8,8", "up to 8"]),
     (["train", "--layers", "200"], ["200", "each from 1 to 128"]),
-    (["train", "--activation", "gelu"], ["--activation gelu", "relu, tanh, sigmoid, linear"]),
-    (["train", "--optimizer", "rmsprop"], ["--optimizer rmsprop", "sgd, momentum, adam"]),
+    (["train", "--activation", "swish"], ["--activation swish", ", ".join(ACTIVATIONS)]),
+    (["train", "--optimizer", "lbfgs"], ["--optimizer lbfgs", ", ".join(OPTIMIZERS)]),
+    (["train", "--norm", "batch"], ["--norm batch", "one of none, layer"]),
+    (["train", "--schedule", "linear"], ["--schedule linear", "one of constant, step, cosine, warmup"]),
+    (["train", "--dropout", "1"], ["--dropout 1", "a number from 0 to 0.9"]),
+    (["train", "--dropout", "half"], ["--dropout half", "a number from 0 to 0.9"]),
+    (["train", "--dropout"], ["--dropout needs a value", "a number from 0 to 0.9"]),
+    (["train", "--weight-decay", "-0.1"], ["--weight-decay -0.1", "a number from 0 to 1"]),
+    (["train", "--dataset", "rings", "--classes", "9"], ["--classes 9", "from 2 to 8"]),
+    (["train", "--dataset", "stripes", "--classes", "3"], ["--classes 3", "blobs, spiral, rings or custom"]),
+    (["gradcheck", "--activation", "swish"], ["--activation swish", ", ".join(ACTIVATIONS)]),
+    (["gradcheck", "--dropout", "0.95"], ["--dropout 0.95", "a number from 0 to 0.9"]),
+    (["gradcheck", "--norm", "batch"], ["--norm batch", "one of none, layer"]),
+    (["gradcheck", "--problem", "ranking"], ["--problem ranking", "classification, regression"]),
+    (["gradcheck", "--lr", "0.1"], ["unknown flag --lr", "--activation", "--dropout", "--quiet"]),
     (["train", "--backprop", "magic"], ["--backprop magic", "hand, autograd"]),
     (["train", "--dataset", "iris"], ["--dataset iris", "moons"]),
     (["train", "--features", "x1,x9"], ["--features x1,x9", "x1sq"]),
-    (["train", "--dataset", "moons", "--classes", "3"], ["--classes 3", "blobs, spiral or custom"]),
+    (["train", "--dataset", "moons", "--classes", "3"], ["--classes 3", "blobs, spiral, rings or custom"]),
     (["train", "--problem", "regression", "--dataset", "xor"], ["--dataset xor", "plane, multigauss"]),
     (["train", "--every", "0"], ["--every 0", "at least 1"]),
     (["train", "--every", "often"], ["--every often", "at least 1"]),
@@ -312,10 +368,48 @@ def test_unwritable_html_after_training_is_one_line(capsys, tmp_path, monkeypatc
 def test_help_exits_0(capsys):
     code, out, _ = run(capsys, "train", "--help")
     assert code == 0 and "--layers" in out and "--backprop" in out
+    for flag in ("--norm", "--dropout", "--schedule", "--weight-decay"):
+        assert flag in out
+    assert "25% of them" in out and "first 10%" in out          # the schedule's help, % and all
+    code, out, _ = run(capsys, "gradcheck", "--help")
+    assert code == 0
+    for flag in ("--activation", "--problem", "--regularization", "--norm", "--dropout", "--quiet"):
+        assert flag in out
+    assert "default all of them" in out and "default 0 and 0.5" in out
+
+
+NEW_SETTINGS = ([["--activation", a] for a in ("leaky_relu", "elu", "gelu", "silu", "softplus", "sine")]
+                + [["--optimizer", o] for o in ("rmsprop", "nesterov", "adamw")]
+                + [["--optimizer", "adamw", "--weight-decay", "0.1"], ["--dropout", "0.3"], ["--norm", "layer"]]
+                + [["--schedule", s] for s in ("constant", "step", "cosine", "warmup")]
+                + [["--dataset", d] for d in ("checkerboard", "stripes", "rings")]
+                + [["--dataset", "rings", "--classes", "4"]])
+
+
+@pytest.mark.parametrize("flags", NEW_SETTINGS, ids=[" ".join(f) for f in NEW_SETTINGS])
+def test_every_new_setting_trains_from_the_command_line(capsys, flags):
+    code, out, err = run(capsys, "train", *flags, "--epochs", "30", "--hidden", "8", "--json")
+    assert code == 0 and err == ""
+    result = json.loads(out)
+    given = dict(zip(flags[0::2], flags[1::2]))
+    for flag, value in given.items():
+        knob = KNOBS[flag[2:].replace("-", "_")]
+        assert result["config"][knob.name] == knob.parse(value)
+    assert result["epochs"] == 30 and math.isfinite(result["final_train_loss"])
+    assert result["final_train_loss"] < result["initial_train_loss"]
+
+
+def test_the_first_line_names_the_new_settings(capsys):
+    code, out, _ = run(capsys, "train", "--activation", "gelu", "--norm", "layer", "--dropout", "0.2",
+                       "--optimizer", "adamw", "--schedule", "cosine", "--epochs", "10")
+    assert code == 0
+    assert out.splitlines()[0] == ("scratchnet: moons (200 points, noise 0.22) · 2-10-2 gelu layer-norm dropout=0.2 "
+                                   "· adamw wd=0.01 lr=0.07 (cosine) · full batch · 10 epochs")
 
 
 # ----------------------------------------------------------------------------- a real process
 
+@pytest.mark.slow
 def test_python_dash_m_scratchnet():
     """One real process (torch's import makes each ~2 s): `sys.exit(main())` carries the status."""
     ok = subprocess.run([sys.executable, "-m", "scratchnet", "train", "--epochs", "10", "--json"], cwd=ROOT,

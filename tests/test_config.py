@@ -127,7 +127,7 @@ def test_float_knobs_accept_ints_and_store_floats():
 def test_choices_sets_and_lists():
     assert KNOBS["activation"].parse(" TanH ") == "tanh"
     with pytest.raises(ConfigError):
-        KNOBS["activation"].parse("gelu")
+        KNOBS["activation"].parse("swish")
     features = KNOBS["features"]
     assert features.parse("x2, x1,sinx1") == ("x1", "x2", "sinx1")        # canonical order
     for bad in ("", "x1,x1", "x3", "x1,,y"):
@@ -174,7 +174,7 @@ def test_cross_field_rules():
         Config(problem="regression", dataset="moons")
     with pytest.raises(ConfigError, match="for classification"):
         Config(dataset="plane")
-    with pytest.raises(ConfigError, match="blobs, spiral or custom"):
+    with pytest.raises(ConfigError, match="blobs, spiral, rings or custom"):
         Config(dataset="moons", classes=3)
     for name in MULTICLASS_DATASETS:
         assert Config(dataset=name, classes=8).n_classes == 8
@@ -202,7 +202,7 @@ STRICT_BAD = [
     ({"lr": "100"}, "lr"), ({"lr": "-1"}, "lr"), ({"lr": "abc"}, "lr"), ({"lr": ""}, "lr"),
     ({"lr": "nan"}, "lr"), ({"lr": "inf"}, "lr"), ({"epochs": "1e400"}, "epochs"), ({"epochs": "9" * 500}, "epochs"),
     ({"epochs": "2.5"}, "epochs"), ({"hidden": "8,x"}, "hidden"), ({"hidden": "999"}, "hidden"),
-    ({"activation": "gelu"}, "activation"), ({"features": ""}, "features"), ({"show_test": "2"}, "show_test"),
+    ({"activation": "swish"}, "activation"), ({"features": ""}, "features"), ({"show_test": "2"}, "show_test"),
     ({"colour": "red"}, "colour"), ({"dataset": "moons", "classes": "3"}, "classes"),
     ({"problem": "regression", "dataset": "xor"}, "dataset"), ({"n_points": " "}, "n_points"),
     ({"lr": "1\n2"}, "lr"),
@@ -242,7 +242,7 @@ NOT_STRICT = [
     ({"epochs": "12.7"}, {"epochs": 13}, "Epochs"),
     ({"n_points": "-5"}, {"n_points": 10}, "Points"),
     ({"hidden": "999,4"}, {"hidden": (10,)}, "Hidden layers"),
-    ({"activation": "gelu"}, {"activation": "relu"}, "Activation"),
+    ({"activation": "swish"}, {"activation": "relu"}, "Activation"),
     ({"show_test": "maybe"}, {"show_test": False}, "Show test data"),
     ({"colour": "red"}, {}, "'colour'"),
     ({"dataset": "moons", "classes": "5"}, {"dataset": "moons", "classes": 2}, "Classes"),
@@ -302,3 +302,65 @@ def test_describe_is_one_readable_line():
     text = Config().describe()
     assert text == ("moons (200 points, noise 0.22) · 2-10-2 relu · sgd lr=0.07 · full batch · 300 epochs")
     assert "l2=0.01" in Config(regularization="l2", reg_rate=0.01, batch_size=10).describe()
+
+
+# ----------------------------------------------------------------------------- the knobs of issue 15
+
+def test_the_new_knobs_and_their_defaults():
+    cfg = Config()
+    assert (cfg.norm, cfg.dropout, cfg.schedule, cfg.weight_decay) == ("none", 0.0, "constant", 0.01)
+    assert KNOBS["activation"].choices[:4] == ("relu", "tanh", "sigmoid", "linear")        # old links keep working
+    assert set(KNOBS["activation"].choices[4:]) == {"leaky_relu", "elu", "gelu", "silu", "softplus", "sine"}
+    assert set(KNOBS["optimizer"].choices) == {"sgd", "momentum", "nesterov", "rmsprop", "adam", "adamw"}
+    assert KNOBS["norm"].choices == ("none", "layer")
+    assert KNOBS["schedule"].choices == ("constant", "step", "cosine", "warmup")
+    assert {"checkerboard", "stripes", "rings"} <= set(KNOBS["dataset"].choices) and "rings" in MULTICLASS_DATASETS
+    assert {k: KNOBS[k].group for k in ("norm", "dropout", "schedule", "weight_decay")} == {
+        "norm": "network", "dropout": "training", "schedule": "training", "weight_decay": "training"}
+
+
+@pytest.mark.parametrize("name", ["activation", "optimizer", "norm", "schedule"])
+def test_every_choice_has_a_display_name(name):
+    knob = KNOBS[name]
+    assert {value for value, _ in knob.names} == set(knob.choices)
+    assert len({label for _, label in knob.names}) == len(knob.choices)
+    assert knob.show("silu" if name == "activation" else knob.choices[-1]) in dict(knob.names).values()
+
+
+def test_compare_can_vary_each_new_knob_with_sensible_defaults():
+    assert len(KNOBS["activation"].compare) == 6 and "relu" in KNOBS["activation"].compare
+    assert KNOBS["optimizer"].compare == KNOBS["optimizer"].choices
+    assert KNOBS["dropout"].compare == (0.0, 0.2, 0.5)
+    assert KNOBS["norm"].compare == ("none", "layer") and KNOBS["schedule"].compare == KNOBS["schedule"].choices
+
+
+@pytest.mark.parametrize(("text", "value"), [("0.25", 0.25), ("0", 0.0), ("0.9", 0.9)])
+def test_dropout_parses_and_refuses_a_rate_that_drops_everything(text, value):
+    assert KNOBS["dropout"].parse(text) == value
+    with pytest.raises(ConfigError, match="dropout=1: must be a number from 0 to 0.9"):
+        KNOBS["dropout"].parse("1")
+
+
+def test_a_link_with_the_new_knobs_round_trips_and_an_old_link_gets_their_defaults():
+    cfg = Config(activation="gelu", norm="layer", dropout=0.35, optimizer="adamw", weight_decay=0.1,
+                 schedule="warmup", dataset="rings", classes=5)
+    back, notes = from_mapping(cfg.to_query(), strict=False)
+    assert back == cfg and notes == []
+    old, notes = from_mapping({"activation": "tanh", "optimizer": "adam"}, strict=False)
+    assert (old.norm, old.dropout, old.schedule) == ("none", 0.0, "constant") and notes == []
+    repaired, notes = from_mapping({"dropout": "2", "norm": "batch"}, strict=False)
+    assert repaired.dropout == 0.9 and repaired.norm == "none" and len(notes) == 2
+
+
+def test_describe_names_the_new_settings_only_when_they_are_used():
+    assert "dropout" not in Config().describe() and "layer-norm" not in Config().describe()
+    text = Config(norm="layer", dropout=0.2, optimizer="adamw", schedule="step").describe()
+    assert "2-10-2 relu layer-norm dropout=0.2 · adamw wd=0.01 lr=0.07 (step)" in text
+
+
+@pytest.mark.parametrize("name", [n for n, k in KNOBS.items() if k.compare and k.kind in ("choice", "float")])
+def test_compare_defaults_are_among_the_values_compare_offers(name):
+    """Compare's picker offers a choice knob's choices and a number knob's grid: its defaults must be there."""
+    knob = KNOBS[name]
+    offered = knob.choices if knob.kind == "choice" else knob.grid
+    assert offered and set(knob.compare) <= set(offered)

@@ -24,8 +24,10 @@ from scratchnet.data import (
     FEATURE_LABELS,
     Dataset,
     DatasetInfo,
+    _checker_label,
     _circle_label,
     _multigauss_target,
+    _stripe_label,
     _xor_label,
     add_point,
     config_for_points,
@@ -51,14 +53,18 @@ def class_sizes(y: torch.Tensor, k: int) -> list[int]:
     return torch.bincount(y, minlength=k).tolist()
 
 
+CLEAN_RULES = {  # the noise-free label of a point, written out independently of the generators
+    "circle": lambda x: (x.norm(dim=1) >= 2.5).long(),
+    "xor": lambda x: (x[:, 0] * x[:, 1] >= 0).long(),
+    "checkerboard": lambda x: ((torch.floor(x[:, 0] / 2) + torch.floor(x[:, 1] / 2)) % 2).long(),
+    "stripes": lambda x: (torch.floor(x[:, 0] / 2.5) % 2).long(),
+}
+
+
 def label_flip_rate(name: str, noise: float) -> float:
     """Share of points whose label disagrees with the clean (noise-free) rule."""
     x, y = generate(name, 4000, noise, seed=3)
-    if name == "circle":
-        clean = (x.norm(dim=1) >= 2.5).long()
-    else:
-        clean = (x[:, 0] * x[:, 1] >= 0).long()
-    return (y != clean).float().mean().item()
+    return (y != CLEAN_RULES[name](x)).float().mean().item()
 
 
 # ----------------------------------------------------------------------------- metadata
@@ -119,7 +125,7 @@ def test_split_sizes_keep_one_point_on_each_side(n, fraction, n_train):
     assert len(d.x_test) == n - n_train
 
 
-@pytest.mark.parametrize("name", ("blobs", "spiral"))
+@pytest.mark.parametrize("name", MULTICLASS_DATASETS)
 @pytest.mark.parametrize("k", range(3, 9))
 def test_multiclass_every_class_present_and_balanced(name, k):
     n = 10 * k + 3
@@ -238,7 +244,7 @@ def test_label_rules_at_their_boundaries():
     assert _xor_label(xor).tolist() == [1, 1, 0, 1, 1]  # TF: x·y >= 0 is positive
 
 
-@pytest.mark.parametrize("name", ("circle", "xor"))
+@pytest.mark.parametrize("name", ("circle", "xor", "checkerboard", "stripes"))
 def test_more_noise_flips_more_labels_but_does_not_move_points(name):
     rates = [label_flip_rate(name, noise) for noise in (0.0, 0.1, 0.3, 0.5, 1.0)]
     assert rates[0] == 0.0
@@ -469,7 +475,7 @@ def test_config_for_points_fits_the_config_to_ones_own_points():
 # ----------------------------------------------------------------------------- argument errors
 
 @pytest.mark.parametrize(("kwargs", "message"), [
-    ({"name": "rings"}, r"unknown dataset 'rings'; choose one of: moons"),
+    ({"name": "donut"}, r"unknown dataset 'donut'; choose one of: moons"),
     ({"n_points": 1}, r"n_points must be a whole number of at least 2"),
     ({"n_points": 10.0}, r"n_points must be a whole number"),
     ({"n_points": True}, r"n_points must be a whole number"),
@@ -479,7 +485,7 @@ def test_config_for_points_fits_the_config_to_ones_own_points():
     ({"noise": float("nan")}, r"noise must be a number from 0 to 1"),
     ({"seed": -1}, r"seed must be a whole number"),
     ({"seed": 1.5}, r"seed must be a whole number"),
-    ({"classes": 3}, r"'moons' has exactly 2 classes, got classes=3; only blobs and spiral"),
+    ({"classes": 3}, r"'moons' has exactly 2 classes, got classes=3; only blobs, spiral and rings support more"),
     ({"name": "plane", "classes": 4}, r"'plane' has exactly 2 classes"),
     ({"name": "spiral", "classes": 1}, r"classes must be a whole number of at least 2"),
     ({"train_fraction": 0.0}, r"train_fraction must be a number strictly between 0 and 1"),
@@ -538,3 +544,51 @@ def test_featurize_keeps_order_and_leading_dims():
 def test_featurize_rejects_bad_input(x, features, message):
     with pytest.raises(ValueError, match=message):
         featurize(x, features)
+
+
+# ----------------------------------------------------------------------------- checkerboard, stripes, rings
+
+def test_checkerboard_at_noise_zero_is_a_four_by_four_board():
+    x, y = generate("checkerboard", 2000, 0.0, seed=4)
+    assert torch.equal(y, CLEAN_RULES["checkerboard"](x))
+    assert (x.abs() <= 4.0).all() and x.abs().max() > 3.9
+    cells = {(int(a), int(b)) for a, b in torch.floor(x / 2).tolist()}
+    assert cells == {(a, b) for a in range(-2, 2) for b in range(-2, 2)}          # 16 squares, all filled
+    assert _checker_label(torch.tensor([[0.5, 0.5], [2.5, 0.5], [-0.5, 0.5], [-0.5, -0.5]])).tolist() == [0, 1, 1, 0]
+    assert abs(float(y.float().mean()) - 0.5) < 0.05
+
+
+def test_stripes_flip_a_share_of_noise_over_two_of_the_labels():
+    """Labels flipped at random (not near the edges, as circle and xor do): isolated wrong points,
+    the ones a large network memorizes."""
+    assert label_flip_rate("stripes", 0.0) == 0.0
+    for noise in (0.22, 0.6, 1.0):
+        assert label_flip_rate("stripes", noise) == pytest.approx(noise / 2, abs=0.025)
+    x, y = generate("stripes", 4000, 0.0, seed=3)
+    assert (x.abs() <= 5.0).all()
+    assert _stripe_label(torch.tensor([[0.1, 4.0], [2.6, -4.0], [-0.1, 0.0], [-2.6, 1.0]])).tolist() == [0, 1, 1, 0]
+    noisy_x, noisy_y = generate("stripes", 4000, 0.5, seed=3)
+    assert torch.equal(x, noisy_x)
+    wrong = noisy_y != y
+    edge = (x[:, 0] / 2.5 - torch.round(x[:, 0] / 2.5)).abs() < 0.1            # within 0.25 of an edge
+    assert abs(float(wrong[edge].float().mean()) - float(wrong[~edge].float().mean())) < 0.06
+
+
+@pytest.mark.parametrize("k", range(2, 9))
+def test_rings_put_class_c_on_the_ring_of_radius_c_plus_1_times_5_over_k(k):
+    x, y = generate("rings", 100 * k, 0.0, seed=2, classes=k)
+    r = x.norm(dim=1)
+    torch.testing.assert_close(r, (y.float() + 1) * 5 / k)
+    assert class_sizes(y, k) == [100] * k
+    noisy_x, noisy_y = generate("rings", 2000 * k, 0.22, seed=2, classes=k)
+    spread = noisy_x.norm(dim=1) - (noisy_y.float() + 1) * 5 / k
+    assert float(spread.std()) == pytest.approx(0.22 * 5 / k / 2, rel=0.05)      # radial std noise·gap/2
+    assert abs(float(spread.mean())) < 0.01
+    angle = torch.atan2(noisy_x[:, 1], noisy_x[:, 0])
+    assert torch.histc(angle, bins=4, min=-math.pi, max=math.pi).min() > 0.2 * len(angle)   # all the way round
+
+
+def test_new_datasets_are_in_the_registry_with_their_kinds():
+    assert {"checkerboard", "stripes", "rings"} <= set(DATASETS_CLASSIFICATION)
+    assert DATASETS["rings"].multiclass and not DATASETS["stripes"].multiclass
+    assert not DATASETS["checkerboard"].multiclass and "overfit" in DATASETS["stripes"].description

@@ -4,12 +4,15 @@ The tests need no docker engine: ``deploy/nginx.conf.template`` is filled in exa
 nginx image does it (envsubst of its two placeholders) and run in Debian's nginx in front of two real
 ``streamlit run app.py`` replicas on 127.0.0.1. Checked through the proxy: health, the route cookie and
 its stickiness, the spread of different browsers over both replicas, a WebSocket handshake and a
-ping/pong on ``/_stcore/stream``, and failover when a replica goes away. Skipped if nginx is not
-installed (``apt-get install -y nginx``, as the README's test command does).
+ping/pong on ``/_stcore/stream``, a whole session at protocol level (its Streamlit socket and its live
+socket ``/live/ws`` on the same replica, frames flowing; a made-up token refused), and failover when a
+replica goes away. Skipped if nginx is not installed (``apt-get install -y nginx``, as the README's test
+command does).
 """
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import contextlib
 import hashlib
@@ -30,6 +33,11 @@ from pathlib import Path
 
 import pytest
 import yaml
+from websockets.exceptions import InvalidStatus
+
+from tests.protocol_client import LiveClient, PlaygroundClient
+
+pytestmark = pytest.mark.slow          # real servers: not in the quick loop
 
 ROOT = Path(__file__).resolve().parents[1]
 DEPLOY = ROOT / "deploy"
@@ -140,9 +148,24 @@ def test_template_has_exactly_the_two_placeholders():
     ):
         assert needed in text, needed
     assert "ip_hash" not in re.sub(r"#.*", "", text), "stickiness is cookie-based (one school NAT = one IP)"
-    timeouts = re.findall(r"proxy_read_timeout\s+(\d+)([smhd]?)\s*;", text)
+    # Both WebSockets (Streamlit's and the live frames') stream unbuffered and stay open for a lesson.
+    for path in ("/_stcore/stream", "/live/ws"):
+        block = location_block(text, path)
+        assert "proxy_buffering off" in block and "proxy_pass http://scratchnet_app;" in block, path
+        assert read_timeout_seconds(block) >= 3600, path
+
+
+def location_block(text: str, path: str) -> str:
+    """The body of `location <path> { ... }` (comments dropped; blocks there do not nest)."""
+    match = re.search(rf"location\s+{re.escape(path)}\s*\{{([^}}]*)\}}", re.sub(r"#.*", "", text))
+    assert match, f"no location {path}"
+    return match.group(1)
+
+
+def read_timeout_seconds(block: str) -> int:
+    timeouts = re.findall(r"proxy_read_timeout\s+(\d+)([smhd]?)\s*;", block)
     seconds = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
-    assert max(int(n) * seconds[u] for n, u in timeouts) >= 3600
+    return max((int(n) * seconds[u] for n, u in timeouts), default=0)
 
 
 def test_compose_file_structure():
@@ -218,18 +241,23 @@ def test_dockerfile_and_dockerignore():
     for part in ('"streamlit", "run", "app.py"', "--server.address=0.0.0.0", "--server.port=8501",
                  "--server.headless=true"):
         assert part in cmd, part
-    copied = [a.split()[0] for k, a in steps if k == "COPY"]
-    for needed in ("app.py", "app_pages/", "ui/", "scratchnet/", ".streamlit/"):
+    copied = [src for k, a in steps if k == "COPY" for src in a.split()[:-1]]
+    for needed in ("app.py", "navigation.py", "app_pages/", "ui/", "scratchnet/", ".streamlit/"):
         assert needed in copied, needed
     for src in copied:
         assert (ROOT / src).exists(), src
+    # What the server reads at run time by path: st.App's frame, and the live element's files
+    # (ui/live_view.py reads ui/js/*.js and ui/css/*.css at import), none of them kept out of the context.
+    assert 'st.App("navigation.py"' in (ROOT / "app.py").read_text()
+    assert "compileall" in runs and "navigation.py" in runs
     assert "gatherUsageStats = false" in (ROOT / ".streamlit" / "config.toml").read_text()
 
     ignored = {ln.strip() for ln in (ROOT / ".dockerignore").read_text().splitlines()}
     for needed in (".git", "tests", "artifacts", "benchmarks", "static", "**/__pycache__", ".pytest_cache",
                    ".ruff_cache", ".hypothesis", "**/*.egg-info"):
         assert needed in ignored, needed
-    for kept in ("app.py", "pages", "ui", "scratchnet", ".streamlit", "requirements.txt"):
+    for kept in ("app.py", "navigation.py", "app_pages", "ui", "scratchnet", ".streamlit", "requirements.txt",
+                 "*.js", "*.css", "ui/js", "ui/css"):
         assert kept not in ignored, kept
 
 
@@ -479,6 +507,33 @@ def test_websocket_stream_through_the_proxy(stack: Stack):
                 assert data == payload
                 break
         _send_frame(sock, 0x8, struct.pack("!H", 1000))
+
+
+def test_a_session_and_its_live_socket_through_the_proxy(stack: Stack):
+    """A browser's Streamlit socket and its page's live socket reach the same replica (the route
+    cookie), frames flow through nginx, and a made-up token is refused through it too."""
+    route = secrets.token_hex(16)
+    cookie = {"Cookie": f"{COOKIE}={route}"}
+    expected = replica_of(get(stack.proxy_port, "/_stcore/health", cookie)[1])
+
+    async def scenario() -> None:
+        client = PlaygroundClient(f"http://127.0.0.1:{stack.proxy_port}/", headers=cookie)
+        await client.open()
+        try:
+            await client.press("play")
+            for _ in range(10):
+                await client.frame()
+            assert client.live.playing and client.live.epoch > 0
+            assert replica_of(client.session.ws.response.headers) == expected
+            assert replica_of(client.live.ws.response.headers) == expected
+            with pytest.raises(InvalidStatus) as refused:
+                await LiveClient(client.live.url, "x" * 43, client.live.origin, dict(cookie)).open()
+            assert refused.value.response.status_code == 403
+        finally:
+            await client.close()
+        assert client.problems() == [], client.problems()
+
+    asyncio.run(asyncio.wait_for(scenario(), 120))
 
 
 def test_failover_when_a_replica_stops(stack: Stack):

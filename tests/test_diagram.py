@@ -309,3 +309,28 @@ def test_frames_do_not_copy_a_wide_network_whole():
     part = frame.header["diagram"]
     assert len(frame.blobs[part["values"]]) < 4 * 1_000 < 4 * (7 * 128 + 128 * 128)
     assert isinstance(frame, Frame)
+
+
+@pytest.mark.parametrize("extra", [{"norm": "layer"}, {"dropout": 0.3}, {"norm": "layer", "dropout": 0.2,
+                                                                          "batch_size": 32}])
+def test_layer_norm_and_dropout_runs_draw_their_weights_and_trace_the_step_they_train(extra):
+    cfg = Config(hidden=(5, 3), **extra)
+    traced, plain = Trainer(cfg), Trainer(cfg)
+    trace = traced.step_traced()
+    plain.step()                                          # the same masks drawn, the same update
+    assert all(torch.equal(a.detach(), b.detach()) for a, b in zip(plain.net.params, traced.net.params))
+    run = LiveRun(cfg)
+    run.step()
+    view = PlaygroundView(DEFAULT, units=False, diagram=DiagramView())
+    frame = decode(playground_frame(run.frame_state(), view, units=False).encode())
+    part = frame.header["diagram"]
+    diagram = build_diagram(cfg.layer_sizes)
+    latest = run.trainer.latest_step()
+    slots = run.trainer.net.weight_slots                  # with layer norm, γ and β sit between W and b's
+    expected = diagram.values([latest.grads[s].numpy() for s in slots], [latest.grads[s + 1].numpy() for s in slots])
+    assert np.frombuffer(frame.blobs[part["grads"]], dtype=np.float32).tolist() == expected.tolist()
+    assert np.frombuffer(frame.blobs[part["values"]], dtype=np.float32).tolist() == \
+        diagram.net_values(run.trainer.net).tolist()
+    stages = walk_stages(cfg, trace)
+    assert ("norm(X·W₁ + b₁)" in stages[0]["formula"]) == ("norm" in extra)
+    assert ("dropout p = " in stages[0]["formula"]) == ("dropout" in extra)

@@ -10,8 +10,8 @@ import torch
 from scratchnet.backward import Objective, hand_loss_and_grads
 from scratchnet.config import ACTIVATIONS, Config
 from scratchnet.data import dataset_for
-from scratchnet.model import forward, net_for
-from scratchnet.optim import Adam
+from scratchnet.model import ELU_ALPHA, LEAKY_SLOPE, forward, net_for
+from scratchnet.optim import ADAM_BETAS, ADAM_EPS, MOMENTUM_MU, RMSPROP_ALPHA, RMSPROP_EPS, Adam
 from ui import hood
 
 
@@ -133,3 +133,88 @@ def test_open_step_for_regression_and_no_hidden_layer():
     assert from_run and step.z1 is None and step.h1 is None and step.probs is None
     assert step.out.shape == (8, 1) and step.loss == pytest.approx(float(((step.out - target) ** 2).mean()))
     assert all(r.ok for r in step.rows)
+
+
+# ------------------------------------------------------------------------- new activations, norm, dropout, optimizers
+
+@pytest.mark.parametrize("activation", ACTIVATIONS)
+def test_every_activation_has_its_formula_and_derivative(activation):
+    name, formula, derivative = hood.ACTIVATION_TEX[activation]
+    cfg = Config(hidden=(4, 4), activation=activation)
+    fwd, back = hood.forward_tex(cfg, 10), hood.backward_tex(cfg, 10)
+    assert rf"H_{{1}} &= {name}(Z_{{1}}) = {formula.format(z='Z_{1}')}" in fwd
+    assert rf"f'(Z_l) &= {derivative.format(z='Z_l', h='H_l')}" in back
+    for tex in (fwd, back):
+        assert tex.count("{") == tex.count("}")
+    assert set(hood.ACTIVATION_TEX) == set(ACTIVATIONS) and set(hood.ACTIVATION_NOTES) <= set(ACTIVATIONS)
+
+
+def test_the_new_activations_formulas_carry_the_engines_constants():
+    assert "0.01" in hood.ACTIVATION_TEX["leaky_relu"][1] and LEAKY_SLOPE == 0.01
+    assert hood.ACTIVATION_NOTES["elu"].startswith(f"α = {ELU_ALPHA:g}")
+    assert r"\Phi(Z_l) + Z_l \odot \varphi(Z_l)" in hood.backward_tex(Config(hidden=(3, 3), activation="gelu"), 5)
+    assert r"f'(Z_l) &= \cos(Z_l)" in hood.backward_tex(Config(hidden=(3, 3), activation="sine"), 5)
+
+
+def test_layer_norm_and_dropout_in_the_forward_and_backward():
+    cfg = Config(hidden=(6, 5), norm="layer", dropout=0.25, activation="tanh")
+    fwd, back = hood.forward_tex(cfg, 20), hood.backward_tex(cfg, 20)
+    assert r"\hat Z_{1} &= (Z_{1} - \mu_{1}) / \sqrt{\sigma^2_{1} + \epsilon} && \epsilon = 10^{-5}" in fwd
+    assert r"\tilde Z_{2} &= \gamma_{2} \odot \hat Z_{2} + \beta_{2}" in fwd
+    assert r"A_{1} &= \tanh(\tilde Z_{1})" in fwd and r"H_{1} &= A_{1} \odot D_{1}" in fwd
+    assert r"p = 0.25\ \text{(training only)}" in fwd
+    assert r"f'(\tilde Z_l) &= 1 - A_l \odot A_l" in back
+    assert r"dA_{1} &= dH_{1} \odot D_{1}" in back and r"d\tilde Z_{1} &= dA_{1} \odot f'(\tilde Z_{1})" in back
+    assert r"d\gamma_{2} &= \textstyle\sum_{i} (d\tilde Z_{2} \odot \hat Z_{2})_{i,:}" in back
+    assert (r"dZ_{1} &= \big(d\hat Z_{1} - \operatorname{mean}(d\hat Z_{1}) - \hat Z_{1} \odot "
+            r"\operatorname{mean}(d\hat Z_{1} \odot \hat Z_{1})\big) / \sqrt{\sigma^2_{1} + \epsilon}") in back
+    assert "D_{" not in hood.forward_tex(cfg.replace(dropout=0.0), 20)
+    assert r"\tilde Z" not in hood.forward_tex(cfg.replace(norm="none"), 20)
+    rows = hood.shape_table(cfg, 20)
+    assert {"tensor": "γ2, β2", "shape": "(1, 5)", "what": "layer norm's gain and shift"} in rows
+    sections = hood.code_sections(cfg)
+    assert [s.name.rsplit(".", 1)[1] for s in sections["forward"]] == ["forward", "affine", "layer_norm", "keep_mask"]
+    assert "layer_norm_grad" in [s.name.rsplit(".", 1)[1] for s in sections["backward"]]
+
+
+@pytest.mark.parametrize(("optimizer", "pieces"), [
+    ("nesterov", [rf"\mu = {MOMENTUM_MU:g}", r"(\nabla_{\theta}\mathcal{L} + \mu\, v)"]),
+    ("rmsprop", [rf"\alpha = {RMSPROP_ALPHA:g}", r"\epsilon = 10^{-8}", r"/ (\sqrt{v} + \epsilon)"]),
+    ("adam", [rf"\beta_1 = {ADAM_BETAS[0]:g}", rf"\beta_2 = {ADAM_BETAS[1]:g}", r"\epsilon = 10^{-8}"]),
+    ("adamw", [r"W &\leftarrow W - \eta\, \lambda\, W && \lambda = 0.2", r"\beta_2 = 0.999", r"\sqrt{\hat v}"]),
+])
+def test_update_tex_of_the_new_optimizers_reads_the_engines_constants(optimizer, pieces):
+    tex = hood.update_tex(Config(optimizer=optimizer, weight_decay=0.2, lr=0.01))
+    for piece in pieces:
+        assert piece in tex, piece
+    assert r"\eta = 0.01" in tex and tex.count("{") == tex.count("}")
+    assert hood.tex_number(ADAM_EPS) == "10^{-8}" and hood.tex_number(RMSPROP_EPS) == "10^{-8}"
+    assert hood.tex_number(0.999) == "0.999" and hood.tex_number(2.5e-7) == r"2.5 \cdot 10^{-7}"
+
+
+@pytest.mark.parametrize(("schedule", "line"), [
+    ("step", r"\eta_e &= \eta \cdot 0.5^{\lfloor e / 50 \rfloor} && \eta = 0.1,\ T = 200\text{ epochs}"),
+    ("cosine", r"\eta_e &= \tfrac{1}{2}\,\eta\,\big(1 + \cos(\pi \min(e / T, 1))\big)"),
+    ("warmup", r"\eta_e &= \eta \cdot \min\big(1, (e + 1) / 20\big)"),
+])
+def test_a_schedule_shows_its_rate_above_the_update(schedule, line):
+    tex = hood.update_tex(Config(lr=0.1, epochs=200, schedule=schedule, optimizer="momentum"))
+    assert line in tex and r"\theta &\leftarrow \theta - \eta_e\, v" in tex
+    assert hood.schedule_tex(Config()) == "" and r"\eta_e" not in hood.update_tex(Config())
+    assert "lr_at" in [s.name.rsplit(".", 1)[1] for s in hood.code_sections(Config(schedule=schedule))["update"]]
+
+
+@pytest.mark.parametrize("norm", ["none", "layer"])
+def test_open_step_with_a_layer_normed_network(norm):
+    cfg = Config(dataset="spiral", classes=3, hidden=(5, 4), norm=norm)
+    current = net_for(cfg)
+    net, from_run = hood.step_network(cfg, current, "gelu")
+    assert from_run and net.norm == norm and net.activation == "gelu" and len(net.params) == len(current.params)
+    _, x, target, _ = hood.step_batch(dataset_for(cfg), cfg)
+    step = hood.open_step(net, x, target, Objective("classification"))
+    assert all(r.ok for r in step.rows)
+    assert step.names[:4] == (["W1", "b1", "γ1", "β1"] if norm == "layer" else ["W1", "b1", "W2", "b2"])
+    torch.testing.assert_close(step.z1, x @ net.weights[0].detach() + net.biases[0].detach())   # Z₁ itself
+    gains = hood.gradient_entries(step, 2)
+    assert gains[0]["entry"] == ("γ1[1]" if norm == "layer" else "W2[1,1]")   # 1-based, as the diagram names
+    assert hood.n_params(cfg.layer_sizes, norm) == hood.n_params(cfg.layer_sizes) + (18 if norm == "layer" else 0)

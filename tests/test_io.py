@@ -384,6 +384,52 @@ def test_export_import_predicts_identically_and_round_trips_exactly():
     assert export_run(run.config, run.net, run.history, run.class_names) == text
 
 
+def test_a_layer_normed_run_round_trips_as_version_2():
+    cfg = SPIRAL.replace(norm="layer", activation="gelu", dropout=0.2, optimizer="adamw", schedule="cosine")
+    trainer = trained(cfg)
+    text = export_run(cfg, trainer.net, trainer.history)
+    body = json.loads(text)
+    assert body["version"] == 2 and list(body)[7:9] == ["gains", "shifts"]
+    assert [len(g) for g in body["gains"]] == [6, 5] and [len(s) for s in body["shifts"]] == [6, 5]
+    run = load_run(text)
+    assert run.config == cfg and run.notes == [] and run.net.norm == "layer"
+    for mine, theirs in zip(run.net.params, trainer.net.params):
+        assert torch.equal(bits(mine.detach()), bits(theirs.detach()))
+    assert all(p.is_leaf and p.requires_grad for p in run.net.params)
+    x = trainer.tensors.x_test
+    assert torch.equal(predict(run.net, x), predict(trainer.net, x))
+    assert export_run(run.config, run.net, run.history) == text
+    assert json.loads(export_run(SPIRAL, net_for(SPIRAL)))["version"] == 1          # plain runs stay version 1
+    assert "gains" not in json.loads(export_run(SPIRAL, net_for(SPIRAL)))
+
+
+def normed_run(norm: str = "layer", **changes) -> str:
+    cfg = Config(hidden=(3,), norm=norm)
+    run = json.loads(export_run(cfg, net_for(cfg)))
+    for key, value in changes.items():
+        if value is ...:
+            del run[key]
+        else:
+            run[key] = value
+    return json.dumps(run)
+
+
+@pytest.mark.parametrize(("data", "expected"), [
+    (normed_run(gains=...), "uses layer norm, so it needs gains: a list of 1 layer"),
+    (normed_run(shifts=[[0.0] * 3, [0.0] * 3]), "needs shifts: a list of 1 layer"),
+    (normed_run(gains=[[1.0, 1.0]]), "gains[0] must be a list of 3 numbers"),
+    (normed_run(shifts=[[0.0, "x", 0.0]]), "shifts[0] holds a str"),
+    (normed_run("none", gains=[[1.0] * 3]), "has layer-norm gains but its config has no layer norm"),
+])
+def test_layer_norm_parameters_are_checked_like_the_weights(data, expected):
+    assert expected in run_error(data)
+
+
+def test_a_network_that_does_not_match_the_configs_norm_is_not_exported():
+    with pytest.raises(ValueError, match="norm none"):
+        export_run(Config(hidden=(3,), norm="layer"), net_for(Config(hidden=(3,))))
+
+
 def test_imported_parameters_are_leaves_that_collect_gradients():
     cfg = Config(hidden=(4, 3), n_points=40)
     net = load_run(export_run(cfg, net_for(cfg))).net
@@ -469,7 +515,7 @@ RUN_REJECTED = {
     "latin-1": ('{"x": "é"}'.encode("latin-1"), "not UTF-8"),
     "wrong format": (mutated(format="tfjs"), "not a ScratchNet run (format 'tfjs'"),
     "missing format": (mutated(format=...), "format missing"),
-    "newer version": (mutated(version=2), "newer ScratchNet"),
+    "newer version": (mutated(version=3), "newer ScratchNet"),
     "bool version": (mutated(version=True), "version must be a whole number"),
     "no config": (mutated(config=...), "no config object"),
     "sizes not ints": (mutated(layer_sizes=[2, "3", 2]), "layer_sizes must be a list of whole numbers"),

@@ -3,7 +3,7 @@
 In AppTest a st.components.v2 element is an ``UnknownElement`` of type
 ``"bidi_component"``: ``at.get("bidi_component")`` lists them, ``.key`` is the
 user key, and ``.proto`` is the BidiComponent proto, whose ``json`` field holds
-the ``data`` passed at mount (here ``{"key", "figure", "rev", "height", "clickable"}``,
+the ``data`` passed at mount (here ``{"key", "figure", "rev", "height"}``,
 ``figure`` being the figure JSON string). Its JS never runs in AppTest.
 """
 
@@ -44,7 +44,7 @@ def test_demo_runs_and_figure_json_reaches_the_component(apps, tmp_path):
     assert chart.proto.WhichOneof("data") == "json"
 
     data = json.loads(chart.proto.json)
-    assert data["key"] == "boundary" and data["height"] == 420 and data["clickable"] is True
+    assert data["key"] == "boundary" and data["height"] == 420
     figure = json.loads(data["figure"])
     heatmap, scatter = figure["data"]
     assert (heatmap["type"], scatter["type"]) == ("heatmap", "scatter")

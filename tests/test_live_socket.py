@@ -264,3 +264,19 @@ def test_the_route_follows_the_base_url_path():
     channel, _ = server.session("a")
     with server.connect(channel.token) as ws:
         assert ask(ws).header["kind"] == "playground"
+
+
+def test_a_paused_run_still_hears_from_its_socket(server, monkeypatch):
+    """Nothing to draw for a while: an idle note, so the browser does not take the quiet for a dead line."""
+    import ui.live_socket as live_socket
+
+    monkeypatch.setattr(live_socket, "IDLE_SECONDS", 0.3)
+    channel, run = server.session("a")
+    with server.connect(channel.token) as ws:
+        first = ask(ws)
+        inbox = Inbox(ws)
+        loss = first.header["curves"][0]
+        ws.send_text(json.dumps({"t": "next", "key": run.key, "v": run.version, "rev": channel.revision,
+                                 "after": [xs[-1] for xs in loss["x"]], "stride": loss["stride"]}))
+        notes = [inbox.within(2.0) for _ in range(2)]
+    assert [n["text"] for n in notes] == ['{"t":"idle"}', '{"t":"idle"}']

@@ -10,8 +10,18 @@ import torch
 
 from scratchnet import Config, Trainer
 from scratchnet.batched import stack_nets
-from scratchnet.config import MAX_LAYERS, MAX_UNITS
-from scratchnet.model import Net, forward, hidden_activations, init_net, init_std, net_for, predict
+from scratchnet.config import ACTIVATIONS, MAX_LAYERS, MAX_UNITS
+from scratchnet.model import (
+    ACTIVATION_FUNCTIONS,
+    Net,
+    forward,
+    hidden_activations,
+    init_net,
+    init_std,
+    net_for,
+    predict,
+    softplus,
+)
 
 
 def test_the_tutorials_network_is_one_call():
@@ -99,8 +109,15 @@ def test_forward_is_the_written_out_network():
     assert not predict(net, x).requires_grad
 
 
-@pytest.mark.parametrize(("activation", "fn"), [("relu", torch.relu), ("tanh", torch.tanh),
-                                                ("sigmoid", torch.sigmoid), ("linear", lambda z: z)])
+@pytest.mark.parametrize(("activation", "fn"), [
+    ("relu", torch.relu), ("tanh", torch.tanh), ("sigmoid", torch.sigmoid), ("linear", lambda z: z),
+    ("leaky_relu", lambda z: torch.where(z > 0, z, 0.01 * z)),
+    ("elu", lambda z: torch.where(z > 0, z, torch.exp(z) - 1)),
+    ("gelu", lambda z: z * 0.5 * (1 + torch.erf(z / math.sqrt(2)))),
+    ("silu", lambda z: z / (1 + torch.exp(-z))),
+    ("softplus", lambda z: torch.log1p(torch.exp(z))),
+    ("sine", torch.sin),
+])
 def test_each_activation(activation, fn):
     net = init_net([2, 6, 1], activation, seed=2)
     x = torch.randn(10, 2)
@@ -108,11 +125,26 @@ def test_each_activation(activation, fn):
     torch.testing.assert_close(h, fn(x @ net.weights[0] + net.biases[0]))
 
 
+def test_every_activation_is_tested_above():
+    assert set(ACTIVATION_FUNCTIONS) == set(ACTIVATIONS) and len(ACTIVATIONS) == 10
+
+
+def test_softplus_is_exact_where_torchs_cuts_off():
+    """torch's softplus returns z itself above 20; ours is log(1 + e^z) everywhere and never overflows."""
+    z = torch.tensor([-800.0, -30.0, 0.0, 25.0, 800.0], dtype=torch.float64)
+    expected = torch.tensor([0.0, math.log1p(math.exp(-30.0)), math.log(2.0), 25.0 + math.log1p(math.exp(-25.0)),
+                             800.0], dtype=torch.float64)
+    torch.testing.assert_close(softplus(z), expected, rtol=1e-15, atol=1e-300)
+    assert torch.isfinite(softplus(torch.tensor([1e4]))).all()
+
+
 def test_unknown_activation_or_init_is_refused():
     with pytest.raises(ValueError, match="activation"):
-        init_net([2, 2], "gelu")
+        init_net([2, 2], "swish")
     with pytest.raises(ValueError, match="init"):
         init_net([2, 2], "relu", init="orthogonal")
+    with pytest.raises(ValueError, match="norm must be one of none, layer"):
+        init_net([2, 2], "relu", norm="batch")
 
 
 def test_same_seed_same_weights_and_global_rng_untouched():
@@ -134,6 +166,8 @@ def test_same_seed_same_weights_and_global_rng_untouched():
     ("relu", "xavier", math.sqrt(2 / (128 + 96))),
     ("tanh", "he", math.sqrt(2 / 128)),
     ("relu", "small", 0.1),                          # the tutorial's N(0, 0.1²)
+    *[(a, "auto", math.sqrt(2 / 128)) for a in ("leaky_relu", "elu", "gelu", "silu", "softplus")],   # ReLU family
+    ("sine", "auto", math.sqrt(2 / (128 + 96))),
 ])
 def test_init_scale(activation, init, expected):
     assert init_std(128, 96, activation, init) == pytest.approx(expected)
@@ -191,3 +225,50 @@ def test_stacked_models_of_different_widths_are_padded_and_masked():
     with torch.no_grad():
         (h,) = hidden_activations(stacked, x)
     assert float(h[0, :, 3:].abs().max()) == 0.0      # padded units stay silent (sigmoid(0) would be 0.5)
+
+
+# ----------------------------------------------------------------------------- layer norm's parameters
+
+def test_layer_norm_parameters_follow_each_hidden_layers_w_and_b():
+    net = init_net([2, 5, 3, 2], "tanh", seed=3, norm="layer")
+    assert net.norm == "layer" and len(net.gains) == len(net.shifts) == 2
+    assert net.params == [net.weights[0], net.biases[0], net.gains[0], net.shifts[0],
+                          net.weights[1], net.biases[1], net.gains[1], net.shifts[1], net.weights[2], net.biases[2]]
+    assert net.weight_slots == [0, 4, 8]
+    assert [tuple(g.shape) for g in net.gains] == [(1, 5), (1, 3)]
+    assert all(bool((g == 1).all()) for g in net.gains) and all(bool((b == 0).all()) for b in net.shifts)
+    assert all(p.is_leaf and p.requires_grad for p in net.params)
+    plain = init_net([2, 5, 3, 2], "tanh", seed=3)
+    assert plain.weight_slots == [0, 2, 4] and plain.gains == []
+    assert all(torch.equal(a, b) for a, b in zip(net.weights, plain.weights))   # the same starting weights
+
+
+def test_with_params_rebuilds_the_same_kind_of_network():
+    net = net_for(Config(hidden=(4, 3), norm="layer", activation="gelu"))
+    fresh = [torch.full_like(p, float(i)) for i, p in enumerate(net.params)]
+    rebuilt = net.with_params(fresh)
+    assert rebuilt.params == fresh and rebuilt.norm == "layer" and rebuilt.activation == "gelu"
+    assert float(rebuilt.gains[1][0, 0]) == 6.0 and float(rebuilt.shifts[0][0, 0]) == 3.0
+
+
+def test_clone_keeps_layer_norm_and_is_independent():
+    net = net_for(Config(hidden=(4,), norm="layer"))
+    copy = net.clone()
+    with torch.no_grad():
+        net.gains[0].mul_(3.0)
+    assert copy.norm == "layer" and float(copy.gains[0].detach().max()) == 1.0
+    assert all(p.is_leaf and p.requires_grad for p in copy.params)
+    x = torch.randn(6, 2)
+    torch.testing.assert_close(predict(copy, x), predict(net_for(Config(hidden=(4,), norm="layer")), x))
+
+
+def test_dropout_masks_the_hidden_outputs_in_the_forward_only_when_given():
+    net = init_net([2, 6, 2], "relu", seed=0)
+    x = torch.randn(5, 2)
+    drops = [torch.tensor([[0.0, 2.0, 2.0, 0.0, 2.0, 2.0]]).expand(5, 6)]
+    out, cache = forward(net, x, drops)
+    assert torch.equal(cache.inputs[1], cache.acts[0] * drops[0]) and cache.drops is drops
+    plain, plain_cache = forward(net, x)
+    assert torch.equal(plain_cache.inputs[1], plain_cache.acts[0])
+    torch.testing.assert_close(out, (cache.acts[0] * drops[0]) @ net.weights[1] + net.biases[1])
+    assert not torch.equal(out, plain)

@@ -45,7 +45,8 @@ def test_starts_with_the_tutorial_setup_and_every_control(app):
     selects = {s.label for s in at.sidebar.select_slider}
     assert {"Learning rate (log scale)", "Epochs", "Batch size", "Points"} <= selects
     segmented = {s.label for s in at.sidebar.segmented_control}
-    assert {"Activation", "Optimizer", "Regularization", "Problem type"} <= segmented
+    assert {"Regularization", "Problem type", "Normalization", "Rate schedule"} <= segmented
+    assert {"Activation", "Optimizer"} <= {s.label for s in at.sidebar.selectbox}      # past five choices
     assert "Input features" in {p.label for p in at.sidebar.pills}
     assert "Data seed" in {n.label for n in at.sidebar.number_input}
     for name in ("play", "step", "reset"):
@@ -132,8 +133,12 @@ def test_learning_rate_continues_the_run_architecture_restarts_it(app, eventuall
     ("slider:w_train_fraction", 0.5, "train_fraction", 0.5),
     ("select_slider:w_n_points", 500, "n_points", 500),
     ("select_slider:w_batch_size", 32, "batch_size", 32),
-    ("segmented_control:w_activation", "tanh", "activation", "tanh"),
-    ("segmented_control:w_optimizer", "adam", "optimizer", "adam"),
+    ("selectbox:w_activation", "tanh", "activation", "tanh"),          # ten choices: a drop-down
+    ("selectbox:w_activation", "gelu", "activation", "gelu"),
+    ("selectbox:w_optimizer", "adamw", "optimizer", "adamw"),
+    ("segmented_control:w_norm", "layer", "norm", "layer"),
+    ("segmented_control:w_schedule", "cosine", "schedule", "cosine"),
+    ("select_slider:w_dropout", 0.3, "dropout", 0.3),
     ("segmented_control:w_regularization", "l2", "regularization", "l2"),
     ("number_input:w_seed", 7, "seed", 7),
     ("pills:w_features", ["x1", "x2", "x1sq"], "features", ("x1", "x2", "x1sq")),
@@ -221,7 +226,8 @@ def test_two_sessions_are_independent(apps):
 
 def test_a_lesson_link_hides_the_chosen_controls(apps):
     at = apps.open({"hide": "lr,activation,batch_size,dataset", "presentation": "1"})
-    keys = {w.key for w in at.sidebar.select_slider} | {w.key for w in at.sidebar.segmented_control}
+    keys = ({w.key for w in at.sidebar.select_slider} | {w.key for w in at.sidebar.segmented_control}
+            | {w.key for w in at.sidebar.selectbox})
     assert "w_lr" not in keys and "w_activation" not in keys and "w_batch_size" not in keys
     assert "w_epochs" in keys and "w_optimizer" in keys
     assert not [b for b in at.button if b.key and b.key.startswith("pick_")], "dataset picker hidden"

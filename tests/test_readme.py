@@ -83,6 +83,7 @@ def test_the_five_line_engine_example_runs():
     assert accuracy > 90
 
 
+@pytest.mark.slow
 def test_the_command_line_examples_work(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
     examples = [line for _, body in fenced_blocks(README) for line in commands(body)

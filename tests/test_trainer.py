@@ -432,3 +432,104 @@ def test_trainer_on_user_supplied_points():
     t = Trainer(Config(epochs=20), data=drawn)
     snaps = list(t.run(every=20))
     assert snaps[-1].epoch == 20 and t.tensors.x_train.shape == (4, 2)
+
+
+# ----------------------------------------------------------------------------- dropout and layer norm in a run
+
+def test_dropout_trains_with_masks_but_measures_the_whole_network():
+    """The per-epoch loss is the loss with units dropped; the metrics, the test loss and the boundary
+    come from the forward without masks, so measuring twice gives the same numbers."""
+    cfg = Config(dropout=0.5, epochs=30, hidden=(16,))
+    t = Trainer(cfg)
+    t.advance(30)
+    first, again = t.evaluate(), Trainer.evaluate(t)
+    assert first == again
+    x, target = t.tensors.x_train, t.tensors.t_train
+    whole, _ = hand_loss_and_grads(t.net, x, target, t.objective)
+    assert float(t.snapshot().train_loss) == pytest.approx(float(whole), rel=1e-6)
+    masks = t.dropout.draw(x.shape[0])
+    dropped, _ = hand_loss_and_grads(t.net, x, target, t.objective, masks)
+    assert float(dropped) != pytest.approx(float(whole), rel=1e-3)
+    assert all(set(torch.unique(m).tolist()) <= {0.0, 2.0} for m in masks)      # kept units scaled by 1/(1 - p)
+
+
+def test_dropout_masks_come_from_the_init_seed_and_each_epoch_draws_new_ones():
+    cfg = Config(dropout=0.3, epochs=20, batch_size=32)
+    a, b = Trainer(cfg), Trainer(cfg)
+    a.advance(20)
+    b.advance(20)
+    assert a.history.losses == b.history.losses and params_equal(a.net, b.net)
+    other = Trainer(cfg.replace(init_seed=cfg.init_seed + 1))
+    assert not torch.equal(a.dropout.draw(10)[0], other.dropout.draw(10)[0])
+    first, second = Trainer(cfg).dropout.draw(50), None
+    t = Trainer(cfg)
+    second = [t.dropout.draw(50)[0], t.dropout.draw(50)[0]]
+    assert torch.equal(first[0], second[0]) and not torch.equal(second[0], second[1])
+    no_dropout = Trainer(cfg.replace(dropout=0.0))
+    no_dropout.advance(20)
+    assert no_dropout.history.losses != a.history.losses
+
+
+def test_dropout_with_a_linear_model_changes_nothing():
+    plain, dropped = Trainer(Config(hidden=(), epochs=10)), Trainer(Config(hidden=(), epochs=10, dropout=0.5))
+    plain.advance(10)
+    dropped.advance(10)
+    assert plain.history.losses == dropped.history.losses
+
+
+def test_changing_the_dropout_rate_mid_run_keeps_the_network():
+    t = Trainer(Config(epochs=40, hidden=(8,)))
+    t.advance(10)
+    before = t.net.clone()
+    assert t.update(t.cfg.replace(dropout=0.4))
+    assert t.epoch == 10 and params_equal(before, t.net) and t.dropout.rates == [0.4]
+    t.advance(10)
+    assert t.epoch == 20 and all(math.isfinite(v) for v in t.history.losses)
+
+
+@pytest.mark.parametrize("changes", [{"norm": "layer", "hidden": (6, 4)}, {"optimizer": "adamw", "weight_decay": 0.1},
+                                     {"optimizer": "rmsprop", "lr": 0.01}, {"optimizer": "nesterov"}])
+def test_hand_and_autograd_runs_agree_for_the_new_settings(changes):
+    cfg = Config(epochs=15, dropout=0.2, **changes)
+    hand, auto = Trainer(cfg, dtype=torch.float64), Trainer(cfg.replace(backprop="autograd"), dtype=torch.float64)
+    hand.advance(15)
+    auto.advance(15)
+    torch.testing.assert_close(torch.tensor(hand.history.losses), torch.tensor(auto.history.losses), rtol=1e-10,
+                               atol=1e-12)
+
+
+def test_a_layer_normed_run_loads_into_a_trainer_and_checks_the_kind():
+    cfg = Config(norm="layer", hidden=(5,), epochs=10)
+    source = Trainer(cfg)
+    source.advance(10)
+    target = Trainer(cfg)
+    target.load(source.net.clone(), source.history)
+    assert params_equal(target.net, source.net) and target.net.norm == "layer"
+    with pytest.raises(ValueError, match="does not fit"):
+        Trainer(cfg.replace(norm="none")).load(source.net.clone())
+    assert len(target.snapshot().grad_norms) == 2                 # one per W, not per parameter tensor
+
+
+@pytest.mark.parametrize("dataset", ["checkerboard", "stripes", "rings"])
+def test_the_new_datasets_train(dataset):
+    cfg = Config(dataset=dataset, hidden=(16, 16), optimizer="adam", lr=0.02, epochs=200, noise=0.0,
+                 classes=3 if dataset == "rings" else 2)
+    t = Trainer(cfg)
+    first = t.snapshot()
+    last = list(t.run(every=200))[-1]
+    assert last.train_loss < 0.5 * first.train_loss and last.train_accuracy > 0.8
+
+
+def test_stripes_show_overfitting_and_dropout_narrows_the_gap():
+    """What the stripes are for: a large network fits the flipped labels (train ≈ 100 %, test loss far
+    above the train loss); the same network with dropout 0.5 does better on the test points."""
+    cfgs = [Config(dataset="stripes", hidden=(64, 64), dropout=p, optimizer="adam", lr=0.01, epochs=1500)
+            for p in (0.0, 0.5)]
+    sweep = Sweep(cfgs)
+    while not sweep.done:
+        sweep.advance(1500)
+    plain, dropped = sweep.evaluations()
+    assert plain["train_accuracy"] >= 0.95 and plain["test_loss"] > 5 * plain["train_loss"]
+    assert dropped["test_loss"] < 0.5 * plain["test_loss"]
+    assert dropped["test_accuracy"] > plain["test_accuracy"]
+    assert (dropped["train_accuracy"] - dropped["test_accuracy"]) < (plain["train_accuracy"] - plain["test_accuracy"])

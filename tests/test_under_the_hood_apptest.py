@@ -110,7 +110,7 @@ def test_every_tab_runs_and_shows_this_networks_shapes(open_page, name):
         assert r"\lambda = 0.01" in tex and r"\lambda W_{1}" in tex
     assert {"adam": r"\beta_1", "momentum": r"\mu\, v", "sgd": r"\eta\,"}[cfg.optimizer] in tex
     code = "\n".join(c.value for c in at.code)
-    assert "def forward(net: Net, x: Tensor)" in code and "def backward(net: Net" in code
+    assert "def forward(net: Net, x: Tensor" in code and "def backward(net: Net" in code
     assert f"class {cfg.optimizer.capitalize() if cfg.optimizer != 'sgd' else 'SGD'}" in code
 
     # 3 - 6: every other tab renders for this config
@@ -137,8 +137,8 @@ def test_a_learner_who_comes_here_first_gets_the_playgrounds_run(apps, open_page
 def test_one_step_every_activation_and_penalty_passes_the_check(open_page):
     at = tab(open_page(), "One step, opened up")
     assert "with the run's weights at epoch 0" in " ".join(c.value for c in at.caption)
-    for activation in ("tanh", "sigmoid", "linear", "relu"):
-        at.segmented_control(key="uth_step_act").set_value(activation).run()
+    for activation in ("tanh", "sigmoid", "linear", "relu", "sine"):
+        at.selectbox(key="uth_step_act").set_value(activation).run()
         ok(at)
         assert_gradients_agree(at, 4)
         z1, h1 = (d.value.values for d in at.dataframe if d.value.columns[0] == "u1")

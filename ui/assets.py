@@ -3,8 +3,8 @@
 Streamlit serves ``<app root>/static/`` at ``<base url>/app/static/`` when
 ``[server] enableStaticServing = true`` (``<app root>`` is the folder of the
 main script given to ``streamlit run``). :func:`ensure_static_plotly` puts the
-plotly.js bundle that ships inside the installed ``plotly`` package there, so
-the chart component and the Python figures always use the same plotly.js.
+vendored partial plotly.js bundle (``ui/vendor/``, the same plotly.js version the
+installed ``plotly`` package ships, cut to the trace types the app draws) there.
 """
 
 from __future__ import annotations

@@ -162,7 +162,8 @@ def dataset_picker(cfg: Config, thumbnails: dict[str, bytes]) -> None:
     for i, name in enumerate(datasets_for(cfg.problem)):
         with cols[i % 3]:
             st.image(thumbnails[name], width="stretch")
-            st.button(name, key=f"pick_{name}", on_click=_pick_dataset, args=(name,), width="stretch",
+            st.button(KNOBS["dataset"].show(name), key=f"pick_{name}", on_click=_pick_dataset, args=(name,),
+                      width="stretch",
                       type="primary" if name == cfg.dataset else "secondary",
                       help=DATASETS[name].description)
 
@@ -206,6 +207,9 @@ def group_controls(group: str, cfg: Config, thumbnails: dict[str, bytes]) -> Non
                 seed_widget(name, cfg, "New data", "Draw a fresh dataset of the same kind (a new seed).")
         elif name == "reg_rate":
             if cfg.regularization != "none":
+                knob_widget(name, cfg)
+        elif name == "weight_decay":
+            if cfg.optimizer == "adamw":             # the only optimizer that reads it
                 knob_widget(name, cfg)
         elif name in _GENERATING and own:
             continue

@@ -23,8 +23,9 @@ from scratchnet.config import FEATURES, KNOBS, Config
 from scratchnet.diagram import Diagram, build_diagram, feature_pictures, unit_pictures
 from scratchnet.entries import EDIT_LIMIT
 from scratchnet.model import Net
-from scratchnet.optim import ADAM_BETAS, MOMENTUM_MU
+from scratchnet.optim import ADAM_BETAS, MOMENTUM_MU, RMSPROP_ALPHA
 from scratchnet.palette import Style
+from scratchnet.schedule import lr_at
 from scratchnet.step_trace import StepTrace
 from scratchnet.surface import Bounds
 
@@ -124,9 +125,13 @@ class DiagramView:
     kind: str = field(default="diagram", init=False)
 
 
-def _grad_values(diagram: Diagram, grads: Sequence[Tensor]) -> np.ndarray | None:
-    weights = [g.detach().float().numpy() for g in grads[0::2]]
-    biases = [g.detach().float().numpy() for g in grads[1::2]]
+def _grad_values(diagram: Diagram, net: Net, grads: Sequence[Tensor]) -> np.ndarray | None:
+    """The drawn numbers of gradients given in `net.params` order (with layer norm, γ and β sit between)."""
+    slots = net.weight_slots
+    if len(grads) != len(net.params):
+        return None
+    weights = [grads[s].detach().float().numpy() for s in slots]
+    biases = [grads[s + 1].detach().float().numpy() for s in slots]
     if [w.shape for w in weights] != list(zip(diagram.layer_sizes, diagram.layer_sizes[1:])):
         return None
     return diagram.values(weights, biases)
@@ -136,12 +141,12 @@ def diagram_numbers(frame: Frame, cfg: Config, net: Net, bounds: Bounds, *, grad
                     grad_note: dict | None, pictures: bool, resolution: int = PICTURE_RESOLUTION,
                     chart: str = "diagram") -> None:
     """Add a network's numbers to a frame: its drawn weights and biases (float32), the gradients
-    (`grads`, [dW1, db1, ...]) with what they are (`grad_note`), and (`pictures`) each drawn unit's
+    (`grads`, in `net.params` order) with what they are (`grad_note`), and (`pictures`) each drawn unit's
     picture and range over the plane."""
     diagram = build_diagram(cfg.layer_sizes)
     part: dict[str, Any] = {"chart": chart, "key": diagram_key(cfg),
                             "values": frame.blob(diagram.net_values(net))}
-    numbers = _grad_values(diagram, grads) if grads else None
+    numbers = _grad_values(diagram, net, grads) if grads else None
     if numbers is not None:
         part["grads"] = frame.blob(numbers)
         part["grad"] = grad_note or {}
@@ -169,7 +174,7 @@ def walk_stages(cfg: Config, trace: StepTrace) -> list[dict]:
     loss, backward from the output layer by layer, the update."""
     sizes, n = cfg.layer_sizes, trace.points
     last = len(sizes) - 1
-    act = ACTIVATION.show(cfg.activation)
+    act = ACTIVATION.show(cfg.activation).split(" (")[0]     # "SiLU", not "SiLU (swish)", in a formula
     stages = []
     for layer in range(1, last + 1):
         h_in = "X" if layer == 1 else f"H{_sub(layer - 1)}"
@@ -178,7 +183,11 @@ def walk_stages(cfg: Config, trace: StepTrace) -> list[dict]:
         shapes = (f"{_dims(n, sizes[layer - 1])}·{_dims(sizes[layer - 1], sizes[layer])} + {_dims(1, sizes[layer])}"
                   f" → {_dims(n, sizes[layer])}")
         if layer < last:
+            if cfg.norm == "layer":                  # the affine map's output normalized per point, then γ, β
+                formula = f"{z} = γ{_sub(layer)} ⊙ norm({h_in}·W{_sub(layer)} + b{_sub(layer)}) + β{_sub(layer)}"
             formula += f",   H{_sub(layer)} = {act}({z})"
+            if cfg.dropout:
+                formula += f" ⊙ mask  (dropout p = {cfg.dropout:g})"
             title = f"Forward: hidden layer {layer}"
         else:
             title = "Forward: output layer" + (" (the logits)" if cfg.is_classification else " (the prediction)")
@@ -204,33 +213,40 @@ def walk_stages(cfg: Config, trace: StepTrace) -> list[dict]:
             formula, title = f"{first},   {grads}", "Backward: output layer"
             shapes = f"{dz}: {_dims(n, sizes[layer])},   " + shapes
         else:
-            formula = (f"dH{_sub(layer)} = dZ{_sub(layer + 1)}·W{_sub(layer + 1)}ᵀ,   {dz} = dH{_sub(layer)} ⊙ "
-                       f"{act}′(Z{_sub(layer)}),   {grads}")
+            dh = f"dH{_sub(layer)} = dZ{_sub(layer + 1)}·W{_sub(layer + 1)}ᵀ" + (" ⊙ mask" if cfg.dropout else "")
+            through = " (then back through the layer norm: dγ, dβ)" if cfg.norm == "layer" else ""
+            formula = f"{dh},   {dz} = dH{_sub(layer)} ⊙ {act}′(Z{_sub(layer)}){through},   {grads}"
             title = f"Backward: hidden layer {layer}"
             shapes = (f"dH{_sub(layer)}: {_dims(n, sizes[layer + 1])}·{_dims(sizes[layer + 1], sizes[layer])} → "
                       f"{_dims(n, sizes[layer])},   " + shapes)
         stages.append({"phase": "backward", "layer": layer, "title": title, "formula": formula, "shapes": shapes})
-    stages.append({"phase": "update", "layer": 0, "title": f"Update ({cfg.optimizer})",
-                   "formula": update_formula(cfg), "shapes": "every W and b keeps its shape"})
+    stages.append({"phase": "update", "layer": 0, "title": f"Update ({KNOBS['optimizer'].show(cfg.optimizer)})",
+                   "formula": update_formula(cfg, lr_at(trace.epoch - 1, cfg)),
+                   "shapes": "every W and b keeps its shape"})
     return stages
 
 
-def update_formula(cfg: Config) -> str:
-    """The optimizer's update of every parameter θ (W₁, b₁, …) with its constants."""
-    if cfg.optimizer == "sgd":
-        return f"θ ← θ − η·dθ   (η = {cfg.lr:g})"
-    if cfg.optimizer == "momentum":
-        return f"v ← {MOMENTUM_MU:g}·v + dθ,   θ ← θ − η·v   (η = {cfg.lr:g})"
+def update_formula(cfg: Config, lr: float) -> str:
+    """The optimizer's update of every parameter θ (W₁, b₁, …) with its constants (`lr`: this step's rate)."""
+    rate = f"(η = {lr:g})"
     b1, b2 = ADAM_BETAS
-    return (f"m ← {b1:g}·m + {1 - b1:.1g}·dθ,   v ← {b2:g}·v + {1 - b2:.1g}·dθ²,   "
-            f"θ ← θ − η·m̂ / (√v̂ + ε)   (η = {cfg.lr:g})")
+    adam = (f"m ← {b1:g}·m + {1 - b1:.1g}·dθ,   v ← {b2:g}·v + {1 - b2:.1g}·dθ²,   "
+            f"θ ← θ − η·m̂ / (√v̂ + ε)")
+    return {
+        "sgd": f"θ ← θ − η·dθ   {rate}",
+        "momentum": f"v ← {MOMENTUM_MU:g}·v + dθ,   θ ← θ − η·v   {rate}",
+        "nesterov": f"v ← {MOMENTUM_MU:g}·v + dθ,   θ ← θ − η·(dθ + {MOMENTUM_MU:g}·v)   {rate}",
+        "rmsprop": f"v ← {RMSPROP_ALPHA:g}·v + {1 - RMSPROP_ALPHA:.2g}·dθ²,   θ ← θ − η·dθ / (√v + ε)   {rate}",
+        "adam": f"{adam}   {rate}",
+        "adamw": f"W ← W − η·λ·W (λ = {cfg.weight_decay:g}),   then {adam}   {rate}",
+    }[cfg.optimizer]
 
 
 def walk_spec(cfg: Config, bounds: Bounds, trace: StepTrace, walk_id: int) -> dict:
     """Everything "Step slowly" shows, for the element's data (numbers as base64 float32 in the order of
     `Diagram.values`; unit numbers in the order of the drawn units, layer 1 first)."""
     diagram = build_diagram(cfg.layer_sizes)
-    grads = _grad_values(diagram, trace.grads)
+    grads = _grad_values(diagram, trace.before, trace.grads)
     means = np.concatenate([m[:shown].float().numpy() for m, shown in zip(trace.unit_means(), diagram.shown[1:])])
     pictures, _ = unit_pictures(trace.before, cfg.features, bounds, diagram, PICTURE_RESOLUTION)
     batch = ("the whole training set (full batch)" if trace.points == trace.train_points else

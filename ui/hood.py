@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 import itertools
 import re
@@ -27,16 +28,19 @@ from scratchnet.backward import (
     autograd_loss_and_grads,
     backward,
     hand_loss_and_grads,
+    layer_norm_grad,
 )
 from scratchnet.config import Config
 from scratchnet.data import FEATURE_LABELS, Dataset, featurize
-from scratchnet.entries import bias_name, parse_entry, weight_name
+from scratchnet.dropout import keep_mask
+from scratchnet.entries import parse_entry, weight_name
 from scratchnet.gradcheck import GradCheckRow, compare_gradients, param_names
 from scratchnet.losses import log_softmax
 from scratchnet.metrics import Metrics, measure
-from scratchnet.model import Net, affine, forward, init_net
-from scratchnet.optim import MOMENTUM_MU
+from scratchnet.model import ELU_ALPHA, LAYER_NORM_EPS, LEAKY_SLOPE, Net, affine, forward, init_net, layer_norm
+from scratchnet.optim import ADAM_BETAS, ADAM_EPS, MOMENTUM_MU, RMSPROP_ALPHA, RMSPROP_EPS
 from scratchnet.palette import Style
+from scratchnet.schedule import STEP_EVERY, STEP_FACTOR, lr_at, warmup_epochs
 from scratchnet.surface import Bounds
 from scratchnet.tensors import prepare
 from ui.diagram import diagram_chart, diagram_numbers
@@ -44,11 +48,42 @@ from ui.live_frames import Frame
 
 ROOT = Path(__file__).resolve().parents[1]
 
+
+def tex_number(x: float) -> str:
+    """A constant as LaTeX: 0.9, 0.01, and 10^{-8} rather than 1e-08."""
+    text = f"{x:g}"
+    if "e" not in text:
+        return text
+    mantissa, exponent = text.split("e")
+    power = f"10^{{{int(exponent)}}}"
+    return power if mantissa == "1" else rf"{mantissa} \cdot {power}"
+
+
+# name, f(z) and f'(z) of each activation; {z} is the activation's input, {h} its output f(z).
+# The constants are the engine's own (model.LEAKY_SLOPE; model.ELU_ALPHA in ACTIVATION_NOTES).
+_SLOPE = tex_number(LEAKY_SLOPE)
 ACTIVATION_TEX = {
     "relu": (r"\operatorname{ReLU}", r"\max(0,\,{z})", r"\mathbb{{1}}[{z} > 0]"),
     "tanh": (r"\tanh", r"\tanh({z})", r"1 - {h} \odot {h}"),
     "sigmoid": (r"\sigma", r"1 / (1 + e^{{-{z}}})", r"{h} \odot (1 - {h})"),
     "linear": (r"\operatorname{id}", r"{z}", r"1"),
+    "leaky_relu": (r"\operatorname{LeakyReLU}", rf"\max({_SLOPE}\,{{z}},\,{{z}})",
+                   rf"\mathbb{{{{1}}}}[{{z}} > 0] + {_SLOPE}\,\mathbb{{{{1}}}}[{{z}} \le 0]"),
+    "elu": (r"\operatorname{ELU}",
+            r"\begin{{cases}} {z} & {z} > 0 \\ \alpha\,(e^{{{z}}} - 1) & {z} \le 0 \end{{cases}}",
+            r"\begin{{cases}} 1 & {z} > 0 \\ {h} + \alpha & {z} \le 0 \end{{cases}}"),
+    "gelu": (r"\operatorname{GELU}", r"{z} \odot \Phi({z})", r"\Phi({z}) + {z} \odot \varphi({z})"),
+    "silu": (r"\operatorname{SiLU}", r"{z} \odot \sigma({z})",
+             r"\sigma({z}) \odot (1 + {z} \odot (1 - \sigma({z})))"),
+    "softplus": (r"\operatorname{softplus}", r"\log(1 + e^{{{z}}})", r"\sigma({z})"),
+    "sine": (r"\sin", r"\sin({z})", r"\cos({z})"),
+}
+# What the symbols of a formula above mean, where they need saying.
+ACTIVATION_NOTES = {
+    "elu": f"α = {ELU_ALPHA:g}: below 0 the output saturates at −α.",
+    "gelu": "Φ is the standard normal CDF, ½(1 + erf(z/√2)), and φ its density e^(−z²/2)/√(2π).",
+    "silu": "σ is the sigmoid 1/(1 + e^(−z)).",
+    "softplus": "σ is the sigmoid 1/(1 + e^(−z)): softplus is a smooth ReLU whose slope is the sigmoid.",
 }
 
 
@@ -71,6 +106,9 @@ def shape_table(cfg: Config, n: int) -> list[dict[str, str]]:
     for layer in range(1, last + 1):
         rows.append({"tensor": f"W{layer}", "shape": f"({sizes[layer - 1]}, {sizes[layer]})", "what": "weights"})
         rows.append({"tensor": f"b{layer}", "shape": f"(1, {sizes[layer]})", "what": "biases (added to every row)"})
+        if layer < last and cfg.norm == "layer":
+            rows.append({"tensor": f"γ{layer}, β{layer}", "shape": f"(1, {sizes[layer]})",
+                         "what": "layer norm's gain and shift"})
         if layer < last:
             rows.append({"tensor": f"Z{layer}, H{layer}", "shape": f"({n}, {sizes[layer]})",
                          "what": f"hidden layer {layer}: pre-activations and activations"})
@@ -86,8 +124,15 @@ def _dims(rows: int | str, cols: int | str) -> str:
 
 
 # --- the math as LaTeX ----------------------------------------------------------------------------
+def _activation_input(cfg: Config, layer: int | str) -> str:
+    """What f is applied to: Z_l, or with layer norm the normalized, scaled and shifted Z̃_l."""
+    index = f"{{{layer}}}" if isinstance(layer, int) else layer
+    return (r"\tilde Z_" if cfg.norm == "layer" else "Z_") + index
+
+
 def forward_tex(cfg: Config, n: int) -> str:
-    """Z_l = H_{l-1} W_l + b_l and H_l = f(Z_l), layer by layer, every factor with its shape."""
+    """Z_l = H_{l-1} W_l + b_l and H_l = f(Z_l), layer by layer, every factor with its shape; with
+    layer norm the normalization in between, with dropout the mask after f (training only)."""
     sizes = cfg.layer_sizes
     last = len(sizes) - 1
     name, formula, _ = ACTIVATION_TEX[cfg.activation]
@@ -100,11 +145,29 @@ def forward_tex(cfg: Config, n: int) -> str:
                      rf" && \in \mathbb{{R}}^{{{_dims(n, sizes[layer])}}}"
                      + (r" \quad\text{(logits)}" if layer == last and cfg.is_classification else "")
                      + (r" \quad\text{(prediction } \hat Y)" if layer == last and not cfg.is_classification else ""))
-        if layer < last:
-            z = f"Z_{{{layer}}}"
-            lines.append(rf"H_{{{layer}}} &= {name}({z}) = {formula.format(z=z)}"
-                         rf" && \in \mathbb{{R}}^{{{_dims(n, sizes[layer])}}}")
+        if layer == last:
+            break
+        if cfg.norm == "layer":
+            lines += _layer_norm_lines(layer, sizes[layer])
+        z = _activation_input(cfg, layer)
+        out = f"A_{{{layer}}}" if cfg.dropout else f"H_{{{layer}}}"
+        lines.append(rf"{out} &= {name}({z}) = {formula.format(z=z)}"
+                     rf" && \in \mathbb{{R}}^{{{_dims(n, sizes[layer])}}}")
+        if cfg.dropout:
+            lines.append(rf"H_{{{layer}}} &= A_{{{layer}}} \odot D_{{{layer}}}"
+                         rf" && D_{{{layer}}} \in \{{0, \tfrac{{1}}{{1 - p}}\}}^{{{_dims(n, sizes[layer])}}},"
+                         rf"\ p = {cfg.dropout:g}\ \text{{(training only)}}")
     return r"\begin{aligned}" + r" \\[4pt] ".join(lines) + r"\end{aligned}"
+
+
+def _layer_norm_lines(layer: int, width: int) -> list[str]:
+    """Layer norm of hidden layer l: per point (row), over its units."""
+    return [rf"\mu_{{{layer}}}, \sigma^2_{{{layer}}} &= \text{{mean, variance of each row of }} Z_{{{layer}}}"
+            rf" && \text{{over its {width} units}}",
+            rf"\hat Z_{{{layer}}} &= (Z_{{{layer}}} - \mu_{{{layer}}}) / \sqrt{{\sigma^2_{{{layer}}} + \epsilon}}"
+            rf" && \epsilon = {tex_number(LAYER_NORM_EPS)}",
+            rf"\tilde Z_{{{layer}}} &= \gamma_{{{layer}}} \odot \hat Z_{{{layer}}} + \beta_{{{layer}}}"
+            rf" && \gamma_{{{layer}}}, \beta_{{{layer}}} \in \mathbb{{R}}^{{{_dims(1, width)}}}"]
 
 
 def penalty_tex(cfg: Config) -> str:
@@ -151,7 +214,8 @@ def backward_tex(cfg: Config, n: int) -> str:
         first = rf"dZ_{{{last}}} &= \tfrac{{2}}{{{n}}}\,(\hat Y - Y)"
     lines = [first + rf" && \in \mathbb{{R}}^{{{_dims(n, sizes[-1])}}}"]
     if last > 1:                 # the activation's derivative, used at every hidden layer l
-        lines.insert(0, rf"f'(Z_l) &= {derivative.format(z='Z_l', h='H_l')} && \text{{for every hidden layer }} l")
+        z, h = _activation_input(cfg, "l"), ("A_l" if cfg.dropout else "H_l")
+        lines.insert(0, rf"f'({z}) &= {derivative.format(z=z, h=h)} && \text{{for every hidden layer }} l")
     extra = {"l1": r" + \lambda \operatorname{sign}(W_{%d})", "l2": r" + \lambda W_{%d}"}.get(cfg.regularization, "")
     for layer in range(last, 0, -1):
         h_in = "X" if layer == 1 else f"H_{{{layer - 1}}}"
@@ -160,29 +224,77 @@ def backward_tex(cfg: Config, n: int) -> str:
         lines.append(rf"db_{{{layer}}} &= \textstyle\sum_{{i}} (dZ_{{{layer}}})_{{i,:}}"
                      rf" && \in \mathbb{{R}}^{{{_dims(1, sizes[layer])}}}")
         if layer > 1:
-            z = f"Z_{{{layer - 1}}}"
-            lines.append(rf"dH_{{{layer - 1}}} &= dZ_{{{layer}}}\, W_{{{layer}}}^{{\top}}"
-                         rf" && \in \mathbb{{R}}^{{{_dims(n, sizes[layer - 1])}}}")
-            lines.append(rf"dZ_{{{layer - 1}}} &= dH_{{{layer - 1}}} \odot f'({z})"
-                         rf" && \in \mathbb{{R}}^{{{_dims(n, sizes[layer - 1])}}}")
+            lines += _hidden_backward_lines(cfg, layer - 1, n, sizes[layer - 1])
     return r"\begin{aligned}" + r" \\[2pt] ".join(lines) + r"\end{aligned}"
 
 
+def _hidden_backward_lines(cfg: Config, layer: int, n: int, width: int) -> list[str]:
+    """From dH_l (what layer l + 1 sends back) to dZ_l: dropout's mask, f', layer norm."""
+    shape = rf" && \in \mathbb{{R}}^{{{_dims(n, width)}}}"
+    z = _activation_input(cfg, layer)
+    lines = [rf"dH_{{{layer}}} &= dZ_{{{layer + 1}}}\, W_{{{layer + 1}}}^{{\top}}" + shape]
+    d_act = f"dH_{{{layer}}}"
+    if cfg.dropout:
+        lines.append(rf"dA_{{{layer}}} &= dH_{{{layer}}} \odot D_{{{layer}}}" + shape)
+        d_act = f"dA_{{{layer}}}"
+    if cfg.norm != "layer":
+        return lines + [rf"dZ_{{{layer}}} &= {d_act} \odot f'({z})" + shape]
+    hat, mean = rf"\hat Z_{{{layer}}}", r"\operatorname{mean}"
+    return lines + [
+        rf"d{z} &= {d_act} \odot f'({z})" + shape,
+        rf"d\gamma_{{{layer}}} &= \textstyle\sum_{{i}} (d{z} \odot {hat})_{{i,:}},\quad "
+        rf"d\beta_{{{layer}}} = \textstyle\sum_{{i}} (d{z})_{{i,:}} && \in \mathbb{{R}}^{{{_dims(1, width)}}}",
+        rf"d{hat} &= d{z} \odot \gamma_{{{layer}}}" + shape,
+        rf"dZ_{{{layer}}} &= \big(d{hat} - {mean}(d{hat}) - {hat} \odot {mean}(d{hat} \odot {hat})\big)"
+        rf" / \sqrt{{\sigma^2_{{{layer}}} + \epsilon}}" + shape,
+    ]
+
+
+def schedule_tex(cfg: Config) -> str:
+    """The rate η_e of the epoch after e epochs (e = 0, 1, …) under the config's schedule, as
+    scratchnet.schedule computes it; empty for a constant rate."""
+    eta, epochs = rf"\eta = {cfg.lr:g}", cfg.epochs
+    if cfg.schedule == "step":
+        return (rf"\eta_e &= \eta \cdot {tex_number(STEP_FACTOR)}^{{\lfloor e / {tex_number(STEP_EVERY * epochs)}"
+                rf" \rfloor}} && {eta},\ T = {epochs}\text{{ epochs}}")
+    if cfg.schedule == "cosine":
+        return (rf"\eta_e &= \tfrac{{1}}{{2}}\,\eta\,\big(1 + \cos(\pi \min(e / T, 1))\big) && {eta},"
+                rf"\ T = {epochs}\text{{ epochs}}")
+    if cfg.schedule == "warmup":
+        return (rf"\eta_e &= \eta \cdot \min\big(1, (e + 1) / {warmup_epochs(epochs)}\big) && {eta},"
+                rf"\ \text{{warm-up over {warmup_epochs(epochs)} of {epochs} epochs}}")
+    return ""
+
+
 def update_tex(cfg: Config) -> str:
-    """The optimizer's update of every parameter θ ∈ {W_1, b_1, …}, with its constants."""
+    """The optimizer's update of every parameter θ ∈ {W_1, b_1, …}, with the constants the engine
+    uses (scratchnet.optim) and, under a schedule, the rate η_e of epoch e (t counts steps)."""
     g = r"\nabla_{\theta}\mathcal{L}"
-    if cfg.optimizer == "sgd":
-        lines = [rf"\theta &\leftarrow \theta - \eta\, {g} && \eta = {cfg.lr:g}"]
-    elif cfg.optimizer == "momentum":
-        lines = [rf"v &\leftarrow \mu\, v + {g} && \mu = {MOMENTUM_MU:g},\ v_0 = 0",
-                 rf"\theta &\leftarrow \theta - \eta\, v && \eta = {cfg.lr:g}"]
-    else:
-        lines = [rf"m &\leftarrow \beta_1 m + (1 - \beta_1)\, {g} && \beta_1 = 0.9",
-                 rf"v &\leftarrow \beta_2 v + (1 - \beta_2)\, ({g})^2 && \beta_2 = 0.999",
-                 r"\hat m &= m / (1 - \beta_1^{\,t}),\quad \hat v = v / (1 - \beta_2^{\,t}) && t = \text{step number}",
-                 (rf"\theta &\leftarrow \theta - \eta\, \hat m / (\sqrt{{\hat v}} + \epsilon) && \eta = {cfg.lr:g},"
-                 r"\ \epsilon = 10^{-8}")]
-    return r"\begin{aligned}" + r" \\[4pt] ".join(lines) + r"\end{aligned}"
+    schedule = schedule_tex(cfg)
+    eta = r"\eta_e" if schedule else r"\eta"
+    rate = [] if schedule else [rf"\eta = {cfg.lr:g}"]
+    beta1, beta2 = (tex_number(b) for b in ADAM_BETAS)
+    mu = [rf"\mu = {tex_number(MOMENTUM_MU)}", "v_0 = 0"]
+    adam = [(rf"m &\leftarrow \beta_1 m + (1 - \beta_1)\, {g}", [rf"\beta_1 = {beta1}"]),
+            (rf"v &\leftarrow \beta_2 v + (1 - \beta_2)\, ({g})^2", [rf"\beta_2 = {beta2}"]),
+            (r"\hat m &= m / (1 - \beta_1^{\,t}),\quad \hat v = v / (1 - \beta_2^{\,t})", [r"t = \text{step number}"]),
+            (rf"\theta &\leftarrow \theta - {eta}\, \hat m / (\sqrt{{\hat v}} + \epsilon)",
+             [*rate, rf"\epsilon = {tex_number(ADAM_EPS)}"])]
+    lines = {
+        "sgd": [(rf"\theta &\leftarrow \theta - {eta}\, {g}", rate)],
+        "momentum": [(rf"v &\leftarrow \mu\, v + {g}", mu), (rf"\theta &\leftarrow \theta - {eta}\, v", rate)],
+        "nesterov": [(rf"v &\leftarrow \mu\, v + {g}", mu),
+                     (rf"\theta &\leftarrow \theta - {eta}\, ({g} + \mu\, v)", rate)],
+        "rmsprop": [(rf"v &\leftarrow \alpha\, v + (1 - \alpha)\, ({g})^2",
+                     [rf"\alpha = {tex_number(RMSPROP_ALPHA)}", "v_0 = 0"]),
+                    (rf"\theta &\leftarrow \theta - {eta}\, {g} / (\sqrt{{v}} + \epsilon)",
+                     [*rate, rf"\epsilon = {tex_number(RMSPROP_EPS)}"])],
+        "adam": adam,
+        "adamw": [(rf"W &\leftarrow W - {eta}\, \lambda\, W",
+                   [rf"\lambda = {cfg.weight_decay:g}", r"\text{weights only, before the step}"]), *adam],
+    }[cfg.optimizer]
+    shown = [eq + (r" && " + r",\ ".join(constants) if constants else "") for eq, constants in lines]
+    return r"\begin{aligned}" + r" \\[4pt] ".join([schedule] * bool(schedule) + shown) + r"\end{aligned}"
 
 
 # --- the code that runs ---------------------------------------------------------------------------
@@ -213,11 +325,19 @@ def code_sections(cfg: Config) -> dict[str, list[Source]]:
         back = [source_of(autograd_loss_and_grads), source_of(backward), source_of(activation_grad)]
     else:
         back = [source_of(backward), source_of(activation_grad), source_of(hand_loss_and_grads)]
+    if cfg.norm == "layer":
+        back.insert(2, source_of(layer_norm_grad))
     update = [source_of(optim.OPTIMIZERS[cfg.optimizer])]
     if cfg.optimizer != "sgd":
         update.append(source_of(optim._add_scaled))
-    return {"forward": [source_of(forward), source_of(affine)], "loss": loss,
-            "backward": back, "update": update}
+    if cfg.schedule != "constant":
+        update.append(source_of(lr_at))
+    forward_code = [source_of(forward), source_of(affine)]
+    if cfg.norm == "layer":
+        forward_code.append(source_of(layer_norm))
+    if cfg.dropout:
+        forward_code.append(source_of(keep_mask))
+    return {"forward": forward_code, "loss": loss, "backward": back, "update": update}
 
 
 # --- one step, opened up --------------------------------------------------------------------------
@@ -227,14 +347,16 @@ STEP_MAX_HIDDEN_LAYERS = 3   # a larger network is replaced by a capped one of a
 STEP_MAX_UNITS = 8
 
 
-def n_params(sizes: tuple[int, ...]) -> int:
-    return sum((a + 1) * b for a, b in itertools.pairwise(sizes))
+def n_params(sizes: tuple[int, ...], norm: str = "none") -> int:
+    """Weights and biases, and with layer norm a gain and a shift per hidden unit."""
+    gains = 2 * sum(sizes[1:-1]) if norm == "layer" else 0
+    return sum((a + 1) * b for a, b in itertools.pairwise(sizes)) + gains
 
 
 def step_sizes(cfg: Config) -> tuple[int, ...]:
     """The layer sizes of the step's network: the Playground's when it has at most
     STEP_MAX_PARAMS parameters, else capped so the check stays well under a second."""
-    if n_params(cfg.layer_sizes) <= STEP_MAX_PARAMS:
+    if n_params(cfg.layer_sizes, cfg.norm) <= STEP_MAX_PARAMS:
         return cfg.layer_sizes
     hidden = tuple(min(h, STEP_MAX_UNITS) for h in cfg.hidden[:STEP_MAX_HIDDEN_LAYERS])
     return (len(cfg.features), *hidden, cfg.n_classes)
@@ -246,8 +368,8 @@ def step_network(cfg: Config, current: Net, activation: str) -> tuple[Net, bool]
     sizes = step_sizes(cfg)
     if sizes == cfg.layer_sizes:
         params = [p.detach().to(torch.float64).clone().requires_grad_() for p in current.params]
-        return Net(params[0::2], params[1::2], activation), True
-    return init_net(sizes, activation, cfg.init_seed, cfg.init, torch.float64), False
+        return dataclasses.replace(current.with_params(params), activation=activation, masks=None), True
+    return init_net(sizes, activation, cfg.init_seed, cfg.init, torch.float64, cfg.norm), False
 
 
 def step_batch(data: Dataset, cfg: Config, n: int = STEP_POINTS) -> tuple[Tensor, Tensor, Tensor, Tensor]:
@@ -291,7 +413,8 @@ def open_step(net: Net, x: Tensor, target: Tensor, objective: Objective) -> Open
             probs, point_losses = None, (out - target).pow(2).sum(-1)
         data_loss = float(point_losses.mean())
         penalty = float(losses.penalty(net.weights, objective.regularization, objective.rate))
-    z1 = cache.pre[0].clone() if cache.pre else None
+    # Z₁ = X W₁ + b₁ itself (with layer norm, cache.pre holds what f is applied to: Z₁ normalized)
+    z1 = affine(x, net.weights[0], net.biases[0]).detach() if cache.pre else None
     h1 = cache.inputs[1].clone() if len(cache.inputs) > 1 else None
     rows, grads = compare_gradients(net, x, target, objective)
     return OpenedStep(param_names(net), z1, h1, out.clone(), None if probs is None else probs.clone(),
@@ -312,9 +435,8 @@ def gradient_entries(step: OpenedStep, index: int) -> list[dict[str, object]]:
     name = step.names[index]
     hand, auto, numeric = (step.grads[k][index].detach().double() for k in ("hand", "autograd", "numeric"))
     rows = []
-    layer = int(name[1:]) - 1
-    for flat, position in enumerate(np.ndindex(*hand.shape)):
-        entry = weight_name(layer, *position) if name.startswith("W") else bias_name(layer, position[-1])
+    for flat, position in enumerate(np.ndindex(*hand.shape)):    # named as the diagram names entries
+        entry = weight_name(int(name[1:]) - 1, *position) if name.startswith("W") else f"{name}[{position[-1] + 1}]"
         h, a, fd = (float(t.reshape(-1)[flat]) for t in (hand, auto, numeric))
         rows.append({"entry": entry, "hand-written": h, "autograd": a, "finite differences": fd,
                      "hand − autograd": h - a, "hand − finite diff": h - fd})

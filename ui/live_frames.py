@@ -6,8 +6,9 @@ rows top first) that the browser colours through a lookup table it got once with
 curves travel as the points the chart does not have yet (the browser says what it has); numbers
 travel formatted, as the page shows them.
 
-The page builds the first frame itself (`*_first_frame`), so its charts draw before any socket is
-open, and tests without a browser (AppTest) can read it. No Streamlit in here.
+The page builds the first frame itself (ui/live_view.py puts it in the element's data), so its
+charts draw before any socket is open, and tests without a browser (AppTest) can read it. No
+Streamlit in here.
 """
 
 from __future__ import annotations
@@ -135,6 +136,8 @@ def metrics(state: FrameState) -> list[list[str]]:
     if state.cfg.is_classification:
         items += [["Train accuracy", _shown(snap.train_accuracy, ".1%")],
                   ["Test accuracy", _shown(snap.test_accuracy, ".1%")]]
+    if state.cfg.schedule != "constant":          # the rate the next epoch trains with
+        items.append(["Learning rate", f"{snap.lr:.3g}"])
     items.append(["Epochs / s", f"{state.epochs_per_second:,.0f}" if state.playing else "–"])
     return items
 

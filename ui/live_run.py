@@ -27,7 +27,6 @@ from scratchnet.trainer import LatestStep, Snapshot, Trainer
 MAX_CURVE_POINTS = 1000
 _SERIALS = itertools.count(1)
 MAX_CHECKPOINTS = 80
-EVALUATE_EVERY_SECONDS = 0.05   # train/test metrics recorded about this often while training
 AUTO_RUN_SECONDS = 5.0      # speed "auto": a whole run lasts about this long, so it can be watched
 
 
@@ -115,7 +114,6 @@ class LiveRun:
         self.error = ""
         self._rate_marks: list[tuple[float, int]] = []
         self._pace_from: tuple[float, int] = (time.monotonic(), 0)
-        self._evaluated_at = 0.0
         self._checkpoint_plan = checkpoint_epochs(cfg.epochs)
         self.checkpoints: list[tuple[int, Net]] = []
         self._save_checkpoint()
@@ -244,9 +242,6 @@ class LiveRun:
                     chunk = min(allowed, (upcoming[0] - self.trainer.epoch) if upcoming else allowed)
                     trained += self.trainer.advance(chunk, max(0.0, deadline - time.perf_counter()))
                     self._after_training()
-                if trained and time.monotonic() - self._evaluated_at >= EVALUATE_EVERY_SECONDS:
-                    self.trainer.evaluate()        # test loss on the curve even between frames
-                    self._evaluated_at = time.monotonic()
             except Exception as err:  # noqa: BLE001 — show it on the page instead of killing the thread
                 self.playing = False
                 self.error = f"Training stopped: {type(err).__name__}: {err}"

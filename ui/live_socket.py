@@ -43,7 +43,7 @@ PATH = "live/ws"
 MAX_MESSAGE_CHARS = 1024            # a "next" request is ~100 characters
 MAX_MESSAGES_PER_SECOND = 120       # twice what a browser asks for at 60 frames a second
 MIN_FRAME_SECONDS = 1 / 60          # never more frames than a display shows
-IDLE_SECONDS = 10.0                 # nothing new for this long: an "idle" note, so the browser knows we live
+IDLE_SECONDS = 10.0                 # nothing sent for this long: an "idle" note, so the browser knows we live
 SESSION_CHECK_SECONDS = 2.0
 WAIT_PLAYING, WAIT_PAUSED = 0.004, 0.05   # how often a waiting socket looks for news
 CLOSE_SESSION_ENDED = 4000
@@ -120,7 +120,7 @@ class SocketState:
 
     units_at: float = 0.0
     hidden_at: float = 0.0
-    sent_at: float = 0.0
+    sent_at: float = field(default_factory=time.monotonic)     # the last frame or idle note
 
 
 def news(channel: Channel, request: Request, state: SocketState, now: float) -> bool:
@@ -240,6 +240,9 @@ class LiveSocket:
                 continue
             while True:                                   # wait for something new to draw
                 now = time.monotonic()
+                if now - state.sent_at >= IDLE_SECONDS:    # a paused run: say we are here all the same
+                    await self.ws.send_text('{"t":"idle"}')
+                    state.sent_at = now
                 if now - checked >= SESSION_CHECK_SECONDS:
                     checked = now
                     if not self.registry.alive(channel):

@@ -34,9 +34,9 @@ from scratchnet.plotly_json import figure_json
 from scratchnet.png import color_table
 from scratchnet.surface import decision_surface, unit_surfaces
 from ui import keys
-from ui.assets import PLOTLY_JS_NAME
 from ui.diagram import DiagramView
 from ui.live_channel import Channel
+from ui.live_chart import plotly_loader_js
 from ui.live_frames import (
     CompareView,
     Frame,
@@ -63,8 +63,7 @@ def _read(*parts: str) -> str:
 
 _component = st.components.v2.component(
     "scratchnet_live_view",
-    js=(_read("js", "plotly_loader.js").replace("__PLOTLY_JS__", PLOTLY_JS_NAME) + _read("js", "diagram.js")
-        + _read("js", "live_view.js")),
+    js=plotly_loader_js() + _read("js", "diagram.js") + _read("js", "live_view.js"),
     css=_read("css", "live.css") + _read("css", "diagram.css"),
     isolate_styles=False,
 )

@@ -48,6 +48,11 @@ class Job(Protocol):
     def suspend(self) -> None: ...
 
 
+ROUND_SECONDS = 1 / 30      # every playing run gets a turn (a new state to draw) ~30 times a second...
+MIN_TURN_SECONDS = 0.001    # ...until turns would be shorter than this (then rounds grow with the class)
+ACTIVE_EVERY_SECONDS = 0.02  # how often the list of playing runs is looked at again
+
+
 class Scheduler:
     def __init__(self, slice_seconds: float = 0.005, idle_seconds: float = 20.0):
         self.slice_seconds = slice_seconds
@@ -56,6 +61,7 @@ class Scheduler:
         self._lock = threading.Lock()
         self._wake = threading.Event()
         self._frames: deque[tuple[Callable[[], Any], Future]] = deque()
+        self._changed = False            # jobs added or removed since the loop last looked
         self.busy_seconds = 0.0          # time spent training, for the class benchmark
         self.frame_seconds = 0.0         # time spent building live frames
         self._thread = threading.Thread(target=self._loop, name="scratchnet-trainer", daemon=True)
@@ -70,10 +76,10 @@ class Scheduler:
         self._wake.set()
         return future
 
-    def _build_frames(self) -> None:
-        """The waiting frame requests, in arrival order, for at most one slice of time."""
+    def _build_frames(self, budget: float) -> None:
+        """The waiting frame requests, in arrival order, for at most `budget` seconds."""
         start = time.perf_counter()
-        while time.perf_counter() - start < self.slice_seconds:
+        while time.perf_counter() - start < budget:
             with self._lock:
                 if not self._frames:
                     break
@@ -90,12 +96,14 @@ class Scheduler:
         with self._lock:
             if job not in self._jobs:
                 self._jobs.append(job)
+            self._changed = True
         self._wake.set()
 
     def remove(self, job: Job) -> None:
         with self._lock:
             if job in self._jobs:
                 self._jobs.remove(job)
+            self._changed = True
 
     def replace(self, old: Job | None, new: Job) -> None:
         """Swap a session's run in one step, so a burst of slider changes never leaves an
@@ -105,6 +113,7 @@ class Scheduler:
                 self._jobs.remove(old)
             if new not in self._jobs:
                 self._jobs.append(new)
+            self._changed = True
         self._wake.set()
 
     def keep(self, job: Job) -> None:
@@ -129,9 +138,13 @@ class Scheduler:
         torch.set_num_threads(1)
         used: dict[Job, float] = {}        # training seconds each playing run has had
         idle_picks = 0                     # picks in a row that trained nothing (runs ahead of pace)
+        active: list[Job] = []
+        looked = 0.0
+        turn = self.slice_seconds
         while True:
-            self._build_frames()
-            active = self._active_jobs(used)
+            self._build_frames(turn)       # as long as the last turn at most: training keeps half the thread
+            if self._changed or not active or time.monotonic() - looked >= ACTIVE_EVERY_SECONDS:
+                active, looked = self._active_jobs(used), time.monotonic()
             if not active:
                 used.clear()
                 with self._lock:
@@ -141,9 +154,12 @@ class Scheduler:
                     self._wake.clear()
                 continue
             job = min(active, key=used.__getitem__)
+            # Short turns when many runs play, so each shows a new state often (a frame can only
+            # show what a turn trained): 30 runs get ~1 ms each, one run its full slice.
+            turn = min(self.slice_seconds, max(MIN_TURN_SECONDS, ROUND_SECONDS / len(active)))
             start, start_cpu = time.perf_counter(), time.thread_time()
             try:
-                trained = job.work(self.slice_seconds)
+                trained = job.work(turn)
             except Exception:  # noqa: BLE001 — one broken run must not stop everyone's training
                 job.suspend()
                 self.remove(job)
@@ -155,7 +171,7 @@ class Scheduler:
             # 30-student class frozen for 20-40 s). A run waiting for its pace is charged a
             # whole slice, so it does not keep the turn.
             cpu = time.thread_time() - start_cpu
-            used[job] += cpu if trained else max(cpu, self.slice_seconds)
+            used[job] = used.get(job, 0.0) + (cpu if trained else max(cpu, turn))
             idle_picks = 0 if trained else idle_picks + 1
             if idle_picks >= len(active):
                 self._wake.wait(0.005)     # every playing run is ahead of its pace: don't spin (a frame
@@ -165,6 +181,7 @@ class Scheduler:
     def _active_jobs(self, used: dict[Job, float]) -> list[Job]:
         """Playing runs, after dropping the idle ones; newcomers join at the lowest usage."""
         with self._lock:
+            self._changed = False
             now = time.monotonic()
             for job in [j for j in self._jobs if now - j.last_seen > self.idle_seconds]:
                 job.suspend()                  # pages add their run back on every draw

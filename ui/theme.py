@@ -19,6 +19,8 @@ _COMMON = """
 .block-container { padding-top: 2.2rem; }
 [data-testid="stMetricValue"] { font-variant-numeric: tabular-nums; }
 .st-key-plotly_preload { display: none; }
+/* The dataset picker's buttons sit three to a row under their pictures: little padding, so names fit. */
+[class*="st-key-pick_"] button { padding-left: 0.2rem; padding-right: 0.2rem; }
 </style>
 """
 

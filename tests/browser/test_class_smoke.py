@@ -1,6 +1,8 @@
-"""The class benchmark, small: five browser sessions training on one server at once keep
-updating and answering, without errors. The benchmark script itself runs (the full N = 1, 10, 30
-run is `python benchmarks/bench_class.py`), so what it measures cannot drift from what is tested."""
+"""The class benchmark's Chromium variant, small: five browser sessions training on one server at once
+keep drawing and answering, without errors. The benchmark script itself runs (the full runs are
+`python benchmarks/bench_class.py --client chromium` for N = 1, 10 and `python benchmarks/bench_class.py`
+for the protocol-level N = 30, 100; tests/test_live_server.py runs the latter small), so what it
+measures cannot drift from what is tested."""
 
 from __future__ import annotations
 
@@ -28,10 +30,12 @@ def run_benchmark(*args: str, timeout: float = 240) -> str:
 
 
 def test_five_sessions_keep_working_together(chromium_installed):
-    (result,) = json.loads(run_benchmark("--sessions", "5", "--seconds", "6", "--json").strip().splitlines()[-1])
-    assert result["n"] == 5 and result["server_sessions"] == 5, result
-    assert result["errors"] == 0, result
-    assert result["fps_min"] > 0, ("every session's charts keep updating", result)
+    (result,) = json.loads(run_benchmark("--client", "chromium", "--sessions", "5", "--seconds", "6",
+                                         "--json").strip().splitlines()[-1])
+    assert result["n"] == 5 and result["client"] == "chromium", result
+    assert result["errors"] == 0, result["error_samples"]
+    assert result["fps_min"] > 0, ("every session's boundary keeps drawing frames", result)
     assert result["epochs_min"] > 0, ("every session keeps training", result)
     assert result["latency"] < 20, ("a control change shows up", result)
     assert result["rss"] < 2048, result
+    assert result["rss_per_session"] < 100, ("server memory per session stays small", result)

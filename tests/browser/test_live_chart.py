@@ -1,4 +1,4 @@
-"""ui.live_chart in a real browser: local plotly.js, in-place updates, zoom kept, clicks.
+"""ui.live_chart in a real browser: local plotly.js, in-place updates, zoom kept.
 
 The demo app (apps/live_chart_demo.py) is copied to a temporary folder and run
 from there, so the plotly.js it puts in ``<app root>/static/`` stays out
@@ -22,11 +22,9 @@ DEMO = Path(__file__).resolve().parent / "apps" / "live_chart_demo.py"
 SERVER_ARGS = ("--server.enableStaticServing", "true", "--runner.postScriptGC", "false")
 PLOT = ".js-plotly-plot"
 HEATMAP_IMAGE = ".js-plotly-plot .heatmaplayer image"
-CLICK_RE = re.compile(r"last click: x=(-?[\d.]+), y=(-?[\d.]+)")
 # Streamlit itself, loaded on a page URL, first probes <page URL>/_stcore/health and
 # /host-config (404) before it finds the app root: its noise, not the chart's.
 STREAMLIT_PROBE_404 = re.compile(r"status of 404 .*/(compare|broken)/_stcore/(health|host-config)")
-CALLBACK_RE = re.compile(r"callback click: x=(-?[\d.]+), y=(-?[\d.]+)")
 
 
 @pytest.fixture(scope="module")
@@ -238,44 +236,6 @@ def test_full_reruns_keep_plot_and_zoom(page, demo_url, wait_for_app):
     # At most the frame between React dropping the old container and the JS adopting
     # the plot into the new one.
     assert probe["blank"] <= probe["remounts"]
-
-
-def test_click_on_heatmap_returns_data_coordinates(page, demo_url, wait_for_app):
-    open_demo(page, demo_url, wait_for_app)
-    geo = page.evaluate(
-        """() => { const gd = document.querySelector('.js-plotly-plot');
-                   const fl = gd._fullLayout;
-                   const r = gd.querySelector('.nsewdrag').getBoundingClientRect();
-                   return {left: r.left, top: r.top, width: r.width, height: r.height,
-                           xr: fl.xaxis.range.slice(), yr: fl.yaxis.range.slice()}; }"""
-    )
-    fx, fy = 0.30, 0.70
-    cx, cy = geo["left"] + geo["width"] * fx, geo["top"] + geo["height"] * fy
-    # Expected, from the axis ranges alone (y grows upwards).
-    want_x = geo["xr"][0] + fx * (geo["xr"][1] - geo["xr"][0])
-    want_y = geo["yr"][1] - fy * (geo["yr"][1] - geo["yr"][0])
-    tol_x = 2 * (geo["xr"][1] - geo["xr"][0]) / geo["width"]
-    tol_y = 2 * (geo["yr"][1] - geo["yr"][0]) / geo["height"]
-
-    page.mouse.click(cx, cy)
-    page.wait_for_function(
-        """() => Array.from(document.querySelectorAll('[data-testid="stText"]'))
-                     .some(e => e.innerText.startsWith('last click: x='))""",
-        timeout=15_000,
-    )
-    joined = "\n".join(texts(page))
-    got = CLICK_RE.search(joined)
-    assert got, joined
-    assert float(got.group(1)) == pytest.approx(want_x, abs=tol_x)
-    assert float(got.group(2)) == pytest.approx(want_y, abs=tol_y)
-    # The on_click callback saw the same point via st.session_state[key]["click"].
-    page.wait_for_function(
-        """() => Array.from(document.querySelectorAll('[data-testid="stText"]'))
-                     .some(e => e.innerText.startsWith('callback click: x='))""",
-        timeout=15_000,
-    )
-    cb = CALLBACK_RE.search("\n".join(texts(page)))
-    assert cb and (cb.group(1), cb.group(2)) == (got.group(1), got.group(2))
 
 
 def test_plotly_url_under_base_path_on_a_page_url(page, streamlit_server, demo_dir, wait_for_app):

@@ -7,7 +7,7 @@ static chart, used to check the plotly.js URL on a page URL below the root),
 The "Live" page polls with ``@st.fragment(run_every=0.1)``: every fragment run
 bumps a counter in session_state and sends a new 100x100 uint8 heatmap (a
 moving wave) with 200 scatter points, ``uirevision`` fixed so zoom survives.
-Texts shown for the tests: ``updates: N`` and ``last click: x=..., y=...``.
+Text shown for the tests: ``updates: N``.
 """
 
 from __future__ import annotations
@@ -69,24 +69,12 @@ def make_figure(step: int) -> str:
     return fig.to_json()
 
 
-def _remember_click() -> None:
-    click = st.session_state["boundary"].get("click")
-    if click:
-        st.session_state.click_from_callback = (click["x"], click["y"])
-
-
 @st.fragment(run_every=0.1)
 def live_fragment() -> None:
     step = st.session_state.get("step", 0) + 1
     st.session_state.step = step
-    clicked = live_chart(make_figure(step), key="boundary", height=420, on_click=_remember_click)
-    if clicked is not None:
-        st.session_state.last_click = clicked
+    live_chart(make_figure(step), key="boundary", height=420)
     st.text(f"updates: {step}")
-    last = st.session_state.get("last_click")
-    st.text("last click: none" if last is None else f"last click: x={last.x:.4f}, y={last.y:.4f}")
-    cb = st.session_state.get("click_from_callback")
-    st.text("callback click: none" if cb is None else f"callback click: x={cb[0]:.4f}, y={cb[1]:.4f}")
 
 
 def live_page() -> None:
