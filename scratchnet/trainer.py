@@ -167,9 +167,12 @@ class Trainer:
 
     def train_epoch(self) -> float:
         """One epoch, whatever the stopping rules say (Step uses this)."""
-        batches = self._start_epoch()
+        if self.cfg.schedule != "constant":     # a constant rate is set once, by reset and update
+            self.optimizer.lr = lr_at(self.epoch, self.cfg)
+        batches = batch_indices(self.tensors.x_train.shape[0], self.cfg.batch_size, [self.shuffler],
+                                stacked=False)
         loss = train_epoch(self.net, self.optimizer, self.objective, self.cfg.backprop, self.tensors,
-                           batches, self._dropout(), self._latest_grads)
+                           batches, self.dropout if self.cfg.dropout else None, self._latest_grads)
         return self._finish_epoch(loss, batches)
 
     def step_traced(self) -> StepTrace | None:
@@ -179,12 +182,15 @@ class Trainer:
         if self.stopped == "diverged":
             return None
         self.stopped, self.message = None, ""
-        batches = self._start_epoch()
+        if self.cfg.schedule != "constant":
+            self.optimizer.lr = lr_at(self.epoch, self.cfg)
+        batches = batch_indices(self.tensors.x_train.shape[0], self.cfg.batch_size, [self.shuffler],
+                                stacked=False)
         t = self.tensors
         n = t.x_train.shape[0]
         first = slice(None) if batches is None else batches[0]
         x, target = t.x_train[first], t.t_train[first]
-        dropout = self._dropout()
+        dropout = self.dropout if self.cfg.dropout else None
         drops = dropout.draw(x.shape[0]) if dropout is not None else None
         trace, loss = trace_step(self.net, self.optimizer, self.objective, x, target, drops,
                                  epoch=self.epoch + 1, train_points=n)
@@ -195,7 +201,8 @@ class Trainer:
                 loss = loss + train_epoch(self.net, self.optimizer, self.objective, self.cfg.backprop, t,
                                           batches[1:], dropout, self._latest_grads)
         self._finish_epoch(loss, batches)
-        self._latest_traced = batches is None or len(batches) == 1     # the traced step was the last
+        if batches is None or len(batches) == 1:    # the traced step was the epoch's last
+            self._traced_epoch = self.epoch
         self._check_stop(epoch_limit=False)
         return trace
 
@@ -203,24 +210,15 @@ class Trainer:
         """The gradients of the newest optimizer step (None before the first, after a reset or a load)."""
         if self._latest_epoch is None or not self._latest_grads:
             return None
-        backprop = "hand" if self._latest_traced else self.cfg.backprop
-        return LatestStep(self._latest_epoch, tuple(self._latest_grads), self._latest_points, backprop)
-
-    def _start_epoch(self) -> list[Tensor] | None:
-        """The epoch's learning rate set, its mini-batches drawn (None: full batch)."""
-        if self.cfg.schedule != "constant":     # a constant rate is set once, by reset and update
-            self.optimizer.lr = lr_at(self.epoch, self.cfg)
-        return batch_indices(self.tensors.x_train.shape[0], self.cfg.batch_size, [self.shuffler], stacked=False)
-
-    def _dropout(self) -> Dropout | None:
-        return self.dropout if self.cfg.dropout else None
+        batches = self._latest_batches
+        points = self.tensors.x_train.shape[0] if batches is None else batches[-1].shape[-1]
+        backprop = "hand" if self._traced_epoch == self._latest_epoch else self.cfg.backprop
+        return LatestStep(self._latest_epoch, tuple(self._latest_grads), points, backprop)
 
     def _finish_epoch(self, loss: Tensor | float, batches: list[Tensor] | None) -> float:
         value = float(loss)
         self.epoch += 1
-        self._latest_epoch = self.epoch
-        self._latest_points = self.tensors.x_train.shape[0] if batches is None else batches[-1].shape[-1]
-        self._latest_traced = False
+        self._latest_epoch, self._latest_batches = self.epoch, batches     # (the step's size, worked out if asked)
         if math.isfinite(value):
             self.history.record(self.epoch, value)
         else:
@@ -230,8 +228,8 @@ class Trainer:
     def _forget_latest_step(self) -> None:
         self._latest_grads: list[Tensor] = []
         self._latest_epoch: int | None = None
-        self._latest_points = 0
-        self._latest_traced = False
+        self._latest_batches: list[Tensor] | None = None
+        self._traced_epoch: int | None = None       # the epoch whose last step was traced (hand-written)
 
     def advance(self, max_epochs: int, max_seconds: float | None = None) -> int:
         """Train up to `max_epochs` (and at most `max_seconds`), stopping early at the config's
