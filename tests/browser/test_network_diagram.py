@@ -210,3 +210,28 @@ def test_inputs_toggle_and_the_keyboard_reaches_every_value(page, app_url, wait_
     page.keyboard.press("Home")
     assert page.evaluate("() => document.activeElement.getAttribute('aria-label')") == names[0]
     page.screenshot(path=str(screenshot_path("diagram-features")), full_page=True)
+
+
+def test_under_the_hood_links_each_line_of_the_opened_step_to_its_entry(page, app_url, wait_for_app,
+                                                                         screenshot_path):
+    page.goto(app_url + "?" + urlencode(NETWORK.to_query()))
+    wait_for_app(page)
+    page.get_by_role("link", name="Under the hood").click()
+    page.wait_for_selector("h1:has-text('Under the hood')", timeout=30_000)
+    wait_for_app(page)
+    page.get_by_role("tab", name="One step, opened up").click()
+    wait_for_app(page)
+    line = page.locator('.snd-root [data-param="W2[4,3]"]')
+    line.wait_for(state="attached", timeout=30_000)
+    page.wait_for_function("() => (document.querySelector('.snd-root [data-param=\"W2[4,3]\"]')"
+                           ".getAttribute('aria-label') || '').includes('gradient')", timeout=15_000)
+    shown = float(GRADIENT.search(line.get_attribute("aria-label"))["value"])
+    line.focus()
+    line.press("Enter")
+    marked = page.get_by_text("W2[4,3] (the marked line)")
+    marked.wait_for(timeout=15_000)
+    hand = float(re.search(r"hand-written\s+(-?\d+\.\d+)", marked.inner_text())[1])
+    assert shown == pytest.approx(hand, rel=1e-3, abs=1e-9)             # the line is the table's entry
+    page.wait_for_function("() => document.querySelector('.snd-root [data-param=\"W2[4,3]\"]')"
+                           ".previousElementSibling.classList.contains('snd-selected')", timeout=15_000)
+    page.screenshot(path=str(screenshot_path("diagram-under-the-hood")), full_page=True)
