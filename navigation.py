@@ -19,10 +19,18 @@ st.set_page_config(page_title="ScratchNet Playground", page_icon="🧠", layout=
 
 preload_plotly()     # the browser fetches plotly.js while the page script runs
 
+LESSON = "app_pages/lesson.py"
 PAGES = [
     st.Page("app_pages/playground.py", title="Playground", icon=":material/tune:", default=True),
     st.Page("app_pages/under_the_hood.py", title="Under the hood", icon=":material/biotech:"),
     st.Page("app_pages/compare.py", title="Compare", icon=":material/compare:"),
+    st.Page(LESSON, title="Lesson", icon=":material/menu_book:"),
+    st.Page("app_pages/classroom.py", title="Classroom", icon=":material/school:"),
 ]
 
-st.navigation(PAGES).run()
+shown = st.navigation(PAGES)
+# A teacher's link to a lesson step points at the front page (`/?lesson=tutorial&step=3`): opening a page's
+# own path directly makes Streamlit probe `<path>/_stcore/health` first (two 404s in the console).
+if "lesson" in st.query_params and shown.url_path == "":
+    st.switch_page(LESSON, query_params=st.query_params.to_dict())
+shown.run()

@@ -8,6 +8,7 @@ stops. See docs/live-view.md.
 
 from __future__ import annotations
 
+import functools
 import time
 
 import streamlit as st
@@ -15,6 +16,8 @@ import streamlit as st
 from scratchnet.config import Config
 from scratchnet.palette import Style
 from ui import controls, keys, live_view, own_data, session, theme, toolbar
+from ui.classroom import student as class_student
+from ui.classroom import teacher as class_teacher
 from ui.confusion import confusion_markdown
 from ui.diagram_actions import playground_diagram
 from ui.live_run import LiveRun, RunView
@@ -134,6 +137,11 @@ def bring_controls_later() -> None:
 
 
 # --- share and export ---------------------------------------------------------------------------
+CODE_HELP = ("This setup as a standalone PyTorch {what} in the tutorial's style (W1, b1, … as tensors, the backward "
+             "and the optimizer written out). Run it and it reproduces this run from epoch 0: its last line is the "
+             "final training loss.")
+
+
 def share_and_export(live: LiveRun, cfg: Config) -> None:
     share, weights, history, figures = st.columns(4)
     with share.popover("Share link", icon=":material/link:", width="stretch"):
@@ -147,9 +155,22 @@ def share_and_export(live: LiveRun, cfg: Config) -> None:
     figures.download_button("Figures (HTML)", icon=":material/download:", data=live.figures_html,
                             file_name="scratchnet-figures.html", mime="text/html", on_click="ignore",
                             width="stretch")
+    # the code of this setup, one row down: six labels in one row would be cut short on a laptop
+    script, notebook, note = st.columns([1, 1, 2], vertical_alignment="center")
+    refusal = live.code_refusal()          # a setup the export cannot write out exactly: said, not downloaded
+    script.download_button("Code (.py)", icon=":material/code:", data=functools.partial(live.code, "py"),
+                           file_name="scratchnet-run.py", mime="text/x-python", on_click="ignore", width="stretch",
+                           disabled=bool(refusal), help=refusal or CODE_HELP.format(what="script"))
+    notebook.download_button("Notebook (.ipynb)", icon=":material/code_blocks:",
+                             data=functools.partial(live.code, "ipynb"), file_name="scratchnet-run.ipynb",
+                             mime="application/x-ipynb+json", on_click="ignore", width="stretch",
+                             disabled=bool(refusal), help=refusal or CODE_HELP.format(what="notebook"))
+    note.caption(refusal or "This setup as plain PyTorch in the tutorial's style (no scratchnet needed): run it and it "
+                 "reproduces the run.")
 
 
 # --- the page, top to bottom ----------------------------------------------------------------------
+in_class = class_student.before_playground()     # a setup the class's teacher sent, before the config is read
 cfg, invalid = page_config()
 run = session.ensure_run(cfg)
 own_data.apply_pending_import(run)
@@ -160,6 +181,10 @@ ready = controls_ready()
 if not cfg.presentation:
     st.title("ScratchNet Playground")
     st.caption(cfg.describe())
+if in_class is not None:
+    class_student.panel(in_class, run, cfg)
+if class_teacher.current() is not None:
+    class_teacher.playground_badge()
 show_notes(invalid)
 run_toolbar(run, cfg)
 status(run, cfg)

@@ -17,7 +17,6 @@ import pandas as pd
 import streamlit as st
 import torch
 
-from scratchnet.backward import Objective
 from scratchnet.config import ACTIVATIONS, KNOBS, REGULARIZATIONS, Config
 from scratchnet.figures import boundary_spec, loss_spec
 from scratchnet.gradcheck import ABS_TOL, REL_TOL
@@ -54,13 +53,26 @@ def show_sources(sources: list[hood.Source]) -> None:
         st.code(source.code, language="python")
 
 
+def show_code(readable: dict[str, str], fast: dict[str, list[hood.Source]], part: str) -> None:
+    """The tutorial-style code of one part, and one click away the engine's fast version of it."""
+    if part == "forward":
+        with st.expander("The parameters: W1, b1, … as leaf tensors"):
+            st.code(readable["parameters"], language="python")
+    st.code(readable[part], language="python")
+    with st.expander("How it is made fast"):
+        st.caption(hood.FAST_NOTES[part] + " The engine's own source, read from disk as the page is drawn:")
+        show_sources(fast[part])
+
+
 def math_and_code(cfg: Config, live: LiveRun) -> None:
     view = live.view()
     n, rows_text = hood.batch_rows(cfg, int(view.data.x_train.shape[0]))
-    sections = hood.code_sections(cfg)
+    readable, fast = hood.readable_sections(cfg), hood.code_sections(cfg)
     st.markdown(f"The network on the Playground, **{' → '.join(map(str, cfg.layer_sizes))}** with "
                 f"{ACTIVATION.show(cfg.activation)}, for one training step. {rows_text}. "
-                "On the left the math, on the right the engine's own source, read from disk as the page is drawn.")
+                "On the left the math; on the right the code that computes it, in the tutorial's style. It really "
+                "runs: it computes *One step, opened up*, and the Playground's **Code (.py)** button exports it. "
+                "The engine runs the same arithmetic arranged for speed: *How it is made fast* under each part.")
     with st.expander("Every tensor of one step and its shape"):
         st.table(pd.DataFrame(hood.shape_table(cfg, n)).set_index("tensor"))
 
@@ -72,7 +84,7 @@ def math_and_code(cfg: Config, live: LiveRun) -> None:
                    + ("logits, one per class." if cfg.is_classification else "prediction, one number per point.")
                    + (" " + hood.ACTIVATION_NOTES[cfg.activation] if cfg.activation in hood.ACTIVATION_NOTES else ""))
     with right:
-        show_sources(sections["forward"])
+        show_code(readable, fast, "forward")
 
     st.subheader("Loss")
     left, right = st.columns(MATH_CODE)
@@ -85,7 +97,7 @@ def math_and_code(cfg: Config, live: LiveRun) -> None:
             notes.append("The penalty is on the weights only; biases are not penalized.")
         st.caption(" ".join(notes))
     with right:
-        show_sources(sections["loss"])
+        show_code(readable, fast, "loss")
 
     st.subheader("Backward pass (the chain rule, last layer first)")
     left, right = st.columns(MATH_CODE)
@@ -96,7 +108,7 @@ def math_and_code(cfg: Config, live: LiveRun) -> None:
             st.info("This run computes its gradients with autograd (`loss.backward()`, Backprop = autograd); "
                     "the hand-written backward is the same math, checked in “One step, opened up”.")
     with right:
-        show_sources(sections["backward"])
+        show_code(readable, fast, "backward")
 
     st.subheader(f"Update ({KNOBS['optimizer'].show(cfg.optimizer)})")
     left, right = st.columns(MATH_CODE)
@@ -104,7 +116,7 @@ def math_and_code(cfg: Config, live: LiveRun) -> None:
         st.latex(hood.update_tex(cfg))
         st.caption("Applied to every parameter θ ∈ {W₁, b₁, W₂, …}, in place, once per step.")
     with right:
-        show_sources(sections["update"])
+        show_code(readable, fast, "update")
 
 
 # --- 3: one step, opened up ----------------------------------------------------------------------------
@@ -125,6 +137,8 @@ def one_step(cfg: Config, live: LiveRun, style: Style) -> None:
     st.markdown(f"{hood.STEP_POINTS} training points through a float64 copy of the network: every value "
                 "of the forward pass, then the gradient of the loss computed three ways — the hand-written "
                 "backward, autograd, and central finite differences (L(θ+ε) − L(θ−ε)) / 2ε with ε = 10⁻⁶. "
+                "The forward values and the hand-written gradients come from the tutorial-style code of "
+                "*Math & code* (open *The code that computed this* below). "
                 "Pick another activation or penalty and see the check still hold.")
     pick_act, pick_reg, pick_rate = st.columns([2, 1.4, 2])
     activation = pick_act.selectbox(ACTIVATION.label, ACTIVATIONS, index=ACTIVATIONS.index(cfg.activation),
@@ -139,7 +153,7 @@ def one_step(cfg: Config, live: LiveRun, style: Style) -> None:
     view = live.view()
     net, from_run = hood.step_network(cfg, view.net, activation)
     _raw, x, target, labels = hood.step_batch(view.data, cfg)
-    step = hood.open_step(net, x, target, Objective(cfg.problem, regularization, rate))
+    step = hood.open_step(hood.step_config(cfg, activation, regularization, rate), net, x, target)
     sizes = "-".join(str(w.shape[0]) for w in net.weights) + f"-{net.weights[-1].shape[1]}"
     if from_run:
         st.caption(f"Network {sizes} with the run's weights at epoch {view.snapshot.epoch:,}, in float64.")
@@ -211,6 +225,10 @@ def one_step(cfg: Config, live: LiveRun, style: Style) -> None:
     styled = entries.style.format(formats).apply(
         lambda r: ["background-color: #fef3c7" if mark.iloc[r.name] else ""] * len(r), axis=1)
     st.dataframe(styled, hide_index=True, key="uth_grad_entries")
+    with st.expander("The code that computed this"):
+        st.caption("Run as it is, with the network's float64 tensors as W1, b1, …: `Z, saved = forward(X)`, "
+                   "the loss, then `backward(X, Y, Z, saved)` for the hand-written column.")
+        st.code(step.code, language="python")
     st.caption("Autograd and the hand-written backward do the same floating-point work in a different order, so "
                "they differ by rounding (about 10⁻¹⁷ in float64). Finite differences carry an error of order ε² "
                "plus rounding/ε, about 10⁻¹⁰: still far inside the tolerance. A wrong derivative would show up as "

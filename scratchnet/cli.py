@@ -1,5 +1,6 @@
-"""`python -m scratchnet train|gradcheck`: the engine from a terminal.
+"""`python -m scratchnet train|export|gradcheck`: the engine from a terminal.
 
+`export` takes the flags of `train` and writes that run as a standalone script or notebook.
 Every `train` flag, and `gradcheck`'s flags that pick what to check, are generated from the
 config's knob table, so the CLI accepts exactly what the app's sliders and links accept, with the
 same bounds and messages. A bad value prints one line naming it and what is allowed, and exits
@@ -22,11 +23,13 @@ import torch
 
 from .config import CUSTOM, KNOBS, Config, ConfigError, from_mapping, show_value
 from .data import Dataset, config_for_points
+from .export import FORMATS, export
 from .gradcheck import DROPOUTS, format_table, full_check
 from .html_export import figures_html, run_figures
 from .number_text import finite_or_none
 from .points_csv import points_from_csv
 from .trainer import Trainer
+from .tutorial_code import NotExportable
 from .uploads import DataError
 
 EXIT_USAGE = 2
@@ -59,9 +62,11 @@ def _knob_allowed(flag: str) -> str:
     return knob.allowed() if knob else "see --help"
 
 
-COMMANDS = ("train", "gradcheck")
+COMMANDS = ("train", "export", "gradcheck")
 _FLAG_HELP = {"--layers": KNOBS["hidden"].allowed(), "--every": "a whole number of at least 1",
-              "--html": "a file path to write the page to", "--csv": "a CSV file with columns x1, x2, label"}
+              "--html": "a file path to write the page to", "--csv": "a CSV file with columns x1, x2, label",
+              "-o": "a file path to write the code to", "--output": "a file path to write the code to",
+              "--format": "py or ipynb"}
 
 
 def _flag(name: str) -> str:
@@ -84,23 +89,36 @@ def _knob_argument(parser: argparse.ArgumentParser, name: str, default_text: str
                         help=text.replace("%", "%%"))          # argparse formats help with %
 
 
+def _add_run_flags(command: argparse.ArgumentParser) -> None:
+    """The flags that say which run: one per knob of the table, plus --layers, --every and --csv."""
+    for name, knob in KNOBS.items():
+        if knob.group != "view":
+            _knob_argument(command, name, knob.format(knob.default))
+    command.add_argument("--layers", dest="hidden", metavar="INTS",
+                         help="several hidden layers at once, e.g. 8,8 (same as --hidden 8,8)")
+    command.add_argument("--every", default=None, metavar="N",
+                         help="print the loss every N epochs (default: about 10 lines per run)")
+    command.add_argument("--csv", metavar="FILE",
+                         help="train on your own points: a CSV with columns x1, x2, label (a class name or "
+                              "number, or a target value with --problem regression)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="python -m scratchnet", description="A neural network from scratch, in tensors.")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     train = commands.add_parser("train", help="train one network and print its progress")
-    for name, knob in KNOBS.items():
-        if knob.group != "view":
-            _knob_argument(train, name, knob.format(knob.default))
-    train.add_argument("--layers", dest="hidden", metavar="INTS",
-                       help="several hidden layers at once, e.g. 8,8 (same as --hidden 8,8)")
-    train.add_argument("--every", default=None, metavar="N",
-                       help="print the loss every N epochs (default: about 10 lines per run)")
+    _add_run_flags(train)
     train.add_argument("--json", action="store_true", help="print one JSON object with the result")
     train.add_argument("--html", metavar="FILE", help="write the loss and boundary figures to FILE")
-    train.add_argument("--csv", metavar="FILE",
-                       help="train on your own points: a CSV with columns x1, x2, label (a class name or "
-                            "number, or a target value with --problem regression)")
+
+    export_command = commands.add_parser("export", help="write the run as a standalone script or notebook in the "
+                                                        "tutorial's style (plain PyTorch, no scratchnet)")
+    _add_run_flags(export_command)
+    export_command.add_argument("--format", choices=FORMATS, default=None,
+                                help="py (a script) or ipynb (a notebook); default: from -o's extension, else py")
+    export_command.add_argument("-o", "--output", metavar="FILE", default=None,
+                                help="the file to write (default: print to the terminal)")
 
     check = commands.add_parser("gradcheck", help="hand-written backward vs autograd vs finite differences",
                                 description="Checks every combination of the values below (each flag given "
@@ -134,20 +152,20 @@ def _every(text: str | None, epochs: int) -> int:
     return int(every)
 
 
-def check_writable(path: str | None) -> None:
-    """Refuse a --html path that cannot be written before training, not after."""
+def check_writable(path: str | None, flag: str = "html") -> None:
+    """Refuse an output path that cannot be written before the work, not after."""
     if path is None:
         return
     target = Path(path)
     if not path.strip():
-        raise ConfigError("html", path, _FLAG_HELP["--html"])
+        raise ConfigError(flag, path, _FLAG_HELP["--" + flag])
     if target.is_dir():
-        raise ConfigError("html", path, "a file path, not a directory")
+        raise ConfigError(flag, path, "a file path, not a directory")
     folder = target.parent
     if not folder.is_dir():
-        raise ConfigError("html", path, f"a file in an existing folder ({show_value(str(folder))} does not exist)")
+        raise ConfigError(flag, path, f"a file in an existing folder ({show_value(str(folder))} does not exist)")
     if not os.access(folder, os.W_OK) or (target.exists() and not os.access(target, os.W_OK)):
-        raise ConfigError("html", path, "a file path you can write to")
+        raise ConfigError(flag, path, "a file path you can write to")
 
 
 def _points_from_args(args: argparse.Namespace, cfg: Config) -> tuple[Config, Dataset | None]:
@@ -207,6 +225,23 @@ def run_train(args: argparse.Namespace) -> int:
                          allow_nan=False))
     else:
         print(_final_line(result))
+    return 0
+
+
+def run_export(args: argparse.Namespace) -> int:
+    """The run the same flags would train, written out as a standalone script or notebook."""
+    cfg, data = _points_from_args(args, config_from_args(args))
+    every = _every(args.every, cfg.epochs)
+    check_writable(args.output, "output")
+    fmt = args.format or ("ipynb" if (args.output or "").lower().endswith(".ipynb") else "py")
+    text = export(cfg, data, fmt, every)
+    if args.output is None:
+        sys.stdout.write(text)
+    else:
+        with open(args.output, "w", encoding="utf-8") as out:
+            out.write(text)
+        print(f"wrote {args.output}: {cfg.describe()} as a {'notebook' if fmt == 'ipynb' else 'script'} "
+              f"(run it: {'jupyter notebook' if fmt == 'ipynb' else 'python'} {args.output})")
     return 0
 
 
@@ -271,8 +306,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         args, extras = parser.parse_known_args(argv)
         if extras:
             raise _unexpected(parser, args.command, extras)
-        return run_train(args) if args.command == "train" else run_gradcheck(args)
-    except UsageError as err:
+        return {"train": run_train, "export": run_export, "gradcheck": run_gradcheck}[args.command](args)
+    except (UsageError, NotExportable) as err:
         return _fail(parser, str(err))
     except ConfigError as err:
         return _fail(parser, f"{_flag(err.knob)} {show_value(err.value)}: must be {err.allowed}")

@@ -254,8 +254,13 @@ def random_split(n: int, train_fraction: float, generator: torch.Generator) -> t
     check_train_fraction(train_fraction)
     if n < 2:
         raise ValueError(f"need at least 2 points to split into train and test, got {n}")
+    return _shuffled_split(n, train_fraction, generator)
+
+
+def _shuffled_split(n: int, train_fraction: float, g: torch.Generator) -> tuple[Tensor, Tensor]:
+    """A random order of the n points: the first share of it trains, the rest tests (neither is empty)."""
     n_train = min(max(round(n * train_fraction), 1), n - 1)
-    order = torch.randperm(n, generator=generator)  # (n,)
+    order = torch.randperm(n, generator=g)  # (n,)
     return order[:n_train], order[n_train:]
 
 

@@ -90,10 +90,13 @@ def param_names(net: Net) -> list[str]:
 
 
 def compare_gradients(net: Net, x: Tensor, target: Tensor, objective: Objective, case: str = "",
-                      drops: list[Tensor] | None = None) -> tuple[list[GradCheckRow], dict[str, list[Tensor]]]:
+                      drops: list[Tensor] | None = None, hand: list[Tensor] | None = None
+                      ) -> tuple[list[GradCheckRow], dict[str, list[Tensor]]]:
     """All three gradients of one batch (with the dropout masks `drops`, if any) and their largest
-    differences per parameter."""
-    _, hand = hand_loss_and_grads(net, x, target, objective, drops)
+    differences per parameter. `hand` are the hand-written gradients to check (by default the engine's
+    written-out backward)."""
+    if hand is None:
+        _, hand = hand_loss_and_grads(net, x, target, objective, drops)
     _, auto = autograd_loss_and_grads(net, x, target, objective, drops)
     numeric = numeric_gradients(net, x, target, objective, drops=drops)
     rows = []

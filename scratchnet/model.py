@@ -134,10 +134,16 @@ class Net:
             return self.with_params([p.detach().clone().requires_grad_() for p in self.params])
 
 
+def resolve_init(activation: str, init: str) -> str:
+    """The initialization 'auto' stands for: He for the ReLU family, Xavier for the others."""
+    if init == "auto":
+        return "he" if activation in RELU_FAMILY else "xavier"
+    return init
+
+
 def init_std(fan_in: int, fan_out: int, activation: str, init: str) -> float:
     """He for the ReLU family, Xavier for the others; 'small' is the tutorial's fixed 0.1."""
-    if init == "auto":
-        init = "he" if activation in RELU_FAMILY else "xavier"
+    init = resolve_init(activation, init)
     if init == "he":
         return math.sqrt(2.0 / fan_in)
     if init == "xavier":

@@ -34,7 +34,8 @@ ROOT = Path(__file__).resolve().parents[1]
 APP = ROOT / "navigation.py"       # the frame script: AppTest runs scripts, not app.py's st.App
 # The pages' scripts, relative to navigation.py (st.switch_page takes these paths).
 PAGES_DIR = "app_pages"
-PAGES = {name: f"{PAGES_DIR}/{name}.py" for name in ("playground", "under_the_hood", "compare")}
+PAGES = {name: f"{PAGES_DIR}/{name}.py"
+         for name in ("playground", "under_the_hood", "compare", "lesson", "classroom")}
 # AppTest's own default is 3 s; a first run imports torch and plotly, and the suite shares 2 cores.
 APPTEST_TIMEOUT = 30
 
@@ -130,3 +131,14 @@ def eventually(condition: Callable[[], object], *, rerun: AppTest | None = None,
 @pytest.fixture(name="eventually", scope="session")
 def eventually_fixture() -> Callable[..., None]:
     return eventually
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> Iterator[str]:
+    """A real redis-server for this test session (tests/redis_server.py); skipped where it is missing."""
+    from tests.redis_server import find_redis_server, redis_server
+
+    if find_redis_server() is None:
+        pytest.skip("redis-server is not installed (Debian: apt-get install -y redis-server)")
+    with redis_server() as url:
+        yield url

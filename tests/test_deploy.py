@@ -175,8 +175,8 @@ def test_compose_file_structure():
     assert isinstance(data, dict)
 
     services = data["services"]
-    assert set(services) == {"app", "proxy"}
-    app, proxy = services["app"], services["proxy"]
+    assert set(services) == {"app", "proxy", "redis"}
+    app, proxy, redis = services["app"], services["proxy"], services["redis"]
 
     # app: built from the project's Dockerfile; scalable (no fixed name, no host port).
     build = app["build"]
@@ -185,6 +185,12 @@ def test_compose_file_structure():
     assert (context / build.get("dockerfile", "Dockerfile")).is_file()
     assert "ports" not in app and "container_name" not in app
     assert [str(p) for p in app.get("expose", [])] == ["8501"]
+
+    # redis: the classes every replica shares (ui/classroom/redis_store.py), healthy before the app starts.
+    assert str(redis["image"]).startswith("redis:") and "ports" not in redis and "container_name" not in redis
+    assert "redis-cli" in " ".join(map(str, redis["healthcheck"]["test"]))
+    assert app["environment"]["REDIS_URL"] == "redis://redis:6379/0"
+    assert app["depends_on"]["redis"]["condition"] == "service_healthy"
 
     # proxy: the official nginx image, fed the template this test runs.
     assert str(proxy["image"]).startswith("nginx:")

@@ -84,6 +84,28 @@ def test_sources_are_the_engines_own_code_on_disk():
     assert hood.code_sections(Config(problem="regression", dataset="plane"))["loss"][0].name.endswith("mse_with_grad")
 
 
+def test_readable_sections_are_the_tutorial_code_and_the_fast_path_stays_one_click_away():
+    cfg = Config(hidden=(10,), optimizer="momentum", regularization="l1", reg_rate=0.01)
+    readable = hood.readable_sections(cfg)
+    assert set(readable) - {"parameters"} == set(hood.code_sections(cfg)) == set(hood.FAST_NOTES)
+    assert "Z1 = X @ W1 + b1" in readable["forward"] and ".requires_grad_()" in readable["parameters"]
+    assert "def cross_entropy(Z, Y):" in readable["loss"] and "def penalty():" in readable["loss"]
+    assert "dW2 = H1.T @ dZ2 + REG_RATE * W2.sign()" in readable["backward"]
+    assert "velocity = [torch.zeros_like(p) for p in params]" in readable["update"]
+    auto = hood.readable_sections(cfg.replace(backprop="autograd"))["backward"]
+    assert auto.index("loss.backward()") < auto.index("def backward(X, Y, Z2, saved):")
+    for text in readable.values():
+        assert "threshold_backward" not in text and "_foreach_" not in text and "_inverse" not in text
+    assert "threshold_backward" in "".join(s.code for s in hood.code_sections(cfg)["backward"])
+
+
+def test_step_config_is_the_step_networks_setup():
+    big = Config(hidden=(100, 100, 100, 100, 100), regularization="l2", reg_rate=0.1, backprop="autograd")
+    step = hood.step_config(big, "tanh", "l1", 0.003)
+    assert step.layer_sizes == hood.step_sizes(big) and step.activation == "tanh" and step.backprop == "hand"
+    assert (step.regularization, step.reg_rate) == ("l1", 0.003)
+
+
 def test_step_network_uses_the_runs_weights_when_small_else_a_capped_seeded_copy():
     cfg = Config()
     current = net_for(cfg)
@@ -109,8 +131,10 @@ def test_open_step_forward_values_and_three_gradients_agree(activation, regulari
     raw, x, target, labels = hood.step_batch(data, cfg)
     assert raw.shape == (8, 2) and x.dtype == torch.float64 and target.shape == (8, 3)
     assert torch.equal(target.argmax(-1), labels)
-    objective = Objective("classification", regularization, 0.05 if regularization != "none" else 0.0)
-    step = hood.open_step(net, x, target, objective)
+    rate = 0.05 if regularization != "none" else 0.0
+    objective = Objective("classification", regularization, rate)
+    step = hood.open_step(hood.step_config(cfg, activation, regularization, rate), net, x, target)
+    assert "def backward(X, Y, Z3, saved):" in step.code and "threshold_backward" not in step.code
     assert step.names == ["W1", "b1", "W2", "b2", "W3", "b3"]
     assert step.z1.shape == step.h1.shape == (8, 5)
     torch.testing.assert_close(step.probs.sum(-1), torch.ones(8, dtype=torch.float64))
@@ -129,7 +153,7 @@ def test_open_step_for_regression_and_no_hidden_layer():
     cfg = Config(problem="regression", dataset="multigauss", hidden=())
     net, from_run = hood.step_network(cfg, net_for(cfg), "relu")
     _, x, target, _ = hood.step_batch(dataset_for(cfg), cfg)
-    step = hood.open_step(net, x, target, Objective("regression"))
+    step = hood.open_step(hood.step_config(cfg, "relu", "none", 0.0), net, x, target)
     assert from_run and step.z1 is None and step.h1 is None and step.probs is None
     assert step.out.shape == (8, 1) and step.loss == pytest.approx(float(((step.out - target) ** 2).mean()))
     assert all(r.ok for r in step.rows)
@@ -211,8 +235,9 @@ def test_open_step_with_a_layer_normed_network(norm):
     net, from_run = hood.step_network(cfg, current, "gelu")
     assert from_run and net.norm == norm and net.activation == "gelu" and len(net.params) == len(current.params)
     _, x, target, _ = hood.step_batch(dataset_for(cfg), cfg)
-    step = hood.open_step(net, x, target, Objective("classification"))
+    step = hood.open_step(hood.step_config(cfg, "gelu", "none", 0.0), net, x, target)
     assert all(r.ok for r in step.rows)
+    assert ("Xhat1" in step.code) == (norm == "layer")
     assert step.names[:4] == (["W1", "b1", "γ1", "β1"] if norm == "layer" else ["W1", "b1", "W2", "b2"])
     torch.testing.assert_close(step.z1, x @ net.weights[0].detach() + net.biases[0].detach())   # Z₁ itself
     gains = hood.gradient_entries(step, 2)

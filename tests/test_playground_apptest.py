@@ -54,7 +54,7 @@ def test_starts_with_the_tutorial_setup_and_every_control(app):
     for label in ("Show test data", "Discretize output", "Presentation mode"):
         assert label in {t.label for t in at.toggle}
     assert {d.label for d in at.download_button} == {"Weights (JSON)", "Loss history (CSV)", "Figures (HTML)",
-                                                    "Download points (CSV)"}
+                                                    "Code (.py)", "Notebook (.ipynb)", "Download points (CSV)"}
     # the first control a learner sees is the tutorial's one knob of capacity
     assert at.sidebar.slider[0].label == "Layer 1 units"
     # help texts come from the engine's one config table

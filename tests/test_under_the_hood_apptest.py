@@ -90,7 +90,7 @@ def test_every_tab_runs_and_shows_this_networks_shapes(open_page, name):
     assert [t.label for t in at.tabs] == TABS
     assert at.caption[0].value == cfg.describe()
 
-    # 1 + 2: the math with the real shapes, beside the engine's own source
+    # 1 + 2: the math with the real shapes, beside the tutorial-style code (and the engine's own source)
     n = 160 if cfg.batch_size == 0 else cfg.batch_size
     sizes = cfg.layer_sizes
     tex = latex(at)
@@ -110,8 +110,11 @@ def test_every_tab_runs_and_shows_this_networks_shapes(open_page, name):
         assert r"\lambda = 0.01" in tex and r"\lambda W_{1}" in tex
     assert {"adam": r"\beta_1", "momentum": r"\mu\, v", "sgd": r"\eta\,"}[cfg.optimizer] in tex
     code = "\n".join(c.value for c in at.code)
-    assert "def forward(net: Net, x: Tensor" in code and "def backward(net: Net" in code
+    assert "def forward(X):" in code and "Z1 = X @ W1 + b1" in code and "def update(grads):" in code
+    assert ("def backward(X, Y, " in code) and ("loss.backward()" in code) == (cfg.backprop == "autograd")
+    assert "def forward(net: Net, x: Tensor" in code and "def backward(net: Net" in code, "one click away"
     assert f"class {cfg.optimizer.capitalize() if cfg.optimizer != 'sgd' else 'SGD'}" in code
+    assert [e.label for e in at.expander].count("How it is made fast") == 4
 
     # 3 - 6: every other tab renders for this config
     tab(at, "One step, opened up")

@@ -1,10 +1,12 @@
 """What the "Under the hood" page shows, as plain Python (no Streamlit, so it is unit-tested).
 
 - The math of the Playground's network as LaTeX, with the real sizes of the current config.
-- The engine source that implements each equation, read with `inspect` at run time, so the
-  page always shows the code that actually runs (a copy pasted here would drift).
-- "One step, opened up": a small float64 copy of the network on a few points, its forward
-  values, and its gradients three ways (`scratchnet.gradcheck.compare_gradients`).
+- The code beside each equation in the tutorial's style (`scratchnet.tutorial_code`: the code
+  the export writes out), and one click away how the engine makes it fast: its own source, read
+  with `inspect` at run time (a copy pasted here would drift).
+- "One step, opened up": a small float64 copy of the network on a few points, its forward values
+  and hand-written gradients computed by that tutorial-style code (`scratchnet.reference`), checked
+  against autograd and finite differences (`scratchnet.gradcheck.compare_gradients`).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from scratchnet import losses, optim
+from scratchnet import losses, optim, tutorial_code
 from scratchnet.backward import (
     Objective,
     activation_grad,
@@ -40,6 +42,7 @@ from scratchnet.metrics import Metrics, measure
 from scratchnet.model import ELU_ALPHA, LAYER_NORM_EPS, LEAKY_SLOPE, Net, affine, forward, init_net, layer_norm
 from scratchnet.optim import ADAM_BETAS, ADAM_EPS, MOMENTUM_MU, RMSPROP_ALPHA, RMSPROP_EPS
 from scratchnet.palette import Style
+from scratchnet.reference import reference_step
 from scratchnet.schedule import STEP_EVERY, STEP_FACTOR, lr_at, warmup_epochs
 from scratchnet.surface import Bounds
 from scratchnet.tensors import prepare
@@ -316,6 +319,34 @@ def source_of(obj: Callable | type) -> Source:
     return Source(f"{target.__module__}.{target.__qualname__}", "".join(lines), f"{shown}, line {start}")
 
 
+def readable_sections(cfg: Config) -> dict[str, str]:
+    """The tutorial-style code of each part of the math, for this config (what the export writes out
+    and what computes "One step, opened up")."""
+    if cfg.backprop == "autograd":
+        backward_code = (tutorial_code.train_step(cfg) + "\n\n# the same gradients, written out:\n"
+                         + tutorial_code.backward(cfg))
+    else:
+        backward_code = tutorial_code.backward(cfg)
+    forward_code = tutorial_code.joined([tutorial_code.helpers(cfg), tutorial_code.forward(cfg)])
+    return {"parameters": tutorial_code.parameters(cfg), "forward": forward_code,
+            "loss": tutorial_code.loss(cfg), "backward": backward_code,
+            "update": tutorial_code.joined([tutorial_code.optimizer(cfg), tutorial_code.learning_rate(cfg)])}
+
+
+# What the engine does differently from the tutorial-style code, and why (the page's "How it is made fast").
+FAST_NOTES = {
+    "forward": "The same product, written once for one network or a stack of M networks (a sweep): `mm` and then "
+               "`add_` in place, measured faster than `addmm` at these sizes; a stack picks the faster orientation "
+               "of `bmm`.",
+    "loss": "The loss and its gradient share one pass of exponentials, in place where a temporary is not needed; "
+            "1/N is a cached 0-dim tensor (`_inverse`), which saves a scalar copy on every call.",
+    "backward": "`threshold_backward` is ReLU's derivative in one kernel (`dH * (Z > 0)` takes three); the whole "
+                "hand-written pass runs in `inference_mode`, so autograd records nothing.",
+    "update": "Plain gradient descent updates every tensor in one multi-tensor call (`_foreach_add_`); the fused "
+              "`add_(…, alpha=…)` forms round once, exactly like the tutorial-style code above.",
+}
+
+
 def code_sections(cfg: Config) -> dict[str, list[Source]]:
     """Which engine code implements each part of the math, for this config."""
     loss = [source_of(losses.cross_entropy_with_grad)] if cfg.is_classification else [source_of(losses.mse_with_grad)]
@@ -362,6 +393,13 @@ def step_sizes(cfg: Config) -> tuple[int, ...]:
     return (len(cfg.features), *hidden, cfg.n_classes)
 
 
+def step_config(cfg: Config, activation: str, regularization: str, rate: float) -> Config:
+    """The setup of the step: the step network's sizes, the activation and penalty picked, and the
+    written-out backward (the step checks it, whatever the run uses)."""
+    return cfg.replace(hidden=step_sizes(cfg)[1:-1], activation=activation, regularization=regularization,
+                       reg_rate=rate, backprop="hand")
+
+
 def step_network(cfg: Config, current: Net, activation: str) -> tuple[Net, bool]:
     """A float64 network for the step: the run's current weights when the network is small
     enough (True), else a seeded network of the capped sizes, initialized as the run was."""
@@ -389,6 +427,7 @@ def step_batch(data: Dataset, cfg: Config, n: int = STEP_POINTS) -> tuple[Tensor
 class OpenedStep:
     """The forward values and the three gradients of one small batch."""
 
+    code: str                            # the tutorial-style code that computed the values and `hand`
     names: list[str]                     # ["W1", "b1", ...]
     z1: Tensor | None                    # (n, h1) first hidden layer before the activation
     h1: Tensor | None                    # (n, h1) and after it
@@ -402,23 +441,20 @@ class OpenedStep:
     grads: dict[str, list[Tensor]]       # "hand", "autograd", "numeric" -> [dW1, db1, ...]
 
 
-def open_step(net: Net, x: Tensor, target: Tensor, objective: Objective) -> OpenedStep:
-    """Run the forward pass in the open and compare the gradients of the loss three ways."""
+def open_step(cfg: Config, net: Net, x: Tensor, target: Tensor) -> OpenedStep:
+    """One step by the tutorial-style code of `cfg` (the step's setup, see `step_config`): its forward
+    values and hand-written gradients, compared with autograd and finite differences."""
+    step = reference_step(cfg, net.params, x, target)
     with torch.inference_mode():
-        out, cache = forward(net, x)
-        if objective.task == "classification":
-            logp = log_softmax(out)
+        if cfg.is_classification:
+            logp = log_softmax(step.out)
             probs, point_losses = logp.exp(), -(logp * target).sum(-1)
         else:
-            probs, point_losses = None, (out - target).pow(2).sum(-1)
-        data_loss = float(point_losses.mean())
-        penalty = float(losses.penalty(net.weights, objective.regularization, objective.rate))
-    # Z₁ = X W₁ + b₁ itself (with layer norm, cache.pre holds what f is applied to: Z₁ normalized)
-    z1 = affine(x, net.weights[0], net.biases[0]).detach() if cache.pre else None
-    h1 = cache.inputs[1].clone() if len(cache.inputs) > 1 else None
-    rows, grads = compare_gradients(net, x, target, objective)
-    return OpenedStep(param_names(net), z1, h1, out.clone(), None if probs is None else probs.clone(),
-                      point_losses.clone(), data_loss, penalty, data_loss + penalty, rows, grads)
+            probs, point_losses = None, (step.out - target).pow(2).sum(-1)
+    objective = Objective(cfg.problem, cfg.regularization, cfg.reg_rate)
+    rows, grads = compare_gradients(net, x, target, objective, hand=step.grads)
+    return OpenedStep(step.code, param_names(net), step.saved.get("Z1"), step.saved.get("H1"), step.out,
+                      probs, point_losses, step.data_loss, step.penalty, step.loss, rows, grads)
 
 
 def gradient_rows(step: OpenedStep) -> list[dict[str, object]]:

@@ -26,6 +26,12 @@ CONTROLS_READY = "controls_ready"   # the first chart is up: the sidebar may be 
 CONTROLS_DRAWN = "controls_drawn"   # a page run has drawn the sidebar
 CONTROLS_DUE = "controls_due"       # when the sidebar comes even if the chart never reports
 
+CLASS_SEAT = "class_seat"           # a student's Seat in a class (ui/classroom/student.py)
+CLASS_TEACHER = "class_teacher"     # (code, teacher key) of the class this session teaches
+CLASS_APPLIED = "class_applied"     # the number of the class setup this student's Playground applied
+CLASS_NOTE = "class_note"           # what the teacher changed, until the student dismisses it
+CLASS_REPORTED = "class_reported"   # the setup this student last reported to the board
+
 CHANNEL = "live_channel"            # the session's live channel (ui/live_channel.py): its socket's token
 LIVE_VIEW = "live_view"             # a page's live element (its clicks on the boundary draw points)
 DIAGRAM_MESSAGE = "diagram_message" # the answer to the last edit in the network diagram ({id, ok, text})

@@ -30,6 +30,9 @@ class Channel:
     job: Any = None                 # a LiveRun or a LiveSweep: it has .lock, .version, and frame methods
     view: Any = None                # the page's view spec (ui/live_frames.py)
     revision: int = 0
+    # News for the page from outside its run (the classroom's hub sets it): every frame carries it, and
+    # the browser runs the page again when it changes.
+    notice: int = 0
 
     def show(self, job: Any, view: Any) -> None:
         """The page (re)drew its live element: frames come from `job` as `view` describes."""

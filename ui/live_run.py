@@ -342,6 +342,27 @@ class LiveRun:
             figures = run_figures(self.trainer)
         return figures_html(figures, self.cfg.describe())
 
+    def code(self, fmt: str) -> str:
+        """The run's setup as a standalone script ("py") or notebook ("ipynb") in the tutorial's style."""
+        from scratchnet.export import export
+
+        with self.lock:
+            cfg, data = self.trainer.cfg, self.trainer.data
+        return export(cfg, data, fmt)
+
+    def code_refusal(self) -> str:
+        """Why this setup cannot be exported as code (one sentence), or "" when it can."""
+        from scratchnet.export import check
+        from scratchnet.tutorial_code import NotExportable
+
+        with self.lock:
+            cfg, data = self.trainer.cfg, self.trainer.data
+        try:
+            check(cfg, data)
+        except NotExportable as refused:
+            return str(refused)
+        return ""
+
     def checkpoint_list(self) -> list[tuple[int, Net]]:
         with self.lock:
             return list(self.checkpoints)

@@ -2,7 +2,7 @@
 
     browser                                   server
     new WebSocket(url, ["scratchnet-live", token])   token -> the session's Channel, Origin checked
-    {"t": "next", "key", "v", "rev", "after", "stride"}  ->  waits until something changed, then
+    {"t": "next", "key", "v", "rev", "after", "stride", "n"}  ->  waits until something changed, then
                                               <-  the newest frame (ui/live_frames.py), never a queue
 
 The browser sets the pace: a slow one gets fewer frames, each the newest state, and the server keeps
@@ -33,6 +33,7 @@ from ui.live_channel import Channel, Registry
 from ui.live_frames import (
     HIDDEN_EVERY_SECONDS,
     UNITS_EVERY_SECONDS,
+    Frame,
     compare_frame,
     hidden_frame,
     playground_frame,
@@ -76,6 +77,7 @@ class Request:
     revision: int = -1
     after: list[int] = field(default_factory=list)
     stride: int = 1
+    notice: int = -1                # the channel's notice the browser last saw (-1: none yet)
 
 
 def parse_request(text: Any) -> Request:
@@ -89,16 +91,17 @@ def parse_request(text: Any) -> Request:
     if not isinstance(body, dict) or body.get("t") != "next":
         raise BadMessage("not a request")
     key, version, revision = body.get("key", ""), body.get("v", -1), body.get("rev", -1)
-    after, stride = body.get("after", []), body.get("stride", 1)
+    after, stride, notice = body.get("after", []), body.get("stride", 1), body.get("n", -1)
     if not isinstance(key, str) or len(key) > 40:
         raise BadMessage("bad key")
-    if not (_small_int(version, -1) and _small_int(revision, -1) and _small_int(stride, 1)):
+    if not (_small_int(version, -1) and _small_int(revision, -1) and _small_int(stride, 1)
+            and _small_int(notice, -1)):
         raise BadMessage("bad numbers")
     if not isinstance(after, list) or len(after) > 64 or not all(_small_int(a, -1) for a in after):
         raise BadMessage("bad curve state")
     if stride & (stride - 1):
         raise BadMessage("stride is not a power of two")
-    return Request(key, version, revision, after, stride)
+    return Request(key, version, revision, after, stride, notice)
 
 
 def _small_int(value: Any, low: int) -> bool:
@@ -123,12 +126,21 @@ class SocketState:
     sent_at: float = field(default_factory=time.monotonic)     # the last frame or idle note
 
 
+# Extensions from other features, without editing this file: a view kind of their own (kind -> a
+# builder like `build_frame`, run on the training thread), and hooks shown every Playground frame just
+# built (channel, frame, its FrameState), e.g. the classroom taking a student's summary from it.
+VIEW_KINDS: dict[str, Callable[[Channel, Request, SocketState, float], Frame | None]] = {}
+FRAME_HOOKS: list[Callable[[Channel, Frame, Any], None]] = []
+
+
 def news(channel: Channel, request: Request, state: SocketState, now: float) -> bool:
     """Is there anything to draw that the browser has not drawn?"""
     job, view = channel.job, channel.view
     if job is None or view is None:
         return False
     if request.key != job.key or request.revision != channel.revision:
+        return True
+    if request.notice >= 0 and request.notice != channel.notice:
         return True
     if job.version == request.version:
         return False
@@ -140,20 +152,32 @@ def build_frame(channel: Channel, request: Request, state: SocketState, now: flo
     job, view = channel.job, channel.view
     if job is None or view is None:
         return None
-    scheduler.shared().keep(job)                      # a page is watching: the run stays in the rotation
-    if view.kind == "playground":
+    custom = VIEW_KINDS.get(view.kind)
+    if custom is None:
+        scheduler.shared().keep(job)                  # a page is watching: the run stays in the rotation
+    if custom is not None:
+        frame = custom(channel, request, state, now)
+        if frame is None:
+            return None
+    elif view.kind == "playground":
         after = (request.after + [-1, -1])[:2]
         units = now - state.units_at >= UNITS_EVERY_SECONDS or request.key != job.key
-        frame = playground_frame(job.frame_state(request.key, after[0], after[1], request.stride), view,
-                                 units=units)
+        run_state = job.frame_state(request.key, after[0], after[1], request.stride)
+        frame = playground_frame(run_state, view, units=units)
         if units:
             state.units_at = now
+        for hook in FRAME_HOOKS:
+            try:
+                hook(channel, frame, run_state)
+            except Exception:  # noqa: BLE001 — another feature's hook never breaks a page's frames
+                _LOG.exception("live frame hook")
     elif view.kind == "compare":
         frame = compare_frame(job.frame_state(request.key, request.after, request.stride), view)
     else:
         state.hidden_at = now
         frame = hidden_frame(job.frame_state(), view)
     frame.header["rev"] = channel.revision
+    frame.header["notice"] = channel.notice
     return frame.encode()
 
 

@@ -61,10 +61,14 @@ def _read(*parts: str) -> str:
     return (_HERE.joinpath(*parts)).read_text(encoding="utf-8")
 
 
+# Parts of the element other than Plotly charts and tables, each in a file of its own that registers
+# itself in parts.js's PARTS before live_view.js runs (the classroom's board).
+JS_PARTS = ("parts.js", "board.js", "diagram.js")
+
 _component = st.components.v2.component(
     "scratchnet_live_view",
-    js=plotly_loader_js() + _read("js", "diagram.js") + _read("js", "live_view.js"),
-    css=_read("css", "live.css") + _read("css", "diagram.css"),
+    js=plotly_loader_js() + "".join(_read("js", name) for name in JS_PARTS) + _read("js", "live_view.js"),
+    css=_read("css", "live.css") + _read("css", "board.css") + _read("css", "diagram.css"),
     isolate_styles=False,
 )
 
@@ -170,11 +174,12 @@ def playground(run: LiveRun, style: Style, *, discretize: bool, show_test: bool,
     live.show(run, view)
     frame = playground_frame(state, view, units=True)
     frame.header["rev"] = live.revision
+    frame.header["notice"] = live.notice
     data_out = {"token": live.token, "path": PATH, "kind": "playground", "layout": {"rows": rows}, "charts": charts,
                 "luts": luts, "frame": frame.inline(), "big": presentation, "first_chart": "boundary",
                 "report_drawn": on_first_draw is not None}
     return _mount(keys.LIVE_VIEW, data_out, {"click": on_click, "drawn": on_first_draw, "stopped": on_stop,
-                                             "rejoin": None, **(on_diagram or {})})
+                                             "rejoin": None, "notice": None, **(on_diagram or {})})
 
 
 # --- Compare ----------------------------------------------------------------------------------
@@ -239,3 +244,15 @@ def static_diagram(key: str, chart: dict, frame: Frame, style: Style,
                 "charts": {"diagram": chart}, "luts": {"units": lut_base64(units_scale(style))},
                 "frame": frame.inline(), "big": False}
     return _mount(key, data_out, {"select": on_select})
+
+
+# --- a view kind of another feature (ui/live_socket.py VIEW_KINDS) ------------------------------------
+def custom(job: Any, view: Any, data: dict, callbacks: dict[str, Callable[[], None] | None]) -> dict:
+    """The live element for a view kind defined elsewhere (the classroom's board): `data` holds its
+    layout, charts and first frame; the token, the socket's path and the kind are added here."""
+    live = channel()
+    live.show(job, view)
+    data_out = {**data, "token": live.token, "path": PATH, "kind": view.kind}
+    if data.get("frame") is not None:                 # the first frame, as the socket would send it
+        data_out["frame"] = {**data["frame"], "rev": live.revision, "notice": live.notice}
+    return _mount(keys.LIVE_VIEW, data_out, {**callbacks, "rejoin": None})

@@ -11,8 +11,8 @@
 // The page's data brings the structure once (`setSpec`); frames bring numbers (`setNumbers`): float32
 // weights and biases in the order of the spec's names, the newest step's gradients in the same order,
 // and a few times a second each unit's picture (uint8 codes coloured through the "units" colour table).
-// Concatenated before live_view.js by ui/live_view.py, which makes a DiagramPart for a chart of type
-// "diagram".
+// A part of the live element (ui/js/parts.js): registered for charts of type "diagram"; concatenated after
+// parts.js and before live_view.js by ui/live_view.py.
 
 const SVG_NS = "http://www.w3.org/2000/svg";
 const DIAGRAM_TIP_PAD = 12;
@@ -76,8 +76,9 @@ function sprite(codes, res, lut) {
 }
 
 class DiagramPart {
-  constructor(name, host) {
+  constructor(name, host, view) {
     this.name = name;
+    this.view = view;
     this.root = htmlEl("div", "snd-root", host);
     this.root.dataset.chart = name;
     this.root.dataset.frames = "0";
@@ -189,8 +190,9 @@ class DiagramPart {
   }
 
   // --- the structure, from the page's data -------------------------------------------------------
-  setSpec(spec, ctx) {
-    this.ctx = ctx;
+  setSpec(spec) {
+    const view = this.view;
+    this.ctx = { send: (name, value) => view.send(name, value), luts: view.luts, big: !!(view.data && view.data.big) };
     this.height = spec.height || "600px";
     this.fitHeight();
     const signature = JSON.stringify([spec.key, spec.columns, spec.edit, spec.toggles, spec.colors, spec.scale,
@@ -452,6 +454,11 @@ class DiagramPart {
   }
 
   // --- numbers, from the frames --------------------------------------------------------------------
+  applyFrame(frame) {
+    const part = frame.diagram;
+    return part && part.chart === this.name ? this.setNumbers(part, frame.blobs) : undefined;
+  }
+
   async setNumbers(part, blobs) {
     if (!this.spec || part.key !== this.spec.key) return;         // a frame of the network before a change
     this.values = float32(blobs[part.values]);
@@ -1012,3 +1019,5 @@ class DiagramPart {
     clearTimeout(this.labelTimer);
   }
 }
+
+PARTS.set("diagram", DiagramPart);

@@ -400,6 +400,7 @@ class LiveView {
     this.dead = false;
     this.reportedDrawn = false;
     this.rejoinedAt = 0;
+    this.notice = undefined;       // the channel's notice of the last frame drawn (frames carry it)
   }
 
   // --- what the page sends on every run ------------------------------------------------------
@@ -413,10 +414,8 @@ class LiveView {
       for (const [name, spec] of Object.entries(data.charts || {})) {
         const part = this.parts.get(name);
         if (!part) continue;
-        if (part instanceof Table) {
+        if (!(part instanceof Chart)) {
           part.setSpec(spec);
-        } else if (part instanceof DiagramPart) {
-          part.setSpec(spec, { send: (name, value) => this.send(name, value), luts: this.luts, big: !!data.big });
         } else {
           part.onClick = spec.clickable ? (point) => this.send("click", point) : null;
           await part.setFigure(spec, name === data.first_chart ? () => this.firstDrawn() : null);
@@ -459,8 +458,9 @@ class LiveView {
         cell.className = "snl-cell";
         for (const name of names) {
           const spec = (this.data.charts || {})[name] || {};
-          const Part = { table: Table, diagram: DiagramPart }[spec.type] || Chart;
-          this.parts.set(name, new Part(name, cell));
+          const Part = PARTS.get(spec.type);           // a part of another file (parts.js)
+          this.parts.set(name, Part ? new Part(name, cell, this)
+            : spec.type === "table" ? new Table(name, cell) : new Chart(name, cell));
         }
         line.appendChild(cell);
       });
@@ -485,6 +485,7 @@ class LiveView {
   }
 
   async apply(frame) {
+    this.noticed(frame);
     if (!this.newer(frame)) return;
     const byChart = new Map();
     for (const image of frame.images || []) {
@@ -508,10 +509,7 @@ class LiveView {
       const table = [...this.parts.values()].find((p) => p instanceof Table);
       if (table) table.setRows(frame.table);
     }
-    if (frame.diagram) {
-      const diagram = this.parts.get(frame.diagram.chart);
-      if (diagram) work.push(diagram.setNumbers(frame.diagram, frame.blobs));
-    }
+    for (const part of this.parts.values()) if (part.applyFrame) work.push(part.applyFrame(frame));
     if (frame.metrics) this.setMetrics(frame.metrics);
     await Promise.all(work);
     this.drawn = { key: frame.key, v: frame.v, rev: frame.rev };
@@ -522,6 +520,13 @@ class LiveView {
     const stopped = frame.stopped || null;
     if (this.stopped === null && stopped !== null) this.send("stopped", frame.epoch);
     this.stopped = stopped;
+  }
+
+  noticed(frame) {
+    // News from outside the page's own run (e.g. the class's teacher sent a setup): the page runs again.
+    if (frame.notice === undefined) return;
+    if (this.notice !== undefined && frame.notice !== this.notice) this.send("notice", frame.notice);
+    this.notice = frame.notice;
   }
 
   setMetrics(items) {
@@ -595,7 +600,8 @@ class LiveView {
   request() {
     const ws = this.socket;
     if (!ws || ws.readyState !== WebSocket.OPEN) return;
-    const message = { t: "next", key: this.drawn.key || "", v: this.drawn.v, rev: this.drawn.rev, after: [], stride: 1 };
+    const message = { t: "next", key: this.drawn.key || "", v: this.drawn.v, rev: this.drawn.rev, after: [], stride: 1,
+                      n: this.notice === undefined ? -1 : this.notice };
     const curve = [...this.parts.values()].find((p) => p instanceof Chart && p.curve);
     if (curve && curve.curve.key === this.drawn.key) {
       message.after = curve.curve.x.map((xs) => (xs.length ? xs[xs.length - 1] : -1));

@@ -1,0 +1,182 @@
+"""Per server process: the one thread that carries a class's news between the store and the live path.
+
+The live path never waits for the store (Redis is a network away, and may be down): sockets run on
+the event loop and frames on the training thread. This thread does the talking instead, every
+POLL_SECONDS:
+
+- it hands on, in one batch, the students' summaries their frames left in the outbox;
+- it reads the two counters of every class with a session in this process (one MGET with Redis);
+- a class whose `events` moved: each of its students' live channels gets that number as its `notice`.
+  Their socket sends a frame carrying it (a paused run's socket looks every 50 ms), the browser sees a
+  new notice and runs the page again, and the page shows the news (a setup, a challenge, a message,
+  the end of the class). A class that is gone raises their notice once more;
+- a board whose `board` counter moved gets the newest Board (at most every BOARD_SECONDS).
+
+Why a poll of counters and not Redis pub/sub: one MGET every 0.1 s per process is nothing for Redis,
+reconnects by itself after an outage, and adds at most 0.1 s, well inside the 2 s the issue allows
+from "Send setup" to a student's page; the same code then serves the in-memory store. Why the socket
+and not a poll from the page: a page that polls runs its whole script (~50 ms) every time; the
+socket costs nothing until there is news.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import weakref
+from dataclasses import dataclass
+
+from ui.classroom import board_frames
+from ui.classroom.board_frames import BoardFeed, summary_from_frame
+from ui.classroom.store import ClassStore, Report, Seat, StoreUnavailable, open_store
+
+POLL_SECONDS = 0.1
+BOARD_SECONDS = 0.25                # a board redraws at most four times a second
+RETRY_SECONDS = 1.0                 # after the store failed
+_LOG = logging.getLogger(__name__)
+
+
+@dataclass
+class Member:
+    """A student's session on this process: their seat and their page's live channel."""
+
+    seat: Seat
+    channel: weakref.ref
+    reported_at: float = 0.0
+
+
+class Hub:
+    def __init__(self, store: ClassStore, poll_seconds: float = POLL_SECONDS, board_seconds: float = BOARD_SECONDS,
+                 report_seconds: float = board_frames.REPORT_SECONDS):
+        self.store = store
+        self.poll_seconds, self.board_seconds, self.report_seconds = poll_seconds, board_seconds, report_seconds
+        self.error: str | None = None           # the store's last failure, in words (the page shows it)
+        self._lock = threading.Lock()
+        self._members: dict[str, Member] = {}           # channel token -> member
+        self._boards: dict[str, tuple[weakref.ref, BoardFeed]] = {}    # channel token -> (channel, feed)
+        self._outbox: dict[tuple[str, str], Report] = {}
+        self._thread: threading.Thread | None = None
+        self._stop = threading.Event()
+
+    # --- what pages do --------------------------------------------------------------------------
+    def member(self, channel, seat: Seat, events: int) -> None:
+        """A student's page ran, having seen the class up to `events`: its channel hears of news."""
+        with self._lock:
+            found = self._members.get(channel.token)
+            if found is None or found.seat != seat:
+                self._members[channel.token] = Member(seat, weakref.ref(channel))
+        channel.notice = events
+        self._start()
+
+    def forget(self, channel) -> None:
+        with self._lock:
+            self._members.pop(channel.token, None)
+            self._boards.pop(channel.token, None)
+
+    def board(self, channel, code: str, teacher_key: str) -> BoardFeed:
+        """The teacher's board feed for this channel (read from the store now; kept fresh from then on)."""
+        board = self.store.board(code, teacher_key)
+        with self._lock:
+            found = self._boards.get(channel.token)
+            feed = found[1] if found and found[1].code == code else None
+            if feed is None:
+                feed = BoardFeed(code, teacher_key, board)
+                self._boards[channel.token] = (weakref.ref(channel), feed)
+        feed.update(board)
+        self._start()
+        return feed
+
+    # --- what frames do (on the training thread: never waits) -----------------------------------
+    def on_frame(self, channel, frame, state) -> None:
+        found = self._members.get(channel.token)
+        if found is None or state is None:
+            return
+        now = time.monotonic()
+        if now - found.reported_at < self.report_seconds:
+            return
+        summary = summary_from_frame(frame, state)
+        if summary is None:
+            return
+        found.reported_at = now
+        seat = found.seat
+        with self._lock:
+            self._outbox[(seat.code, seat.seat)] = Report(seat.code, seat.seat, seat.key, summary)
+
+    # --- the thread -----------------------------------------------------------------------------
+    def _start(self) -> None:
+        with self._lock:
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._loop, name="scratchnet-classroom", daemon=True)
+                self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def _loop(self) -> None:
+        while not self._stop.wait(self.poll_seconds):
+            try:
+                self.tick()
+                self.error = None
+            except StoreUnavailable as err:
+                self.error = str(err)
+                self._stop.wait(RETRY_SECONDS)
+            except Exception:  # noqa: BLE001 — the thread must outlive one bad round
+                _LOG.exception("classroom hub")
+                self._stop.wait(RETRY_SECONDS)
+
+    def tick(self) -> None:
+        """One round: hand on the reports, read the counters, tell channels and boards."""
+        with self._lock:
+            reports = list(self._outbox.values())
+            self._outbox.clear()
+            members = list(self._members.items())
+            boards = list(self._boards.items())
+        if reports:
+            self.store.report_many(reports)
+        codes = {m.seat.code for _, m in members} | {feed.code for _, (_, feed) in boards}
+        versions = self.store.versions(codes) if codes else {}
+        gone: list[str] = []
+        for token, found in members:
+            channel = found.channel()
+            counters = versions.get(found.seat.code)
+            if channel is None or counters is None:
+                if channel is not None:
+                    channel.notice += 1               # the class ended or expired: the page runs and says so
+                gone.append(token)
+            elif channel.notice != counters.events:
+                channel.notice = counters.events
+        now = time.monotonic()
+        for token, (ref, feed) in boards:
+            counters = versions.get(feed.code)
+            if ref() is None:
+                gone.append(token)
+            elif counters is None:
+                if not feed.ended:
+                    feed.end()
+            elif counters.board != feed.version and now - feed.fetched_at >= self.board_seconds:
+                feed.update(self.store.board(feed.code, feed.teacher_key))
+        if gone:
+            with self._lock:
+                for token in gone:
+                    self._members.pop(token, None)
+                    if token in self._boards and self._boards[token][0]() is None:
+                        del self._boards[token]
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._members) + len(self._boards)
+
+
+_shared: Hub | None = None
+_shared_lock = threading.Lock()
+
+
+def shared() -> Hub:
+    """This server process's hub, on the store REDIS_URL names (or memory), made on first use."""
+    global _shared
+    with _shared_lock:
+        if _shared is None:
+            _shared = Hub(open_store())
+            board_frames.install(_shared.on_frame)
+        return _shared

@@ -1,0 +1,298 @@
+"""A student in a class: joining, the class's setup arriving on their Playground, and their part of
+the Playground (the class badge, the teacher's messages, the challenge and "Submit my run").
+
+A student sees only their own run and what the teacher sends: everything here reads the store
+through `ClassStore.student`, which answers for the student's own seat alone.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import streamlit as st
+
+from scratchnet.config import Config, from_mapping
+from ui import keys, live_view
+from ui.classroom import hub as class_hub
+from ui.classroom.board_frames import summary_of_run
+from ui.classroom.markdown import escape
+from ui.classroom.store import (
+    ClassError,
+    NoSuchClass,
+    NotAllowed,
+    Seat,
+    StoreUnavailable,
+    StudentView,
+    Submission,
+)
+from ui.live_run import LiveRun
+
+PENDING = "class_pending_setup"          # (the setup, the config before it, when applied, times applied again)
+CONFIRM_SECONDS, MAX_REAPPLY = 2.0, 3
+KEPT = ("presentation",)                # the student's own view choice: a teacher's projector setting is not theirs
+SUBMIT_MESSAGE = "class_submit_message"
+SHOWN_MESSAGES = 3
+
+
+@dataclass(frozen=True)
+class ClassState:
+    """What the Playground's page run knows of the student's class: the class, or why not."""
+
+    seat: Seat
+    view: StudentView | None
+    error: str = ""
+
+
+def seat() -> Seat | None:
+    return st.session_state.get(keys.CLASS_SEAT)
+
+
+def join(code: str, name: str) -> Seat:
+    """Join the class (ClassError with a sentence if not); the Playground then applies its setup."""
+    joined = class_hub.shared().store.join(code, name)
+    st.session_state[keys.CLASS_SEAT] = joined
+    st.session_state[keys.CLASS_APPLIED] = 0
+    st.session_state.pop(keys.CLASS_REPORTED, None)
+    return joined
+
+
+def leave() -> None:
+    """The "Leave class" button."""
+    mine = seat()
+    if mine is not None:
+        try:
+            class_hub.shared().store.leave(mine.code, mine.seat, mine.key)
+        except ClassError:
+            pass                                    # gone already, or the store is down: leave anyway
+    _forget(f"You left class {mine.code}." if mine else "")
+
+
+def _forget(note: str) -> None:
+    channel = st.session_state.get(keys.CHANNEL)
+    if channel is not None:
+        class_hub.shared().forget(channel)
+    for key in (keys.CLASS_SEAT, keys.CLASS_APPLIED, keys.CLASS_NOTE, keys.CLASS_REPORTED, SUBMIT_MESSAGE, PENDING):
+        st.session_state.pop(key, None)
+    if note:
+        st.session_state[keys.TOAST] = note
+
+
+# --- the Playground: before it reads its config ------------------------------------------------------
+LINK_PARAMS = ("class", "teacher")
+
+
+def follow_class_link() -> None:
+    """A join link (or a teacher's own) opens the app's root, the Playground: it is for the Classroom page."""
+    params = st.query_params
+    if "class" in params:
+        st.switch_page("app_pages/classroom.py", query_params={k: params[k] for k in LINK_PARAMS if k in params})
+
+
+def before_playground() -> ClassState | None:
+    """Follow a class link; read the class once for this page run and apply a setup newer than the one
+    this Playground has."""
+    follow_class_link()
+    mine = seat()
+    if mine is None:
+        return None
+    try:
+        view = class_hub.shared().store.student(mine.code, mine.seat, mine.key)
+    except NoSuchClass:
+        _forget(f"Class {mine.code} has ended. Your Playground keeps its setup.")
+        return None
+    except NotAllowed:
+        _forget(f"You are no longer in class {mine.code}.")
+        return None
+    except StoreUnavailable as err:
+        return ClassState(mine, None, str(err))
+    info = view.info
+    if info.setup and info.setup_number > st.session_state.get(keys.CLASS_APPLIED, 0):
+        apply_setup(info.setup)
+        st.session_state[keys.CLASS_APPLIED] = info.setup_number
+    return ClassState(mine, view)
+
+
+def apply_setup(setup: dict[str, str]) -> Config:
+    """The teacher's setup as this session's config (its widgets follow on this page run)."""
+    cfg, _ = from_mapping(setup, strict=False)
+    current: Config = st.session_state.get(keys.CONFIG) or Config()
+    cfg = cfg.replace(**{name: getattr(current, name) for name in KEPT})
+    st.session_state[keys.CONFIG] = cfg
+    st.session_state[keys.RELOAD_WIDGETS] = True
+    st.session_state[keys.URL_NOTES] = []
+    st.session_state[keys.CLASS_NOTE] = f"Your teacher changed the setup: {cfg.describe()}."
+    st.session_state[PENDING] = (cfg, current, time.monotonic(), 0)
+    return cfg
+
+
+def _same(a: Config, b: Config) -> bool:
+    return a.replace(**{name: getattr(b, name) for name in KEPT}) == b
+
+
+def confirm_setup(cfg: Config) -> None:
+    """The page read its config (from its widgets and its address): is it the setup just applied?
+    A page run the browser asked for before it had the new setup's widgets and address (it still
+    sends the old ones) reads the old setup back, and the Playground takes an address it did not write
+    for a link just opened. For CONFIRM_SECONDS after the setup arrived, a run that reads exactly the
+    old setup puts the teacher's back (a few times at most); any other change is the student's own."""
+    pending = st.session_state.get(PENDING)
+    if pending is None:
+        return
+    wanted, before, since, tries = pending
+    if _same(cfg, wanted):
+        if time.monotonic() - since >= CONFIRM_SECONDS:
+            del st.session_state[PENDING]
+        return
+    if not _same(cfg, before) or tries >= MAX_REAPPLY:
+        del st.session_state[PENDING]
+        return
+    st.session_state[keys.CONFIG] = wanted
+    st.session_state[keys.RELOAD_WIDGETS] = True
+    st.session_state[keys.URL_NOTES] = []
+    st.session_state[PENDING] = (wanted, before, since, tries + 1)
+    st.rerun()
+
+
+# --- the Playground: the student's panel -------------------------------------------------------------
+def panel(state: ClassState, run: LiveRun, cfg: Config) -> None:
+    """The class badge, the teacher's news and the challenge; registers the page for news and reports
+    this run's setup to the board."""
+    mine = state.seat
+    confirm_setup(cfg)
+    with st.container(border=True, key="class_badge"):
+        badge, leave_col = st.columns([5, 1], vertical_alignment="center")
+        badge.markdown(f":material/school: **Class {mine.code}** · you are **{escape(mine.name)}**")
+        leave_col.button("Leave class", key="class_leave", on_click=leave, width="stretch")
+        if state.error:
+            st.warning(state.error)
+            return
+        _news(state.view)
+        _challenge(state.view, run, cfg)
+    hub = class_hub.shared()
+    hub.member(live_view.channel(), mine, state.view.info.events)
+    setup = cfg.to_query()
+    if st.session_state.get(keys.CLASS_REPORTED) != setup:
+        try:
+            hub.store.report(mine.code, mine.seat, mine.key, summary=summary_of_run(run), setup=setup)
+            st.session_state[keys.CLASS_REPORTED] = setup
+        except StoreUnavailable as err:
+            st.warning(str(err))
+
+
+def _dismiss_note() -> None:
+    st.session_state.pop(keys.CLASS_NOTE, None)
+
+
+def _ago(at: float) -> str:
+    seconds = max(0, int(time.time() - at))
+    if seconds < 60:
+        return "just now"
+    return f"{seconds // 60} min ago" if seconds < 3600 else f"{seconds // 3600} h ago"
+
+
+def _news(view: StudentView) -> None:
+    note = st.session_state.get(keys.CLASS_NOTE)
+    if note:
+        text, button = st.columns([5, 1], vertical_alignment="center")
+        text.info(note, icon=":material/campaign:")
+        button.button("Got it", key="class_note_ok", on_click=_dismiss_note, width="stretch")
+    messages = view.info.messages
+    for message in reversed(messages[-SHOWN_MESSAGES:]):
+        st.info(f"**Your teacher** ({_ago(message.at)}): {escape(message.text, links=True)}", icon=":material/chat:")
+
+
+def _challenge(view: StudentView, run: LiveRun, cfg: Config) -> None:
+    challenge = view.info.challenge
+    if challenge is None:
+        return
+    text, button = st.columns([5, 1], vertical_alignment="center")
+    text.markdown(f":material/emoji_events: **Challenge:** {escape(challenge.text)}")
+    button.button("Submit my run", key="class_submit", type="primary", on_click=submit, args=(run,),
+                  width="stretch", disabled=not cfg.is_classification)
+    done = view.submission
+    if done is not None and done.challenge == challenge.number:
+        st.caption(f"Your best so far: {done.test_accuracy:.1%} test accuracy, {done.params:,} parameters, "
+                   f"reached by epoch {done.epochs:,}.")
+    message = st.session_state.pop(SUBMIT_MESSAGE, None)
+    if message:
+        kind, words = message
+        (st.success if kind == "success" else st.warning)(words)
+
+
+def submission_of(run: LiveRun, target: float, number: int) -> Submission:
+    """The run as it is now, for challenge `number`: the first epoch it was measured at `target`."""
+    state = run.frame_state()
+    with run.lock:
+        reached = next((e.epoch for e in run.trainer.history.evaluations
+                        if e.test_accuracy is not None and e.test_accuracy >= target), state.snapshot.epoch)
+    accuracy = state.snapshot.test_accuracy
+    return Submission("", "", float("nan") if accuracy is None else float(accuracy),
+                      sum(int(p.numel()) for p in state.net.params), int(reached), state.cfg.to_query(), number,
+                      time.time())
+
+
+def submit(run: LiveRun) -> None:
+    """The "Submit my run" button."""
+    mine = seat()
+    if mine is None:
+        return
+    store = class_hub.shared().store
+    try:
+        challenge = store.student(mine.code, mine.seat, mine.key).info.challenge
+        if challenge is None:
+            raise ClassError("The challenge is over.")
+        entry = submission_of(run, challenge.target, challenge.number)
+        best = store.submit(mine.code, mine.seat, mine.key, entry)
+    except ClassError as err:
+        st.session_state[SUBMIT_MESSAGE] = ("warning", str(err))
+        return
+    numbers = f"{entry.test_accuracy:.1%} test accuracy with {entry.params:,} parameters (epoch {entry.epochs:,})"
+    st.session_state[SUBMIT_MESSAGE] = (
+        ("success", f"Submitted: {numbers}. It is on the board.") if best else
+        ("warning", f"Your earlier submission ranks higher than this one ({numbers}); the board keeps it."))
+
+
+# --- the Classroom page: joining ----------------------------------------------------------------------
+TRIES = "class_tries"
+MAX_TRIES, TRIES_SECONDS = 10, 60.0      # wrong codes a session may type a minute: codes are not guessed
+
+
+def join_form(code: str) -> None:
+    """"Your name" and "Join" (with the class code typed, or from the join link)."""
+    from ui.classroom.store import CODE_LENGTH, MAX_NAME, normalize_code
+
+    with st.form("class_join", border=True):
+        st.subheader(f"Join class {code}" if code else "Join a class")
+        typed = code if code else st.text_input("Class code", max_chars=CODE_LENGTH + 2, placeholder="e.g. K7PX3M",
+                                                key="class_code")
+        name = st.text_input("Your name", max_chars=MAX_NAME, key="class_name",
+                             help="Shown on the class's board. No account needed.")
+        joined = st.form_submit_button("Join", type="primary", icon=":material/login:")
+    if not joined:
+        return
+    now = time.monotonic()
+    tries = [t for t in st.session_state.get(TRIES, []) if now - t < TRIES_SECONDS]
+    if len(tries) >= MAX_TRIES:
+        st.error("Too many tries in a minute: wait a moment, then check the code with your teacher.")
+        return
+    wanted = normalize_code(typed)
+    try:
+        if not wanted:
+            raise ClassError(f"A class code is {CODE_LENGTH} letters and digits, like K7PX3M.")
+        join(wanted, name)
+    except ClassError as err:
+        st.session_state[TRIES] = [*tries, now]
+        st.error(str(err))
+        return
+    st.switch_page("app_pages/playground.py")
+
+
+def member_page() -> None:
+    """The Classroom page of a student already in a class."""
+    mine = seat()
+    st.title("Classroom")
+    st.markdown(f":material/school: You are in **class {mine.code}** as **{escape(mine.name)}**.")
+    go, out = st.columns(2)
+    go.page_link("app_pages/playground.py", label="Go to your Playground", icon=":material/tune:")
+    out.button("Leave class", key="class_leave_page", on_click=leave)

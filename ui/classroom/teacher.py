@@ -1,0 +1,314 @@
+"""The teacher's side of the Classroom page: the class's code, link and QR code, "Send setup to class",
+challenges, messages, the students, the board, and ending the class.
+
+The teacher's powers are the class's teacher key, kept in this session only (and in the teacher's own
+link, which the page shows folded away: a projected address bar must not give it to the class).
+"""
+
+from __future__ import annotations
+
+import time
+from urllib.parse import urlencode
+
+import streamlit as st
+
+from scratchnet.config import CUSTOM, KNOBS, Config, from_mapping
+from ui import keys, live_view
+from ui.classroom import hub as class_hub
+from ui.classroom.board_frames import DATA_KNOBS, BoardView, board_frame, board_luts
+from ui.classroom.markdown import escape
+from ui.classroom.qr import qr_png
+from ui.classroom.store import GOALS, Board, Challenge, ClassError, StoreUnavailable
+
+HIDE = "class_hide"                     # the controls the teacher's setup hides from students
+PROJECTOR = "class_projector"
+GO_PLAYGROUND = "class_go_playground"
+NOT_SENT = ("presentation",)            # the teacher's projector setting stays theirs
+CLASSROOM_PAGE = "classroom"
+
+
+def current() -> tuple[str, str] | None:
+    """(code, teacher key) of the class this session teaches."""
+    return st.session_state.get(keys.CLASS_TEACHER)
+
+
+def start() -> None:
+    """The "Start a class" button."""
+    try:
+        code, key = class_hub.shared().store.create()
+    except ClassError as err:
+        st.session_state[keys.TOAST] = str(err)
+        return
+    st.session_state[keys.CLASS_TEACHER] = (code, key)
+
+
+def claim(code: str, key: str) -> str | None:
+    """A teacher's own link opened in this session: its powers are this session's. Returns what went
+    wrong, in words, or None."""
+    try:
+        class_hub.shared().store.check_teacher(code, key)
+    except ClassError as err:
+        return f"That teacher link does not work: {err}"
+    st.session_state[keys.CLASS_TEACHER] = (code, key)
+    return None
+
+
+def base_url() -> str:
+    """The app's address as the teacher's browser reached it, without a page or query."""
+    url = (st.context.url or "http://localhost:8501/").split("?")[0]
+    if url.rstrip("/").endswith("/" + CLASSROOM_PAGE):
+        url = url.rstrip("/")[: -len(CLASSROOM_PAGE)]
+    return url if url.endswith("/") else url + "/"
+
+
+# Links open the app's root (the Playground sends them on to the Classroom page, ui/classroom/student.py
+# follow_class_link): a page's own address, opened afresh, makes Streamlit's page probe
+# /<page>/_stcore/health first, two 404s in the student's console.
+def join_link(code: str) -> str:
+    return f"{base_url()}?{urlencode({'class': code})}"
+
+
+def teacher_link(code: str, key: str) -> str:
+    return f"{base_url()}?{urlencode({'class': code, 'teacher': key})}"
+
+
+def playground_config() -> Config:
+    return st.session_state.get(keys.CONFIG) or Config()
+
+
+def setup_to_send(cfg: Config) -> dict[str, str]:
+    """The teacher's Playground setup with the controls chosen to hide, without their own view choices."""
+    hide = st.session_state.get(HIDE)
+    chosen = cfg.replace(hide=tuple(cfg.hide if hide is None else hide))
+    return {k: v for k, v in chosen.to_query().items() if k not in NOT_SENT}
+
+
+def send_setup() -> None:
+    """The "Send setup to class" buttons (Classroom page and the teacher's Playground badge)."""
+    code, key = current()
+    cfg = playground_config()
+    if cfg.dataset == CUSTOM:
+        st.session_state[keys.TOAST] = ("Your setup uses your own points, which a setup cannot carry: pick a "
+                                        "dataset on the Playground first.")
+        return
+    _act(lambda: class_hub.shared().store.send_setup(code, key, setup_to_send(cfg)),
+         f"Setup sent to class {code}: {cfg.describe()}.")
+
+
+def _act(action, done: str) -> None:
+    try:
+        action()
+        st.session_state[keys.TOAST] = done
+    except ClassError as err:
+        st.session_state[keys.TOAST] = str(err)
+
+
+# --- the Classroom page ------------------------------------------------------------------------------
+def page() -> None:
+    if st.session_state.pop(GO_PLAYGROUND, False):          # a tile's "Open on my Playground"
+        st.switch_page("app_pages/playground.py")
+    code, key = current()
+    store = class_hub.shared().store
+    try:
+        board = store.board(code, key)
+    except StoreUnavailable as err:
+        st.error(str(err))
+        return
+    except ClassError:
+        st.session_state.pop(keys.CLASS_TEACHER, None)
+        st.warning(f"Class {code} has ended.")
+        return
+    projector = st.session_state.get(PROJECTOR, False)
+    header(code, board, projector)
+    if not projector:
+        with st.container(border=True):
+            send, challenge, message = st.columns(3, gap="large")
+            with send:
+                setup_panel()
+            with challenge:
+                challenge_panel(board)
+            with message:
+                message_panel()
+    board_view(code, key)
+    if not projector:
+        students_panel(board)
+        private_panel(code, key)
+
+
+def header(code: str, board: Board, projector: bool) -> None:
+    link = join_link(code)
+    text, qr = st.columns([3, 1] if not projector else [5, 1], vertical_alignment="top")
+    with text:
+        st.markdown(f"# Class `{code}`")
+        st.markdown(f"**Join:** scan the code, or open **{escape(link, links=True)}**, or open the Classroom page and "
+                    f"type **{code}**.")
+        st.code(link, language=None)
+        st.caption(f"{board.info.students} student{'s' if board.info.students != 1 else ''} joined")
+        st.toggle("Projector view", key=PROJECTOR, help="Only the code, the link and the board, for the screen "
+                  "the class sees.")
+    qr.image(qr_png(link), width="stretch" if not projector else 220, caption="Scan to join")
+
+
+def setup_panel() -> None:
+    st.subheader("Setup")
+    cfg = playground_config()
+    st.caption(f"Your Playground now: {cfg.describe()}")
+    k = KNOBS["hide"]
+    names = [n for n in k.choices if n != "hide"]
+    if HIDE not in st.session_state:
+        st.session_state[HIDE] = [n for n in cfg.hide if n in names]
+    st.multiselect("Hide these controls from students", names, key=HIDE, format_func=k.show,
+                   help="Students get the same setup without these controls.")
+    custom = cfg.dataset == CUSTOM
+    st.button("Send setup to class", key="class_send", type="primary", icon=":material/send:",
+              on_click=send_setup, disabled=custom, width="stretch",
+              help="Every student's Playground switches to this setup; students who join later get it too.")
+    if custom:
+        st.caption("Your setup uses your own points, which a setup cannot carry: pick a dataset first.")
+
+
+def set_challenge() -> None:
+    code, key = current()
+    cfg = playground_config()
+    goal, target = st.session_state["class_goal"], st.session_state["class_target"] / 100
+    data = {k: v for k, v in cfg.to_query().items() if k in DATA_KNOBS}
+    described = cfg.describe().split(" · ")[0]
+    text = f"reach {target:.0%} test accuracy on {described} {GOALS[goal]}."
+    text = text[0].upper() + text[1:]
+
+    def both() -> None:
+        store = class_hub.shared().store
+        if st.session_state.get("class_challenge_setup", True):
+            store.send_setup(code, key, setup_to_send(cfg))
+        store.set_challenge(code, key, Challenge(goal, target, data, text))
+
+    _act(both, f"Challenge set: {text}")
+
+
+def end_challenge() -> None:
+    code, key = current()
+    _act(lambda: class_hub.shared().store.set_challenge(code, key, None), "The challenge is over.")
+
+
+def challenge_panel(board: Board) -> None:
+    st.subheader("Challenge")
+    challenge = board.info.challenge
+    if challenge is not None:
+        st.markdown(f"**Now:** {escape(challenge.text)}")
+    cfg = playground_config()
+    st.selectbox("Goal", list(GOALS), key="class_goal", format_func=lambda g: f"Test accuracy {GOALS[g]}")
+    st.slider("Test accuracy to reach (%)", 50, 100, 90, step=1, key="class_target")
+    st.checkbox("Send my setup with it", value=True, key="class_challenge_setup",
+                help="The challenge is on your Playground's data; students start from your setup.")
+    left, right = st.columns(2)
+    left.button("Set challenge", key="class_set_challenge", on_click=set_challenge, width="stretch",
+                disabled=not cfg.is_classification or cfg.dataset == CUSTOM,
+                help="On your Playground's data (a classification dataset).")
+    right.button("End challenge", key="class_end_challenge", on_click=end_challenge, width="stretch",
+                 disabled=challenge is None)
+
+
+def post_message() -> None:
+    code, key = current()
+    text = st.session_state.get("class_message", "")
+    try:
+        class_hub.shared().store.post_message(code, key, text)
+        st.session_state["class_message"] = ""
+        st.session_state[keys.TOAST] = "Message sent."
+    except ClassError as err:
+        st.session_state[keys.TOAST] = str(err)
+
+
+def message_panel() -> None:
+    st.subheader("Message")
+    st.text_area("Message to the class", key="class_message", max_chars=280, height=90,
+                 placeholder="e.g. Try a learning rate of 0.3: what happens?")
+    st.button("Send message", key="class_send_message", on_click=post_message, width="stretch")
+
+
+def open_on_playground() -> None:
+    """A tile's "Open on my Playground": that student's setup becomes the teacher's."""
+    seat = (st.session_state.get(keys.LIVE_VIEW) or {}).get("open")
+    code, key = current()
+    try:
+        board = class_hub.shared().store.board(code, key)
+    except ClassError as err:
+        st.session_state[keys.TOAST] = str(err)
+        return
+    student = next((s for s in board.students if s.seat == seat), None)
+    if student is None or not student.setup:
+        st.session_state[keys.TOAST] = "That student's run is not on the board any more."
+        return
+    cfg, _ = from_mapping(student.setup, strict=False)
+    mine = playground_config()
+    st.session_state[keys.CONFIG] = cfg.replace(presentation=mine.presentation, hide=())
+    st.session_state[keys.RELOAD_WIDGETS] = True
+    st.session_state[keys.URL_NOTES] = []
+    st.session_state[keys.TOAST] = f"{student.name}'s setup is on your Playground: press Play to run it."
+    st.session_state[GO_PLAYGROUND] = True
+
+
+def board_view(code: str, key: str) -> None:
+    """The board: a live element of its own kind, fed over this page's socket (ui/classroom/board_frames.py)."""
+    hub = class_hub.shared()
+    channel = live_view.channel()
+    feed = hub.board(channel, code, key)
+    frame = board_frame(feed, "", -1)
+    data = {"layout": {"rows": [{"cols": [1], "cells": [["board"]]}]},
+            "charts": {"board": {"type": "board", "luts": board_luts(), "colors": list(BoardView().style.class_colors),
+                                 "empty": f"No students yet: they join with code {code}."}},
+            "luts": {}, "frame": frame.inline(), "big": True}
+    live_view.custom(feed, BoardView(), data, {"open": open_on_playground})
+
+
+def remove(seat: str, name: str) -> None:
+    code, key = current()
+    _act(lambda: class_hub.shared().store.remove(code, key, seat), f"{name} was removed from the class.")
+
+
+def students_panel(board: Board) -> None:
+    with st.expander(f"Students ({len(board.students)})", icon=":material/group:"):
+        if not board.students:
+            st.caption("Nobody has joined yet.")
+        for s in board.students:
+            name, joined, button = st.columns([3, 2, 1], vertical_alignment="center")
+            name.markdown(f"**{escape(s.name)}**")
+            joined.caption(f"joined {time.strftime('%H:%M', time.localtime(s.joined))}")
+            button.button("Remove", key=f"class_remove_{s.seat}", on_click=remove, args=(s.seat, s.name),
+                          width="stretch")
+
+
+def end_class() -> None:
+    code, key = current()
+    try:
+        class_hub.shared().store.end(code, key)
+    except ClassError as err:
+        st.session_state[keys.TOAST] = str(err)
+        return
+    channel = st.session_state.get(keys.CHANNEL)
+    if channel is not None:
+        class_hub.shared().forget(channel)
+    st.session_state.pop(keys.CLASS_TEACHER, None)
+    st.session_state[keys.TOAST] = f"Class {code} has ended; its state is cleared."
+
+
+def private_panel(code: str, key: str) -> None:
+    with st.expander("Your teacher link (private)", icon=":material/key:"):
+        st.caption("This link gives the class's teacher powers to whoever opens it (e.g. the computer at the "
+                   "projector). Do not show it to the class.")
+        st.code(teacher_link(code, key), language=None, wrap_lines=True)
+    with st.popover("End class", icon=":material/stop_circle:"):
+        st.markdown("Ending the class removes its students' seats, runs on the board, messages and "
+                    "submissions. Students keep their Playground.")
+        st.button("End the class now", key="class_end", type="primary", on_click=end_class)
+
+
+# --- the teacher's badge on the Playground --------------------------------------------------------------
+def playground_badge() -> None:
+    code, _ = current()
+    with st.container(border=True, key="class_teacher_badge"):
+        text, send, link = st.columns([4, 2, 2], vertical_alignment="center")
+        text.markdown(f":material/school: You teach **class {code}**.")
+        send.button("Send setup to class", key="class_send_from_playground", on_click=send_setup,
+                    icon=":material/send:", width="stretch")
+        link.page_link("app_pages/classroom.py", label="Classroom page", icon=":material/co_present:")
