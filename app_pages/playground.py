@@ -1,8 +1,9 @@
-"""Playground: sliders drive the engine; the boundary and the loss stream live.
+"""Playground: sliders drive the engine; the network, the boundary and the loss stream live.
 
 Training runs on the server's training thread (ui/scheduler.py), never in this script; the live
-element (numbers, boundary, loss, hidden units) is fed by its own socket (ui/live_view.py), so this
-script runs only when the learner does something or the run stops. See docs/live-view.md.
+element (numbers, the network diagram, boundary, loss) is fed by its own socket (ui/live_view.py), so
+this script runs only when the learner does something (a slider, a click in the diagram) or the run
+stops. See docs/live-view.md.
 """
 
 from __future__ import annotations
@@ -18,10 +19,13 @@ from ui import controls, keys, live_view, own_data, session, theme, toolbar
 from ui.classroom import student as class_student
 from ui.classroom import teacher as class_teacher
 from ui.confusion import confusion_markdown
+from ui.diagram_actions import playground_diagram
 from ui.live_run import LiveRun, RunView
 from ui.thumbnails import all_thumbnails
 
 PRESENTATION_HEIGHT = "max(340px, calc(100vh - 300px))"    # what is left under the toolbar and metrics
+BOUNDARY_HEIGHT, LOSS_HEIGHT = 440, 230                    # the right column, beside the network diagram
+DIAGRAM_HEIGHT = f"{BOUNDARY_HEIGHT + LOSS_HEIGHT + 8}px"  # as tall as both with the gap between them
 # The sidebar's controls come once the first chart is drawn (see `controls_ready`), or after this.
 CONTROLS_LATEST_SECONDS = 3.0
 
@@ -86,14 +90,16 @@ def status(live: LiveRun, cfg: Config) -> None:
 
 
 def live_charts(live: LiveRun, cfg: Config, style: Style) -> None:
-    """The numbers, the boundary, the loss curve and the hidden units, streamed while the run trains."""
+    """The numbers, the network diagram, the boundary and the loss curve, streamed while the run trains."""
     drawing = bool(st.session_state.get(keys.DRAW_MODE))
-    heights = (PRESENTATION_HEIGHT, PRESENTATION_HEIGHT) if cfg.presentation else (540, 260)
+    heights = (PRESENTATION_HEIGHT, PRESENTATION_HEIGHT) if cfg.presentation else (BOUNDARY_HEIGHT, LOSS_HEIGHT)
+    diagram, on_diagram = playground_diagram(live, cfg, style, class_names=session.class_names(),
+                                             height=PRESENTATION_HEIGHT if cfg.presentation else DIAGRAM_HEIGHT)
     live_view.playground(live, style, discretize=cfg.discretize, show_test=cfg.show_test,
                          presentation=cfg.presentation, class_names=session.class_names(),
                          on_click=own_data.on_chart_click if drawing else None,
                          on_first_draw=None if st.session_state.get(keys.CONTROLS_DRAWN) else first_chart_drawn,
-                         boundary_height=heights[0], loss_height=heights[1])
+                         boundary_height=heights[0], loss_height=heights[1], diagram=diagram, on_diagram=on_diagram)
 
 
 def confusion(view: RunView) -> None:

@@ -30,6 +30,8 @@ from ui.live_chart import live_chart
 from ui.live_run import LiveRun, RunView
 
 TABS = ["Math & code", "One step, opened up", "Leaf-tensor pitfall", "Hidden space", "History"]
+STEP_DIAGRAM = "uth_step_diagram"       # the opened-up step's network diagram (its clicks pick a table entry)
+STEP_ENTRY = "uth_step_entry"           # the entry picked there, as "W2[1,3]"
 BOUNDARY_RESOLUTION = 80
 MATH_CODE = [1, 1]
 ACTIVATION, REGULARIZATION, REG_RATE = KNOBS["activation"], KNOBS["regularization"], KNOBS["reg_rate"]
@@ -122,7 +124,16 @@ def _frame(values: torch.Tensor, columns: list[str], index: list[str] | None = N
     return pd.DataFrame(hood.as_array(values), columns=columns, index=index)
 
 
-def one_step(cfg: Config, live: LiveRun) -> None:
+def _select_entry() -> None:
+    """A click on a line or bias of the step's diagram: its tensor in the table below, its row marked."""
+    picked = (st.session_state.get(STEP_DIAGRAM) or {}).get("select")
+    name = picked.get("name") if isinstance(picked, dict) else None
+    if isinstance(name, str) and hood.ENTRY_NAME.fullmatch(name):
+        st.session_state[STEP_ENTRY] = name
+        st.session_state["uth_step_param"] = name.split("[")[0]
+
+
+def one_step(cfg: Config, live: LiveRun, style: Style) -> None:
     st.markdown(f"{hood.STEP_POINTS} training points through a float64 copy of the network: every value "
                 "of the forward pass, then the gradient of the loss computed three ways — the hand-written "
                 "backward, autograd, and central finite differences (L(θ+ε) − L(θ−ε)) / 2ε with ε = 10⁻⁶. "
@@ -196,13 +207,24 @@ def one_step(cfg: Config, live: LiveRun) -> None:
     st.dataframe(pd.DataFrame(hood.gradient_rows(step)), hide_index=True, key="uth_gradcheck",
                  column_config={c: number for c in ("max |hand − autograd|", "relative (autograd)",
                                                     "max |hand − finite diff|", "relative (finite diff)")})
+    selected = hood.entry_of(net, st.session_state.get(STEP_ENTRY))
+    chart, numbers = hood.step_diagram(cfg, net, step, view.data.bounds, style, selected)
+    live_view.static_diagram(STEP_DIAGRAM, chart, numbers, style, on_select=_select_entry)
+    if st.session_state.get("uth_step_param") not in (None, *step.names):
+        st.session_state["uth_step_param"] = step.names[0]        # a pick from another network
     name = st.segmented_control("Parameter", step.names, default=step.names[0], key="uth_step_param", required=True)
     i = step.names.index(name)
-    st.dataframe(pd.DataFrame(hood.gradient_entries(step, i)), hide_index=True, key="uth_grad_entries",
-                 column_config={"hand-written": st.column_config.NumberColumn(format="%.8f"),
-                                "autograd": st.column_config.NumberColumn(format="%.8f"),
-                                "finite differences": st.column_config.NumberColumn(format="%.8f"),
-                                "hand − autograd": number, "hand − finite diff": number})
+    entries = pd.DataFrame(hood.gradient_entries(step, i))
+    mark = entries["entry"] == selected
+    if mark.any():
+        row = entries[mark].iloc[0]
+        st.markdown(f"**{selected}** (the marked line): hand-written `{row['hand-written']:.8f}`, autograd "
+                    f"`{row['autograd']:.8f}`, finite differences `{row['finite differences']:.8f}`")
+    formats = {"hand-written": "{:.8f}", "autograd": "{:.8f}", "finite differences": "{:.8f}",
+               "hand − autograd": "{:.2e}", "hand − finite diff": "{:.2e}"}
+    styled = entries.style.format(formats).apply(
+        lambda r: ["background-color: #fef3c7" if mark.iloc[r.name] else ""] * len(r), axis=1)
+    st.dataframe(styled, hide_index=True, key="uth_grad_entries")
     with st.expander("The code that computed this"):
         st.caption("Run as it is, with the network's float64 tensors as W1, b1, …: `Z, saved = forward(X)`, "
                    "the loss, then `backward(X, Y, Z, saved)` for the hand-written column.")
@@ -347,7 +369,7 @@ with tabs[0]:
         math_and_code(cfg, run)
 with tabs[1]:
     if tabs[1].open:
-        st.fragment(one_step)(cfg, run)
+        st.fragment(one_step)(cfg, run, style)
 with tabs[2]:
     if tabs[2].open:
         pitfall()

@@ -20,6 +20,7 @@ from .backward import LOSS_AND_GRADS, Objective
 from .config import Config
 from .data import Dataset, dataset_for
 from .dropout import Dropout
+from .entries import Entry, set_entry
 from .epoch import batch_indices, train_epoch
 from .history import Evaluation, History
 from .metrics import gradient_norms, measure
@@ -27,6 +28,7 @@ from .model import Net, net_for
 from .optim import AdamW, optimizer_for
 from .restart import needs_restart
 from .schedule import lr_at
+from .step_trace import StepTrace, trace_step
 from .tensors import prepare
 
 # A network whose loss has grown past BLOWUP × its starting loss is already running away: not
@@ -48,6 +50,16 @@ class Snapshot:
     lr: float                         # the rate the next epoch trains with (the schedule's, `lr_at`)
     stopped: str | None = None        # None while it can go on; else "epochs" | "target" | "diverged"
     message: str = ""
+
+
+@dataclass(frozen=True)
+class LatestStep:
+    """The gradients the newest optimizer step used, as its update used them."""
+
+    epoch: int                  # the epoch that step ended
+    grads: tuple[Tensor, ...]   # [dW1, db1, dW2, ...]: the hand-written backward's, or autograd's
+    points: int                 # rows of its batch (the whole training set for a full batch)
+    backprop: str               # "hand" | "autograd"
 
 
 class Trainer:
@@ -75,6 +87,7 @@ class Trainer:
         self.message = ""
         self.paused = False
         self._last_good, self._last_good_epoch = self.net.clone(), 0
+        self._forget_latest_step()
         self._sane_loss = math.inf
         start = self.evaluate().train_loss          # epoch 0 is in the history: curves start untrained
         self._sane_loss = BLOWUP * max(start, 1.0) if math.isfinite(start) else math.inf   # NaN: no points
@@ -123,6 +136,14 @@ class Trainer:
         self.optimizer = self._new_optimizer()
         self.stopped, self.message = None, ""
         self._last_good, self._last_good_epoch = self.net.clone(), self.epoch
+        self._forget_latest_step()
+
+    def set_entry(self, entry: Entry, value: float) -> None:
+        """A learner changed one weight or bias: training goes on from the edited network."""
+        set_entry(self.net, entry, value)
+        evaluations = self.history.evaluations
+        if evaluations and evaluations[-1].epoch == self.epoch:
+            evaluations.pop()                       # measured on the network before the edit
 
     def set_lr(self, lr: float) -> None:
         self.update(self.cfg.replace(lr=lr))
@@ -151,14 +172,64 @@ class Trainer:
         batches = batch_indices(self.tensors.x_train.shape[0], self.cfg.batch_size, [self.shuffler],
                                 stacked=False)
         loss = train_epoch(self.net, self.optimizer, self.objective, self.cfg.backprop, self.tensors,
-                           batches, self.dropout if self.cfg.dropout else None)
+                           batches, self.dropout if self.cfg.dropout else None, self._latest_grads)
+        return self._finish_epoch(loss, batches)
+
+    def step_traced(self) -> StepTrace | None:
+        """Exactly one epoch, as `step` trains it, with its first optimizer step opened up (through the
+        hand-written backward, whichever backprop the config names; the two agree to rounding). None
+        after a divergence, which a step cannot go on from."""
+        if self.stopped == "diverged":
+            return None
+        self.stopped, self.message = None, ""
+        if self.cfg.schedule != "constant":
+            self.optimizer.lr = lr_at(self.epoch, self.cfg)
+        batches = batch_indices(self.tensors.x_train.shape[0], self.cfg.batch_size, [self.shuffler],
+                                stacked=False)
+        t = self.tensors
+        n = t.x_train.shape[0]
+        first = slice(None) if batches is None else batches[0]
+        x, target = t.x_train[first], t.t_train[first]
+        dropout = self.dropout if self.cfg.dropout else None
+        drops = dropout.draw(x.shape[0]) if dropout is not None else None
+        trace, loss = trace_step(self.net, self.optimizer, self.objective, x, target, drops,
+                                 epoch=self.epoch + 1, train_points=n)
+        self._latest_grads[:] = trace.grads
+        if batches is not None:                     # the rest of the epoch's mini-batches, as ever
+            loss = loss * (batches[0].shape[-1] / n)
+            if len(batches) > 1:
+                loss = loss + train_epoch(self.net, self.optimizer, self.objective, self.cfg.backprop, t,
+                                          batches[1:], dropout, self._latest_grads)
+        self._finish_epoch(loss, batches)
+        if batches is None or len(batches) == 1:    # the traced step was the epoch's last
+            self._traced_epoch = self.epoch
+        self._check_stop(epoch_limit=False)
+        return trace
+
+    def latest_step(self) -> LatestStep | None:
+        """The gradients of the newest optimizer step (None before the first, after a reset or a load)."""
+        if self._latest_epoch is None or not self._latest_grads:
+            return None
+        batches = self._latest_batches
+        points = self.tensors.x_train.shape[0] if batches is None else batches[-1].shape[-1]
+        backprop = "hand" if self._traced_epoch == self._latest_epoch else self.cfg.backprop
+        return LatestStep(self._latest_epoch, tuple(self._latest_grads), points, backprop)
+
+    def _finish_epoch(self, loss: Tensor | float, batches: list[Tensor] | None) -> float:
         value = float(loss)
         self.epoch += 1
+        self._latest_epoch, self._latest_batches = self.epoch, batches     # (the step's size, worked out if asked)
         if math.isfinite(value):
             self.history.record(self.epoch, value)
         else:
             self._diverge(value)
         return value
+
+    def _forget_latest_step(self) -> None:
+        self._latest_grads: list[Tensor] = []
+        self._latest_epoch: int | None = None
+        self._latest_batches: list[Tensor] | None = None
+        self._traced_epoch: int | None = None       # the epoch whose last step was traced (hand-written)
 
     def advance(self, max_epochs: int, max_seconds: float | None = None) -> int:
         """Train up to `max_epochs` (and at most `max_seconds`), stopping early at the config's

@@ -45,3 +45,22 @@ def live_image(at: AppTest, chart: str, index: int = 0) -> np.ndarray:
     frame = live_frame(at)
     image = next(i for i in frame["images"] if i["chart"] == chart and i["index"] == index)
     return np.frombuffer(frame["blobs"][image["blob"]], dtype=np.uint8).reshape(image["h"], image["w"])
+
+
+def trigger(at: AppTest, event: str, value: Any, key: str = LIVE_VIEW) -> AppTest:
+    """Run the page again as the browser would after the live element sent a trigger value (a click in the
+    network diagram, say): the element's `on_<event>_change` callback runs first, then the script.
+
+    AppTest cannot click inside a custom element, so this sends the widget states the browser would: the
+    current ones plus the element's trigger-aggregator payload (Streamlit 1.67's internal id for it). `key`:
+    another element of the same kind (Under the hood's step diagram)."""
+    from streamlit.components.v2.bidi_component.main import _make_trigger_id
+
+    element = next(c for c in at.get("bidi_component") if c.key == key)
+    states = at._tree.get_widget_states()
+    state = states.widgets.add()
+    state.id = _make_trigger_id(element.proto.id, "events")
+    state.json_trigger_value = json.dumps([{"event": event, "value": value}])
+    at._run(states)
+    assert not at.exception, [e.value for e in at.exception]
+    return at

@@ -145,7 +145,7 @@ def test_open_step_forward_values_and_three_gradients_agree(activation, regulari
     rows = hood.gradient_rows(step)
     assert rows[0]["shape"] == "2×5" and rows[0]["ok"] == "✓"
     entries = hood.gradient_entries(step, 1)
-    assert [e["entry"] for e in entries] == [f"b1[{j}]" for j in range(5)]
+    assert [e["entry"] for e in entries] == [f"b1[{j}]" for j in range(1, 6)]      # named as the diagram names them
     assert max(abs(e["hand − finite diff"]) for e in entries) < 1e-7
 
 
@@ -241,5 +241,5 @@ def test_open_step_with_a_layer_normed_network(norm):
     assert step.names[:4] == (["W1", "b1", "γ1", "β1"] if norm == "layer" else ["W1", "b1", "W2", "b2"])
     torch.testing.assert_close(step.z1, x @ net.weights[0].detach() + net.biases[0].detach())   # Z₁ itself
     gains = hood.gradient_entries(step, 2)
-    assert gains[0]["entry"] == ("γ1[0]" if norm == "layer" else "W2[0, 0]")
+    assert gains[0]["entry"] == ("γ1[1]" if norm == "layer" else "W2[1,1]")   # 1-based, as the diagram names
     assert hood.n_params(cfg.layer_sizes, norm) == hood.n_params(cfg.layer_sizes) + (18 if norm == "layer" else 0)

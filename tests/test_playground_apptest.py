@@ -59,7 +59,7 @@ def test_starts_with_the_tutorial_setup_and_every_control(app):
     assert at.sidebar.slider[0].label == "Layer 1 units"
     # help texts come from the engine's one config table
     assert at.sidebar.slider(key="w_noise").help == KNOBS["noise"].help
-    assert set(live_data(at)["charts"]) == {"boundary", "loss", "units"}
+    assert set(live_data(at)["charts"]) == {"boundary", "loss", "diagram"}   # the network replaced the units strip
 
 
 def test_the_charts_carry_real_figures_and_a_first_frame(app):
@@ -80,7 +80,9 @@ def test_the_charts_carry_real_figures_and_a_first_frame(app):
     assert loss["x"] == [[0], [0]] and loss["full"], "epoch 0: one point per curve, drawn as a marker"
     assert [t["mode"] for t in live_figure(app, "loss")["data"]] == ["lines+markers"] * 2
     assert [t["name"] for t in live_figure(app, "loss")["data"]] == ["train", "test"]
-    assert np.frombuffer(live_frame(app)["blobs"][1], dtype=np.uint8).size > 0, "the hidden units' tiles"
+    diagram = live_frame(app)["diagram"]
+    pictures = np.frombuffer(live_frame(app)["blobs"][diagram["pictures"]], dtype=np.uint8)
+    assert pictures.size == (10 + 2) * diagram["res"] ** 2, "each hidden and output unit's picture"
 
 
 def test_play_trains_pause_stops_step_adds_one_reset_goes_back(app, eventually):

@@ -18,7 +18,7 @@ from streamlit.testing.v1 import AppTest
 
 from scratchnet.config import Config
 from scratchnet.gradcheck import ABS_TOL, REL_TOL
-from tests.live_element import live_figure
+from tests.live_element import live_figure, trigger
 
 TABS = ["Math & code", "One step, opened up", "Leaf-tensor pitfall", "Hidden space", "History"]
 ERROR_COLUMNS = ("max |hand − autograd|", "relative (autograd)", "max |hand − finite diff|", "relative (finite diff)")
@@ -165,7 +165,7 @@ def test_one_step_every_activation_and_penalty_passes_the_check(open_page):
     at.segmented_control(key="uth_step_param").set_value("W2").run()
     ok(at)
     entries = frame(at, "entry")
-    assert len(entries) == 10 * 2 and entries["entry"].iloc[0] == "W2[0, 0]"
+    assert len(entries) == 10 * 2 and entries["entry"].iloc[0] == "W2[1,1]" and entries["entry"].iloc[-1] == "W2[10,2]"
     assert entries["hand − autograd"].abs().max() < 1e-12
     assert entries["hand − finite diff"].abs().max() < 1e-7
 
@@ -258,3 +258,31 @@ def test_play_and_pause_drive_the_same_run_as_the_playground(open_page):
     ok(at)
     assert not run.playing and at.session_state["run"] is run
     assert at.button(key="uth_play")
+
+
+def test_the_opened_step_is_drawn_as_the_playgrounds_diagram_each_line_linked_to_its_entry(open_page):
+    at = tab(open_page({"hidden": "5,3"}), "One step, opened up")
+    element = next(c for c in at.get("bidi_component") if c.key == "uth_step_diagram")
+    data = json.loads(element.proto.json)
+    chart, numbers = data["charts"]["diagram"], data["frame"]
+    assert chart["mode"] == "gradients" and not chart["edit"]["enabled"] and chart["actions"] == {"select": True}
+    names = [w[3] for w in chart["weights"]] + [b[2] for b in chart["biases"]]
+    assert len(names) == 31 + 10 and "token" not in data                      # no socket: the numbers are here
+    part = numbers["diagram"]
+    grads = np.frombuffer(base64.b64decode(numbers["blobs"][part["grads"]]), dtype=np.float32)
+    assert "on these 8 points" in part["grad"]["text"]
+    trigger(at, "select", {"name": "W2[4,3]"}, key="uth_step_diagram")
+    assert at.session_state["uth_step_param"] == "W2"
+    entries = frame(at, "entry")
+    row = entries[entries["entry"] == "W2[4,3]"].iloc[0]
+    assert float(grads[names.index("W2[4,3]")]) == pytest.approx(row["hand-written"], rel=1e-6)   # line = entry
+    picked = json.loads(next(c for c in at.get("bidi_component") if c.key == "uth_step_diagram").proto.json)
+    assert picked["charts"]["diagram"]["selected"] == "W2[4,3]"
+    assert any(m.value.startswith(f"**W2[4,3]** (the marked line): hand-written `{row['hand-written']:.8f}`")
+               for m in at.markdown)
+    trigger(at, "select", {"name": "b1[2]"}, key="uth_step_diagram")
+    assert at.session_state["uth_step_param"] == "b1"
+    trigger(at, "select", {"name": "W9[1,1]; x"}, key="uth_step_diagram")    # junk picks nothing
+    assert at.session_state["uth_step_param"] == "b1"
+    trigger(at, "select", {"name": "W9[1,1]"}, key="uth_step_diagram")       # nor does an entry of no network here
+    assert at.session_state["uth_step_param"] == "W1" and not any("marked line" in m.value for m in at.markdown)

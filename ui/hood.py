@@ -14,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 import inspect
 import itertools
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,14 +35,19 @@ from scratchnet.backward import (
 from scratchnet.config import Config
 from scratchnet.data import FEATURE_LABELS, Dataset, featurize
 from scratchnet.dropout import keep_mask
+from scratchnet.entries import parse_entry, weight_name
 from scratchnet.gradcheck import GradCheckRow, compare_gradients, param_names
 from scratchnet.losses import log_softmax
 from scratchnet.metrics import Metrics, measure
 from scratchnet.model import ELU_ALPHA, LAYER_NORM_EPS, LEAKY_SLOPE, Net, affine, forward, init_net, layer_norm
 from scratchnet.optim import ADAM_BETAS, ADAM_EPS, MOMENTUM_MU, RMSPROP_ALPHA, RMSPROP_EPS
+from scratchnet.palette import Style
 from scratchnet.reference import reference_step
 from scratchnet.schedule import STEP_EVERY, STEP_FACTOR, lr_at, warmup_epochs
+from scratchnet.surface import Bounds
 from scratchnet.tensors import prepare
+from ui.diagram import diagram_chart, diagram_numbers
+from ui.live_frames import Frame
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -465,12 +471,42 @@ def gradient_entries(step: OpenedStep, index: int) -> list[dict[str, object]]:
     name = step.names[index]
     hand, auto, numeric = (step.grads[k][index].detach().double() for k in ("hand", "autograd", "numeric"))
     rows = []
-    for flat, position in enumerate(np.ndindex(*hand.shape)):
-        entry = f"{name}[{position[0]}, {position[1]}]" if name.startswith("W") else f"{name}[{position[-1]}]"
+    for flat, position in enumerate(np.ndindex(*hand.shape)):    # named as the diagram names entries
+        entry = weight_name(int(name[1:]) - 1, *position) if name.startswith("W") else f"{name}[{position[-1] + 1}]"
         h, a, fd = (float(t.reshape(-1)[flat]) for t in (hand, auto, numeric))
         rows.append({"entry": entry, "hand-written": h, "autograd": a, "finite differences": fd,
                      "hand − autograd": h - a, "hand − finite diff": h - fd})
     return rows
+
+
+ENTRY_NAME = re.compile(r"[Wb][1-9]\d?\[\d{1,3}(,\d{1,3})?\]")     # what a click in the step's diagram names
+
+
+def entry_of(net: Net, name: object) -> str | None:
+    """`name` if it names an entry of this network (a pick survives only while its network does)."""
+    if not isinstance(name, str):
+        return None
+    try:
+        return parse_entry(name, (net.weights[0].shape[0], *(w.shape[1] for w in net.weights))).name
+    except ValueError:
+        return None
+
+
+def step_diagram(cfg: Config, net: Net, step: OpenedStep, bounds: Bounds, style: Style,
+                 selected: str | None = None) -> tuple[dict, Frame]:
+    """The opened-up step as the Playground's network diagram (its chart and its one frame): the step's
+    network, its lines sized and coloured by the hand-written gradients of these points, `selected` (an
+    entry's name) marked. A click on a line or bias reports its name (trigger "select")."""
+    sizes = (net.weights[0].shape[0], *(w.shape[1] for w in net.weights))
+    shown = cfg.replace(hidden=sizes[1:-1], activation=net.activation)
+    chart = diagram_chart(shown, bounds, style, height="420px", editable=False, toggles=False)
+    chart.update(mode="gradients", actions={"select": True}, selected=selected)
+    frame = Frame({"t": "frame", "kind": "diagram", "key": "step", "v": 0, "epoch": 0})
+    note = {"text": f"∂L/∂W from the hand-written backward on these {step.out.shape[0]} points (the same numbers as "
+                    "the table's “hand-written” column); a unit's frame: ∂L/∂z summed over the points (= ∂L/∂b). "
+                    "Click a line or a bias to find its entry in the table below."}
+    diagram_numbers(frame, shown, net, bounds, grads=step.grads["hand"], grad_note=note, pictures=True)
+    return chart, frame
 
 
 def checkpoint_metrics(net: Net, data: Dataset, cfg: Config) -> Metrics:

@@ -29,6 +29,7 @@ from scratchnet.palette import Style, region_style
 from scratchnet.plotly_json import figure_json
 from scratchnet.png import color_table
 from scratchnet.surface import Surface, decision_surface, unit_surfaces
+from ui.diagram import DiagramView, add_diagram
 from ui.live_run import FrameState
 from ui.live_sweep import SweepFrameState
 
@@ -47,6 +48,7 @@ class PlaygroundView:
     units: bool = True                      # the hidden-unit pictures (not in presentation mode)
     units_resolution: int = 32
     max_units: int = 8
+    diagram: DiagramView | None = None       # the network diagram (ui/diagram.py)
     kind: str = field(default="playground", init=False)
 
 
@@ -161,6 +163,8 @@ def playground_frame(state: FrameState, view: PlaygroundView, *, units: bool) ->
         image = unit_tiles(layers, view.max_units)
         frame.header["images"].append({"chart": "units", "index": 0, "w": image.shape[1], "h": image.shape[0],
                                        "lut": "units", "blob": frame.blob(image)})
+    if view.diagram is not None:
+        add_diagram(frame, state, view.diagram, pictures=units)
     return frame
 
 

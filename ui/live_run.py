@@ -16,11 +16,13 @@ from dataclasses import dataclass
 
 from scratchnet.config import Config
 from scratchnet.data import Dataset
+from scratchnet.entries import entry_value, parse_entry, parse_value
 from scratchnet.history import History
 from scratchnet.html_export import figures_html, run_figures
 from scratchnet.model import Net
 from scratchnet.restart import needs_restart
-from scratchnet.trainer import Snapshot, Trainer
+from scratchnet.step_trace import StepTrace
+from scratchnet.trainer import LatestStep, Snapshot, Trainer
 
 MAX_CURVE_POINTS = 1000
 _SERIALS = itertools.count(1)
@@ -94,6 +96,7 @@ class FrameState:
     epochs_per_second: float
     trainable: bool
     error: str
+    latest: LatestStep | None = None     # the gradients of the newest step (the network diagram shows them)
 
 
 class LiveRun:
@@ -153,6 +156,28 @@ class LiveRun:
         with self.lock:
             self._reset_locked()
             self._bump()
+
+    def step_slowly(self) -> StepTrace | None:
+        """Step, with the epoch's first optimizer step opened up for the diagram to walk through."""
+        with self.lock:
+            self.playing = False
+            trace = self.trainer.step_traced() if self.trainable else None
+            if trace is not None:
+                self._after_training()
+            self._bump()
+            return trace
+
+    def set_entry(self, name: str, value: str | float) -> float:
+        """Set one weight or bias (`"W1[2,3]"`, `"b2[1]"`) to what a learner typed; training goes on from
+        there and the next frame shows it. Returns the value as stored (float32); ValueError says what is
+        wrong with a bad name or value, and nothing changes."""
+        number = parse_value(value)
+        with self.lock:
+            entry = parse_entry(name, self.cfg.layer_sizes)
+            self.trainer.set_entry(entry, number)
+            self.trainer.evaluate()
+            self._bump()
+            return entry_value(self.trainer.net, entry)
 
     def can_take(self, cfg: Config) -> bool:
         """True if `cfg` only changes knobs a running network absorbs (lr, regularization...)."""
@@ -265,7 +290,7 @@ class LiveRun:
             curves = Curves(self.key, full, *self._train_since(train_after, stride), *self._test_since(test_after),
                             stride)
             return FrameState(self.key, self.version, t.cfg, t.data, t.net.clone(), snapshot, curves, self.playing,
-                              self._rate(t.epoch), self.trainable, self.error)
+                              self._rate(t.epoch), self.trainable, self.error, latest=t.latest_step())
 
     def _train_since(self, after: int, stride: int) -> tuple[list[int], list[float]]:
         """Training losses of the epochs after `after` that are multiples of `stride` (epoch 0: the

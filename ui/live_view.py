@@ -34,10 +34,12 @@ from scratchnet.plotly_json import figure_json
 from scratchnet.png import color_table
 from scratchnet.surface import decision_surface, unit_surfaces
 from ui import keys
+from ui.diagram import DiagramView
 from ui.live_channel import Channel
 from ui.live_chart import plotly_loader_js
 from ui.live_frames import (
     CompareView,
+    Frame,
     HiddenSpaceView,
     PlaygroundView,
     boundary_codes,
@@ -61,12 +63,12 @@ def _read(*parts: str) -> str:
 
 # Parts of the element other than Plotly charts and tables, each in a file of its own that registers
 # itself in parts.js's PARTS before live_view.js runs (the classroom's board).
-JS_PARTS = ("parts.js", "board.js")
+JS_PARTS = ("parts.js", "board.js", "diagram.js")
 
 _component = st.components.v2.component(
     "scratchnet_live_view",
     js=plotly_loader_js() + "".join(_read("js", name) for name in JS_PARTS) + _read("js", "live_view.js"),
-    css=_read("css", "live.css") + _read("css", "board.css"),
+    css=_read("css", "live.css") + _read("css", "board.css") + _read("css", "diagram.css"),
     isolate_styles=False,
 )
 
@@ -130,11 +132,15 @@ def _preview(figure: dict, data, style: Style) -> dict:
 def playground(run: LiveRun, style: Style, *, discretize: bool, show_test: bool, presentation: bool,
                class_names: Sequence[str] | None, on_click: Callable[[], None] | None,
                on_first_draw: Callable[[], None] | None, on_stop: Callable[[], None] | None = None,
-               boundary_height: int | str = 540, loss_height: int | str = 260) -> dict:
-    """The Playground's numbers, boundary, loss curve and (outside presentation mode) hidden units.
-    `on_click`: drawing points (a click on the boundary reruns the page with the point in
-    `st.session_state[keys.LIVE_VIEW]["click"]`). Returns the element's state."""
-    view = PlaygroundView(style, discretize, units=not presentation)
+               boundary_height: int | str = 540, loss_height: int | str = 260, diagram: dict | None = None,
+               on_diagram: dict[str, Callable[[], None]] | None = None) -> dict:
+    """The Playground's numbers, boundary, loss curve and either the network diagram (`diagram`, from
+    ui/diagram.py, beside the boundary; `on_diagram`: its callbacks by trigger name) or (outside
+    presentation mode) the hidden units' strip. `on_click`: drawing points (a click on the boundary
+    reruns the page with the point in `st.session_state[keys.LIVE_VIEW]["click"]`). Returns the
+    element's state."""
+    view = PlaygroundView(style, discretize, units=not presentation and diagram is None,
+                          diagram=DiagramView() if diagram is not None else None)
     state = run.frame_state()
     cfg, data = state.cfg, state.data
     surface = decision_surface(state.net, cfg.features, data.bounds, cfg.problem, view.resolution)
@@ -158,17 +164,22 @@ def playground(run: LiveRun, style: Style, *, discretize: bool, show_test: bool,
         charts["units"] = _chart(units, units_height(len(cfg.hidden), style, titled=True))
         luts["units"] = lut_base64(units_scale(style))
         cells[1].append("units")
+    rows = [{"cols": [1, 1] if presentation else [3, 2], "cells": cells}]
+    if diagram is not None:                  # the network beside the boundary, as TensorFlow Playground has it
+        charts["diagram"] = diagram
+        luts["units"] = lut_base64(units_scale(style))
+        rows = ([{"cols": [1, 1], "cells": [["diagram"], ["boundary"]]}, {"cols": [1], "cells": [["loss"]]}]
+                if presentation else [{"cols": [6, 5], "cells": [["diagram"], ["boundary", "loss"]]}])
     live = channel()
     live.show(run, view)
     frame = playground_frame(state, view, units=True)
     frame.header["rev"] = live.revision
     frame.header["notice"] = live.notice
-    layout = {"rows": [{"cols": [1, 1] if presentation else [3, 2], "cells": cells}]}
-    data_out = {"token": live.token, "path": PATH, "kind": "playground", "layout": layout, "charts": charts,
+    data_out = {"token": live.token, "path": PATH, "kind": "playground", "layout": {"rows": rows}, "charts": charts,
                 "luts": luts, "frame": frame.inline(), "big": presentation, "first_chart": "boundary",
                 "report_drawn": on_first_draw is not None}
     return _mount(keys.LIVE_VIEW, data_out, {"click": on_click, "drawn": on_first_draw, "stopped": on_stop,
-                                             "rejoin": None, "notice": None})
+                                             "rejoin": None, "notice": None, **(on_diagram or {})})
 
 
 # --- Compare ----------------------------------------------------------------------------------
@@ -221,6 +232,18 @@ def hidden_space_view(run: LiveRun, style: Style, layer: int, units: tuple[int, 
     data_out = {"token": live.token, "path": PATH, "kind": "hidden", "layout": layout, "charts": charts,
                 "luts": {}, "big": False}
     return _mount(keys.LIVE_VIEW, data_out, {"stopped": on_stop, "rejoin": None})
+
+
+# --- a network diagram that does not stream (Under the hood's opened-up step) -------------------
+def static_diagram(key: str, chart: dict, frame: Frame, style: Style,
+                   on_select: Callable[[], None] | None = None) -> dict:
+    """The diagram (ui/diagram.py) with the numbers of `frame` and no socket: the same element and drawing
+    as the Playground's. `on_select`: a click on a line or bias, its name in
+    `st.session_state[key]["select"]["name"]`."""
+    data_out = {"kind": "diagram", "layout": {"rows": [{"cols": [1], "cells": [["diagram"]]}]},
+                "charts": {"diagram": chart}, "luts": {"units": lut_base64(units_scale(style))},
+                "frame": frame.inline(), "big": False}
+    return _mount(key, data_out, {"select": on_select})
 
 
 # --- a view kind of another feature (ui/live_socket.py VIEW_KINDS) ------------------------------------

@@ -159,6 +159,11 @@ def drawn_frames(page: Any, chart: str = "boundary") -> int:
     return int(page.get_attribute(f'.snl-plot[data-chart="{chart}"]', "data-frames") or 0)
 
 
+def diagram_frames(page: Any) -> int:
+    """How many live frames the network diagram (ui/js/diagram.js) has drawn."""
+    return int(page.get_attribute('.snd-root[data-chart="diagram"]', "data-frames") or 0)
+
+
 # The live numbers of a page's live element: one tile per label.
 READ_METRIC = """(label) => {
   const value = document.querySelector(`.snl-item[data-label="${label}"] .snl-value`);

@@ -73,7 +73,7 @@ def test_at_epoch_0_the_loss_chart_shows_train_and_test_as_points(page, app_url,
     assert traces == [["train", [0], "lines+markers"], ["test", [0], "lines+markers"]]
     legend = page.locator(f"{LOSS} .legendtext").all_text_contents()
     assert legend == ["train", "test"]
-    page.get_by_role("button", name="Step").click()
+    page.get_by_role("button", name="Step", exact=True).click()
     page.wait_for_function(f"() => document.querySelector('{LOSS}').data[0].x.length === 2")
     assert page.evaluate(f"() => document.querySelector('{LOSS}').data[0].mode") == "lines"
 

@@ -1,0 +1,91 @@
+"""The network diagram on a page: its part of the live element and what clicking in it does.
+
+A click in the diagram is a trigger value of the page's live element (ui/js/diagram.js sends it); the
+callbacks here turn it into a change: an edited weight (`LiveRun.set_entry`, under the run's lock), an
+input feature turned on or off (the features control's state, so the config changes as if the control
+had been used), or one step opened up for "Step slowly". The pure parts are in ui/diagram.py.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import streamlit as st
+
+from scratchnet.config import FEATURES, KNOBS, Config, ConfigError
+from scratchnet.palette import Style
+from ui import keys, session
+from ui.diagram import diagram_chart, walk_spec
+from ui.live_run import LiveRun
+
+FEATURES_KNOB = KNOBS["features"]
+
+
+def _trigger(name: str) -> dict[str, Any]:
+    """The payload of one of the live element's triggers ({} when it is missing or not a dict)."""
+    value = (st.session_state.get(keys.LIVE_VIEW) or {}).get(name)
+    return value if isinstance(value, dict) else {}
+
+
+def on_edit() -> None:
+    """A learner typed a new value for a weight or bias: set it, or say why not (nothing changes)."""
+    payload, run = _trigger("edit"), session.run()
+    name, text, edit_id = payload.get("name"), payload.get("value"), payload.get("id")
+    if run is None or not isinstance(name, str) or not isinstance(text, (str, int, float)):
+        return
+    try:
+        stored = run.set_entry(name, text)
+    except ValueError as err:
+        message = {"ok": False, "text": f"{err}. {name[:20]} is unchanged."}
+    else:
+        message = {"ok": True, "text": f"{name} = {stored:.3f}"}
+    st.session_state[keys.DIAGRAM_MESSAGE] = {"id": edit_id, **message}
+
+
+def toggled(current: Sequence[str], feature: str) -> tuple[str, ...]:
+    """The input features with `feature` turned on or off (ConfigError if none would be left)."""
+    return FEATURES_KNOB.validate([f for f in FEATURES if (f in current) != (f == feature)])
+
+
+def on_feature() -> None:
+    """A click on an input feature: on or off, as the features control would set it."""
+    feature = _trigger("feature").get("feature")
+    if feature not in FEATURES:
+        return
+    widget = keys.widget("features")
+    current = st.session_state.get(widget) or session.config().features
+    try:
+        st.session_state[widget] = list(toggled(current, feature))
+    except ConfigError:
+        least = FEATURES_KNOB.min_items
+        st.session_state[keys.TOAST] = (f"The network needs at least {least} input feature"
+                                        f"{'s' if least > 1 else ''}: turn another one on first.")
+
+
+def on_walk() -> None:
+    """"Step slowly": one epoch trained with its first step opened up, for the diagram to walk through."""
+    run, walk_id = session.run(), _trigger("walk").get("id")
+    if run is None or not isinstance(walk_id, int):
+        return
+    trace = run.step_slowly()
+    if trace is None:
+        st.session_state[keys.TOAST] = ("There is no step to take: draw some points, or after a divergence lower "
+                                        "the learning rate.")
+        return
+    st.session_state[keys.DIAGRAM_WALK] = walk_spec(run.cfg, run.trainer.data.bounds, trace, walk_id)
+
+
+def playground_diagram(run: LiveRun, cfg: Config, style: Style, *, height: str,
+                       class_names: Sequence[str] | None) -> tuple[dict, dict[str, Callable[[], None]]]:
+    """The Playground's diagram (editable; inputs toggle unless a lesson link hides the features control)
+    and its callbacks, for `live_view.playground`."""
+    chart = diagram_chart(cfg, run.trainer.data.bounds, style, height=height, editable=True,
+                          toggles="features" not in cfg.hide, class_names=class_names,
+                          presentation=cfg.presentation)
+    chart["actions"] = {"walk": True}
+    chart["message"] = st.session_state.get(keys.DIAGRAM_MESSAGE)
+    walk = st.session_state.pop(keys.DIAGRAM_WALK, None)    # once: a later page run does not start it again
+    if walk is not None:
+        chart["walk"] = walk
+    return chart, {"edit": on_edit, "feature": on_feature, "walk": on_walk}
