@@ -63,13 +63,14 @@ def show_notes(invalid: str | None) -> None:
         st.toast(toast)
 
 
-def run_toolbar(live: LiveRun, cfg: Config) -> None:
+def run_toolbar(live: LiveRun, cfg: Config, ready: bool) -> None:
     play, step, reset, speed, view = st.columns([1.1, 1, 1, 1.8, 1.2], vertical_alignment="bottom")
     toolbar.play_pause(live, play)
     toolbar.step(live, step)
     toolbar.reset(live.reset, reset)
-    with speed:
-        controls.speed_control(cfg)
+    if ready:                           # a slider's code is what the first chart waited for longest
+        with speed:
+            controls.speed_control(cfg)
     with view.popover("View", icon=":material/visibility:", width="stretch"):
         controls.view_toggles(cfg)
 
@@ -186,7 +187,7 @@ if in_class is not None:
 if class_teacher.current() is not None:
     class_teacher.playground_badge()
 show_notes(invalid)
-run_toolbar(run, cfg)
+run_toolbar(run, cfg, ready)
 status(run, cfg)
 live_charts(run, cfg, style)
 if not run.playing:                 # a table that would be out of date a moment later is not shown

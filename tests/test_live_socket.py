@@ -280,3 +280,29 @@ def test_a_paused_run_still_hears_from_its_socket(server, monkeypatch):
                                  "after": [xs[-1] for xs in loss["x"]], "stride": loss["stride"]}))
         notes = [inbox.within(2.0) for _ in range(2)]
     assert [n["text"] for n in notes] == ['{"t":"idle"}', '{"t":"idle"}']
+
+
+def test_a_run_nobody_watches_stops_training_until_a_socket_comes_back(server, monkeypatch):
+    """A closed tab's run rests after a short grace (it would take the others' training time); a
+    socket that comes back (a reconnect) makes it train again, and a socket open elsewhere keeps it."""
+    import ui.live_socket as live_socket
+
+    monkeypatch.setattr(live_socket, "ORPHAN_GRACE_SECONDS", 0.2)
+    channel, run = server.session("a", Config(epochs=1_000_000))
+    run.play()
+    try:
+        with server.connect(channel.token) as ws:
+            ask(ws)
+            with server.connect(channel.token) as second:
+                ask(second)
+            time.sleep(0.5)                                       # one of two sockets closed: still watched
+            assert run.wants_cpu() and channel.sockets == 1
+        deadline = time.monotonic() + 5
+        while run.wants_cpu() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not run.wants_cpu() and run.playing, "rests, still Play-ing, once its last socket is gone"
+        with server.connect(channel.token) as ws:
+            ask(ws)
+            assert run.wants_cpu(), "a socket back: training again"
+    finally:
+        run.pause()

@@ -33,6 +33,7 @@ class Channel:
     # News for the page from outside its run (the classroom's hub sets it): every frame carries it, and
     # the browser runs the page again when it changes.
     notice: int = 0
+    sockets: int = 0                # open live sockets showing it (counted on the server's event loop)
 
     def show(self, job: Any, view: Any) -> None:
         """The page (re)drew its live element: frames come from `job` as `view` describes."""

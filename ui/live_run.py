@@ -128,6 +128,8 @@ class LiveRun:
         self.last_seen = time.monotonic()
         was = self.suspended
         self.suspended = False
+        if was:
+            self._restart_pace()       # a capped pace counts from now, not a burst to catch up the rest
         return was
 
     def play(self) -> None:

@@ -13,15 +13,15 @@ import streamlit as st
 
 from scratchnet.palette import DEFAULT, PRESENTATION, Style
 
-_COMMON = """
-<style>
+# Every page's CSS travels with the page's first element (ui/live_chart.py's plotly preloader), not in an
+# st.html element: that one made the first page wait for two more script files (Html, DOMPurify).
+PAGE_CSS = """
 /* Tighter top padding: the charts are the page. */
 .block-container { padding-top: 2.2rem; }
 [data-testid="stMetricValue"] { font-variant-numeric: tabular-nums; }
 .st-key-plotly_preload { display: none; }
 /* The dataset picker's buttons sit three to a row under their pictures: little padding, so names fit. */
 [class*="st-key-pick_"] button { padding-left: 0.2rem; padding-right: 0.2rem; }
-</style>
 """
 
 _PRESENTATION = """
@@ -36,6 +36,7 @@ button p { font-size: 1.1rem; font-weight: 600; }
 
 
 def apply(presentation: bool) -> Style:
-    """Inject the page CSS and return the figure style to draw with."""
-    st.html(_COMMON + (_PRESENTATION if presentation else ""))
+    """Presentation mode's CSS, if on; the figure style to draw with."""
+    if presentation:
+        st.html(_PRESENTATION)
     return PRESENTATION if presentation else DEFAULT

@@ -101,7 +101,7 @@ class Chart {
     this.clickable = !!spec.clickable;
     this.div.style.height = spec.height;
     if (spec.rev === this.rev) return;
-    if (!this.plotted && spec.preview && !window.Plotly) this.drawPreview(spec.preview, onFirstDraw);
+    this.showPreview(spec, onFirstDraw);
     const Plotly = await loadPlotly();
     const figure = JSON.parse(spec.figure);
     const layout = Object.assign({}, figure.layout || {}, { autosize: true });
@@ -120,6 +120,11 @@ class Chart {
       this.reportFirst(onFirstDraw);
     }
     await this.restore(Plotly);        // the figure from Python knows only the page's first frame
+  }
+
+  showPreview(spec, onFirstDraw) {
+    this.div.style.height = spec.height;
+    if (!this.plotted && !this.preview && spec.preview && !window.Plotly) this.drawPreview(spec.preview, onFirstDraw);
   }
 
   drawPreview(preview, onFirstDraw) {
@@ -411,6 +416,12 @@ class LiveView {
     this.root.classList.toggle("snl-big", !!data.big);
     this.buildLayout(data.layout);
     this.queue(async () => {
+      // The first picture before anything else (the diagram, the other charts), and plotly.js on its way.
+      const first = this.parts.get(data.first_chart);
+      if (first instanceof Chart && (data.charts || {})[data.first_chart]) {
+        first.showPreview(data.charts[data.first_chart], () => this.firstDrawn());
+      }
+      loadPlotly().catch(() => {});     // the charts below await it and report a failure
       for (const [name, spec] of Object.entries(data.charts || {})) {
         const part = this.parts.get(name);
         if (!part) continue;
