@@ -21,7 +21,7 @@ from ui.classroom import teacher as class_teacher
 from ui.confusion import confusion_markdown
 from ui.diagram_actions import playground_diagram
 from ui.live_run import LiveRun, RunView
-from ui.thumbnails import all_thumbnails
+from ui.thumbnails import thumbnail_uris
 
 PRESENTATION_HEIGHT = "max(340px, calc(100vh - 300px))"    # what is left under the toolbar and metrics
 BOUNDARY_HEIGHT, LOSS_HEIGHT = 440, 230                    # the right column, beside the network diagram
@@ -31,8 +31,8 @@ CONTROLS_LATEST_SECONDS = 3.0
 
 
 @st.cache_data(show_spinner=False)
-def thumbnails(classes: int) -> dict[str, bytes]:
-    return all_thumbnails(classes)
+def thumbnails(classes: int) -> dict[str, str]:
+    return thumbnail_uris(classes)
 
 
 def page_config() -> tuple[Config, str | None]:

@@ -9,6 +9,7 @@ the app. Anything a generator needs that cannot be written out this way is refus
 from __future__ import annotations
 
 import ast
+import functools
 import inspect
 import re
 import types
@@ -81,7 +82,11 @@ def generator_code(dataset: str) -> tuple[str, str]:
     if dataset not in generators:
         raise NotExportable(f"The code export has no generator for the dataset “{dataset}”, so it cannot "
                             "write this run out exactly.")
-    function = generators[dataset]
+    return _code_of(generators[dataset])
+
+
+@functools.cache          # the source does not change while the app runs; the Playground asks on every run
+def _code_of(function: types.FunctionType) -> tuple[str, str]:
     needed = _needed(function.__name__)
     lines = Path(data_module.__file__).read_text(encoding="utf-8").splitlines()
     spans = _assignments()

@@ -13,10 +13,10 @@ from streamlit.testing.v1 import AppTest
 from ui.keys import LIVE_VIEW
 
 
-def live_data(at: AppTest) -> dict[str, Any]:
-    """The data the page handed to its live element on its last run."""
-    element = next(c for c in at.get("bidi_component") if c.key == LIVE_VIEW)
-    return json.loads(element.proto.json)
+def live_data(at: AppTest, key: str = LIVE_VIEW) -> dict[str, Any]:
+    """The data the page handed to its live element on its last run (one JSON string, ui/live_view.py)."""
+    element = next(c for c in at.get("bidi_component") if c.key == key)
+    return json.loads(json.loads(element.proto.json))
 
 
 def live_frame(at: AppTest) -> dict[str, Any]:

@@ -188,13 +188,13 @@ class StreamlitSession:
         return getattr(element, element.WhichOneof("type")).id
 
     def live_data(self) -> dict[str, Any]:
-        """The JSON the live element got in the last run (its token, path, first frame, ...)."""
+        """The JSON the live element got in the last run (its token, path, first frame, ...): one JSON
+        string (ui/live_view.py)."""
         element = self.widget(LIVE_KEY)
         if element is None or element.WhichOneof("type") != "bidi_component":
             raise SessionError("no live element on the page")
         proto = element.bidi_component
-        text = proto.json if proto.WhichOneof("data") == "json" else proto.mixed.json
-        return json.loads(text)
+        return json.loads(json.loads(proto.json))
 
     # --- what a user does -------------------------------------------------------------------------
     async def press(self, key: str) -> None:

@@ -101,10 +101,14 @@ def _registered_trace_types() -> set[str]:
 
 def _sent_trace_types(at: AppTest) -> set[str]:
     types = set()
-    for chart in at.get("bidi_component"):
-        payload = json.loads(chart.proto.json or "{}")
-        if "figure" in payload:
-            types |= {trace.get("type", "scatter") for trace in json.loads(payload["figure"])["data"]}
+    for element in at.get("bidi_component"):
+        payload = json.loads(element.proto.json or "{}")
+        if isinstance(payload, str):                       # a live element's data: one JSON string
+            payload = json.loads(payload)
+        specs = [payload, *payload.get("charts", {}).values()]
+        for spec in specs:
+            if "figure" in spec:
+                types |= {trace.get("type", "scatter") for trace in json.loads(spec["figure"])["data"]}
     return types
 
 

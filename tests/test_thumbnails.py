@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import base64
 import io
 
 from PIL import Image
 
 from scratchnet.data import DATASETS
-from ui.thumbnails import SIZE, all_thumbnails, thumbnail
+from ui.thumbnails import SIZE, all_thumbnails, thumbnail, thumbnail_uris
 
 
 def test_every_dataset_has_a_picture_including_the_new_ones():
@@ -25,3 +26,11 @@ def test_rings_draw_as_many_classes_as_asked():
 
     assert colours(thumbnail("rings", 5)) > colours(thumbnail("rings", 2))
     assert thumbnail("stripes", 5) == thumbnail("stripes", 2)            # a two-class set stays two-class
+
+
+def test_the_page_gets_the_same_pictures_as_data_uris():
+    pictures, uris = all_thumbnails(3), thumbnail_uris(3)
+    assert uris.keys() == pictures.keys()
+    for name, uri in uris.items():
+        head, _, body = uri.partition(",")
+        assert head == "data:image/png;base64" and base64.b64decode(body) == pictures[name]

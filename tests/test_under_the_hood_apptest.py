@@ -18,7 +18,7 @@ from streamlit.testing.v1 import AppTest
 
 from scratchnet.config import Config
 from scratchnet.gradcheck import ABS_TOL, REL_TOL
-from tests.live_element import live_figure, trigger
+from tests.live_element import live_data, live_figure, trigger
 
 TABS = ["Math & code", "One step, opened up", "Leaf-tensor pitfall", "Hidden space", "History"]
 ERROR_COLUMNS = ("max |hand − autograd|", "relative (autograd)", "max |hand − finite diff|", "relative (finite diff)")
@@ -262,8 +262,7 @@ def test_play_and_pause_drive_the_same_run_as_the_playground(open_page):
 
 def test_the_opened_step_is_drawn_as_the_playgrounds_diagram_each_line_linked_to_its_entry(open_page):
     at = tab(open_page({"hidden": "5,3"}), "One step, opened up")
-    element = next(c for c in at.get("bidi_component") if c.key == "uth_step_diagram")
-    data = json.loads(element.proto.json)
+    data = live_data(at, "uth_step_diagram")
     chart, numbers = data["charts"]["diagram"], data["frame"]
     assert chart["mode"] == "gradients" and not chart["edit"]["enabled"] and chart["actions"] == {"select": True}
     names = [w[3] for w in chart["weights"]] + [b[2] for b in chart["biases"]]
@@ -276,7 +275,7 @@ def test_the_opened_step_is_drawn_as_the_playgrounds_diagram_each_line_linked_to
     entries = frame(at, "entry")
     row = entries[entries["entry"] == "W2[4,3]"].iloc[0]
     assert float(grads[names.index("W2[4,3]")]) == pytest.approx(row["hand-written"], rel=1e-6)   # line = entry
-    picked = json.loads(next(c for c in at.get("bidi_component") if c.key == "uth_step_diagram").proto.json)
+    picked = live_data(at, "uth_step_diagram")
     assert picked["charts"]["diagram"]["selected"] == "W2[4,3]"
     assert any(m.value.startswith(f"**W2[4,3]** (the marked line): hand-written `{row['hand-written']:.8f}`")
                for m in at.markdown)

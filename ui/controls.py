@@ -154,7 +154,7 @@ def seed_widget(name: str, cfg: Config, button: str, what: str) -> None:
     st.button(button, icon=":material/casino:", on_click=_new_seed, args=(name,), width="stretch", help=what)
 
 
-def dataset_picker(cfg: Config, thumbnails: dict[str, bytes]) -> None:
+def dataset_picker(cfg: Config, thumbnails: dict[str, str]) -> None:
     """Datasets as small pictures with a button under each, as TensorFlow Playground shows
     them: a learner tells spiral from circle by looking, not by name."""
     st.caption(KNOBS["dataset"].label, help=KNOBS["dataset"].help)
@@ -183,7 +183,7 @@ def layer_sliders(cfg: Config) -> None:
     st.caption(f"Network: {' → '.join(map(str, cfg.layer_sizes))}")
 
 
-def group_controls(group: str, cfg: Config, thumbnails: dict[str, bytes]) -> None:
+def group_controls(group: str, cfg: Config, thumbnails: dict[str, str]) -> None:
     """The controls of one group, in the table's order, with the few that need more than a widget."""
     own = cfg.dataset == CUSTOM
     for name, k in KNOBS.items():
@@ -242,7 +242,7 @@ def speed_control(cfg: Config) -> None:
         st.select_slider(k.label, k.choices, key=keys.widget("speed"), help=k.help, format_func=k.show)
 
 
-def sidebar(cfg: Config, thumbnails: dict[str, bytes], own_data_panel: Callable[[Config], None]) -> None:
+def sidebar(cfg: Config, thumbnails: dict[str, str], own_data_panel: Callable[[Config], None]) -> None:
     """Every control, grouped; a group whose controls a lesson link hides is left out whole."""
     for group, title in GROUPS.items():
         names = [n for n, k in KNOBS.items() if k.group == group and not k.advanced]

@@ -6,6 +6,7 @@ dots is faster to send and to tell apart than a Plotly chart per dataset.
 
 from __future__ import annotations
 
+import base64
 import io
 
 import numpy as np
@@ -48,3 +49,10 @@ def thumbnail(name: str, classes: int = 2) -> bytes:
 
 def all_thumbnails(classes: int = 2) -> dict[str, bytes]:
     return {name: thumbnail(name, classes) for name in DATASETS}
+
+
+def thumbnail_uris(classes: int = 2) -> dict[str, str]:
+    """The pictures as data URIs, which st.image passes through as they are (PNG bytes it opens and
+    checks with PIL on every page run: ~4 ms of each Playground run for the eight of them)."""
+    return {name: "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+            for name, png in all_thumbnails(classes).items()}

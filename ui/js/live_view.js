@@ -683,7 +683,7 @@ export default function liveView(component) {
     VIEWS.set(parentElement, view);
   }
   try {
-    view.update(data || {}, setTriggerValue);
+    view.update(typeof data === "string" ? JSON.parse(data) : data || {}, setTriggerValue);
   } catch (err) {
     view.fail(err);
   }
