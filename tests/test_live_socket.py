@@ -306,3 +306,31 @@ def test_a_run_nobody_watches_stops_training_until_a_socket_comes_back(server, m
             assert run.wants_cpu(), "a socket back: training again"
     finally:
         run.pause()
+
+
+def test_unit_pictures_come_with_every_fourth_frame_of_a_playing_run_and_every_frame_of_a_paused_one(server):
+    """They are most of a frame's cost: a class of 100 at ~3 frames/s each must not pay for them every frame;
+    a paused run's rare frames (a Step, an edit) always show them."""
+    from ui.live_socket import UNITS_EVERY_FRAMES
+
+    channel, run = server.session("a", Config(epochs=1_000_000))
+
+    def has_units(frame) -> bool:
+        return any(i["chart"] == "units" for i in frame.header["images"])
+
+    with server.connect(channel.token) as ws:
+        frame = ask(ws)
+        assert has_units(frame), "a new run's first frame"
+        run.step()
+        frame = ask_again(ws, frame)
+        assert has_units(frame), "a paused run's frame after a Step"
+        run.play()
+        try:
+            seen = []
+            for _ in range(3 * UNITS_EVERY_FRAMES):
+                time.sleep(0.3)                              # past the four-a-second rule: frames set the pace
+                frame = ask_again(ws, frame)
+                seen.append(has_units(frame))
+        finally:
+            run.pause()
+    assert sum(seen) == 3 and seen[UNITS_EVERY_FRAMES - 1::UNITS_EVERY_FRAMES] == [True] * 3, seen

@@ -47,6 +47,7 @@ MAX_MESSAGES_PER_SECOND = 120       # twice what a browser asks for at 60 frames
 MIN_FRAME_SECONDS = 1 / 60          # never more frames than a display shows
 IDLE_SECONDS = 10.0                 # nothing sent for this long: an "idle" note, so the browser knows we live
 SESSION_CHECK_SECONDS = 2.0
+UNITS_EVERY_FRAMES = 4
 # The page's last socket closed (its tab is gone): its run stops training after this grace, unless a socket
 # comes back (a reconnect, another page of the session). Runs of closed tabs trained on for the scheduler's
 # 20 s idle limit and slowed everyone else's runs (a slider change took 0.71 s instead of 0.25 s meanwhile).
@@ -127,6 +128,7 @@ class SocketState:
     """The few numbers a socket keeps between frames."""
 
     units_at: float = 0.0
+    frames_since_units: int = 0
     hidden_at: float = 0.0
     sent_at: float = field(default_factory=time.monotonic)     # the last frame or idle note
 
@@ -166,9 +168,15 @@ def build_frame(channel: Channel, request: Request, state: SocketState, now: flo
             return None
     elif view.kind == "playground":
         after = (request.after + [-1, -1])[:2]
-        units = now - state.units_at >= UNITS_EVERY_SECONDS or request.key != job.key
+        # Unit pictures are most of a frame's cost (a forward over each unit's grid). While a run plays:
+        # four times a second, and never more than every UNITS_EVERY_FRAMES-th frame, so a class of 100 at
+        # ~3 frames/s each does not pay for them on every frame (they took 18% of the training thread).
+        # A paused run's rare frames (a Step, an edit) always carry them.
+        due = now - state.units_at >= UNITS_EVERY_SECONDS and state.frames_since_units + 1 >= UNITS_EVERY_FRAMES
+        units = request.key != job.key or not getattr(job, "playing", False) or due
         run_state = job.frame_state(request.key, after[0], after[1], request.stride)
         frame = playground_frame(run_state, view, units=units)
+        state.frames_since_units = 0 if units else state.frames_since_units + 1
         if units:
             state.units_at = now
         for hook in FRAME_HOOKS:
