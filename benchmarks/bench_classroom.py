@@ -180,9 +180,18 @@ class Board:
     updates: dict[str, list[float]] = field(default_factory=dict)
 
     async def pump(self, stop: asyncio.Event) -> None:
+        stopped = asyncio.create_task(stop.wait())
         while not stop.is_set():
+            # The board has news only while students' frames bring it: once the students stop asking (the
+            # end of the run), the request in flight may have nothing to wait for. Stop means stop.
+            asked = asyncio.create_task(self.live.next_frame())
+            await asyncio.wait({asked, stopped}, return_when=asyncio.FIRST_COMPLETED)
+            if not asked.done():
+                asked.cancel()
+                await asyncio.gather(asked, return_exceptions=True)
+                return
             try:
-                frame = await self.live.next_frame()
+                frame = asked.result()
             except (TimeoutError, OSError) as err:
                 self.live.problems.append(f"board socket: {err!r}")
                 return
