@@ -39,6 +39,7 @@ from playwright.sync_api import sync_playwright
 
 from scratchnet.config import Config
 from tests.browser.harness import (
+    BOUNDARY,
     READ_METRIC,
     ROOT,
     diagram_frames,
@@ -58,7 +59,6 @@ SPIRAL = Config(dataset="spiral", hidden=(8, 8), activation="tanh", n_points=500
                 lr=0.03, batch_size=10, epochs=100_000, speed="max")
 WIDE = Config(features=("x1", "x2", "x1sq", "x2sq", "x1x2", "sinx1", "sinx2"), hidden=(16, 16, 16),
               epochs=1_000_000, speed="max")
-BOUNDARY = '.snl-plot[data-chart="boundary"]'
 VIEWPORT = {"width": 1400, "height": 1000}
 
 

@@ -65,13 +65,8 @@ class Momentum(SGD):
             _add_scaled(p, v, self.lr)
 
 
-class Nesterov(SGD):
+class Nesterov(Momentum):
     """v ← μ·v + g;  p ← p − lr·(g + μ·v)   (PyTorch's convention: the step looks one velocity ahead)"""
-
-    def __init__(self, params: list[Tensor], lr: float | Tensor, mu: float = MOMENTUM_MU):
-        super().__init__(params, lr)
-        self.mu = mu
-        self.velocity = [torch.zeros_like(p, requires_grad=False) for p in params]
 
     @gradless
     def step(self, params: list[Tensor], grads: list[Tensor]) -> None:

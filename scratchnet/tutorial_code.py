@@ -178,24 +178,23 @@ _ADAM_STEP = '''    global t
         v_p.mul_(BETA2).addcmul_(g, g, value=1 - BETA2)   # v = BETA2 * v + (1 - BETA2) * g²
         p.add_(m_p / ((v_p / c2).sqrt() + EPS), alpha=-lr / c1)   # p -= lr·m̂ / (√v̂ + ε), m̂ = m/c1, v̂ = v/c2
 '''
+_VELOCITY_STATE = aligned([                       # momentum and Nesterov keep the same state
+    (f"MU = {MOMENTUM_MU!r}", "how much of the last step each step keeps"),
+    ("velocity = [torch.zeros_like(p) for p in params]", "one per parameter, starting at 0")])
 OPTIMIZER_CODE = {
     "sgd": OptimizerCode("gradient descent", "", '''def update(grads):
     """Gradient descent: θ ← θ - lr·∇θ for every parameter θ, in place."""
     for p, g in zip(params, grads):
         p.add_(g, alpha=-lr)                      # p -= lr * g, rounded once
 '''),
-    "momentum": OptimizerCode("momentum", aligned([
-        (f"MU = {MOMENTUM_MU!r}", "how much of the last step each step keeps"),
-        ("velocity = [torch.zeros_like(p) for p in params]", "one per parameter, starting at 0")]),
+    "momentum": OptimizerCode("momentum", _VELOCITY_STATE,
         '''def update(grads):
     """Momentum: v ← μ·v + ∇θ, then θ ← θ - lr·v (PyTorch's form), for every parameter θ."""
     for p, g, v in zip(params, grads, velocity):
         v.mul_(MU).add_(g)                        # v = MU * v + g
         p.add_(v, alpha=-lr)                      # p -= lr * v, rounded once
 '''),
-    "nesterov": OptimizerCode("Nesterov momentum", aligned([
-        (f"MU = {MOMENTUM_MU!r}", "how much of the last step each step keeps"),
-        ("velocity = [torch.zeros_like(p) for p in params]", "one per parameter, starting at 0")]),
+    "nesterov": OptimizerCode("Nesterov momentum", _VELOCITY_STATE,
         '''def update(grads):
     """Nesterov: v ← μ·v + ∇θ, then θ ← θ - lr·(∇θ + μ·v): the step looks one velocity ahead."""
     for p, g, v in zip(params, grads, velocity):

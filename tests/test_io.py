@@ -403,15 +403,19 @@ def test_a_layer_normed_run_round_trips_as_version_2():
     assert "gains" not in json.loads(export_run(SPIRAL, net_for(SPIRAL)))
 
 
-def normed_run(norm: str = "layer", **changes) -> str:
-    cfg = Config(hidden=(3,), norm=norm)
-    run = json.loads(export_run(cfg, net_for(cfg)))
+def changed(run: dict, **changes) -> str:
+    """The run file with some fields replaced (`...` deletes one), as JSON text."""
     for key, value in changes.items():
         if value is ...:
             del run[key]
         else:
             run[key] = value
     return json.dumps(run)
+
+
+def normed_run(norm: str = "layer", **changes) -> str:
+    cfg = Config(hidden=(3,), norm=norm)
+    return changed(json.loads(export_run(cfg, net_for(cfg))), **changes)
 
 
 @pytest.mark.parametrize(("data", "expected"), [
@@ -490,13 +494,7 @@ def run_error(data, **kwargs) -> str:
 
 
 def mutated(**changes) -> str:
-    run = good_run()
-    for key, value in changes.items():
-        if value is ...:
-            del run[key]
-        else:
-            run[key] = value
-    return json.dumps(run)
+    return changed(good_run(), **changes)
 
 
 def regression_run(**changes) -> str:

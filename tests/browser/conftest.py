@@ -32,7 +32,7 @@ from typing import Any
 
 import pytest
 
-from tests.browser.harness import CHROMIUM, ROOT, launch_chromium, serve_app, wait_for_app
+from tests.browser.harness import APP, CHROMIUM, ROOT, launch_chromium, serve_app, wait_for_app
 
 SCREENSHOT_DIR = ROOT / "artifacts" / "screenshots"
 
@@ -85,6 +85,13 @@ def wait_for_app_fixture():
 def streamlit_server():
     """The :func:`streamlit_url` context manager (usable from any fixture scope)."""
     return streamlit_url
+
+
+@pytest.fixture(scope="module")
+def app_url(streamlit_server):
+    """The whole app (app.py) on a server of this test module's own."""
+    with streamlit_server(APP) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

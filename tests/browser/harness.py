@@ -174,6 +174,10 @@ READ_EPOCH = """() => {
   return value ? parseInt(value.textContent.replace(/,/g, '')) : -1;
 }"""
 LIVE_STATUS = ".snl-status"                    # the live element's words when its socket is down
+BOUNDARY = '.snl-plot[data-chart="boundary"]'  # the live element's charts (ui/js/live_view.js)
+LOSS = '.snl-plot[data-chart="loss"]'
+# What a chart's surface shows now: an image behind the points (gd.layout is Plotly's copy of what it drew).
+IMAGE_SOURCE = "(sel) => document.querySelector(sel).layout.images[0].source"
 
 
 def metric(page: Any, label: str) -> str | None:

@@ -16,17 +16,10 @@ import pytest
 
 from scratchnet.config import Config
 from tests.browser.class_people import SETUP_NOTE, TILE, accuracy, student_joins, teacher_starts, tiles
-from tests.browser.harness import APP
 
 LESSON = Config(dataset="spiral", hidden=(8, 8), activation="tanh", lr=0.03, optimizer="adam", epochs=100_000,
                 speed="max", show_test=True)
 TRICKY = "<b>Bo</b> **x** :red[y]"          # a name that would be markup if anything rendered it
-
-
-@pytest.fixture(scope="module")
-def app_url(streamlit_server):
-    with streamlit_server(APP) as url:
-        yield url
 
 
 def choose(person, widget_key: str, options: list[str]) -> None:

@@ -13,17 +13,10 @@ from urllib.parse import urlencode, urlsplit
 import pytest
 
 from scratchnet.config import Config
-from tests.browser.harness import APP
+from tests.browser.harness import BOUNDARY
 
-BOUNDARY = '.snl-plot[data-chart="boundary"]'
 LESSON = Config(dataset="spiral", hidden=(8, 8), activation="tanh", lr=0.03, optimizer="adam", epochs=100_000,
                 show_test=True, presentation=True, speed="max")
-
-
-@pytest.fixture(scope="module")
-def app_url(streamlit_server):
-    with streamlit_server(APP) as url:
-        yield url
 
 
 @pytest.mark.parametrize("width, height", [(1280, 720), (1920, 1080)])

@@ -4,16 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-import pytest
-
 from scratchnet.config import Config
-from tests.browser.harness import APP
-
-
-@pytest.fixture(scope="module")
-def app_url(streamlit_server):
-    with streamlit_server(APP) as url:
-        yield url
 
 
 def test_compare_trains_all_runs_and_fills_the_table(page, app_url, wait_for_app, screenshot_path):

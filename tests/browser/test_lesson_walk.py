@@ -10,20 +10,12 @@ from __future__ import annotations
 
 import re
 
-import pytest
-
 from scratchnet.lesson import TUTORIAL
-from tests.browser.harness import APP, drawn_frames, epoch, wait_for_chart
+from tests.browser.harness import drawn_frames, epoch, wait_for_chart
 
 # The option each walk picks: a wrong prediction on step 2, the right ones elsewhere (both paths show).
 PICKS = {1: "None", 2: "about 2.3", 3: "(2, 10)", 4: "down"}
 OUTPUT = {1: "W1.grad: None", 2: "loss: 0.6", 3: "not zeroed:", 4: "after one step"}
-
-
-@pytest.fixture(scope="module")
-def app_url(streamlit_server):
-    with streamlit_server(APP) as url:
-        yield url
 
 
 def code_output(page) -> str:

@@ -20,21 +20,13 @@ from scratchnet.backward import hand_loss_and_grads
 from scratchnet.config import Config
 from scratchnet.model import net_for
 from scratchnet.trainer import Trainer
-from tests.browser.harness import APP, READ_EPOCH, epoch
+from tests.browser.harness import BOUNDARY, IMAGE_SOURCE, READ_EPOCH, epoch
 
 NETWORK = Config(hidden=(5, 3), epochs=100_000, speed="30")         # 2-5-3-2: 31 weights, 10 biases
 DIAGRAM = ".snd-root"
-BOUNDARY = '.snl-plot[data-chart="boundary"]'
-IMAGE_SOURCE = "(sel) => document.querySelector(sel).layout.images[0].source"
 NAMED = re.compile(r"^(?P<name>[Wb]\d+\[\d+(?:,\d+)?\]) = (?P<value>-?\d+\.\d{3})(?:;|$)")
 GRADIENT = re.compile(r"gradient ∂L/∂[Wb] = (?P<value>[-+0-9.e]+)")
 READ_LABELS = "() => [...document.querySelectorAll('.snd-root [data-param]')].map(e => e.getAttribute('aria-label'))"
-
-
-@pytest.fixture(scope="module")
-def app_url(streamlit_server):
-    with streamlit_server(APP) as url:
-        yield url
 
 
 def open_diagram(page, url, wait_for_app, cfg: Config = NETWORK) -> None:

@@ -5,24 +5,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 from scratchnet.data import make_dataset
 from scratchnet.points_csv import dataset_to_csv, parse_csv
-from tests.browser.harness import APP
+from tests.browser.harness import BOUNDARY
 
-BOUNDARY = '.snl-plot[data-chart="boundary"]'
 # The training points drawn on the chart (its first scatter trace), counted in the page; Plotly draws no
 # trace group at all for a trace without points.
 POINT_COUNT = ("(sel) => { if (!document.querySelector(sel + ' .main-svg')) return -1;"
                " const trace = document.querySelector(sel + ' .scatterlayer .trace');"
                " return trace ? trace.querySelectorAll('.point').length : 0; }")
-
-
-@pytest.fixture(scope="module")
-def app_url(streamlit_server):
-    with streamlit_server(APP) as url:
-        yield url
 
 
 def open_own_data(page, url, wait_for_app):

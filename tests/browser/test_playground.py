@@ -10,24 +10,22 @@ import re
 import time
 from urllib.parse import urlencode
 
-import pytest
-
 from scratchnet.config import Config
-from tests.browser.harness import APP, LIVE_STATUS, READ_EPOCH, drawn_frames, epoch, free_port, serve_app
+from tests.browser.harness import (
+    APP,
+    BOUNDARY,
+    IMAGE_SOURCE,
+    LIVE_STATUS,
+    LOSS,
+    READ_EPOCH,
+    drawn_frames,
+    epoch,
+    free_port,
+    serve_app,
+)
 
-BOUNDARY = '.snl-plot[data-chart="boundary"]'
-LOSS = '.snl-plot[data-chart="loss"]'
 LIVE_SOCKET = re.compile(r".*/live/ws$")
 
-# What the boundary shows now: the surface is an image behind the points (gd.layout is Plotly's public
-# copy of the layout it drew).
-IMAGE_SOURCE = "(sel) => { const gd = document.querySelector(sel); return gd.layout.images[0].source; }"
-
-
-@pytest.fixture(scope="module")
-def app_url(streamlit_server):
-    with streamlit_server(APP) as url:
-        yield url
 
 
 def open_page(page, url, wait_for_app, cfg: Config | None = None):

@@ -10,10 +10,7 @@ from __future__ import annotations
 import time
 from urllib.parse import urlencode
 
-import pytest
-
 from scratchnet.config import Config
-from tests.browser.harness import APP
 
 HIDDEN = '.snl-plot[data-chart="hidden"]'
 
@@ -24,12 +21,6 @@ POINTS = """(sel) => {
   const x = el.data[2].x;                      // a typed-array spec {dtype, bdata} or an array
   return typeof x.bdata === "string" ? x.bdata : Array.from(x).join(",");
 }"""
-
-
-@pytest.fixture(scope="module")
-def app_url(streamlit_server):
-    with streamlit_server(APP) as url:
-        yield url
 
 
 def open_tab(page, wait_for_app, name: str) -> None:

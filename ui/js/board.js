@@ -39,17 +39,7 @@ function paintCodes(canvas, codes, side, lut) {
     CODES_CANVAS.width = side;
     CODES_CANVAS.height = side;
   }
-  const scratch = CODES_CANVAS.getContext("2d");
-  const image = scratch.createImageData(side, side);
-  const px = image.data;
-  for (let i = 0, j = 0; i < codes.length; i++, j += 4) {
-    const c = codes[i] * 3;
-    px[j] = lut[c];
-    px[j + 1] = lut[c + 1];
-    px[j + 2] = lut[c + 2];
-    px[j + 3] = 255;
-  }
-  scratch.putImageData(image, 0, 0);
+  CODES_CANVAS.getContext("2d").putImageData(new ImageData(colourCodes(codes, lut), side, side), 0, 0);
   const size = Math.max(side, Math.round((canvas.clientWidth || 4 * side) * (window.devicePixelRatio || 1)));
   if (canvas.width !== size || canvas.height !== size) {
     canvas.width = size;

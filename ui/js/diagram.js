@@ -52,19 +52,6 @@ function signif(v) {
   return a >= 1e-3 && a < 1e4 ? String(Number(v.toPrecision(4))) : v.toExponential(3);
 }
 
-function colourCodes(codes, lut) {
-  // uint8 codes -> RGBA pixels through a 256-colour table (the "units" scale: 127 is zero).
-  const px = new Uint8ClampedArray(codes.length * 4);
-  for (let i = 0, j = 0; i < codes.length; i++, j += 4) {
-    const c = codes[i] * 3;
-    px[j] = lut[c];
-    px[j + 1] = lut[c + 1];
-    px[j + 2] = lut[c + 2];
-    px[j + 3] = 255;
-  }
-  return px;
-}
-
 function sprite(codes, res, lut) {
   // Pictures of `res`×`res` stacked top to bottom on one canvas, so drawing a unit is one drawImage.
   const count = Math.floor(codes.length / (res * res));

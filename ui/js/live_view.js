@@ -49,17 +49,7 @@ function imageUrl(canvas, codes, w, h, lut) {
     canvas.width = w;
     canvas.height = h;
   }
-  const ctx = canvas.getContext("2d");
-  const image = ctx.createImageData(w, h);
-  const px = image.data;
-  for (let i = 0, j = 0; i < codes.length; i++, j += 4) {
-    const c = codes[i] * 3;
-    px[j] = lut[c];
-    px[j + 1] = lut[c + 1];
-    px[j + 2] = lut[c + 2];
-    px[j + 3] = 255;
-  }
-  ctx.putImageData(image, 0, 0);
+  canvas.getContext("2d").putImageData(new ImageData(colourCodes(codes, lut), w, h), 0, 0);
   return canvas.toDataURL("image/png");
 }
 
