@@ -11,12 +11,15 @@ import numpy as np
 import pytest
 
 from scratchnet.config import Config
+from scratchnet.palette import DEFAULT
 from tests.test_live_socket import VIEW, Inbox, Server
 from ui import live_socket
 from ui.classroom import board_frames
 from ui.classroom.board_frames import BoardFeed, BoardView, board_frame, summary_from_frame, summary_of_run
 from ui.classroom.hub import Hub
+from ui.classroom.setup_push import setup_config
 from ui.classroom.store import MemoryStore, Summary
+from ui.diagram import diagram_key
 from ui.live_frames import decode, playground_frame
 from ui.live_run import LiveRun
 
@@ -149,7 +152,7 @@ def test_the_hub_hands_on_reports_at_most_every_report_seconds(store):
     ana = store.join(code, "Ana")
     server = Server()
     channel, run = server.session("ana", Config())
-    hub.member(channel, ana, 0)
+    hub.member(channel, ana, 0, 0)
     state = run.frame_state()
     frame = playground_frame(state, VIEW, units=False)
     hub.on_frame(channel, frame, state)
@@ -169,7 +172,7 @@ def test_the_hub_tells_students_of_news_and_of_the_end(hub, store):
     ana = store.join(code, "Ana")
     server = Server()
     channel, _ = server.session("ana", Config())
-    hub.member(channel, ana, store.info(code).events)
+    hub.member(channel, ana, store.info(code).events, 0)
     teacher = server.registry.open("teacher")
     feed = hub.board(teacher, code, key)
     hub.tick()
@@ -190,7 +193,7 @@ def test_a_dead_channel_is_forgotten(hub, store):
     ana = store.join(code, "Ana")
     server = Server()
     channel, _ = server.session("ana", Config())
-    hub.member(channel, ana, 0)
+    hub.member(channel, ana, 0, 0)
     assert len(hub) == 1
     del channel
     import gc
@@ -211,3 +214,101 @@ def test_a_tile_with_no_news_for_a_while_is_shown_away(store):
     assert tiles["Gone"]["away"] and not tiles["Gone"]["playing"]
     assert not tiles["Here"]["away"] and tiles["Here"]["playing"]
     assert dict(frame.header["metrics"])["Training now"] == "1"
+
+
+# --- a setup switched onto a student's Playground without a page run -----------------------------------
+LESSON = {**Config(dataset="spiral", hidden=(8, 8), activation="tanh").to_query(), "presentation": "1"}
+
+
+@pytest.fixture
+def playground_of():
+    """A student's Playground as the page leaves it: showing a playing run, drawable again for another.
+    Every run it made, and every run switched to, is paused afterwards (the shared training thread
+    would go on training them while the interpreter exits)."""
+    from ui.live_view import PlaygroundElement
+
+    made = []
+
+    def make(server, name: str, presentation: bool = False):
+        channel, run = server.session(name, Config(epochs=100_000, presentation=presentation))
+        element = PlaygroundElement(DEFAULT, False, True, presentation, diagram_height="600px")
+        channel.show(run, VIEW, redraw=element)
+        run.play()
+        made.append(channel)
+        return channel, run
+
+    yield make
+    for channel in made:
+        channel.job.pause()
+
+
+def test_a_setup_switches_a_students_playground_before_their_page_runs(hub, store, playground_of):
+    code, key = store.create()
+    ana, bo = store.join(code, "Ana"), store.join(code, "Bo")
+    server = Server()
+    (channel, old), (bos_channel, _) = playground_of(server, "ana"), playground_of(server, "bo", presentation=True)
+    hub.member(channel, ana, 0, 0)
+    hub.member(bos_channel, bo, 0, 0)
+    with server.connect(channel.token) as ws:
+        first = ask(ws, n=0)
+        assert "mount" not in first.header, "the page drew this run itself"
+        store.send_setup(code, key, LESSON)
+        hub.tick()
+        fresh = channel.job
+        assert fresh is not old and fresh.cfg == setup_config(LESSON, old.cfg), "presentation stays Ana's"
+        assert not fresh.cfg.presentation and bos_channel.job.cfg.presentation
+        assert fresh.playing and not old.playing, "it plays, as Ana's run did"
+        assert channel.notice == 0, "the page runs once the class's new runs are on their sockets"
+        frame = ask(ws, first.header["key"], first.header["v"], first.header["rev"], n=0)
+        data = json.loads(frame.blobs[frame.header["mount"]])
+        assert frame.header["key"] == fresh.key and frame.header["rev"] == channel.revision == channel.mount_sent
+        assert data["banner"].startswith("Your teacher changed the setup: ") and "spiral" in data["banner"]
+        assert data["charts"]["diagram"]["key"] == diagram_key(fresh.cfg), "the new network's diagram"
+        assert "token" not in data, "the element keeps its own socket"
+        again = ask(ws, frame.header["key"], frame.header["v"], frame.header["rev"], n=0)
+        assert "mount" not in again.header, "sent once"
+    hub.tick()
+    assert channel.notice == bos_channel.notice == 0, "Bo's frame is not out yet: no page runs in the way"
+    bos_channel.mount_sent = bos_channel.revision           # (what Bo's socket does when it sends it)
+    hub.tick()
+    assert channel.notice == bos_channel.notice == 1
+    assert hub.claim(channel, 1) is fresh, "Ana's page adopts the run"
+    assert hub.claim(channel, 1) is None
+
+
+def test_a_page_that_applies_the_setup_first_keeps_its_own_run(hub, store, playground_of):
+    code, key = store.create()
+    ana = store.join(code, "Ana")
+    server = Server()
+    channel, old = playground_of(server, "ana")
+    hub.member(channel, ana, 0, 0)
+    store.send_setup(code, key, LESSON)
+    assert hub.claim(channel, 1) is None, "the page run got there first (the student pressed something)"
+    hub.tick()
+    assert channel.job is old and channel.mount is None and channel.notice == 1
+
+
+def test_the_page_runs_anyway_when_a_switched_frame_is_not_fetched(hub, store, playground_of):
+    code, key = store.create()
+    ana = store.join(code, "Ana")
+    server = Server()
+    channel, _ = playground_of(server, "ana")
+    hub.member(channel, ana, 0, 0)
+    store.send_setup(code, key, LESSON)
+    hub.tick()
+    assert channel.mount is not None and channel.notice == 0
+    hub._held[code] = (time.monotonic(), hub._held[code][1])     # its hold is over (a tab in the background)
+    hub.tick()
+    assert channel.notice == 1
+
+
+def test_no_switch_where_the_page_must_apply_the_setup(hub, store):
+    """Another page (no redraw), or the teacher's own points: the page run applies it, as it always did."""
+    code, key = store.create()
+    ana = store.join(code, "Ana")
+    server = Server()
+    channel, old = server.session("ana", Config())            # e.g. a lesson's element: nothing to redraw with
+    hub.member(channel, ana, 0, 0)
+    store.send_setup(code, key, LESSON)
+    hub.tick()
+    assert channel.job is old and channel.notice == 1 and hub.claim(channel, 1) is None

@@ -143,12 +143,18 @@ def test_send_setup_reaches_every_student_with_its_hidden_controls_and_a_note(ap
     before = channel.notice
     teacher.button(key="class_send").click()
     apps.rerun(teacher)
-    # the student's socket hears of it: the hub's round (every 0.1 s) raises their channel's notice
+    # the hub's round (every 0.1 s) switches the student's Playground to the setup: their socket's next
+    # frame draws it, with a note (tests/test_class_live.py); their page runs once that frame is out
+    class_hub.shared().tick()
+    switched, wanted = channel.job, LESSON.replace(hide=("dataset", "noise"), presentation=False)
+    assert switched.cfg == wanted and channel.mount is not None and channel.notice == before
+    channel.mount_sent = channel.revision            # (what their socket does when it sends that frame)
     class_hub.shared().tick()
     assert channel.notice == memory_store.info(code).events > before
     apps.rerun(ana)                                  # the browser runs the page on a new notice
     got = ana.session_state[keys.CONFIG]
-    assert got == LESSON.replace(hide=("dataset", "noise"), presentation=False), "presentation stays the student's"
+    assert got == wanted, "presentation stays the student's"
+    assert ana.session_state[keys.RUN] is switched is channel.job, "the page adopts the run the hub made"
     assert "Your teacher changed the setup" in "\n".join(i.value for i in ana.info)
     assert live_frame(ana)["notice"] == channel.notice
     sidebar = {b.key for b in ana.sidebar.button}

@@ -115,6 +115,16 @@ def diagram_chart(cfg: Config, bounds: Bounds, style: Style, *, height: str, edi
     }
 
 
+def playground_chart(cfg: Config, bounds: Bounds, style: Style, *, height: str,
+                     class_names: Sequence[str] | None) -> dict:
+    """The Playground's diagram: editable, "Step slowly" on, and its inputs toggle unless a lesson link
+    hides the features control."""
+    chart = diagram_chart(cfg, bounds, style, height=height, editable=True, toggles="features" not in cfg.hide,
+                          class_names=class_names, presentation=cfg.presentation)
+    chart["actions"] = {"walk": True}
+    return chart
+
+
 # --- what each frame adds ------------------------------------------------------------------------
 @dataclass(frozen=True)
 class DiagramView:

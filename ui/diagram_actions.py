@@ -16,7 +16,7 @@ import streamlit as st
 from scratchnet.config import FEATURES, KNOBS, Config, ConfigError
 from scratchnet.palette import Style
 from ui import keys, session
-from ui.diagram import diagram_chart, walk_spec
+from ui.diagram import playground_chart, walk_spec
 from ui.live_run import LiveRun
 
 FEATURES_KNOB = KNOBS["features"]
@@ -80,10 +80,7 @@ def playground_diagram(run: LiveRun, cfg: Config, style: Style, *, height: str,
                        class_names: Sequence[str] | None) -> tuple[dict, dict[str, Callable[[], None]]]:
     """The Playground's diagram (editable; inputs toggle unless a lesson link hides the features control)
     and its callbacks, for `live_view.playground`."""
-    chart = diagram_chart(cfg, run.trainer.data.bounds, style, height=height, editable=True,
-                          toggles="features" not in cfg.hide, class_names=class_names,
-                          presentation=cfg.presentation)
-    chart["actions"] = {"walk": True}
+    chart = playground_chart(cfg, run.trainer.data.bounds, style, height=height, class_names=class_names)
     chart["message"] = st.session_state.get(keys.DIAGRAM_MESSAGE)
     walk = st.session_state.pop(keys.DIAGRAM_WALK, None)    # once: a later page run does not start it again
     if walk is not None:

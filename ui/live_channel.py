@@ -34,12 +34,27 @@ class Channel:
     # the browser runs the page again when it changes.
     notice: int = 0
     sockets: int = 0                # open live sockets showing it (counted on the server's event loop)
+    # How the page would draw its element for another job (`redraw.draw_for(job) -> (view, data)`), for news
+    # that brings another run without a page run (a class's setup); None where the page allows no such thing.
+    redraw: Any = None
+    # (revision, the element's data as JSON): a job switched to without a page run; the socket sends it
+    # with that revision's first frame, and the browser draws it before the frame.
+    mount: tuple[int, bytes] | None = None
+    mount_sent: int = -1            # the last revision whose data a socket sent
 
-    def show(self, job: Any, view: Any) -> None:
+    def show(self, job: Any, view: Any, redraw: Any = None) -> None:
         """The page (re)drew its live element: frames come from `job` as `view` describes."""
         if job is not self.job or view != self.view:
             self.job, self.view = job, view
             self.revision += 1
+            self.mount = None
+        self.redraw = redraw
+
+    def switch(self, job: Any, view: Any, data: bytes) -> None:
+        """Show another job without a page run: `data` (the element's, as JSON) goes with its first frame."""
+        self.job, self.view = job, view
+        self.mount = (self.revision + 1, data)
+        self.revision += 1
 
 
 class Registry:

@@ -416,6 +416,15 @@ class LiveRun:
         return (e1 - e0) / (t1 - t0) if t1 > t0 and self.playing else 0.0
 
 
+def take_over(old: LiveRun | None, new: LiveRun, scheduler) -> LiveRun:
+    """`new` trains in `old`'s place on `scheduler` (ui/scheduler.py), playing if `old` was."""
+    scheduler.replace(old, new)
+    if old is not None and old.playing:
+        old.pause()
+        new.play()
+    return new
+
+
 def _stride_for(epochs: int, at_least: int = 1) -> int:
     """The smallest power of two (and multiple of `at_least`) that keeps a curve of `epochs`
     epochs within MAX_CURVE_POINTS points."""

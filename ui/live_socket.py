@@ -156,7 +156,7 @@ def news(channel: Channel, request: Request, state: SocketState, now: float) -> 
 
 def build_frame(channel: Channel, request: Request, state: SocketState, now: float) -> bytes | None:
     """The newest frame for this request (runs on the frames thread)."""
-    job, view = channel.job, channel.view
+    job, view, mount = channel.job, channel.view, channel.mount
     if job is None or view is None:
         return None
     custom = VIEW_KINDS.get(view.kind)
@@ -191,6 +191,9 @@ def build_frame(channel: Channel, request: Request, state: SocketState, now: flo
         frame = hidden_frame(job.frame_state(), view)
     frame.header["rev"] = channel.revision
     frame.header["notice"] = channel.notice
+    if mount is not None and mount[0] == frame.header["rev"] != request.revision and channel.job is job:
+        frame.header["mount"] = frame.blob(mount[1])       # the element's new data, drawn before this frame
+        channel.mount_sent = mount[0]
     return frame.encode()
 
 

@@ -13,6 +13,7 @@ import base64
 import hashlib
 import json
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +36,7 @@ from scratchnet.plotly_json import figure_json
 from scratchnet.png import color_table
 from scratchnet.surface import decision_surface, unit_surfaces
 from ui import keys
-from ui.diagram import DiagramView
+from ui.diagram import DiagramView, playground_chart
 from ui.live_channel import Channel
 from ui.live_chart import plotly_loader_js
 from ui.live_frames import (
@@ -49,7 +50,7 @@ from ui.live_frames import (
     lut_base64,
     playground_frame,
 )
-from ui.live_run import LiveRun
+from ui.live_run import FrameState, LiveRun
 from ui.live_socket import PATH, REGISTRY
 from ui.live_sweep import LiveSweep
 
@@ -132,55 +133,85 @@ def _preview(figure: dict, data, style: Style) -> dict:
 
 
 # --- the Playground ---------------------------------------------------------------------------
-def playground(run: LiveRun, style: Style, *, discretize: bool, show_test: bool, presentation: bool,
-               class_names: Sequence[str] | None, on_click: Callable[[], None] | None,
+@dataclass(frozen=True)
+class PlaygroundElement:
+    """How the Playground's live element is drawn, all but the run it shows: enough to draw it again for
+    another run without a page run (a class's setup arriving, ui/classroom/setup_push.py)."""
+
+    style: Style
+    discretize: bool
+    show_test: bool
+    presentation: bool
+    class_names: tuple[str, ...] | None = None
+    clickable: bool = False                 # drawing points: a click on the boundary reports its place
+    boundary_height: int | str = 540
+    loss_height: int | str = 260
+    diagram_height: str | None = None       # the network diagram beside the boundary (None: the units strip)
+
+    def data(self, state: FrameState, diagram: dict | None) -> tuple[PlaygroundView, dict]:
+        """The view and the element's data for a run's `state` (without the socket's token or a frame)."""
+        view = PlaygroundView(self.style, self.discretize, units=not self.presentation and diagram is None,
+                              diagram=DiagramView() if diagram is not None else None)
+        cfg, data, style = state.cfg, state.data, self.style
+        surface = decision_surface(state.net, cfg.features, data.bounds, cfg.problem, view.resolution)
+        _, boundary_scale = boundary_codes(surface, style, self.discretize)
+        boundary = boundary_spec(surface, data, show_test=self.show_test, discretize=self.discretize, style=style,
+                                 height=_pixels(self.boundary_height), uirevision=f"boundary-{data.name}",
+                                 class_names=self.class_names, as_image=True)
+        if self.clickable:
+            boundary["data"].insert(0, _click_layer(data.bounds))
+        charts = {"boundary": _chart(boundary, self.boundary_height, clickable=self.clickable,
+                                     preview=_preview(boundary, data, style)),
+                  "loss": _chart(loss_spec([], style=style, height=_pixels(self.loss_height), uirevision="loss",
+                                           with_test=True), self.loss_height)}
+        luts = {"boundary": lut_base64(boundary_scale)}
+        cells: list[list[str]] = [["boundary"], ["loss"]]
+        if view.units and cfg.hidden:
+            layers = unit_surfaces(state.net, cfg.features, data.bounds, view.units_resolution)
+            shown = min(view.max_units, max(cfg.hidden))
+            units = units_spec(layers, max_units=view.max_units, style=style, as_image=True,
+                               title=UNITS_TITLE.format(n=shown))
+            charts["units"] = _chart(units, units_height(len(cfg.hidden), style, titled=True))
+            luts["units"] = lut_base64(units_scale(style))
+            cells[1].append("units")
+        rows = [{"cols": [1, 1] if self.presentation else [3, 2], "cells": cells}]
+        if diagram is not None:              # the network beside the boundary, as TensorFlow Playground has it
+            charts["diagram"] = diagram
+            luts["units"] = lut_base64(units_scale(style))
+            rows = ([{"cols": [1, 1], "cells": [["diagram"], ["boundary"]]}, {"cols": [1], "cells": [["loss"]]}]
+                    if self.presentation else [{"cols": [6, 5], "cells": [["diagram"], ["boundary", "loss"]]}])
+        return view, {"kind": "playground", "layout": {"rows": rows}, "charts": charts, "luts": luts,
+                      "big": self.presentation, "first_chart": "boundary"}
+
+    def draw_for(self, run: LiveRun) -> tuple[PlaygroundView, dict]:
+        """The element for another run on the same page: the run's config says what it shows."""
+        cfg = run.cfg
+        element = replace(self, discretize=cfg.discretize, show_test=cfg.show_test)
+        diagram = None
+        if self.diagram_height is not None:
+            diagram = playground_chart(cfg, run.trainer.data.bounds, self.style, height=self.diagram_height,
+                                       class_names=self.class_names)
+        return element.data(run.frame_state(), diagram)
+
+
+def playground(run: LiveRun, element: PlaygroundElement, *, on_click: Callable[[], None] | None,
                on_first_draw: Callable[[], None] | None, on_stop: Callable[[], None] | None = None,
-               boundary_height: int | str = 540, loss_height: int | str = 260, diagram: dict | None = None,
-               on_diagram: dict[str, Callable[[], None]] | None = None) -> dict:
+               diagram: dict | None = None, on_diagram: dict[str, Callable[[], None]] | None = None,
+               follows_news: bool = False) -> dict:
     """The Playground's numbers, boundary, loss curve and either the network diagram (`diagram`, from
-    ui/diagram.py, beside the boundary; `on_diagram`: its callbacks by trigger name) or (outside
-    presentation mode) the hidden units' strip. `on_click`: drawing points (a click on the boundary
-    reruns the page with the point in `st.session_state[keys.LIVE_VIEW]["click"]`). Returns the
-    element's state."""
-    view = PlaygroundView(style, discretize, units=not presentation and diagram is None,
-                          diagram=DiagramView() if diagram is not None else None)
+    ui/diagram_actions.py, beside the boundary; `on_diagram`: its callbacks by trigger name) or (outside
+    presentation mode) the hidden units' strip. `on_click` (with `element.clickable`): drawing points (a
+    click on the boundary reruns the page with the point in `st.session_state[keys.LIVE_VIEW]["click"]`).
+    `follows_news`: news may switch the element to another run without a page run (a class's setup).
+    Returns the element's state."""
     state = run.frame_state()
-    cfg, data = state.cfg, state.data
-    surface = decision_surface(state.net, cfg.features, data.bounds, cfg.problem, view.resolution)
-    _, boundary_scale = boundary_codes(surface, style, discretize)
-    boundary = boundary_spec(surface, data, show_test=show_test, discretize=discretize, style=style,
-                             height=_pixels(boundary_height), uirevision=f"boundary-{data.name}",
-                             class_names=class_names, as_image=True)
-    if on_click is not None:
-        boundary["data"].insert(0, _click_layer(data.bounds))
-    charts = {"boundary": _chart(boundary, boundary_height, clickable=on_click is not None,
-                                 preview=_preview(boundary, data, style)),
-              "loss": _chart(loss_spec([], style=style, height=_pixels(loss_height), uirevision="loss",
-                                       with_test=True), loss_height)}
-    luts = {"boundary": lut_base64(boundary_scale)}
-    cells: list[list[str]] = [["boundary"], ["loss"]]
-    if view.units and cfg.hidden:
-        layers = unit_surfaces(state.net, cfg.features, data.bounds, view.units_resolution)
-        shown = min(view.max_units, max(cfg.hidden))
-        units = units_spec(layers, max_units=view.max_units, style=style, as_image=True,
-                           title=UNITS_TITLE.format(n=shown))
-        charts["units"] = _chart(units, units_height(len(cfg.hidden), style, titled=True))
-        luts["units"] = lut_base64(units_scale(style))
-        cells[1].append("units")
-    rows = [{"cols": [1, 1] if presentation else [3, 2], "cells": cells}]
-    if diagram is not None:                  # the network beside the boundary, as TensorFlow Playground has it
-        charts["diagram"] = diagram
-        luts["units"] = lut_base64(units_scale(style))
-        rows = ([{"cols": [1, 1], "cells": [["diagram"], ["boundary"]]}, {"cols": [1], "cells": [["loss"]]}]
-                if presentation else [{"cols": [6, 5], "cells": [["diagram"], ["boundary", "loss"]]}])
+    view, data_out = element.data(state, diagram)
     live = channel()
-    live.show(run, view)
+    live.show(run, view, redraw=element if follows_news else None)
     frame = playground_frame(state, view, units=True)
     frame.header["rev"] = live.revision
     frame.header["notice"] = live.notice
-    data_out = {"token": live.token, "path": PATH, "kind": "playground", "layout": {"rows": rows}, "charts": charts,
-                "luts": luts, "frame": frame.inline(), "big": presentation, "first_chart": "boundary",
-                "report_drawn": on_first_draw is not None}
+    data_out.update(token=live.token, path=PATH, frame=frame.inline(), report_drawn=on_first_draw is not None)
     return _mount(keys.LIVE_VIEW, data_out, {"click": on_click, "drawn": on_first_draw, "stopped": on_stop,
                                              "rejoin": None, "notice": None, **(on_diagram or {})})
 

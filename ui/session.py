@@ -14,7 +14,7 @@ import streamlit as st
 from scratchnet.config import CUSTOM, Config, datasets_for, from_mapping
 from scratchnet.data import Dataset
 from ui import keys
-from ui.live_run import LiveRun
+from ui.live_run import LiveRun, take_over
 from ui.scheduler import Scheduler
 from ui.scheduler import shared as shared_scheduler
 
@@ -103,11 +103,7 @@ def ensure_run(cfg: Config) -> LiveRun:
             pass
     fresh = LiveRun(cfg, data)
     st.session_state[keys.RUN] = fresh
-    scheduler().replace(current, fresh)
-    if current is not None and current.playing:
-        current.pause()
-        fresh.play()
-    return fresh
+    return take_over(current, fresh, scheduler())
 
 
 def keep(job) -> None:

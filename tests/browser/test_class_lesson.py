@@ -50,10 +50,14 @@ def test_a_whole_lesson(browser, app_url, screenshot_path):
 
     # --- the teacher's setup, with two controls hidden, reaches every student's Playground
     choose(teacher, "class_hide", ["Dataset", "Noise"])
+    ana.page.evaluate(WATCH_BANNER)
     sent = time.monotonic()
     teacher.click("Send setup to class")
     arrived = [s.wait_text(SETUP_NOTE, timeout=20) + 0 for s in students]
     arrived = [time.monotonic() - sent] + arrived
+    banners = ana.page.evaluate("window.snlBanners")
+    assert any(b.startswith(SETUP_NOTE) for b in banners), ("the live element drew the setup, with its note, "
+                                                           "before the page ran", banners)
     for s in students:
         s.settle()
         assert LESSON.describe() in s.text
@@ -155,6 +159,16 @@ def test_a_whole_lesson(browser, app_url, screenshot_path):
     for p in (teacher, *students):
         p.page.context.close()
     assert not errors, errors
+
+
+# What the live element's banner said: the setup comes over the socket first (ui/classroom/setup_push.py),
+# and the page run that follows shows the note the page's way, hiding the banner again.
+WATCH_BANNER = """() => {
+  window.snlBanners = [];
+  const banner = document.querySelector(".snl-banner");
+  new MutationObserver(() => { if (!banner.hidden) window.snlBanners.push(banner.textContent); })
+    .observe(banner, { attributes: true, childList: true, characterData: true, subtree: true });
+}"""
 
 
 @pytest.mark.perf

@@ -6,10 +6,13 @@ POLL_SECONDS:
 
 - it hands on, in one batch, the students' summaries their frames left in the outbox;
 - it reads the two counters of every class with a session in this process (one MGET with Redis);
-- a class whose `events` moved: each of its students' live channels gets that number as its `notice`.
-  Their socket sends a frame carrying it (a paused run's socket looks every 50 ms), the browser sees a
-  new notice and runs the page again, and the page shows the news (a setup, a challenge, a message,
-  the end of the class). A class that is gone raises their notice once more;
+- a class whose `events` moved: a new setup is switched onto each of its students' Playgrounds right
+  here (ui/classroom/setup_push.py: their next frame draws it), then each student's live channel gets
+  the number as its `notice`. Their socket sends a frame carrying it (a paused run's socket looks every
+  50 ms), the browser sees a new notice and runs the page again, and the page shows the news (the
+  setup's controls, a challenge, a message, the end of the class). After a setup the notice waits
+  until the class's new runs are on their sockets (at most NOTICE_HOLD_SECONDS): a hundred page runs
+  at once would hold those frames up. A class that is gone raises their notice once more;
 - a board whose `board` counter moved gets the newest Board (at most every BOARD_SECONDS).
 
 Why a poll of counters and not Redis pub/sub: one MGET every 0.1 s per process is nothing for Redis,
@@ -25,15 +28,18 @@ import logging
 import threading
 import time
 import weakref
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ui.classroom import board_frames
 from ui.classroom.board_frames import BoardFeed, summary_from_frame
-from ui.classroom.store import ClassStore, Report, Seat, StoreUnavailable, open_store
+from ui.classroom.setup_push import push
+from ui.classroom.store import ClassStore, NoSuchClass, Report, Seat, StoreUnavailable, open_store
+from ui.live_run import LiveRun
 
 POLL_SECONDS = 0.1
 BOARD_SECONDS = 0.25                # a board redraws at most four times a second
 RETRY_SECONDS = 1.0                 # after the store failed
+NOTICE_HOLD_SECONDS = 1.0           # after a setup: page runs wait this long at most for the class's frames
 _LOG = logging.getLogger(__name__)
 
 
@@ -43,7 +49,10 @@ class Member:
 
     seat: Seat
     channel: weakref.ref
+    applied: int = 0                    # the class setup this Playground has, or is getting from its page
+    pushed: tuple[int, LiveRun] | None = None   # the run this thread made for a setup, until the page adopts it
     reported_at: float = 0.0
+    lock: threading.Lock = field(default_factory=threading.Lock)
 
 
 class Hub:
@@ -56,18 +65,34 @@ class Hub:
         self._members: dict[str, Member] = {}           # channel token -> member
         self._boards: dict[str, tuple[weakref.ref, BoardFeed]] = {}    # channel token -> (channel, feed)
         self._outbox: dict[tuple[str, str], Report] = {}
+        self._held: dict[str, tuple[float, list[tuple[weakref.ref, int]]]] = {}   # code -> (until, switched)
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
 
     # --- what pages do --------------------------------------------------------------------------
-    def member(self, channel, seat: Seat, events: int) -> None:
-        """A student's page ran, having seen the class up to `events`: its channel hears of news."""
+    def member(self, channel, seat: Seat, events: int, applied: int) -> None:
+        """A student's page ran, having seen the class up to `events` and applied setup number `applied`:
+        its channel hears of news."""
         with self._lock:
             found = self._members.get(channel.token)
             if found is None or found.seat != seat:
-                self._members[channel.token] = Member(seat, weakref.ref(channel))
+                found = self._members[channel.token] = Member(seat, weakref.ref(channel))
+        with found.lock:
+            found.applied = max(found.applied, applied)
         channel.notice = events
         self._start()
+
+    def claim(self, channel, number: int) -> LiveRun | None:
+        """A student's page is applying setup `number`: the run this thread already made for it (the page
+        adopts it), else None, and this thread leaves that setup to the page."""
+        with self._lock:
+            found = self._members.get(channel.token)
+        if found is None:
+            return None
+        with found.lock:
+            pushed, found.pushed = found.pushed, None
+            found.applied = max(found.applied, number)
+            return pushed[1] if pushed is not None and pushed[0] == number else None
 
     def forget(self, channel) -> None:
         with self._lock:
@@ -136,6 +161,8 @@ class Hub:
             self.store.report_many(reports)
         codes = {m.seat.code for _, m in members} | {feed.code for _, (_, feed) in boards}
         versions = self.store.versions(codes) if codes else {}
+        self._push_setups(members, versions)
+        now = time.monotonic()
         gone: list[str] = []
         for token, found in members:
             channel = found.channel()
@@ -144,9 +171,8 @@ class Hub:
                 if channel is not None:
                     channel.notice += 1               # the class ended or expired: the page runs and says so
                 gone.append(token)
-            elif channel.notice != counters.events:
+            elif channel.notice != counters.events and not self._holding(found.seat.code, now):
                 channel.notice = counters.events
-        now = time.monotonic()
         for token, (ref, feed) in boards:
             counters = versions.get(feed.code)
             if ref() is None:
@@ -162,6 +188,51 @@ class Hub:
                     self._members.pop(token, None)
                     if token in self._boards and self._boards[token][0]() is None:
                         del self._boards[token]
+
+    def _push_setups(self, members: list[tuple[str, Member]], versions: dict) -> None:
+        """Switch a class's new setup onto its students' Playgrounds (ui/classroom/setup_push.py)."""
+        moved = {m.seat.code for _, m in members
+                 if (c := m.channel()) is not None and m.seat.code in versions
+                 and c.notice != versions[m.seat.code].events}
+        for code in moved:
+            try:
+                info = self.store.info(code)
+            except NoSuchClass:
+                continue                                  # it ended a moment ago: the notice says so below
+            if not info.setup:
+                continue
+            drawn: dict = {}
+            switched = []
+            for _, found in members:
+                channel = found.channel()
+                if found.seat.code != code or channel is None:
+                    continue
+                with found.lock:
+                    if found.applied >= info.setup_number:
+                        continue
+                    found.applied = info.setup_number
+                    try:
+                        fresh = push(channel, info.setup, drawn)
+                    except Exception:  # noqa: BLE001 — one student's Playground never stops the class's news
+                        _LOG.exception("classroom setup push")
+                        fresh = None
+                    if fresh is not None:
+                        found.pushed = (info.setup_number, fresh)
+                        switched.append((weakref.ref(channel), channel.revision))
+            if switched:
+                self._held[code] = (time.monotonic() + NOTICE_HOLD_SECONDS, switched)
+
+    def _holding(self, code: str, now: float) -> bool:
+        """Are a setup's frames still on their way to the class (its page runs wait)?"""
+        held = self._held.get(code)
+        if held is None:
+            return False
+        until, switched = held
+        if now < until and any((c := ref()) is not None and c.revision == rev and c.mount_sent < rev
+                               for ref, rev in switched):
+            return True
+        del self._held[code]
+        return False
 
     def __len__(self) -> int:
         with self._lock:

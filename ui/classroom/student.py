@@ -12,11 +12,12 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from scratchnet.config import Config, from_mapping
+from scratchnet.config import Config
 from ui import keys, live_view
 from ui.classroom import hub as class_hub
 from ui.classroom.board_frames import summary_of_run
 from ui.classroom.markdown import escape
+from ui.classroom.setup_push import note, same_setup, setup_config
 from ui.classroom.store import (
     ClassError,
     NoSuchClass,
@@ -30,7 +31,6 @@ from ui.live_run import LiveRun
 
 PENDING = "class_pending_setup"          # (the setup, the config before it, when applied, times applied again)
 CONFIRM_SECONDS, MAX_REAPPLY = 2.0, 3
-KEPT = ("presentation",)                # the student's own view choice: a teacher's projector setting is not theirs
 SUBMIT_MESSAGE = "class_submit_message"
 SHOWN_MESSAGES = 3
 
@@ -108,6 +108,10 @@ def before_playground() -> ClassState | None:
         return ClassState(mine, None, str(err))
     info = view.info
     if info.setup and info.setup_number > st.session_state.get(keys.CLASS_APPLIED, 0):
+        # the run the hub already switched this Playground to (ui/classroom/setup_push.py), if it did
+        pushed = class_hub.shared().claim(live_view.channel(), info.setup_number)
+        if pushed is not None:
+            st.session_state[keys.RUN] = pushed
         apply_setup(info.setup)
         st.session_state[keys.CLASS_APPLIED] = info.setup_number
     return ClassState(mine, view)
@@ -115,19 +119,14 @@ def before_playground() -> ClassState | None:
 
 def apply_setup(setup: dict[str, str]) -> Config:
     """The teacher's setup as this session's config (its widgets follow on this page run)."""
-    cfg, _ = from_mapping(setup, strict=False)
     current: Config = st.session_state.get(keys.CONFIG) or Config()
-    cfg = cfg.replace(**{name: getattr(current, name) for name in KEPT})
+    cfg = setup_config(setup, current)
     st.session_state[keys.CONFIG] = cfg
     st.session_state[keys.RELOAD_WIDGETS] = True
     st.session_state[keys.URL_NOTES] = []
-    st.session_state[keys.CLASS_NOTE] = f"Your teacher changed the setup: {cfg.describe()}."
+    st.session_state[keys.CLASS_NOTE] = note(cfg)
     st.session_state[PENDING] = (cfg, current, time.monotonic(), 0)
     return cfg
-
-
-def _same(a: Config, b: Config) -> bool:
-    return a.replace(**{name: getattr(b, name) for name in KEPT}) == b
 
 
 def confirm_setup(cfg: Config) -> None:
@@ -140,11 +139,11 @@ def confirm_setup(cfg: Config) -> None:
     if pending is None:
         return
     wanted, before, since, tries = pending
-    if _same(cfg, wanted):
+    if same_setup(cfg, wanted):
         if time.monotonic() - since >= CONFIRM_SECONDS:
             del st.session_state[PENDING]
         return
-    if not _same(cfg, before) or tries >= MAX_REAPPLY:
+    if not same_setup(cfg, before) or tries >= MAX_REAPPLY:
         del st.session_state[PENDING]
         return
     st.session_state[keys.CONFIG] = wanted
@@ -170,7 +169,7 @@ def panel(state: ClassState, run: LiveRun, cfg: Config) -> None:
         _news(state.view)
         _challenge(state.view, run, cfg)
     hub = class_hub.shared()
-    hub.member(live_view.channel(), mine, state.view.info.events)
+    hub.member(live_view.channel(), mine, state.view.info.events, st.session_state.get(keys.CLASS_APPLIED, 0))
     setup = cfg.to_query()
     if st.session_state.get(keys.CLASS_REPORTED) != setup:
         try:

@@ -373,11 +373,15 @@ class LiveView {
     this.status.className = "snl-status";
     this.status.setAttribute("role", "status");
     this.status.hidden = true;
+    this.banner = document.createElement("div");     // news that switched the run without a page run
+    this.banner.className = "snl-banner";
+    this.banner.setAttribute("role", "status");
+    this.banner.hidden = true;
     this.metricsRow = document.createElement("div");
     this.metricsRow.className = "snl-metrics";
     this.grid = document.createElement("div");
     this.grid.className = "snl-grid";
-    this.root.append(this.status, this.metricsRow, this.grid);
+    this.root.append(this.status, this.banner, this.metricsRow, this.grid);
     parentElement.appendChild(this.root);
     this.parts = new Map();        // name -> Chart | Table
     this.layoutKey = null;
@@ -400,12 +404,22 @@ class LiveView {
 
   // --- what the page sends on every run ------------------------------------------------------
   update(data, setTriggerValue) {
-    this.data = data;
     this.trigger = setTriggerValue;
+    this.queue(this.draw(data));
+    if (data.token !== this.token) this.connect(data.token, data.path);
+    else if (!this.socket && !this.retryTimer) this.connect(data.token, data.path);
+  }
+
+  // The element's data, from a page run or from the socket (a run switched to without one): the layout
+  // now, the charts in the returned work (queued after the frame being drawn).
+  draw(data) {
+    this.data = data;
+    this.banner.textContent = data.banner || "";
+    this.banner.hidden = !data.banner;
     for (const [name, lut] of Object.entries(data.luts || {})) this.luts[name] = bytesOf(lut);
     this.root.classList.toggle("snl-big", !!data.big);
     this.buildLayout(data.layout);
-    this.queue(async () => {
+    return async () => {
       // The first picture before anything else (the diagram, the other charts), and plotly.js on its way.
       const first = this.parts.get(data.first_chart);
       if (first instanceof Chart && (data.charts || {})[data.first_chart]) {
@@ -423,9 +437,7 @@ class LiveView {
         }
       }
       if (data.frame) await this.apply(this.inline(data.frame));
-    });
-    if (data.token !== this.token) this.connect(data.token, data.path);
-    else if (!this.socket && !this.retryTimer) this.connect(data.token, data.path);
+    };
   }
 
   inline(frame) {
@@ -523,6 +535,13 @@ class LiveView {
     this.stopped = stopped;
   }
 
+  async mount(frame) {
+    // The server switched this element to another run (news: a class's setup): its data came with
+    // this frame, and is drawn before the frame.
+    const data = JSON.parse(new TextDecoder().decode(frame.blobs[frame.mount]));
+    await this.draw(Object.assign(data, { token: this.token, path: this.data.path }))();
+  }
+
   noticed(frame) {
     // News from outside the page's own run (e.g. the class's teacher sent a setup): the page runs again.
     if (frame.notice === undefined) return;
@@ -583,6 +602,7 @@ class LiveView {
         return;
       }
       this.queue(async () => {
+        if (frame.mount !== undefined) await this.mount(frame);
         await this.apply(frame);
         await nextFrame();                                // on screen: ask for the next one
         this.request();
