@@ -270,7 +270,7 @@ async def one_class(urls: list[str], pids: list[int], n: int, rounds: int, secon
     rss_class = rss(pids)
 
     # "Send setup to class", round after round
-    latencies, controls, missing = [], [], 0
+    latencies, controls, missing = [], [], []
     for _ in range(rounds):
         events_before = {id(s): set(s.shown) for s in present}
         clicked = time.monotonic()
@@ -286,7 +286,8 @@ async def one_class(urls: list[str], pids: list[int], n: int, rounds: int, secon
             new = sorted(set(s.shown) - events_before[id(s)])
             switched = [t for t in s.live.switched if t > clicked]
             if not new or not switched:
-                missing += 1
+                missing.append(f"{s.name}: {'no switched frame' if not switched else ''}"
+                               f"{' and ' if not new and not switched else ''}{'no page run' if not new else ''}")
                 continue
             latencies.append(switched[0] - clicked)
             controls.append(s.shown[new[0]] - clicked)
@@ -298,7 +299,7 @@ async def one_class(urls: list[str], pids: list[int], n: int, rounds: int, secon
     for s in present:
         await asyncio.gather(*s._tasks, return_exceptions=True)
     problems = failed + [p for s in students for p in s.problems()] + board.live.problems + teacher.problems
-    problems += [f"{missing} times a student's Playground or page never showed the setup"] if missing else []
+    problems += [f"the setup did not show ({len(missing)} times): {', '.join(missing[:5])}"] if missing else []
     await asyncio.gather(*(s.close() for s in students), board.live.close(), teacher.close(),
                          return_exceptions=True)
     return {"n": n, "replicas": len(urls), "joined": len(present), "join_seconds": join_seconds, "rounds": rounds,

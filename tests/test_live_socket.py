@@ -26,6 +26,9 @@ from ui.live_socket import (
     MAX_MESSAGES_PER_SECOND,
     PROTOCOL,
     BadMessage,
+    Request,
+    SocketState,
+    build_frame,
     live_routes,
     parse_request,
 )
@@ -334,3 +337,29 @@ def test_unit_pictures_come_with_every_fourth_frame_of_a_playing_run_and_every_f
         finally:
             run.pause()
     assert sum(seen) == 3 and seen[UNITS_EVERY_FRAMES - 1::UNITS_EVERY_FRAMES] == [True] * 3, seen
+
+
+def test_a_switch_while_a_frame_is_built_sends_the_new_runs_data_with_its_own_first_frame():
+    """The hub may switch a channel to another run (a class's setup) while a frame of the old run is
+    built on the training thread: that frame keeps the old revision, so the browser's next request still
+    gets the new run's data (`mount`) with the new run's first frame."""
+    registry = Registry(alive=lambda sid: True)
+    channel = registry.open("ana")
+    old, new = LiveRun(Config()), LiveRun(Config(dataset="xor"))
+    channel.show(old, VIEW)
+    built = old.frame_state
+
+    def switched_meanwhile(*args, **kwargs):
+        channel.switch(new, VIEW, b'{"kind":"playground"}')
+        return built(*args, **kwargs)
+
+    old.frame_state = switched_meanwhile
+    state = SocketState()
+    first = decode(build_frame(channel, Request(), state, time.monotonic()))
+    assert first.header["key"] == old.key and first.header["rev"] == 1 and "mount" not in first.header
+    after = Request(first.header["key"], first.header["v"], first.header["rev"])
+    second = decode(build_frame(channel, after, state, time.monotonic()))
+    assert second.header["key"] == new.key and second.header["rev"] == channel.revision == channel.mount_sent == 2
+    assert second.blobs[second.header["mount"]] == b'{"kind":"playground"}'
+    done = Request(second.header["key"], second.header["v"], second.header["rev"])
+    assert "mount" not in decode(build_frame(channel, done, state, time.monotonic())).header

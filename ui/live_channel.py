@@ -15,7 +15,7 @@ import secrets
 import threading
 import weakref
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 TOKEN_BYTES = 32
@@ -41,20 +41,32 @@ class Channel:
     # with that revision's first frame, and the browser draws it before the frame.
     mount: tuple[int, bytes] | None = None
     mount_sent: int = -1            # the last revision whose data a socket sent
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
-    def show(self, job: Any, view: Any, redraw: Any = None) -> None:
-        """The page (re)drew its live element: frames come from `job` as `view` describes."""
-        if job is not self.job or view != self.view:
-            self.job, self.view = job, view
-            self.revision += 1
-            self.mount = None
-        self.redraw = redraw
+    def show(self, job: Any, view: Any, redraw: Any = None) -> int:
+        """The page (re)drew its live element: frames come from `job` as `view` describes. Returns the
+        revision that says so (for the page's first frame)."""
+        with self._lock:
+            if job is not self.job or view != self.view:
+                self.job, self.view = job, view
+                self.revision += 1
+                self.mount = None
+            self.redraw = redraw
+            return self.revision
 
     def switch(self, job: Any, view: Any, data: bytes) -> None:
         """Show another job without a page run: `data` (the element's, as JSON) goes with its first frame."""
-        self.job, self.view = job, view
-        self.mount = (self.revision + 1, data)
-        self.revision += 1
+        with self._lock:
+            self.job, self.view = job, view
+            self.revision += 1
+            self.mount = (self.revision, data)
+
+    def current(self) -> tuple[Any, Any, int, tuple[int, bytes] | None]:
+        """(job, view, revision, mount) as one consistent whole, for a frame: a frame says which revision
+        its job belongs to (a frame of the old job marked with the new revision would never be followed
+        by the new job's data)."""
+        with self._lock:
+            return self.job, self.view, self.revision, self.mount
 
 
 class Registry:

@@ -156,7 +156,7 @@ def news(channel: Channel, request: Request, state: SocketState, now: float) -> 
 
 def build_frame(channel: Channel, request: Request, state: SocketState, now: float) -> bytes | None:
     """The newest frame for this request (runs on the frames thread)."""
-    job, view, mount = channel.job, channel.view, channel.mount
+    job, view, revision, mount = channel.current()
     if job is None or view is None:
         return None
     custom = VIEW_KINDS.get(view.kind)
@@ -189,11 +189,11 @@ def build_frame(channel: Channel, request: Request, state: SocketState, now: flo
     else:
         state.hidden_at = now
         frame = hidden_frame(job.frame_state(), view)
-    frame.header["rev"] = channel.revision
+    frame.header["rev"] = revision
     frame.header["notice"] = channel.notice
-    if mount is not None and mount[0] == frame.header["rev"] != request.revision and channel.job is job:
+    if mount is not None and mount[0] == revision != request.revision:
         frame.header["mount"] = frame.blob(mount[1])       # the element's new data, drawn before this frame
-        channel.mount_sent = mount[0]
+        channel.mount_sent = revision
     return frame.encode()
 
 

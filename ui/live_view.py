@@ -207,9 +207,9 @@ def playground(run: LiveRun, element: PlaygroundElement, *, on_click: Callable[[
     state = run.frame_state()
     view, data_out = element.data(state, diagram)
     live = channel()
-    live.show(run, view, redraw=element if follows_news else None)
+    revision = live.show(run, view, redraw=element if follows_news else None)
     frame = playground_frame(state, view, units=True)
-    frame.header["rev"] = live.revision
+    frame.header["rev"] = revision
     frame.header["notice"] = live.notice
     data_out.update(token=live.token, path=PATH, frame=frame.inline(), report_drawn=on_first_draw is not None)
     return _mount(keys.LIVE_VIEW, data_out, {"click": on_click, "drawn": on_first_draw, "stopped": on_stop,
@@ -238,9 +238,9 @@ def compare(sweep: LiveSweep, labels: Sequence[str], links: Sequence[str], style
               "losses": _chart(losses, losses["layout"]["height"]),
               "table": {"type": "table", "columns": columns, "formats": COMPARE_FORMATS}}
     live = channel()
-    live.show(sweep, view)
+    revision = live.show(sweep, view)
     frame = compare_frame(state, view)
-    frame.header["rev"] = live.revision
+    frame.header["rev"] = revision
     layout = {"rows": [{"cols": [1], "cells": [["grid"]]}, {"cols": [1], "cells": [["losses"]]},
                        {"cols": [1], "cells": [["table"]]}]}
     data_out = {"token": live.token, "path": PATH, "kind": "compare", "layout": layout, "charts": charts,
@@ -285,8 +285,8 @@ def custom(job: Any, view: Any, data: dict, callbacks: dict[str, Callable[[], No
     """The live element for a view kind defined elsewhere (the classroom's board): `data` holds its
     layout, charts and first frame; the token, the socket's path and the kind are added here."""
     live = channel()
-    live.show(job, view)
+    revision = live.show(job, view)
     data_out = {**data, "token": live.token, "path": PATH, "kind": view.kind}
     if data.get("frame") is not None:                 # the first frame, as the socket would send it
-        data_out["frame"] = {**data["frame"], "rev": live.revision, "notice": live.notice}
+        data_out["frame"] = {**data["frame"], "rev": revision, "notice": live.notice}
     return _mount(keys.LIVE_VIEW, data_out, {**callbacks, "rejoin": None})
