@@ -8,10 +8,11 @@ the app. Anything a generator needs that cannot be written out this way is refus
 
 from __future__ import annotations
 
-import ast
 import functools
 import inspect
+import keyword
 import re
+import tokenize
 import types
 from pathlib import Path
 
@@ -59,15 +60,21 @@ def _needed(start: str) -> dict[str, object]:
 
 
 def _assignments() -> dict[str, tuple[int, int]]:
-    """Module-level constants of data.py: name -> (first line, last line)."""
-    tree = ast.parse(Path(data_module.__file__).read_text(encoding="utf-8"))
-    spans = {}
-    for node in tree.body:
-        targets = (node.targets if isinstance(node, ast.Assign)
-                   else [node.target] if isinstance(node, ast.AnnAssign) else [])
-        for target in targets:
-            if isinstance(target, ast.Name):
-                spans[target.id] = (node.lineno, node.end_lineno or node.lineno)
+    """Module-level constants of data.py: name -> (first line, last line). Read with `tokenize`, not `ast`:
+    CPython 3.11's `ast.parse` is not thread-safe (gh-106905), and a class's page runs asked for a new
+    dataset's generator at once ("SystemError: AST constructor recursion depth mismatch" at 100 students)."""
+    spans: dict[str, tuple[int, int]] = {}
+    line: list[tokenize.TokenInfo] = []            # the significant tokens of one logical line
+    with open(data_module.__file__, "rb") as source:
+        for token in tokenize.tokenize(source.readline):
+            if token.type == tokenize.NEWLINE:
+                if (len(line) >= 2 and line[0].type == tokenize.NAME and line[0].start[1] == 0
+                        and line[1].string in ("=", ":") and not keyword.iskeyword(line[0].string)):
+                    spans[line[0].string] = (line[0].start[0], token.start[0])
+                line = []
+            elif token.type not in (tokenize.COMMENT, tokenize.NL, tokenize.INDENT, tokenize.DEDENT,
+                                    tokenize.ENCODING):
+                line.append(token)
     return spans
 
 

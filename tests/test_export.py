@@ -367,3 +367,19 @@ def test_command_line_export_flags(capsys, tmp_path):
     assert cli.main(["export", "--format", "pdf"]) == 2
     assert cli.main(["export", "--json"]) == 2
     assert "unknown flag --json: export takes" in capsys.readouterr().err
+
+
+def test_data_pys_constants_are_found_as_python_reads_them():
+    """The written-out constants' lines come from `tokenize` (ast.parse is not thread-safe in CPython 3.11,
+    and page runs ask at once): the same lines as Python's own parser finds."""
+    import ast
+    from pathlib import Path
+
+    from scratchnet import data, data_code
+
+    tree = ast.parse(Path(data.__file__).read_text(encoding="utf-8"))
+    expected = {target.id: (node.lineno, node.end_lineno) for node in tree.body
+                for target in (node.targets if isinstance(node, ast.Assign)
+                               else [node.target] if isinstance(node, ast.AnnAssign) else [])
+                if isinstance(target, ast.Name)}
+    assert data_code._assignments() == expected and "_GAUSSIANS" in expected
