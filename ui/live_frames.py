@@ -142,15 +142,16 @@ def metrics(state: FrameState) -> list[list[str]]:
     return items
 
 
-def playground_frame(state: FrameState, view: PlaygroundView, *, units: bool) -> Frame:
+def playground_frame(state: FrameState, view: PlaygroundView, *, units: bool, surface: Surface | None = None) -> Frame:
     """One frame of the Playground: numbers, the boundary's codes, new loss points, and (when
-    `units`) the hidden units' pictures."""
+    `units`) the hidden units' pictures. `surface`: the boundary's, if it was computed already."""
     cfg, data = state.cfg, state.data
     stopped = state.snapshot.stopped or ("error" if state.error else None)
     frame = Frame({"t": "frame", "kind": "playground", "key": state.key, "v": state.version,
                    "playing": state.playing, "stopped": stopped, "epoch": state.snapshot.epoch,
                    "metrics": metrics(state)})
-    surface = decision_surface(state.net, cfg.features, data.bounds, cfg.problem, view.resolution)
+    if surface is None:
+        surface = decision_surface(state.net, cfg.features, data.bounds, cfg.problem, view.resolution)
     codes, _ = boundary_codes(surface, view.style, view.discretize)
     frame.header["images"] = [{"chart": "boundary", "index": 0, "w": codes.shape[1], "h": codes.shape[0],
                                "lut": "boundary", "blob": frame.blob(codes)}]

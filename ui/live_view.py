@@ -34,7 +34,7 @@ from scratchnet.hidden_space import hidden_space
 from scratchnet.palette import Style, diverging_scale, hex_rgb, units_scale
 from scratchnet.plotly_json import figure_json
 from scratchnet.png import color_table
-from scratchnet.surface import decision_surface, unit_surfaces
+from scratchnet.surface import Surface, decision_surface, unit_surfaces
 from ui import keys
 from ui.diagram import DiagramView, playground_chart
 from ui.live_channel import Channel
@@ -148,8 +148,9 @@ class PlaygroundElement:
     loss_height: int | str = 260
     diagram_height: str | None = None       # the network diagram beside the boundary (None: the units strip)
 
-    def data(self, state: FrameState, diagram: dict | None) -> tuple[PlaygroundView, dict]:
-        """The view and the element's data for a run's `state` (without the socket's token or a frame)."""
+    def data(self, state: FrameState, diagram: dict | None) -> tuple[PlaygroundView, dict, Surface]:
+        """The view, the element's data for a run's `state` (without the socket's token or a frame), and
+        the boundary's surface it drew (the page's first frame draws the same)."""
         view = PlaygroundView(self.style, self.discretize, units=not self.presentation and diagram is None,
                               diagram=DiagramView() if diagram is not None else None)
         cfg, data, style = state.cfg, state.data, self.style
@@ -181,7 +182,7 @@ class PlaygroundElement:
             rows = ([{"cols": [1, 1], "cells": [["diagram"], ["boundary"]]}, {"cols": [1], "cells": [["loss"]]}]
                     if self.presentation else [{"cols": [6, 5], "cells": [["diagram"], ["boundary", "loss"]]}])
         return view, {"kind": "playground", "layout": {"rows": rows}, "charts": charts, "luts": luts,
-                      "big": self.presentation, "first_chart": "boundary"}
+                      "big": self.presentation, "first_chart": "boundary"}, surface
 
     def draw_for(self, run: LiveRun) -> tuple[PlaygroundView, dict]:
         """The element for another run on the same page: the run's config says what it shows."""
@@ -191,7 +192,8 @@ class PlaygroundElement:
         if self.diagram_height is not None:
             diagram = playground_chart(cfg, run.trainer.data.bounds, self.style, height=self.diagram_height,
                                        class_names=self.class_names)
-        return element.data(run.frame_state(), diagram)
+        view, data, _ = element.data(run.frame_state(), diagram)
+        return view, data
 
 
 def playground(run: LiveRun, element: PlaygroundElement, *, on_click: Callable[[], None] | None,
@@ -205,10 +207,13 @@ def playground(run: LiveRun, element: PlaygroundElement, *, on_click: Callable[[
     `follows_news`: news may switch the element to another run without a page run (a class's setup).
     Returns the element's state."""
     state = run.frame_state()
-    view, data_out = element.data(state, diagram)
+    view, data_out, surface = element.data(state, diagram)
     live = channel()
+    shown = live.revision
     revision = live.show(run, view, redraw=element if follows_news else None)
-    frame = playground_frame(state, view, units=True)
+    # The unit pictures (a forward per unit's grid, a fifth of a page run) only where the browser has none
+    # yet: another run or view, or no live socket (a first load). Otherwise the socket keeps them coming.
+    frame = playground_frame(state, view, units=revision != shown or not live.sockets, surface=surface)
     frame.header["rev"] = revision
     frame.header["notice"] = live.notice
     data_out.update(token=live.token, path=PATH, frame=frame.inline(), report_drawn=on_first_draw is not None)
