@@ -276,25 +276,25 @@ def test_a_setup_switches_a_students_playground_before_their_page_runs(hub, stor
     assert hub.claim(channel, 1) is None
 
 
-def test_a_page_that_applies_the_setup_first_keeps_its_own_run(hub, store, playground_of):
+def ana_playing_in_a_class(hub, store, playground_of) -> tuple:
+    """Ana on her Playground in a class whose teacher has just sent LESSON: (her channel, her run, the code)."""
     code, key = store.create()
     ana = store.join(code, "Ana")
-    server = Server()
-    channel, old = playground_of(server, "ana")
+    channel, run = playground_of(Server(), "ana")
     hub.member(channel, ana, 0, 0)
     store.send_setup(code, key, LESSON)
+    return channel, run, code
+
+
+def test_a_page_that_applies_the_setup_first_keeps_its_own_run(hub, store, playground_of):
+    channel, old, _ = ana_playing_in_a_class(hub, store, playground_of)
     assert hub.claim(channel, 1) is None, "the page run got there first (the student pressed something)"
     hub.tick()
     assert channel.job is old and channel.mount is None and channel.notice == 1
 
 
 def test_the_page_runs_anyway_when_a_switched_frame_is_not_fetched(hub, store, playground_of):
-    code, key = store.create()
-    ana = store.join(code, "Ana")
-    server = Server()
-    channel, _ = playground_of(server, "ana")
-    hub.member(channel, ana, 0, 0)
-    store.send_setup(code, key, LESSON)
+    channel, _, code = ana_playing_in_a_class(hub, store, playground_of)
     hub.tick()
     assert channel.mount is not None and channel.notice == 0
     hub._held[code] = (time.monotonic(), hub._held[code][1])     # its hold is over (a tab in the background)
