@@ -140,6 +140,7 @@ def test_send_setup_reaches_every_student_with_its_hidden_controls_and_a_note(ap
     teacher.multiselect(key="class_hide").set_value(["dataset", "noise"])
     apps.rerun(teacher)
     channel = ana.session_state[keys.CHANNEL]
+    channel.sockets = 1                              # her Playground's socket is open, as in a browser
     before = channel.notice
     teacher.button(key="class_send").click()
     apps.rerun(teacher)
@@ -166,6 +167,26 @@ def test_send_setup_reaches_every_student_with_its_hidden_controls_and_a_note(ap
     ana.button(key="class_note_ok").click()
     apps.rerun(ana)
     assert not any("changed the setup" in i.value for i in ana.info)
+
+
+def test_a_student_on_another_page_gets_the_setup_back_on_the_playground(apps, memory_store):
+    """The hub switches only a Playground somebody watches (its socket open): a student on another page
+    gets the setup when they come back to the Playground, from its page run."""
+    teacher, code, _ = start_class(apps, LESSON)
+    ana = join(apps, code, "Ana")
+    channel = ana.session_state[keys.CHANNEL]
+    channel.sockets = 1
+    apps.switch(ana, "classroom")
+    channel.sockets = 0                              # the Classroom page: no live element, so no socket
+    shown = channel.job
+    teacher.button(key="class_send").click()
+    apps.rerun(teacher)
+    class_hub.shared().tick()
+    assert channel.job is shown and channel.mount is None, "nothing switched behind her back"
+    assert channel.notice == memory_store.info(code).events, "no frames to wait for: the news at once"
+    apps.switch(ana, "playground")
+    assert ana.session_state[keys.CONFIG] == LESSON.replace(presentation=False)
+    assert "Your teacher changed the setup" in "\n".join(i.value for i in ana.info)
 
 
 def test_a_setup_survives_a_run_with_the_browsers_old_values(apps, monkeypatch):

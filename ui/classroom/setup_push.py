@@ -7,8 +7,8 @@ run of the new setup itself and switches their live channel to it (`Channel.swit
 next frame carries the element's new data with a note, and the browser draws it. The page run that
 follows (the notice) brings the sidebar's controls along and adopts that run (`Hub.claim`).
 
-Students whose page is elsewhere (Compare, a lesson), or whose Playground trains on their own drawn
-points, get the setup from their next page run, as before.
+Students whose Playground nobody watches (they are on another page), or whose setup has the teacher's
+own points, get the setup from their next Playground run, as before.
 """
 
 from __future__ import annotations
@@ -44,6 +44,8 @@ def push(channel, setup: Mapping[str, str], drawn: dict) -> LiveRun | None:
     one round: the class's students mostly share both, and the data is most of the cost (~6 ms)."""
     element, job, view = channel.redraw, channel.job, channel.view
     if element is None or not isinstance(job, LiveRun) or getattr(view, "kind", None) != "playground":
+        return None
+    if not channel.sockets:                     # nobody watches it (another page, no element): the page does it
         return None
     cfg = setup_config(setup, job.cfg)
     if cfg.dataset == CUSTOM:                   # the teacher's own points are not in a setup
