@@ -23,7 +23,7 @@ from ui.diagram_actions import playground_diagram
 from ui.live_run import LiveRun, RunView
 from ui.thumbnails import thumbnail_uris
 
-PRESENTATION_HEIGHT = "max(340px, calc(100vh - 300px))"    # what is left under the toolbar and metrics
+PRESENTATION_HEIGHT = "max(340px, calc(100vh - 345px))"    # what is left under the header, toolbar and metrics
 BOUNDARY_HEIGHT, LOSS_HEIGHT = 440, 230                    # the right column, beside the network diagram
 DIAGRAM_HEIGHT = f"{BOUNDARY_HEIGHT + LOSS_HEIGHT + 8}px"  # as tall as both with the gap between them
 # The sidebar's controls come once the first chart is drawn (see `controls_ready`), or after this.

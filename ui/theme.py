@@ -29,7 +29,8 @@ _PRESENTATION = """
 html { font-size: 22px; }
 [data-testid="stMetricValue"] { font-size: 2.1rem; font-weight: 700; }
 [data-testid="stMetricLabel"] p { font-size: 1.05rem; font-weight: 600; }
-.block-container { max-width: 100%; padding-left: 1.5rem; padding-right: 1.5rem; }
+/* Below Streamlit's header (3.75rem: it grows with the font too), which hid the toolbar's "Speed" label. */
+.block-container { max-width: 100%; padding-left: 1.5rem; padding-right: 1.5rem; padding-top: 3.9rem; }
 button p { font-size: 1.1rem; font-weight: 600; }
 </style>
 """

@@ -44,6 +44,10 @@ def test_presentation_mode_fills_a_projector_screen(browser, app_url, wait_for_a
     tick_px = page.evaluate("(sel) => parseFloat(getComputedStyle("
                             "document.querySelector(sel + ' .xtick text')).fontSize)", BOUNDARY)
     assert tick_px >= 20
+    speed = page.locator(".st-key-w_speed [data-testid='stWidgetLabel'] p").bounding_box()
+    on_top = page.evaluate("([x, y]) => document.elementFromPoint(x, y).textContent",
+                           [speed["x"] + speed["width"] / 2, speed["y"] + speed["height"] / 2])
+    assert on_top == "Speed", f"the toolbar's Speed label is covered (by {on_top!r})"
     context.close()
     assert not errors, errors
 
