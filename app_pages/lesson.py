@@ -129,8 +129,7 @@ def train_live(style: Style) -> None:
     toolbar.reset(run.reset, reset, key="lesson", help="Back to the untrained network.")
     link.page_link("app_pages/playground.py", label="Open this network in the Playground", icon=":material/tune:",
                    query_params=session.query_for(LESSON_CONFIG))
-    element = live_view.PlaygroundElement(style, discretize=False, show_test=False, presentation=False,
-                                          boundary_height=420, loss_height=240)
+    element = live_view.PlaygroundElement(style, boundary_height=420, loss_height=240)
     live_view.playground(run, element, on_click=None, on_first_draw=None)
 
 

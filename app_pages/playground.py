@@ -94,16 +94,13 @@ def live_charts(live: LiveRun, cfg: Config, style: Style) -> None:
     """The numbers, the network diagram, the boundary and the loss curve, streamed while the run trains."""
     drawing = bool(st.session_state.get(keys.DRAW_MODE))
     heights = (PRESENTATION_HEIGHT, PRESENTATION_HEIGHT) if cfg.presentation else (BOUNDARY_HEIGHT, LOSS_HEIGHT)
-    diagram_height = PRESENTATION_HEIGHT if cfg.presentation else DIAGRAM_HEIGHT
-    element = live_view.PlaygroundElement(style, cfg.discretize, cfg.show_test, cfg.presentation,
-                                          class_names=session.class_names(), clickable=drawing,
-                                          boundary_height=heights[0], loss_height=heights[1],
-                                          diagram_height=diagram_height)
-    diagram, on_diagram = playground_diagram(live, cfg, style, class_names=session.class_names(),
-                                             height=diagram_height)
+    element = live_view.PlaygroundElement(style, cfg.presentation, class_names=session.class_names(),
+                                          clickable=drawing, boundary_height=heights[0], loss_height=heights[1],
+                                          diagram_height=PRESENTATION_HEIGHT if cfg.presentation else DIAGRAM_HEIGHT)
+    diagram_extra, on_diagram = playground_diagram()
     live_view.playground(live, element, on_click=own_data.on_chart_click if drawing else None,
                          on_first_draw=None if st.session_state.get(keys.CONTROLS_DRAWN) else first_chart_drawn,
-                         diagram=diagram, on_diagram=on_diagram, follows_news=True)
+                         diagram_extra=diagram_extra, on_diagram=on_diagram, follows_news=True)
 
 
 def confusion(view: RunView) -> None:

@@ -231,7 +231,7 @@ def playground_of():
 
     def make(server, name: str, presentation: bool = False):
         channel, run = server.session(name, Config(epochs=100_000, presentation=presentation))
-        element = PlaygroundElement(DEFAULT, False, True, presentation, diagram_height="600px")
+        element = PlaygroundElement(DEFAULT, presentation, diagram_height="600px")
         channel.show(run, VIEW, redraw=element)
         channel.sockets += 1                  # the page's socket is open (a test may connect a real one too)
         run.play()

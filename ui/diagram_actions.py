@@ -13,11 +13,9 @@ from typing import Any
 
 import streamlit as st
 
-from scratchnet.config import FEATURES, KNOBS, Config, ConfigError
-from scratchnet.palette import Style
+from scratchnet.config import FEATURES, KNOBS, ConfigError
 from ui import keys, session
-from ui.diagram import playground_chart, walk_spec
-from ui.live_run import LiveRun
+from ui.diagram import walk_spec
 
 FEATURES_KNOB = KNOBS["features"]
 
@@ -76,13 +74,11 @@ def on_walk() -> None:
     st.session_state[keys.DIAGRAM_WALK] = walk_spec(run.cfg, run.trainer.data.bounds, trace, walk_id)
 
 
-def playground_diagram(run: LiveRun, cfg: Config, style: Style, *, height: str,
-                       class_names: Sequence[str] | None) -> tuple[dict, dict[str, Callable[[], None]]]:
-    """The Playground's diagram (editable; inputs toggle unless a lesson link hides the features control)
-    and its callbacks, for `live_view.playground`."""
-    chart = playground_chart(cfg, run.trainer.data.bounds, style, height=height, class_names=class_names)
-    chart["message"] = st.session_state.get(keys.DIAGRAM_MESSAGE)
+def playground_diagram() -> tuple[dict, dict[str, Callable[[], None]]]:
+    """What the page adds to the Playground's diagram (ui/diagram.py `playground_chart`): the last edit's
+    message and a walk to start; and the diagram's callbacks, for `live_view.playground`."""
+    extra = {"message": st.session_state.get(keys.DIAGRAM_MESSAGE)}
     walk = st.session_state.pop(keys.DIAGRAM_WALK, None)    # once: a later page run does not start it again
     if walk is not None:
-        chart["walk"] = walk
-    return chart, {"edit": on_edit, "feature": on_feature, "walk": on_walk}
+        extra["walk"] = walk
+    return extra, {"edit": on_edit, "feature": on_feature, "walk": on_walk}

@@ -13,7 +13,7 @@ import base64
 import hashlib
 import json
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -135,28 +135,32 @@ def _preview(figure: dict, data, style: Style) -> dict:
 # --- the Playground ---------------------------------------------------------------------------
 @dataclass(frozen=True)
 class PlaygroundElement:
-    """How the Playground's live element is drawn, all but the run it shows: enough to draw it again for
-    another run without a page run (a class's setup arriving, ui/classroom/setup_push.py)."""
+    """How a page draws the Playground's live element, all but the run (whose config says the rest: the
+    network, discretized or not, test points or not): enough to draw it again for another run without a
+    page run (a class's setup arriving, ui/classroom/setup_push.py)."""
 
     style: Style
-    discretize: bool
-    show_test: bool
-    presentation: bool
+    presentation: bool = False
     class_names: tuple[str, ...] | None = None
     clickable: bool = False                 # drawing points: a click on the boundary reports its place
     boundary_height: int | str = 540
     loss_height: int | str = 260
-    diagram_height: str | None = None       # the network diagram beside the boundary (None: the units strip)
+    diagram_height: str | None = None       # the Playground's network diagram beside the boundary (None: units)
 
-    def data(self, state: FrameState, diagram: dict | None) -> tuple[PlaygroundView, dict, Surface]:
+    def data(self, state: FrameState, diagram_extra: dict | None = None) -> tuple[PlaygroundView, dict, Surface]:
         """The view, the element's data for a run's `state` (without the socket's token or a frame), and
-        the boundary's surface it drew (the page's first frame draws the same)."""
-        view = PlaygroundView(self.style, self.discretize, units=not self.presentation and diagram is None,
-                              diagram=DiagramView() if diagram is not None else None)
+        the boundary's surface it drew (the page's first frame draws the same). `diagram_extra`: what the
+        page adds to the diagram (ui/diagram_actions.py)."""
         cfg, data, style = state.cfg, state.data, self.style
+        diagram = None
+        if self.diagram_height is not None:
+            diagram = {**playground_chart(cfg, data.bounds, style, height=self.diagram_height,
+                                          class_names=self.class_names), **(diagram_extra or {})}
+        view = PlaygroundView(style, cfg.discretize, units=not self.presentation and diagram is None,
+                              diagram=DiagramView() if diagram is not None else None)
         surface = decision_surface(state.net, cfg.features, data.bounds, cfg.problem, view.resolution)
-        _, boundary_scale = boundary_codes(surface, style, self.discretize)
-        boundary = boundary_spec(surface, data, show_test=self.show_test, discretize=self.discretize, style=style,
+        _, boundary_scale = boundary_codes(surface, style, cfg.discretize)
+        boundary = boundary_spec(surface, data, show_test=cfg.show_test, discretize=cfg.discretize, style=style,
                                  height=_pixels(self.boundary_height), uirevision=f"boundary-{data.name}",
                                  class_names=self.class_names, as_image=True)
         if self.clickable:
@@ -185,29 +189,24 @@ class PlaygroundElement:
                       "big": self.presentation, "first_chart": "boundary"}, surface
 
     def draw_for(self, run: LiveRun) -> tuple[PlaygroundView, dict]:
-        """The element for another run on the same page: the run's config says what it shows."""
-        cfg = run.cfg
-        element = replace(self, discretize=cfg.discretize, show_test=cfg.show_test)
-        diagram = None
-        if self.diagram_height is not None:
-            diagram = playground_chart(cfg, run.trainer.data.bounds, self.style, height=self.diagram_height,
-                                       class_names=self.class_names)
-        view, data, _ = element.data(run.frame_state(), diagram)
+        """The element for another run on the same page."""
+        view, data, _ = self.data(run.frame_state())
         return view, data
 
 
 def playground(run: LiveRun, element: PlaygroundElement, *, on_click: Callable[[], None] | None,
                on_first_draw: Callable[[], None] | None, on_stop: Callable[[], None] | None = None,
-               diagram: dict | None = None, on_diagram: dict[str, Callable[[], None]] | None = None,
+               diagram_extra: dict | None = None, on_diagram: dict[str, Callable[[], None]] | None = None,
                follows_news: bool = False) -> dict:
-    """The Playground's numbers, boundary, loss curve and either the network diagram (`diagram`, from
-    ui/diagram_actions.py, beside the boundary; `on_diagram`: its callbacks by trigger name) or (outside
-    presentation mode) the hidden units' strip. `on_click` (with `element.clickable`): drawing points (a
-    click on the boundary reruns the page with the point in `st.session_state[keys.LIVE_VIEW]["click"]`).
+    """The Playground's numbers, boundary, loss curve and either the network diagram (with
+    `element.diagram_height`; `diagram_extra` and `on_diagram`, its callbacks by trigger name, from
+    ui/diagram_actions.py) or (outside presentation mode) the hidden units' strip. `on_click` (with
+    `element.clickable`): drawing points (a click on the boundary reruns the page with the point in
+    `st.session_state[keys.LIVE_VIEW]["click"]`).
     `follows_news`: news may switch the element to another run without a page run (a class's setup).
     Returns the element's state."""
     state = run.frame_state()
-    view, data_out, surface = element.data(state, diagram)
+    view, data_out, surface = element.data(state, diagram_extra)
     live = channel()
     shown = live.revision
     revision = live.show(run, view, redraw=element if follows_news else None)
