@@ -59,6 +59,7 @@ def _needed(start: str) -> dict[str, object]:
     return found
 
 
+@functools.cache          # data.py does not change while the app runs
 def _assignments() -> dict[str, tuple[int, int]]:
     """Module-level constants of data.py: name -> (first line, last line). Read with `tokenize`, not `ast`:
     CPython 3.11's `ast.parse` is not thread-safe (gh-106905), and a class's page runs asked for a new

@@ -46,4 +46,9 @@ def png_data_uri(rgb: np.ndarray) -> str:
 
     png = (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
            + chunk(b"IDAT", zlib.compress(raw, 6)) + chunk(b"IEND", b""))
+    return data_uri(png)
+
+
+def data_uri(png: bytes) -> str:
+    """PNG bytes as a data URI (an <img> or st.image takes it as it is)."""
     return "data:image/png;base64," + base64.b64encode(png).decode("ascii")

@@ -6,7 +6,6 @@ dots is faster to send and to tell apart than a Plotly chart per dataset.
 
 from __future__ import annotations
 
-import base64
 import io
 
 import numpy as np
@@ -14,6 +13,7 @@ from PIL import Image, ImageDraw
 
 from scratchnet.data import DATASETS, make_dataset
 from scratchnet.palette import CLASS_COLORS, NEUTRAL, hex_rgb
+from scratchnet.png import data_uri
 
 SIZE = 72
 DOT = 2
@@ -54,5 +54,4 @@ def all_thumbnails(classes: int = 2) -> dict[str, bytes]:
 def thumbnail_uris(classes: int = 2) -> dict[str, str]:
     """The pictures as data URIs, which st.image passes through as they are (PNG bytes it opens and
     checks with PIL on every page run: ~4 ms of each Playground run for the eight of them)."""
-    return {name: "data:image/png;base64," + base64.b64encode(png).decode("ascii")
-            for name, png in all_thumbnails(classes).items()}
+    return {name: data_uri(png) for name, png in all_thumbnails(classes).items()}
