@@ -20,13 +20,14 @@ ENV PYTHONUNBUFFERED=1 \
 WORKDIR /app
 
 # Dependencies first (own layer, cached while only the code changes): torch alone from the CPU-only
-# index, then the exact pins of requirements.txt (torch==2.13.0 is then already met by 2.13.0+cpu).
+# index, as the README's first command does, then the exact pins of requirements.txt (torch's pin is
+# then already met by the +cpu build, and torch's own dependencies come from PyPI).
 # Then, in the same layer, what never runs here goes: torch's C++ headers, CMake files, C++ test
 # programs and protoc (torch_shm_manager stays), and the packages' own test suites (about 250 MB).
-COPY requirements.txt ./
+COPY requirements.txt requirements-torch.txt ./
 RUN set -eux; \
     if [ -n "${TORCH_INDEX_URL}" ]; then \
-        pip install --no-cache-dir --index-url "${TORCH_INDEX_URL}" "$(grep -E '^torch==' requirements.txt)"; \
+        pip install --no-cache-dir --no-deps --index-url "${TORCH_INDEX_URL}" -r requirements-torch.txt; \
     fi; \
     pip install --no-cache-dir -r requirements.txt; \
     torch_dir="$(python -c 'import os, torch; print(os.path.dirname(torch.__file__))')"; \

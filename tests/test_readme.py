@@ -68,6 +68,38 @@ def test_the_install_command_runs_something_that_exists():
             pytest.fail(f"unexpected step in the first command: {part}")
 
 
+CPU_INDEX = "https://download.pytorch.org/whl/cpu"
+TORCH_PIN = re.compile(r"^torch==\d+\.\d+\.\d+$")
+
+
+def pip_steps(line: str) -> list[list[str]]:
+    return [words for words in (shlex.split(p) for p in line.split("&&")) if words[:2] == ["pip", "install"]]
+
+
+def test_both_commands_take_torch_alone_from_the_cpu_only_index_first():
+    """On Linux the PyPI torch is the CUDA build (GBs of NVIDIA packages): each command installs the pinned
+    torch from PyTorch's CPU index before anything could pull it from PyPI (the rest then finds it met)."""
+    for line in commands(fenced_blocks(README)[0][1]):
+        first, *rest = pip_steps(line)
+        assert first[first.index("--index-url") + 1] == CPU_INDEX, line
+        assert "--no-deps" in first, "torch alone: its dependencies come from PyPI with the next step"
+        assert first[first.index("-r") + 1] == "requirements-torch.txt"
+        assert rest and all("--index-url" not in words for words in rest)
+
+
+def test_torch_is_pinned_exactly_once_and_the_other_requirements_include_that_pin():
+    pins = [(path.name, line.strip()) for path in sorted(ROOT.glob("requirements*.txt"))
+            for line in path.read_text().splitlines() if re.match(r"\s*torch\b", line)]
+    assert len(pins) == 1 and pins[0][0] == "requirements-torch.txt" and TORCH_PIN.match(pins[0][1]), pins
+    assert "-r requirements-torch.txt" in (ROOT / "requirements.txt").read_text().splitlines()
+    assert "-r requirements.txt" in (ROOT / "requirements-dev.txt").read_text().splitlines()
+    # the package's metadata states the same pin (an installed scratchnet must not pull another torch)
+    assert f'"{pins[0][1]}"' in (ROOT / "pyproject.toml").read_text()
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert "--index-url \"${TORCH_INDEX_URL}\" -r requirements-torch.txt" in dockerfile
+    assert f"ARG TORCH_INDEX_URL={CPU_INDEX}" in dockerfile
+
+
 def test_the_five_line_engine_example_runs():
     blocks = [body for language, body in fenced_blocks(README) if language == "python"]
     example = next(b for b in blocks if "Trainer(" in b)
