@@ -46,21 +46,19 @@ ENV STREAMLIT_BROWSER_GATHER_USAGE_STATS=false \
     STREAMLIT_SERVER_FILE_WATCHER_TYPE=none
 
 # Only what runs: the server (app.py: the pages and the live socket), the navigation frame, its pages,
-# the UI helpers (with the live element's .js and .css files), the engine, Streamlit's settings.
+# the UI helpers (with the live element's .js and .css files), the engine, Streamlit's settings, and
+# static/ (plotly.js, served by the app itself: never a CDN). The code stays root's: read-only to the app.
 COPY .streamlit/ ./.streamlit/
+COPY static/ ./static/
 COPY scratchnet/ ./scratchnet/
 COPY ui/ ./ui/
 COPY app_pages/ ./app_pages/
 COPY app.py navigation.py ./
 
-# plotly.js is served by the app itself from ./static (never a CDN): copy it at build time, so a
-# read-only code folder works. The folder is still the app user's, so a run-time copy works too.
 RUN set -eux; \
     useradd --create-home --uid 10001 --user-group --shell /usr/sbin/nologin app; \
-    python -c "from ui.assets import ensure_static_plotly; print(ensure_static_plotly('static'))"; \
     python -m compileall -q app.py navigation.py app_pages ui scratchnet; \
-    python -m scratchnet train --epochs 5 --json > /dev/null; \
-    chown app:app static
+    python -m scratchnet train --epochs 5 --json > /dev/null
 
 USER app
 

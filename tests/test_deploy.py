@@ -247,7 +247,7 @@ def test_dockerfile_and_dockerignore():
                  "--server.headless=true"):
         assert part in cmd, part
     copied = [src for k, a in steps if k == "COPY" for src in a.split()[:-1]]
-    for needed in ("app.py", "navigation.py", "app_pages/", "ui/", "scratchnet/", ".streamlit/"):
+    for needed in ("app.py", "navigation.py", "app_pages/", "ui/", "scratchnet/", ".streamlit/", "static/"):
         assert needed in copied, needed
     for src in copied:
         assert (ROOT / src).exists(), src
@@ -258,11 +258,11 @@ def test_dockerfile_and_dockerignore():
     assert "gatherUsageStats = false" in (ROOT / ".streamlit" / "config.toml").read_text()
 
     ignored = {ln.strip() for ln in (ROOT / ".dockerignore").read_text().splitlines()}
-    for needed in (".git", "tests", "artifacts", "benchmarks", "static", "**/__pycache__", ".pytest_cache",
+    for needed in (".git", "tests", "artifacts", "benchmarks", "**/__pycache__", ".pytest_cache",
                    ".ruff_cache", ".hypothesis", "**/*.egg-info"):
         assert needed in ignored, needed
     for kept in ("app.py", "navigation.py", "app_pages", "ui", "scratchnet", ".streamlit", "requirements.txt",
-                 "*.js", "*.css", "ui/js", "ui/css"):
+                 "*.js", "*.css", "ui/js", "ui/css", "static"):
         assert kept not in ignored, kept
 
 

@@ -10,19 +10,16 @@ the ``data`` passed at mount (here ``{"key", "figure", "rev", "height"}``,
 from __future__ import annotations
 
 import json
-import os
 import re
-import shutil
 from pathlib import Path
 
-import pytest
 from streamlit.testing.v1 import AppTest
 
 from ui import assets
 from ui.assets import (
     PLOTLY_JS_NAME,
+    STATIC_DIR,
     bundled_plotly_js,
-    ensure_static_plotly,
     plotly_js_version,
     python_package_plotly_js,
 )
@@ -31,10 +28,7 @@ DEMO = Path(__file__).resolve().parent / "browser" / "apps" / "live_chart_demo.p
 
 
 def test_demo_runs_and_figure_json_reaches_the_component(apps, tmp_path):
-    # A copy, so the plotly.js that live_chart puts in <app root>/static lands in tmp.
-    script = tmp_path / DEMO.name
-    shutil.copy2(DEMO, script)
-    at = apps.open(script=script)
+    at = apps.open(script=DEMO)
 
     charts = at.get("bidi_component")
     assert len(charts) == 1
@@ -51,7 +45,6 @@ def test_demo_runs_and_figure_json_reaches_the_component(apps, tmp_path):
     assert heatmap["z"]["dtype"] == "u1" and heatmap["z"]["shape"] == "100, 100"
     assert figure["layout"]["uirevision"] == "demo"
     assert "updates: 1" in [t.value for t in at.text]
-    assert (tmp_path / "static" / PLOTLY_JS_NAME).stat().st_size == bundled_plotly_js().stat().st_size
 
     # run_every never fires in AppTest; a rerun runs the fragment again: new figure, new rev.
     at.run()
@@ -60,30 +53,12 @@ def test_demo_runs_and_figure_json_reaches_the_component(apps, tmp_path):
     assert "updates: 2" in [t.value for t in at.text]
 
 
-def test_ensure_static_plotly_copies_once_and_tolerates_read_only(tmp_path, monkeypatch):
-    static = tmp_path / "static"
-    target = ensure_static_plotly(static)
-    assert target == static / PLOTLY_JS_NAME
-    assert target.read_bytes() == bundled_plotly_js().read_bytes()
-    assert [p.name for p in static.iterdir()] == [PLOTLY_JS_NAME]  # no temp file left
-
-    # Already right: nothing is written (a read-only folder is fine), even if the
-    # mtime differs (then the content hash decides).
-    os.utime(target, (1, 1))
-
-    def no_writes(*args, **kwargs):
-        raise PermissionError("read-only")
-
-    monkeypatch.setattr(assets.tempfile, "mkstemp", no_writes)
-    assert ensure_static_plotly(static) == target
-
-    # Wrong content and a read-only folder: the error is raised.
-    target.write_bytes(b"// stale")
-    with pytest.raises(PermissionError):
-        ensure_static_plotly(static)
-    monkeypatch.undo()
-
-    assert ensure_static_plotly(static).read_bytes() == bundled_plotly_js().read_bytes()
+def test_the_served_folder_is_part_of_the_checkout_and_holds_only_what_the_browser_gets():
+    """Nothing is copied at run time (a first start has no static folder to warn about): static/ is the
+    app root's served folder, committed, with the bundle and its licence only (all of it is public)."""
+    assert STATIC_DIR == Path(__file__).resolve().parents[1] / "static"
+    assert sorted(p.name for p in STATIC_DIR.iterdir()) == ["PLOTLY-LICENSE", PLOTLY_JS_NAME]
+    assert "plotly" in (STATIC_DIR / "PLOTLY-LICENSE").read_text().lower()
 
 
 def test_the_vendored_plotly_js_is_the_python_packages_version():
@@ -95,7 +70,7 @@ def test_the_vendored_plotly_js_is_the_python_packages_version():
 
 def _registered_trace_types() -> set[str]:
     """Trace types in the vendored bundle: scatter (plotly.js core) + what build/entry.js registers."""
-    entry = (bundled_plotly_js().parent / "build" / "entry.js").read_text()
+    entry = (Path(assets.__file__).resolve().parent / "vendor" / "build" / "entry.js").read_text()
     return {"scatter"} | set(re.findall(r"require\('plotly\.js/lib/(\w+)'\)", entry))
 
 

@@ -6,32 +6,28 @@ instead: Streamlit keeps the same element for the same ``key``, and its JavaScri
 (``ui/js/live_chart.js``) calls ``Plotly.react`` on one persistent div. With ``layout.uirevision``
 set in the figure, zoom and pan survive updates. (Charts fed by a page's socket are ui/live_view.py.)
 
-plotly.js is served by the app itself: :func:`ui.assets.ensure_static_plotly` copies the vendored
-partial bundle (ui/vendor/) to ``<app root>/static/``, which ``[server] enableStaticServing = true``
-serves at ``<app root URL>/app/static/``; ``ui/js/plotly_loader.js`` finds the app root from the URL
-of Streamlit's own bundle, so it works on page URLs and under ``server.baseUrlPath``.
+plotly.js is served by the app itself: the partial bundle in ``<app root>/static/`` (ui/assets.py), which
+``[server] enableStaticServing = true`` serves at ``<app root URL>/app/static/``; ``ui/js/plotly_loader.js``
+finds the app root from the URL of Streamlit's own bundle, so it works on page URLs and under
+``server.baseUrlPath``.
 """
 
 from __future__ import annotations
 
 import hashlib
-import logging
 import re
-import threading
 from pathlib import Path
 from typing import Any
 
 import streamlit as st
-from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from ui.assets import PLOTLY_JS_NAME, ensure_static_plotly
+from ui.assets import PLOTLY_JS_NAME
 from ui.theme import PAGE_CSS
 
 __all__ = ["COMPONENT_NAME", "live_chart", "plotly_loader_js", "preload_plotly"]
 
 COMPONENT_NAME = "scratchnet_live_chart"
 _HERE = Path(__file__).resolve().parent
-_LOG = logging.getLogger(__name__)
 
 
 def _read(*parts: str) -> str:
@@ -53,42 +49,10 @@ _component = st.components.v2.component(COMPONENT_NAME, js=plotly_loader_js() + 
 def preload_plotly() -> None:
     """Start loading plotly.js in the browser now and style the page (an invisible element; call it
     first)."""
-    _ensure_plotly_served()
     _preloader(key="plotly_preload", data={}, height="content")
 
 
 _CSS_LENGTH = re.compile(r"[0-9a-z().+\-*/%\s,]{1,80}")
-_served_lock = threading.Lock()
-_served_dirs: set[str] = set()
-
-
-def _app_static_dir() -> Path | None:
-    ctx = get_script_run_ctx(suppress_warning=True)
-    if ctx is None or not ctx.main_script_path:
-        return None
-    return Path(ctx.main_script_path).resolve().parent / "static"
-
-
-def _ensure_plotly_served() -> None:
-    """Once per process and app folder, put plotly.js in <app root>/static."""
-    static_dir = _app_static_dir()
-    if static_dir is None:
-        return
-    marker = str(static_dir)
-    if marker in _served_dirs:
-        return
-    with _served_lock:
-        if marker in _served_dirs:
-            return
-        if not st.get_option("server.enableStaticServing"):
-            _LOG.warning(
-                "live_chart needs [server] enableStaticServing = true to serve plotly.js"
-            )
-        try:
-            ensure_static_plotly(static_dir)
-        except OSError as exc:
-            _LOG.warning("live_chart could not copy %s to %s: %s", PLOTLY_JS_NAME, static_dir, exc)
-        _served_dirs.add(marker)
 
 
 def _figure_json(fig_json: Any) -> str:
@@ -116,6 +80,5 @@ def live_chart(fig_json: str | dict[str, Any], *, key: str, height: int | str = 
     elif not isinstance(height, int) or isinstance(height, bool) or height <= 0:
         raise ValueError(f"height must be a positive int or a CSS length, got {height!r}")
     figure = _figure_json(fig_json)
-    _ensure_plotly_served()
     rev = hashlib.blake2b(figure.encode("utf-8"), digest_size=8).hexdigest()
     _component(key=key, data={"key": key, "figure": figure, "rev": rev, "height": height}, height="content")

@@ -1,9 +1,8 @@
 """ui.live_chart in a real browser: local plotly.js, in-place updates, zoom kept.
 
-The demo app (apps/live_chart_demo.py) is copied to a temporary folder and run
-from there, so the plotly.js it puts in ``<app root>/static/`` stays out
-of the checkout; the server runs with the project root as its working folder
-(the project's .streamlit/config.toml applies).
+The demo app (apps/live_chart_demo.py) is copied to a temporary folder beside a copy of the app's
+``static/`` (Streamlit serves the folder next to the main script) and run from there; the server runs
+with the project root as its working folder (the project's .streamlit/config.toml applies).
 """
 
 from __future__ import annotations
@@ -16,7 +15,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from ui.assets import PLOTLY_JS_NAME
+from ui.assets import PLOTLY_JS_NAME, STATIC_DIR
 
 DEMO = Path(__file__).resolve().parent / "apps" / "live_chart_demo.py"
 SERVER_ARGS = ("--server.enableStaticServing", "true", "--runner.postScriptGC", "false")
@@ -31,6 +30,7 @@ STREAMLIT_PROBE_404 = re.compile(r"status of 404 .*/(compare|broken)/_stcore/(he
 def demo_dir(tmp_path_factory):
     app_dir = tmp_path_factory.mktemp("live_chart_demo")
     shutil.copy2(DEMO, app_dir / DEMO.name)
+    shutil.copytree(STATIC_DIR, app_dir / "static")
     return app_dir
 
 

@@ -1,4 +1,4 @@
-// Build ../plotly-scratchnet.min.js the way plotly.js builds its own dist bundles
+// Build static/plotly-scratchnet.min.js (at the app's root) the way plotly.js builds its own dist bundles
 // (node_modules/plotly.js/esbuild-config.js: iife, global `Plotly`, es2016), from entry.js.
 const fs = require('fs');
 const path = require('path');
@@ -7,7 +7,7 @@ const { environmentPlugin } = require('esbuild-plugin-environment');
 const InlineCSSPlugin = require('esbuild-plugin-inline-css');
 
 const version = require('plotly.js/package.json').version;
-const outfile = path.join(__dirname, '..', 'plotly-scratchnet.min.js');
+const outfile = path.join(__dirname, '..', '..', '..', 'static', 'plotly-scratchnet.min.js');
 const banner = `/**
 * plotly.js (scratchnet: core + heatmap - minified) v${version}
 * Copyright 2012-2026, Plotly, Inc.
