@@ -30,6 +30,8 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field, replace
 
+from scratchnet.config import KNOBS
+
 # Letters and digits nobody misreads from a projector or mistypes: no 0/O/Q, 1/I/L, 2/Z, 5/S, 6/G, 8/B.
 CODE_ALPHABET = "ACDEFHJKMNPRTUVWXY34679"
 CODE_LENGTH = 6                     # 22^6 = 113 million codes
@@ -37,7 +39,9 @@ MAX_STUDENTS = 200
 MAX_NAME = 24                       # characters: a tile's caption on a projected board
 MAX_MESSAGE = 280
 MAX_MESSAGES = 20                   # the newest are kept
-MAX_SETUP_ITEMS, MAX_SETUP_TEXT = 64, 200    # a setup is a Config's query: ~25 short items
+# A setup is a Config's query: one short text per knob; its longest is the hidden controls' list with
+# every control in it (255 characters today), which a teacher who hides everything sends.
+MAX_SETUP_ITEMS, MAX_SETUP_TEXT = 64, len(",".join(KNOBS["hide"].choices))
 JOIN_WINDOW_SECONDS, JOINS_PER_WINDOW = 10.0, 40   # a class arriving at once, not a script
 IDLE_SECONDS = 4 * 3600.0           # a class nobody used for this long is gone
 MAX_CLASSES = 500                   # per memory store: bounded memory whatever visitors do
