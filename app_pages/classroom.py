@@ -58,6 +58,7 @@ def start_or_join(code: str) -> None:
                         "learning.")
             st.button("Start a class", key="class_start", type="primary", icon=":material/co_present:",
                       on_click=teacher.start)
+            teacher.show_error("start")
     with learn:
         student.join_form("")
     where = class_hub.shared().store

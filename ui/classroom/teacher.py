@@ -15,14 +15,24 @@ import streamlit as st
 from scratchnet.config import CUSTOM, KNOBS, Config, from_mapping
 from ui import keys, live_view
 from ui.classroom import hub as class_hub
-from ui.classroom.board_frames import DATA_KNOBS, BoardView, board_frame, board_luts
+from ui.classroom.board_frames import DATA_KNOBS, BoardView, board_frame, board_luts, setup_text
 from ui.classroom.markdown import escape
 from ui.classroom.qr import qr_png
-from ui.classroom.store import GOALS, Board, Challenge, ClassError, StoreUnavailable
+from ui.classroom.store import (
+    GOALS,
+    IDLE_SECONDS,
+    Board,
+    Challenge,
+    ClassError,
+    NoSuchClass,
+    NotAllowed,
+    StoreUnavailable,
+)
 
 HIDE = "class_hide"                     # the controls the teacher's setup hides from students
 PROJECTOR = "class_projector"
 GO_PLAYGROUND = "class_go_playground"
+TEACHER_ERROR = "class_teacher_error"   # (where, words): what the teacher's last action could not do, and why
 NOT_SENT = ("presentation",)            # the teacher's projector setting stays theirs
 CLASSROOM_PAGE = "classroom"
 
@@ -37,8 +47,9 @@ def start() -> None:
     try:
         code, key = class_hub.shared().store.create()
     except ClassError as err:
-        st.session_state[keys.TOAST] = str(err)
+        st.session_state[TEACHER_ERROR] = ("start", str(err))
         return
+    st.session_state.pop(TEACHER_ERROR, None)
     st.session_state[keys.CLASS_TEACHER] = (code, key)
 
 
@@ -87,20 +98,48 @@ def send_setup() -> None:
     """The "Send setup to class" buttons (Classroom page and the teacher's Playground badge)."""
     code, key = current()
     cfg = playground_config()
-    if cfg.dataset == CUSTOM:
-        st.session_state[keys.TOAST] = ("Your setup uses your own points, which a setup cannot carry: pick a "
-                                        "dataset on the Playground first.")
-        return
     _act(lambda: class_hub.shared().store.send_setup(code, key, setup_to_send(cfg)),
-         f"Setup sent to class {code}: {cfg.describe()}.")
+         f"Setup sent to class {code}: {cfg.describe()}.", "setup", needs_dataset=cfg)
 
 
-def _act(action, done: str) -> None:
+OWN_POINTS = ("Your Playground trains on your own points, which a setup cannot carry: pick one of the datasets "
+              "on your Playground first, then send again.")
+
+
+def in_teacher_words(err: ClassError) -> str:
+    """What went wrong, said to the teacher with what to do about it."""
+    code = (current() or ("",))[0]
+    if isinstance(err, NoSuchClass):
+        return (f"Class {code} has ended (a class ends when its teacher ends it or after "
+                f"{IDLE_SECONDS / 3600:g} hours unused): nothing was sent. Start a new class on the Classroom page.")
+    if isinstance(err, NotAllowed):
+        return (f"This browser tab is no longer the teacher of class {code}: nothing was sent. Open your teacher "
+                "link (under \"Your teacher link\" on the Classroom page) in this tab, then try again.")
+    if isinstance(err, StoreUnavailable):
+        return f"Nothing was sent: {err} Try again in a moment; your students keep what they have."
+    return str(err)
+
+
+def _act(action, done: str, where: str, needs_dataset: Config | None = None) -> None:
+    """Run a teacher's action: `done` as a toast, or what went wrong kept beside the button pressed
+    (`where`) until the next action, in words that say what to do (a toast would vanish)."""
+    st.session_state.pop(TEACHER_ERROR, None)
+    if needs_dataset is not None and needs_dataset.dataset == CUSTOM:
+        st.session_state[TEACHER_ERROR] = (where, OWN_POINTS)
+        return
     try:
         action()
-        st.session_state[keys.TOAST] = done
     except ClassError as err:
-        st.session_state[keys.TOAST] = str(err)
+        st.session_state[TEACHER_ERROR] = (where, in_teacher_words(err))
+        return
+    st.session_state[keys.TOAST] = done
+
+
+def show_error(where: str) -> None:
+    """The teacher's last action's error, if it was made at `where`."""
+    found = st.session_state.get(TEACHER_ERROR)
+    if found and found[0] == where:
+        st.error(found[1], icon=":material/error:")
 
 
 # --- the Classroom page ------------------------------------------------------------------------------
@@ -124,7 +163,7 @@ def page() -> None:
         with st.container(border=True):
             send, challenge, message = st.columns(3, gap="large")
             with send:
-                setup_panel()
+                setup_panel(board)
             with challenge:
                 challenge_panel(board)
             with message:
@@ -149,10 +188,12 @@ def header(code: str, board: Board, projector: bool) -> None:
     qr.image(qr_png(link), width="stretch" if not projector else 220, caption="Scan to join")
 
 
-def setup_panel() -> None:
+def setup_panel(board: Board) -> None:
     st.subheader("Setup")
     cfg = playground_config()
     st.caption(f"Your Playground now: {cfg.describe()}")
+    if board.info.setup:
+        st.caption(f"Your students have: {setup_text(board.info.setup)}")
     k = KNOBS["hide"]
     names = [n for n in k.choices if n != "hide"]
     if HIDE not in st.session_state:
@@ -164,7 +205,8 @@ def setup_panel() -> None:
               on_click=send_setup, disabled=custom, width="stretch",
               help="Every student's Playground switches to this setup; students who join later get it too.")
     if custom:
-        st.caption("Your setup uses your own points, which a setup cannot carry: pick a dataset first.")
+        st.caption(OWN_POINTS)
+    show_error("setup")
 
 
 def set_challenge() -> None:
@@ -182,12 +224,12 @@ def set_challenge() -> None:
             store.send_setup(code, key, setup_to_send(cfg))
         store.set_challenge(code, key, Challenge(goal, target, data, text))
 
-    _act(both, f"Challenge set: {text}")
+    _act(both, f"Challenge set: {text}", "challenge", needs_dataset=cfg)
 
 
 def end_challenge() -> None:
     code, key = current()
-    _act(lambda: class_hub.shared().store.set_challenge(code, key, None), "The challenge is over.")
+    _act(lambda: class_hub.shared().store.set_challenge(code, key, None), "The challenge is over.", "challenge")
 
 
 def challenge_panel(board: Board) -> None:
@@ -200,23 +242,30 @@ def challenge_panel(board: Board) -> None:
     st.slider("Test accuracy to reach (%)", 50, 100, 90, step=1, key="class_target")
     st.checkbox("Send my setup with it", value=True, key="class_challenge_setup",
                 help="The challenge is on your Playground's data; students start from your setup.")
+    why_not = ("" if cfg.is_classification and cfg.dataset != CUSTOM else OWN_POINTS if cfg.is_classification else
+               "A challenge is about test accuracy, which a regression has not: pick a classification dataset "
+               "on your Playground first.")
     left, right = st.columns(2)
     left.button("Set challenge", key="class_set_challenge", on_click=set_challenge, width="stretch",
-                disabled=not cfg.is_classification or cfg.dataset == CUSTOM,
-                help="On your Playground's data (a classification dataset).")
+                disabled=bool(why_not), help="On your Playground's data (a classification dataset).")
     right.button("End challenge", key="class_end_challenge", on_click=end_challenge, width="stretch",
                  disabled=challenge is None)
+    if why_not:
+        st.caption(why_not)
+    show_error("challenge")
 
 
 def post_message() -> None:
     code, key = current()
     text = st.session_state.get("class_message", "")
-    try:
+
+    def send() -> None:
+        if not text.strip():
+            raise ClassError("Type your message in the box first, then press Send message.")
         class_hub.shared().store.post_message(code, key, text)
         st.session_state["class_message"] = ""
-        st.session_state[keys.TOAST] = "Message sent."
-    except ClassError as err:
-        st.session_state[keys.TOAST] = str(err)
+
+    _act(send, "Message sent.", "message")
 
 
 def message_panel() -> None:
@@ -224,6 +273,7 @@ def message_panel() -> None:
     st.text_area("Message to the class", key="class_message", max_chars=280, height=90,
                  placeholder="e.g. Try a learning rate of 0.3: what happens?")
     st.button("Send message", key="class_send_message", on_click=post_message, width="stretch")
+    show_error("message")
 
 
 def open_on_playground() -> None:
@@ -233,11 +283,12 @@ def open_on_playground() -> None:
     try:
         board = class_hub.shared().store.board(code, key)
     except ClassError as err:
-        st.session_state[keys.TOAST] = str(err)
+        st.session_state[TEACHER_ERROR] = ("board", in_teacher_words(err))
         return
     student = next((s for s in board.students if s.seat == seat), None)
     if student is None or not student.setup:
-        st.session_state[keys.TOAST] = "That student's run is not on the board any more."
+        st.session_state[TEACHER_ERROR] = ("board", "That student has left the class, so their run is not on "
+                                                    "the board any more: pick another tile.")
         return
     cfg, _ = from_mapping(student.setup, strict=False)
     mine = playground_config()
@@ -263,7 +314,8 @@ def board_view(code: str, key: str) -> None:
 
 def remove(seat: str, name: str) -> None:
     code, key = current()
-    _act(lambda: class_hub.shared().store.remove(code, key, seat), f"{name} was removed from the class.")
+    _act(lambda: class_hub.shared().store.remove(code, key, seat), f"{name} was removed from the class.",
+         "students")
 
 
 def students_panel(board: Board) -> None:
@@ -276,6 +328,7 @@ def students_panel(board: Board) -> None:
             joined.caption(f"joined {time.strftime('%H:%M', time.localtime(s.joined))}")
             button.button("Remove", key=f"class_remove_{s.seat}", on_click=remove, args=(s.seat, s.name),
                           width="stretch")
+        show_error("students")
 
 
 def end_class() -> None:
@@ -283,7 +336,7 @@ def end_class() -> None:
     try:
         class_hub.shared().store.end(code, key)
     except ClassError as err:
-        st.session_state[keys.TOAST] = str(err)
+        st.session_state[TEACHER_ERROR] = ("end", in_teacher_words(err))
         return
     channel = st.session_state.get(keys.CHANNEL)
     if channel is not None:
@@ -301,6 +354,7 @@ def private_panel(code: str, key: str) -> None:
         st.markdown("Ending the class removes its students' seats, runs on the board, messages and "
                     "submissions. Students keep their Playground.")
         st.button("End the class now", key="class_end", type="primary", on_click=end_class)
+    show_error("end")
 
 
 # --- the teacher's badge on the Playground --------------------------------------------------------------
@@ -312,3 +366,4 @@ def playground_badge() -> None:
         send.button("Send setup to class", key="class_send_from_playground", on_click=send_setup,
                     icon=":material/send:", width="stretch")
         link.page_link("app_pages/classroom.py", label="Classroom page", icon=":material/co_present:")
+        show_error("setup")
