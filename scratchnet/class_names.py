@@ -48,6 +48,20 @@ def canonical(name: str) -> str:
     return str(int(name)) if _INTEGER.fullmatch(name) else name
 
 
+def class_label(c: int, names: Sequence[str] | None = None) -> str:
+    """How class c is named to people (legends, buttons, the diagram's outputs, the confusion matrix): its
+    label from the data (a CSV's "bird"), or "class c"."""
+    return str(names[c]) if names and 0 <= c < len(names) else f"class {c}"
+
+
+def new_class_name(names: Sequence[str]) -> str:
+    """A name for one more class after `names` that none of them has ("class 3", or "class 3 (2)")."""
+    name, n = f"class {len(names)}", 2
+    while name in names:
+        name, n = f"class {len(names)} ({n})", n + 1
+    return name
+
+
 def label_order(name: str) -> tuple[int, int, str]:
     """Sort key: whole numbers first in numeric order, then names alphabetically. A total order
     that any subset of classes keeps, so a downloaded file re-reads with the same class numbers."""

@@ -14,11 +14,13 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .class_names import class_label
 from .data import Dataset
 from .palette import (
     DEFAULT,
     Style,
     banded_scale,
+    class_color,
     class_colors,
     discrete_scale,
     diverging_scale,
@@ -117,9 +119,12 @@ def boundary_spec(surface: Surface, data: Dataset, *, show_test: bool = False, d
     traces.append(_points_spec(data.x_train, data.y_train, data, style, "train", False, class_names))
     if show_test:
         traces.append(_points_spec(data.x_test, data.y_test, data, style, "test", True, class_names))
+    legend = legend_traces(data, style, show_test, class_names)
+    traces += legend
     x_min, x_max, y_min, y_max = data.bounds
-    layout = _layout(style, height, uirevision, title, showlegend=show_test,
-                     legend={"orientation": "h", "x": 1, "xanchor": "right", "y": 1.01, "yanchor": "bottom"})
+    layout = _layout(style, height, uirevision, title, showlegend=bool(legend),
+                     legend={"orientation": "h", "x": 1, "xanchor": "right", "y": 1.01, "yanchor": "bottom",
+                             "itemclick": False, "itemdoubleclick": False})
     layout["xaxis"].update(range=[x_min, x_max], title={"text": "x₁"}, constrain="domain", showgrid=False)
     layout["yaxis"].update(range=[y_min, y_max], title={"text": "x₂"}, scaleanchor="x", scaleratio=1,
                            constrain="domain", showgrid=False)
@@ -150,6 +155,22 @@ def _points_revision(data: Dataset, show_test: bool, class_names: Sequence[str] 
     return digest.hexdigest()
 
 
+def legend_traces(data: Dataset, style: Style, show_test: bool, class_names: Sequence[str] | None = None
+                  ) -> list[dict]:
+    """The boundary's legend, as traces with no points: each class's colour and name (its label from the
+    data, or "class c"), then what a training and a test point look like when both are shown."""
+    def entry(name: str, color: str, symbol: str = "circle", line: str = "#FFFFFF") -> dict:
+        return {"type": "scatter", "x": [None], "y": [None], "mode": "markers", "name": name, "hoverinfo": "skip",
+                "marker": {"size": style.marker_size * 1.4, "color": color, "symbol": symbol,
+                           "line": {"width": style.marker_line, "color": line}}}
+
+    entries = ([entry(class_label(c, class_names), class_color(c, style)) for c in range(data.n_classes)]
+               if data.task == "classification" else [])
+    if show_test:
+        entries += [entry("train", "#BDBDBD"), entry("test", "#BDBDBD", "diamond", "#222222")]
+    return entries
+
+
 def _points_spec(x, y, data: Dataset, style: Style, name: str, test: bool,
                  class_names: Sequence[str] | None = None) -> dict:
     x = np.asarray(x, dtype=np.float32).reshape(-1, 2)
@@ -157,7 +178,8 @@ def _points_spec(x, y, data: Dataset, style: Style, name: str, test: bool,
     marker = {"size": style.marker_size * (1.1 if test else 1.0), "symbol": "diamond" if test else "circle",
               "line": {"width": style.marker_line * (1.6 if test else 1.0), "color": "#222222" if test else "#FFFFFF"},
               **class_marker(y, data.task, data.n_classes, style)}
-    trace = {"type": "scatter", "x": x[:, 0], "y": x[:, 1], "mode": "markers", "name": name, "marker": marker}
+    trace = {"type": "scatter", "x": x[:, 0], "y": x[:, 1], "mode": "markers", "name": name, "marker": marker,
+             "showlegend": False}
     if data.task == "classification" and class_names:
         trace["text"] = [str(class_names[int(c)]) for c in y]
         trace["hovertemplate"] = f"{name}: %{{text}}<br>(%{{x:.2f}}, %{{y:.2f}})<extra></extra>"

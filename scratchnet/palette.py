@@ -1,7 +1,11 @@
 """Colours and sizes of every figure: the class palette, colour scales, and two viewing styles.
 
-Colours come from the Okabe–Ito palette, which stays distinguishable with the common
-colour-vision deficiencies and on a washed-out projector.
+One table of class colours (`CLASS_PALETTE`) serves every place a class is drawn: the points and
+regions of the boundary, the legend that names the classes, the "Your own data" buttons, the network
+diagram's output units, Compare, the classroom board's tiles, the exported code. A class has the same
+colour on a student's laptop, on the teacher's projector and on the board; only sizes differ by style.
+Colours come from the Okabe–Ito palette, which stays distinguishable with the common colour-vision
+deficiencies and on a washed-out projector.
 """
 
 from __future__ import annotations
@@ -10,8 +14,13 @@ import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-# Okabe & Ito (2008), "Color Universal Design"; black replaced by grey so points keep an outline.
-CLASS_COLORS = ("#E69F00", "#0072B2", "#009E73", "#CC79A7", "#F0E442", "#56B4E9", "#D55E00", "#7F7F7F")
+# Okabe & Ito (2008), "Color Universal Design"; black replaced by grey so points keep an outline. The names
+# are what a screen reader or a sentence says ("blue > 0 > orange").
+CLASS_PALETTE = (("orange", "#E69F00"), ("blue", "#0072B2"), ("green", "#009E73"), ("pink", "#CC79A7"),
+                 ("yellow", "#F0E442"), ("sky blue", "#56B4E9"), ("vermilion", "#D55E00"), ("grey", "#7F7F7F"))
+CLASS_COLORS = tuple(color for _, color in CLASS_PALETTE)
+COLOR_NAMES = tuple(name for name, _ in CLASS_PALETTE)
+NAMED = dict(CLASS_PALETTE)             # the palette's colours by name, for what is not a class (gradients)
 NEUTRAL = "#F7F7F7"
 
 
@@ -32,10 +41,9 @@ class Style:
 
 
 DEFAULT = Style()
-# Stronger, darker hues and heavier strokes survive a projector's low contrast.
+# Larger type and heavier strokes survive a projector's low contrast; the class colours stay the same, so a
+# class projected is the class on every student's screen (the loss lines, not classes, are darker).
 PRESENTATION = replace(DEFAULT, font_size=24, line_width=5.0, marker_size=11.0, marker_line=2.0,
-                       class_colors=("#D55E00", "#0051A2", "#007D5C", "#B0457F", "#C9B800", "#2F8FCC",
-                                     "#8F3A00", "#555555"),
                        train_line="#0051A2", test_line="#C24A00")
 
 
@@ -50,9 +58,14 @@ def mix(color: str, other: str, weight: float) -> str:
     return f"#{r:02X}{g:02X}{b:02X}"
 
 
+def class_color(c: int, style: Style = DEFAULT) -> str:
+    """Class c's colour (the palette repeats past its length)."""
+    return style.class_colors[c % len(style.class_colors)]
+
+
 def class_colors(k: int, style: Style = DEFAULT) -> list[str]:
-    """A colour for each of k classes (the palette repeats past its length)."""
-    return [style.class_colors[c % len(style.class_colors)] for c in range(k)]
+    """A colour for each of k classes."""
+    return [class_color(c, style) for c in range(k)]
 
 
 def region_colors(style: Style = DEFAULT) -> tuple[str, ...]:
@@ -70,6 +83,13 @@ def units_scale(style: Style = DEFAULT) -> list[list]:
     """The hidden units' pictures: class 0's colour below zero, class 1's above, white gutters."""
     return [[0.0, style.class_colors[0]], [127 / 255, style.neutral], [254 / 255, style.class_colors[1]],
             [1.0, "#FFFFFF"]]
+
+
+def output_scale(c: int, style: Style = DEFAULT) -> list[list]:
+    """Output unit c's picture (its logit z_c over the plane, coded like the hidden units'): grey below zero,
+    class c's colour above it, so each output unit shows where it votes for its own class."""
+    return [[0.0, mix(style.neutral, "#000000", 0.3)], [127 / 255, style.neutral],
+            [254 / 255, class_color(c, style)], [1.0, "#FFFFFF"]]
 
 
 def diverging_scale(style: Style = DEFAULT) -> list[list]:

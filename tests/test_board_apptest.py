@@ -109,3 +109,42 @@ def test_a_setup_of_ones_own_points_says_what_to_do(apps):
     assert teacher.button(key="class_send").disabled and teacher.button(key="class_set_challenge").disabled
     said = "\n".join(c.value for c in teacher.caption)
     assert "pick one of the datasets on your Playground first" in said
+
+
+# --- one palette, named classes: "Your own data" ------------------------------------------------------------
+ANIMALS = b"x1,x2,label\n" + b"".join(
+    f"{i / 10:.1f},{(i * 7 % 10) / 10:.1f},{('bird', 'cat', 'dog')[i % 3]}\n".encode() for i in range(30))
+
+
+def draw_buttons(at) -> list[str]:
+    """The "Your own data" choices as shown: their icon (Streamlit keeps a leading one apart), then their text."""
+    control = at.sidebar.segmented_control(key=keys.DRAW_MODE)
+    return [f"{o.content_icon} {o.content}".strip() for o in control.proto.options]
+
+
+DOT = ":material/circle:"           # coloured by the page's CSS (ui/theme.py): the class's palette colour
+
+
+def test_own_data_offers_the_classes_the_data_has_in_their_colours(app):
+    from scratchnet.palette import CLASS_COLORS
+    from ui.theme import PAGE_CSS
+
+    assert draw_buttons(app) == [f"{DOT} class 0", f"{DOT} class 1", f"{DOT} + new class", "✕ erase"], \
+        "moons has two classes: no 'class 2', and a new class is said to be one"
+    app.sidebar.file_uploader(key="csv_upload").set_value(("animals.csv", ANIMALS, "text/csv")).run()
+    assert draw_buttons(app) == [f"{DOT} bird", f"{DOT} cat", f"{DOT} dog", f"{DOT} + new class", "✕ erase"]
+    for c, color in enumerate(CLASS_COLORS):         # the n-th button's dot in class n's colour
+        assert (f'.st-key-{keys.DRAW_MODE} [role="radiogroup"] > button:nth-child({c + 1}) '
+                f'[data-testid="stIconMaterial"] {{ color: {color};') in PAGE_CSS
+
+
+def test_a_new_class_is_drawn_and_named(app):
+    from tests.live_element import trigger
+
+    app.sidebar.file_uploader(key="csv_upload").set_value(("animals.csv", ANIMALS, "text/csv")).run()
+    app.sidebar.segmented_control(key=keys.DRAW_MODE).set_value("new").run()
+    trigger(app, "click", {"x": 0.5, "y": 0.5})
+    assert app.session_state[keys.RUN].trainer.data.n_classes == 4
+    assert app.session_state[keys.CLASS_NAMES] == ("bird", "cat", "dog", "class 3")
+    assert app.session_state[keys.DRAW_MODE] == "3", "the next clicks draw the new class too"
+    assert draw_buttons(app)[3] == f"{DOT} class 3"

@@ -66,8 +66,9 @@ def test_the_charts_carry_real_figures_and_a_first_frame(app):
     data = live_data(app)
     assert len(data["token"]) >= 43 and data["path"] == "live/ws"
     figure = live_figure(app, "boundary")
-    (points,) = figure["data"]
+    points, *legend = figure["data"]
     assert points["mode"] == "markers" and points["name"] == "train"
+    assert [t["name"] for t in legend] == ["class 0", "class 1"], "the legend names the classes"
     image = figure["layout"]["images"][0]
     assert image["source"].startswith("data:image/png;base64,") and image["layer"] == "below"
     png = base64.b64decode(image["source"].split(",", 1)[1])

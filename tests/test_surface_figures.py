@@ -220,9 +220,9 @@ def test_boundary_figure(cfg):
     fig = as_figure(spec)                                          # validated by plotly
     assert fig.layout.uirevision == "keep-zoom"
     scale_positions([list(p) for p in heatmap(fig).colorscale])
-    names = [tr.name for tr in fig.data if tr.type in ("scatter", "scattergl")]
-    assert names == ["train", "test"]
-    train, test = [tr for tr in fig.data if tr.type in ("scatter", "scattergl")]
+    points = [tr for tr in fig.data if tr.type in ("scatter", "scattergl") and tr.showlegend is False]
+    assert [tr.name for tr in points] == ["train", "test"]
+    train, test = points
     assert len(arr(train.x)) == len(t.data.x_train) and len(arr(test.x)) == len(t.data.x_test)
     np.testing.assert_allclose(arr(train.y), t.data.x_train[:, 1].numpy())
     assert arr(heatmap(fig).z).dtype == np.uint8 and arr(heatmap(fig).z).shape == (50, 50)
@@ -232,8 +232,30 @@ def test_boundary_figure(cfg):
     assert tuple(fig.layout.yaxis.range) == pytest.approx((y_min, y_max))
     assert fig.layout.yaxis.scaleanchor == "x"
     only_train = as_figure(boundary_spec(s, t.data))
-    assert [tr.name for tr in only_train.data if tr.type != "heatmap"] == ["train"]
+    assert [tr.name for tr in only_train.data if tr.type != "heatmap" and tr.showlegend is False] == ["train"]
     assert as_figure(boundary_spec(s, t.data, style=PRESENTATION)).layout.font.size == PRESENTATION.font_size
+
+
+@pytest.mark.parametrize("presentation", [False, True])
+def test_the_boundary_legend_names_each_class_in_its_colour(presentation):
+    """One palette: a class's legend entry has the colour its points and region have, in either style,
+    and the name the data gave it (a CSV's labels) or "class c"; a regression has no class legend."""
+    style = PRESENTATION if presentation else DEFAULT
+    cfg = Config(dataset="spiral", classes=3, hidden=(4,))
+    t = trained(cfg, 2)
+    s = decision_surface(t.net, cfg.features, t.data.bounds, cfg.problem, resolution=20)
+    for names, shown in ((None, ["class 0", "class 1", "class 2"]), (("bird", "cat", "dog"), ["bird", "cat", "dog"])):
+        fig = as_figure(boundary_spec(s, t.data, style=style, class_names=names, show_test=True))
+        legend = [tr for tr in fig.data if tr.type == "scatter" and tr.showlegend is not False]
+        assert [tr.name for tr in legend] == [*shown, "train", "test"] and fig.layout.showlegend
+        assert [tr.marker.color for tr in legend[:3]] == list(CLASS_COLORS[:3])
+        (train,) = [tr for tr in fig.data if tr.name == "train" and tr.showlegend is False]
+        scale = [c for _, c in train.marker.colorscale]
+        assert scale == list(CLASS_COLORS[:3]), "the points are drawn in the legend's colours"
+    plane = Config(problem="regression", dataset="plane")
+    r = trained(plane, 2)
+    flat = decision_surface(r.net, plane.features, r.data.bounds, plane.problem, resolution=20)
+    assert not as_figure(boundary_spec(flat, r.data, style=style)).layout.showlegend
 
 
 def test_loss_figure_has_train_and_test_and_caps_its_points():
@@ -319,7 +341,7 @@ def test_the_live_boundary_is_an_image_behind_the_points():
     t = trained(Config(), 5)
     s = decision_surface(t.net, t.cfg.features, t.data.bounds, "classification", resolution=20)
     spec = boundary_spec(s, t.data, as_image=True)
-    assert [trace["type"] for trace in spec["data"]] == ["scatter"]
+    assert [trace["type"] for trace in spec["data"]] == ["scatter"] * 3, "the points and the legend, no heatmap"
     (image,) = spec["layout"]["images"]
     assert image["layer"] == "below" and png_pixels(image["source"]).shape == (20, 20, 3)
     assert image["x"] < s.xs[0] and image["x"] + image["sizex"] > s.xs[-1]

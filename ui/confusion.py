@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from scratchnet.class_names import class_label
 from scratchnet.data import featurize
 from scratchnet.metrics import confusion_matrix
 from scratchnet.model import predict
@@ -22,8 +23,7 @@ def confusion_markdown(view: RunView, class_names: Sequence[str] | None) -> tupl
         return None
     k = cfg.n_classes
     counts = confusion_matrix(predict(view.net, featurize(x, cfg.features)), y, k).numpy()
-    names = [*(class_names or ())][:k]
-    names += [str(c) for c in range(len(names), k)]
+    names = [class_label(c, class_names) for c in range(k)]
     header = "| true ↓ · predicted → | " + " | ".join(escape(n) for n in names) + " |"
     rows = [f"| **{escape(n)}** | " + " | ".join(str(int(v)) for v in row) + " |" for n, row in zip(names, counts)]
     title = f"Confusion matrix ({'test' if on_test else 'training'} points)"

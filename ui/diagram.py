@@ -19,12 +19,14 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from torch import Tensor
 
+from scratchnet.class_names import class_label
 from scratchnet.config import FEATURES, KNOBS, Config
 from scratchnet.diagram import Diagram, build_diagram, feature_pictures, unit_pictures
 from scratchnet.entries import EDIT_LIMIT
 from scratchnet.model import Net
 from scratchnet.optim import ADAM_BETAS, MOMENTUM_MU, RMSPROP_ALPHA
-from scratchnet.palette import Style
+from scratchnet.palette import NAMED, Style, output_scale
+from scratchnet.png import color_table
 from scratchnet.schedule import lr_at
 from scratchnet.step_trace import StepTrace
 from scratchnet.surface import Bounds
@@ -41,7 +43,7 @@ PICTURE_RESOLUTION = 32             # a unit's picture: 32×32 cells of the plan
 WEIGHT_FULL = 2.0
 LINE_PX = (0.6, 7.0)                # the thinnest and widest line, CSS pixels (×1.6 in presentation mode)
 LEGEND_WEIGHTS = (0.25, 1.0, 2.0)
-GRADIENT_COLORS = ("#CC79A7", "#009E73")    # ∂L/∂W > 0, < 0: Okabe–Ito purple and green, unlike the weights'
+GRADIENT_COLORS = (NAMED["pink"], NAMED["green"])    # ∂L/∂W > 0, < 0: Okabe–Ito, unlike the weights'
 SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 
 
@@ -61,13 +63,13 @@ def diagram_key(cfg: Config) -> str:
 
 
 def unit_label(cfg: Config, layer: int, unit: int, class_names: Sequence[str] | None = None) -> str:
-    """A unit's name, 1-based like its bias: `h1[3]` in hidden layer 1, `out[2] (class 1)` at the output."""
+    """A unit's name, 1-based like its bias: `h1[3]` in hidden layer 1, `out[2] (class 1)` or `out[2] (dog)` at
+    the output."""
     if layer < len(cfg.layer_sizes) - 1:
         return f"h{layer}[{unit + 1}]"
     if not cfg.is_classification:
         return "out[1] (the prediction)"
-    name = class_names[unit] if class_names and unit < len(class_names) else str(unit)
-    return f"out[{unit + 1}] (class {name})"
+    return f"out[{unit + 1}] ({class_label(unit, class_names)})"
 
 
 def _columns(cfg: Config, diagram: Diagram, class_names: Sequence[str] | None, all_features: bool) -> list[dict]:
@@ -109,6 +111,9 @@ def diagram_chart(cfg: Config, bounds: Bounds, style: Style, *, height: str, edi
         "features": {"res": PICTURE_RESOLUTION, "pictures": _b64(pictures), "ranges": ranges.tolist()},
         "colors": {"positive": style.class_colors[1], "negative": style.class_colors[0],
                    "grad_positive": GRADIENT_COLORS[0], "grad_negative": GRADIENT_COLORS[1]},
+        # each output unit's picture in its class's colour (the hidden units' use the "units" table)
+        "output_luts": [_b64(color_table(output_scale(c, style)))
+                        for c in range(cfg.n_classes if cfg.is_classification else 0)],
         "scale": {"full": WEIGHT_FULL, "px": widths, "legend": LEGEND_WEIGHTS},
         "edit": {"enabled": editable, "limit": EDIT_LIMIT},
         "toggles": toggles,

@@ -31,7 +31,7 @@ from scratchnet.figures import (
     units_spec,
 )
 from scratchnet.hidden_space import hidden_space
-from scratchnet.palette import Style, diverging_scale, hex_rgb, units_scale
+from scratchnet.palette import COLOR_NAMES, Style, diverging_scale, hex_rgb, units_scale
 from scratchnet.plotly_json import figure_json
 from scratchnet.png import color_table
 from scratchnet.surface import Surface, decision_surface, unit_surfaces
@@ -55,7 +55,8 @@ from ui.live_socket import PATH, REGISTRY
 from ui.live_sweep import LiveSweep
 
 _HERE = Path(__file__).resolve().parent
-UNITS_TITLE = "What each hidden unit computes (first {n} per layer; blue > 0 > orange)"
+UNITS_TITLE = ("What each hidden unit computes (first {n} per layer; "
+               f"{COLOR_NAMES[1]} > 0 > {COLOR_NAMES[0]})")
 CLICK_GRID = 200            # clicks on the boundary land on a 200×200 grid: 0.5 % of the plot's width
 
 

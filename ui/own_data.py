@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from scratchnet.class_names import class_label, new_class_name
 from scratchnet.config import CUSTOM, KNOBS, Config
 from scratchnet.data import Dataset, add_point, config_for_points, editable_copy, empty_data, erase_near
 from scratchnet.points_csv import MAX_BYTES, MAX_CLASSES, MAX_ROWS, dataset_to_csv, points_from_csv
@@ -18,6 +19,7 @@ from ui import keys, session
 from ui.markdown import escape
 
 UNDO_LIMIT = 50
+NEW_CLASS = "new"            # the "Your own data" choice that draws one more class than the data has
 ERASE_RADIUS = 0.05          # share of the plot's width
 LIMITS = (f"Up to {MAX_ROWS:,} rows and {MAX_BYTES // (1024 * 1024)} MB; columns x1, x2, label (a header is "
           f"optional); labels are names or whole numbers, at most {MAX_CLASSES} classes; for regression the "
@@ -74,14 +76,20 @@ def draw_at(x: float, y: float) -> None:
     cfg = session.config()
     base = session.own_data() if cfg.dataset == CUSTOM and session.own_data() is not None else editable_copy(
         live.trainer.data)
+    names = session.class_names()
     if mode == "erase":
         x_min, x_max, _, _ = base.bounds
         data = erase_near(base, x, y, ERASE_RADIUS * (x_max - x_min))
     elif mode == "point":
         data = add_point(base, x, y, float(st.session_state.get(keys.DRAW_VALUE, 0.5)), cfg.train_fraction)
+    elif mode == NEW_CLASS:                 # the first point of one more class; the next clicks draw it too
+        label = base.n_classes
+        data = add_point(base, x, y, label, cfg.train_fraction)
+        names = (*names, new_class_name(names)) if names else names
+        st.session_state[keys.DRAW_MODE] = str(label)
     else:
         data = add_point(base, x, y, int(mode), cfg.train_fraction)
-    _adopt(data, cfg, session.class_names())
+    _adopt(data, cfg, names)
 
 
 def _start_drawing() -> None:
@@ -142,31 +150,39 @@ def apply_pending_import(live) -> None:
 
 
 # --- widgets ------------------------------------------------------------------------------------
-def _draw_options(cfg: Config) -> list[str]:
+def _draw_options(cfg: Config, n_classes: int) -> list[str]:
+    """The classes the data has (`n_classes`), one more while there is room for it, and erase."""
     if cfg.problem == "regression":
         return ["point", "erase"]
-    k = cfg.classes if cfg.dataset == CUSTOM else 2
-    return [str(c) for c in range(min(k + 1, int(KNOBS["classes"].high)))] + ["erase"]
+    more = [NEW_CLASS] if n_classes < int(KNOBS["classes"].high) else []
+    return [str(c) for c in range(n_classes)] + more + ["erase"]
 
 
-def _draw_label(option: str) -> str:
+# A dot before each class's name, coloured by the page's CSS in that class's colour (ui/theme.py, from the
+# palette): Streamlit's documented coloured text knows only its own few named colours.
+CLASS_DOT = ":material/circle:"
+
+
+def _draw_label(option: str, n_classes: int) -> str:
     if option == "erase":
         return "✕ erase"
     if option == "point":
         return "● add point"
-    names = session.class_names()
-    name = escape(names[int(option)]) if names and int(option) < len(names) else f"class {option}"
-    return f"● {name}"
+    if option == NEW_CLASS:
+        return f"{CLASS_DOT} + new class"
+    return f"{CLASS_DOT} {escape(class_label(int(option), session.class_names()))}"
 
 
 def panel(cfg: Config) -> None:
     """The "Your own data" controls (in the sidebar's Data group)."""
     live = session.run()
     with st.expander("Your own data", expanded=cfg.dataset == CUSTOM, icon=":material/edit:"):
-        options = _draw_options(cfg)
+        k = live.trainer.data.n_classes if live is not None else cfg.n_classes
+        options = _draw_options(cfg, k)
         if st.session_state.get(keys.DRAW_MODE) not in (*options, None):
             st.session_state[keys.DRAW_MODE] = None
-        st.segmented_control("Click on the chart to add", options, key=keys.DRAW_MODE, format_func=_draw_label,
+        st.segmented_control("Click on the chart to add", options, key=keys.DRAW_MODE,
+                             format_func=lambda option: _draw_label(option, k),
                              on_change=_start_drawing,
                              help="Pick a class (or erase), then click on the boundary chart. The network goes "
                                   "on learning from the edited points. Click the choice again to stop drawing.")

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from scratchnet.palette import DEFAULT, PRESENTATION, Style
+from scratchnet.palette import CLASS_COLORS, DEFAULT, PRESENTATION, Style
+from ui import keys
 
 # Every page's CSS travels with the page's first element (ui/live_chart.py's plotly preloader), not in an
 # st.html element: that one made the first page wait for two more script files (Html, DOMPurify).
@@ -23,6 +24,14 @@ PAGE_CSS = """
 /* The dataset picker's buttons sit three to a row under their pictures: little padding, so names fit. */
 [class*="st-key-pick_"] button { padding-left: 0.2rem; padding-right: 0.2rem; }
 """
+# "Your own data": each class's button has a dot in its class's colour (ui/own_data.py puts the icon first; the
+# buttons come in class order, "new class" where the next class's colour goes, then "erase" without a dot).
+PAGE_CSS += "".join(f'.st-key-{keys.DRAW_MODE} [role="radiogroup"] > button:nth-child({c + 1}) '
+                    f'[data-testid="stIconMaterial"] {{ color: {color}; background: {color}; }}\n'
+                    for c, color in enumerate(CLASS_COLORS))
+# The icon's box filled as a dot (Streamlit's icon font draws only the outline of a circle).
+PAGE_CSS += (f'.st-key-{keys.DRAW_MODE} [data-testid="stIconMaterial"] {{ width: 0.8em; height: 0.8em; '
+             'border-radius: 50%; overflow: hidden; }\n')
 
 _PRESENTATION = """
 <style>

@@ -171,7 +171,7 @@ class Board {
   setSpec(spec) {
     for (const [key, lut] of Object.entries(spec.luts || {})) this.luts[key] = bytesOf(lut);
     this.emptyText = spec.empty || "No students yet.";
-    this.colors = spec.colors || ["#D55E00", "#0051A2"];
+    this.colors = spec.colors;                       // the class colours (scratchnet/palette.py)
   }
 
   applyFrame(frame) {

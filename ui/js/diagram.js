@@ -52,13 +52,21 @@ function signif(v) {
   return a >= 1e-3 && a < 1e4 ? String(Number(v.toPrecision(4))) : v.toExponential(3);
 }
 
-function sprite(codes, res, lut) {
+function sprite(codes, res, lut, lastLuts = []) {
   // Pictures of `res`×`res` stacked top to bottom on one canvas, so drawing a unit is one drawImage.
+  // `lastLuts` colour the last pictures (the output units: each in its own class's colour).
   const count = Math.floor(codes.length / (res * res));
   const canvas = document.createElement("canvas");
   canvas.width = res;
   canvas.height = Math.max(1, count * res);
-  if (count && lut) canvas.getContext("2d").putImageData(new ImageData(colourCodes(codes, lut), res, count * res), 0, 0);
+  if (!count || !lut) return canvas;
+  const pixels = colourCodes(codes, lut);
+  const cells = res * res;
+  lastLuts.forEach((table, i) => {
+    const k = count - lastLuts.length + i;
+    if (k >= 0) pixels.set(colourCodes(codes.subarray(k * cells, (k + 1) * cells), table), k * cells * 4);
+  });
+  canvas.getContext("2d").putImageData(new ImageData(pixels, res, count * res), 0, 0);
   return canvas;
 }
 
@@ -219,6 +227,7 @@ class DiagramPart {
     this.unitLayer = svgEl("g", { class: "snd-units" }, this.svg);
     this.textLayer = svgEl("g", { class: "snd-texts" }, this.svg);
     this.featureSprite = sprite(bytesOf(spec.features.pictures), spec.features.res, this.ctx.luts.units);
+    this.outputLuts = (spec.output_luts || []).map(bytesOf);
     const nW = spec.weights.length;
     const nB = spec.biases.length;
     // Units: where each sits (column, slot) and what it is.
@@ -452,7 +461,7 @@ class DiagramPart {
     this.grads = part.grads !== undefined ? float32(blobs[part.grads]) : null;
     this.gradNote = part.grad || null;
     if (part.pictures !== undefined) {
-      this.unitSprite = sprite(blobs[part.pictures], part.res, this.ctx.luts.units);
+      this.unitSprite = sprite(blobs[part.pictures], part.res, this.ctx.luts.units, this.outputLuts);
       this.ranges = float32(blobs[part.ranges]);
       if (!this.walk || this.walk.stage.phase === "update") this.drawPictures();
     }
@@ -872,7 +881,7 @@ class DiagramPart {
       after: float32(bytesOf(walk.after)),
       grads: float32(bytesOf(walk.grads)),
       means: float32(bytesOf(walk.means)),
-      sprite: sprite(bytesOf(walk.pictures), res, this.ctx.luts.units),
+      sprite: sprite(bytesOf(walk.pictures), res, this.ctx.luts.units, this.outputLuts),
     };
     this.walk.gradTop = this.gradMax(this.walk.grads);
     this.walk.biasTop = this.biasMax(this.walk.grads);
