@@ -5,10 +5,12 @@
     for snap in trainer.run(every=50):
         print(snap.epoch, snap.train_loss, snap.train_accuracy)
 
-Nothing here imports Streamlit: the engine works in a notebook, a script or the CLI.
+Nothing here imports Streamlit: the engine works in a notebook, a script or the CLI. The written-out
+backward pass is `scratchnet.backward.backward` (the package exports the module, not the function, under
+that name); `hand_loss_and_grads` runs the forward, the loss and it in one call.
 """
 
-from .backward import Objective, autograd_loss_and_grads, backward, hand_loss_and_grads
+from .backward import Objective, autograd_loss_and_grads, hand_loss_and_grads
 from .batched import BatchedTrainer, Sweep
 from .config import KNOBS, Config, ConfigError, from_mapping
 from .data import DATASETS, Dataset, dataset_for, featurize, make_dataset
@@ -24,7 +26,7 @@ from .trainer import Snapshot, Trainer
 __all__ = [
     "DATASETS", "KNOBS", "SGD", "Adam", "AdamW", "BatchedTrainer", "Config", "ConfigError", "Dataset", "Momentum",
     "Nesterov", "Net", "Objective", "RMSProp", "Snapshot", "Surface", "Sweep", "Trainer", "autograd_loss_and_grads",
-    "backward", "compare_gradients", "cross_entropy", "dataset_for", "decision_surface", "featurize", "forward",
+    "compare_gradients", "cross_entropy", "dataset_for", "decision_surface", "featurize", "forward",
     "from_mapping", "full_check", "hand_loss_and_grads", "init_net", "log_softmax", "lr_at", "make_dataset",
     "make_optimizer", "mse", "needs_restart", "net_for", "predict", "unit_surfaces",
 ]

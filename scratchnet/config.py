@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .schedule import STEP_EVERY, STEP_FACTOR, WARMUP_SHARE
+from . import activations, norms, optim, schedule
 
 DATASETS_CLASSIFICATION = ("moons", "blobs", "circle", "xor", "gauss", "spiral", "checkerboard", "stripes", "rings")
 DATASETS_REGRESSION = ("plane", "multigauss")
@@ -23,12 +23,11 @@ MULTICLASS_DATASETS = ("blobs", "spiral", "rings")
 CUSTOM = "custom"
 ANY_CLASSES = (*MULTICLASS_DATASETS, CUSTOM)
 FEATURES = ("x1", "x2", "x1sq", "x2sq", "x1x2", "sinx1", "sinx2")
-ACTIVATIONS = ("relu", "tanh", "sigmoid", "linear", "leaky_relu", "elu", "gelu", "silu", "softplus", "sine")
-# The ReLU family: initialized with He's rule under init=auto (their slope is 1 for large z, 0-ish below).
-RELU_FAMILY = ("relu", "leaky_relu", "elu", "gelu", "silu", "softplus")
-OPTIMIZERS = ("sgd", "momentum", "nesterov", "rmsprop", "adam", "adamw")
-NORMS = ("none", "layer")
-SCHEDULES = ("constant", "step", "cosine", "warmup")
+# The choices defined by records (each with its math, its code and its formula): derived, never typed here.
+ACTIVATIONS = tuple(a.name for a in activations.ALL)
+OPTIMIZERS = tuple(o.name for o in optim.ALL)
+NORMS = tuple(n.name for n in norms.ALL)
+SCHEDULES = tuple(s.name for s in schedule.ALL)
 REGULARIZATIONS = ("none", "l1", "l2")
 INITS = ("auto", "he", "xavier", "small")
 BACKPROPS = ("hand", "autograd")
@@ -56,7 +55,12 @@ def show_value(value: Any) -> str:
 
 @dataclass(frozen=True)
 class Knob:
-    """What one setting accepts. `kind` is int, float, bool, choice, ints (a list) or set."""
+    """What one setting accepts. `kind` is int, float, bool, choice, ints (a list) or set.
+
+    What a change of it may do: `live`, a running network takes it mid-run (any other change starts a
+    new run); `stackable`, the models of one stack (a sweep) may differ in it; `exportable`, the code
+    export writes it out exactly (a view knob changes no number: trivially). A new knob is none of these
+    until somebody makes it so."""
 
     name: str
     kind: str
@@ -81,6 +85,9 @@ class Knob:
     suffix: str = ""
     advanced: bool = False
     compare: tuple[Any, ...] = ()
+    live: bool = False
+    stackable: bool = False
+    exportable: bool = False
 
     def __post_init__(self) -> None:
         for value in (*self.grid, *self.compare):
@@ -214,120 +221,130 @@ def log_grid(low: float, high: float, mantissas: tuple[float, ...]) -> tuple[flo
 
 
 SEED_HIGH = 2**31 - 1     # a seed any tool takes (numpy's legacy seeds stop at 2**32 - 1)
-ACTIVATION_NAMES = {"relu": "ReLU", "tanh": "tanh", "sigmoid": "sigmoid", "linear": "linear",
-                    "leaky_relu": "leaky ReLU", "elu": "ELU", "gelu": "GELU", "silu": "SiLU (swish)",
-                    "softplus": "softplus", "sine": "sine"}
+
+
+def _labels(records: tuple) -> tuple[tuple[str, str], ...]:
+    return tuple((r.name, r.label) for r in records)
+
+
+def _hints(records: tuple) -> str:
+    """Each choice's hint ("sgd: plain steps"), for the knob's help."""
+    return "; ".join(r.hint for r in records if r.hint) + "."
+
+
+# What a knob's change may do (see Knob): the view's knobs change no number of a run.
+_VIEW = {"live": True, "stackable": True, "exportable": True}
 
 _KNOB_LIST = (
     # data
     Knob("problem", "choice", "classification", "Problem type",
-         "Classification predicts a class; regression predicts a number.", "data", choices=PROBLEMS),
+         "Classification predicts a class; regression predicts a number.", "data", choices=PROBLEMS,
+         exportable=True),
     Knob("dataset", "choice", "moons", "Dataset", "Which toy data the network learns.", "data",
          choices=(*DATASETS_CLASSIFICATION, *DATASETS_REGRESSION, CUSTOM),
-         names=(("checkerboard", "checkers"), (CUSTOM, "your own"))),      # short: under a thumbnail
+         names=(("checkerboard", "checkers"), (CUSTOM, "your own")),      # short: under a thumbnail
+         exportable=True),
     Knob("classes", "int", 2, "Classes",
          f"Number of classes ({', '.join(MULTICLASS_DATASETS)} and your own data only).", "data",
-         low=2, high=8, step=1),
+         low=2, high=8, step=1, exportable=True),
     Knob("n_points", "int", 200, "Points", "How many points to generate (train and test together).",
          "data", low=10, high=5000,
-         grid=(20, 50, 100, 150, 200, 300, 400, 500, 750, 1000, 1500, 2000, 3000, 5000)),
+         grid=(20, 50, 100, 150, 200, 300, 400, 500, 750, 1000, 1500, 2000, 3000, 5000), exportable=True),
     Knob("noise", "float", 0.22, "Noise",
          "How messy the data is: spread for moons, blobs and rings; for stripes, twice the share of labels "
          "flipped; label and position noise for the others.",
-         "data", low=0.0, high=1.0, step=0.01),
+         "data", low=0.0, high=1.0, step=0.01, exportable=True),
     Knob("train_fraction", "float", 0.8, "Train fraction",
          "Share of the points used for training; the rest is held out as test data.",
-         "data", low=0.1, high=0.9, step=0.05, fmt=".2f"),
-    Knob("seed", "int", 42, "Data seed", "Same seed, same data.", "data", low=0, high=SEED_HIGH),
+         "data", low=0.1, high=0.9, step=0.05, fmt=".2f", exportable=True),
+    Knob("seed", "int", 42, "Data seed", "Same seed, same data.", "data", low=0, high=SEED_HIGH,
+         exportable=True),
     Knob("features", "set", ("x1", "x2"), "Input features",
          "What the network sees of each point: the coordinates and functions of them.", "data",
          choices=FEATURES,
          names=(("x1", "x₁"), ("x2", "x₂"), ("x1sq", "x₁²"), ("x2sq", "x₂²"), ("x1x2", "x₁x₂"),
-                ("sinx1", "sin(x₁)"), ("sinx2", "sin(x₂)"))),
+                ("sinx1", "sin(x₁)"), ("sinx2", "sin(x₂)")), exportable=True),
     # network
+    # hidden stacks: narrower models of a stack are zero-padded and masked (not with layer norm: see batched.py)
     Knob("hidden", "ints", (10,), "Hidden layers",
          "Units per hidden layer; an empty list is a linear model.", "network",
          low=1, high=MAX_UNITS, max_items=MAX_LAYERS,
-         compare=((2,), (4,), (8,), (16,), (8, 8), (16, 16))),
+         compare=((2,), (4,), (8,), (16,), (8, 8), (16, 16)), stackable=True, exportable=True),
     # Ten choices: the sidebar shows them as a drop-down (a segmented control wraps past five).
     Knob("activation", "choice", "relu", "Activation", "The nonlinearity after each hidden layer.",
-         "network", choices=ACTIVATIONS, names=tuple(ACTIVATION_NAMES.items()),
-         compare=("relu", "tanh", "elu", "gelu", "silu", "sine")),
-    Knob("norm", "choice", "none", "Normalization",
-         "layer: every hidden layer's values are normalized per point (mean 0, variance 1) before the "
-         "activation, then scaled and shifted by a learned gain γ and shift β.", "network",
-         choices=NORMS, names=(("none", "none"), ("layer", "layer norm")), compare=NORMS),
+         "network", choices=ACTIVATIONS, names=_labels(activations.ALL),
+         compare=("relu", "tanh", "elu", "gelu", "silu", "sine"), exportable=True),
+    Knob("norm", "choice", "none", "Normalization", _hints(norms.ALL), "network",
+         choices=NORMS, names=_labels(norms.ALL), compare=NORMS, exportable=True),
     Knob("init", "choice", "auto", "Initialization",
-         f"auto: He for the ReLU family ({', '.join(ACTIVATION_NAMES[a] for a in RELU_FAMILY)}), Xavier "
+         f"auto: He for the ReLU family ({', '.join(a.label for a in activations.ALL if a.he_init)}), Xavier "
          "otherwise; small: N(0, 0.1²) as in the tutorial.", "network",
-         choices=INITS, advanced=True),
+         choices=INITS, advanced=True, exportable=True),
     # compare: how many seeds Compare tries by default, counted up from the current one.
     Knob("init_seed", "int", 42, "Init seed",
          "Seeds the initial weights, the mini-batch shuffle and the dropout masks.", "network", low=0,
-         high=SEED_HIGH, advanced=True, compare=tuple(range(8))),
+         high=SEED_HIGH, advanced=True, compare=tuple(range(8)), stackable=True, exportable=True),
     # training
     Knob("lr", "float", 0.07, "Learning rate", "Step size of each update.", "training",
          low=1e-5, high=10.0, log=True, grid=log_grid(1e-5, 10.0, (1, 2, 3, 5, 7)), fmt="g",
-         compare=(0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0)),
-    Knob("optimizer", "choice", "sgd", "Optimizer",
-         "sgd: plain steps; momentum: steps that build up speed; nesterov: momentum that looks one step "
-         "ahead; rmsprop: steps divided by the recent size of the gradient; adam: momentum and per-weight "
-         "step sizes; adamw: adam with decoupled weight decay.",
-         "training", choices=OPTIMIZERS,
-         names=(("sgd", "sgd"), ("momentum", "momentum"), ("nesterov", "Nesterov"), ("rmsprop", "RMSProp"),
-                ("adam", "adam"), ("adamw", "AdamW")), compare=OPTIMIZERS),
+         compare=(0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0), live=True, stackable=True, exportable=True),
+    Knob("optimizer", "choice", "sgd", "Optimizer", _hints(optim.ALL), "training", choices=OPTIMIZERS,
+         names=_labels(optim.ALL), compare=OPTIMIZERS, exportable=True),
+    # A schedule, a dropout rate or AdamW's decay changes no parameter: the next epoch simply uses them.
     Knob("schedule", "choice", "constant", "Rate schedule",
-         f"How the learning rate changes over the run's epochs: constant; step: ×{STEP_FACTOR:g} every "
-         f"{STEP_EVERY:.0%} of them; cosine: eases down to 0 at the last; warmup: rises linearly over the "
-         f"first {WARMUP_SHARE:.0%}, then stays.", "training", choices=SCHEDULES,
-         names=(("constant", "constant"), ("step", "step decay"), ("cosine", "cosine"), ("warmup", "warm-up")),
-         compare=SCHEDULES),
+         "How the learning rate changes over the run's epochs: " + _hints(schedule.ALL), "training",
+         choices=SCHEDULES, names=_labels(schedule.ALL), compare=SCHEDULES, live=True, stackable=True,
+         exportable=True),
     Knob("batch_size", "int", 0, "Batch size",
          "Points per update; 0 means the whole training set (full batch).", "training",
          low=0, high=5000, grid=(0, 1, 2, 4, 8, 10, 16, 32, 64, 128, 256, 512, 1024), names=((0, "full"),),
-         compare=(0, 64, 16, 4)),
+         compare=(0, 64, 16, 4), exportable=True),
     Knob("regularization", "choice", "none", "Regularization",
          "Penalty on large weights: l1 pushes weights to zero, l2 keeps them small.", "training",
-         choices=REGULARIZATIONS, names=(("none", "none"), ("l1", "L1"), ("l2", "L2"))),
+         choices=REGULARIZATIONS, names=(("none", "none"), ("l1", "L1"), ("l2", "L2")), live=True,
+         exportable=True),
     Knob("reg_rate", "float", 0.0, "Regularization rate", "Strength of the penalty.", "training",
-         low=0.0, high=10.0, grid=(0.0, *log_grid(1e-4, 10.0, (1, 3))), fmt="g"),
+         low=0.0, high=10.0, grid=(0.0, *log_grid(1e-4, 10.0, (1, 3))), fmt="g", live=True, stackable=True,
+         exportable=True),
     # AdamW's own knob, not reg_rate: its decay is a step of the optimizer, not a term of the loss, and
-    # an L2 penalty can still be added on top. 0.01 is torch.optim.AdamW's default.
-    Knob("weight_decay", "float", 0.01, "Weight decay",
+    # an L2 penalty can still be added on top.
+    Knob("weight_decay", "float", optim.WEIGHT_DECAY, "Weight decay",
          "AdamW only: every step also shrinks each weight by lr·λ, apart from the gradient (decoupled "
          "weight decay); biases and layer norm's gains and shifts are not decayed.", "training",
-         low=0.0, high=1.0, grid=(0.0, *log_grid(1e-4, 1.0, (1, 3))), fmt="g"),
+         low=0.0, high=1.0, grid=(0.0, *log_grid(1e-4, 1.0, (1, 3))), fmt="g", live=True, stackable=True,
+         exportable=True),
     Knob("dropout", "float", 0.0, "Dropout",
          "Share of hidden units switched off at random in every training step (the others scaled by "
          "1/(1 − p)); the boundary, the metrics and the test loss use the whole network.", "training",
          low=0.0, high=0.9, grid=tuple(round(0.05 * i, 2) for i in range(19)), fmt=".2f",
-         compare=(0.0, 0.2, 0.5)),           # a grid, not a step: Compare offers the grid's values
+         compare=(0.0, 0.2, 0.5),            # a grid, not a step: Compare offers the grid's values
+         live=True, stackable=True, exportable=True),
     Knob("epochs", "int", 300, "Epochs", "How far a run goes: passes over the training data.",
          "training", low=1, high=1_000_000, fmt=",",
          grid=(10, 20, 50, 100, 200, 300, 500, 1000, 2000, 3000, 5000, 10_000, 20_000, 50_000, 100_000,
-               200_000, 500_000, 1_000_000)),
+               200_000, 500_000, 1_000_000), live=True, stackable=True, exportable=True),
     Knob("target_accuracy", "float", 0.0, "Stop at accuracy",
          "Stop once training accuracy reaches this (0 = never).", "training", low=0.0, high=1.0, step=0.01,
-         advanced=True),
+         advanced=True, live=True, stackable=True, exportable=True),
     Knob("backprop", "choice", "hand", "Backprop",
          "hand: the chain rule written out; autograd: loss.backward().", "training",
-         choices=BACKPROPS, advanced=True),
+         choices=BACKPROPS, advanced=True, live=True, exportable=True),
     # view (read by the app only)
-    Knob("show_test", "bool", False, "Show test data", "Draw the held-out points too.", "view"),
+    Knob("show_test", "bool", False, "Show test data", "Draw the held-out points too.", "view", **_VIEW),
     Knob("discretize", "bool", False, "Discretize output",
-         "Colour each region by its predicted class only, without confidence.", "view"),
+         "Colour each region by its predicted class only, without confidence.", "view", **_VIEW),
     Knob("presentation", "bool", False, "Presentation mode",
-         "Large type, thick lines and a high-contrast palette for a projector.", "view"),
+         "Large type, thick lines and a high-contrast palette for a projector.", "view", **_VIEW),
     Knob("speed", "choice", "auto", "Speed",
          "Epochs per second while playing. auto: the whole run takes about 5 seconds, so you can watch "
          "it learn; max: as fast as the computer allows.", "view", choices=SPEEDS,
-         names=(("auto", "auto"), ("max", "max")), suffix="/s"),
+         names=(("auto", "auto"), ("max", "max")), suffix="/s", **_VIEW),
 )
 # A teacher's link can hide any of the controls above (TensorFlow Playground's classroom links).
 _KNOB_LIST += (Knob("hide", "set", (), "Hidden controls",
                     "Controls a lesson link hides from students.", "view",
                     choices=tuple(k.name for k in _KNOB_LIST), min_items=0,
-                    names=tuple((k.name, k.label) for k in _KNOB_LIST)),)
+                    names=tuple((k.name, k.label) for k in _KNOB_LIST), **_VIEW),)
 KNOBS: dict[str, Knob] = {k.name: k for k in _KNOB_LIST}
 # The sidebar's groups, in the order it shows them (a knob's `group` says where it goes).
 GROUPS = {"network": "Network", "training": "Training", "data": "Data"}
@@ -405,7 +422,7 @@ class Config:
                 else f"{self.dataset} ({self.n_points} points, noise {self.noise:g})")
         net = shape + " " + self.activation + (" layer-norm" if self.norm == "layer" else "")
         net += f" dropout={self.dropout:g}" if self.dropout else ""
-        optimizer = self.optimizer + (f" wd={self.weight_decay:g}" if self.optimizer == "adamw" else "")
+        optimizer = self.optimizer + (f" wd={self.weight_decay:g}" if optim.BY_NAME[self.optimizer].decays else "")
         rate = f"lr={self.lr:g}" + ("" if self.schedule == "constant" else f" ({self.schedule})")
         return f"{data} · {net} · {optimizer} {rate}{reg} · {batch} · {self.epochs} epochs"
 

@@ -14,7 +14,7 @@ import json
 import textwrap
 from dataclasses import dataclass
 
-from . import data_code, tutorial_code
+from . import data_code, optim, tutorial_code
 from .config import CUSTOM, KNOBS, Config
 from .data import Dataset, dataset_for
 from .palette import CLASS_COLORS
@@ -73,7 +73,7 @@ def cells(cfg: Config, data: Dataset | None = None, every: int | None = None) ->
         Cell("markdown", _LOSS),
         Cell("code", tutorial_code.loss(cfg)),
         *backward,
-        Cell("markdown", f"## The optimizer: {tutorial_code.OPTIMIZER_CODE[cfg.optimizer].title}, written out"
+        Cell("markdown", f"## The optimizer: {optim.BY_NAME[cfg.optimizer].title}, written out"
                          + ("" if cfg.schedule == "constant" else ", and the learning-rate schedule")),
         Cell("code", tutorial_code.joined([tutorial_code.optimizer(cfg), tutorial_code.learning_rate(cfg)])),
         Cell("markdown", _STEP),
@@ -163,7 +163,7 @@ def _title(cfg: Config) -> str:
     return (f"# {cfg.describe()}\n\n"
             "A ScratchNet Playground run written out as plain PyTorch, in the style of the tutorial "
             "“feedforward networks from scratch”: the weights and biases are tensors W1, b1, …; the forward "
-            f"pass, the loss and the {tutorial_code.OPTIMIZER_CODE[cfg.optimizer].title} update are written "
+            f"pass, the loss and the {optim.BY_NAME[cfg.optimizer].title} update are written "
             f"out, and {backprop}. It needs torch (and matplotlib for the plots).\n\n"
             "Same seeds, same data, same order of updates: it reproduces the run. Its last line, "
             f"`{FINAL_LINE} …`, is the final training loss that the app and\n\n"

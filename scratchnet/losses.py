@@ -6,10 +6,10 @@ With a leading model dimension (M models) the result has one loss per model: sha
 
 from __future__ import annotations
 
-import functools
-
 import torch
 from torch import Tensor
+
+from .kernels import constant
 
 
 def log_softmax(logits: Tensor) -> Tensor:
@@ -27,10 +27,11 @@ def cross_entropy_with_grad(logits: Tensor, onehot: Tensor) -> tuple[Tensor, Ten
     """The loss and dL/dlogits = (softmax - onehot) / N, sharing the exponentials.
 
     Same math as `cross_entropy`, arranged for speed (this runs every step, and at these
-    sizes every kernel costs ~1-2 µs whatever it computes): with s = z - max z and
+    sizes every kernel launch counts): with s = z - max z and
     S = Σ exp s, log p = s - log S, the loss is -Σ onehot·log p / N and softmax = exp s / S.
     """
-    neg_inv_n, inv_n = _inverse(-logits.shape[-2], logits.dtype), _inverse(logits.shape[-2], logits.dtype)
+    n = logits.shape[-2]
+    neg_inv_n, inv_n = constant(-1.0 / n, logits.dtype), constant(1.0 / n, logits.dtype)
     shifted = logits - logits.amax(-1, keepdim=True)                  # (…, N, K), max is 0
     exps = shifted.exp()
     total = exps.sum(-1, keepdim=True)                                # (…, N, 1)
@@ -41,13 +42,6 @@ def cross_entropy_with_grad(logits: Tensor, onehot: Tensor) -> tuple[Tensor, Ten
         loss = (log_p * onehot).sum((-2, -1)).mul_(neg_inv_n)         # (M,) one per model
     grad = exps.div_(total).sub_(onehot).mul_(inv_n)                  # (softmax - onehot) / N
     return loss, grad
-
-
-@functools.lru_cache(maxsize=64)
-def _inverse(n: int, dtype: torch.dtype) -> Tensor:
-    """1/n as a 0-dim tensor: multiplying by it skips the scalar-to-tensor copy that dividing
-    by a Python number costs on every call (~1.5 µs, twice a step)."""
-    return torch.tensor(1.0 / n, dtype=dtype)
 
 
 def mse(pred: Tensor, target: Tensor) -> Tensor:

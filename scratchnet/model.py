@@ -12,69 +12,17 @@ its bias. With dropout the training forward is given one mask per hidden layer, 
 
 from __future__ import annotations
 
-import functools
 import itertools
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import torch
-import torch.nn.functional as F
 from torch import Tensor
 
-from .config import ACTIVATIONS, KNOBS, NORMS, RELU_FAMILY, Config
-
-
-def gradless(fn: Callable) -> Callable:
-    """Run `fn` in inference mode (no autograd bookkeeping, in-place updates of leaf
-    parameters allowed). Skips entering the mode when grad is already off: entering costs
-    about a microsecond and these functions run every step."""
-
-    @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
-        if torch.is_grad_enabled():
-            with torch.inference_mode():
-                return fn(*args, **kwargs)
-        return fn(*args, **kwargs)
-
-    return wrapper
-
-
-LEAKY_SLOPE = 0.01        # leaky ReLU's slope below 0 (torch's default, and the usual choice)
-ELU_ALPHA = 1.0           # ELU saturates at -α below 0 (torch's default)
-LAYER_NORM_EPS = 1e-5     # added to the variance before the square root (torch.nn.LayerNorm's default)
-
-
-def linear(z: Tensor) -> Tensor:
-    return z
-
-
-def leaky_relu(z: Tensor) -> Tensor:
-    return F.leaky_relu(z, LEAKY_SLOPE)
-
-
-def elu(z: Tensor) -> Tensor:
-    return F.elu(z, ELU_ALPHA)
-
-
-def softplus(z: Tensor) -> Tensor:
-    """log(1 + e^z) as logaddexp(z, 0): exact for every z. torch's softplus returns z itself
-    above z = 20, whose derivative is then 1 rather than σ(z); this one's is σ(z) everywhere."""
-    return torch.logaddexp(z, _zero(z.dtype))
-
-
-@functools.lru_cache(maxsize=8)
-def _zero(dtype: torch.dtype) -> Tensor:
-    with torch.inference_mode(False):      # a normal tensor, usable by autograd too
-        return torch.zeros((), dtype=dtype)
-
-
-# Elementwise nonlinearities come from torch; their derivatives are written out in backward.py.
-# GELU is the exact one, z·Φ(z) with the normal CDF Φ (torch's default, not the tanh approximation).
-ACTIVATION_FUNCTIONS = {"relu": torch.relu, "tanh": torch.tanh, "sigmoid": torch.sigmoid, "linear": linear,
-                        "leaky_relu": leaky_relu, "elu": elu, "gelu": F.gelu, "silu": F.silu,
-                        "softplus": softplus, "sine": torch.sin}
-assert tuple(ACTIVATION_FUNCTIONS) == ACTIVATIONS
+from . import activations, norms
+from .config import KNOBS, Config
+from .kernels import matmul_add
 
 
 @dataclass
@@ -137,7 +85,7 @@ class Net:
 def resolve_init(activation: str, init: str) -> str:
     """The initialization 'auto' stands for: He for the ReLU family, Xavier for the others."""
     if init == "auto":
-        return "he" if activation in RELU_FAMILY else "xavier"
+        return "he" if activations.BY_NAME[activation].he_init else "xavier"
     return init
 
 
@@ -160,10 +108,10 @@ def init_net(layer_sizes: Sequence[int], activation: str = KNOBS["activation"].d
     network starts from the same weights as a plain one). requires_grad is set on the *final*
     tensor, so each parameter is a leaf and gets a .grad — unlike `torch.randn(...,
     requires_grad=True) * 0.1`, whose result is computed from a leaf and therefore is not one."""
-    if activation not in ACTIVATION_FUNCTIONS:
-        raise ValueError(f"activation must be one of {', '.join(ACTIVATIONS)}, not {activation!r}")
-    if norm not in NORMS:
-        raise ValueError(f"norm must be one of {', '.join(NORMS)}, not {norm!r}")
+    if activation not in activations.BY_NAME:
+        raise ValueError(f"activation must be one of {', '.join(activations.BY_NAME)}, not {activation!r}")
+    if norm not in norms.BY_NAME:
+        raise ValueError(f"norm must be one of {', '.join(norms.BY_NAME)}, not {norm!r}")
     gen = torch.Generator().manual_seed(seed)
     weights, biases = [], []
     for fan_in, fan_out in itertools.pairwise(layer_sizes):
@@ -172,7 +120,7 @@ def init_net(layer_sizes: Sequence[int], activation: str = KNOBS["activation"].d
         w = (torch.randn(fan_in, fan_out, generator=gen) * std).to(dtype)
         weights.append(w.requires_grad_())
         biases.append(torch.zeros(1, fan_out, dtype=dtype, requires_grad=True))
-    hidden = layer_sizes[1:-1] if norm == "layer" else ()
+    hidden = layer_sizes[1:-1] if norms.BY_NAME[norm].forward else ()
     gains = [torch.ones(1, width, dtype=dtype, requires_grad=True) for width in hidden]
     shifts = [torch.zeros(1, width, dtype=dtype, requires_grad=True) for width in hidden]
     return Net(weights, biases, activation, None, norm, gains, shifts)
@@ -195,50 +143,6 @@ class Cache:
     rstd: list[Tensor]            # layer norm: 1/σ[l] per point, (…, N, 1)
 
 
-def affine(h: Tensor, w: Tensor, b: Tensor) -> Tensor:
-    """h @ w + b. For one model, mm then an in-place add (measured faster than addmm, whose
-    bias broadcast costs more than the add at these sizes). For a stack, see `bmm`."""
-    if w.dim() == 2:
-        return h.mm(w).add_(b)                                        # (N, d_out)
-    if h.dim() == 2:
-        h = h.expand(w.shape[0], *h.shape)                            # share x across models
-    return bmm(h, w).add_(b)                                          # (M, N, d_out)
-
-
-def bmm(a: Tensor, b: Tensor) -> Tensor:
-    """a @ b for stacks of small matrices, in whichever orientation is fast.
-
-    torch.bmm on CPU runs one small GEMM per model, and its speed depends on the shape of the
-    result: measured for 16 models, (160×10)@(10×2) takes 33 µs but the same product computed
-    as ((10×2)ᵀ@(160×10)ᵀ)ᵀ takes 16 µs; dz@Wᵀ 45 µs vs 8 µs. A result with more rows than
-    columns is therefore computed transposed (the .mT views cost no copy; bmm reads them as
-    transposed operands)."""
-    if a.shape[-2] > b.shape[-1]:
-        return torch.bmm(b.mT, a.mT).mT
-    return torch.bmm(a, b)
-
-
-def layer_norm(z: Tensor, gain: Tensor, shift: Tensor) -> tuple[Tensor, Tensor, Tensor]:
-    """γ ⊙ x̂ + β with x̂ = (z − μ) / √(σ² + ε), μ and σ² over each point's units (the last dim).
-    Returns the output, x̂ and 1/√(σ² + ε), which the backward pass reuses."""
-    centred = z - row_mean(z)                                         # (…, N, H)
-    rstd = row_mean(centred.square()).add_(LAYER_NORM_EPS).rsqrt_()  # (…, N, 1)
-    normed = centred * rstd
-    return torch.addcmul(shift, normed, gain), normed, rstd
-
-
-def row_mean(t: Tensor) -> Tensor:
-    """Mean over the last dim, (…, N, H) -> (…, N, 1), as a product with a column of 1/H: measured
-    1.2 µs for (160, 10) where t.mean(-1) takes 3.4 µs and torch.var_mean 26 µs (7 and 14 µs stacked)."""
-    return torch.matmul(t, _mean_column(t.shape[-1], t.dtype))
-
-
-@functools.lru_cache(maxsize=64)
-def _mean_column(width: int, dtype: torch.dtype) -> Tensor:
-    with torch.inference_mode(False):      # a normal tensor, usable by autograd too
-        return torch.full((width, 1), 1.0 / width, dtype=dtype)
-
-
 def forward(net: Net, x: Tensor, drops: list[Tensor] | None = None) -> tuple[Tensor, Cache]:
     """x -> output (logits, or the regression value) and the cache for the backward pass.
     `drops`: dropout masks for training, one per hidden layer; without them nothing is dropped."""
@@ -247,21 +151,22 @@ def forward(net: Net, x: Tensor, drops: list[Tensor] | None = None) -> tuple[Ten
     acts: list[Tensor] = []
     normed: list[Tensor] = []
     rstd: list[Tensor] = []
-    act = ACTIVATION_FUNCTIONS[net.activation]
+    f = activations.BY_NAME[net.activation].forward
+    norm = norms.BY_NAME[net.norm].forward
     masks, gains = net.masks, net.gains
     last = len(net.weights) - 1
     h = x                                                             # (…, N, d_0)
     for layer, (w, b) in enumerate(zip(net.weights, net.biases)):
         inputs.append(h)
-        z = affine(h, w, b)                                           # (…, N, d_{l+1})
+        z = matmul_add(h, w, b)                                       # h @ W + b: (…, N, d_{l+1})
         if layer == last:
             return z, Cache(inputs, pre, acts, drops, normed, rstd)   # no activation on the output
         if gains:
-            z, x_hat, r = layer_norm(z, gains[layer], net.shifts[layer])
+            z, x_hat, r = norm(z, gains[layer], net.shifts[layer])    # γ ⊙ x̂ + β, x̂ = (z − μ) / σ
             normed.append(x_hat)
             rstd.append(r)
         pre.append(z)
-        h = act(z)
+        h = f(z)                                                      # (…, N, d_{l+1})
         acts.append(h)
         if drops is not None:
             h = h * drops[layer]

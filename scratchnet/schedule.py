@@ -1,43 +1,114 @@
-"""Learning-rate schedules: the rate of each epoch as a pure function of the epoch and the config.
+"""Learning-rate schedules, each defined once: its rate, the code a learner reads, its formula, its label.
 
-The single Trainer and every model of a stack ask `lr_at` before each epoch, so a schedule needs no
-state and a run is reproducible from its config. `epoch` counts the epochs already trained: the
-first epoch trains with `lr_at(0, cfg)`. Schedules stretch over the run's `epochs`, the way
-torch.optim.lr_scheduler's are given a total number of steps.
+A rate is a pure function of the base rate, the epoch and the run's length, so a schedule needs no
+state and a run is reproducible from its config. `epoch` counts the epochs already trained: the first
+epoch trains with `rate(lr, 0, epochs)`. Schedules stretch over the run's `epochs`, the way
+torch.optim.lr_scheduler's are given a total number of steps. The single Trainer and every model of a
+stack ask `lr_at` before each epoch.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
+
+from .tex import tex_number
 
 if TYPE_CHECKING:
     from .config import Config
 
-STEP_FACTOR = 0.5        # step decay: the rate halves ...
-STEP_EVERY = 0.25        # ... every quarter of the run (four plateaus: lr, lr/2, lr/4, lr/8)
-WARMUP_SHARE = 0.1       # warm-up: the first 10 % of the epochs rise linearly to the rate
+
+@dataclass(frozen=True)
+class Schedule:
+    """One choice of the schedule knob. `code` is the rate as the exported script computes it (from LR,
+    epoch and EPOCHS, exactly as `rate` does); `tex(lr, epochs)` its line of the update's formula.
+    The constant rate has neither: the script and the formula simply use the rate."""
+
+    name: str                                       # the config's value
+    label: str                                      # what the app shows
+    hint: str                                       # what it does, for the knob's help
+    rate: Callable[[float, int, int], float]        # (lr, epoch, epochs) -> the rate of the next epoch
+    code: str = ""
+    code_note: str = ""                             # what the schedule does, for the code's docstring
+    tex: Callable[[float, int], str] | None = None
 
 
-def lr_at(epoch: int, cfg: Config) -> float:
-    """The learning rate of the epoch after `epoch` epochs of training.
+def _constant(lr: float, epoch: int, epochs: int) -> float:
+    return lr
 
-        constant   η
-        step       η · 0.5^⌊epoch / (0.25 · epochs)⌋
-        cosine     η · ½ (1 + cos(π · min(epoch / epochs, 1)))        0 from the last epoch on
-        warmup     η · min(1, (epoch + 1) / ⌈0.1 · epochs⌉)
-    """
-    if cfg.schedule == "constant":
-        return cfg.lr
-    if cfg.schedule == "step":
-        return cfg.lr * STEP_FACTOR ** math.floor(epoch / (STEP_EVERY * cfg.epochs))
-    if cfg.schedule == "cosine":
-        return cfg.lr * 0.5 * (1.0 + math.cos(math.pi * min(epoch / cfg.epochs, 1.0)))
-    if cfg.schedule == "warmup":
-        return cfg.lr * min(1.0, (epoch + 1) / warmup_epochs(cfg.epochs))
-    raise ValueError(f"unknown schedule {cfg.schedule!r}")
+
+CONSTANT = Schedule("constant", "constant", "constant", _constant)
+
+
+# --- step decay: ×0.5 every quarter of the run (four plateaus: lr, lr/2, lr/4, lr/8) ---------------
+STEP_FACTOR = 0.5
+STEP_EVERY = 0.25
+
+
+def _step(lr: float, epoch: int, epochs: int) -> float:
+    return lr * STEP_FACTOR ** math.floor(epoch / (STEP_EVERY * epochs))
+
+
+def _step_tex(lr: float, epochs: int) -> str:
+    return (rf"\eta_e &= \eta \cdot {tex_number(STEP_FACTOR)}^{{\lfloor e / {tex_number(STEP_EVERY * epochs)}"
+            rf" \rfloor}} && \eta = {lr:g},\ T = {epochs}\text{{ epochs}}")
+
+
+STEP = Schedule(
+    "step", "step decay", f"step: ×{STEP_FACTOR:g} every {STEP_EVERY:.0%} of them", _step,
+    f"LR * {STEP_FACTOR!r} ** math.floor(epoch / ({STEP_EVERY!r} * EPOCHS))",
+    f"step decay: ×{STEP_FACTOR:g} every {STEP_EVERY:.0%} of the run", _step_tex)
+
+
+# --- cosine: eases down to 0 at the last epoch, and stays there --------------------------------------
+def _cosine(lr: float, epoch: int, epochs: int) -> float:
+    return lr * 0.5 * (1.0 + math.cos(math.pi * min(epoch / epochs, 1.0)))
+
+
+def _cosine_tex(lr: float, epochs: int) -> str:
+    return (rf"\eta_e &= \tfrac{{1}}{{2}}\,\eta\,\big(1 + \cos(\pi \min(e / T, 1))\big) && \eta = {lr:g},"
+            rf"\ T = {epochs}\text{{ epochs}}")
+
+
+COSINE = Schedule(
+    "cosine", "cosine", "cosine: eases down to 0 at the last", _cosine,
+    "LR * 0.5 * (1.0 + math.cos(math.pi * min(epoch / EPOCHS, 1.0)))", "cosine: eases down to 0", _cosine_tex)
+
+
+# --- warm-up: rises linearly over the first 10 % of the epochs, then holds ---------------------------
+WARMUP_SHARE = 0.1
 
 
 def warmup_epochs(epochs: int) -> int:
     """How many epochs the warm-up lasts: 10 % of the run, at least one."""
     return max(1, math.ceil(WARMUP_SHARE * epochs))
+
+
+def _warmup(lr: float, epoch: int, epochs: int) -> float:
+    return lr * min(1.0, (epoch + 1) / warmup_epochs(epochs))
+
+
+def _warmup_tex(lr: float, epochs: int) -> str:
+    return (rf"\eta_e &= \eta \cdot \min\big(1, (e + 1) / {warmup_epochs(epochs)}\big) && \eta = {lr:g},"
+            rf"\ \text{{warm-up over {warmup_epochs(epochs)} of {epochs} epochs}}")
+
+
+WARMUP = Schedule(
+    "warmup", "warm-up", f"warmup: rises linearly over the first {WARMUP_SHARE:.0%}, then stays", _warmup,
+    f"LR * min(1.0, (epoch + 1) / max(1, math.ceil({WARMUP_SHARE!r} * EPOCHS)))",
+    f"warm-up: rises linearly over the first {WARMUP_SHARE:.0%} of the run", _warmup_tex)
+
+
+# The choices, in the order the app lists them.
+ALL: tuple[Schedule, ...] = (CONSTANT, STEP, COSINE, WARMUP)
+BY_NAME: dict[str, Schedule] = {s.name: s for s in ALL}
+
+
+def lr_at(epoch: int, cfg: Config) -> float:
+    """The learning rate of the epoch after `epoch` epochs of training, under the config's schedule."""
+    schedule = BY_NAME.get(cfg.schedule)
+    if schedule is None:
+        raise ValueError(f"unknown schedule {cfg.schedule!r}")
+    return schedule.rate(cfg.lr, epoch, cfg.epochs)

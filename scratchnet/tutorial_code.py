@@ -7,9 +7,10 @@ code a learner reads is code that ran. It mirrors the engine's arithmetic operat
 (same seeds, same order of updates), which is how an exported script reproduces a run number for
 number; the engine's own code is the same math arranged for speed (in place, fused kernels).
 
-Each choice of a knob maps to its code in one small table below. A value with no entry, or a knob
-this module does not know, is refused with a sentence (`NotExportable`): a knob added to the
-engine can never be exported silently wrong.
+An activation, an optimizer, a schedule and a norm bring their own code (their records:
+activations.py, optim.py, schedule.py, norms.py); the other knobs' choices map to their code in small
+tables below. A value with no code, or a knob the config table does not mark `exportable`, is refused
+with a sentence (`NotExportable`): a knob added to the engine can never be exported silently wrong.
 """
 
 from __future__ import annotations
@@ -18,11 +19,10 @@ import itertools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from . import activations, norms, optim, schedule
 from .config import KNOBS, Config
 from .dropout import SEED_OFFSET
-from .model import ELU_ALPHA, LAYER_NORM_EPS, LEAKY_SLOPE, resolve_init
-from .optim import ADAM_BETAS, ADAM_EPS, MOMENTUM_MU, RMSPROP_ALPHA, RMSPROP_EPS
-from .schedule import STEP_EVERY, STEP_FACTOR, WARMUP_SHARE
+from .model import resolve_init
 
 COMMENT_COLUMN = 44          # shape comments line up here (or two spaces after a longer line)
 WIDTH = 118                  # a longer line gets its comment on the line above
@@ -51,41 +51,7 @@ class NotExportable(ValueError):
     """A setup the tutorial-style code cannot write out exactly; `str()` is one sentence for people."""
 
 
-# --- one small table per knob: each choice and its code ---------------------------------------------
-@dataclass(frozen=True)
-class ActivationCode:
-    """H = f(Z) and dZ = dH ⊙ f'(Z) as code; {z}, {h}, {dh} are filled with the layer's names."""
-
-    forward: str
-    derivative: str
-    note: str                   # what the derivative is, beside its line
-
-
-# Where the engine rounds once (a fused multiply-add: addcmul), the code does too, and says so: the same
-# numbers to the last bit. Functions torch has (GELU, SiLU, ELU) are called; derivatives are written out.
-ACTIVATION_CODE = {
-    "relu": ActivationCode("torch.relu({z})", "{dh} * ({z} > 0)", "ReLU' is 1 where {z} > 0, else 0"),
-    "tanh": ActivationCode("torch.tanh({z})", "{dh} * (1 - {h} ** 2)", "tanh' = 1 - tanh²"),
-    "sigmoid": ActivationCode("torch.sigmoid({z})", "{dh} * ({h} * (1 - {h}))", "σ' = σ (1 - σ)"),
-    "linear": ActivationCode("{z}", "{dh}", "the identity's derivative is 1"),
-    "leaky_relu": ActivationCode(f"torch.where({{z}} > 0, {{z}}, {LEAKY_SLOPE!r} * {{z}})",
-                                 f"torch.where({{z}} > 0, {{dh}}, {{dh}} * {LEAKY_SLOPE!r})",
-                                 f"1 where {{z}} > 0, else {LEAKY_SLOPE!r}"),
-    "elu": ActivationCode(f"torch.nn.functional.elu({{z}}, {ELU_ALPHA!r})",
-                          f"torch.where({{z}} > 0, {{dh}}, {{dh}} * ({{h}} + {ELU_ALPHA!r}))",
-                          "1 above 0; below, α·e^z = f(z) + α"),
-    "gelu": ActivationCode("torch.nn.functional.gelu({z})",
-                           "{dh} * torch.special.ndtr({z}).addcmul({z}, torch.exp(-0.5 * {z} ** 2), "
-                           "value=1 / math.sqrt(2 * math.pi))",
-                           "Φ(z) + z·φ(z), the sum rounded once"),
-    "silu": ActivationCode("torch.nn.functional.silu({z})", "{dh} * torch.addcmul({h}, torch.sigmoid({z}), 1 - {h})",
-                           "σ(z)(1 - f) + f, rounded once"),
-    "softplus": ActivationCode("torch.logaddexp({z}, torch.zeros(()))", "{dh} * torch.sigmoid({z})",
-                               "log(1 + e^z)' = σ(z)"),
-    "sine": ActivationCode("torch.sin({z})", "{dh} * torch.cos({z})", "sin' = cos"),
-}
-
-
+# --- one small table per knob without records: each choice and its code ------------------------------
 @dataclass(frozen=True)
 class InitCode:
     """The standard deviation of a layer's initial weights; {fan_in}, {fan_out} are its sizes."""
@@ -157,131 +123,32 @@ REGULARIZATION_CODE: dict[str, PenaltyCode | None] = {
 }
 
 
-@dataclass(frozen=True)
-class OptimizerCode:
-    """An optimizer written out: its constants and state (made after `params`), and `update`."""
-
-    title: str
-    state: str
-    update: str
-
-
-# The updates use torch's fused multiply-add forms (`p.add_(g, alpha=-lr)` rather than `p -= lr * g`):
-# the same math rounded once, as the engine's optimizers round it, so a run reproduces to the last bit
-# (with a batch of one, Adam turns a difference of one rounding into a different run within epochs).
-# `lr` is the learning rate of the current epoch (a schedule changes it, see `learning_rate`).
-_ADAM_STEP = '''    global t
-    t += 1
-    c1, c2 = 1 - BETA1 ** t, 1 - BETA2 ** t       # bias corrections: m and v start at 0
-    for p, g, m_p, v_p in zip(params, grads, m, v):
-        m_p.mul_(BETA1).add_(g, alpha=1 - BETA1)          # m = BETA1 * m + (1 - BETA1) * g
-        v_p.mul_(BETA2).addcmul_(g, g, value=1 - BETA2)   # v = BETA2 * v + (1 - BETA2) * g²
-        p.add_(m_p / ((v_p / c2).sqrt() + EPS), alpha=-lr / c1)   # p -= lr·m̂ / (√v̂ + ε), m̂ = m/c1, v̂ = v/c2
-'''
-_VELOCITY_STATE = aligned([                       # momentum and Nesterov keep the same state
-    (f"MU = {MOMENTUM_MU!r}", "how much of the last step each step keeps"),
-    ("velocity = [torch.zeros_like(p) for p in params]", "one per parameter, starting at 0")])
-OPTIMIZER_CODE = {
-    "sgd": OptimizerCode("gradient descent", "", '''def update(grads):
-    """Gradient descent: θ ← θ - lr·∇θ for every parameter θ, in place."""
-    for p, g in zip(params, grads):
-        p.add_(g, alpha=-lr)                      # p -= lr * g, rounded once
-'''),
-    "momentum": OptimizerCode("momentum", _VELOCITY_STATE,
-        '''def update(grads):
-    """Momentum: v ← μ·v + ∇θ, then θ ← θ - lr·v (PyTorch's form), for every parameter θ."""
-    for p, g, v in zip(params, grads, velocity):
-        v.mul_(MU).add_(g)                        # v = MU * v + g
-        p.add_(v, alpha=-lr)                      # p -= lr * v, rounded once
-'''),
-    "nesterov": OptimizerCode("Nesterov momentum", _VELOCITY_STATE,
-        '''def update(grads):
-    """Nesterov: v ← μ·v + ∇θ, then θ ← θ - lr·(∇θ + μ·v): the step looks one velocity ahead."""
-    for p, g, v in zip(params, grads, velocity):
-        v.mul_(MU).add_(g)                        # v = MU * v + g
-        p.add_(torch.add(g, v, alpha=MU), alpha=-lr)   # p -= lr * (g + MU * v), each rounded once
-'''),
-    "rmsprop": OptimizerCode("RMSProp", aligned([
-        (f"ALPHA, EPS = {RMSPROP_ALPHA!r}, {RMSPROP_EPS!r}", "torch.optim.RMSprop's constants"),
-        ("v = [torch.zeros_like(p) for p in params]", "running mean of each gradient's square")]),
-        '''def update(grads):
-    """RMSProp: each weight's step divided by the recent size of its gradient."""
-    for p, g, v_p in zip(params, grads, v):
-        v_p.mul_(ALPHA).addcmul_(g, g, value=1 - ALPHA)   # v = ALPHA * v + (1 - ALPHA) * g²
-        p.add_(g / (v_p.sqrt() + EPS), alpha=-lr)         # p -= lr * g / (√v + ε), rounded once
-'''),
-    "adam": OptimizerCode("Adam", aligned([
-        (f"BETA1, BETA2, EPS = {ADAM_BETAS[0]!r}, {ADAM_BETAS[1]!r}, {ADAM_EPS!r}", "Kingma & Ba's constants"),
-        ("m = [torch.zeros_like(p) for p in params]", "running mean of each gradient"),
-        ("v = [torch.zeros_like(p) for p in params]", "running mean of its square"),
-        ("t = 0", "steps taken")]), '''def update(grads):
-    """Adam: per-weight step sizes from running means of the gradient and of its square."""
-''' + _ADAM_STEP),
-    "adamw": OptimizerCode("AdamW", aligned([
-        (f"BETA1, BETA2, EPS = {ADAM_BETAS[0]!r}, {ADAM_BETAS[1]!r}, {ADAM_EPS!r}", "Kingma & Ba's constants"),
-        ("m = [torch.zeros_like(p) for p in params]", "running mean of each gradient"),
-        ("v = [torch.zeros_like(p) for p in params]", "running mean of its square"),
-        ("t = 0", "steps taken")]), '''def update(grads):
-    """AdamW: shrink every weight by lr·λ (decoupled weight decay: not biases, gains or shifts),
-    then Adam's step."""
-    for W in {weights}:
-        W.mul_(1 - lr * WEIGHT_DECAY)
-''' + _ADAM_STEP),
-}
-
 BACKPROPS = ("hand", "autograd")
-NORMS = ("none", "layer")
-
-ROW_MEAN = '''def row_mean(Z):
-    """The mean of each row as a product with a column of 1/H (the engine's way: the same numbers)."""
-    return Z @ torch.full((Z.shape[1], 1), 1 / Z.shape[1], dtype=Z.dtype)
-'''
-
-LAYER_NORM = f'''def layer_norm(Z, gain, shift):
-    """Each point's values to mean 0 and variance 1 over its units, then scaled by gain and shifted."""
-    centred = Z - row_mean(Z)
-    rstd = (row_mean(centred ** 2) + {LAYER_NORM_EPS!r}).rsqrt()             # 1 / √(variance + ε), (N, 1)
-    Xhat = centred * rstd
-    return torch.addcmul(shift, Xhat, gain), Xhat, rstd       # shift + Xhat * gain, rounded once
-'''
-
-# The learning rate of the epoch after `epoch` epochs (the engine's schedule.lr_at, term by term).
-SCHEDULE_CODE = {
-    "constant": None,
-    "step": (f"LR * {STEP_FACTOR!r} ** math.floor(epoch / ({STEP_EVERY!r} * EPOCHS))",
-             f"step decay: ×{STEP_FACTOR:g} every {STEP_EVERY:.0%} of the run"),
-    "cosine": ("LR * 0.5 * (1.0 + math.cos(math.pi * min(epoch / EPOCHS, 1.0)))", "cosine: eases down to 0"),
-    "warmup": (f"LR * min(1.0, (epoch + 1) / max(1, math.ceil({WARMUP_SHARE!r} * EPOCHS)))",
-               f"warm-up: rises linearly over the first {WARMUP_SHARE:.0%} of the run"),
-}
-
 # Features: what the network sees of a point (x1, x2); each is one expression.
 FEATURE_CODE = {"x1": "x1", "x2": "x2", "x1sq": "x1 * x1", "x2sq": "x2 * x2", "x1x2": "x1 * x2",
                 "sinx1": "torch.sin(x1)", "sinx2": "torch.sin(x2)"}
 
-# Knobs with a table above; knobs whose value is written as a number; the view's knobs change no number.
+# The code of each choice, per choice knob (the records' own, or a table above); the other exportable
+# knobs are numbers the code writes in, or view knobs that change no number.
 CHOICE_TABLES: dict[str, Mapping[str, object] | Iterable[str]] = {
-    "problem": LOSS_CODE, "activation": ACTIVATION_CODE, "optimizer": OPTIMIZER_CODE,
-    "regularization": REGULARIZATION_CODE, "backprop": BACKPROPS, "features": FEATURE_CODE, "norm": NORMS,
-    "schedule": SCHEDULE_CODE,
+    "problem": LOSS_CODE, "activation": activations.BY_NAME, "optimizer": optim.BY_NAME,
+    "regularization": REGULARIZATION_CODE, "backprop": BACKPROPS, "features": FEATURE_CODE, "norm": norms.BY_NAME,
+    "schedule": schedule.BY_NAME,
 }
-# `dropout` is a number too, written into `dropout_masks` below; `weight_decay` is AdamW's.
-NUMBER_KNOBS = ("classes", "n_points", "noise", "train_fraction", "seed", "hidden", "init_seed", "lr", "batch_size",
-                "reg_rate", "weight_decay", "dropout", "epochs", "target_accuracy")
 # `dataset` is checked by data_code.py (a generator written out, or the points themselves) and `init`
 # below (its 'auto' resolves through the engine's own rule first).
 OWN_CHECKS = ("dataset", "init")
 
 
 def check_exportable(cfg: Config) -> None:
-    """Raise NotExportable unless every knob of `cfg` has code here."""
+    """Raise NotExportable unless every knob of `cfg` is exportable and each chosen value has code."""
     for name, knob in KNOBS.items():
-        if knob.group == "view" or name in NUMBER_KNOBS or name in OWN_CHECKS:
-            continue
-        table = CHOICE_TABLES.get(name)
-        if table is None:
+        if not knob.exportable:
             raise NotExportable(f"The code export does not know the setting “{knob.label}” ({name}) yet, so it "
                                 "cannot write this run out exactly.")
+        table = CHOICE_TABLES.get(name)
+        if table is None:
+            continue
         values = getattr(cfg, name)
         for value in (values if knob.kind == "set" else (values,)):
             _known(name, value, table)
@@ -301,7 +168,7 @@ def n_layers(cfg: Config) -> int:
 
 
 def normed(cfg: Config) -> bool:
-    return cfg.norm == "layer" and bool(cfg.hidden)
+    return norms.BY_NAME[cfg.norm].forward is not None and bool(cfg.hidden)
 
 
 def dropped(cfg: Config) -> bool:
@@ -359,12 +226,12 @@ def _tuple(names: list[str]) -> str:
 def hyperparameter_rows(cfg: Config) -> list[tuple[str, str]]:
     """The training knobs the code reads, as constants: [(line, comment)]."""
     rows = [(f"LR = {cfg.lr!r}", "learning rate"),
-            ("lr = LR", "the rate of the current epoch" + (" (the schedule sets it)" if SCHEDULE_CODE[cfg.schedule]
-                                                          else ""))]
+            ("lr = LR", "the rate of the current epoch" + (" (the schedule sets it)" if scheduled(cfg) else ""))]
     if cfg.regularization != "none":
         rows.append((f"REG_RATE = {cfg.reg_rate!r}", f"strength of the {cfg.regularization.upper()} penalty"))
-    if cfg.optimizer == "adamw":
-        rows.append((f"WEIGHT_DECAY = {cfg.weight_decay!r}", "AdamW's decay of the weights"))
+    choice = optim.BY_NAME[cfg.optimizer]
+    if choice.decays:
+        rows.append((f"WEIGHT_DECAY = {cfg.weight_decay!r}", f"{choice.label}'s decay of the weights"))
     if dropped(cfg):
         rows.append((f"DROPOUT = {cfg.dropout!r}", "share of hidden units switched off in each step"))
     return rows
@@ -399,7 +266,7 @@ def helpers(cfg: Config) -> str:
     """What the forward pass calls besides torch: layer norm, the dropout masks."""
     parts = []
     if normed(cfg):
-        parts += [ROW_MEAN, LAYER_NORM]
+        parts.append(norms.BY_NAME[cfg.norm].code)
     if dropped(cfg):
         widths = _tuple([str(w) for w in cfg.hidden])
         parts.append(aligned([(f"drop_gen = torch.Generator().manual_seed(INIT_SEED + {SEED_OFFSET:#x})",
@@ -416,7 +283,8 @@ def helpers(cfg: Config) -> str:
 def forward(cfg: Config) -> str:
     """def forward(X): the layers one after the other, returning the output and what backward needs."""
     sizes, last = cfg.layer_sizes, n_layers(cfg)
-    act = ACTIVATION_CODE[cfg.activation]
+    act = activations.BY_NAME[cfg.activation]
+    norm = norms.BY_NAME[cfg.norm]
     loss = LOSS_CODE[cfg.problem]
     rows = []
     h = "X"
@@ -428,9 +296,8 @@ def forward(cfg: Config) -> str:
         n = _hidden_names(cfg, layer)
         rows.append((f"{n['z']} = {h} @ W{layer} + b{layer}", shape))
         if normed(cfg):
-            rows.append((f"{n['into']}, Xhat{layer}, rstd{layer} = layer_norm({n['z']}, gain{layer}, shift{layer})",
-                         "normalized per point"))
-        rows.append((f"{n['act']} = {act.forward.format(z=n['into'])}", shape))
+            rows.append((norm.code_call.format(into=n["into"], l=layer, z=n["z"]), "normalized per point"))
+        rows.append((f"{n['act']} = {act.code.format(z=n['into'])}", shape))
         if dropped(cfg):
             rows.append((f"{n['out']} = {n['act']} * masks[{layer - 1}] if masks else {n['act']}",
                          "dropout, in training only"))
@@ -461,7 +328,8 @@ def loss_expression(cfg: Config, z: str = "Z") -> str:
 def backward(cfg: Config) -> str:
     """def backward(...): the chain rule written out, last layer first (the hand-written gradients)."""
     sizes, last = cfg.layer_sizes, n_layers(cfg)
-    act = ACTIVATION_CODE[cfg.activation]
+    act = activations.BY_NAME[cfg.activation]
+    norm = norms.BY_NAME[cfg.norm]
     loss_code = LOSS_CODE[cfg.problem]
     penalty = REGULARIZATION_CODE[cfg.regularization]
     out = output_name(cfg)
@@ -486,15 +354,10 @@ def backward(cfg: Config) -> str:
         if dropped(cfg):
             rows.append((f"d{n['act']} = d{n['out']} * masks[{below - 1}] if masks else d{n['out']}",
                          "dropped units pass nothing back"))
-        rows.append((f"d{n['into']} = {act.derivative.format(dh='d' + n['act'], z=n['into'], h=n['act'])}",
-                     f"{width} {act.note.format(z=n['into'])}"))
+        rows.append((f"d{n['into']} = {act.code_grad.format(dh='d' + n['act'], z=n['into'], h=n['act'])}",
+                     f"{width} {act.code_note.format(z=n['into'])}"))
         if normed(cfg):
-            rows += [(f"dgain{below} = (d{n['into']} * Xhat{below}).sum(dim=0, keepdim=True)", "layer norm: dγ"),
-                     (f"dshift{below} = d{n['into']}.sum(dim=0, keepdim=True)", "dβ"),
-                     (f"dXhat{below} = d{n['into']} * gain{below}", ""),
-                     (f"dZ{below} = (dXhat{below} - row_mean(dXhat{below}) "
-                      f"- Xhat{below} * row_mean(dXhat{below} * Xhat{below})) * rstd{below}",
-                      "the mean and σ depend on every unit")]
+            rows += [(line.format(l=below, dy="d" + n["into"]), note) for line, note in norm.code_grad]
     grads = ", ".join(f"d{name}" for name in param_names(cfg))
     rows.append((f"return [{grads}]", ""))
     masks = ", masks=None" if dropped(cfg) else ""
@@ -505,19 +368,24 @@ def backward(cfg: Config) -> str:
 
 def optimizer(cfg: Config) -> str:
     """The optimizer's constants and state, and `update(grads)`."""
-    code = OPTIMIZER_CODE[cfg.optimizer]
+    choice = optim.BY_NAME[cfg.optimizer]
     weights = _tuple([f"W{layer}" for layer in range(1, n_layers(cfg) + 1)])
-    return joined([code.state, code.update.replace("{weights}", weights)])
+    state = aligned(choice.code_state) if choice.code_state else ""
+    return joined([state, choice.code_update.replace("{weights}", weights)])
+
+
+def scheduled(cfg: Config) -> bool:
+    """Whether the rate changes over the run (the code then computes it every epoch)."""
+    return bool(schedule.BY_NAME[cfg.schedule].code)
 
 
 def learning_rate(cfg: Config) -> str:
     """def learning_rate(epoch): the schedule's rate (empty for a constant rate)."""
-    schedule = SCHEDULE_CODE[cfg.schedule]
-    if schedule is None:
+    if not scheduled(cfg):
         return ""
-    formula, what = schedule
-    return (f'def learning_rate(epoch):\n    """The rate of the epoch after `epoch` epochs; {what}."""\n'
-            f"    return {formula}\n")
+    rate = schedule.BY_NAME[cfg.schedule]
+    return (f'def learning_rate(epoch):\n    """The rate of the epoch after `epoch` epochs; {rate.code_note}."""\n'
+            f"    return {rate.code}\n")
 
 
 def train_step(cfg: Config) -> str:

@@ -7,7 +7,6 @@ losses themselves against torch's, and proof that the check fails when a derivat
 from __future__ import annotations
 
 import dataclasses
-import importlib
 import itertools
 
 import pytest
@@ -16,6 +15,8 @@ import torch.nn.functional as F
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from scratchnet import activations, norms
+from scratchnet import backward as backward_module
 from scratchnet.backward import Objective, autograd_loss_and_grads, hand_loss_and_grads
 from scratchnet.batched import stack_nets
 from scratchnet.config import ACTIVATIONS, NORMS, PROBLEMS, REGULARIZATIONS
@@ -38,10 +39,9 @@ from scratchnet.losses import (
     penalty,
     penalty_grad,
 )
-from scratchnet.model import LAYER_NORM_EPS, forward, init_net
+from scratchnet.model import forward, init_net
+from scratchnet.norms import LAYER_NORM_EPS
 
-# the module, not the function `scratchnet.backward` that the package exports under the same name
-backward_module = importlib.import_module("scratchnet.backward")
 DEPTHS = (0, 1, 2, 3, 4)
 F64 = torch.float64
 
@@ -199,15 +199,19 @@ def test_repeated_autograd_calls_do_not_accumulate():
         torch.testing.assert_close(a, b)
 
 
+def with_wrong_derivative(monkeypatch, name: str) -> None:
+    """The activation `name`'s record, its derivative off by 1 %."""
+    record = activations.BY_NAME[name]
+
+    def wrong(dh, z, h):
+        return record.grad(dh, z, h) * 1.01
+
+    monkeypatch.setitem(activations.BY_NAME, name, dataclasses.replace(record, grad=wrong))
+
+
 def test_a_wrong_derivative_is_caught(monkeypatch):
     """The check is not a tautology: a tanh derivative off by a factor shows up as failures."""
-    original = backward_module.activation_grad
-
-    def wrong(dh, z, h, activation):
-        out = original(dh, z, h, activation)
-        return out * 1.01 if activation == "tanh" else out
-
-    monkeypatch.setattr(backward_module, "activation_grad", wrong)
+    with_wrong_derivative(monkeypatch, "tanh")
     rows = check_case("tanh", "classification", "none", depth=2)
     bad = [r for r in rows if not r.ok]
     assert {r.param for r in bad} >= {"W1", "b1", "W2", "b2"}
@@ -388,13 +392,7 @@ def test_finite_differences_agree_for_any_network_with_norm_and_dropout(activati
 @pytest.mark.parametrize("activation", NEW_ACTIVATIONS)
 def test_a_wrong_new_derivative_is_caught(monkeypatch, activation):
     """Each new activation's own rows fail when its derivative is off by 1 %; the others still pass."""
-    original = backward_module.activation_grad
-
-    def wrong(dh, z, h, name):
-        out = original(dh, z, h, name)
-        return out * 1.01 if name == activation else out
-
-    monkeypatch.setattr(backward_module, "activation_grad", wrong)
+    with_wrong_derivative(monkeypatch, activation)
     rows = check_case(activation, "classification", "none", depth=2)
     assert {r.param for r in rows if not r.ok} >= {"W1", "W2"}
     assert all(r.ok for r in check_case("tanh", "classification", "none", depth=2))
@@ -407,7 +405,7 @@ def test_a_wrong_layer_norm_gradient_is_caught(monkeypatch):
         return ((d_normed - d_normed.mean(-1, keepdim=True)) * rstd, (dy * normed).sum(-2, keepdim=True),
                 dy.sum(-2, keepdim=True))
 
-    monkeypatch.setattr(backward_module, "layer_norm_grad", without_variance_term)
+    monkeypatch.setitem(norms.BY_NAME, "layer", dataclasses.replace(norms.LAYER, grad=without_variance_term))
     rows = check_case("tanh", "regression", "none", depth=2, norm="layer")
     assert {r.param for r in rows if not r.ok} >= {"W1", "b1"}
     assert all(r.ok for r in rows if r.param in ("W3", "b3", "γ2", "β2"))      # above the slip: still right

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import importlib
+import dataclasses
 import json
 import math
 import re
@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from scratchnet import cli
+from scratchnet import activations, cli
 from scratchnet.cli import main
 from scratchnet.config import ACTIVATIONS, KNOBS, OPTIMIZERS, Config
 from scratchnet.data import config_for_points
@@ -211,14 +211,10 @@ def test_gradcheck_flags_narrow_the_check(capsys, flags, cases, rows):
 
 def test_gradcheck_exits_1_when_a_derivative_is_wrong(capsys, monkeypatch):
     """A real disagreement, not a doctored row: GELU's derivative off by 1 %."""
-    backward_module = importlib.import_module("scratchnet.backward")
-    original = backward_module.activation_grad
+    def wrong(dh, z, h):
+        return activations.GELU.grad(dh, z, h) * 1.01
 
-    def wrong(dh, z, h, activation):
-        out = original(dh, z, h, activation)
-        return out * 1.01 if activation == "gelu" else out
-
-    monkeypatch.setattr(backward_module, "activation_grad", wrong)
+    monkeypatch.setitem(activations.BY_NAME, "gelu", dataclasses.replace(activations.GELU, grad=wrong))
     code, out, err = run(capsys, "gradcheck", "--activation", "gelu", "--problem", "classification",
                          "--regularization", "none", "--quiet")
     assert code == 1

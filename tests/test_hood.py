@@ -7,11 +7,14 @@ import inspect
 import pytest
 import torch
 
+from scratchnet import activations
+from scratchnet.activations import ELU_ALPHA, LEAKY_SLOPE
 from scratchnet.backward import Objective, hand_loss_and_grads
 from scratchnet.config import ACTIVATIONS, Config
 from scratchnet.data import dataset_for
-from scratchnet.model import ELU_ALPHA, LEAKY_SLOPE, forward, net_for
+from scratchnet.model import forward, net_for
 from scratchnet.optim import ADAM_BETAS, ADAM_EPS, MOMENTUM_MU, RMSPROP_ALPHA, RMSPROP_EPS, Adam
+from scratchnet.tex import tex_number
 from ui import hood
 
 
@@ -96,7 +99,7 @@ def test_readable_sections_are_the_tutorial_code_and_the_fast_path_stays_one_cli
     assert auto.index("loss.backward()") < auto.index("def backward(X, Y, Z2, saved):")
     for text in readable.values():
         assert "threshold_backward" not in text and "_foreach_" not in text and "_inverse" not in text
-    assert "threshold_backward" in "".join(s.code for s in hood.code_sections(cfg)["backward"])
+    assert "keep_where_positive" in "".join(s.code for s in hood.code_sections(cfg)["backward"])
 
 
 def test_step_config_is_the_step_networks_setup():
@@ -163,18 +166,19 @@ def test_open_step_for_regression_and_no_hidden_layer():
 
 @pytest.mark.parametrize("activation", ACTIVATIONS)
 def test_every_activation_has_its_formula_and_derivative(activation):
-    name, formula, derivative = hood.ACTIVATION_TEX[activation]
+    act = activations.BY_NAME[activation]
+    name, formula, derivative = act.tex_name, act.tex, act.tex_grad
     cfg = Config(hidden=(4, 4), activation=activation)
     fwd, back = hood.forward_tex(cfg, 10), hood.backward_tex(cfg, 10)
     assert rf"H_{{1}} &= {name}(Z_{{1}}) = {formula.format(z='Z_{1}')}" in fwd
     assert rf"f'(Z_l) &= {derivative.format(z='Z_l', h='H_l')}" in back
     for tex in (fwd, back):
         assert tex.count("{") == tex.count("}")
-    assert set(hood.ACTIVATION_TEX) == set(ACTIVATIONS) and set(hood.ACTIVATION_NOTES) <= set(ACTIVATIONS)
+    assert hood.ACTIVATION_NOTES.get(activation, "") == act.tex_note
 
 
 def test_the_new_activations_formulas_carry_the_engines_constants():
-    assert "0.01" in hood.ACTIVATION_TEX["leaky_relu"][1] and LEAKY_SLOPE == 0.01
+    assert "0.01" in activations.LEAKY_RELU.tex and LEAKY_SLOPE == 0.01
     assert hood.ACTIVATION_NOTES["elu"].startswith(f"α = {ELU_ALPHA:g}")
     assert r"\Phi(Z_l) + Z_l \odot \varphi(Z_l)" in hood.backward_tex(Config(hidden=(3, 3), activation="gelu"), 5)
     assert r"f'(Z_l) &= \cos(Z_l)" in hood.backward_tex(Config(hidden=(3, 3), activation="sine"), 5)
@@ -197,7 +201,8 @@ def test_layer_norm_and_dropout_in_the_forward_and_backward():
     rows = hood.shape_table(cfg, 20)
     assert {"tensor": "γ2, β2", "shape": "(1, 5)", "what": "layer norm's gain and shift"} in rows
     sections = hood.code_sections(cfg)
-    assert [s.name.rsplit(".", 1)[1] for s in sections["forward"]] == ["forward", "affine", "layer_norm", "keep_mask"]
+    names = [s.name.rsplit(".", 1)[1] for s in sections["forward"]]
+    assert names == ["forward", "matmul_add", "layer_norm", "keep_mask"]
     assert "layer_norm_grad" in [s.name.rsplit(".", 1)[1] for s in sections["backward"]]
 
 
@@ -212,8 +217,8 @@ def test_update_tex_of_the_new_optimizers_reads_the_engines_constants(optimizer,
     for piece in pieces:
         assert piece in tex, piece
     assert r"\eta = 0.01" in tex and tex.count("{") == tex.count("}")
-    assert hood.tex_number(ADAM_EPS) == "10^{-8}" and hood.tex_number(RMSPROP_EPS) == "10^{-8}"
-    assert hood.tex_number(0.999) == "0.999" and hood.tex_number(2.5e-7) == r"2.5 \cdot 10^{-7}"
+    assert tex_number(ADAM_EPS) == "10^{-8}" and tex_number(RMSPROP_EPS) == "10^{-8}"
+    assert tex_number(0.999) == "0.999" and tex_number(2.5e-7) == r"2.5 \cdot 10^{-7}"
 
 
 @pytest.mark.parametrize(("schedule", "line"), [

@@ -23,27 +23,20 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from scratchnet import losses, optim, tutorial_code
-from scratchnet.backward import (
-    Objective,
-    activation_grad,
-    autograd_loss_and_grads,
-    backward,
-    hand_loss_and_grads,
-    layer_norm_grad,
-)
+from scratchnet import activations, losses, norms, optim, schedule, tutorial_code
+from scratchnet.backward import Objective, autograd_loss_and_grads, backward, hand_loss_and_grads
 from scratchnet.config import Config
 from scratchnet.data import FEATURE_LABELS, Dataset, featurize
 from scratchnet.dropout import keep_mask
 from scratchnet.entries import parse_entry, weight_name
 from scratchnet.gradcheck import GradCheckRow, compare_gradients, param_names
+from scratchnet.kernels import matmul_add
 from scratchnet.losses import log_softmax
 from scratchnet.metrics import Metrics, measure
-from scratchnet.model import ELU_ALPHA, LAYER_NORM_EPS, LEAKY_SLOPE, Net, affine, forward, init_net, layer_norm
-from scratchnet.optim import ADAM_BETAS, ADAM_EPS, MOMENTUM_MU, RMSPROP_ALPHA, RMSPROP_EPS
+from scratchnet.model import Net, forward, init_net
 from scratchnet.palette import Style
 from scratchnet.reference import reference_step
-from scratchnet.schedule import STEP_EVERY, STEP_FACTOR, lr_at, warmup_epochs
+from scratchnet.schedule import lr_at
 from scratchnet.surface import Bounds
 from scratchnet.tensors import prepare
 from ui.diagram import diagram_chart, diagram_numbers
@@ -52,42 +45,8 @@ from ui.live_frames import Frame
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def tex_number(x: float) -> str:
-    """A constant as LaTeX: 0.9, 0.01, and 10^{-8} rather than 1e-08."""
-    text = f"{x:g}"
-    if "e" not in text:
-        return text
-    mantissa, exponent = text.split("e")
-    power = f"10^{{{int(exponent)}}}"
-    return power if mantissa == "1" else rf"{mantissa} \cdot {power}"
-
-
-# name, f(z) and f'(z) of each activation; {z} is the activation's input, {h} its output f(z).
-# The constants are the engine's own (model.LEAKY_SLOPE; model.ELU_ALPHA in ACTIVATION_NOTES).
-_SLOPE = tex_number(LEAKY_SLOPE)
-ACTIVATION_TEX = {
-    "relu": (r"\operatorname{ReLU}", r"\max(0,\,{z})", r"\mathbb{{1}}[{z} > 0]"),
-    "tanh": (r"\tanh", r"\tanh({z})", r"1 - {h} \odot {h}"),
-    "sigmoid": (r"\sigma", r"1 / (1 + e^{{-{z}}})", r"{h} \odot (1 - {h})"),
-    "linear": (r"\operatorname{id}", r"{z}", r"1"),
-    "leaky_relu": (r"\operatorname{LeakyReLU}", rf"\max({_SLOPE}\,{{z}},\,{{z}})",
-                   rf"\mathbb{{{{1}}}}[{{z}} > 0] + {_SLOPE}\,\mathbb{{{{1}}}}[{{z}} \le 0]"),
-    "elu": (r"\operatorname{ELU}",
-            r"\begin{{cases}} {z} & {z} > 0 \\ \alpha\,(e^{{{z}}} - 1) & {z} \le 0 \end{{cases}}",
-            r"\begin{{cases}} 1 & {z} > 0 \\ {h} + \alpha & {z} \le 0 \end{{cases}}"),
-    "gelu": (r"\operatorname{GELU}", r"{z} \odot \Phi({z})", r"\Phi({z}) + {z} \odot \varphi({z})"),
-    "silu": (r"\operatorname{SiLU}", r"{z} \odot \sigma({z})",
-             r"\sigma({z}) \odot (1 + {z} \odot (1 - \sigma({z})))"),
-    "softplus": (r"\operatorname{softplus}", r"\log(1 + e^{{{z}}})", r"\sigma({z})"),
-    "sine": (r"\sin", r"\sin({z})", r"\cos({z})"),
-}
-# What the symbols of a formula above mean, where they need saying.
-ACTIVATION_NOTES = {
-    "elu": f"α = {ELU_ALPHA:g}: below 0 the output saturates at −α.",
-    "gelu": "Φ is the standard normal CDF, ½(1 + erf(z/√2)), and φ its density e^(−z²/2)/√(2π).",
-    "silu": "σ is the sigmoid 1/(1 + e^(−z)).",
-    "softplus": "σ is the sigmoid 1/(1 + e^(−z)): softplus is a smooth ReLU whose slope is the sigmoid.",
-}
+# What the symbols of an activation's formula mean, where they need saying (its record says it).
+ACTIVATION_NOTES = {a.name: a.tex_note for a in activations.ALL if a.tex_note}
 
 
 # --- sizes --------------------------------------------------------------------------------------
@@ -130,7 +89,7 @@ def _dims(rows: int | str, cols: int | str) -> str:
 def _activation_input(cfg: Config, layer: int | str) -> str:
     """What f is applied to: Z_l, or with layer norm the normalized, scaled and shifted Z̃_l."""
     index = f"{{{layer}}}" if isinstance(layer, int) else layer
-    return (r"\tilde Z_" if cfg.norm == "layer" else "Z_") + index
+    return (r"\tilde Z_" if norms.BY_NAME[cfg.norm].forward else "Z_") + index
 
 
 def forward_tex(cfg: Config, n: int) -> str:
@@ -138,7 +97,7 @@ def forward_tex(cfg: Config, n: int) -> str:
     layer norm the normalization in between, with dropout the mask after f (training only)."""
     sizes = cfg.layer_sizes
     last = len(sizes) - 1
-    name, formula, _ = ACTIVATION_TEX[cfg.activation]
+    act, norm = activations.BY_NAME[cfg.activation], norms.BY_NAME[cfg.norm]
     lines = []
     for layer in range(1, last + 1):
         h_in = "X" if layer == 1 else f"H_{{{layer - 1}}}"
@@ -150,27 +109,16 @@ def forward_tex(cfg: Config, n: int) -> str:
                      + (r" \quad\text{(prediction } \hat Y)" if layer == last and not cfg.is_classification else ""))
         if layer == last:
             break
-        if cfg.norm == "layer":
-            lines += _layer_norm_lines(layer, sizes[layer])
+        lines += [line.format(l=layer, width=sizes[layer]) for line in norm.tex]
         z = _activation_input(cfg, layer)
         out = f"A_{{{layer}}}" if cfg.dropout else f"H_{{{layer}}}"
-        lines.append(rf"{out} &= {name}({z}) = {formula.format(z=z)}"
+        lines.append(rf"{out} &= {act.tex_name}({z}) = {act.tex.format(z=z)}"
                      rf" && \in \mathbb{{R}}^{{{_dims(n, sizes[layer])}}}")
         if cfg.dropout:
             lines.append(rf"H_{{{layer}}} &= A_{{{layer}}} \odot D_{{{layer}}}"
                          rf" && D_{{{layer}}} \in \{{0, \tfrac{{1}}{{1 - p}}\}}^{{{_dims(n, sizes[layer])}}},"
                          rf"\ p = {cfg.dropout:g}\ \text{{(training only)}}")
     return r"\begin{aligned}" + r" \\[4pt] ".join(lines) + r"\end{aligned}"
-
-
-def _layer_norm_lines(layer: int, width: int) -> list[str]:
-    """Layer norm of hidden layer l: per point (row), over its units."""
-    return [rf"\mu_{{{layer}}}, \sigma^2_{{{layer}}} &= \text{{mean, variance of each row of }} Z_{{{layer}}}"
-            rf" && \text{{over its {width} units}}",
-            rf"\hat Z_{{{layer}}} &= (Z_{{{layer}}} - \mu_{{{layer}}}) / \sqrt{{\sigma^2_{{{layer}}} + \epsilon}}"
-            rf" && \epsilon = {tex_number(LAYER_NORM_EPS)}",
-            rf"\tilde Z_{{{layer}}} &= \gamma_{{{layer}}} \odot \hat Z_{{{layer}}} + \beta_{{{layer}}}"
-            rf" && \gamma_{{{layer}}}, \beta_{{{layer}}} \in \mathbb{{R}}^{{{_dims(1, width)}}}"]
 
 
 def penalty_tex(cfg: Config) -> str:
@@ -210,7 +158,7 @@ def backward_tex(cfg: Config, n: int) -> str:
     """The chain rule from the loss back to W_1, unrolled over the real layers with shapes."""
     sizes = cfg.layer_sizes
     last = len(sizes) - 1
-    _, _, derivative = ACTIVATION_TEX[cfg.activation]
+    derivative = activations.BY_NAME[cfg.activation].tex_grad
     if cfg.is_classification:
         first = rf"dZ_{{{last}}} &= \tfrac{{1}}{{{n}}}\,(P - Y)"
     else:
@@ -240,64 +188,29 @@ def _hidden_backward_lines(cfg: Config, layer: int, n: int, width: int) -> list[
     if cfg.dropout:
         lines.append(rf"dA_{{{layer}}} &= dH_{{{layer}}} \odot D_{{{layer}}}" + shape)
         d_act = f"dA_{{{layer}}}"
-    if cfg.norm != "layer":
-        return lines + [rf"dZ_{{{layer}}} &= {d_act} \odot f'({z})" + shape]
-    hat, mean = rf"\hat Z_{{{layer}}}", r"\operatorname{mean}"
-    return lines + [
-        rf"d{z} &= {d_act} \odot f'({z})" + shape,
-        rf"d\gamma_{{{layer}}} &= \textstyle\sum_{{i}} (d{z} \odot {hat})_{{i,:}},\quad "
-        rf"d\beta_{{{layer}}} = \textstyle\sum_{{i}} (d{z})_{{i,:}} && \in \mathbb{{R}}^{{{_dims(1, width)}}}",
-        rf"d{hat} &= d{z} \odot \gamma_{{{layer}}}" + shape,
-        rf"dZ_{{{layer}}} &= \big(d{hat} - {mean}(d{hat}) - {hat} \odot {mean}(d{hat} \odot {hat})\big)"
-        rf" / \sqrt{{\sigma^2_{{{layer}}} + \epsilon}}" + shape,
-    ]
+    norm = norms.BY_NAME[cfg.norm]
+    lines.append(rf"d{z} &= {d_act} \odot f'({z})" + shape)                 # dZ_l, or with a norm dZ̃_l
+    return lines + [line.format(l=layer, z=z, n=n, width=width) for line in norm.tex_grad]
 
 
 def schedule_tex(cfg: Config) -> str:
     """The rate η_e of the epoch after e epochs (e = 0, 1, …) under the config's schedule, as
     scratchnet.schedule computes it; empty for a constant rate."""
-    eta, epochs = rf"\eta = {cfg.lr:g}", cfg.epochs
-    if cfg.schedule == "step":
-        return (rf"\eta_e &= \eta \cdot {tex_number(STEP_FACTOR)}^{{\lfloor e / {tex_number(STEP_EVERY * epochs)}"
-                rf" \rfloor}} && {eta},\ T = {epochs}\text{{ epochs}}")
-    if cfg.schedule == "cosine":
-        return (rf"\eta_e &= \tfrac{{1}}{{2}}\,\eta\,\big(1 + \cos(\pi \min(e / T, 1))\big) && {eta},"
-                rf"\ T = {epochs}\text{{ epochs}}")
-    if cfg.schedule == "warmup":
-        return (rf"\eta_e &= \eta \cdot \min\big(1, (e + 1) / {warmup_epochs(epochs)}\big) && {eta},"
-                rf"\ \text{{warm-up over {warmup_epochs(epochs)} of {epochs} epochs}}")
-    return ""
+    tex = schedule.BY_NAME[cfg.schedule].tex
+    return tex(cfg.lr, cfg.epochs) if tex else ""
 
 
 def update_tex(cfg: Config) -> str:
     """The optimizer's update of every parameter θ ∈ {W_1, b_1, …}, with the constants the engine
     uses (scratchnet.optim) and, under a schedule, the rate η_e of epoch e (t counts steps)."""
-    g = r"\nabla_{\theta}\mathcal{L}"
-    schedule = schedule_tex(cfg)
-    eta = r"\eta_e" if schedule else r"\eta"
-    rate = [] if schedule else [rf"\eta = {cfg.lr:g}"]
-    beta1, beta2 = (tex_number(b) for b in ADAM_BETAS)
-    mu = [rf"\mu = {tex_number(MOMENTUM_MU)}", "v_0 = 0"]
-    adam = [(rf"m &\leftarrow \beta_1 m + (1 - \beta_1)\, {g}", [rf"\beta_1 = {beta1}"]),
-            (rf"v &\leftarrow \beta_2 v + (1 - \beta_2)\, ({g})^2", [rf"\beta_2 = {beta2}"]),
-            (r"\hat m &= m / (1 - \beta_1^{\,t}),\quad \hat v = v / (1 - \beta_2^{\,t})", [r"t = \text{step number}"]),
-            (rf"\theta &\leftarrow \theta - {eta}\, \hat m / (\sqrt{{\hat v}} + \epsilon)",
-             [*rate, rf"\epsilon = {tex_number(ADAM_EPS)}"])]
-    lines = {
-        "sgd": [(rf"\theta &\leftarrow \theta - {eta}\, {g}", rate)],
-        "momentum": [(rf"v &\leftarrow \mu\, v + {g}", mu), (rf"\theta &\leftarrow \theta - {eta}\, v", rate)],
-        "nesterov": [(rf"v &\leftarrow \mu\, v + {g}", mu),
-                     (rf"\theta &\leftarrow \theta - {eta}\, ({g} + \mu\, v)", rate)],
-        "rmsprop": [(rf"v &\leftarrow \alpha\, v + (1 - \alpha)\, ({g})^2",
-                     [rf"\alpha = {tex_number(RMSPROP_ALPHA)}", "v_0 = 0"]),
-                    (rf"\theta &\leftarrow \theta - {eta}\, {g} / (\sqrt{{v}} + \epsilon)",
-                     [*rate, rf"\epsilon = {tex_number(RMSPROP_EPS)}"])],
-        "adam": adam,
-        "adamw": [(rf"W &\leftarrow W - {eta}\, \lambda\, W",
-                   [rf"\lambda = {cfg.weight_decay:g}", r"\text{weights only, before the step}"]), *adam],
-    }[cfg.optimizer]
+    rate_line = schedule_tex(cfg)
+    eta = r"\eta_e" if rate_line else r"\eta"
+    lines = optim.BY_NAME[cfg.optimizer].tex(eta, r"\nabla_{\theta}\mathcal{L}", cfg.weight_decay)
+    if not rate_line:                               # the rate's value, said where θ is updated (the last line)
+        equation, constants = lines[-1]
+        lines[-1] = (equation, [rf"\eta = {cfg.lr:g}", *constants])
     shown = [eq + (r" && " + r",\ ".join(constants) if constants else "") for eq, constants in lines]
-    return r"\begin{aligned}" + r" \\[4pt] ".join([schedule] * bool(schedule) + shown) + r"\end{aligned}"
+    return r"\begin{aligned}" + r" \\[4pt] ".join([rate_line] * bool(rate_line) + shown) + r"\end{aligned}"
 
 
 # --- the code that runs ---------------------------------------------------------------------------
@@ -339,11 +252,12 @@ FAST_NOTES = {
                "`add_` in place, measured faster than `addmm` at these sizes; a stack picks the faster orientation "
                "of `bmm`.",
     "loss": "The loss and its gradient share one pass of exponentials, in place where a temporary is not needed; "
-            "1/N is a cached 0-dim tensor (`_inverse`), which saves a scalar copy on every call.",
-    "backward": "`threshold_backward` is ReLU's derivative in one kernel (`dH * (Z > 0)` takes three); the whole "
+            "1/N is a cached 0-dim tensor (`kernels.constant`), which saves a scalar copy on every call.",
+    "backward": "`kernels.keep_where_positive` is ReLU's derivative in one kernel (`threshold_backward`: "
+                "`dH * (Z > 0)` takes three); the whole "
                 "hand-written pass runs in `inference_mode`, so autograd records nothing.",
-    "update": "Plain gradient descent updates every tensor in one multi-tensor call (`_foreach_add_`); the fused "
-              "`add_(…, alpha=…)` forms round once, exactly like the tutorial-style code above.",
+    "update": "Plain gradient descent updates every tensor in one multi-tensor call (`kernels.subtract_scaled`); the "
+              "fused `add_(…, alpha=…)` forms round once, exactly like the tutorial-style code above.",
 }
 
 
@@ -352,20 +266,21 @@ def code_sections(cfg: Config) -> dict[str, list[Source]]:
     loss = [source_of(losses.cross_entropy_with_grad)] if cfg.is_classification else [source_of(losses.mse_with_grad)]
     if cfg.regularization != "none":
         loss += [source_of(losses.penalty), source_of(losses.penalty_grad)]
+    act_grad, norm = activations.BY_NAME[cfg.activation].grad, norms.BY_NAME[cfg.norm]
     if cfg.backprop == "autograd":
-        back = [source_of(autograd_loss_and_grads), source_of(backward), source_of(activation_grad)]
+        back = [source_of(autograd_loss_and_grads), source_of(backward), source_of(act_grad)]
     else:
-        back = [source_of(backward), source_of(activation_grad), source_of(hand_loss_and_grads)]
-    if cfg.norm == "layer":
-        back.insert(2, source_of(layer_norm_grad))
-    update = [source_of(optim.OPTIMIZERS[cfg.optimizer])]
+        back = [source_of(backward), source_of(act_grad), source_of(hand_loss_and_grads)]
+    if norm.grad:
+        back.insert(2, source_of(norm.grad))
+    update = [source_of(optim.BY_NAME[cfg.optimizer].make)]
     if cfg.optimizer != "sgd":
         update.append(source_of(optim._add_scaled))
     if cfg.schedule != "constant":
         update.append(source_of(lr_at))
-    forward_code = [source_of(forward), source_of(affine)]
-    if cfg.norm == "layer":
-        forward_code.append(source_of(layer_norm))
+    forward_code = [source_of(forward), source_of(matmul_add)]
+    if norm.forward:
+        forward_code.append(source_of(norm.forward))
     if cfg.dropout:
         forward_code.append(source_of(keep_mask))
     return {"forward": forward_code, "loss": loss, "backward": back, "update": update}
