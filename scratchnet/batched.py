@@ -5,11 +5,11 @@ Small networks leave the CPU idle between tiny kernels; stacking M of them into 
 costs little more than one run. Model m of a stack follows exactly the arithmetic of its
 own `Trainer` (same init, same batches, same updates); `tests/test_batched.py` checks that.
 
-What can differ inside one stack (`STACKABLE`): learning rate and its schedule, regularization
-rate, weight decay, dropout rate, init seed, epoch limits, and the widths of the hidden layers
-(narrower models are zero-padded and masked; not with layer norm, whose means over a layer's
-units padding would change). Anything else (activation, norm, optimizer, batch size, depth,
-data) splits a sweep into several stacks: see `Sweep`.
+What can differ inside one stack (the knobs marked `stackable` in the config table): learning rate
+and its schedule, regularization rate, weight decay, dropout rate, init seed, epoch limits, and the
+widths of the hidden layers (narrower models are zero-padded and masked; not with layer norm, whose
+means over a layer's units padding would change). Anything else (activation, norm, optimizer, batch
+size, depth, data) splits a sweep into several stacks: see `Sweep`.
 """
 
 from __future__ import annotations
@@ -33,11 +33,6 @@ from .optim import optimizer_for
 from .schedule import lr_at
 from .tensors import Tensors, prepare
 
-# Knobs that may differ between the models of one stack: each is a per-model column (learning
-# rate, rates, seeds) or per-model bookkeeping (schedules, epoch limits, dropout masks).
-STACKABLE = frozenset({"lr", "schedule", "reg_rate", "weight_decay", "dropout", "init_seed", "hidden", "epochs",
-                       "target_accuracy"}
-                      | {name for name, knob in KNOBS.items() if knob.group == "view"})
 # What the Compare page offers to vary (all handled by `Sweep`): the knobs with Compare defaults.
 SWEEPABLE = tuple(name for name, knob in KNOBS.items() if knob.compare)
 
@@ -45,7 +40,7 @@ SWEEPABLE = tuple(name for name, knob in KNOBS.items() if knob.compare)
 def stack_key(cfg: Config) -> tuple:
     """Configs with equal keys can share a stack: hidden depth must match, widths may differ,
     except with layer norm (a padded unit would count in its layer's mean and variance)."""
-    fixed = tuple((k, getattr(cfg, k)) for k in KNOBS if k not in STACKABLE)
+    fixed = tuple((name, getattr(cfg, name)) for name, knob in KNOBS.items() if not knob.stackable)
     shape = cfg.hidden if cfg.norm != "none" else len(cfg.hidden)
     return fixed + (("hidden shape" if cfg.norm != "none" else "depth", shape),)
 
@@ -105,7 +100,8 @@ class BatchedTrainer:
                  dtype: torch.dtype = torch.float32, accuracy_mark: float | None = 0.9):
         keys = {stack_key(c) for c in cfgs}
         if len(keys) != 1:
-            raise ValueError(f"these configs differ in more than {', '.join(sorted(STACKABLE))} and widths "
+            stackable = sorted(name for name, knob in KNOBS.items() if knob.stackable and knob.group != "view")
+            raise ValueError(f"these configs differ in more than {', '.join(stackable)} and widths "
                              "(without layer norm); use Sweep to train them")
         self.cfgs = list(cfgs)
         base = self.cfgs[0]

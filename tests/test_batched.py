@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from scratchnet import BatchedTrainer, Config, Sweep, Trainer
-from scratchnet.batched import STACKABLE, SWEEPABLE, _hits_needed, stack_key
+from scratchnet.batched import SWEEPABLE, _hits_needed, stack_key
 from scratchnet.config import ACTIVATIONS, KNOBS, NORMS, OPTIMIZERS, SCHEDULES
 
 EPOCHS = 25
@@ -193,7 +193,8 @@ def test_which_new_knobs_share_a_stack():
     normed = base.replace(norm="layer")
     assert stack_key(normed.replace(hidden=(4,))) != stack_key(normed)
     assert stack_key(normed.replace(dropout=0.3, lr=1.0)) == stack_key(normed)
-    assert {"dropout", "schedule", "weight_decay"} <= STACKABLE and not {"norm", "activation"} & STACKABLE
+    stackable = {name for name, knob in KNOBS.items() if knob.stackable}
+    assert {"dropout", "schedule", "weight_decay"} <= stackable and not {"norm", "activation"} & stackable
 
 
 def test_six_activations_and_three_dropout_rates_on_stripes_as_compare_runs_them():

@@ -19,7 +19,7 @@ from scratchnet.epoch import batch_indices
 from scratchnet.history import History
 from scratchnet.model import net_for
 from scratchnet.optim import Momentum
-from scratchnet.restart import LIVE_KNOBS, needs_restart
+from scratchnet.restart import needs_restart
 from scratchnet.tensors import prepare
 from scratchnet.trainer import Snapshot
 
@@ -219,9 +219,10 @@ def test_changes_a_running_network_cannot_take_need_a_restart():
         if name in ("problem", "classes"):
             continue          # these need a companion change (dataset); the dataset itself is checked
         new = cfg.replace(**{name: other})
-        assert needs_restart(cfg, new) == (name not in LIVE_KNOBS), name
-    assert {"lr", "regularization", "reg_rate", "epochs", "target_accuracy"} <= LIVE_KNOBS
-    assert not {"dataset", "hidden", "activation", "optimizer", "batch_size", "seed", "init_seed"} & LIVE_KNOBS
+        assert needs_restart(cfg, new) == (not knob.live), name
+    live = {name for name, knob in KNOBS.items() if knob.live}
+    assert {"lr", "regularization", "reg_rate", "epochs", "target_accuracy"} <= live
+    assert not {"dataset", "hidden", "activation", "optimizer", "batch_size", "seed", "init_seed"} & live
     t = Trainer(cfg)
     t.advance(5)
     assert t.update(cfg.replace(hidden=(4,))) is False
