@@ -309,11 +309,12 @@ def test_describe_is_one_readable_line():
 def test_the_new_knobs_and_their_defaults():
     cfg = Config()
     assert (cfg.norm, cfg.dropout, cfg.schedule, cfg.weight_decay) == ("none", 0.0, "constant", 0.01)
+    # every choice a link may carry stays (a new record may add more: scratchnet/activations.py etc.)
     assert KNOBS["activation"].choices[:4] == ("relu", "tanh", "sigmoid", "linear")        # old links keep working
-    assert set(KNOBS["activation"].choices[4:]) == {"leaky_relu", "elu", "gelu", "silu", "softplus", "sine"}
-    assert set(KNOBS["optimizer"].choices) == {"sgd", "momentum", "nesterov", "rmsprop", "adam", "adamw"}
-    assert KNOBS["norm"].choices == ("none", "layer")
-    assert KNOBS["schedule"].choices == ("constant", "step", "cosine", "warmup")
+    assert {"leaky_relu", "elu", "gelu", "silu", "softplus", "sine"} <= set(KNOBS["activation"].choices[4:])
+    assert {"sgd", "momentum", "nesterov", "rmsprop", "adam", "adamw"} <= set(KNOBS["optimizer"].choices)
+    assert KNOBS["norm"].choices[:2] == ("none", "layer")
+    assert KNOBS["schedule"].choices[:4] == ("constant", "step", "cosine", "warmup")
     assert {"checkerboard", "stripes", "rings"} <= set(KNOBS["dataset"].choices) and "rings" in MULTICLASS_DATASETS
     assert {k: KNOBS[k].group for k in ("norm", "dropout", "schedule", "weight_decay")} == {
         "norm": "network", "dropout": "training", "schedule": "training", "weight_decay": "training"}
