@@ -198,7 +198,7 @@ def test_which_new_knobs_share_a_stack():
 
 
 def test_six_activations_and_three_dropout_rates_on_stripes_as_compare_runs_them():
-    """The issue's examples: six activations side by side (six stacks), dropout 0/0.2/0.5 on stripes
+    """Compare's examples: six activations side by side (six stacks), dropout 0/0.2/0.5 on stripes
     (one stack), each run as it would run alone."""
     activations = Sweep([Config(epochs=EPOCHS, activation=a) for a in KNOBS["activation"].compare])
     assert len(activations.stacks) == len(KNOBS["activation"].compare) == 6

@@ -24,7 +24,7 @@ from scratchnet.export import FINAL_LINE
 from scratchnet.points_csv import dataset_to_csv
 from scratchnet.tutorial_code import NotExportable
 
-REL_TOL = 1e-4          # the promise; the matrix measures about 1e-7 (float32 rounding)
+REL_TOL = 1e-4          # what the export promises; the matrix measures about 1e-7 (float32 rounding)
 
 # name -> the `train` flags of a setup (CSV files are made by the fixture below)
 MATRIX: dict[str, list[str]] = {

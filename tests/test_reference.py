@@ -132,7 +132,7 @@ def test_reference_epochs_with_layer_norm_dropout_and_a_schedule_equal_the_engin
 
 
 def test_the_code_is_the_tutorials_style():
-    """Plain names and plain products: what the issue asks a learner to be able to read."""
+    """Plain names and plain products: the tutorial's way, what a learner reads."""
     cfg = Config(hidden=(10,), regularization="l2", reg_rate=0.01)
     code = tutorial_code.model_code(cfg)
     for line in ("Z1 = X @ W1 + b1", "H1 = torch.relu(Z1)", "Z2 = H1 @ W2 + b2", "dW2 = H1.T @ dZ2 + REG_RATE * W2",
