@@ -14,8 +14,9 @@ from torch import Tensor
 from . import activations, norms
 from .config import KNOBS
 from .kernels import gradless, matmul
-from .losses import cross_entropy, cross_entropy_with_grad, mse, mse_with_grad, penalty, penalty_grad
+from .losses import cross_entropy, cross_entropy_with_grad, mse, mse_with_grad
 from .model import Cache, Net, forward
+from .penalties import penalty, penalty_grad
 
 
 @dataclass(frozen=True)

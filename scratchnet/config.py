@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import activations, norms, optim, schedule
+from . import activations, norms, optim, penalties, schedule
 
 DATASETS_CLASSIFICATION = ("moons", "blobs", "circle", "xor", "gauss", "spiral", "checkerboard", "stripes", "rings")
 DATASETS_REGRESSION = ("plane", "multigauss")
@@ -28,7 +28,7 @@ ACTIVATIONS = tuple(a.name for a in activations.ALL)
 OPTIMIZERS = tuple(o.name for o in optim.ALL)
 NORMS = tuple(n.name for n in norms.ALL)
 SCHEDULES = tuple(s.name for s in schedule.ALL)
-REGULARIZATIONS = ("none", "l1", "l2")
+REGULARIZATIONS = tuple(p.name for p in penalties.ALL)
 INITS = ("auto", "he", "xavier", "small")
 BACKPROPS = ("hand", "autograd")
 PROBLEMS = ("classification", "regression")
@@ -300,8 +300,8 @@ _KNOB_LIST = (
          low=0, high=5000, grid=(0, 1, 2, 4, 8, 10, 16, 32, 64, 128, 256, 512, 1024), names=((0, "full"),),
          compare=(0, 64, 16, 4), exportable=True),
     Knob("regularization", "choice", "none", "Regularization",
-         "Penalty on large weights: l1 pushes weights to zero, l2 keeps them small.", "training",
-         choices=REGULARIZATIONS, names=(("none", "none"), ("l1", "L1"), ("l2", "L2")), live=True,
+         "Penalty on large weights: " + _hints(penalties.ALL), "training",
+         choices=REGULARIZATIONS, names=_labels(penalties.ALL), live=True,
          exportable=True),
     Knob("reg_rate", "float", 0.0, "Regularization rate", "Strength of the penalty.", "training",
          low=0.0, high=10.0, grid=(0.0, *log_grid(1e-4, 10.0, (1, 3))), fmt="g", live=True, stackable=True,

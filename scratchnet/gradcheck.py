@@ -17,8 +17,8 @@ from torch import Tensor
 from .backward import Objective, autograd_loss_and_grads, data_loss, hand_loss_and_grads
 from .config import ACTIVATIONS, NORMS, PROBLEMS, REGULARIZATIONS
 from .dropout import Dropout
-from .losses import penalty
 from .model import Net, forward, init_net
+from .penalties import penalty
 
 ABS_TOL = 1e-6     # hand vs autograd, and hand vs finite differences
 REL_TOL = 1e-6

@@ -1,4 +1,4 @@
-"""Losses and penalties written out, each with the gradient the hand-written backward uses.
+"""Losses written out, each with the gradient the hand-written backward uses (weight penalties: penalties.py).
 
 Every loss is a mean over the N points of a batch, so dividing by N appears in its gradient.
 With a leading model dimension (M models) the result has one loss per model: shape (M,).
@@ -53,32 +53,3 @@ def mse_with_grad(pred: Tensor, target: Tensor) -> tuple[Tensor, Tensor]:
     """The loss and dL/dpred = 2 (pred - target) / N."""
     diff = pred - target
     return diff.pow(2).mean((-2, -1)), diff * (2.0 / pred.shape[-2])
-
-
-def penalty(weights: list[Tensor], kind: str, rate: float | Tensor) -> Tensor | float:
-    """L1: rate·Σ|w|; L2: rate·Σw²/2 (so its gradient is rate·w). Biases are not penalized."""
-    if kind == "none":
-        return 0.0
-    if kind == "l1":
-        total = sum(w.abs().sum((-2, -1)) for w in weights)
-    elif kind == "l2":
-        total = sum(w.pow(2).sum((-2, -1)) for w in weights) * 0.5
-    else:
-        raise ValueError(f"unknown regularization {kind!r}")
-    return _per_model(rate) * total
-
-
-def penalty_grad(w: Tensor, kind: str, rate: float | Tensor) -> Tensor | None:
-    """d penalty / d w, or None when there is no penalty."""
-    if kind == "none":
-        return None
-    if kind == "l1":
-        return w.sign() * rate
-    if kind == "l2":
-        return w * rate
-    raise ValueError(f"unknown regularization {kind!r}")
-
-
-def _per_model(rate: float | Tensor) -> float | Tensor:
-    """A per-model rate arrives as (M, 1, 1) to broadcast over weights; losses are (M,)."""
-    return rate.reshape(-1) if isinstance(rate, Tensor) else rate

@@ -19,7 +19,7 @@ import itertools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from . import activations, norms, optim, schedule
+from . import activations, norms, optim, penalties, schedule
 from .config import KNOBS, Config
 from .dropout import SEED_OFFSET
 from .model import resolve_init
@@ -104,25 +104,6 @@ SOFTMAX = '''def softmax(Z):
 '''
 
 
-@dataclass(frozen=True)
-class PenaltyCode:
-    """A weight penalty: its value from the weights {w}, and its gradient for one weight."""
-
-    term: str                   # one weight matrix's share, before the rate
-    scale: str                  # the factor in front of the sum
-    grad: str                   # added to dW
-    doc: str
-
-
-REGULARIZATION_CODE: dict[str, PenaltyCode | None] = {
-    "none": None,
-    "l1": PenaltyCode("{w}.abs().sum()", "REG_RATE", "REG_RATE * {w}.sign()",
-                      "L1: λ·Σ|W| over the weights (biases are not penalized); its gradient is λ·sign(W)."),
-    "l2": PenaltyCode("({w} ** 2).sum()", "0.5 * REG_RATE", "REG_RATE * {w}",
-                      "L2: λ/2·ΣW² over the weights (biases are not penalized); its gradient is λ·W."),
-}
-
-
 BACKPROPS = ("hand", "autograd")
 # Features: what the network sees of a point (x1, x2); each is one expression.
 FEATURE_CODE = {"x1": "x1", "x2": "x2", "x1sq": "x1 * x1", "x2sq": "x2 * x2", "x1x2": "x1 * x2",
@@ -132,7 +113,7 @@ FEATURE_CODE = {"x1": "x1", "x2": "x2", "x1sq": "x1 * x1", "x2sq": "x2 * x2", "x
 # knobs are numbers the code writes in, or view knobs that change no number.
 CHOICE_TABLES: dict[str, Mapping[str, object] | Iterable[str]] = {
     "problem": LOSS_CODE, "activation": activations.BY_NAME, "optimizer": optim.BY_NAME,
-    "regularization": REGULARIZATION_CODE, "backprop": BACKPROPS, "features": FEATURE_CODE, "norm": norms.BY_NAME,
+    "regularization": penalties.BY_NAME, "backprop": BACKPROPS, "features": FEATURE_CODE, "norm": norms.BY_NAME,
     "schedule": schedule.BY_NAME,
 }
 # `dataset` is checked by data_code.py (a generator written out, or the points themselves) and `init`
@@ -169,6 +150,10 @@ def n_layers(cfg: Config) -> int:
 
 def normed(cfg: Config) -> bool:
     return norms.BY_NAME[cfg.norm].forward is not None and bool(cfg.hidden)
+
+
+def penalized(cfg: Config) -> bool:
+    return penalties.BY_NAME[cfg.regularization].term is not None
 
 
 def dropped(cfg: Config) -> bool:
@@ -227,8 +212,9 @@ def hyperparameter_rows(cfg: Config) -> list[tuple[str, str]]:
     """The training knobs the code reads, as constants: [(line, comment)]."""
     rows = [(f"LR = {cfg.lr!r}", "learning rate"),
             ("lr = LR", "the rate of the current epoch" + (" (the schedule sets it)" if scheduled(cfg) else ""))]
-    if cfg.regularization != "none":
-        rows.append((f"REG_RATE = {cfg.reg_rate!r}", f"strength of the {cfg.regularization.upper()} penalty"))
+    if penalized(cfg):
+        rows.append((f"REG_RATE = {cfg.reg_rate!r}", f"strength of the {penalties.BY_NAME[cfg.regularization].label} "
+                                                     "penalty"))
     choice = optim.BY_NAME[cfg.optimizer]
     if choice.decays:
         rows.append((f"WEIGHT_DECAY = {cfg.weight_decay!r}", f"{choice.label}'s decay of the weights"))
@@ -312,17 +298,17 @@ def forward(cfg: Config) -> str:
 def loss(cfg: Config) -> str:
     """The data loss, and the weight penalty if there is one."""
     text = LOSS_CODE[cfg.problem].function
-    penalty = REGULARIZATION_CODE[cfg.regularization]
-    if penalty is not None:
-        terms = " + ".join(penalty.term.format(w=f"W{layer}") for layer in range(1, n_layers(cfg) + 1))
-        text = joined([text, f'def penalty():\n    """{penalty.doc}"""\n    return {penalty.scale} * ({terms})\n'])
+    penalty = penalties.BY_NAME[cfg.regularization]
+    if penalized(cfg):
+        terms = " + ".join(penalty.code_term.format(w=f"W{layer}") for layer in range(1, n_layers(cfg) + 1))
+        text = joined([text, f'def penalty():\n    """{penalty.doc}"""\n    return {penalty.code_scale} * ({terms})\n'])
     return text
 
 
 def loss_expression(cfg: Config, z: str = "Z") -> str:
     """The loss a training step minimizes: the data loss plus the penalty, if any."""
     data = f"{LOSS_CODE[cfg.problem].name}({z}, Y)"
-    return data + (" + penalty()" if cfg.regularization != "none" else "")
+    return data + (" + penalty()" if penalized(cfg) else "")
 
 
 def backward(cfg: Config) -> str:
@@ -331,7 +317,7 @@ def backward(cfg: Config) -> str:
     act = activations.BY_NAME[cfg.activation]
     norm = norms.BY_NAME[cfg.norm]
     loss_code = LOSS_CODE[cfg.problem]
-    penalty = REGULARIZATION_CODE[cfg.regularization]
+    penalty = penalties.BY_NAME[cfg.regularization]
     out = output_name(cfg)
     rows = []
     saved = saved_names(cfg)
@@ -342,8 +328,8 @@ def backward(cfg: Config) -> str:
                  f"{_shape('N', sizes[-1])} the gradient {loss_code.note}"))
     for layer in range(last, 0, -1):
         h_in = "X" if layer == 1 else f"H{layer - 1}"
-        extra = f" + {penalty.grad.format(w=f'W{layer}')}" if penalty is not None else ""
-        note = " + the penalty's gradient" if penalty is not None else ""
+        extra = f" + {penalty.code_grad.format(w=f'W{layer}')}" if penalized(cfg) else ""
+        note = " + the penalty's gradient" if penalized(cfg) else ""
         rows.append((f"dW{layer} = {h_in}.T @ dZ{layer}{extra}", f"{_shape(sizes[layer - 1], sizes[layer])}{note}"))
         rows.append((f"db{layer} = dZ{layer}.sum(dim=0, keepdim=True)", _shape(1, sizes[layer])))
         if layer == 1:

@@ -30,17 +30,10 @@ from scratchnet.gradcheck import (
     numeric_gradients,
     param_names,
 )
-from scratchnet.losses import (
-    cross_entropy,
-    cross_entropy_with_grad,
-    log_softmax,
-    mse,
-    mse_with_grad,
-    penalty,
-    penalty_grad,
-)
+from scratchnet.losses import cross_entropy, cross_entropy_with_grad, log_softmax, mse, mse_with_grad
 from scratchnet.model import forward, init_net
 from scratchnet.norms import LAYER_NORM_EPS
+from scratchnet.penalties import penalty, penalty_grad
 
 DEPTHS = (0, 1, 2, 3, 4)
 F64 = torch.float64

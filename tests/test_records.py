@@ -1,4 +1,4 @@
-"""One record per choice: every activation, norm, optimizer and schedule has every part, its code runs
+"""One record per choice: every activation, norm, optimizer, schedule and penalty has every part, its code runs
 and computes exactly what the engine computes, its derivative agrees with autograd and finite
 differences, and the config table's choices, labels and help come from the records.
 
@@ -14,11 +14,12 @@ import re
 import pytest
 import torch
 
-from scratchnet import activations, norms, optim, schedule
+from scratchnet import activations, norms, optim, penalties, schedule
 from scratchnet.config import KNOBS
 
 F64 = torch.float64
-RECORD_KINDS = {"activation": activations, "norm": norms, "optimizer": optim, "schedule": schedule}
+RECORD_KINDS = {"activation": activations, "norm": norms, "optimizer": optim, "schedule": schedule,
+                "regularization": penalties}
 
 
 def balanced(tex: str) -> bool:
@@ -198,3 +199,27 @@ def test_a_schedules_code_is_its_rate(rate):
     assert (rate.tex is None) == (not rate.code)
     if rate.tex:
         assert rate.tex(0.1, 200).startswith(r"\eta_e &=") and balanced(rate.tex(0.1, 200))
+
+
+# --- weight penalties --------------------------------------------------------------------------------------
+@pytest.mark.parametrize("choice", [p for p in penalties.ALL if p.term], ids=lambda p: p.name)
+def test_a_penaltys_code_value_gradient_and_formula(choice):
+    gen = torch.Generator().manual_seed(6)
+    w1, w2 = torch.randn(3, 4, generator=gen, dtype=F64), torch.randn(4, 2, generator=gen, dtype=F64)
+    value = penalties.penalty([w1, w2], choice.name, 0.3)
+    terms = " + ".join(choice.code_term.format(w=w) for w in ("W1", "W2"))
+    assert torch.equal(run(f"{choice.code_scale} * ({terms})", REG_RATE=0.3, W1=w1, W2=w2), value)
+    grad = penalties.penalty_grad(w1, choice.name, 0.3)
+    assert torch.equal(run(choice.code_grad.format(w="W1"), REG_RATE=0.3, W1=w1), grad)
+    leaf = w1.clone().requires_grad_()
+    (auto,) = torch.autograd.grad(penalties.penalty([leaf, w2], choice.name, 0.3), leaf)
+    torch.testing.assert_close(grad, auto, rtol=1e-12, atol=1e-12)
+    assert choice.doc and balanced(choice.tex_scale) and balanced(choice.tex_sum)
+    assert balanced(choice.tex_grad.format(l=2)) and "W_{2}" in choice.tex_grad.format(l=2)
+
+
+def test_no_penalty_adds_nothing():
+    w = [torch.ones(2, 2)]
+    assert penalties.penalty(w, "none", 1.0) == 0.0 and penalties.penalty_grad(w[0], "none", 1.0) is None
+    with pytest.raises(ValueError, match="unknown regularization 'l3'"):
+        penalties.penalty(w, "l3", 1.0)

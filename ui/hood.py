@@ -23,7 +23,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from scratchnet import activations, losses, norms, optim, schedule, tutorial_code
+from scratchnet import activations, losses, norms, optim, penalties, schedule, tutorial_code
 from scratchnet.backward import Objective, autograd_loss_and_grads, backward, hand_loss_and_grads
 from scratchnet.config import Config
 from scratchnet.data import FEATURE_LABELS, Dataset, featurize
@@ -123,12 +123,10 @@ def forward_tex(cfg: Config, n: int) -> str:
 
 def penalty_tex(cfg: Config) -> str:
     """The weight penalty added to the loss, with its rate (empty when there is none)."""
-    weights = r"\sum_{l} "
-    if cfg.regularization == "l1":
-        return rf"+\; \lambda\, {weights}\lVert W_l \rVert_1, \qquad \lambda = {cfg.reg_rate:g}"
-    if cfg.regularization == "l2":
-        return rf"+\; \frac{{\lambda}}{{2}}\, {weights}\lVert W_l \rVert_2^2, \qquad \lambda = {cfg.reg_rate:g}"
-    return ""
+    penalty = penalties.BY_NAME[cfg.regularization]
+    if penalty.term is None:
+        return ""
+    return rf"+\; {penalty.tex_scale}\, {penalty.tex_sum}, \qquad \lambda = {cfg.reg_rate:g}"
 
 
 def loss_tex(cfg: Config, n: int) -> str:
@@ -167,10 +165,11 @@ def backward_tex(cfg: Config, n: int) -> str:
     if last > 1:                 # the activation's derivative, used at every hidden layer l
         z, h = _activation_input(cfg, "l"), ("A_l" if cfg.dropout else "H_l")
         lines.insert(0, rf"f'({z}) &= {derivative.format(z=z, h=h)} && \text{{for every hidden layer }} l")
-    extra = {"l1": r" + \lambda \operatorname{sign}(W_{%d})", "l2": r" + \lambda W_{%d}"}.get(cfg.regularization, "")
+    penalty = penalties.BY_NAME[cfg.regularization]
     for layer in range(last, 0, -1):
         h_in = "X" if layer == 1 else f"H_{{{layer - 1}}}"
-        lines.append(rf"dW_{{{layer}}} &= {h_in}^{{\top}} dZ_{{{layer}}}" + (extra % layer if extra else "")
+        extra = " + " + penalty.tex_grad.format(l=layer) if penalty.grad else ""
+        lines.append(rf"dW_{{{layer}}} &= {h_in}^{{\top}} dZ_{{{layer}}}" + extra
                      + rf" && \in \mathbb{{R}}^{{{_dims(sizes[layer - 1], sizes[layer])}}}")
         lines.append(rf"db_{{{layer}}} &= \textstyle\sum_{{i}} (dZ_{{{layer}}})_{{i,:}}"
                      rf" && \in \mathbb{{R}}^{{{_dims(1, sizes[layer])}}}")
@@ -265,7 +264,7 @@ def code_sections(cfg: Config) -> dict[str, list[Source]]:
     """Which engine code implements each part of the math, for this config."""
     loss = [source_of(losses.cross_entropy_with_grad)] if cfg.is_classification else [source_of(losses.mse_with_grad)]
     if cfg.regularization != "none":
-        loss += [source_of(losses.penalty), source_of(losses.penalty_grad)]
+        loss += [source_of(penalties.penalty), source_of(penalties.penalty_grad)]
     act_grad, norm = activations.BY_NAME[cfg.activation].grad, norms.BY_NAME[cfg.norm]
     if cfg.backprop == "autograd":
         back = [source_of(autograd_loss_and_grads), source_of(backward), source_of(act_grad)]
