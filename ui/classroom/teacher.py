@@ -295,7 +295,7 @@ def open_on_playground() -> None:
     st.session_state[keys.CONFIG] = cfg.replace(presentation=mine.presentation, hide=())
     st.session_state[keys.RELOAD_WIDGETS] = True
     st.session_state[keys.URL_NOTES] = []
-    st.session_state[keys.TOAST] = f"{student.name}'s setup is on your Playground: press Play to run it."
+    st.session_state[keys.TOAST] = f"{escape(student.name)}'s setup is on your Playground: press Play to run it."
     st.session_state[GO_PLAYGROUND] = True
 
 
@@ -314,7 +314,7 @@ def board_view(code: str, key: str) -> None:
 
 def remove(seat: str, name: str) -> None:
     code, key = current()
-    _act(lambda: class_hub.shared().store.remove(code, key, seat), f"{name} was removed from the class.",
+    _act(lambda: class_hub.shared().store.remove(code, key, seat), f"{escape(name)} was removed from the class.",
          "students")
 
 
