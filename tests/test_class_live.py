@@ -313,3 +313,95 @@ def test_no_switch_where_the_page_must_apply_the_setup(hub, store):
     store.send_setup(code, key, LESSON)
     hub.tick()
     assert channel.job is old and channel.notice == 1 and hub.claim(channel, 1) is None
+
+
+# --- the hub ties seats and classes to live sessions -------------------------------------------------------
+def _stores(request):
+    if request.param == "memory":
+        return MemoryStore()
+    from ui.classroom.redis_store import RedisStore
+
+    made = RedisStore(request.getfixturevalue("redis_url"))
+    made.r.flushdb()
+    return made
+
+
+@pytest.fixture(params=["memory", "redis"])
+def any_store(request):
+    return _stores(request)
+
+
+def test_the_hub_keeps_live_sessions_seats_and_gives_back_those_of_sessions_gone(any_store):
+    import gc
+
+    from ui.classroom.store import NotAllowed
+    from ui.live_channel import Channel
+
+    connected = {"teacher": True, "ana": True, "bot": True, "cy": True}
+    hub = Hub(any_store, poll_seconds=60, board_seconds=0, report_seconds=0, heartbeat_seconds=0,
+              grace_seconds=0.3, alive=lambda channel: connected[channel.session_id])
+    code, key = any_store.create()
+    seats = {who: any_store.join(code, who, client=who) for who in ("ana", "bot", "cy")}
+    channels = {who: Channel(f"token-of-{who}-" + "x" * 16, who) for who in ("teacher", "ana", "bot", "cy")}
+    hub.teach(channels["teacher"], code, key)
+    for who, seat in seats.items():
+        hub.member(channels[who], seat, events=0)
+    hub.tick()
+    assert [s.name for s in any_store.board(code, key).students] == ["ana", "bot", "cy"]
+    connected["bot"] = False                 # its browser went away: a reconnect within the grace keeps the seat
+    hub.tick()
+    assert len(any_store.board(code, key).students) == 3
+    time.sleep(0.4)                          # ... and after it, the seat is free
+    hub.tick()
+    assert [s.name for s in any_store.board(code, key).students] == ["ana", "cy"]
+    with pytest.raises(NotAllowed):
+        any_store.student(code, seats["bot"].seat, seats["bot"].key)
+    del channels["cy"]                       # a session whose state is gone leaves at once
+    gc.collect()
+    hub.tick()
+    assert [s.name for s in any_store.board(code, key).students] == ["ana"]
+    assert len(hub) == 2                     # ana and the teacher are what this process still holds
+
+
+def test_a_class_lost_under_its_students_is_said_once_not_a_rerun_loop(any_store):
+    """A class that vanished at once (ended, expired, or its Redis key evicted or flushed) raises a
+    student's notice once: the page runs, finds it gone and forgets it; the hub does not nudge again."""
+    from ui.classroom.redis_store import RedisStore, class_key
+    from ui.live_channel import Channel
+
+    hub = Hub(any_store, poll_seconds=60, board_seconds=0, report_seconds=0, heartbeat_seconds=0)
+    code, key = any_store.create()
+    ana = any_store.join(code, "Ana")
+    channel = Channel("token-of-ana-" + "x" * 16, "ana")
+    hub.member(channel, ana, events=any_store.info(code).events)
+    hub.tick()
+    before = channel.notice
+    if isinstance(any_store, RedisStore):
+        any_store.r.delete(class_key(code))
+    else:
+        any_store._classes.clear()
+    for _ in range(20):
+        hub.tick()
+    assert channel.notice == before + 1
+    assert len(hub) == 0
+
+
+def test_a_store_whose_parts_disagree_makes_no_rerun_loop(store, hub, monkeypatch):
+    """Were the counters gone while the class still reads as there (the defect of a lost `:events` key),
+    the student's page would run, find the class, register again and be nudged again every round: it is
+    told once, and its next page runs are not nudged again for a while."""
+    from ui.live_channel import Channel
+
+    code, _ = store.create()
+    ana = store.join(code, "Ana")
+    channel = Channel("token-of-ana-" + "x" * 16, "ana")
+    hub.member(channel, ana, events=0)
+    monkeypatch.setattr(store, "versions", lambda codes: {})
+    nudges = 0
+    for _ in range(20):
+        seen = channel.notice
+        hub.tick()
+        if channel.notice != seen:          # the browser would run the page now
+            nudges += 1
+            hub.member(channel, ana, events=store.student(code, ana.seat, ana.key).info.events)   # it ran
+    assert nudges == 1

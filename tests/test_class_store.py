@@ -9,20 +9,29 @@ import time
 import numpy as np
 import pytest
 
-from ui.classroom import redis_store
+from ui.classroom import limits, redis_store
 from ui.classroom import store as store_module
+from ui.classroom.limits import (
+    CREATES,
+    EMPTY_SECONDS,
+    IDLE_SECONDS,
+    JOIN_BURST,
+    JOINS,
+    MAX_STUDENTS,
+    WRONG_TRIES,
+)
 from ui.classroom.store import (
     CODE_ALPHABET,
     CODE_LENGTH,
-    IDLE_SECONDS,
-    JOIN_WINDOW_SECONDS,
-    JOINS_PER_WINDOW,
     MAX_MESSAGES,
     MAX_NAME,
-    MAX_STUDENTS,
     BadInput,
+    BadTeacherLink,
+    Beat,
     Challenge,
     ClassFull,
+    ClassLocked,
+    ClientJoins,
     MemoryStore,
     NoSuchClass,
     NotAllowed,
@@ -30,12 +39,16 @@ from ui.classroom.store import (
     StoreUnavailable,
     Submission,
     Summary,
+    TooManyClasses,
     TooManyJoins,
+    TooManyTries,
     clean_name,
     normalize_code,
     open_store,
 )
 
+# A time at the start of an hour (so every limit's window starts there), less than an hour from now.
+T0 = float((int(time.time()) // 3600 + 1) * 3600)
 DATA = {"dataset": "spiral", "n_points": "200", "noise": "0.22", "seed": "42"}
 SETUP = {**DATA, "hidden": "8,8", "activation": "tanh", "lr": "0.03", "hide": "dataset,noise"}
 
@@ -70,6 +83,7 @@ def test_a_class_has_a_short_unmistakable_code_and_a_long_teacher_key(store):
     other, other_key = store.create()
     assert len(code) == CODE_LENGTH and set(code) <= set(CODE_ALPHABET) and code != other
     assert not set(CODE_ALPHABET) & set("0O1IL2Z5S8B"), "no letter or digit that reads as another"
+    assert len(CODE_ALPHABET) ** CODE_LENGTH == 148_035_889, "the code space limits.py's arithmetic counts"
     assert len(key) >= 43 and key != other_key
     info = store.info(code)
     assert (info.code, info.events, info.setup, info.challenge, info.students) == (code, 0, None, None, 0)
@@ -94,19 +108,22 @@ def test_joining_cleans_the_name_and_keeps_names_apart(store):
     assert clean_name("Ｂｏ") == "Bo", "full-width letters are letters"
 
 
-def test_at_most_200_students_and_joins_are_rate_limited(store):
-    code, _ = store.create()
-    start = 1_000_000.0
-    for i in range(MAX_STUDENTS):
-        store.join(code, f"s{i}", now=start + (i // JOINS_PER_WINDOW) * JOIN_WINDOW_SECONDS)
+def test_at_most_200_students_and_a_client_joins_in_bursts(store):
+    start = T0
+    code, _ = store.create(now=start)
+    for i in range(MAX_STUDENTS):                            # every student from an address of their own
+        store.join(code, f"s{i}", client=f"c{i}", now=start)
     with pytest.raises(ClassFull):
-        store.join(code, "one too many", now=start + 100 * JOIN_WINDOW_SECONDS)
-    busy, _ = store.create()
-    for i in range(JOINS_PER_WINDOW):
-        store.join(busy, f"s{i}", now=start)
-    with pytest.raises(TooManyJoins):
-        store.join(busy, "script", now=start + 1)
-    store.join(busy, "later", now=start + JOIN_WINDOW_SECONDS)
+        store.join(code, "one too many", client="late", now=start + 1)
+    # seats nobody's session kept (no heartbeat for SEAT_SECONDS) are free again
+    store.join(code, "later", client="late", now=start + limits.SEAT_SECONDS + 1)
+    busy, _ = store.create(now=start)
+    for i in range(JOIN_BURST.count):                        # a class arriving at once behind one address
+        store.join(busy, f"s{i}", client="school", now=start)
+    with pytest.raises(TooManyJoins, match="wait a few seconds"):
+        store.join(busy, "one more", client="school", now=start + 1)
+    store.join(busy, "elsewhere", client="home", now=start + 1)
+    store.join(busy, "a moment later", client="school", now=start + JOIN_BURST.seconds)
 
 
 # --- who may do what ---------------------------------------------------------------------------------
@@ -117,7 +134,7 @@ def test_a_student_cannot_act_as_the_teacher(store):
     attempts = [lambda k: store.send_setup(code, k, SETUP), lambda k: store.set_challenge(code, k, challenge()),
                 lambda k: store.post_message(code, k, "no homework"), lambda k: store.board(code, k),
                 lambda k: store.remove(code, k, ana.seat), lambda k: store.end(code, k),
-                lambda k: store.check_teacher(code, k)]
+                lambda k: store.lock(code, k, True), lambda k: store.check_teacher(code, k)]
     for attempt in attempts:
         for wrong in (ana.key, other_key, "", None, key[:-1], ana.seat):
             with pytest.raises(NotAllowed):
@@ -286,37 +303,225 @@ def test_ending_the_class_clears_its_state(store):
         store.student(code, ana.seat, ana.key)
     assert code not in store.versions([code, kept]) and kept in store.versions([code, kept])
     if isinstance(store, redis_store.RedisStore):
-        assert list(store.r.scan_iter(f"sn:{{{code}}}:*")) == [], "no key of the class is left"
+        assert list(store.r.scan_iter(f"sn:{{{code}}}*")) == [], "no key of the class is left"
+        assert store.r.zscore(redis_store.REGISTRY, code) is None, "nor its place among the live classes"
     store.check_teacher(kept, kept_key)
-
-
-def test_an_idle_class_expires(store, monkeypatch):
-    code, key = store.create()
-    store.join(code, "Ana")
-    if isinstance(store, redis_store.RedisStore):
-        ttls = [store.r.ttl(k) for k in store.r.scan_iter(f"sn:{{{code}}}:*")]
-        assert len(ttls) >= 6 and all(IDLE_SECONDS - 60 < t <= IDLE_SECONDS for t in ttls), ttls
-        monkeypatch.setattr(redis_store, "IDLE_SECONDS", 1)
-        short, _ = store.create()
-        time.sleep(2.1)
-        with pytest.raises(NoSuchClass):
-            store.info(short)
-        assert list(store.r.scan_iter(f"sn:{{{short}}}:*")) == []
-    else:
-        later = time.time() + IDLE_SECONDS + 1
-        monkeypatch.setattr(store_module.time, "time", lambda: later)
-        assert store.versions([code]) == {}
-        with pytest.raises(NoSuchClass):
-            store.info(code)
 
 
 def test_the_memory_store_holds_a_bounded_number_of_classes():
     store = MemoryStore(max_classes=3)
+    for i in range(3):
+        store.create(client=f"teacher{i}")
+    with pytest.raises(TooManyClasses, match="as many classes as it can hold"):
+        store.create(client="teacher9")
+    store.create(client="teacher9", now=time.time() + EMPTY_SECONDS + 1)     # the abandoned ones made room
+
+
+# --- a hostile room: limits per client, whatever their sessions ----------------------------------------
+def test_a_client_starts_a_few_classes_an_hour_however_many_sessions_it_opens(store):
+    for i in range(CREATES.count):
+        store.create(client="bot", now=T0 + i)
+    with pytest.raises(TooManyClasses, match="the next can start in 59 minutes"):
+        store.create(client="bot", now=T0 + 60)
+    store.create(client="teacher", now=T0 + 60)                 # another address is not held up
+    store.create(client="bot", now=T0 + CREATES.seconds)        # the next hour
+
+
+def test_the_cap_on_live_classes_holds_with_redis_too(store):
+    store.max_classes = 3
+    made = [store.create(client=f"teacher{i}") for i in range(3)]
+    with pytest.raises(TooManyClasses, match="as many classes as it can hold"):
+        store.create(client="teacher9")
+    store.end(*made[0])
+    store.create(client="teacher9")
+    if isinstance(store, redis_store.RedisStore):
+        assert store.live_classes() == 3
+
+
+def test_wrong_codes_are_counted_per_client_and_then_a_right_one_is_refused_too(store):
+    code, _ = store.create(client="teacher", now=T0)
+    for i in range(WRONG_TRIES.count):
+        with pytest.raises(NoSuchClass):
+            store.join("AAAAAA", "bot", client="bot", now=T0 + i)
+    with pytest.raises(TooManyTries, match="wait 10 minutes"):
+        store.join(code, "bot", client="bot", now=T0 + 30)    # the right code answers as a wrong one would
+    with pytest.raises(TooManyTries):
+        store.check_teacher(code, "x" * 43, client="bot", now=T0 + 31)
+    store.join(code, "Ana", client="school", now=T0 + 31)     # a real student elsewhere is not held up
+    store.join(code, "bot", client="bot", now=T0 + WRONG_TRIES.seconds)     # the next window
+
+
+def test_a_teacher_link_gets_one_answer_whether_its_class_exists_or_not(store):
+    code, key = store.create(client="teacher", now=T0)
+    wrong_key = "x" * len(key)
+    answers = set()
+    for target, tried in ((code, wrong_key), ("AAAAAA", key), ("AAAAAA", wrong_key), (code, ""), (code, None)):
+        with pytest.raises(BadTeacherLink) as refused:
+            store.check_teacher(target, tried, client="prober", now=T0 + 1)
+        answers.add((type(refused.value), str(refused.value)))
+    assert len(answers) == 1, answers
+    assert isinstance(refused.value, NotAllowed)
+    for _ in range(WRONG_TRIES.count - 5):
+        with pytest.raises(BadTeacherLink):
+            store.check_teacher("AAAAAA", wrong_key, client="prober", now=T0 + 2)
+    with pytest.raises(TooManyTries):
+        store.check_teacher(code, key, client="prober", now=T0 + 3)      # the right key too, now
+    store.check_teacher(code, key, client="teacher", now=T0 + 3)
+
+
+def test_the_seats_one_client_takes_are_limited_across_classes(store):
+    codes = [store.create(client=f"teacher{i}", now=T0)[0] for i in range(2)]
+    for i in range(JOINS.count):                             # in bursts, into two classes
+        store.join(codes[i % 2], f"s{i}", client="school", now=T0 + (i // JOIN_BURST.count) * JOIN_BURST.seconds)
+    later = T0 + (JOINS.count // JOIN_BURST.count + 1) * JOIN_BURST.seconds
+    with pytest.raises(ClientJoins, match="from your network"):
+        store.join(codes[0], "one more", client="school", now=later)
+    store.join(codes[0], "at home", client="home", now=later)
+    store.join(codes[0], "next window", client="school", now=T0 + JOINS.seconds)
+
+
+def test_a_locked_class_takes_nobody_new_and_keeps_who_is_in(store):
+    code, key = store.create()
+    ana = store.join(code, "Ana")
+    store.lock(code, key, True)
+    assert store.info(code).locked and store.board(code, key).info.locked
+    with pytest.raises(ClassLocked, match="ask your teacher"):
+        store.join(code, "Bo", client="late")
+    assert store.student(code, ana.seat, ana.key).me.name == "Ana"
+    store.lock(code, key, False)
+    assert store.join(code, "Bo", client="late").name == "Bo"
+
+
+def test_the_teacher_removes_many_at_once(store):
+    code, key = store.create()
+    ana = store.join(code, "Ana")
+    bots = [store.join(code, f"bot{i}", client=f"bot{i}") for i in range(30)]
+    events = store.info(code).events
+    assert store.remove(code, key, [b.seat for b in bots] + ["nobody"]) == 30
+    assert store.info(code).events == events + 1, "their pages hear of it"
+    assert [s.name for s in store.board(code, key).students] == ["Ana"] and store.info(code).students == 1
+    beats = [Beat(code, b.key, b.seat) for b in bots]
+    assert store.heartbeat([*beats, Beat(code, ana.key, ana.seat), Beat(code, key)]) == beats, "their seats are gone"
+    for bot in bots:
+        with pytest.raises(NotAllowed):
+            store.student(code, bot.seat, bot.key)
+    assert store.remove(code, key, ana.seat) == 1
+
+
+# --- lives: a seat while its session lives, a class while someone is in it ------------------------------
+@pytest.fixture(params=["memory", "redis"])
+def short_lived(request, monkeypatch):
+    """A store whose classes and seats live seconds, not minutes (in real time: Redis expires keys itself)."""
+    for name, value in (("EMPTY_SECONDS", 2), ("IDLE_SECONDS", 5), ("SEAT_SECONDS", 2)):
+        monkeypatch.setattr(limits, name, value)
+        monkeypatch.setattr(store_module, name, value)
+    monkeypatch.setattr(store_module, "PRUNE_SECONDS", 0.5)
+    monkeypatch.setattr(redis_store, "PRUNE_SECONDS", 0.5)
+    return _made(request)
+
+
+def _made(request):
+    if request.param == "memory":
+        return MemoryStore()
+    made = redis_store.RedisStore(request.getfixturevalue("redis_url"))
+    made.r.flushdb()
+    return made
+
+
+def test_a_class_with_no_students_ends_soon_unless_its_teacher_is_there(short_lived):
+    store = short_lived
+    abandoned, _ = store.create(client="bot")
+    kept, key = store.create(client="teacher")
+    left, left_key = store.create(client="teacher")
+    ana = store.join(left, "Ana")
+    store.leave(left, ana.seat, ana.key)                 # the last student went, and the teacher is gone too
     for _ in range(3):
-        store.create()
-    with pytest.raises(store_module.ClassError, match="as many classes"):
-        store.create()
-    store.create(now=time.time() + IDLE_SECONDS + 1)     # the idle ones made room
+        time.sleep(1.0)
+        assert store.heartbeat([Beat(kept, key)]) == []   # this teacher's page is open
+    for gone in (abandoned, left):
+        with pytest.raises(NoSuchClass):
+            store.info(gone)
+    assert set(store.versions([abandoned, kept, left])) == {kept}
+    assert store.heartbeat([Beat(left, left_key)]) == [Beat(left, left_key)]
+
+
+def test_a_seat_lives_while_its_session_does(short_lived):
+    store = short_lived
+    code, key = store.create()
+    ana, bot = store.join(code, "Ana", client="a"), store.join(code, "bot", client="b")
+    for _ in range(3):
+        time.sleep(1.0)
+        store.heartbeat([Beat(code, key), Beat(code, ana.key, ana.seat)])      # the bot's session went quiet
+    assert [s.name for s in store.board(code, key).students] == ["Ana"] and store.info(code).students == 1
+    assert store.heartbeat([Beat(code, bot.key, bot.seat)]) == [Beat(code, bot.key, bot.seat)]
+    with pytest.raises(NotAllowed):
+        store.student(code, bot.seat, bot.key)
+    store.report(code, bot.seat, bot.key, summary=summary())                   # too late: no tile back
+    assert [s.name for s in store.board(code, key).students] == ["Ana"]
+
+
+# --- Redis: a class is one key -----------------------------------------------------------------------------
+@pytest.fixture
+def redis_only(redis_url):
+    made = redis_store.RedisStore(redis_url)
+    made.r.flushdb()
+    return made
+
+
+def test_a_redis_class_is_one_key_that_expires_as_a_whole(redis_only):
+    store = redis_only
+    code, key = store.create()
+    (only,) = store.r.scan_iter(f"sn:{{{code}}}*")
+    assert only.decode() == redis_store.class_key(code)
+    assert EMPTY_SECONDS - 5 < store.r.ttl(only) <= EMPTY_SECONDS, "no student: it ends soon without its teacher"
+    ana = store.join(code, "Ana")
+    store.send_setup(code, key, SETUP)
+    store.set_challenge(code, key, challenge())
+    store.post_message(code, key, "hello")
+    store.report(code, ana.seat, ana.key, summary=summary(), setup=SETUP)
+    store.submit(code, ana.seat, ana.key, submission(0.95, 10, 10, store.info(code).challenge.number))
+    assert [k.decode() for k in store.r.scan_iter(f"sn:{{{code}}}*")] == [redis_store.class_key(code)]
+    assert IDLE_SECONDS - 5 < store.r.ttl(only) <= IDLE_SECONDS
+    store.leave(code, ana.seat, ana.key)
+    assert store.r.ttl(only) <= EMPTY_SECONDS
+
+
+def test_a_redis_class_lost_at_once_is_gone_cleanly_and_never_comes_back_in_part(redis_only):
+    store = redis_only
+    code, key = store.create()
+    ana = store.join(code, "Ana")
+    store.send_setup(code, key, SETUP)
+    store.r.delete(redis_store.class_key(code))       # what an eviction, a flush or a restart does: all of it
+    assert store.versions([code]) == {}
+    for read in (lambda: store.info(code), lambda: store.board(code, key), lambda: store.join(code, "Bo"),
+                 lambda: store.student(code, ana.seat, ana.key), lambda: store.post_message(code, key, "hi")):
+        with pytest.raises(NoSuchClass):
+            read()
+    store.report(code, ana.seat, ana.key, summary=summary(), setup=SETUP)          # a late report...
+    assert store.heartbeat([Beat(code, key), Beat(code, ana.key, ana.seat)]) == [Beat(code, key),
+                                                                                  Beat(code, ana.key, ana.seat)]
+    assert not store.r.exists(redis_store.class_key(code)), "...brings back no part of the class"
+    # part of a class (no script ever writes one): read as gone, and cleared away
+    store.r.hset(redis_store.class_key(code), mapping={"events": 3, "board": 2, "s:x": "{}"})
+    assert store.versions([code]) == {}
+    with pytest.raises(NoSuchClass):
+        store.board(code, key)
+    assert not store.r.exists(redis_store.class_key(code))
+
+
+def test_a_full_redis_is_said_in_words(redis_only):
+    store = redis_only
+    code, key = store.create()
+    used = int(store.r.info("memory")["used_memory"])
+    store.r.config_set("maxmemory-policy", "noeviction")
+    store.r.config_set("maxmemory", used + 100_000)
+    try:
+        with pytest.raises(StoreUnavailable, match="is full"):
+            for i in range(MAX_STUDENTS):
+                seat = store.join(code, f"s{i}", client=f"c{i}")
+                store.report(code, seat.seat, seat.key, summary=summary(), setup=SETUP)
+    finally:
+        store.r.config_set("maxmemory", 0)
 
 
 # --- Redis: shared by replicas, and said in words when it is down ---------------------------------------

@@ -13,7 +13,11 @@ POLL_SECONDS:
   setup's controls, a challenge, a message, the end of the class). After a setup the notice waits
   until the class's new runs are on their sockets (at most NOTICE_HOLD_SECONDS): a hundred page runs
   at once would hold those frames up. A class that is gone raises their notice once more;
-- a board whose `board` counter moved gets the newest Board (at most every BOARD_SECONDS).
+- a board whose `board` counter moved gets the newest Board (at most every BOARD_SECONDS);
+- every HEARTBEAT_SECONDS it tells the store which students' and teachers' sessions are still there
+  (their seats and classes live on); a session Streamlit no longer holds (gone for longer than its
+  `server.disconnectedSessionTTL`, when a reconnect could have brought it back) leaves its seat at once.
+  A seat is thus tied to a live session: a tab closed, a bot's sockets dropped, and the seat is free.
 
 Why a poll of counters and not Redis pub/sub: one MGET every 0.1 s per process is nothing for Redis,
 reconnects by itself after an outage, and adds at most 0.1 s, well inside the 2 s the issue allows
@@ -28,18 +32,22 @@ import logging
 import threading
 import time
 import weakref
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ui.classroom import board_frames
 from ui.classroom.board_frames import BoardFeed, summary_from_frame
+from ui.classroom.limits import HEARTBEAT_SECONDS
 from ui.classroom.setup_push import push
-from ui.classroom.store import ClassStore, NoSuchClass, Report, Seat, StoreUnavailable, open_store
+from ui.classroom.store import Beat, ClassError, ClassStore, NoSuchClass, Report, Seat, StoreUnavailable, open_store
 from ui.live_run import LiveRun
 
 POLL_SECONDS = 0.1
 BOARD_SECONDS = 0.25                # a board redraws at most four times a second
 RETRY_SECONDS = 1.0                 # after the store failed
 NOTICE_HOLD_SECONDS = 1.0           # after a setup: page runs wait this long at most for the class's frames
+GONE_QUIET_SECONDS = 30.0          # a page told its class is gone is not told again sooner
+GRACE_SECONDS = 120.0               # Streamlit's default server.disconnectedSessionTTL (shared() reads the setting)
 _LOG = logging.getLogger(__name__)
 
 
@@ -52,14 +60,35 @@ class Member:
     applied: int = 0                    # the class setup this Playground has, or is getting from its page
     pushed: tuple[int, LiveRun] | None = None   # the run this thread made for a setup, until the page adopts it
     reported_at: float = 0.0
+    alive_at: float = field(default_factory=time.monotonic)     # when its session was last connected
     lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+@dataclass
+class Teaching:
+    """A teacher's session on this process: the class it teaches and its page's live channel."""
+
+    code: str
+    key: str
+    channel: weakref.ref
+    alive_at: float = field(default_factory=time.monotonic)
+
+
+def _always(_channel) -> bool:
+    return True
 
 
 class Hub:
     def __init__(self, store: ClassStore, poll_seconds: float = POLL_SECONDS, board_seconds: float = BOARD_SECONDS,
-                 report_seconds: float = board_frames.REPORT_SECONDS):
+                 report_seconds: float = board_frames.REPORT_SECONDS, *, alive: Callable[[object], bool] = _always,
+                 grace_seconds: float = GRACE_SECONDS, heartbeat_seconds: float = HEARTBEAT_SECONDS):
+        """`alive(channel)`: is that channel's session connected now (a server's runtime knows)."""
         self.store = store
         self.poll_seconds, self.board_seconds, self.report_seconds = poll_seconds, board_seconds, report_seconds
+        self.alive, self.grace_seconds, self.heartbeat_seconds = alive, grace_seconds, heartbeat_seconds
+        self._teachers: dict[str, Teaching] = {}        # channel token -> the class it teaches
+        self._told_gone: dict[tuple[str, str], float] = {}    # (channel token, code) -> when its page heard it went
+        self._beat_at = 0.0
         self.error: str | None = None           # the store's last failure, in words (the page shows it)
         self._lock = threading.Lock()
         self._members: dict[str, Member] = {}           # channel token -> member
@@ -70,16 +99,25 @@ class Hub:
         self._stop = threading.Event()
 
     # --- what pages do --------------------------------------------------------------------------
-    def member(self, channel, seat: Seat, events: int, applied: int) -> None:
-        """A student's page ran, having seen the class up to `events` and applied setup number `applied`:
-        its channel hears of news."""
+    def member(self, channel, seat: Seat, events: int | None = None, applied: int = 0) -> None:
+        """A student's session holds `seat` (its seat lives while the session does). From a page run that has
+        seen the class up to `events` and applied setup number `applied`: its channel hears of news."""
         with self._lock:
             found = self._members.get(channel.token)
             if found is None or found.seat != seat:
                 found = self._members[channel.token] = Member(seat, weakref.ref(channel))
         with found.lock:
             found.applied = max(found.applied, applied)
-        channel.notice = events
+        if events is not None:
+            channel.notice = events
+        self._start()
+
+    def teach(self, channel, code: str, key: str) -> None:
+        """The session of `channel` teaches class `code`: the class lives while that session does."""
+        with self._lock:
+            found = self._teachers.get(channel.token)
+            if found is None or (found.code, found.key) != (code, key):
+                self._teachers[channel.token] = Teaching(code, key, weakref.ref(channel))
         self._start()
 
     def claim(self, channel, number: int) -> LiveRun | None:
@@ -98,6 +136,7 @@ class Hub:
         with self._lock:
             self._members.pop(channel.token, None)
             self._boards.pop(channel.token, None)
+            self._teachers.pop(channel.token, None)
 
     def board(self, channel, code: str, teacher_key: str) -> BoardFeed:
         """The teacher's board feed for this channel (read from the store now; kept fresh from then on)."""
@@ -157,8 +196,13 @@ class Hub:
             self._outbox.clear()
             members = list(self._members.items())
             boards = list(self._boards.items())
+            teachers = list(self._teachers.items())
         if reports:
             self.store.report_many(reports)
+        now = time.monotonic()
+        if now - self._beat_at >= self.heartbeat_seconds:
+            self._beat_at = now
+            members = self._heartbeat(members, teachers, now)
         codes = {m.seat.code for _, m in members} | {feed.code for _, (_, feed) in boards}
         versions = self.store.versions(codes) if codes else {}
         self._push_setups(members, versions)
@@ -167,9 +211,16 @@ class Hub:
         for token, found in members:
             channel = found.channel()
             counters = versions.get(found.seat.code)
-            if channel is None or counters is None:
-                if channel is not None:
-                    channel.notice += 1               # the class ended or expired: the page runs and says so
+            if channel is None:
+                continue                              # its session went: the heartbeat gives its seat back
+            if counters is None:
+                # The class ended or expired: the page runs and says so, once. If the page still finds the
+                # class (a store whose parts disagree) and comes back, it is not nudged again for a while:
+                # news that makes pages rerun over and over is worse than news that comes late.
+                told = self._told_gone.get((channel.token, found.seat.code))
+                if told is None or now - told > GONE_QUIET_SECONDS:
+                    self._told_gone[(channel.token, found.seat.code)] = now
+                    channel.notice += 1
                 gone.append(token)
             elif channel.notice != counters.events and not self._holding(found.seat.code, now):
                 channel.notice = counters.events
@@ -182,12 +233,54 @@ class Hub:
                     feed.end()
             elif counters.board != feed.version and now - feed.fetched_at >= self.board_seconds:
                 feed.update(self.store.board(feed.code, feed.teacher_key))
+        if len(self._told_gone) > 1000:
+            self._told_gone = {t: at for t, at in self._told_gone.items() if now - at <= GONE_QUIET_SECONDS}
         if gone:
             with self._lock:
                 for token in gone:
                     self._members.pop(token, None)
                     if token in self._boards and self._boards[token][0]() is None:
                         del self._boards[token]
+
+    def _heartbeat(self, members: list[tuple[str, Member]], teachers: list[tuple[str, Teaching]],
+                   now: float) -> list[tuple[str, Member]]:
+        """Tell the store which sessions are there; leave the seats of those that are gone. Returns the
+        members still here."""
+        beats: dict[Beat, str] = {}
+        leaving, kept = [], []
+        for token, found in [*members, *teachers]:
+            channel = found.channel()
+            if channel is not None and self.alive(channel):
+                found.alive_at = now
+            if channel is None or now - found.alive_at > self.grace_seconds:
+                leaving.append((token, found))
+                continue
+            if isinstance(found, Member):
+                kept.append((token, found))
+                beats[Beat(found.seat.code, found.seat.key, found.seat.seat)] = token
+            else:
+                beats[Beat(found.code, found.key)] = token
+        gone = self.store.heartbeat(list(beats)) if beats else []
+        with self._lock:
+            for token, found in leaving:
+                if isinstance(found, Member):
+                    self._members.pop(token, None)
+                else:
+                    self._teachers.pop(token, None)
+            for beat in gone:                       # seat or class gone under a live session: its page hears
+                token = beats[beat]
+                if beat.seat is None:
+                    self._teachers.pop(token, None)
+                elif (found := self._members.pop(token, None)) is not None and (channel := found.channel()):
+                    channel.notice += 1
+        for _, found in leaving:
+            if isinstance(found, Member):
+                seat = found.seat
+                try:
+                    self.store.leave(seat.code, seat.seat, seat.key)
+                except ClassError:
+                    pass                            # the class or the seat went already
+        return [(token, m) for token, m in kept if token not in {beats[b] for b in gone}]
 
     def _push_setups(self, members: list[tuple[str, Member]], versions: dict) -> None:
         """Switch a class's new setup onto its students' Playgrounds (ui/classroom/setup_push.py)."""
@@ -236,11 +329,28 @@ class Hub:
 
     def __len__(self) -> int:
         with self._lock:
-            return len(self._members) + len(self._boards)
+            return len(self._members) + len(self._boards) + len(self._teachers)
 
 
 _shared: Hub | None = None
 _shared_lock = threading.Lock()
+
+
+def session_connected(channel) -> bool:
+    """Streamlit's server has this channel's session connected (outside a server, as under AppTest: yes,
+    and the channel's own life decides)."""
+    from streamlit.runtime import Runtime
+
+    from ui.live_socket import session_alive
+
+    return not Runtime.exists() or session_alive(channel.session_id)
+
+
+def disconnected_grace() -> float:
+    """How long Streamlit keeps a session whose browser went away (a reconnect brings it back)."""
+    from streamlit import config
+
+    return float(config.get_option("server.disconnectedSessionTTL") or GRACE_SECONDS)
 
 
 def shared() -> Hub:
@@ -248,6 +358,6 @@ def shared() -> Hub:
     global _shared
     with _shared_lock:
         if _shared is None:
-            _shared = Hub(open_store())
+            _shared = Hub(open_store(), alive=session_connected, grace_seconds=disconnected_grace())
             board_frames.install(_shared.on_frame)
         return _shared

@@ -9,6 +9,11 @@ powers: teacher actions need the class's teacher key, a student's actions the ke
 Keys are 256 (teacher) and 192 (student) random bits, kept only as SHA-256 digests. A seat's id is
 public (the board names tiles by it); its key never leaves the student's session.
 
+It also enforces the limits of ui/classroom/limits.py, per client (an address, ui/clients.py: what a
+script cannot change by opening another session), per class and per server, and the lives of things:
+a seat lives while its session does (the hub's heartbeats, `heartbeat`), a class while it has students
+or its teacher's page is open (then EMPTY_SECONDS more, or IDLE_SECONDS with students nobody heard of).
+
 Two counters per class tell others what changed: `events` (what a student must see at once: a setup,
 a challenge, a message, the class ending; their live socket turns it into a page run, see hub.py) and
 `board` (anything the board shows; each student's record keeps the board number of its last change,
@@ -31,22 +36,31 @@ from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field, replace
 
 from scratchnet.config import KNOBS
+from ui.classroom.limits import (
+    CREATES,
+    EMPTY_SECONDS,
+    IDLE_SECONDS,
+    JOIN_BURST,
+    JOINS,
+    MAX_CLASSES,
+    MAX_STUDENTS,
+    SEAT_SECONDS,
+    WRONG_TRIES,
+    Rate,
+)
 
 # Letters and digits nobody misreads from a projector or mistypes: no 0/O/Q, 1/I/L, 2/Z, 5/S, 6/G, 8/B.
 CODE_ALPHABET = "ACDEFHJKMNPRTUVWXY34679"
-CODE_LENGTH = 6                     # 22^6 = 113 million codes
-MAX_STUDENTS = 200
+CODE_LENGTH = 6                     # 23^6 = 148 million codes (why guessing one is infeasible: limits.py)
 MAX_NAME = 24                       # characters: a tile's caption on a projected board
 MAX_MESSAGE = 280
 MAX_MESSAGES = 20                   # the newest are kept
 # A setup is a Config's query: one short text per knob; its longest is the hidden controls' list with
 # every control in it (255 characters today), which a teacher who hides everything sends.
 MAX_SETUP_ITEMS, MAX_SETUP_TEXT = 64, len(",".join(KNOBS["hide"].choices))
-JOIN_WINDOW_SECONDS, JOINS_PER_WINDOW = 10.0, 40   # a class arriving at once, not a script
-IDLE_SECONDS = 4 * 3600.0           # a class nobody used for this long is gone
-MAX_CLASSES = 500                   # per memory store: bounded memory whatever visitors do
 THUMBNAIL_MAX_SIDE = 64
 GOALS = {"params": "with the fewest parameters", "epochs": "in the fewest epochs"}
+PRUNE_SECONDS = SEAT_SECONDS / 4    # how often a class looks for seats whose session is gone
 
 
 # --- errors: one sentence each, shown to people as they are ----------------------------------------
@@ -74,6 +88,45 @@ class ClassFull(ClassError):
 class TooManyJoins(ClassError):
     def __init__(self) -> None:
         super().__init__("Many students are joining right now: wait a few seconds and press Join again.")
+
+
+def _minutes(seconds: int) -> str:
+    minutes = max(1, math.ceil(seconds / 60))
+    return f"{minutes} minute{'s' if minutes != 1 else ''}"
+
+
+class TooManyTries(ClassError):
+    """The client's wrong codes and teacher links are used up for now (right ones are refused too)."""
+
+    def __init__(self, wait: int) -> None:
+        super().__init__(f"Too many wrong class codes or links from your network: wait {_minutes(wait)}, then check "
+                         "the code with your teacher.")
+
+
+class ClientJoins(TooManyJoins):
+    def __init__(self, wait: int) -> None:
+        ClassError.__init__(self, f"Many students have joined classes from your network in the last minutes: "
+                            f"wait {_minutes(wait)} and press Join again.")
+
+
+class ClassLocked(ClassError):
+    def __init__(self, code: str) -> None:
+        super().__init__(f"Class {code} is locked: ask your teacher to let new students in.")
+
+
+class TooManyClasses(ClassError):
+    def __init__(self, wait: int | None = None) -> None:
+        super().__init__("This server has as many classes as it can hold: try again later." if wait is None else
+                         f"Your network has started {CREATES.count} classes in the last hour, the most it may: the "
+                         f"next can start in {_minutes(wait)}.")
+
+
+class BadTeacherLink(NotAllowed):
+    """One answer for a teacher link whose class does not exist and one whose key is not the class's."""
+
+    def __init__(self) -> None:
+        ClassError.__init__(self, "That teacher link does not work: its class has ended, or it is not the link of "
+                            "that class's teacher.")
 
 
 class BadInput(ClassError):
@@ -161,6 +214,7 @@ class ClassInfo:
     challenge: Challenge | None
     messages: tuple[Message, ...]
     students: int
+    locked: bool = False                # no new students (the teacher's choice)
 
 
 @dataclass(frozen=True)
@@ -206,6 +260,15 @@ class Seat:
     seat: str
     key: str
     name: str
+
+
+@dataclass(frozen=True)
+class Beat:
+    """A session that is still there: a student's (with their seat) or the teacher's (seat None)."""
+
+    code: str
+    key: str
+    seat: str | None = None
 
 
 @dataclass(frozen=True)
@@ -309,33 +372,40 @@ def _now(now: float | None) -> float:
 # --- the interface ------------------------------------------------------------------------------
 class ClassStore(ABC):
     """Everything a class's sessions share. Every method may raise StoreUnavailable (Redis down);
-    the others raise the ClassError the docstring names."""
+    the others raise the ClassError the docstring names. `client` is who asks (ui/clients.py): the
+    per-client limits are counted against it."""
 
     kind = "memory"
 
     @abstractmethod
-    def create(self, now: float | None = None) -> tuple[str, str]:
-        """A new class: (code, teacher key)."""
+    def create(self, client: str = "", now: float | None = None) -> tuple[str, str]:
+        """A new class: (code, teacher key) (TooManyClasses: the client's or the server's)."""
 
     @abstractmethod
     def info(self, code: str) -> ClassInfo:
         """The class's shared state (NoSuchClass)."""
 
     @abstractmethod
-    def check_teacher(self, code: str, teacher_key: str) -> None:
-        """Nothing if `teacher_key` is the class's (NoSuchClass, NotAllowed)."""
+    def check_teacher(self, code: str, teacher_key: str, client: str = "", now: float | None = None) -> None:
+        """Nothing if `teacher_key` is the class's; else BadTeacherLink, one answer whether the class exists
+        or not, counted as a wrong try of the client (TooManyTries once they are used up)."""
 
     @abstractmethod
-    def join(self, code: str, name: str, now: float | None = None) -> Seat:
-        """A new seat (NoSuchClass, ClassFull, TooManyJoins, BadInput for the name)."""
+    def join(self, code: str, name: str, client: str = "", now: float | None = None) -> Seat:
+        """A new seat (TooManyTries, NoSuchClass (a wrong try), ClassLocked, TooManyJoins / ClientJoins (the
+        client's budgets), ClassFull, BadInput for the name)."""
 
     @abstractmethod
-    def leave(self, code: str, seat: str, key: str) -> None:
+    def leave(self, code: str, seat: str, key: str, now: float | None = None) -> None:
         """The student goes, with their run and submission (NotAllowed)."""
 
     @abstractmethod
-    def remove(self, code: str, teacher_key: str, seat: str) -> None:
-        """The teacher sends a student away (NotAllowed)."""
+    def remove(self, code: str, teacher_key: str, seats: str | Iterable[str], now: float | None = None) -> int:
+        """The teacher sends students away (one seat or many); returns how many were there (NotAllowed)."""
+
+    @abstractmethod
+    def lock(self, code: str, teacher_key: str, locked: bool, now: float | None = None) -> None:
+        """No new students while locked (NotAllowed)."""
 
     @abstractmethod
     def send_setup(self, code: str, teacher_key: str, setup: Mapping[str, str], now: float | None = None) -> int:
@@ -351,9 +421,14 @@ class ClassStore(ABC):
         """A message every student sees (NotAllowed, BadInput)."""
 
     @abstractmethod
+    def heartbeat(self, beats: Iterable[Beat], now: float | None = None) -> list[Beat]:
+        """Sessions still there (their seats and classes live on); returns the beats whose class, seat or
+        key is gone (their pages must hear of it)."""
+
+    @abstractmethod
     def report_many(self, reports: Iterable[Report], now: float | None = None) -> None:
-        """Students' latest summaries and setups. A report whose seat, key or class is wrong or gone
-        is dropped: the reports come in batches from the live path, where nobody could be told."""
+        """Students' latest summaries and setups (a sign of life too). A report whose seat, key or class is
+        wrong or gone is dropped: the reports come in batches from the live path, where nobody could be told."""
 
     @abstractmethod
     def submit(self, code: str, seat: str, key: str, submission: Submission, now: float | None = None) -> bool:
@@ -365,7 +440,7 @@ class ClassStore(ABC):
 
     @abstractmethod
     def board(self, code: str, teacher_key: str) -> Board:
-        """What the teacher's board shows (NotAllowed)."""
+        """What the teacher's board shows: the students whose session is there (NotAllowed)."""
 
     @abstractmethod
     def versions(self, codes: Iterable[str]) -> dict[str, Versions]:
@@ -383,6 +458,17 @@ class ClassStore(ABC):
         """Raises StoreUnavailable if the store cannot be reached."""
 
 
+def seat_list(seats: str | Iterable[str]) -> list[str]:
+    """One seat id or many, as a list of ids (anything else dropped)."""
+    found = [seats] if isinstance(seats, str) else list(seats)
+    return [s for s in dict.fromkeys(found) if isinstance(s, str) and 0 < len(s) <= 32][:MAX_STUDENTS]
+
+
+def lifetime(students: int) -> int:
+    """How long a class lives after a sign of life: longer with students in it."""
+    return IDLE_SECONDS if students else EMPTY_SECONDS
+
+
 # --- in memory ----------------------------------------------------------------------------------
 @dataclass
 class _Seat:
@@ -390,6 +476,7 @@ class _Seat:
     key: str                             # digest
     joined: float
     v: int
+    seen: float                          # the last sign of the student's session
     setup: dict[str, str] | None = None
     summary: Summary | None = None
 
@@ -402,7 +489,7 @@ class _Class:
     code: str
     teacher: str                         # digest
     created: float
-    active: float
+    expires: float
     events: int = 0
     board: int = 0
     setup: dict[str, str] | None = None
@@ -412,12 +499,15 @@ class _Class:
     messages: list[Message] = field(default_factory=list)
     seats: dict[str, _Seat] = field(default_factory=dict)
     submissions: dict[str, Submission] = field(default_factory=dict)
-    join_window: int = -1
-    joins: int = 0
+    locked: bool = False
+    pruned: float = 0.0
 
-    def info(self) -> ClassInfo:
+    def live(self, now: float) -> list[tuple[str, _Seat]]:
+        return [(seat, s) for seat, s in self.seats.items() if now - s.seen <= SEAT_SECONDS]
+
+    def info(self, now: float) -> ClassInfo:
         return ClassInfo(self.code, self.created, self.events, self.setup, self.setup_number, self.challenge,
-                         tuple(self.messages), len(self.seats))
+                         tuple(self.messages), len(self.live(now)), self.locked)
 
 
 class MemoryStore(ClassStore):
@@ -426,102 +516,154 @@ class MemoryStore(ClassStore):
 
     kind = "memory"
 
-    def __init__(self, max_classes: int = MAX_CLASSES):
+    def __init__(self, max_classes: int | None = None):
         self._lock = threading.Lock()
         self._classes: dict[str, _Class] = {}
-        self.max_classes = max_classes
+        self.max_classes = MAX_CLASSES if max_classes is None else max_classes
+        self._spent: dict[tuple[str, str, int], tuple[int, float]] = {}   # (what, client, window) -> (n, until)
+
+    # -- per-client budgets, under the lock
+    def _used(self, what: str, client: str, rate: Rate, now: float) -> int:
+        return self._spent.get((what, client, rate.window(now)), (0, 0.0))[0]
+
+    def _spend(self, what: str, client: str, rate: Rate, now: float) -> None:
+        key = (what, client, rate.window(now))
+        self._spent[key] = (self._spent.get(key, (0, 0.0))[0] + 1, (key[2] + 1) * rate.seconds)
+        if len(self._spent) > 100_000:          # bounded whatever visitors do: old windows go
+            self._spent = {k: v for k, v in self._spent.items() if v[1] > now}
 
     # -- lookups under the lock
-    def _get(self, code: str, now: float | None = None) -> _Class:
-        now = _now(now)
+    def _get(self, code: str, now: float) -> _Class:
         found = self._classes.get(code)
-        if found is None or now - found.active > IDLE_SECONDS:
+        if found is None or now >= found.expires:
             self._classes.pop(code, None)
             raise NoSuchClass(code)
         return found
 
-    def _teacher(self, code: str, key: str, what: str, now: float | None = None) -> _Class:
+    def _teacher(self, code: str, key: str, what: str, now: float) -> _Class:
         found = self._get(code, now)
         if not same_key(key, found.teacher):
             raise NotAllowed(what)
-        found.active = _now(now)
+        self._touch(found, now)
         return found
 
-    def _seat(self, code: str, seat: str, key: str) -> tuple[_Class, _Seat]:
-        found = self._get(code)
+    def _seat(self, code: str, seat: str, key: str, now: float) -> tuple[_Class, _Seat]:
+        found = self._get(code, now)
         mine = found.seats.get(seat) if isinstance(seat, str) else None
         if mine is None or not same_key(key, mine.key):
             raise NotAllowed("student")
         return found, mine
 
+    def _touch(self, found: _Class, now: float) -> None:
+        """A sign of life: seats whose session is gone are freed, and the class lives on from now."""
+        if now - found.pruned >= PRUNE_SECONDS:
+            found.pruned = now
+            for seat in [seat for seat, s in found.seats.items() if now - s.seen > SEAT_SECONDS]:
+                self._drop(found, seat)
+        found.expires = now + lifetime(len(found.seats))
+
     def _sweep(self, now: float) -> None:
-        for code in [c for c, k in self._classes.items() if now - k.active > IDLE_SECONDS]:
+        for code in [c for c, k in self._classes.items() if now >= k.expires]:
             del self._classes[code]
 
+    @staticmethod
+    def _drop(found: _Class, seat: str) -> bool:
+        if found.seats.pop(seat, None) is None:
+            return False
+        found.submissions.pop(seat, None)
+        found.board += 1
+        return True
+
     # -- the interface
-    def create(self, now: float | None = None) -> tuple[str, str]:
+    def create(self, client: str = "", now: float | None = None) -> tuple[str, str]:
         now = _now(now)
         with self._lock:
             self._sweep(now)
+            if self._used("create", client, CREATES, now) >= CREATES.count:
+                raise TooManyClasses(CREATES.wait(now))
             if len(self._classes) >= self.max_classes:
-                raise ClassError("This server has as many classes as it can hold: try again later.")
+                raise TooManyClasses()
+            self._spend("create", client, CREATES, now)
             code = new_code()
             while code in self._classes:
                 code = new_code()
             key = secrets.token_urlsafe(32)
-            self._classes[code] = _Class(code, digest(key), now, now)
+            self._classes[code] = _Class(code, digest(key), now, now + EMPTY_SECONDS)
             return code, key
 
     def info(self, code: str) -> ClassInfo:
+        now = time.time()
         with self._lock:
-            return self._get(code).info()
+            return self._get(code, now).info(now)
 
-    def check_teacher(self, code: str, teacher_key: str) -> None:
+    def check_teacher(self, code: str, teacher_key: str, client: str = "", now: float | None = None) -> None:
+        now = _now(now)
         with self._lock:
-            self._teacher(code, teacher_key, "do that")
+            if self._used("wrong", client, WRONG_TRIES, now) >= WRONG_TRIES.count:
+                raise TooManyTries(WRONG_TRIES.wait(now))
+            found = self._classes.get(code) if isinstance(code, str) else None
+            if found is None or now >= found.expires or not same_key(teacher_key, found.teacher):
+                self._spend("wrong", client, WRONG_TRIES, now)
+                raise BadTeacherLink()
 
-    def join(self, code: str, name: str, now: float | None = None) -> Seat:
+    def join(self, code: str, name: str, client: str = "", now: float | None = None) -> Seat:
         name = clean_name(name)
         now = _now(now)
         with self._lock:
-            found = self._get(code, now)
-            window = int(now // JOIN_WINDOW_SECONDS)
-            if window != found.join_window:
-                found.join_window, found.joins = window, 0
-            if found.joins >= JOINS_PER_WINDOW:
+            if self._used("wrong", client, WRONG_TRIES, now) >= WRONG_TRIES.count:
+                raise TooManyTries(WRONG_TRIES.wait(now))
+            try:
+                found = self._get(code, now)
+            except NoSuchClass:
+                self._spend("wrong", client, WRONG_TRIES, now)
+                raise
+            if found.locked:
+                raise ClassLocked(code)
+            if self._used("join", client, JOINS, now) >= JOINS.count:
+                raise ClientJoins(JOINS.wait(now))
+            if self._used("burst", client, JOIN_BURST, now) >= JOIN_BURST.count:
                 raise TooManyJoins()
+            found.pruned = 0.0                  # a full class frees the seats of sessions that are gone first
+            self._touch(found, now)
             if len(found.seats) >= MAX_STUDENTS:
                 raise ClassFull()
-            found.joins += 1
+            self._spend("join", client, JOINS, now)
+            self._spend("burst", client, JOIN_BURST, now)
             seat, key = secrets.token_hex(4), secrets.token_urlsafe(24)
             name = unique_name(name, (s.name for s in found.seats.values()))
             found.board += 1
-            found.seats[seat] = _Seat(name, digest(key), now, found.board)
-            found.active = now
+            found.seats[seat] = _Seat(name, digest(key), now, found.board, now)
+            self._touch(found, now)
             return Seat(code, seat, key, name)
 
-    def leave(self, code: str, seat: str, key: str) -> None:
+    def leave(self, code: str, seat: str, key: str, now: float | None = None) -> None:
+        now = _now(now)
         with self._lock:
-            found, _ = self._seat(code, seat, key)
+            found, _ = self._seat(code, seat, key, now)
             self._drop(found, seat)
+            self._touch(found, now)
 
-    def remove(self, code: str, teacher_key: str, seat: str) -> None:
+    def remove(self, code: str, teacher_key: str, seats: str | Iterable[str], now: float | None = None) -> int:
+        wanted = seat_list(seats)
+        now = _now(now)
         with self._lock:
-            found = self._teacher(code, teacher_key, "remove a student")
-            if seat in found.seats:
-                self._drop(found, seat)
-                found.events += 1               # the student's page learns it was removed
+            found = self._teacher(code, teacher_key, "remove a student", now)
+            removed = sum(self._drop(found, seat) for seat in wanted)
+            if removed:
+                found.events += 1               # the removed students' pages learn it
+            self._touch(found, now)
+            return removed
 
-    @staticmethod
-    def _drop(found: _Class, seat: str) -> None:
-        found.seats.pop(seat, None)
-        found.submissions.pop(seat, None)
-        found.board += 1
+    def lock(self, code: str, teacher_key: str, locked: bool, now: float | None = None) -> None:
+        with self._lock:
+            found = self._teacher(code, teacher_key, "lock the class", _now(now))
+            found.locked = bool(locked)
+            found.board += 1
 
     def send_setup(self, code: str, teacher_key: str, setup: Mapping[str, str], now: float | None = None) -> int:
         setup = _check_setup(setup)
         with self._lock:
-            found = self._teacher(code, teacher_key, "send a setup", now)
+            found = self._teacher(code, teacher_key, "send a setup", _now(now))
             found.setup = setup
             found.setup_number += 1
             found.events += 1
@@ -530,7 +672,7 @@ class MemoryStore(ClassStore):
     def set_challenge(self, code: str, teacher_key: str, challenge: Challenge | None,
                       now: float | None = None) -> None:
         with self._lock:
-            found = self._teacher(code, teacher_key, "set a challenge", now)
+            found = self._teacher(code, teacher_key, "set a challenge", _now(now))
             if challenge is not None:
                 found.challenges += 1
                 challenge = replace(challenge, number=found.challenges)
@@ -541,17 +683,34 @@ class MemoryStore(ClassStore):
 
     def post_message(self, code: str, teacher_key: str, text: str, now: float | None = None) -> None:
         text = clean_message(text)
+        now = _now(now)
         with self._lock:
             found = self._teacher(code, teacher_key, "send messages", now)
-            found.messages = [*found.messages, Message(text, _now(now))][-MAX_MESSAGES:]
+            found.messages = [*found.messages, Message(text, now)][-MAX_MESSAGES:]
             found.events += 1
+
+    def heartbeat(self, beats: Iterable[Beat], now: float | None = None) -> list[Beat]:
+        now = _now(now)
+        gone = []
+        with self._lock:
+            for beat in beats:
+                try:
+                    if beat.seat is None:
+                        self._teacher(beat.code, beat.key, "do that", now)
+                    else:
+                        found, mine = self._seat(beat.code, beat.seat, beat.key, now)
+                        mine.seen = now
+                        self._touch(found, now)
+                except ClassError:
+                    gone.append(beat)
+        return gone
 
     def report_many(self, reports: Iterable[Report], now: float | None = None) -> None:
         now = _now(now)
         with self._lock:
             for r in reports:
                 try:
-                    found, mine = self._seat(r.code, r.seat, r.key)
+                    found, mine = self._seat(r.code, r.seat, r.key, now)
                 except ClassError:
                     continue
                 if r.summary is not None:
@@ -559,31 +718,38 @@ class MemoryStore(ClassStore):
                 if r.setup is not None:
                     mine.setup = _check_setup(r.setup)
                 found.board += 1
-                mine.v = found.board
-                found.active = now
+                mine.v, mine.seen = found.board, now
+                self._touch(found, now)
 
     def submit(self, code: str, seat: str, key: str, submission: Submission, now: float | None = None) -> bool:
+        now = _now(now)
         with self._lock:
-            found, mine = self._seat(code, seat, key)
+            found, mine = self._seat(code, seat, key, now)
             submission = replace(submission, seat=seat, name=mine.name, setup=_check_setup(submission.setup))
             check_submission(found.challenge, submission)
             if not better(found.challenge.goal, submission, found.submissions.get(seat)):
                 return False
             found.submissions[seat] = submission
             found.board += 1
-            found.active = _now(now)
+            self._touch(found, now)
             return True
 
     def student(self, code: str, seat: str, key: str) -> StudentView:
+        now = time.time()
         with self._lock:
-            found, mine = self._seat(code, seat, key)
-            return StudentView(found.info(), mine.public(seat), found.submissions.get(seat))
+            found, mine = self._seat(code, seat, key, now)
+            return StudentView(found.info(now), mine.public(seat), found.submissions.get(seat))
 
     def board(self, code: str, teacher_key: str) -> Board:
+        now = time.time()
         with self._lock:
-            found = self._teacher(code, teacher_key, "see the board")
-            students = tuple(s.public(seat) for seat, s in found.seats.items())
-            return Board(found.info(), found.board, students, ranked(found.challenge, found.submissions.values()))
+            found = self._get(code, now)
+            if not same_key(teacher_key, found.teacher):
+                raise NotAllowed("see the board")
+            live = found.live(now)
+            seats = {seat for seat, _ in live}
+            return Board(found.info(now), found.board, tuple(s.public(seat) for seat, s in live),
+                         ranked(found.challenge, (s for seat, s in found.submissions.items() if seat in seats)))
 
     def versions(self, codes: Iterable[str]) -> dict[str, Versions]:
         now = time.time()
@@ -591,13 +757,13 @@ class MemoryStore(ClassStore):
             out = {}
             for code in codes:
                 found = self._classes.get(code)
-                if found is not None and now - found.active <= IDLE_SECONDS:
+                if found is not None and now < found.expires:
                     out[code] = Versions(found.events, found.board)
             return out
 
     def end(self, code: str, teacher_key: str) -> None:
         with self._lock:
-            self._teacher(code, teacher_key, "end the class")
+            self._teacher(code, teacher_key, "end the class", time.time())
             del self._classes[code]
 
 
