@@ -22,11 +22,7 @@ def link_params() -> str:
     code = normalize_code(params.get("class", ""))
     key = params.get("teacher")
     if key is not None:
-        problem = teacher.claim(code, key)
-        if problem:
-            st.error(problem)
-        elif student.seat() is not None:
-            student.leave()
+        teacher.open_link(code, key)
         st.query_params.from_dict({"class": code} if code else {})
     return code
 
@@ -72,7 +68,7 @@ theme.apply(bool(st.session_state.get(teacher.PROJECTOR)) and teacher.current() 
 toast = st.session_state.pop(keys.TOAST, None)
 if toast:
     st.toast(toast)
-if store_status():
+if store_status() and not teacher.link_question():
     if teacher.current() is not None:
         teacher.page()
     elif student.seat() is not None:

@@ -10,7 +10,13 @@ import re
 import pytest
 
 from tests.live_element import live_frame, trigger
-from tests.test_classroom_apptest import join, memory_store, seat_of, start_class  # noqa: F401 (fixture)
+from tests.test_classroom_apptest import (  # noqa: F401 (memory_store: a fixture)
+    join,
+    memory_store,
+    remove_students,
+    seat_of,
+    start_class,
+)
 from ui.markdown import escape
 
 HOSTILE = ["![](//host/x)", "[go](//host/a)", "<a href=//h.io>x</a>", ":red[big] $x$ **b**",
@@ -51,8 +57,7 @@ def test_a_students_name_is_text_in_the_teachers_toasts_and_pages(apps, name):
     assert_never_raw(teacher, name)
     # removing them: the toast names the student
     apps.switch(teacher, "classroom")
-    teacher.button(key=f"class_remove_{seat_of(student).seat}").click()
-    apps.rerun(teacher)
+    remove_students(apps, teacher, [seat_of(student).seat])
     assert [t.value for t in teacher.toast] == [f"{escape(name)} was removed from the class."]
     assert_never_raw(teacher, name)
 

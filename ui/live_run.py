@@ -107,6 +107,9 @@ class LiveRun:
         self.trainer = Trainer(cfg, data)
         self.serial = next(_SERIALS)
         self.generation = 0         # bumped when the run starts over (reset, an imported network)
+        # Where its network comes from: "trained" here from its initialization, "imported" from a run file,
+        # "edited" by hand in the diagram (a class challenge counts only the first: ui/classroom/student.py).
+        self.origin = "trained"
         self.playing = False
         self.suspended = False
         self.last_seen = time.monotonic()
@@ -177,6 +180,7 @@ class LiveRun:
         with self.lock:
             entry = parse_entry(name, self.cfg.layer_sizes)
             self.trainer.set_entry(entry, number)
+            self.origin = "edited"
             self.trainer.evaluate()
             self._bump()
             return entry_value(self.trainer.net, entry)
@@ -208,6 +212,7 @@ class LiveRun:
         """Continue from an imported run's parameters."""
         with self.lock:
             self.trainer.load(net, history)
+            self.origin = "imported"
             self.generation += 1
             self.checkpoints = []
             self._save_checkpoint()
@@ -386,6 +391,7 @@ class LiveRun:
 
     def _reset_locked(self) -> None:
         self.trainer.reset()
+        self.origin = "trained"
         self.generation += 1
         self.error = ""
         self.checkpoints = []

@@ -13,8 +13,9 @@ from dataclasses import dataclass
 import streamlit as st
 
 from scratchnet.config import Config
-from ui import keys, live_view
+from ui import clients, keys, live_view
 from ui.classroom import hub as class_hub
+from ui.classroom import teacher_key
 from ui.classroom.board_frames import summary_of_run
 from ui.classroom.markdown import escape
 from ui.classroom.setup_push import note, same_setup, setup_config
@@ -49,8 +50,10 @@ def seat() -> Seat | None:
 
 
 def join(code: str, name: str) -> Seat:
-    """Join the class (ClassError with a sentence if not); the Playground then applies its setup."""
-    joined = class_hub.shared().store.join(code, name)
+    """Join the class (ClassError with a sentence if not); the Playground then applies its setup. The
+    seat is this session's: the hub keeps it while the session lives and gives it back when it ends."""
+    joined = class_hub.shared().store.join(code, name, client=clients.current())
+    class_hub.shared().member(live_view.channel(), joined)
     st.session_state[keys.CLASS_SEAT] = joined
     st.session_state[keys.CLASS_APPLIED] = 0
     st.session_state.pop(keys.CLASS_REPORTED, None)
@@ -219,15 +222,26 @@ def _challenge(view: StudentView, run: LiveRun, cfg: Config) -> None:
         (st.success if kind == "success" else st.warning)(words)
 
 
+NOT_TRAINED_HERE = {"imported": "imported from a run file", "edited": "edited by hand in the network diagram"}
+
+
 def submission_of(run: LiveRun, target: float, number: int) -> Submission:
-    """The run as it is now, for challenge `number`: the first epoch it was measured at `target`."""
-    state = run.frame_state()
+    """The run as this server measured it, for challenge `number`: its test accuracy now, its parameters,
+    and the first epoch this server's own evaluation found it at `target`. A run whose network came from
+    elsewhere (a run file, whose history anyone can edit; a hand edit) is refused (ClassError): its epochs
+    and its accuracy along the way were not this server's to count."""
     with run.lock:
+        origin = run.origin
         reached = next((e.epoch for e in run.trainer.history.evaluations
-                        if e.test_accuracy is not None and e.test_accuracy >= target), state.snapshot.epoch)
+                        if e.test_accuracy is not None and e.test_accuracy >= target), None)
+    if origin != "trained":
+        raise ClassError(f"This run's network was {NOT_TRAINED_HERE.get(origin, 'not trained here')}: a challenge "
+                         "counts a run trained here from its start. Press Reset, then train it.")
+    state = run.frame_state()
     accuracy = state.snapshot.test_accuracy
     return Submission("", "", float("nan") if accuracy is None else float(accuracy),
-                      sum(int(p.numel()) for p in state.net.params), int(reached), state.cfg.to_query(), number,
+                      sum(int(p.numel()) for p in state.net.params),
+                      int(state.snapshot.epoch if reached is None else reached), state.cfg.to_query(), number,
                       time.time())
 
 
@@ -253,14 +267,13 @@ def submit(run: LiveRun) -> None:
 
 
 # --- the Classroom page: joining ----------------------------------------------------------------------
-TRIES = "class_tries"
-MAX_TRIES, TRIES_SECONDS = 10, 60.0      # wrong codes a session may type a minute: codes are not guessed
-
-
 def join_form(code: str) -> None:
-    """"Your name" and "Join" (with the class code typed, or from the join link)."""
+    """"Your name" and "Join" (with the class code typed, or from the join link). Wrong codes are counted
+    by the store per client (ui/classroom/limits.py), whichever session types them."""
     from ui.classroom.store import CODE_LENGTH, MAX_NAME, normalize_code
+    from ui.classroom.teacher import base_url
 
+    teacher_key.sync(base_url())                    # a class this browser taught ended: it forgets it
     with st.form("class_join", border=True):
         st.subheader(f"Join class {code}" if code else "Join a class")
         typed = code if code else st.text_input("Class code", max_chars=CODE_LENGTH + 2, placeholder="e.g. K7PX3M",
@@ -270,18 +283,12 @@ def join_form(code: str) -> None:
         joined = st.form_submit_button("Join", type="primary", icon=":material/login:")
     if not joined:
         return
-    now = time.monotonic()
-    tries = [t for t in st.session_state.get(TRIES, []) if now - t < TRIES_SECONDS]
-    if len(tries) >= MAX_TRIES:
-        st.error("Too many tries in a minute: wait a moment, then check the code with your teacher.")
-        return
     wanted = normalize_code(typed)
     try:
         if not wanted:
             raise ClassError(f"A class code is {CODE_LENGTH} letters and digits, like K7PX3M.")
         join(wanted, name)
     except ClassError as err:
-        st.session_state[TRIES] = [*tries, now]
         st.error(str(err))
         return
     st.switch_page("app_pages/playground.py")
@@ -295,3 +302,6 @@ def member_page() -> None:
     go, out = st.columns(2)
     go.page_link("app_pages/playground.py", label="Go to your Playground", icon=":material/tune:")
     out.button("Leave class", key="class_leave_page", on_click=leave)
+    from ui.classroom.teacher import base_url
+
+    teacher_key.sync(base_url())

@@ -1,8 +1,9 @@
 """The teacher's side of the Classroom page: the class's code, link and QR code, "Send setup to class",
 challenges, messages, the students, the board, and ending the class.
 
-The teacher's powers are the class's teacher key, kept in this session only (and in the teacher's own
-link, which the page shows folded away: a projected address bar must not give it to the class).
+The teacher's powers are the class's teacher key, kept in this session, in a cookie of the teacher's
+browser (a reload finds the class again: ui/classroom/teacher_key.py) and in the teacher's own link, which
+the page shows folded away (a projected address bar must not give it to the class).
 """
 
 from __future__ import annotations
@@ -13,8 +14,9 @@ from urllib.parse import urlencode
 import streamlit as st
 
 from scratchnet.config import CUSTOM, KNOBS, Config, from_mapping
-from ui import keys, live_view
+from ui import clients, keys, live_view
 from ui.classroom import hub as class_hub
+from ui.classroom import teacher_key
 from ui.classroom.board_frames import DATA_KNOBS, BoardView, board_frame, board_luts, setup_text
 from ui.classroom.markdown import escape
 from ui.classroom.qr import qr_png
@@ -35,33 +37,124 @@ GO_PLAYGROUND = "class_go_playground"
 TEACHER_ERROR = "class_teacher_error"   # (where, words): what the teacher's last action could not do, and why
 NOT_SENT = ("presentation",)            # the teacher's projector setting stays theirs
 CLASSROOM_PAGE = "classroom"
+RESUMED = "class_teacher_resumed"       # this session looked for a class its browser teaches
+LINK_PENDING = "class_teacher_link"     # (code, key) of a working teacher link, until the person says yes
+LINK_REFUSED = "class_teacher_link_refused"
 
 
 def current() -> tuple[str, str] | None:
-    """(code, teacher key) of the class this session teaches."""
-    return st.session_state.get(keys.CLASS_TEACHER)
+    """(code, teacher key) of the class this session teaches: the session's own, or, in a new session
+    (a reload), the one its browser keeps, checked with the store."""
+    teaching = st.session_state.get(keys.CLASS_TEACHER)
+    if teaching is None and not st.session_state.get(RESUMED):
+        st.session_state[RESUMED] = True
+        kept = teacher_key.from_browser()
+        if kept is not None and st.session_state.get(keys.CLASS_SEAT) is None:
+            try:
+                class_hub.shared().store.check_teacher(*kept, client=clients.current())
+                teaching = _teach(*kept)
+            except ClassError:                              # ended, or not a key: the browser forgets it
+                st.session_state[teacher_key.KEPT] = ""
+                teacher_key.keep(None, base_url(), key="class_teacher_key_forget")
+    if teaching is not None:
+        class_hub.shared().teach(live_view.channel(), *teaching)
+    return teaching
+
+
+def _teach(code: str, key: str) -> tuple[str, str]:
+    st.session_state[keys.CLASS_TEACHER] = (code, key)
+    st.session_state[teacher_key.KEPT] = teacher_key.cookie_value(code, key)
+    class_hub.shared().teach(live_view.channel(), code, key)
+    return code, key
+
+
+def _stop_teaching() -> None:
+    st.session_state.pop(keys.CLASS_TEACHER, None)
+    channel = st.session_state.get(keys.CHANNEL)
+    if channel is not None:
+        class_hub.shared().forget(channel)
+    st.session_state[teacher_key.KEPT] = ""                 # the next page run tells the browser to forget
 
 
 def start() -> None:
     """The "Start a class" button."""
     try:
-        code, key = class_hub.shared().store.create()
+        code, key = class_hub.shared().store.create(client=clients.current())
     except ClassError as err:
         st.session_state[TEACHER_ERROR] = ("start", str(err))
         return
     st.session_state.pop(TEACHER_ERROR, None)
-    st.session_state[keys.CLASS_TEACHER] = (code, key)
+    _teach(code, key)
 
 
 def claim(code: str, key: str) -> str | None:
     """A teacher's own link opened in this session: its powers are this session's. Returns what went
-    wrong, in words, or None."""
+    wrong, in words (one answer whether the class exists or not), or None."""
     try:
-        class_hub.shared().store.check_teacher(code, key)
+        class_hub.shared().store.check_teacher(code, key, client=clients.current())
     except ClassError as err:
-        return f"That teacher link does not work: {err}"
-    st.session_state[keys.CLASS_TEACHER] = (code, key)
+        return str(err)
+    _teach(code, key)
     return None
+
+
+def open_link(code: str, key: str) -> None:
+    """A teacher link opened in this session (its key is already out of the address bar). It works, or it
+    gets the one refusal; a session that is in a class already (as a student, or teaching another) is
+    asked before it leaves that class (`link_question`)."""
+    from ui.classroom import student
+
+    if current() == (code, key):
+        return
+    try:
+        class_hub.shared().store.check_teacher(code, key, client=clients.current())
+    except ClassError as err:
+        st.session_state[LINK_REFUSED] = str(err)
+        return
+    if student.seat() is not None or current() is not None:
+        st.session_state[LINK_PENDING] = (code, key)
+    else:
+        _teach(code, key)
+
+
+def _accept_link() -> None:
+    from ui.classroom import student
+
+    code, key = st.session_state.pop(LINK_PENDING)
+    if student.seat() is not None:
+        student.leave()
+    _stop_teaching()
+    problem = claim(code, key)
+    if problem:
+        st.session_state[LINK_REFUSED] = problem
+
+
+def _decline_link() -> None:
+    st.session_state.pop(LINK_PENDING, None)
+
+
+def link_question() -> bool:
+    """Say what came of a teacher link: its refusal, or the question of a session already in a class.
+    True while the question waits for an answer."""
+    refused = st.session_state.pop(LINK_REFUSED, None)
+    if refused:
+        st.error(refused)
+    pending = st.session_state.get(LINK_PENDING)
+    if pending is None:
+        return False
+    from ui.classroom import student
+
+    mine = student.seat()
+    now = (f"You are in class **{mine.code}** as **{escape(mine.name)}**" if mine is not None else
+           f"You teach class **{current()[0]}**")
+    with st.container(border=True, key="class_link_question"):
+        st.markdown(f"{now}. This link makes you the teacher of class **{pending[0]}**: "
+                    f"open it, and leave class {mine.code if mine is not None else current()[0]}?")
+        yes, no = st.columns(2)
+        yes.button(f"Teach class {pending[0]}", key="class_link_accept", on_click=_accept_link, type="primary",
+                   width="stretch")
+        no.button("Stay where I am", key="class_link_decline", on_click=_decline_link, width="stretch")
+    return True
 
 
 def base_url() -> str:
@@ -154,8 +247,9 @@ def page() -> None:
         st.error(str(err))
         return
     except ClassError:
-        st.session_state.pop(keys.CLASS_TEACHER, None)
+        _stop_teaching()
         st.warning(f"Class {code} has ended.")
+        teacher_key.sync(base_url())
         return
     projector = st.session_state.get(PROJECTOR, False)
     header(code, board, projector)
@@ -172,6 +266,7 @@ def page() -> None:
     if not projector:
         students_panel(board)
         private_panel(code, key)
+    teacher_key.sync(base_url())                # last: an element of no height, out of the way
 
 
 def header(code: str, board: Board, projector: bool) -> None:
@@ -312,23 +407,56 @@ def board_view(code: str, key: str) -> None:
     live_view.custom(feed, BoardView(), data, {"open": open_on_playground})
 
 
-def remove(seat: str, name: str) -> None:
+SHOWN_SEATS = "class_students_shown"    # the seats of the students table as the teacher saw it, in its order
+SELECTED = "class_students"             # the table's selection (its rows)
+
+
+def _names(names: list[str], most: int = 5) -> str:
+    shown = ", ".join(escape(n) for n in names[:most])
+    return shown + (f" and {len(names) - most} more" if len(names) > most else "")
+
+
+def remove_selected() -> None:
+    """The "Remove selected" button: the students picked in the table leave the class (their pages say so)."""
     code, key = current()
-    _act(lambda: class_hub.shared().store.remove(code, key, seat), f"{escape(name)} was removed from the class.",
+    shown = st.session_state.get(SHOWN_SEATS) or []
+    rows = (st.session_state.get(SELECTED) or {}).get("selection", {}).get("rows", [])
+    picked = [shown[r] for r in rows if isinstance(r, int) and 0 <= r < len(shown)]
+    if not picked:
+        return
+    seats = [seat for seat, _ in picked]
+    names = [name for _, name in picked]
+    _act(lambda: class_hub.shared().store.remove(code, key, seats),
+         f"{_names(names)} {'was' if len(names) == 1 else 'were'} removed from the class.", "students")
+    st.session_state.pop(SELECTED, None)
+
+
+def set_lock() -> None:
+    code, key = current()
+    locked = bool(st.session_state.get("class_lock"))
+    _act(lambda: class_hub.shared().store.lock(code, key, locked),
+         "The class is locked: nobody new can join." if locked else "The class is open: students can join again.",
          "students")
 
 
 def students_panel(board: Board) -> None:
+    """Who is in the class (only students whose page is open count), locking it, removing many at once."""
     with st.expander(f"Students ({len(board.students)})", icon=":material/group:"):
+        st.toggle("Lock the class: nobody new can join", value=board.info.locked, key="class_lock",
+                  on_change=set_lock, help="Students already in the class stay. Lock it once everyone is in.")
+        show_error("students")
         if not board.students:
             st.caption("Nobody has joined yet.")
-        for s in board.students:
-            name, joined, button = st.columns([3, 2, 1], vertical_alignment="center")
-            name.markdown(f"**{escape(s.name)}**")
-            joined.caption(f"joined {time.strftime('%H:%M', time.localtime(s.joined))}")
-            button.button("Remove", key=f"class_remove_{s.seat}", on_click=remove, args=(s.seat, s.name),
-                          width="stretch")
-        show_error("students")
+            return
+        st.session_state[SHOWN_SEATS] = [(s.seat, s.name) for s in board.students]
+        rows = {"Name": [s.name for s in board.students],
+                "Joined": [time.strftime("%H:%M:%S", time.localtime(s.joined)) for s in board.students]}
+        st.dataframe(rows, key=SELECTED, on_select="rerun", selection_mode="multi-row", hide_index=True,
+                     width="stretch", height=min(400, 38 + 35 * len(board.students)))
+        chosen = len((st.session_state.get(SELECTED) or {}).get("selection", {}).get("rows", []))
+        st.button(f"Remove selected ({chosen})" if chosen else "Remove selected", key="class_remove_selected",
+                  on_click=remove_selected, disabled=not chosen, icon=":material/person_remove:",
+                  help="Pick rows in the table (shift-click for a range, the box at the top for everyone).")
 
 
 def end_class() -> None:
@@ -338,10 +466,7 @@ def end_class() -> None:
     except ClassError as err:
         st.session_state[TEACHER_ERROR] = ("end", in_teacher_words(err))
         return
-    channel = st.session_state.get(keys.CHANNEL)
-    if channel is not None:
-        class_hub.shared().forget(channel)
-    st.session_state.pop(keys.CLASS_TEACHER, None)
+    _stop_teaching()
     st.session_state[keys.TOAST] = f"Class {code} has ended; its state is cleared."
 
 
@@ -363,6 +488,8 @@ def playground_badge() -> None:
     with st.container(border=True, key="class_teacher_badge"):
         text, send, link = st.columns([4, 2, 2], vertical_alignment="center")
         text.markdown(f":material/school: You teach **class {code}**.")
+        with text:
+            teacher_key.sync(base_url())
         send.button("Send setup to class", key="class_send_from_playground", on_click=send_setup,
                     icon=":material/send:", width="stretch")
         link.page_link("app_pages/classroom.py", label="Classroom page", icon=":material/co_present:")
