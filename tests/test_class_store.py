@@ -123,7 +123,7 @@ def test_at_most_200_students_and_a_client_joins_in_bursts(store):
     with pytest.raises(TooManyJoins, match="wait a few seconds"):
         store.join(busy, "one more", client="school", now=start + 1)
     store.join(busy, "elsewhere", client="home", now=start + 1)
-    store.join(busy, "a moment later", client="school", now=start + JOIN_BURST.seconds)
+    store.join(busy, "a moment later", client="school", now=start + 2 * JOIN_BURST.seconds)
 
 
 # --- who may do what ---------------------------------------------------------------------------------
@@ -324,7 +324,7 @@ def test_a_client_starts_a_few_classes_an_hour_however_many_sessions_it_opens(st
     with pytest.raises(TooManyClasses, match="the next can start in 59 minutes"):
         store.create(client="bot", now=T0 + 60)
     store.create(client="teacher", now=T0 + 60)                 # another address is not held up
-    store.create(client="bot", now=T0 + CREATES.seconds)        # the next hour
+    store.create(client="bot", now=T0 + 2 * CREATES.seconds)    # once the last hour held fewer
 
 
 def test_the_cap_on_live_classes_holds_with_redis_too(store):
@@ -348,7 +348,20 @@ def test_wrong_codes_are_counted_per_client_and_then_a_right_one_is_refused_too(
     with pytest.raises(TooManyTries):
         store.check_teacher(code, "x" * 43, client="bot", now=T0 + 31)
     store.join(code, "Ana", client="school", now=T0 + 31)     # a real student elsewhere is not held up
-    store.join(code, "bot", client="bot", now=T0 + WRONG_TRIES.seconds)     # the next window
+    store.join(code, "bot", client="bot", now=T0 + 2 * WRONG_TRIES.seconds)    # the last 10 minutes held none
+
+
+def test_no_double_budget_where_two_windows_meet(store):
+    """20 wrong codes at the end of one 10-minute window, and none more at the start of the next."""
+    end = T0 + WRONG_TRIES.seconds - 5
+    for i in range(WRONG_TRIES.count):
+        with pytest.raises(NoSuchClass):
+            store.join("AAAAAA", "bot", client="bot", now=end)
+    for later in (6, 10, 20):                                # a fixed window would have given 20 more here
+        with pytest.raises(TooManyTries):
+            store.join("AAAAAA", "bot", client="bot", now=end + later)
+    with pytest.raises(NoSuchClass):                         # half of them slid out of the last 10 minutes
+        store.join("AAAAAA", "bot", client="bot", now=end + WRONG_TRIES.seconds // 2 + 10)
 
 
 def test_a_teacher_link_gets_one_answer_whether_its_class_exists_or_not(store):
@@ -372,12 +385,12 @@ def test_a_teacher_link_gets_one_answer_whether_its_class_exists_or_not(store):
 def test_the_seats_one_client_takes_are_limited_across_classes(store):
     codes = [store.create(client=f"teacher{i}", now=T0)[0] for i in range(2)]
     for i in range(JOINS.count):                             # in bursts, into two classes
-        store.join(codes[i % 2], f"s{i}", client="school", now=T0 + (i // JOIN_BURST.count) * JOIN_BURST.seconds)
-    later = T0 + (JOINS.count // JOIN_BURST.count + 1) * JOIN_BURST.seconds
+        store.join(codes[i % 2], f"s{i}", client="school", now=T0 + (i // JOIN_BURST.count) * 2 * JOIN_BURST.seconds)
+    later = T0 + (JOINS.count // JOIN_BURST.count + 1) * 2 * JOIN_BURST.seconds
     with pytest.raises(ClientJoins, match="from your network"):
         store.join(codes[0], "one more", client="school", now=later)
     store.join(codes[0], "at home", client="home", now=later)
-    store.join(codes[0], "next window", client="school", now=T0 + JOINS.seconds)
+    store.join(codes[0], "next window", client="school", now=T0 + 2 * JOINS.seconds)
 
 
 def test_a_locked_class_takes_nobody_new_and_keeps_who_is_in(store):

@@ -91,8 +91,12 @@ _CLIENT = re.compile(r"[0-9a-z]{1,32}")
 _PRELUDE = """
 local class, registry = KEYS[1], KEYS[2]
 local function exists() return redis.call('HEXISTS', class, 'teacher') == 1 end
-local function spend(key, ttl) if redis.call('INCR', key) == 1 then redis.call('EXPIRE', key, ttl) end end
-local function used(key) return tonumber(redis.call('GET', key) or '0') end
+-- a client's budget: KEYS[i] its previous window's count, KEYS[i + 1] this window's (limits.Rate)
+local function used(i, weight)
+  local previous = tonumber(redis.call('GET', KEYS[i]) or '0')
+  return math.ceil(tonumber(redis.call('GET', KEYS[i + 1]) or '0') + previous * tonumber(weight))
+end
+local function spend(i, ttl) if redis.call('INCR', KEYS[i + 1]) == 1 then redis.call('EXPIRE', KEYS[i + 1], ttl) end end
 local function drop(seat)
   if redis.call('HDEL', class, 's:' .. seat) == 0 then return 0 end
   redis.call('HDEL', class, 'seen:' .. seat, 'v:' .. seat, 'tile:' .. seat, 'set:' .. seat, 'sub:' .. seat)
@@ -133,38 +137,38 @@ local now = tonumber(ARGV[1])
 """
 
 _SCRIPTS = {
-    # KEYS: class registry rate    ARGV: now code digest max_classes creates rate_ttl
+    # KEYS: class registry creates(2)    ARGV: now code digest max_classes | creates: max weight ttl
     "create": """
 if redis.call('EXISTS', class) == 1 then return 'taken' end
-if used(KEYS[3]) >= tonumber(ARGV[5]) then return 'client' end
+if used(3, ARGV[6]) >= tonumber(ARGV[5]) then return 'client' end
 redis.call('ZREMRANGEBYSCORE', registry, '-inf', ARGV[1])
 if redis.call('ZCARD', registry) >= tonumber(ARGV[4]) then return 'full' end
-spend(KEYS[3], ARGV[6])
+spend(3, ARGV[7])
 redis.call('HSET', class, 'teacher', ARGV[3], 'created', ARGV[1], 'events', 0, 'board', 0, 'setup_number', 0,
            'challenges', 0, 'messages', '[]', 'locked', 0, 'n', 0, 'pruned', ARGV[1])
 touch(tonumber(ARGV[1]), ARGV[2])
 return 'ok'
 """,
-    # KEYS: class registry wrong    ARGV: digest wrong_max wrong_ttl
+    # KEYS: class registry wrong(2)    ARGV: digest | wrong: max weight ttl
     "check_teacher": """
-if used(KEYS[3]) >= tonumber(ARGV[2]) then return 'tries' end
+if used(3, ARGV[3]) >= tonumber(ARGV[2]) then return 'tries' end
 if redis.call('HGET', class, 'teacher') == ARGV[1] then return 'ok' end
-spend(KEYS[3], ARGV[3])
+spend(3, ARGV[4])
 return 'bad'
 """,
-    # KEYS: class registry wrong joins burst    ARGV: now code seat record max_students
-    #                                                 wrong_max wrong_ttl joins_max joins_ttl burst_max burst_ttl
+    # KEYS: class registry wrong(2) joins(2) burst(2)    ARGV: now code seat record max_students
+    #     | wrong: max weight ttl | joins: max weight ttl | burst: max weight ttl
     "join": """
 local now = tonumber(ARGV[1])
-if used(KEYS[3]) >= tonumber(ARGV[6]) then return 'tries' end
-if not exists() then spend(KEYS[3], ARGV[7]); return 'gone' end
+if used(3, ARGV[7]) >= tonumber(ARGV[6]) then return 'tries' end
+if not exists() then spend(3, ARGV[8]); return 'gone' end
 if redis.call('HGET', class, 'locked') == '1' then return 'locked' end
-if used(KEYS[4]) >= tonumber(ARGV[8]) then return 'client' end
-if used(KEYS[5]) >= tonumber(ARGV[10]) then return 'busy' end
+if used(5, ARGV[10]) >= tonumber(ARGV[9]) then return 'client' end
+if used(7, ARGV[13]) >= tonumber(ARGV[12]) then return 'busy' end
 prune(now, true)
 if tonumber(redis.call('HGET', class, 'n')) >= tonumber(ARGV[5]) then touch(now, ARGV[2]); return 'full' end
-spend(KEYS[4], ARGV[9])
-spend(KEYS[5], ARGV[11])
+spend(5, ARGV[11])
+spend(7, ARGV[14])
 local v = redis.call('HINCRBY', class, 'board', 1)
 redis.call('HSET', class, 's:' .. ARGV[3], ARGV[4], 'seen:' .. ARGV[3], ARGV[1], 'v:' .. ARGV[3], v)
 redis.call('HINCRBY', class, 'n', 1)
@@ -279,9 +283,13 @@ def class_key(code: str) -> str:
     return f"sn:{{{code}}}"
 
 
-def rate_key(what: str, client: str, rate: limits.Rate, now: float) -> str:
+def budget(what: str, client: str, rate: limits.Rate, now: float) -> tuple[list[str], list]:
+    """A client's budget as a script takes it: the counters of the previous and this window (KEYS), and
+    its count, the previous window's weight and the counters' life (ARGV)."""
     client = client if _CLIENT.fullmatch(client or "") else "other"
-    return f"sn:rate:{what}:{client}:{rate.window(now)}"
+    window = rate.window(now)
+    return ([f"sn:rate:{what}:{client}:{w}" for w in (window - 1, window)],
+            [rate.count, rate.previous_weight(now), 2 * rate.seconds])
 
 
 def _text(value: bytes | None) -> str:
@@ -368,8 +376,8 @@ class RedisStore(ClassStore):
         key = secrets.token_urlsafe(32)
         while True:
             code = new_code()
-            out = self._run("create", code, [rate_key("create", client, limits.CREATES, now)],
-                            [now, code, digest(key), self.max_classes, limits.CREATES.count, limits.CREATES.seconds])
+            keys, args = budget("create", client, limits.CREATES, now)
+            out = self._run("create", code, keys, [now, code, digest(key), self.max_classes, *args])
             if out == b"ok":
                 return code, key
             if out == b"client":
@@ -383,8 +391,9 @@ class RedisStore(ClassStore):
     def check_teacher(self, code: str, teacher_key: str, client: str = "", now: float | None = None) -> None:
         now = _now(now)
         wrong = limits.WRONG_TRIES
-        out = self._run("check_teacher", code, [rate_key("wrong", client, wrong, now)],
-                        [digest(teacher_key) if isinstance(teacher_key, str) else "", wrong.count, wrong.seconds])
+        keys, args = budget("wrong", client, wrong, now)
+        tried = digest(teacher_key) if isinstance(teacher_key, str) else ""
+        out = self._run("check_teacher", code, keys, [tried, *args])
         if out == b"tries":
             raise TooManyTries(wrong.wait(now))
         if out != b"ok":
@@ -401,11 +410,12 @@ class RedisStore(ClassStore):
         seat, key = secrets.token_hex(4), secrets.token_urlsafe(24)
         record = _dumps({"name": name, "key": digest(key), "joined": now})
         wrong, joins, burst = limits.WRONG_TRIES, limits.JOINS, limits.JOIN_BURST
-        out = _text(self._run(
-            "join", code, [rate_key(what, client, rate, now)
-                           for what, rate in (("wrong", wrong), ("join", joins), ("burst", burst))],
-            [now, code, seat, record, limits.MAX_STUDENTS, wrong.count, wrong.seconds, joins.count, joins.seconds,
-             burst.count, burst.seconds]))
+        keys, args = [], [now, code, seat, record, limits.MAX_STUDENTS]
+        for what, rate in (("wrong", wrong), ("join", joins), ("burst", burst)):
+            rate_keys, rate_args = budget(what, client, rate, now)
+            keys += rate_keys
+            args += rate_args
+        out = _text(self._run("join", code, keys, args))
         if out == "ok":
             return Seat(code, seat, key, name)
         raise {"tries": lambda: TooManyTries(wrong.wait(now)), "gone": lambda: NoSuchClass(code),

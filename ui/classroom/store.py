@@ -524,11 +524,13 @@ class MemoryStore(ClassStore):
 
     # -- per-client budgets, under the lock
     def _used(self, what: str, client: str, rate: Rate, now: float) -> int:
-        return self._spent.get((what, client, rate.window(now)), (0, 0.0))[0]
+        window = rate.window(now)
+        previous, current = (self._spent.get((what, client, w), (0, 0.0))[0] for w in (window - 1, window))
+        return rate.used(previous, current, now)
 
     def _spend(self, what: str, client: str, rate: Rate, now: float) -> None:
         key = (what, client, rate.window(now))
-        self._spent[key] = (self._spent.get(key, (0, 0.0))[0] + 1, (key[2] + 1) * rate.seconds)
+        self._spent[key] = (self._spent.get(key, (0, 0.0))[0] + 1, (key[2] + 2) * rate.seconds)
         if len(self._spent) > 100_000:          # bounded whatever visitors do: old windows go
             self._spent = {k: v for k, v in self._spent.items() if v[1] > now}
 
