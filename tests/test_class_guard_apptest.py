@@ -25,7 +25,7 @@ from tests.test_classroom_apptest import (  # noqa: F401 (memory_store: a fixtur
 )
 from ui import clients, keys
 from ui.classroom import teacher_key
-from ui.classroom.store import NotAllowed
+from ui.classroom.store import NotAllowed, StoreUnavailable
 
 
 def browser_keeps(monkeypatch, value: str | None) -> None:
@@ -50,6 +50,23 @@ def test_a_teacher_who_reloads_keeps_the_class(apps, monkeypatch, memory_store):
     assert f"# Class `{code}`" in "\n".join(m.value for m in reloaded.markdown)
     apps.switch(reloaded, "playground")
     assert any(f"class {code}" in m.value for m in reloaded.markdown), "the teacher's badge"
+
+
+def test_a_reload_while_the_store_is_down_keeps_the_key_for_later(apps, monkeypatch, memory_store):
+    teacher, code, key = start_class(apps)
+    browser_keeps(monkeypatch, teacher_key.cookie_value(code, key))
+    real = memory_store.check_teacher
+
+    def down(*_args, **_kwargs):
+        raise StoreUnavailable("The classroom service (Redis at redis:6379) cannot be reached: refused. "
+                               "Playing alone still works.")
+
+    monkeypatch.setattr(memory_store, "check_teacher", down)
+    reloaded = apps.open()
+    assert keys.CLASS_TEACHER not in reloaded.session_state and not cookie_told(reloaded), "nothing forgotten"
+    monkeypatch.setattr(memory_store, "check_teacher", real)
+    apps.rerun(reloaded)                                     # it is back: the next run finds the class
+    assert reloaded.session_state[keys.CLASS_TEACHER] == (code, key)
 
 
 @pytest.mark.parametrize("forged", ["AAAAAA." + "x" * 43, "not a cookie", "ended"])

@@ -47,13 +47,18 @@ def current() -> tuple[str, str] | None:
     (a reload), the one its browser keeps, checked with the store."""
     teaching = st.session_state.get(keys.CLASS_TEACHER)
     if teaching is None and not st.session_state.get(RESUMED):
-        st.session_state[RESUMED] = True
         kept = teacher_key.from_browser()
-        if kept is not None and st.session_state.get(keys.CLASS_SEAT) is None:
+        if kept is None or st.session_state.get(keys.CLASS_SEAT) is not None:
+            st.session_state[RESUMED] = True
+        else:
             try:
                 class_hub.shared().store.check_teacher(*kept, client=clients.current())
                 teaching = _teach(*kept)
+                st.session_state[RESUMED] = True
+            except StoreUnavailable:
+                pass                                        # Redis is down: keep the key, try on the next run
             except ClassError:                              # ended, or not a key: the browser forgets it
+                st.session_state[RESUMED] = True
                 st.session_state[teacher_key.KEPT] = ""
                 teacher_key.keep(None, base_url(), key="class_teacher_key_forget")
     if teaching is not None:
