@@ -46,6 +46,7 @@ PLACEHOLDERS = {"UPSTREAM_SERVERS", "PROXY_LISTEN"}
 COOKIE = "scratchnet_route"
 # The upstream parameters compose uses, so the test runs the same peer settings.
 PEER_OPTIONS = "max_fails=2 fail_timeout=10s"
+WRONG_TRIES = 3
 START_TIMEOUT = 60.0
 
 
@@ -190,6 +191,12 @@ def test_compose_file_structure():
     assert "redis-cli" in " ".join(map(str, redis["healthcheck"]["test"]))
     assert app["environment"]["REDIS_URL"] == "redis://redis:6379/0"
     assert app["depends_on"]["redis"]["condition"] == "service_healthy"
+    # a class lives and dies as one key: never evicted in part (ui/classroom/redis_store.py)
+    command = [str(c) for c in redis["command"]]
+    assert command[command.index("--maxmemory-policy") + 1] == "noeviction"
+    # who a browser is: the address the proxy names (it replaces a browser's own X-Forwarded-For)
+    assert app["environment"]["FORWARDED_ALLOW_IPS"] == "*"
+    assert re.search(r"proxy_set_header\s+X-Forwarded-For\s+\$remote_addr;", TEMPLATE.read_text())
 
     # proxy: the official nginx image, fed the template this test runs.
     assert str(proxy["image"]).startswith("nginx:")
@@ -314,7 +321,8 @@ def stack(tmp_path_factory) -> Iterator[Stack]:
     logs = work / "logs"
     logs.mkdir()
     stack = Stack(proxy_port=free_port(), replicas={}, logs=logs)
-    env = dict(os.environ, PYTHONUNBUFFERED="1")
+    # (3 wrong class codes per client: test_a_browser_cannot_name_its_own_address_through_the_proxy)
+    env = dict(os.environ, PYTHONUNBUFFERED="1", SCRATCHNET_CLASS_WRONG_TRIES_PER_10_MIN=str(WRONG_TRIES))
     deadline = time.monotonic() + START_TIMEOUT
     try:
         for i in range(2):
@@ -537,6 +545,34 @@ def test_a_session_and_its_live_socket_through_the_proxy(stack: Stack):
         finally:
             await client.close()
         assert client.problems() == [], client.problems()
+
+    run_in_own_loop(scenario(), 120)
+
+
+def test_a_browser_cannot_name_its_own_address_through_the_proxy(stack: Stack):
+    """The classroom counts wrong class codes per client address (ui/clients.py). Through the proxy a
+    browser's own X-Forwarded-For is replaced by the address nginx saw: a new made-up address for every
+    try is still one client, refused after its tries. Straight to a replica from loopback (where a trusted
+    proxy would be) the header is believed: the proxy is what makes the address one a browser cannot choose."""
+    from benchmarks.class_floods import join
+
+    route = secrets.token_hex(16)
+    cookie = {"Cookie": f"{COOKIE}={route}"}                  # every try on the same replica
+    replica = replica_of(get(stack.proxy_port, "/_stcore/health", cookie)[1])
+
+    async def wrong_code(url: str, address: str) -> str:
+        session, joined, said = await join(url, address, "AAAAAA", "guess", headers=cookie)
+        await session.close()
+        assert not joined
+        return said
+
+    async def scenario() -> None:
+        proxy = f"http://127.0.0.1:{stack.proxy_port}/"
+        said = [await wrong_code(proxy, f"203.0.113.{i}") for i in range(WRONG_TRIES + 1)]
+        assert all("There is no class" in s for s in said[:-1]), said
+        assert "Too many wrong class codes" in said[-1], said
+        direct = await wrong_code(f"http://{replica}/", "198.51.100.7")
+        assert "There is no class" in direct, "a trusted peer's X-Forwarded-For names another client"
 
     run_in_own_loop(scenario(), 120)
 
