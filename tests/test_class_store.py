@@ -428,8 +428,9 @@ def short_lived(request, monkeypatch):
     for name, value in (("EMPTY_SECONDS", 2), ("IDLE_SECONDS", 5), ("SEAT_SECONDS", 2)):
         monkeypatch.setattr(limits, name, value)
         monkeypatch.setattr(store_module, name, value)
-    monkeypatch.setattr(store_module, "PRUNE_SECONDS", 0.5)
-    monkeypatch.setattr(redis_store, "PRUNE_SECONDS", 0.5)
+    for module in (store_module, redis_store):
+        monkeypatch.setattr(module, "PRUNE_SECONDS", 0.5)
+        monkeypatch.setattr(module, "QUIET_SECONDS", 1.5)
     return _made(request)
 
 
@@ -471,6 +472,20 @@ def test_a_seat_lives_while_its_session_does(short_lived):
         store.student(code, bot.seat, bot.key)
     store.report(code, bot.seat, bot.key, summary=summary())                   # too late: no tile back
     assert [s.name for s in store.board(code, key).students] == ["Ana"]
+
+
+def test_seats_outlive_a_store_that_was_down(short_lived):
+    """After a pause in which nothing reached the store (Redis down), the first write does not free the seats
+    of sessions that could not be heard: they get a heartbeat's time first."""
+    store = short_lived
+    code, key = store.create()
+    ana, bo = store.join(code, "Ana", client="a"), store.join(code, "Bo", client="b")
+    time.sleep(2.5)                                       # longer than a seat lives unheard, and nothing heard
+    store.report(code, ana.seat, ana.key, summary=summary())       # the first write after the outage
+    assert store.heartbeat([Beat(code, bo.key, bo.seat), Beat(code, key)]) == [], "Bo's seat is still his"
+    time.sleep(0.6)
+    store.report(code, ana.seat, ana.key, summary=summary())       # a prune now: both were heard
+    assert [s.name for s in store.board(code, key).students] == ["Ana", "Bo"]
 
 
 # --- Redis: a class is one key -----------------------------------------------------------------------------

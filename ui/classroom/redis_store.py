@@ -6,7 +6,7 @@ vanished from under a live class once made students' pages rerun every few secon
 Its fields:
 
     teacher (key digest) created events board setup setup_number challenge challenges messages locked
-    n (seats) pruned (when seats whose session is gone were last freed)
+    n (seats) pruned (when seats whose session is gone were last freed) touched (its last sign of life)
     s:<seat> {"name", "key" (digest), "joined"}   seen:<seat> last sign of the student's session
     v:<seat> board number of its change           tile:<seat> packed Summary
     set:<seat> the student's setup                sub:<seat> their best Submission
@@ -43,6 +43,7 @@ from ui.classroom import limits
 from ui.classroom.store import (
     MAX_MESSAGES,
     PRUNE_SECONDS,
+    QUIET_SECONDS,
     BadTeacherLink,
     Beat,
     Board,
@@ -121,6 +122,10 @@ local function prune(now, force)
 end
 -- a sign of life: the class lives on from now, longer with students in it
 local function touch(now, code)
+  if now - tonumber(redis.call('HGET', class, 'touched') or '0') > @QUIET@ then
+    redis.call('HSET', class, 'pruned', now)  -- nothing heard for a while (Redis down?): a heartbeat's time first
+  end
+  redis.call('HSET', class, 'touched', now)
   prune(now, false)
   local ttl = @EMPTY@
   if tonumber(redis.call('HGET', class, 'n') or '0') > 0 then ttl = @IDLE@ end
@@ -316,7 +321,8 @@ class RedisStore(ClassStore):
         self.where = f"{parts.hostname or 'localhost'}:{parts.port or 6379}"     # never the password
         self.r = client or redis.Redis.from_url(url, socket_timeout=TIMEOUT_SECONDS,
                                                 socket_connect_timeout=TIMEOUT_SECONDS, health_check_interval=30)
-        prelude = (_PRELUDE.replace("@PRUNE@", repr(PRUNE_SECONDS)).replace("@SEAT@", str(limits.SEAT_SECONDS))
+        prelude = (_PRELUDE.replace("@PRUNE@", repr(PRUNE_SECONDS)).replace("@QUIET@", repr(QUIET_SECONDS))
+                   .replace("@SEAT@", str(limits.SEAT_SECONDS))
                    .replace("@EMPTY@", str(limits.EMPTY_SECONDS)).replace("@IDLE@", str(limits.IDLE_SECONDS)))
         self._scripts = {name: self.r.register_script(prelude + body) for name, body in _SCRIPTS.items()}
         self.max_classes = limits.MAX_CLASSES

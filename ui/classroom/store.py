@@ -39,6 +39,7 @@ from scratchnet.config import KNOBS
 from ui.classroom.limits import (
     CREATES,
     EMPTY_SECONDS,
+    HEARTBEAT_SECONDS,
     IDLE_SECONDS,
     JOIN_BURST,
     JOINS,
@@ -61,6 +62,9 @@ MAX_SETUP_ITEMS, MAX_SETUP_TEXT = 64, len(",".join(KNOBS["hide"].choices))
 THUMBNAIL_MAX_SIDE = 64
 GOALS = {"params": "with the fewest parameters", "epochs": "in the fewest epochs"}
 PRUNE_SECONDS = SEAT_SECONDS / 4    # how often a class looks for seats whose session is gone
+# A class nothing was heard of for this long (a store that was down, a server asleep) gives its sessions a
+# heartbeat's time to be heard again before seats are freed: their silence was not theirs.
+QUIET_SECONDS = 2 * HEARTBEAT_SECONDS
 
 
 # --- errors: one sentence each, shown to people as they are ----------------------------------------
@@ -501,6 +505,7 @@ class _Class:
     submissions: dict[str, Submission] = field(default_factory=dict)
     locked: bool = False
     pruned: float = 0.0
+    touched: float = 0.0
 
     def live(self, now: float) -> list[tuple[str, _Seat]]:
         return [(seat, s) for seat, s in self.seats.items() if now - s.seen <= SEAT_SECONDS]
@@ -556,12 +561,16 @@ class MemoryStore(ClassStore):
             raise NotAllowed("student")
         return found, mine
 
-    def _touch(self, found: _Class, now: float) -> None:
-        """A sign of life: seats whose session is gone are freed, and the class lives on from now."""
-        if now - found.pruned >= PRUNE_SECONDS:
+    def _touch(self, found: _Class, now: float, prune: bool = False) -> None:
+        """A sign of life: seats whose session is gone are freed (every PRUNE_SECONDS, or now with `prune`),
+        and the class lives on from now."""
+        quiet, found.touched = now - found.touched > QUIET_SECONDS, now
+        if prune or (not quiet and now - found.pruned >= PRUNE_SECONDS):
             found.pruned = now
             for seat in [seat for seat, s in found.seats.items() if now - s.seen > SEAT_SECONDS]:
                 self._drop(found, seat)
+        elif quiet:
+            found.pruned = now                  # not before the sessions had a heartbeat's time to be heard
         found.expires = now + lifetime(len(found.seats))
 
     def _sweep(self, now: float) -> None:
@@ -625,8 +634,7 @@ class MemoryStore(ClassStore):
                 raise ClientJoins(JOINS.wait(now))
             if self._used("burst", client, JOIN_BURST, now) >= JOIN_BURST.count:
                 raise TooManyJoins()
-            found.pruned = 0.0                  # a full class frees the seats of sessions that are gone first
-            self._touch(found, now)
+            self._touch(found, now, prune=True)  # a full class frees the seats of sessions that are gone first
             if len(found.seats) >= MAX_STUDENTS:
                 raise ClassFull()
             self._spend("join", client, JOINS, now)
