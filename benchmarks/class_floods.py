@@ -63,6 +63,7 @@ def words(session: Session) -> str:
 def reason(text: str) -> str:
     """What a refusal was, in a word (the pages' sentences, ui/classroom/store.py)."""
     for key, phrase in (("tries", "Too many wrong class codes"), ("client", "from your network"),
+                        ("client", "Your network has started"),
                         ("busy", "Many students are joining"), ("locked", "is locked"), ("full", "is full"),
                         ("server", "as many classes as it can hold"), ("nosuch", "There is no class"),
                         ("link", "teacher link does not work")):
