@@ -131,7 +131,7 @@ def test_a_whole_lesson(browser, app_url, screenshot_path):
     ranking = page.evaluate("() => [...document.querySelectorAll('.snb-ranking tr')].slice(1).map("
                             "(r) => [...r.cells].map((c) => c.textContent))")
     assert {row[1] for row in ranking} == {"Ana", TRICKY, "Cy"}
-    keys = [(int(row[3].replace(",", "")), int(row[4].replace(",", ""))) for row in ranking]
+    keys = [(int(row[2].replace(",", "")), int(row[3].replace(",", ""))) for row in ranking]   # params, epoch
     assert keys == sorted(keys), ranking
     page.screenshot(path=str(screenshot_path("lesson-5-challenge-ranking")))
 
@@ -143,11 +143,13 @@ def test_a_whole_lesson(browser, app_url, screenshot_path):
     bo.page.screenshot(path=str(screenshot_path("lesson-6-student-message-and-challenge")), full_page=True)
 
     # --- the projector view, then the end of the class
-    page.get_by_text("Projector view").click()
+    page.get_by_text("Projector view", exact=True).click()
     teacher.settle()
+    page.wait_for_selector(".snb-wall .snb-qr", timeout=20_000)
     time.sleep(1.0)
     page.screenshot(path=str(screenshot_path("lesson-7-projector-view-1920x1080")))
-    page.get_by_text("Projector view").click()
+    page.get_by_role("button", name="Leave projector view").click()
+    page.wait_for_selector(".snb-wall", state="detached", timeout=20_000)
     teacher.settle()
     page.get_by_role("button", name="End class").click()
     page.get_by_role("button", name="End the class now").click()

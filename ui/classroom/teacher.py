@@ -14,6 +14,7 @@ from urllib.parse import urlencode
 import streamlit as st
 
 from scratchnet.config import CUSTOM, KNOBS, Config, from_mapping
+from scratchnet.png import data_uri
 from ui import clients, keys, live_view
 from ui.classroom import hub as class_hub
 from ui.classroom import teacher_key
@@ -256,36 +257,49 @@ def page() -> None:
         st.warning(f"Class {code} has ended.")
         teacher_key.sync(base_url())
         return
-    projector = st.session_state.get(PROJECTOR, False)
-    header(code, board, projector)
-    if not projector:
-        with st.container(border=True):
-            send, challenge, message = st.columns(3, gap="large")
-            with send:
-                setup_panel(board)
-            with challenge:
-                challenge_panel(board)
-            with message:
-                message_panel()
+    if st.session_state.get(PROJECTOR, False):
+        # The board is the whole screen (ui/js/board.js's projector view), over this page; the toggle stays
+        # under it so that its state lives on (a widget not drawn forgets its value).
+        projector_toggle()
+        board_view(code, key, wall=True)
+        teacher_key.sync(base_url())
+        return
+    header(code, board)
+    with st.container(border=True):
+        send, challenge, message = st.columns(3, gap="large")
+        with send:
+            setup_panel(board)
+        with challenge:
+            challenge_panel(board)
+        with message:
+            message_panel()
     board_view(code, key)
-    if not projector:
-        students_panel(board)
-        private_panel(code, key)
+    students_panel(board)
+    private_panel(code, key)
     teacher_key.sync(base_url())                # last: an element of no height, out of the way
 
 
-def header(code: str, board: Board, projector: bool) -> None:
+def projector_toggle() -> None:
+    st.toggle("Projector view", key=PROJECTOR, help="The board on the whole screen, for the wall the class sees: "
+              "a large QR code, the class code and the join address beside every student's tile.")
+
+
+def leave_projector() -> None:
+    """The projector view's "Leave projector view" button."""
+    st.session_state[PROJECTOR] = False
+
+
+def header(code: str, board: Board) -> None:
     link = join_link(code)
-    text, qr = st.columns([3, 1] if not projector else [5, 1], vertical_alignment="top")
+    text, qr = st.columns([3, 1], vertical_alignment="top")
     with text:
         st.markdown(f"# Class `{code}`")
         st.markdown(f"**Join:** scan the code, or open **{escape(link, links=True)}**, or open the Classroom page and "
                     f"type **{code}**.")
         st.code(link, language=None)
         st.caption(f"{board.info.students} student{'s' if board.info.students != 1 else ''} joined")
-        st.toggle("Projector view", key=PROJECTOR, help="Only the code, the link and the board, for the screen "
-                  "the class sees.")
-    qr.image(qr_png(link), width="stretch" if not projector else 220, caption="Scan to join")
+        projector_toggle()
+    qr.image(qr_png(link), width="stretch", caption="Scan to join")
 
 
 def setup_panel(board: Board) -> None:
@@ -399,17 +413,21 @@ def open_on_playground() -> None:
     st.session_state[GO_PLAYGROUND] = True
 
 
-def board_view(code: str, key: str) -> None:
-    """The board: a live element of its own kind, fed over this page's socket (ui/classroom/board_frames.py)."""
+def board_view(code: str, key: str, wall: bool = False) -> None:
+    """The board: a live element of its own kind, fed over this page's socket (ui/classroom/board_frames.py).
+    `wall`: the projector view, with what a student needs to join (the QR code, the code, the address)."""
     hub = class_hub.shared()
     channel = live_view.channel()
     feed = hub.board(channel, code, key)
     frame = board_frame(feed, "", -1)
-    data = {"layout": {"rows": [{"cols": [1], "cells": [["board"]]}]},
-            "charts": {"board": {"type": "board", "luts": board_luts(), "colors": list(BoardView().style.class_colors),
-                                 "empty": f"No students yet: they join with code {code}."}},
+    board = {"type": "board", "luts": board_luts(), "colors": list(BoardView().style.class_colors),
+             "empty": f"No students yet: they join with code {code}."}
+    if wall:
+        link = join_link(code)
+        board["wall"] = {"code": code, "link": link.split("://", 1)[-1], "qr": data_uri(qr_png(link))}
+    data = {"layout": {"rows": [{"cols": [1], "cells": [["board"]]}]}, "charts": {"board": board},
             "luts": {}, "frame": frame.inline(), "big": True}
-    live_view.custom(feed, BoardView(), data, {"open": open_on_playground})
+    live_view.custom(feed, BoardView(), data, {"open": open_on_playground, "projector": leave_projector})
 
 
 SHOWN_SEATS = "class_students_shown"    # the seats of the students table as the teacher saw it, in its order
