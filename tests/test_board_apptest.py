@@ -148,3 +148,23 @@ def test_a_new_class_is_drawn_and_named(app):
     assert app.session_state[keys.CLASS_NAMES] == ("bird", "cat", "dog", "class 3")
     assert app.session_state[keys.DRAW_MODE] == "3", "the next clicks draw the new class too"
     assert draw_buttons(app)[3] == f"{DOT} class 3"
+
+
+# --- the projector view ----------------------------------------------------------------------------------
+def test_the_projector_view_is_the_board_with_what_a_student_needs_to_join(apps):
+    from tests.live_element import live_data, trigger
+    from ui.classroom.teacher import PROJECTOR
+
+    teacher, code, _ = start_class(apps, LESSON)
+    join(apps, code, "Ana")
+    teacher.toggle(key=PROJECTOR).set_value(True)
+    apps.rerun(teacher)
+    wall = live_data(teacher)["charts"]["board"]["wall"]
+    assert wall["code"] == code and wall["link"].endswith(f"/?class={code}") and "://" not in wall["link"]
+    assert wall["qr"].startswith("data:image/png;base64,")
+    assert not teacher.button, "nothing but the board (and its toggle, under it) on the teacher's page"
+    assert teacher.toggle(key=PROJECTOR).value
+    trigger(teacher, "projector", False)                            # the board's "Leave projector view"
+    assert not teacher.toggle(key=PROJECTOR).value
+    assert "wall" not in live_data(teacher)["charts"]["board"]
+    assert teacher.button(key="class_send"), "the teacher's panels are back"
