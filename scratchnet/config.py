@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import activations, norms, optim, penalties, schedule
+from . import activations, inits, norms, optim, penalties, schedule
 
 DATASETS_CLASSIFICATION = ("moons", "blobs", "circle", "xor", "gauss", "spiral", "checkerboard", "stripes", "rings")
 DATASETS_REGRESSION = ("plane", "multigauss")
@@ -29,7 +29,7 @@ OPTIMIZERS = tuple(o.name for o in optim.ALL)
 NORMS = tuple(n.name for n in norms.ALL)
 SCHEDULES = tuple(s.name for s in schedule.ALL)
 REGULARIZATIONS = tuple(p.name for p in penalties.ALL)
-INITS = ("auto", "he", "xavier", "small")
+INITS = (inits.AUTO, *(i.name for i in inits.ALL))
 BACKPROPS = ("hand", "autograd")
 PROBLEMS = ("classification", "regression")
 SPEEDS = ("1", "3", "10", "30", "100", "300", "1000", "auto", "max")
@@ -278,7 +278,7 @@ _KNOB_LIST = (
          choices=NORMS, names=_labels(norms.ALL), compare=NORMS, exportable=True),
     Knob("init", "choice", "auto", "Initialization",
          f"auto: He for the ReLU family ({', '.join(a.label for a in activations.ALL if a.he_init)}), Xavier "
-         "otherwise; small: N(0, 0.1²) as in the tutorial.", "network",
+         "otherwise; " + _hints(inits.ALL), "network",
          choices=INITS, advanced=True, exportable=True),
     # compare: how many seeds Compare tries by default, counted up from the current one.
     Knob("init_seed", "int", 42, "Init seed",

@@ -13,14 +13,13 @@ its bias. With dropout the training forward is given one mask per hidden layer, 
 from __future__ import annotations
 
 import itertools
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import torch
 from torch import Tensor
 
-from . import activations, norms
+from . import activations, inits, norms
 from .config import KNOBS, Config
 from .kernels import matmul_add
 
@@ -84,21 +83,17 @@ class Net:
 
 def resolve_init(activation: str, init: str) -> str:
     """The initialization 'auto' stands for: He for the ReLU family, Xavier for the others."""
-    if init == "auto":
-        return "he" if activations.BY_NAME[activation].he_init else "xavier"
+    if init == inits.AUTO:
+        return inits.HE.name if activations.BY_NAME[activation].he_init else inits.XAVIER.name
     return init
 
 
 def init_std(fan_in: int, fan_out: int, activation: str, init: str) -> float:
-    """He for the ReLU family, Xavier for the others; 'small' is the tutorial's fixed 0.1."""
-    init = resolve_init(activation, init)
-    if init == "he":
-        return math.sqrt(2.0 / fan_in)
-    if init == "xavier":
-        return math.sqrt(2.0 / (fan_in + fan_out))
-    if init == "small":
-        return 0.1
-    raise ValueError(f"unknown init {init!r}")
+    """The std of a layer's initial weights under `init` (see inits.py; 'auto' resolved first)."""
+    choice = inits.BY_NAME.get(resolve_init(activation, init))
+    if choice is None:
+        raise ValueError(f"unknown init {init!r}")
+    return choice.std(fan_in, fan_out)
 
 
 def init_net(layer_sizes: Sequence[int], activation: str = KNOBS["activation"].default,

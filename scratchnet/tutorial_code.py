@@ -19,7 +19,7 @@ import itertools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from . import activations, norms, optim, penalties, schedule
+from . import activations, inits, norms, optim, penalties, schedule
 from .config import KNOBS, Config
 from .dropout import SEED_OFFSET
 from .model import resolve_init
@@ -52,21 +52,6 @@ class NotExportable(ValueError):
 
 
 # --- one small table per knob without records: each choice and its code ------------------------------
-@dataclass(frozen=True)
-class InitCode:
-    """The standard deviation of a layer's initial weights; {fan_in}, {fan_out} are its sizes."""
-
-    std: str
-    note: str
-
-
-INIT_CODE = {
-    "he": InitCode("math.sqrt(2 / {fan_in})", "He, std √(2 / fan_in) (made for ReLU)"),
-    "xavier": InitCode("math.sqrt(2 / ({fan_in} + {fan_out}))", "Xavier, std √(2 / (fan_in + fan_out))"),
-    "small": InitCode("0.1", "the tutorial's, std 0.1"),
-}
-
-
 @dataclass(frozen=True)
 class LossCode:
     """The data loss of a problem, and its gradient at the network's output Z."""
@@ -133,7 +118,7 @@ def check_exportable(cfg: Config) -> None:
         values = getattr(cfg, name)
         for value in (values if knob.kind == "set" else (values,)):
             _known(name, value, table)
-    _known("init", resolve_init(cfg.activation, cfg.init), INIT_CODE)
+    _known("init", resolve_init(cfg.activation, cfg.init), inits.BY_NAME)
 
 
 def _known(name: str, value: object, table: Iterable[str]) -> None:
@@ -229,11 +214,11 @@ def hyperparameters(cfg: Config) -> str:
 
 def parameters(cfg: Config) -> str:
     """W1, b1, ... as leaf tensors, drawn as the engine draws them (same generator, same order)."""
-    init = INIT_CODE[resolve_init(cfg.activation, cfg.init)]
+    init = inits.BY_NAME[resolve_init(cfg.activation, cfg.init)]
     rows = [("gen = torch.Generator().manual_seed(INIT_SEED)", "the initial weights come from the init seed")]
     sizes = cfg.layer_sizes
     for layer, (fan_in, fan_out) in enumerate(itertools.pairwise(sizes), start=1):
-        std = init.std.format(fan_in=fan_in, fan_out=fan_out)
+        std = init.code.format(fan_in=fan_in, fan_out=fan_out)
         rows.append((f"W{layer} = (torch.randn({fan_in}, {fan_out}, generator=gen) * {std}).requires_grad_()",
                      _shape(fan_in, fan_out)))
         rows.append((f"b{layer} = torch.zeros(1, {fan_out}, requires_grad=True)", _shape(1, fan_out)))

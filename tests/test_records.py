@@ -1,4 +1,4 @@
-"""One record per choice: every activation, norm, optimizer, schedule and penalty has every part, its code runs
+"""One record per choice: every activation, norm, optimizer, schedule, penalty and init has every part, its code runs
 and computes exactly what the engine computes, its derivative agrees with autograd and finite
 differences, and the config table's choices, labels and help come from the records.
 
@@ -14,7 +14,7 @@ import re
 import pytest
 import torch
 
-from scratchnet import activations, norms, optim, penalties, schedule
+from scratchnet import activations, inits, norms, optim, penalties, schedule
 from scratchnet.config import KNOBS
 
 F64 = torch.float64
@@ -223,3 +223,16 @@ def test_no_penalty_adds_nothing():
     assert penalties.penalty(w, "none", 1.0) == 0.0 and penalties.penalty_grad(w[0], "none", 1.0) is None
     with pytest.raises(ValueError, match="unknown regularization 'l3'"):
         penalties.penalty(w, "l3", 1.0)
+
+
+# --- initializations -----------------------------------------------------------------------------------------
+def test_the_init_knob_is_auto_and_the_records():
+    assert KNOBS["init"].choices == (inits.AUTO, *(i.name for i in inits.ALL))
+    assert all(i.hint in KNOBS["init"].help for i in inits.ALL)
+
+
+@pytest.mark.parametrize("init", inits.ALL, ids=lambda i: i.name)
+def test_an_inits_code_is_its_std(init):
+    for fan_in, fan_out in ((2, 10), (10, 2), (128, 96), (7, 1)):
+        assert run(init.code.format(fan_in=fan_in, fan_out=fan_out)) == init.std(fan_in, fan_out) > 0
+    assert init.note
