@@ -6,6 +6,7 @@ Each page lives in `app_pages/` and calls the engine (`scratchnet/`) and the UI 
 import streamlit as st
 import torch
 
+from ui import keys
 from ui.live_chart import preload_plotly
 
 # Tiny networks: a second torch thread only adds contention, and one server process trains
@@ -34,3 +35,6 @@ shown = st.navigation(PAGES)
 if "lesson" in st.query_params and shown.url_path == "":
     st.switch_page(LESSON, query_params=st.query_params.to_dict())
 shown.run()
+# A one-off message a callback left (a bad value from the page, ui/events.py) on a page that shows none itself.
+if toast := st.session_state.pop(keys.TOAST, None):
+    st.toast(toast)

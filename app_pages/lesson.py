@@ -18,6 +18,7 @@ from scratchnet.lesson import LESSON_CONFIG, LESSONS, TUTORIAL, Lesson, Step, pa
 from scratchnet.palette import Style
 from ui import live_view, session, theme, toolbar
 from ui.live_run import LiveRun
+from ui.markdown import escape
 
 RUN_KEY = "lesson_run"                  # this page's own run of the tutorial's network (step 4)
 ANSWERS_KEY = "lesson_answers"          # {(lesson, step key): the option the learner locked in}
@@ -30,15 +31,22 @@ def location() -> tuple[Lesson, int, str]:
     params = st.query_params
     note = ""
     lesson = LESSONS.get(params.get("lesson", TUTORIAL.key))
-    if lesson is None:
-        lesson, note = TUTORIAL, f"There is no lesson “{params.get('lesson')}”; here is “{TUTORIAL.title}”."
+    if lesson is None:            # the link's words are shown as typed (escaped), never as Markdown
+        lesson, note = TUTORIAL, f"There is no lesson “{quoted(params.get('lesson'))}”; here is “{TUTORIAL.title}”."
     text = params.get("step", "1")
-    number = int(text) if text.isdigit() else 0
+    # ASCII digits only: "²" and "①" are digits to str.isdigit but not to int()
+    number = int(text) if text.isascii() and text.isdigit() and len(text) <= 3 else 0
     if not 1 <= number <= len(lesson.steps):
-        note = note or (f"This lesson has steps 1 to {len(lesson.steps)}; “{text}” is not one of them, so here is "
-                        "step 1.")
+        note = note or (f"This lesson has steps 1 to {len(lesson.steps)}; “{quoted(text)}” is not one of them, so "
+                        "here is step 1.")
         number = 1
     return lesson, number, note
+
+
+def quoted(text: str | None, limit: int = 24) -> str:
+    """A value of the link, short and escaped for Markdown."""
+    text = str(text)
+    return escape(text if len(text) <= limit else text[:limit - 1] + "…")
 
 
 def address(lesson: Lesson, number: int) -> dict[str, str]:

@@ -25,7 +25,7 @@ from scratchnet.palette import Style
 from scratchnet.pitfall import SETUP, leaf_pitfall_demo
 from scratchnet.plotly_json import figure_json
 from scratchnet.surface import decision_surface
-from ui import hood, live_view, session, theme, toolbar
+from ui import events, hood, live_view, session, theme, toolbar
 from ui.live_chart import live_chart
 from ui.live_run import LiveRun, RunView
 
@@ -126,11 +126,12 @@ def _frame(values: torch.Tensor, columns: list[str], index: list[str] | None = N
 
 def _select_entry() -> None:
     """A click on a line or bias of the step's diagram: its tensor in the table below, its row marked."""
-    picked = (st.session_state.get(STEP_DIAGRAM) or {}).get("select")
-    name = picked.get("name") if isinstance(picked, dict) else None
-    if isinstance(name, str) and hood.ENTRY_NAME.fullmatch(name):
-        st.session_state[STEP_ENTRY] = name
-        st.session_state["uth_step_param"] = name.split("[")[0]
+    picked = events.fields(events.payload("select", STEP_DIAGRAM), "click in the diagram", "name")
+    name = events.text(picked["name"], "weight's name")
+    if not hood.ENTRY_NAME.fullmatch(name):
+        raise events.EventError("The click in the diagram did not name a weight or bias, so nothing changed.")
+    st.session_state[STEP_ENTRY] = name
+    st.session_state["uth_step_param"] = name.split("[")[0]
 
 
 def one_step(cfg: Config, live: LiveRun, style: Style) -> None:

@@ -471,12 +471,13 @@ def from_mapping(values: Mapping[str, Any], *, strict: bool, base: Config | None
     """
     notes: list[str] = []
     chosen: dict[str, Any] = {}
+    unknown: list[str] = []
     for key, raw in values.items():
         knob = KNOBS.get(str(key))
         if knob is None:
             if strict:
                 raise ConfigError(str(key), raw, "a known setting: " + ", ".join(KNOBS))
-            notes.append(f"Ignored unknown setting '{show_value(key)}'.")
+            unknown.append(str(key))
             continue
         text = raw[-1] if isinstance(raw, (list, tuple)) and raw else raw
         try:
@@ -490,6 +491,10 @@ def from_mapping(values: Mapping[str, Any], *, strict: bool, base: Config | None
                              f"{knob.format(chosen[knob.name])} ({knob.allowed()}).")
             except ConfigError:
                 notes.append(f"{knob.label}: ignored {show_value(text)!s} — {err.allowed}.")
+    if unknown:             # one note, however many a hand-made link or file holds
+        shown = ", ".join(f"'{show_value(key)}'" for key in unknown[:3])
+        more = f" and {len(unknown) - 3:,} more" if len(unknown) > 3 else ""
+        notes.append(f"Ignored unknown setting{'s' * (len(unknown) > 1)} {shown}{more}.")
     return _combine(base or Config(), chosen, strict, notes), notes
 
 

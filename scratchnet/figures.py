@@ -27,6 +27,7 @@ from .palette import (
     region_style,
     units_scale,
 )
+from .plotly_json import plotly_text
 from .png import colorize, png_data_uri
 from .surface import Surface
 
@@ -181,7 +182,8 @@ def _points_spec(x, y, data: Dataset, style: Style, name: str, test: bool,
     trace = {"type": "scatter", "x": x[:, 0], "y": x[:, 1], "mode": "markers", "name": name, "marker": marker,
              "showlegend": False}
     if data.task == "classification" and class_names:
-        trace["text"] = [str(class_names[int(c)]) for c in y]
+        names = [plotly_text(n) for n in class_names]
+        trace["text"] = [names[int(c)] for c in y]
         trace["hovertemplate"] = f"{name}: %{{text}}<br>(%{{x:.2f}}, %{{y:.2f}})<extra></extra>"
     elif data.task == "classification":
         trace["customdata"] = y.astype(np.uint8)

@@ -11,6 +11,7 @@ exports and tests.
 from __future__ import annotations
 
 import base64
+import html
 import json
 
 import numpy as np
@@ -23,6 +24,12 @@ _PLOTLY_DTYPES = {"int8": "i1", "uint8": "u1", "int16": "i2", "uint16": "u2", "i
 def figure_json(spec: dict) -> str:
     """A figure dict as the JSON plotly.js takes (numpy arrays as base64 typed arrays)."""
     return json.dumps(spec, default=_encode, separators=(",", ":"), allow_nan=False)
+
+
+def plotly_text(text: object) -> str:
+    """User-written text (a class name from an uploaded file) for a Plotly label or hover: plotly.js reads
+    `<a href>`, `<b>`, `<br>`, ... in them as markup, so `<`, `>` and `&` go as entities, shown as typed."""
+    return html.escape(str(text), quote=False)
 
 
 def as_figure(spec: dict) -> go.Figure:

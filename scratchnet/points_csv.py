@@ -5,7 +5,8 @@ an optional fourth column split = train | test. Header optional; comma, semicolo
 `parse_csv` returns well-formed tensors or raises `DataError` with one sentence saying what is
 wrong (with the line where it helps) and what is accepted. Writing is exact: floats go out in
 the shortest form that parses back to the same float32, so download -> upload -> download gives
-the same bytes.
+the same bytes. A label a spreadsheet would run as a formula (`=HYPERLINK(…)`, `+SUM(…)`, `@cmd`) is
+written after an apostrophe, which spreadsheets read as "this is text"; reading takes it off again.
 """
 
 from __future__ import annotations
@@ -37,6 +38,24 @@ MAX_ABS = 1e6                             # |x1|, |x2|, |target|: larger is a un
 _CSV_EXPECTED = "a UTF-8 CSV file with columns x1, x2, label"
 _NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?", re.ASCII)
 _NONFINITE = re.compile(r"[+-]?(?:nan|inf|infinity)", re.IGNORECASE)
+# What makes a spreadsheet read a cell as a formula (OWASP, "CSV injection"; full-width forms too), and the
+# apostrophe that guards such a cell (a label that starts with one is guarded too, so the rule reads back).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+GUARD = "'"
+
+
+def guard_cell(cell: str) -> str:
+    """A cell as written: after an apostrophe if a spreadsheet would run it (plain numbers are safe)."""
+    if cell.startswith((*FORMULA_STARTS, GUARD)) and not _NUMBER.fullmatch(cell):
+        return GUARD + cell
+    return cell
+
+
+def unguard_cell(cell: str) -> str:
+    """`guard_cell` backwards: the apostrophe before a formula-like cell (or another apostrophe) goes."""
+    if cell.startswith(GUARD) and cell[1:].startswith((*FORMULA_STARTS, GUARD)):
+        return cell[1:]
+    return cell
 
 
 @dataclass(frozen=True, eq=False)  # eq=False: tensor fields have no single truth value
@@ -231,6 +250,7 @@ def _classes(rows: _Rows, max_classes: int) -> tuple[Tensor, tuple[str, ...]]:
 
 def _label_name(cell: str, line: int) -> str:
     """The class name a label cell stands for, in canonical form ('+01' is '1')."""
+    cell = unguard_cell(cell)
     problem = label_problem(cell)
     if problem:
         raise DataError(f"Line {line}: {problem}; a label must be a class name of up to {MAX_LABEL_CHARS} "
@@ -281,6 +301,8 @@ def dataset_to_csv(dataset: Dataset, class_names: Sequence[str] | None = None, *
     ParsedData); without them classes are written as their numbers.
     """
     names = _names_for(dataset, class_names)
+    if names is not None:
+        names = [guard_cell(name) for name in names]
     parts = (("train", dataset.x_train, dataset.y_train), ("test", dataset.x_test, dataset.y_test))
     with_split = include_split and all(x.shape[0] > 0 for _, x, _ in parts)
     out = io.StringIO()
@@ -289,7 +311,7 @@ def dataset_to_csv(dataset: Dataset, class_names: Sequence[str] | None = None, *
     writer.writerow(header + ["split"] * with_split)
     for split, x, y in parts:
         coords = float_texts(x.reshape(-1))
-        ys = [names[i] for i in y.tolist()] if names is not None else float_texts(y)
+        ys = [names[i] for i in y.tolist()] if names is not None else float_texts(y)   # numbers: never guarded
         for i, label in enumerate(ys):
             writer.writerow([coords[2 * i], coords[2 * i + 1], label] + [split] * with_split)
     return out.getvalue()

@@ -25,7 +25,14 @@ from .model import Net
 from .number_text import finite_or_none, float_texts
 from .uploads import DataError, Source, one_line, quote, read_text
 
-MAX_RUN_BYTES = 8 * 1024 * 1024           # a run file: the largest network (~117k weights) plus history
+# A run file: the largest network (~117k weights, layer norm) with a full history and 8 class names is 3.8 MiB
+# written at full precision. The server's upload limit (.streamlit/config.toml, deploy/nginx.conf.template)
+# follows this number (tests/test_limits.py holds them together).
+MAX_RUN_BYTES = 5 * 1024 * 1024
+# A run file has ~35 texts (the config's knobs, class names) and 3 objects (the run, its config, its history).
+# Counted before JSON is parsed: parsing 600k made-up keys held the server's one Python lock for 3 s.
+MAX_RUN_QUOTES = 1000
+MAX_RUN_OBJECTS = 8
 MAX_HISTORY_POINTS = 20_000               # per-epoch losses kept in a run file; longer runs export no history
 MAX_ABS_PARAM = 1e30                      # a weight beyond this is corrupt (float32 overflows near 3.4e38)
 RUN_FORMAT = "scratchnet-run"
@@ -140,8 +147,12 @@ def load_run(data: Source, *, max_bytes: int = MAX_RUN_BYTES, dtype: torch.dtype
     must then fit that config's layer sizes exactly, and every number must be finite. The
     net's parameters are fresh leaf tensors with requires_grad, ready to train on.
     """
-    obj = _json_object(read_text(data, max_bytes, _RUN_EXPECTED))
+    obj = _json_object(_plausible(read_text(data, max_bytes, _RUN_EXPECTED)))
     _check_header(obj)
+    unknown = [key for key in obj if key not in _RUN_KEYS]
+    if unknown:
+        raise DataError(f"The run file has a field a run does not have ({quote(str(unknown[0]))}"
+                        f"{f' and {len(unknown) - 1:,} more' if len(unknown) > 1 else ''}); export the run again.")
     cfg, notes = _run_config(obj.get("config"))
     sizes = _check_layers(obj, cfg, notes)
     weights = _layer_list(obj.get("weights"), "weights", len(sizes) - 1)
@@ -155,8 +166,15 @@ def load_run(data: Source, *, max_bytes: int = MAX_RUN_BYTES, dtype: torch.dtype
               None, cfg.norm, gains, shifts)
     names = _run_names(obj.get("class_names"), cfg)
     history = _run_history(obj.get("history"))
-    notes += [f"Ignored unknown field {quote(str(key))} in the run file." for key in obj if key not in _RUN_KEYS]
     return RunFile(cfg, net, notes, names, history)
+
+
+def _plausible(text: str) -> str:
+    """Refuse text with far more strings or objects than a run has, before any parsing (a few ms: a run's
+    numbers are most of it; parsing a file of made-up fields is what would cost)."""
+    if text.count('"') > 2 * MAX_RUN_QUOTES or text.count("{") > MAX_RUN_OBJECTS:
+        raise DataError(f"The file holds far more fields than a run has; upload {_RUN_EXPECTED}.")
+    return text
 
 
 def _json_object(text: str) -> dict:

@@ -8,6 +8,7 @@ problem. The property-based tests live in test_io_properties.py.
 from __future__ import annotations
 
 import ast
+import csv
 import io
 import json
 import math
@@ -17,7 +18,7 @@ import time
 import pytest
 import torch
 
-from scratchnet.class_names import MAX_LABEL_CHARS
+from scratchnet.class_names import MAX_LABEL_CHARS, label_order
 from scratchnet.config import KNOBS, Config
 from scratchnet.data import Dataset, make_dataset, random_split, seeded
 from scratchnet.losses import cross_entropy
@@ -305,6 +306,31 @@ def test_names_round_trip():
     assert dataset_to_csv(dataset_from_parsed(back), back.class_names) == text
 
 
+FORMULAS = ("=HYPERLINK(\"http://evil.example\",\"x\")", "+SUM(A1:A9)", "-2+3", "@cmd", "\uff1d1+1", "'=quoted",
+            "'plain", "-1")
+
+
+def test_a_label_a_spreadsheet_would_run_is_written_as_text_and_read_back_as_it_was():
+    """OWASP's CSV injection: a cell that starts with = + - @ is a formula to a spreadsheet; after an
+    apostrophe it is text. Numbers (-1) stay numbers; the app's own import reads every name back exactly."""
+    names = tuple(sorted(FORMULAS, key=label_order))
+    k = len(names)
+    ds = Dataset("u", "classification", k, torch.rand(k, 2), torch.arange(k), torch.rand(k, 2), torch.arange(k))
+    text = dataset_to_csv(ds, names)
+    cells = {row[2] for row in csv.reader(io.StringIO(text))} - {"label"}
+    assert cells == {"'=HYPERLINK(\"http://evil.example\",\"x\")", "'+SUM(A1:A9)", "'-2+3", "'@cmd", "'\uff1d1+1",
+                     "''=quoted", "''plain", "-1"}
+    back = parse_csv(text.encode())
+    assert back.class_names == names
+    assert same_dataset(ds, dataset_from_parsed(back))
+    assert dataset_to_csv(dataset_from_parsed(back), back.class_names) == text
+
+
+def test_a_guarded_label_from_another_program_reads_as_the_text_it_guards():
+    parsed = parse_csv(b"x1,x2,label\n0.1,0.2,'=1+1\n0.3,0.4,'+x\n0.5,0.6,'keep\n")
+    assert parsed.class_names == ("'keep", "+x", "=1+1")
+
+
 def test_floats_are_short_and_exact():
     values = torch.tensor([0.1, 1 / 3, -0.0, 1e-40, 999999.94, -98765.43, 3e-8], dtype=torch.float32)
     ds = Dataset("t", "regression", 1, torch.stack([values, -values], 1), values, torch.zeros(1, 2), torch.zeros(1))
@@ -537,7 +563,36 @@ RUN_REJECTED = {
     "bad history": (mutated(history={"losses": ["x"]}), "history must hold"),
     "bad evaluation": (mutated(history={"evaluations": [[1, 0.5]]}), "history must hold"),
     "history not object": (mutated(history=[1]), "history must hold"),
+    "unknown field": (mutated(extra=1), "has a field a run does not have ('extra')"),
+    "unknown fields": (mutated(**{f"k{i}": i for i in range(5)}), "('k0' and 4 more)"),
+    "made-up fields": (mutated(**{f"k{i}": i for i in range(2000)}), "far more fields than a run has"),
+    "made-up objects": (mutated(config={**good_run()["config"], "x": [{}] * 20}), "far more fields than a run has"),
 }
+
+
+def test_a_file_of_made_up_fields_is_refused_before_it_is_parsed(monkeypatch):
+    """600k made-up keys (7.8 MB) took 3.4 s to parse, holding the server's one Python lock all along."""
+    text = "{" + ",".join(f'"k{i}":1' for i in range(200_000)) + "}"
+    monkeypatch.setattr(json, "loads", lambda *a, **k: pytest.fail("parsed"))
+    assert "far more fields than a run has" in run_error(text)
+
+
+def test_the_largest_run_the_app_writes_fits_the_upload_limit():
+    """8 layers of 128 units with layer norm, a full history and 8 class names, every number at full length."""
+    from scratchnet.history import Evaluation, History
+    from scratchnet.run_file import MAX_RUN_BYTES
+
+    cfg = Config(hidden=(128,) * 8, norm="layer", dataset="blobs", classes=8, epochs=MAX_HISTORY_POINTS)
+    net = net_for(cfg)
+    with torch.no_grad():
+        for p in net.params:
+            p.mul_(torch.rand_like(p) * 1e-3)          # small values have the longest shortest forms
+    long = 1.2345678e-05
+    history = History([long] * MAX_HISTORY_POINTS,
+                      [Evaluation(i, long, long, long, long) for i in range(MAX_HISTORY_POINTS)])
+    text = export_run(cfg, net, history, [f"class name {i}" for i in range(8)])
+    assert 0.6 * MAX_RUN_BYTES < len(text.encode()) <= MAX_RUN_BYTES
+    assert load_run(text).config.hidden == cfg.hidden
 
 
 @pytest.mark.parametrize("kind", sorted(RUN_REJECTED))
@@ -556,12 +611,10 @@ def test_config_repairs_become_notes_and_shape_changes_are_refused():
     run = good_run()
     run["config"]["lr"] = "1e9"
     run["config"]["colour"] = "blue"
-    run["extra"] = 1
     imported = load_run(json.dumps(run))
     cfg, notes = imported.config, imported.notes
     assert cfg.lr == 10.0
     assert any("Learning rate" in n for n in notes) and any("colour" in n for n in notes)
-    assert any("'extra'" in n for n in notes)
     run["config"]["hidden"] = "999"
     assert "after repairing its config" in run_error(json.dumps(run))
 

@@ -387,3 +387,18 @@ def test_the_engine_never_imports_streamlit():
             "print('streamlit' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_class_names_from_an_upload_reach_the_hover_as_typed_not_as_markup():
+    """plotly.js reads <a href>, <b>, <br> in hover text as markup: a class named like a link made one."""
+    from scratchnet.figures import boundary_spec
+    from scratchnet.surface import decision_surface
+
+    cfg = Config(hidden=(3,), n_points=40)
+    trainer = Trainer(cfg)
+    data = trainer.data
+    surface = decision_surface(trainer.net, cfg.features, data.bounds, cfg.problem, 10)
+    names = ("<a href='//evil.example/x'>go</a>", "A & <b>B</b>")
+    spec = boundary_spec(surface, data, class_names=names)
+    texts = {t for trace in spec["data"] for t in trace.get("text", [])}
+    assert texts == {"&lt;a href='//evil.example/x'&gt;go&lt;/a&gt;", "A &amp; &lt;b&gt;B&lt;/b&gt;"}

@@ -9,28 +9,22 @@ had been used), or one step opened up for "Step slowly". The pure parts are in u
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
 
 import streamlit as st
 
 from scratchnet.config import FEATURES, KNOBS, ConfigError
-from ui import keys, session
+from ui import events, keys, session
 from ui.diagram import walk_spec
 
 FEATURES_KNOB = KNOBS["features"]
 
 
-def _trigger(name: str) -> dict[str, Any]:
-    """The payload of one of the live element's triggers ({} when it is missing or not a dict)."""
-    value = (st.session_state.get(keys.LIVE_VIEW) or {}).get(name)
-    return value if isinstance(value, dict) else {}
-
-
 def on_edit() -> None:
     """A learner typed a new value for a weight or bias: set it, or say why not (nothing changes)."""
-    payload, run = _trigger("edit"), session.run()
-    name, text, edit_id = payload.get("name"), payload.get("value"), payload.get("id")
-    if run is None or not isinstance(name, str) or not isinstance(text, (str, int, float)):
+    payload, run = events.fields(events.payload("edit"), "edit", "name", "value", "id"), session.run()
+    name, text = events.text(payload["name"], "weight's name"), events.text(payload["value"], "typed value")
+    edit_id = events.whole(payload["id"], "edit's number")
+    if run is None:
         return
     try:
         stored = run.set_entry(name, text)
@@ -48,9 +42,8 @@ def toggled(current: Sequence[str], feature: str) -> tuple[str, ...]:
 
 def on_feature() -> None:
     """A click on an input feature: on or off, as the features control would set it."""
-    feature = _trigger("feature").get("feature")
-    if feature not in FEATURES:
-        return
+    feature = events.one_of(events.fields(events.payload("feature"), "click on a feature", "feature")["feature"],
+                            FEATURES, "input feature")
     widget = keys.widget("features")
     current = st.session_state.get(widget) or session.config().features
     try:
@@ -63,8 +56,9 @@ def on_feature() -> None:
 
 def on_walk() -> None:
     """"Step slowly": one epoch trained with its first step opened up, for the diagram to walk through."""
-    run, walk_id = session.run(), _trigger("walk").get("id")
-    if run is None or not isinstance(walk_id, int):
+    walk_id = events.whole(events.fields(events.payload("walk"), "step", "id")["id"], "step's number")
+    run = session.run()
+    if run is None:
         return
     trace = run.step_slowly()
     if trace is None:

@@ -37,6 +37,7 @@ from scratchnet.png import color_table
 from scratchnet.surface import Surface, decision_surface, unit_surfaces
 from ui import keys
 from ui.diagram import DiagramView, playground_chart
+from ui.events import guarded
 from ui.live_channel import Channel
 from ui.live_chart import plotly_loader_js
 from ui.live_frames import (
@@ -101,7 +102,8 @@ def _noop() -> None:
 
 
 def _mount(key: str, data: dict, callbacks: dict[str, Callable[[], None] | None]) -> Any:
-    handlers = {f"on_{name}_change": fn or _noop for name, fn in callbacks.items()}
+    # Every trigger value is checked by its callback (ui/events.py); a bad one is told in a toast.
+    handlers = {f"on_{name}_change": guarded(fn) if fn else _noop for name, fn in callbacks.items()}
     # One JSON string, not a dict: Streamlit checks each value of a dict for dataframes, which took
     # ~3 ms of every Playground run (a tenth of it); ui/js/live_view.js parses the string.
     return _component(key=key, data=json.dumps(data, separators=(",", ":")), height="content", **handlers)

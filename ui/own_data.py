@@ -13,9 +13,9 @@ from scratchnet.class_names import class_label, new_class_name
 from scratchnet.config import CUSTOM, KNOBS, Config
 from scratchnet.data import Dataset, add_point, config_for_points, editable_copy, empty_data, erase_near
 from scratchnet.points_csv import MAX_BYTES, MAX_CLASSES, MAX_ROWS, dataset_to_csv, points_from_csv
-from scratchnet.run_file import load_run
+from scratchnet.run_file import MAX_RUN_BYTES, load_run
 from scratchnet.uploads import DataError
-from ui import keys, session
+from ui import events, keys, session
 from ui.markdown import escape
 
 UNDO_LIMIT = 50
@@ -80,6 +80,9 @@ def draw_at(x: float, y: float) -> None:
     if mode == "erase":
         x_min, x_max, _, _ = base.bounds
         data = erase_near(base, x, y, ERASE_RADIUS * (x_max - x_min))
+    elif base.x_train.shape[0] + base.x_test.shape[0] >= MAX_ROWS:      # as many as an upload may hold
+        raise events.EventError(f"There are {MAX_ROWS:,} points already, the most a dataset holds here: "
+                                "erase some to draw more.")
     elif mode == "point":
         data = add_point(base, x, y, float(st.session_state.get(keys.DRAW_VALUE, 0.5)), cfg.train_fraction)
     elif mode == NEW_CLASS:                 # the first point of one more class; the next clicks draw it too
@@ -101,9 +104,9 @@ def _start_drawing() -> None:
 
 
 def on_chart_click() -> None:
-    click = (st.session_state.get(keys.LIVE_VIEW) or {}).get("click")
-    if isinstance(click, dict) and "x" in click and "y" in click:
-        draw_at(float(click["x"]), float(click["y"]))
+    live = session.run()
+    if live is not None:
+        draw_at(*events.point(events.payload("click"), live.trainer.data.bounds))
 
 
 def _upload_csv() -> None:
@@ -202,7 +205,8 @@ def panel(cfg: Config) -> None:
                                mime="text/csv", width="stretch")
         st.file_uploader("Import a run (JSON)", type=["json"], key=keys.RUN_UPLOAD, on_change=_import_run,
                          help="A file from 'Weights (JSON)': its settings and trained weights, to continue or "
-                              "inspect the run. Only JSON is read; nothing in it is executed.")
+                              "inspect the run. Only JSON is read; nothing in it is executed.",
+                         max_upload_size=max(1, MAX_RUN_BYTES // (1024 * 1024)))
         message = st.session_state.pop(keys.DATA_MESSAGE, None)
         if message:                         # it quotes the file: its name, its labels
             (st.error if message[0] == "error" else st.success)(escape(message[1]))
