@@ -10,6 +10,10 @@ and its schedule, regularization rate, weight decay, dropout rate, init seed, ep
 widths of the hidden layers (narrower models are zero-padded and masked; not with layer norm, whose
 means over a layer's units padding would change). Anything else (activation, norm, optimizer, batch
 size, depth, data) splits a sweep into several stacks: see `Sweep`.
+
+A stack too big for one piece of work per epoch (24 models of 8×128 units) is trained in pieces, as a
+single Trainer is (scratchnet/pieces.py, `epoch.epoch_steps`), and measured in pieces: `advance` keeps to
+its time budget mid-epoch.
 """
 
 from __future__ import annotations
@@ -26,10 +30,11 @@ from .backward import Objective
 from .config import KNOBS, Config
 from .data import Dataset, dataset_for
 from .dropout import Dropout
-from .epoch import batch_indices, train_epoch
-from .metrics import accuracy, measure
-from .model import Net, forward, net_for
+from .epoch import batch_indices, epoch_steps, train_epoch
+from .metrics import accuracy_steps, measure_steps
+from .model import Net, net_for
 from .optim import optimizer_for
+from .pieces import Steps, finish, forward_steps, next_piece, one_piece, rows_per_piece
 from .schedule import lr_at
 from .tensors import Tensors, prepare
 
@@ -146,6 +151,8 @@ class BatchedTrainer:
         tracking = self.accuracy_mark is not None and base.is_classification
         self._mark_pending = list(range(self.n_models)) if tracking else []
         self._mark_hits = _hits_needed(self.accuracy_mark, len(self.tensors.y_test)) if tracking else 0
+        self._pieces: Steps[Tensor] | None = None           # an epoch trained in pieces, under way
+        self.progress = 0                                    # pieces of work done (epochs, or parts of big ones)
 
     def _column(self, values: Sequence[float]) -> Tensor:
         return torch.tensor(values, dtype=self.dtype).reshape(-1, 1, 1)
@@ -158,7 +165,15 @@ class BatchedTrainer:
     def done(self) -> bool:
         return self.epoch >= self._max_epochs or self._finished == self.n_models
 
+    @property
+    def in_pieces(self) -> bool:
+        """An epoch of this stack is too big for one piece of work (or one is under way)."""
+        return self._pieces is not None or not one_piece(self.tensors.x_train.shape[0], self.net, passes=3)
+
     def train_epoch(self) -> Tensor:
+        if self.in_pieces:
+            pieces, self._pieces = self._pieces or self._epoch_steps(), None
+            return finish(pieces)
         base = self.cfgs[0]
         if self._scheduled:
             self._schedule_rates()
@@ -166,14 +181,29 @@ class BatchedTrainer:
                                 stacked=True)
         loss = train_epoch(self.net, self.optimizer, self.objective, base.backprop, self.tensors,
                            batches, self._dropout)
+        return finish(self._after_epoch(loss))
+
+    def _epoch_steps(self) -> Steps[Tensor]:
+        """`train_epoch` in pieces (`epoch.epoch_steps`), its bookkeeping too."""
+        base = self.cfgs[0]
+        if self._scheduled:
+            self._schedule_rates()
+        batches = batch_indices(self.tensors.x_train.shape[0], base.batch_size, self.shufflers, stacked=True)
+        loss = yield from epoch_steps(self, base.backprop, self.tensors, batches, self._dropout, None,
+                                      rows_per_piece(self.net, passes=3))
+        return (yield from self._after_epoch(loss))
+
+    def _after_epoch(self, loss: Tensor) -> Steps[Tensor]:
+        """What follows every epoch: its losses, divergence, the mark, the stop rules (forward passes in
+        pieces for a big stack)."""
         self.epoch += 1
         self.losses.append(loss)
         if not math.isfinite(float(loss.sum())):       # one cheap check; NaN and inf both survive a sum
             self._mark_divergence(loss)
         if self._mark_pending:
-            self._track_mark()
+            yield from self._track_mark()
         if self._targets is not None or self.epoch >= self._first_limit:
-            self._check_stops()
+            yield from self._check_stops()
         return loss
 
     def _schedule_rates(self) -> None:
@@ -182,11 +212,11 @@ class BatchedTrainer:
                  for m, c in enumerate(self.cfgs)]
         self.lr.copy_(torch.tensor(rates, dtype=torch.float64).reshape(-1, 1, 1))
 
-    def _track_mark(self) -> None:
+    def _track_mark(self) -> Steps[None]:
         """Note the first epoch each model's test accuracy reaches `accuracy_mark`, comparing
         counts of correct points (exact, and cheaper than accuracies)."""
+        out = yield from forward_steps(self.net, self.tensors.x_test)       # (M, N_test, K)
         with torch.inference_mode():
-            out, _ = forward(self.net, self.tensors.x_test)                 # (M, N_test, K)
             reached = (out.argmax(-1) == self.tensors.y_test).sum(-1).ge(self._mark_hits).tolist()
         still = [m for m in self._mark_pending if not reached[m]]
         if len(still) != len(self._mark_pending):
@@ -195,11 +225,12 @@ class BatchedTrainer:
                     self.reached_at[m] = self.epoch
             self._mark_pending = still
 
-    def _check_stops(self) -> None:
+    def _check_stops(self) -> Steps[None]:
         """Stop (freeze) each model where its own Trainer would stop: target accuracy, then epochs."""
         reached = None
         if self._targets is not None:
-            reached = (accuracy(self.net, self.tensors.x_train, self.tensors.y_train) >= self._targets).tolist()
+            train_accuracy = yield from accuracy_steps(self.net, self.tensors.x_train, self.tensors.y_train)
+            reached = (train_accuracy >= self._targets).tolist()
         for m, cfg in enumerate(self.cfgs):
             if self.stopped_at[m] is not None or self.diverged_at[m] is not None:
                 continue
@@ -209,15 +240,27 @@ class BatchedTrainer:
                 self._finished += 1
 
     def advance(self, max_epochs: int, max_seconds: float | None = None) -> int:
-        """Train every model up to `max_epochs` more epochs (or `max_seconds`)."""
+        """Train every model up to `max_epochs` more epochs (or `max_seconds`; an epoch trained in pieces
+        counts when its last piece is done, `progress` counts the pieces)."""
         start = time.perf_counter()
         done = 0
-        with torch.inference_mode(self.cfgs[0].backprop == "hand"):      # once, as in Trainer.advance
+        if self.in_pieces:
             while done < max_epochs and not self.done:
-                self.train_epoch()
-                done += 1
+                self._pieces = self._pieces or self._epoch_steps()
+                self.progress += 1
+                if next_piece(self._pieces):
+                    self._pieces = None
+                    done += 1
                 if max_seconds is not None and time.perf_counter() - start >= max_seconds:
                     break
+        else:
+            with torch.inference_mode(self.cfgs[0].backprop == "hand"):      # once, as in Trainer.advance
+                while done < max_epochs and not self.done:
+                    self.train_epoch()
+                    done += 1
+                    if max_seconds is not None and time.perf_counter() - start >= max_seconds:
+                        break
+            self.progress += done
         elapsed = time.perf_counter() - start
         if done and elapsed > 0:
             self._speed = done * self.n_models / elapsed
@@ -234,7 +277,11 @@ class BatchedTrainer:
                     self._finished += 1
 
     def evaluate(self) -> StackEvaluation:
-        values = measure(self.net, self.tensors, self.cfgs[0].problem)
+        return finish(self.evaluate_steps())
+
+    def evaluate_steps(self, net: Net | None = None) -> Steps[StackEvaluation]:
+        """`evaluate` in pieces; `net`: a copy of the stack's network to measure instead (a frame's)."""
+        values = yield from measure_steps(net or self.net, self.tensors, self.cfgs[0].problem)
         return StackEvaluation(self.epoch, *[None if v is None else v.tolist() for v in values])
 
     def loss_history(self) -> Tensor:
@@ -278,6 +325,11 @@ class Sweep:
     def epoch(self) -> int:
         return min(t.epoch for _, t in self.stacks)
 
+    @property
+    def progress(self) -> int:
+        """Pieces of work done by every stack (`BatchedTrainer.progress`)."""
+        return sum(t.progress for _, t in self.stacks)
+
     def advance(self, max_epochs: int, max_seconds: float | None = None) -> int:
         """Advance the stack that is furthest behind, then bring the others up to its epoch, all
         within `max_seconds`: the runs' curves cover the same epochs, and a slow stack (batches
@@ -297,9 +349,13 @@ class Sweep:
 
     def evaluations(self) -> list[dict]:
         """Per run, in the given order: epoch, losses, accuracies, diverged, epochs to the mark."""
+        return finish(self.evaluations_steps())
+
+    def evaluations_steps(self, nets: Sequence[Net] | None = None) -> Steps[list[dict]]:
+        """`evaluations` in pieces; `nets`: copies of the stacks' networks to measure instead."""
         rows: list[dict] = [{} for _ in self.cfgs]
-        for indices, trainer in self.stacks:
-            ev = trainer.evaluate()
+        for s, (indices, trainer) in enumerate(self.stacks):
+            ev = yield from trainer.evaluate_steps(None if nets is None else nets[s])
             for j, i in enumerate(indices):
                 rows[i] = {
                     "epoch": trainer.stopped_at[j] or trainer.epoch,

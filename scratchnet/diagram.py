@@ -23,7 +23,8 @@ import torch
 
 from .data import featurize
 from .entries import Entry
-from .model import Net, forward
+from .model import Net
+from .pieces import Steps, finish, layers_steps
 from .surface import Bounds, grid_points
 
 MAX_SHOWN = 16          # a wider layer shows its first MAX_SHOWN - 1 units and a "+N more" band
@@ -157,10 +158,14 @@ def unit_pictures(net: Net, features: Sequence[str], bounds: Bounds, diagram: Di
     """What every drawn unit of the hidden and output layers computes over the plane: uint8 pictures
     (U, R, R) (`picture_codes`) and each unit's lowest and highest value there (U, 2), in layer order.
     A hidden unit's value is its activation h, an output unit's its z (a logit, or the prediction)."""
+    return finish(unit_pictures_steps(net, features, bounds, diagram, resolution))
+
+
+def unit_pictures_steps(net: Net, features: Sequence[str], bounds: Bounds, diagram: Diagram, resolution: int = 32
+                        ) -> Steps[tuple[np.ndarray, np.ndarray]]:
+    """`unit_pictures` in pieces (scratchnet/pieces.py)."""
     inputs = featurize(grid_points(bounds, resolution), features).to(net.weights[0].dtype)   # (R², d)
-    with torch.inference_mode():
-        out, cache = forward(net, inputs)
-    layers = [*cache.inputs[1:], out]                                               # [(R², d_l)], l ≥ 1
+    layers = yield from layers_steps(net, inputs)                                   # [(R², d_l)], l ≥ 1
     drawn = [h[:, :shown] for h, shown in zip(layers, diagram.shown[1:])]
     values = torch.cat(drawn, dim=1).T.float().numpy()                              # (U, R²)
     ranges = np.stack([values.min(1), values.max(1)], axis=1) if values.size else np.zeros((0, 2))

@@ -1,9 +1,17 @@
 """One pass over the training data, shape-generic: the single Trainer and a stack of M models
-(batched.py) run exactly this code, so model m of a sweep trains as it would alone."""
+(batched.py) run exactly this code, so model m of a sweep trains as it would alone.
+
+`train_epoch` is the pass in one go. `epoch_steps` is the same pass in pieces (scratchnet/pieces.py),
+for epochs too big for one turn of a server's training thread: it yields after every optimizer step, and
+a batch too big for one piece is taken in chunks of rows whose gradients, weighted by their share of the
+batch, add up to the batch's gradient (the loss is a mean over points, and a penalty counted once per
+chunk at the chunk's weight is counted once in all), so the update is the batch's, to rounding.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Protocol
 
 import torch
 from torch import Tensor
@@ -12,6 +20,7 @@ from .backward import LOSS_AND_GRADS, Objective
 from .dropout import Dropout
 from .model import Net
 from .optim import SGD
+from .pieces import Steps
 from .tensors import Tensors
 
 
@@ -58,4 +67,55 @@ def train_epoch(net: Net, optimizer: SGD, objective: Objective, backprop: str, t
         total = total + loss * (idx.shape[-1] / n)
         if keep is not None:
             keep[:] = grads
+    return total
+
+
+class Learner(Protocol):
+    """What `epoch_steps` trains: read again at every step, so a knob changed between two pieces (the
+    learning rate, a penalty) takes effect from the next step, as it would between two epochs."""
+
+    net: Net
+    optimizer: SGD
+
+    @property
+    def objective(self) -> Objective: ...
+
+
+def epoch_steps(learner: Learner, backprop: str, tensors: Tensors, batches: list[Tensor] | None,
+                dropout: Dropout | None, keep: list[Tensor] | None, rows: int) -> Steps[Tensor]:
+    """`train_epoch` in pieces: a yield after every optimizer step, and between chunks of at most `rows`
+    points of a larger batch (a batch's dropout masks are drawn once, for all its chunks). Returns the
+    epoch's mean training loss, () or (M,). A batch that fits one chunk is trained as `train_epoch`
+    trains it. (Nothing is left in inference mode across a yield: whoever runs in between may need autograd.)"""
+    loss_and_grads = LOSS_AND_GRADS[backprop]
+    hand = backprop == "hand"
+    n = tensors.x_train.shape[0]
+    total: Tensor | float = 0.0
+    for idx in batches if batches is not None else [None]:
+        size = n if idx is None else idx.shape[-1]
+        drops = dropout.draw(size) if dropout is not None and dropout.active else None
+        loss: Tensor | float = 0.0
+        grads: list[Tensor] = []
+        for start in range(0, size, rows):
+            part = slice(start, start + rows)
+            chunk = part if idx is None else idx[..., part]
+            with torch.inference_mode(hand):
+                chunk_loss, chunk_grads = loss_and_grads(learner.net, tensors.x_train[chunk], tensors.t_train[chunk],
+                                                         learner.objective,
+                                                         None if drops is None else [d[..., part, :] for d in drops])
+                if size <= rows:                  # one chunk: the batch itself
+                    loss, grads = chunk_loss, chunk_grads
+                    break
+                share = min(rows, size - start) / size
+                loss = loss + chunk_loss * share
+                grads = ([g * share for g in chunk_grads] if not grads
+                         else [a.add_(g, alpha=share) for a, g in zip(grads, chunk_grads)])
+            if start + rows < size:
+                yield
+        with torch.inference_mode(hand):
+            learner.optimizer.step(learner.net.params, grads)
+            total = loss if batches is None else total + loss * (size / n)
+        if keep is not None:
+            keep[:] = grads
+        yield
     return total

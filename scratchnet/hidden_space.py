@@ -21,7 +21,8 @@ import torch
 from torch import Tensor
 
 from .data import featurize
-from .model import Net, hidden_activations
+from .model import Net
+from .pieces import Steps, finish, layers_steps
 
 Bounds = tuple[float, float, float, float]
 
@@ -86,6 +87,13 @@ def hidden_space(net: Net, features: Sequence[str], x: Tensor, bounds: Bounds, l
     """Map raw points x (N, 2) and the grid of `bounds` through hidden layer `layer` (1-based;
     0 is the input plane) and view them through two units (0-based indices) or, with
     units=None, through the data's two principal directions in that layer."""
+    return finish(hidden_space_steps(net, features, x, bounds, layer, units, n_lines, samples))
+
+
+def hidden_space_steps(net: Net, features: Sequence[str], x: Tensor, bounds: Bounds, layer: int,
+                       units: tuple[int, int] | None = None, n_lines: int = 11, samples: int = 64
+                       ) -> Steps[HiddenView]:
+    """`hidden_space` in pieces (scratchnet/pieces.py)."""
     n_hidden = net.n_layers - 1
     if not 0 <= layer <= n_hidden:
         raise ValueError(f"layer must be from 0 to {n_hidden} (0 is the input plane), got {layer}")
@@ -95,8 +103,7 @@ def hidden_space(net: Net, features: Sequence[str], x: Tensor, bounds: Bounds, l
     n = x.shape[0]
     raw = torch.cat([x.float(), lines.reshape(-1, 2)])                      # (N + 2L·S, 2)
     inputs = featurize(raw, features).to(net.weights[0].dtype)              # (N + 2L·S, d_0)
-    with torch.inference_mode():
-        h = hidden_activations(net, inputs)[layer - 1].double()            # (N + 2L·S, H)
+    h = (yield from layers_steps(net, inputs))[layer - 1].double()         # (N + 2L·S, H)
     width = h.shape[1]
     if units is not None:
         i, j = units

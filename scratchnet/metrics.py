@@ -15,7 +15,8 @@ import torch
 from torch import Tensor
 
 from .backward import data_loss
-from .model import Net, forward
+from .model import Net
+from .pieces import Steps, finish, forward_steps
 from .tensors import Tensors
 
 
@@ -30,9 +31,15 @@ class Metrics(NamedTuple):
 
 def measure(net: Net, tensors: Tensors, task: str) -> Metrics:
     """Train and test loss and accuracy with the current parameters."""
+    return finish(measure_steps(net, tensors, task))
+
+
+def measure_steps(net: Net, tensors: Tensors, task: str) -> Steps[Metrics]:
+    """`measure` in pieces (scratchnet/pieces.py): a big network's forward passes a few hundred points
+    at a time."""
+    out_train = yield from forward_steps(net, tensors.x_train)
+    out_test = yield from forward_steps(net, tensors.x_test)
     with torch.inference_mode():
-        out_train, _ = forward(net, tensors.x_train)
-        out_test, _ = forward(net, tensors.x_test)
         train_loss = data_loss(out_train, tensors.t_train, task)
         test_loss = data_loss(out_test, tensors.t_test, task)
     if task != "classification":
@@ -48,9 +55,12 @@ def _hits(logits: Tensor, labels: Tensor) -> Tensor:
 
 def accuracy(net: Net, x: Tensor, labels: Tensor) -> Tensor:
     """Share of points whose largest logit is the true class: () or (M,)."""
-    with torch.inference_mode():
-        out, _ = forward(net, x)
-    return _hits(out, labels)
+    return finish(accuracy_steps(net, x, labels))
+
+
+def accuracy_steps(net: Net, x: Tensor, labels: Tensor) -> Steps[Tensor]:
+    """`accuracy` in pieces (scratchnet/pieces.py)."""
+    return _hits((yield from forward_steps(net, x)), labels)
 
 
 def gradient_norms(grads: Sequence[Tensor], weight_slots: Sequence[int] | None = None) -> list[float]:

@@ -15,7 +15,8 @@ import torch
 
 from .data import featurize
 from .losses import log_softmax
-from .model import Net, forward, hidden_activations
+from .model import Net
+from .pieces import Steps, finish, forward_steps, layers_steps
 
 Bounds = tuple[float, float, float, float]
 
@@ -55,10 +56,16 @@ def grid_inputs(bounds: Bounds, resolution: int, features: tuple[str, ...], dtyp
 
 def decision_surface(net: Net, features: Sequence[str], bounds: Bounds, task: str,
                      resolution: int = 100) -> Surface:
+    return finish(decision_surface_steps(net, features, bounds, task, resolution))
+
+
+def decision_surface_steps(net: Net, features: Sequence[str], bounds: Bounds, task: str,
+                           resolution: int = 100) -> Steps[Surface]:
+    """`decision_surface` in pieces (scratchnet/pieces.py): a big network's grid a few hundred points at a time."""
     dtype = net.weights[0].dtype
     xs, ys, inputs = grid_inputs(tuple(bounds), resolution, tuple(features), dtype)   # inputs: (R², d)
+    out = yield from forward_steps(net, inputs)                                 # (…, R², K)
     with torch.inference_mode():
-        out, _ = forward(net, inputs)                                            # (…, R², K)
         if task == "classification":
             probs = log_softmax(out).exp()
             out = probs[..., 1] if out.shape[-1] == 2 else probs
@@ -73,16 +80,27 @@ def decision_surface(net: Net, features: Sequence[str], bounds: Bounds, task: st
 def unit_surfaces(net: Net, features: Sequence[str], bounds: Bounds, resolution: int = 32
                   ) -> list[np.ndarray]:
     """What every hidden unit computes over the plane: per layer an (H, R, R) array."""
+    return finish(unit_surfaces_steps(net, features, bounds, resolution))
+
+
+def unit_surfaces_steps(net: Net, features: Sequence[str], bounds: Bounds, resolution: int = 32
+                        ) -> Steps[list[np.ndarray]]:
+    """`unit_surfaces` in pieces (scratchnet/pieces.py)."""
     _, _, inputs = grid_inputs(tuple(bounds), resolution, tuple(features), net.weights[0].dtype)
-    with torch.inference_mode():
-        layers = hidden_activations(net, inputs)                                 # [(R², H_l)]
+    layers = (yield from layers_steps(net, inputs))[:-1]                         # [(R², H_l)]
     return [h.T.reshape(h.shape[-1], resolution, resolution).float().numpy() for h in layers]
 
 
 def stacked_surfaces(net: Net, features: Sequence[str], bounds: Bounds, task: str, resolution: int = 40
                      ) -> list[Surface]:
     """One Surface per model of a stacked net, from a single batched forward."""
-    surface = decision_surface(net, features, bounds, task, resolution)
+    return finish(stacked_surfaces_steps(net, features, bounds, task, resolution))
+
+
+def stacked_surfaces_steps(net: Net, features: Sequence[str], bounds: Bounds, task: str, resolution: int = 40
+                           ) -> Steps[list[Surface]]:
+    """`stacked_surfaces` in pieces (scratchnet/pieces.py)."""
+    surface = yield from decision_surface_steps(net, features, bounds, task, resolution)
     if net.n_models is None:
         return [surface]
     return [Surface(surface.xs, surface.ys, values, surface.task, surface.n_classes) for values in surface.values]

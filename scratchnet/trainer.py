@@ -4,6 +4,12 @@ It can be driven epoch by epoch (`step`), for a time budget (`advance`, what the
 scheduler uses), or as a generator of snapshots at a cadence the caller picks (`run`, what
 the CLI and notebooks use). The epoch itself is `epoch.train_epoch`, shared with the batched
 trainer, so a sweep of M models runs exactly the code a single run does.
+
+An epoch too big for one piece of work (scratchnet/pieces.py: 8 layers of 128 units on 4,000 points
+is ~70 pieces, and in batches of one ~4,000 steps) is trained in pieces (`epoch.epoch_steps`), so
+`advance` keeps to its time budget mid-epoch and goes on from there next time; `epoch` counts finished
+epochs. The pieces depend on the config only, so such a run is the same run whoever drives it (Play,
+Step, the CLI).
 """
 
 from __future__ import annotations
@@ -11,6 +17,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Iterator
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 
 import torch
@@ -21,11 +28,12 @@ from .config import Config
 from .data import Dataset, dataset_for
 from .dropout import Dropout
 from .entries import Entry, set_entry
-from .epoch import batch_indices, train_epoch
+from .epoch import batch_indices, epoch_steps, train_epoch
 from .history import Evaluation, History
-from .metrics import gradient_norms, measure
+from .metrics import Metrics, gradient_norms, measure, measure_steps
 from .model import Net, net_for
 from .optim import AdamW, optimizer_for
+from .pieces import Steps, finish, next_piece, one_piece, rows_per_piece
 from .restart import needs_restart
 from .schedule import lr_at
 from .step_trace import StepTrace, trace_step
@@ -70,6 +78,7 @@ class Trainer:
         self.data = data if data is not None else dataset_for(cfg)
         self.dtype = dtype
         self.tensors = prepare(self.data, cfg.features, cfg.n_classes, dtype)
+        self._edits = 0             # changes to the network other than training (`evaluation_steps` checks it)
         self.reset()
 
     # --- controls -----------------------------------------------------------------------
@@ -88,6 +97,9 @@ class Trainer:
         self.paused = False
         self._last_good, self._last_good_epoch = self.net.clone(), 0
         self._forget_latest_step()
+        self._pieces: Steps[float] | None = None    # an epoch trained in pieces, under way
+        self.progress = 0                           # pieces of work done so far (epochs, or parts of big ones)
+        self._edits += 1                            # the network changed other than by training
         self._sane_loss = math.inf
         start = self.evaluate().train_loss          # epoch 0 is in the history: curves start untrained
         self._sane_loss = BLOWUP * max(start, 1.0) if math.isfinite(start) else math.inf   # NaN: no points
@@ -120,6 +132,8 @@ class Trainer:
             raise ValueError(f"these points need a new network ({data.task}, {data.n_classes} classes)")
         self.data = data
         self.tensors = prepare(data, self.cfg.features, self.cfg.n_classes, self.dtype)
+        self._pieces = None                       # its batches were of the old points
+        self._edits += 1
         self.history.evaluations.clear()          # old metrics were measured on other points
         if self.stopped == "diverged":
             self.stopped, self.message = None, ""
@@ -131,6 +145,8 @@ class Trainer:
                 or net.norm != self.cfg.norm):
             raise ValueError(f"the network does not fit this config: expected shapes {shapes}")
         self.net = self.net.with_params([p.detach().clone().requires_grad_() for p in net.params])
+        self._pieces = None
+        self._edits += 1
         self.history = history if history is not None else History()
         self.epoch = self.history.last_epoch
         self.optimizer = self._new_optimizer()
@@ -141,6 +157,7 @@ class Trainer:
     def set_entry(self, entry: Entry, value: float) -> None:
         """A learner changed one weight or bias: training goes on from the edited network."""
         set_entry(self.net, entry, value)
+        self._edits += 1
         evaluations = self.history.evaluations
         if evaluations and evaluations[-1].epoch == self.epoch:
             evaluations.pop()                       # measured on the network before the edit
@@ -166,7 +183,11 @@ class Trainer:
         return optimizer_for(self.cfg.optimizer, self.net, lr_at(self.epoch, self.cfg), self.cfg.weight_decay)
 
     def train_epoch(self) -> float:
-        """One epoch, whatever the stopping rules say (Step uses this)."""
+        """One epoch, whatever the stopping rules say (Step uses this); an epoch under way (trained in
+        pieces) is finished instead."""
+        if self.in_pieces:
+            pieces, self._pieces = self._pieces or self._epoch_steps(), None
+            return finish(pieces)
         if self.cfg.schedule != "constant":     # a constant rate is set once, by reset and update
             self.optimizer.lr = lr_at(self.epoch, self.cfg)
         batches = batch_indices(self.tensors.x_train.shape[0], self.cfg.batch_size, [self.shuffler],
@@ -178,10 +199,15 @@ class Trainer:
     def step_traced(self) -> StepTrace | None:
         """Exactly one epoch, as `step` trains it, with its first optimizer step opened up (through the
         hand-written backward, whichever backprop the config names; the two agree to rounding). None
-        after a divergence, which a step cannot go on from."""
+        after a divergence, which a step cannot go on from. An epoch under way (trained in pieces) is
+        finished first, so the step opened up is an epoch's first."""
         if self.stopped == "diverged":
             return None
         self.stopped, self.message = None, ""
+        if self._pieces is not None:
+            self.train_epoch()
+            if self.stopped == "diverged":
+                return None
         if self.cfg.schedule != "constant":
             self.optimizer.lr = lr_at(self.epoch, self.cfg)
         batches = batch_indices(self.tensors.x_train.shape[0], self.cfg.batch_size, [self.shuffler],
@@ -231,11 +257,48 @@ class Trainer:
         self._latest_batches: list[Tensor] | None = None
         self._traced_epoch: int | None = None       # the epoch whose last step was traced (hand-written)
 
+    @property
+    def in_pieces(self) -> bool:
+        """An epoch of this run is too big for one piece of work (or one is under way): `advance` trains
+        it in pieces, stopping between two when its time is up."""
+        return self._pieces is not None or not one_piece(self.tensors.x_train.shape[0], self.net, passes=3)
+
+    def _epoch_steps(self) -> Steps[float]:
+        """One epoch in pieces (`epoch.epoch_steps`: a batch too big for a piece in chunks), then, when the
+        stop rules will want it, the evaluation in pieces too. Returns the epoch's loss."""
+        if self.cfg.schedule != "constant":
+            self.optimizer.lr = lr_at(self.epoch, self.cfg)
+        batches = batch_indices(self.tensors.x_train.shape[0], self.cfg.batch_size, [self.shuffler], stacked=False)
+        loss = yield from epoch_steps(self, self.cfg.backprop, self.tensors, batches,
+                                      self.dropout if self.cfg.dropout else None, self._latest_grads,
+                                      rows_per_piece(self.net, passes=3))
+        value = self._finish_epoch(loss, batches)
+        if self.cfg.target_accuracy > 0 and self.cfg.is_classification and not self.stopped:
+            yield from self.evaluation_steps()
+        return value
+
+    def _advance_in_pieces(self, max_epochs: int, max_seconds: float | None) -> int:
+        start = time.perf_counter()
+        done = 0
+        while done < max_epochs and not self.stopped:
+            self._pieces = self._pieces or self._epoch_steps()
+            self.progress += 1
+            if next_piece(self._pieces):
+                self._pieces = None
+                done += 1
+                self._check_stop()
+            if max_seconds is not None and time.perf_counter() - start >= max_seconds:
+                break
+        return done
+
     def advance(self, max_epochs: int, max_seconds: float | None = None) -> int:
         """Train up to `max_epochs` (and at most `max_seconds`), stopping early at the config's
-        epoch limit, a reached target accuracy or divergence. Returns the epochs trained."""
+        epoch limit, a reached target accuracy or divergence. Returns the epochs trained (an epoch
+        trained in pieces counts when its last piece is done; `progress` counts the pieces)."""
         if self.stopped:
             return 0
+        if self.in_pieces:
+            return self._advance_in_pieces(max_epochs, max_seconds)
         start = time.perf_counter()
         done = 0
         # The hand-written pass needs no autograd: enter inference mode once here rather than
@@ -248,6 +311,7 @@ class Trainer:
                 if max_seconds is not None and time.perf_counter() - start >= max_seconds:
                     break
         elapsed = time.perf_counter() - start
+        self.progress += done
         if done and elapsed > 0:
             rate = done / elapsed
             self._speed = rate if self._speed == 0 else 0.7 * self._speed + 0.3 * rate
@@ -271,11 +335,12 @@ class Trainer:
             self.advance(every if every_seconds is None else 1 << 30, every_seconds)
             yield self.snapshot()
 
-    def snapshot(self, with_gradients: bool = True) -> Snapshot:
+    def snapshot(self, with_gradients: bool = True, evaluation: Evaluation | None = None) -> Snapshot:
         """Metrics now. `with_gradients=False` skips the per-layer gradient norms, which cost a
         whole backward pass over the training set (a live view redrawn 20 times a second that
-        does not show them leaves that time to training)."""
-        evaluation = self.evaluate()
+        does not show them leaves that time to training). `evaluation`: one made already
+        (`evaluation_steps`), perhaps of an earlier epoch."""
+        evaluation = evaluation or self.evaluate()
         norms = gradient_norms(self._grads_now(), self.net.weight_slots) if with_gradients else []
         return Snapshot(evaluation.epoch, evaluation.train_loss, evaluation.test_loss,
                         evaluation.train_accuracy, evaluation.test_accuracy, norms, self._speed,
@@ -285,12 +350,33 @@ class Trainer:
         """Full train/test metrics now; recorded in the history once per epoch."""
         if self.history.evaluations and self.history.evaluations[-1].epoch == self.epoch:
             return self.history.evaluations[-1]
-        values = measure(self.net, self.tensors, self.cfg.problem)
-        evaluation = Evaluation(self.epoch, *[None if v is None else float(v) for v in values])
+        return self._record(measure(self.net, self.tensors, self.cfg.problem))
+
+    def evaluation_steps(self, lock: AbstractContextManager | None = None) -> Steps[Evaluation | None]:
+        """`evaluate` in pieces, for a network too big to measure in one (None for one that is not: then
+        `evaluate` is as quick). A copy of the network is measured, taken and recorded under `lock`
+        (whatever guards this trainer; nothing is held between pieces), and recorded only if the run is
+        still where it was; otherwise the evaluation of that earlier moment is returned all the same."""
+        t = self.tensors
+        if one_piece(t.x_train.shape[0] + t.x_test.shape[0], self.net):
+            return None
+        with lock or nullcontext():
+            if self.history.evaluations and self.history.evaluations[-1].epoch == self.epoch:
+                return self.history.evaluations[-1]
+            net, epoch, edits, tensors = self.net.clone(), self.epoch, self._edits, self.tensors
+        values = yield from measure_steps(net, tensors, self.cfg.problem)
+        with lock or nullcontext():
+            if (self.epoch, self._edits) == (epoch, edits):
+                return self._record(values, net)
+        return _evaluation(epoch, values)
+
+    def _record(self, values: Metrics, net: Net | None = None) -> Evaluation:
+        """The evaluation of this epoch, in the history. `net`: a copy of the network measured, if made."""
+        evaluation = _evaluation(self.epoch, values)
         if (self.stopped != "diverged" and math.isfinite(evaluation.test_loss)
                 and math.isfinite(evaluation.train_loss) and evaluation.train_loss <= self._sane_loss):
             # what a divergence falls back to: the newest parameters known to give a finite loss
-            self._last_good, self._last_good_epoch = self.net.clone(), self.epoch
+            self._last_good, self._last_good_epoch = net or self.net.clone(), self.epoch
         self.history.add_evaluation(evaluation)
         return evaluation
 
@@ -329,5 +415,10 @@ class Trainer:
                         f"Try a learning rate about 10× smaller (now {self.cfg.lr:g}). "
                         f"Showing the network as it was at epoch {good}.")
         self.net = self._last_good.clone()
+        self._edits += 1
         self.epoch = good
         self.history.truncate(good)
+
+
+def _evaluation(epoch: int, values: Metrics) -> Evaluation:
+    return Evaluation(epoch, *[None if v is None else float(v) for v in values])

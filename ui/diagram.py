@@ -21,11 +21,12 @@ from torch import Tensor
 
 from scratchnet.class_names import class_label
 from scratchnet.config import FEATURES, KNOBS, Config
-from scratchnet.diagram import Diagram, build_diagram, feature_pictures, unit_pictures
+from scratchnet.diagram import Diagram, build_diagram, feature_pictures, unit_pictures, unit_pictures_steps
 from scratchnet.entries import EDIT_LIMIT
 from scratchnet.model import Net
 from scratchnet.optim import ADAM_BETAS, MOMENTUM_MU, RMSPROP_ALPHA
 from scratchnet.palette import NAMED, Style, output_scale
+from scratchnet.pieces import Steps, finish
 from scratchnet.png import color_table
 from scratchnet.schedule import lr_at
 from scratchnet.step_trace import StepTrace
@@ -158,6 +159,14 @@ def diagram_numbers(frame: Frame, cfg: Config, net: Net, bounds: Bounds, *, grad
     """Add a network's numbers to a frame: its drawn weights and biases (float32), the gradients
     (`grads`, in `net.params` order) with what they are (`grad_note`), and (`pictures`) each drawn unit's
     picture and range over the plane."""
+    finish(diagram_numbers_steps(frame, cfg, net, bounds, grads=grads, grad_note=grad_note, pictures=pictures,
+                                 resolution=resolution, chart=chart))
+
+
+def diagram_numbers_steps(frame: Frame, cfg: Config, net: Net, bounds: Bounds, *, grads: Sequence[Tensor] | None,
+                          grad_note: dict | None, pictures: bool, resolution: int = PICTURE_RESOLUTION,
+                          chart: str = "diagram") -> Steps[None]:
+    """`diagram_numbers` in pieces (scratchnet/pieces.py): a big network's unit pictures a piece at a time."""
     diagram = build_diagram(cfg.layer_sizes)
     part: dict[str, Any] = {"chart": chart, "key": diagram_key(cfg),
                             "values": frame.blob(diagram.net_values(net))}
@@ -166,17 +175,23 @@ def diagram_numbers(frame: Frame, cfg: Config, net: Net, bounds: Bounds, *, grad
         part["grads"] = frame.blob(numbers)
         part["grad"] = grad_note or {}
     if pictures:
-        codes, ranges = unit_pictures(net, cfg.features, bounds, diagram, resolution)
+        codes, ranges = yield from unit_pictures_steps(net, cfg.features, bounds, diagram, resolution)
         part.update(res=resolution, pictures=frame.blob(codes), ranges=frame.blob(ranges))
     frame.header["diagram"] = part
 
 
 def add_diagram(frame: Frame, state: FrameState, view: DiagramView, *, pictures: bool) -> None:
     """The live run's numbers for the diagram: its weights, its newest step's gradients, its units."""
+    finish(add_diagram_steps(frame, state, view, pictures=pictures))
+
+
+def add_diagram_steps(frame: Frame, state: FrameState, view: DiagramView, *, pictures: bool) -> Steps[None]:
+    """`add_diagram` in pieces (scratchnet/pieces.py)."""
     latest = state.latest
     note = None if latest is None else {"epoch": latest.epoch, "points": latest.points, "backprop": latest.backprop}
-    diagram_numbers(frame, state.cfg, state.net, state.data.bounds, grads=None if latest is None else latest.grads,
-                    grad_note=note, pictures=pictures, resolution=view.resolution, chart=view.chart)
+    yield from diagram_numbers_steps(frame, state.cfg, state.net, state.data.bounds,
+                                     grads=None if latest is None else latest.grads, grad_note=note,
+                                     pictures=pictures, resolution=view.resolution, chart=view.chart)
 
 
 # --- Step slowly ---------------------------------------------------------------------------------

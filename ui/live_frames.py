@@ -24,12 +24,13 @@ from typing import Any
 import numpy as np
 
 from scratchnet.figures import hidden_space_spec, surface_codes, unit_tiles
-from scratchnet.hidden_space import hidden_space
+from scratchnet.hidden_space import hidden_space_steps
 from scratchnet.palette import Style, region_style
+from scratchnet.pieces import Steps, finish
 from scratchnet.plotly_json import figure_json
 from scratchnet.png import color_table
-from scratchnet.surface import Surface, decision_surface, unit_surfaces
-from ui.diagram import DiagramView, add_diagram
+from scratchnet.surface import Surface, decision_surface_steps, unit_surfaces_steps
+from ui.diagram import DiagramView, add_diagram_steps
 from ui.live_run import FrameState
 from ui.live_sweep import SweepFrameState
 
@@ -145,13 +146,21 @@ def metrics(state: FrameState) -> list[list[str]]:
 def playground_frame(state: FrameState, view: PlaygroundView, *, units: bool, surface: Surface | None = None) -> Frame:
     """One frame of the Playground: numbers, the boundary's codes, new loss points, and (when
     `units`) the hidden units' pictures. `surface`: the boundary's, if it was computed already."""
+    return finish(playground_frame_steps(state, view, units=units, surface=surface))
+
+
+def playground_frame_steps(state: FrameState, view: PlaygroundView, *, units: bool, surface: Surface | None = None
+                           ) -> Steps[Frame]:
+    """`playground_frame` in pieces (scratchnet/pieces.py): a big network's boundary, unit pictures and
+    diagram pictures a few hundred points at a time."""
     cfg, data = state.cfg, state.data
     stopped = state.snapshot.stopped or ("error" if state.error else None)
     frame = Frame({"t": "frame", "kind": "playground", "key": state.key, "v": state.version,
                    "playing": state.playing, "stopped": stopped, "epoch": state.snapshot.epoch,
                    "metrics": metrics(state)})
     if surface is None:
-        surface = decision_surface(state.net, cfg.features, data.bounds, cfg.problem, view.resolution)
+        surface = yield from decision_surface_steps(state.net, cfg.features, data.bounds, cfg.problem,
+                                                    view.resolution)
     codes, _ = boundary_codes(surface, view.style, view.discretize)
     frame.header["images"] = [{"chart": "boundary", "index": 0, "w": codes.shape[1], "h": codes.shape[0],
                                "lut": "boundary", "blob": frame.blob(codes)}]
@@ -160,12 +169,12 @@ def playground_frame(state: FrameState, view: PlaygroundView, *, units: bool, su
                                "regular": [True, False], "x": [c.train_epochs, c.test_epochs],
                                "y": [[_number(v) for v in losses] for losses in (c.train_losses, c.test_losses)]}]
     if units and view.units and cfg.hidden:
-        layers = unit_surfaces(state.net, cfg.features, data.bounds, view.units_resolution)
+        layers = yield from unit_surfaces_steps(state.net, cfg.features, data.bounds, view.units_resolution)
         image = unit_tiles(layers, view.max_units)
         frame.header["images"].append({"chart": "units", "index": 0, "w": image.shape[1], "h": image.shape[0],
                                        "lut": "units", "blob": frame.blob(image)})
     if view.diagram is not None:
-        add_diagram(frame, state, view.diagram, pictures=units)
+        yield from add_diagram_steps(frame, state, view.diagram, pictures=units)
     return frame
 
 
@@ -207,8 +216,14 @@ def compare_rows(rows: Sequence[dict], view: CompareView, classification: bool) 
 # --- the hidden space ----------------------------------------------------------------------------------
 def hidden_figure(state: FrameState, view: HiddenSpaceView) -> str:
     """The training points and the grid as hidden layer `view.layer` sees them now (figure JSON)."""
+    return finish(hidden_figure_steps(state, view))
+
+
+def hidden_figure_steps(state: FrameState, view: HiddenSpaceView) -> Steps[str]:
+    """`hidden_figure` in pieces (scratchnet/pieces.py)."""
     data = state.data
-    mapped = hidden_space(state.net, state.cfg.features, data.x_train, data.bounds, view.layer, view.units)
+    mapped = yield from hidden_space_steps(state.net, state.cfg.features, data.x_train, data.bounds, view.layer,
+                                           view.units)
     title = f"As hidden layer {view.layer} sees it (epoch {state.snapshot.epoch:,})"
     spec = hidden_space_spec(mapped, data.y_train.numpy(), data.task, data.n_classes, style=view.style,
                              height=view.height, title=title, uirevision=f"hidden-{view.layer}-{view.units}")
@@ -217,6 +232,12 @@ def hidden_figure(state: FrameState, view: HiddenSpaceView) -> str:
 
 def hidden_frame(state: FrameState, view: HiddenSpaceView) -> Frame:
     """The hidden layer's picture as a whole figure (a few redraws a second)."""
+    return finish(hidden_frame_steps(state, view))
+
+
+def hidden_frame_steps(state: FrameState, view: HiddenSpaceView) -> Steps[Frame]:
+    """`hidden_frame` in pieces (scratchnet/pieces.py)."""
+    figure = yield from hidden_figure_steps(state, view)
     return Frame({"t": "frame", "kind": "hidden", "key": state.key, "v": state.version, "playing": state.playing,
                   "stopped": state.snapshot.stopped, "epoch": state.snapshot.epoch,
-                  "figures": [{"chart": "hidden", "figure": hidden_figure(state, view)}]})
+                  "figures": [{"chart": "hidden", "figure": figure}]})

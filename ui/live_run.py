@@ -17,9 +17,10 @@ from dataclasses import dataclass
 from scratchnet.config import Config
 from scratchnet.data import Dataset
 from scratchnet.entries import entry_value, parse_entry, parse_value
-from scratchnet.history import History
+from scratchnet.history import Evaluation, History
 from scratchnet.html_export import figures_html, run_figures
 from scratchnet.model import Net
+from scratchnet.pieces import Steps
 from scratchnet.restart import needs_restart
 from scratchnet.step_trace import StepTrace
 from scratchnet.trainer import LatestStep, Snapshot, Trainer
@@ -236,10 +237,12 @@ class LiveRun:
 
     def work(self, seconds: float) -> int:
         """Train for about `seconds` at most, as far as the Speed knob allows, stopping at each
-        planned checkpoint epoch to save it. Returns the epochs trained (0: waiting for pace)."""
+        planned checkpoint epoch to save it. Returns the epochs trained, at least 1 if part of a big
+        epoch was (0: waiting for pace)."""
         deadline = time.perf_counter() + seconds
         trained = 0
         with self.lock:
+            progress = self.trainer.progress
             try:
                 while self.playing and time.perf_counter() < deadline:
                     allowed = self._epochs_allowed()
@@ -252,9 +255,10 @@ class LiveRun:
             except Exception as err:  # noqa: BLE001 — show it on the page instead of killing the thread
                 self.playing = False
                 self.error = f"Training stopped: {type(err).__name__}: {err}"
-            if trained:
+            worked = self.trainer.progress != progress       # a big epoch's pieces show on the page too
+            if worked:
                 self._bump()
-        return trained
+        return trained or int(worked)
 
     # --- what a frame reads -------------------------------------------------------------
     def view(self) -> RunView:
@@ -282,13 +286,14 @@ class LiveRun:
     def key(self) -> str:
         return f"{self.serial}.{self.generation}"
 
-    def frame_state(self, key: str = "", train_after: int = -1, test_after: int = -1, stride: int = 1
-                    ) -> FrameState:
+    def frame_state(self, key: str = "", train_after: int = -1, test_after: int = -1, stride: int = 1,
+                    evaluation: Evaluation | None = None) -> FrameState:
         """The run now, with the loss points after the ones a chart already has (`key` names the run
-        and start the chart's points come from; another key gets the whole curve, thinned)."""
+        and start the chart's points come from; another key gets the whole curve, thinned).
+        `evaluation`: the metrics, measured already (`frame_state_steps`)."""
         with self.lock:
             t = self.trainer
-            snapshot = t.snapshot(with_gradients=False)
+            snapshot = t.snapshot(with_gradients=False, evaluation=evaluation)
             full = key != self.key
             if full:
                 train_after, test_after = -1, -1
@@ -298,6 +303,13 @@ class LiveRun:
                             stride)
             return FrameState(self.key, self.version, t.cfg, t.data, t.net.clone(), snapshot, curves, self.playing,
                               self._rate(t.epoch), self.trainable, self.error, latest=t.latest_step())
+
+    def frame_state_steps(self, key: str = "", train_after: int = -1, test_after: int = -1, stride: int = 1
+                          ) -> Steps[FrameState]:
+        """`frame_state` in pieces: a network too big to measure in one piece of work is measured a piece
+        at a time first (scratchnet/pieces.py), with no lock held in between."""
+        evaluation = yield from self.trainer.evaluation_steps(self.lock)
+        return self.frame_state(key, train_after, test_after, stride, evaluation=evaluation)
 
     def _train_since(self, after: int, stride: int) -> tuple[list[int], list[float]]:
         """Training losses of the epochs after `after` that are multiples of `stride` (epoch 0: the

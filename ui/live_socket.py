@@ -6,8 +6,10 @@
                                               <-  the newest frame (ui/live_frames.py), never a queue
 
 The browser sets the pace: a slow one gets fewer frames, each the newest state, and the server keeps
-nothing per socket but a few numbers. Frames are built on the training thread between its slices
-(ui/scheduler.py says why), one at a time, in the order they were asked for.
+nothing per socket but a few numbers. Frames are built on the training thread between its turns
+(ui/scheduler.py says why), paid from the share of the session whose page asks for them; a big network's
+frame a piece at a time. A session has at most MAX_SOCKETS_PER_TOKEN sockets (a page has one; another
+comes while a dropped one is noticed).
 
 Refusals learn nothing: an unknown or dead token and a foreign Origin are all refused at the
 handshake alike. A malformed, oversized or flooding message closes that socket only; a session that
@@ -29,6 +31,7 @@ from urllib.parse import urlsplit
 from starlette.routing import BaseRoute, WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
+from scratchnet.pieces import Steps, finish
 from ui import scheduler
 from ui.live_channel import Channel, Registry
 from ui.live_frames import (
@@ -36,8 +39,8 @@ from ui.live_frames import (
     UNITS_EVERY_SECONDS,
     Frame,
     compare_frame,
-    hidden_frame,
-    playground_frame,
+    hidden_frame_steps,
+    playground_frame_steps,
 )
 
 PROTOCOL = "scratchnet-live"
@@ -53,6 +56,10 @@ UNITS_EVERY_FRAMES = 4
 # 20 s idle limit and slowed everyone else's runs (a slider change took 0.71 s instead of 0.25 s meanwhile).
 ORPHAN_GRACE_SECONDS = 2.0
 WAIT_PLAYING, WAIT_PAUSED = 0.004, 0.05   # how often a waiting socket looks for news
+# A page keeps one socket; a reconnecting page may open its next before the server has noticed the last one
+# close. More were only ever an attack: a page and 64 sockets asking for full frames took another learner
+# from 45.9 to 2.6 frames/s.
+MAX_SOCKETS_PER_TOKEN = 2
 CLOSE_SESSION_ENDED = 4000
 CLOSE_POLICY = 1008                 # malformed or flooding
 CLOSE_TOO_BIG = 1009
@@ -155,13 +162,19 @@ def news(channel: Channel, request: Request, state: SocketState, now: float) -> 
 
 
 def build_frame(channel: Channel, request: Request, state: SocketState, now: float) -> bytes | None:
-    """The newest frame for this request (runs on the frames thread)."""
+    """The newest frame for this request, in one go."""
+    return finish(build_frame_steps(channel, request, state, now))
+
+
+def build_frame_steps(channel: Channel, request: Request, state: SocketState, now: float) -> Steps[bytes | None]:
+    """The newest frame for this request, built on the training thread in pieces (a big network's
+    evaluation, boundary and pictures; scratchnet/pieces.py)."""
     job, view, revision, mount = channel.current()
     if job is None or view is None:
         return None
     custom = VIEW_KINDS.get(view.kind)
-    if custom is None:
-        scheduler.shared().keep(job)                  # a page is watching: the run stays in the rotation
+    if custom is None:        # a page is watching: the run stays in the rotation, trained from its session's share
+        scheduler.shared().keep(job, channel.session_id)
     if custom is not None:
         frame = custom(channel, request, state, now)
         if frame is None:
@@ -174,8 +187,8 @@ def build_frame(channel: Channel, request: Request, state: SocketState, now: flo
         # A paused run's rare frames (a Step, an edit) always carry them.
         due = now - state.units_at >= UNITS_EVERY_SECONDS and state.frames_since_units + 1 >= UNITS_EVERY_FRAMES
         units = request.key != job.key or not getattr(job, "playing", False) or due
-        run_state = job.frame_state(request.key, after[0], after[1], request.stride)
-        frame = playground_frame(run_state, view, units=units)
+        run_state = yield from job.frame_state_steps(request.key, after[0], after[1], request.stride)
+        frame = yield from playground_frame_steps(run_state, view, units=units)
         state.frames_since_units = 0 if units else state.frames_since_units + 1
         if units:
             state.units_at = now
@@ -185,10 +198,10 @@ def build_frame(channel: Channel, request: Request, state: SocketState, now: flo
             except Exception:  # noqa: BLE001 — another feature's hook never breaks a page's frames
                 _LOG.exception("live frame hook")
     elif view.kind == "compare":
-        frame = compare_frame(job.frame_state(request.key, request.after, request.stride), view)
+        frame = compare_frame((yield from job.frame_state_steps(request.key, request.after, request.stride)), view)
     else:
         state.hidden_at = now
-        frame = hidden_frame(job.frame_state(), view)
+        frame = yield from hidden_frame_steps((yield from job.frame_state_steps()), view)
     frame.header["rev"] = revision
     frame.header["notice"] = channel.notice
     if mount is not None and mount[0] == revision != request.revision:
@@ -209,7 +222,7 @@ class LiveSocket:
 
     async def run(self) -> None:
         channel = self._admit()
-        if channel is None:
+        if channel is None or channel.sockets >= MAX_SOCKETS_PER_TOKEN:
             await self.ws.close(code=CLOSE_POLICY)          # before accept: the handshake fails (HTTP 403)
             return
         await self.ws.accept(subprotocol=PROTOCOL)
@@ -301,7 +314,7 @@ class LiveSocket:
                 playing = getattr(channel.job, "playing", False)
                 await asyncio.sleep(WAIT_PLAYING if playing else WAIT_PAUSED)
             frame = await asyncio.wrap_future(scheduler.shared().build(
-                lambda: build_frame(channel, request, state, now)))
+                lambda: build_frame_steps(channel, request, state, now), channel.session_id))
             if frame is not None and not self.closed:
                 state.sent_at = time.monotonic()
                 await self.ws.send_bytes(frame)

@@ -16,7 +16,8 @@ import torch
 from scratchnet.batched import Sweep
 from scratchnet.config import Config
 from scratchnet.data import Dataset
-from scratchnet.surface import Surface, stacked_surfaces
+from scratchnet.pieces import Steps, finish
+from scratchnet.surface import Surface, stacked_surfaces, stacked_surfaces_steps
 from ui.live_run import MAX_CURVE_POINTS
 
 _SERIALS = itertools.count(1)
@@ -102,6 +103,21 @@ class LiveSweep:
 
     def frame_state(self, key: str = "", after: Sequence[int] = (), stride: int = 1) -> SweepFrameState:
         """The sweep now, with each run's loss points after epoch `after[i]` (another `key`: all of them)."""
+        return finish(self.frame_state_steps(key, after, stride))
+
+    def frame_state_steps(self, key: str = "", after: Sequence[int] = (), stride: int = 1) -> Steps[SweepFrameState]:
+        """`frame_state` in pieces (scratchnet/pieces.py): every run measured and drawn from a copy of its
+        stack's network, a piece at a time for big stacks, with no lock held in between."""
+        with self.lock:
+            nets = [trainer.net.clone() for _, trainer in self.sweep.stacks]
+        rows = yield from self.sweep.evaluations_steps(nets)
+        surfaces: list[Surface] = [None] * len(self.cfgs)                # type: ignore[list-item]
+        base = self.cfgs[0]
+        for net, (indices, _) in zip(nets, self.sweep.stacks):
+            drawn = yield from stacked_surfaces_steps(net, base.features, self.data.bounds, base.problem,
+                                                      self.resolution)
+            for i, surface in zip(indices, drawn):
+                surfaces[i] = surface
         with self.lock:
             full = key != self.key
             if full:
@@ -109,15 +125,9 @@ class LiveSweep:
                 stride = 1
                 while self.sweep.epoch / stride > MAX_CURVE_POINTS:
                     stride *= 2
-            rows = self.sweep.evaluations()
             epochs: list[list[int]] = [[] for _ in self.cfgs]
             values: list[list[float]] = [[] for _ in self.cfgs]
-            surfaces: list[Surface] = [None] * len(self.cfgs)            # type: ignore[list-item]
-            base = self.cfgs[0]
             for indices, trainer in self.sweep.stacks:
-                for i, surface in zip(indices, stacked_surfaces(trainer.net, base.features, self.data.bounds,
-                                                                 base.problem, self.resolution)):
-                    surfaces[i] = surface
                 firsts = [_next_multiple((after[i] if i < len(after) else 0) + 1, stride) for i in indices]
                 start = min(firsts)
                 # epoch e's losses are trainer.losses[e - 1]: one (M,) tensor per epoch, stacked once here
@@ -153,11 +163,14 @@ class LiveSweep:
         self.suspended = True
 
     def work(self, seconds: float) -> int:
+        """Train for about `seconds`; the epochs trained by all stacks, at least 1 if part of a big epoch was."""
         start = time.perf_counter()
         with self.lock:
+            pieces = self.sweep.progress
             try:
                 before = self.sweep.epoch
                 trained = self.sweep.advance(10**9, seconds)
+                trained = trained or int(self.sweep.progress != pieces)
                 progress = self.sweep.epoch - before
             except Exception as err:  # noqa: BLE001 — shown on the page, the thread goes on
                 self.playing, self.error = False, f"Training stopped: {type(err).__name__}: {err}"

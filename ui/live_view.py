@@ -19,7 +19,6 @@ from typing import Any
 
 import numpy as np
 import streamlit as st
-from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from scratchnet.figures import (
     boundary_spec,
@@ -35,7 +34,7 @@ from scratchnet.palette import COLOR_NAMES, Style, diverging_scale, hex_rgb, uni
 from scratchnet.plotly_json import figure_json
 from scratchnet.png import color_table
 from scratchnet.surface import Surface, decision_surface, unit_surfaces
-from ui import keys
+from ui import keys, session
 from ui.diagram import DiagramView, playground_chart
 from ui.events import guarded
 from ui.live_channel import Channel
@@ -79,9 +78,7 @@ _component = st.components.v2.component(
 
 def channel() -> Channel:
     """This session's live channel: kept in its state, registered for as long as the session lives."""
-    ctx = get_script_run_ctx(suppress_warning=True)
-    session_id = ctx.session_id if ctx is not None else "no-session"
-    opened = REGISTRY.open(session_id, st.session_state.get(keys.CHANNEL))
+    opened = REGISTRY.open(session.session_id() or "no-session", st.session_state.get(keys.CHANNEL))
     st.session_state[keys.CHANNEL] = opened
     return opened
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from scratchnet.config import CUSTOM, Config, datasets_for, from_mapping
 from scratchnet.data import Dataset
@@ -106,9 +107,16 @@ def ensure_run(cfg: Config) -> LiveRun:
     return take_over(current, fresh, scheduler())
 
 
+def session_id() -> str | None:
+    """This session's id (None outside a script run): whose share the training thread's work for it is."""
+    ctx = get_script_run_ctx(suppress_warning=True)
+    return ctx.session_id if ctx is not None else None
+
+
 def keep(job) -> None:
-    """A page showed `job`: it counts as seen, and trains again if it was dropped for idling."""
-    scheduler().keep(job)
+    """A page showed `job`: it counts as seen, and trains again if it was dropped for idling, from this
+    session's share of the training thread."""
+    scheduler().keep(job, session_id())
 
 
 def play(job) -> None:
