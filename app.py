@@ -2,13 +2,17 @@
 
 `streamlit run app.py` finds `app` below and serves both on one port: the Streamlit pages (the frame
 is navigation.py; each page is one file in app_pages/) and the live route of ui/live_socket.py,
-under the same `server.baseUrlPath`.
+under the same `server.baseUrlPath`; uploads go through ui/upload_limits.py's per-session limits, and
+ui/janitor.py gives closed sessions' memory back.
 """
 
 import streamlit as st
+from starlette.middleware import Middleware
 from streamlit import config
 
+from ui import janitor
 from ui.live_socket import live_routes
+from ui.upload_limits import UploadLimits
 
 
 def _listed_origins() -> tuple[str, ...]:
@@ -17,4 +21,5 @@ def _listed_origins() -> tuple[str, ...]:
 
 
 app = st.App("navigation.py", routes=live_routes(config.get_option("server.baseUrlPath") or "",
-                                                 extra_origins=_listed_origins))
+                                                 extra_origins=_listed_origins),
+             middleware=[Middleware(UploadLimits)], lifespan=janitor.lifespan)

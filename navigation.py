@@ -6,7 +6,7 @@ Each page lives in `app_pages/` and calls the engine (`scratchnet/`) and the UI 
 import streamlit as st
 import torch
 
-from ui import keys
+from ui import janitor, keys, session
 from ui.live_chart import preload_plotly
 
 # Tiny networks: a second torch thread only adds contention, and one server process trains
@@ -19,6 +19,7 @@ st.set_page_config(page_title="ScratchNet Playground", page_icon="🧠", layout=
                    initial_sidebar_state="collapsed" if presenting else "expanded")
 
 preload_plotly()     # the browser fetches plotly.js while the page script runs
+janitor.seen(session.session_id())   # closed, its memory comes back (ui/janitor.py)
 
 LESSON = "app_pages/lesson.py"
 PAGES = [

@@ -30,11 +30,6 @@ DIAGRAM_HEIGHT = f"{BOUNDARY_HEIGHT + LOSS_HEIGHT + 8}px"  # as tall as both wit
 CONTROLS_LATEST_SECONDS = 3.0
 
 
-@st.cache_data(show_spinner=False)
-def thumbnails(classes: int) -> dict[str, str]:
-    return thumbnail_uris(classes)
-
-
 def page_config() -> tuple[Config, str | None]:
     """The session's config: from the URL on a first visit or a new link, then from the widgets."""
     cfg = session.config(from_url=True)
@@ -194,7 +189,7 @@ if not run.playing:                 # a table that would be out of date a moment
     confusion(run.view())
 with st.sidebar:
     if ready:
-        controls.sidebar(cfg, thumbnails(cfg.classes), own_data.panel)
+        controls.sidebar(cfg, thumbnail_uris(cfg.classes), own_data.panel)
     else:
         st.caption("Loading the controls…")
         st.fragment(bring_controls_later, run_every=CONTROLS_LATEST_SECONDS)()

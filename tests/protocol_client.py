@@ -10,6 +10,8 @@ What the frontend does, in the same order, with nothing rendered (so a benchmark
         -> {"t": "next", "key", "v", "rev", "after", "stride"}   (what was drawn, the curves' last points)
         <- one binary frame (ui/live_frames.py)                   ... and again, once it is "drawn"
 
+Another page is a rerun with its script hash (`goto`, from the menu the server sent); an upload is a PUT to
+the session's upload URL with the XSRF cookie's token, then a rerun with the uploader's new state.
 A button press is a rerun whose widget states carry the button's trigger; a component event (the live
 element's "drawn", "stopped") is its events widget's JSON trigger; a slider is its value. The frontend
 sends every widget's value on every rerun; here only the values this client set are sent (the server
@@ -24,9 +26,13 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import http.client
+import http.cookiejar
 import json
+import secrets
 import threading
 import time
+import urllib.request
 from collections.abc import Awaitable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -35,6 +41,7 @@ from urllib.parse import urljoin, urlsplit
 import websockets
 from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ClientState_pb2 import ClientState, ContextInfo
+from streamlit.proto.Common_pb2 import FileURLs, UploadedFileInfo
 from streamlit.proto.Element_pb2 import Element
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from streamlit.proto.WidgetStates_pb2 import WidgetState, WidgetStates
@@ -84,6 +91,7 @@ class StreamlitSession:
     page_script_hash: str = ""
     elements: dict[tuple[int, ...], Element] = field(default_factory=dict)
     values: dict[str, WidgetState] = field(default_factory=dict)
+    pages: dict[str, str] = field(default_factory=dict)     # the app's pages: url path -> page script hash
     problems: list[str] = field(default_factory=list)
     runs: int = 0                             # script runs finished (successfully or not)
     _finished: asyncio.Event = field(default_factory=asyncio.Event)
@@ -149,6 +157,9 @@ class StreamlitSession:
 
     def _handle(self, msg: ForwardMsg) -> None:
         kind = msg.WhichOneof("type")
+        if kind == "navigation":                           # the menu: the pages and the one shown
+            self.pages = {page.url_pathname: page.page_script_hash for page in msg.navigation.app_pages}
+            self.page_script_hash = msg.navigation.page_script_hash
         if kind == "new_session":                          # a script run starts: a new page
             self.page_script_hash = msg.new_session.page_script_hash
             self.session_id = msg.new_session.initialize.session_id or self.session_id
@@ -214,6 +225,35 @@ class StreamlitSession:
         self.values[widget_id] = state
         await self.rerun()
 
+    async def goto(self, path: str) -> None:
+        """Open another page of the app, as its menu link does (`path`: its URL path, "compare")."""
+        self.page_script_hash, self.query = self.pages[path], ""
+        await self.rerun()
+
+    async def select(self, key: str, shown: str) -> None:
+        """Pick the option shown as `shown` in an st.selectbox; it stays picked for later runs."""
+        state = WidgetState(id=self.widget_id(key), string_value=shown)
+        self.values[state.id] = state
+        await self.rerun()
+
+    async def upload(self, key: str, name: str, content: bytes, content_type: str = "application/json") -> int:
+        """Upload a file into the st.file_uploader with user key `key` as the browser does (PUT to the
+        session's upload URL with the XSRF cookie's token, then a run with the uploader's new state).
+        Returns the upload's HTTP status; the page runs only if it was taken (204)."""
+        widget_id = self.widget_id(key)
+        file_id = secrets.token_hex(16)
+        url = urljoin(self.base_url, f"_stcore/upload_file/{self.session_id}/{file_id}")
+        status = await asyncio.to_thread(_put_file, self.base_url, url, name, content, content_type,
+                                         self.origin or origin_of(self.base_url))
+        if status == 204:
+            info = UploadedFileInfo(file_id=file_id, name=name, size=len(content),
+                                    file_urls=FileURLs(file_id=file_id, upload_url=url, delete_url=url))
+            state = WidgetState(id=widget_id)
+            state.file_uploader_state_value.uploaded_file_info.append(info)
+            self.values[widget_id] = state
+            await self.rerun()
+        return status
+
     async def set_select_slider(self, key: str, shown: str) -> None:
         """Move a (single-valued) st.select_slider to the option shown as `shown`."""
         widget_id = self.widget_id(key)
@@ -221,6 +261,39 @@ class StreamlitSession:
         state.string_array_value.data.append(shown)
         self.values[widget_id] = state
         await self.rerun()
+
+
+def _put_file(base_url: str, url: str, name: str, content: bytes, content_type: str, origin: str) -> int:
+    """A multipart PUT as Streamlit's frontend sends a file, with the XSRF cookie the server hands out.
+    The status of an answer that comes before the whole body was sent (a refusal) counts too."""
+    cookies = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(cookies),
+                                         urllib.request.ProxyHandler({}))
+    opener.open(urljoin(base_url, "_stcore/health"), timeout=30).read()
+    xsrf = next((c.value for c in cookies if c.name == "_streamlit_xsrf"), "")
+    boundary = secrets.token_hex(16)
+    body = (f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{name}"\r\n'
+            f"Content-Type: {content_type}\r\n\r\n").encode() + content + f"\r\n--{boundary}--\r\n".encode()
+    target = urlsplit(url)
+    connection = http.client.HTTPConnection(target.hostname, target.port, timeout=60)
+    try:
+        connection.putrequest("PUT", target.path)
+        for header, value in (("Content-Type", f"multipart/form-data; boundary={boundary}"),
+                              ("Content-Length", str(len(body))), ("X-Xsrftoken", xsrf), ("Origin", origin),
+                              ("Cookie", f"_streamlit_xsrf={xsrf}")):
+            connection.putheader(header, value)
+        connection.endheaders()
+        try:
+            for start in range(0, len(body), 2**20):
+                connection.send(body[start:start + 2**20])
+        except OSError:
+            pass                                  # the server answered (and hung up) before the end
+        try:
+            return connection.getresponse().status
+        except (OSError, http.client.HTTPException):
+            return 0                              # it hung up without a word
+    finally:
+        connection.close()
 
 
 # --- the live socket ---------------------------------------------------------------------------------
@@ -420,6 +493,35 @@ class PlaygroundClient:
         assert self.session is not None
         await self.session.set_slider(key, value)
         await self._follow_token()
+
+    async def goto(self, path: str) -> None:
+        """Open another page of the app, as its menu link does (`path`: its URL path, "compare")."""
+        self.page_script_hash, self.query = self.pages[path], ""
+        await self.rerun()
+
+    async def select(self, key: str, shown: str) -> None:
+        """Pick the option shown as `shown` in an st.selectbox; it stays picked for later runs."""
+        state = WidgetState(id=self.widget_id(key), string_value=shown)
+        self.values[state.id] = state
+        await self.rerun()
+
+    async def upload(self, key: str, name: str, content: bytes, content_type: str = "application/json") -> int:
+        """Upload a file into the st.file_uploader with user key `key` as the browser does (PUT to the
+        session's upload URL with the XSRF cookie's token, then a run with the uploader's new state).
+        Returns the upload's HTTP status; the page runs only if it was taken (204)."""
+        widget_id = self.widget_id(key)
+        file_id = secrets.token_hex(16)
+        url = urljoin(self.base_url, f"_stcore/upload_file/{self.session_id}/{file_id}")
+        status = await asyncio.to_thread(_put_file, self.base_url, url, name, content, content_type,
+                                         self.origin or origin_of(self.base_url))
+        if status == 204:
+            info = UploadedFileInfo(file_id=file_id, name=name, size=len(content),
+                                    file_urls=FileURLs(file_id=file_id, upload_url=url, delete_url=url))
+            state = WidgetState(id=widget_id)
+            state.file_uploader_state_value.uploaded_file_info.append(info)
+            self.values[widget_id] = state
+            await self.rerun()
+        return status
 
     async def set_select_slider(self, key: str, shown: str) -> None:
         assert self.session is not None

@@ -210,6 +210,7 @@ class Scheduler:
             self._charge(owner, cpu)
             if not trained:                       # ahead of its pace: let the others go first for a turn
                 resting[job] = time.monotonic() + turn
+            del job, ready, owners                # nothing of a closed session's stays in this frame
 
     def _next_owner(self, wanting: set[Hashable], now: float) -> Hashable:
         """The owner that has had the least time; one that just started asking joins at the level of the

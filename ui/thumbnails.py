@@ -6,6 +6,7 @@ dots is faster to send and to tell apart than a Plotly chart per dataset.
 
 from __future__ import annotations
 
+import functools
 import io
 
 import numpy as np
@@ -51,7 +52,10 @@ def all_thumbnails(classes: int = 2) -> dict[str, bytes]:
     return {name: thumbnail(name, classes) for name in DATASETS}
 
 
+@functools.cache
 def thumbnail_uris(classes: int = 2) -> dict[str, str]:
     """The pictures as data URIs, which st.image passes through as they are (PNG bytes it opens and
-    checks with PIL on every page run: ~4 ms of each Playground run for the eight of them)."""
+    checks with PIL on every page run: ~4 ms of each Playground run for the eight of them). Made once per
+    number of classes (a page's st.cache_data function kept the globals of the page run that defined it,
+    a closed session's run and network among them). Do not change the dict."""
     return {name: data_uri(png) for name, png in all_thumbnails(classes).items()}

@@ -1,0 +1,343 @@
+"""Abuse on one server, seen from another learner's page: do they keep their frames?
+
+    python benchmarks/bench_abuse.py [--scenario NAME ...] [--seconds 8] [--json]
+    python benchmarks/bench_abuse.py --memory [--sessions 20]
+
+A victim (a protocol-level client, tests/protocol_client.py: a real Streamlit session and its live socket,
+nothing rendered) plays the default network at speed max and asks for the next frame as soon as it has the
+last, as its page does. For each scenario, in the same run: the victim alone for --seconds (quiet), then
+with the attack going for --seconds (attacked): frames/s, the longest wait for a frame, epochs/s, and what
+the attack did. Target under every attack: the victim keeps at least 70% of its quiet frame rate and never
+waits more than 0.25 s for a frame. On a shared machine compare the ratios of one run, and run it again
+when the machine was busy.
+
+Scenarios (SCENARIOS: name -> an attack; --scenario picks, in order; all by default):
+  sockets          an attacker's page plus 64 more live sockets with its token, each asking for full frames
+  sockets-largest  the same with the attacker's page on the largest network (8 layers of 128, 5,000 points)
+  heavy            an attacker's page training 8×128 units on 5,000 points in batches of one, watching it
+  compare          Compare with 7 runs of that network (one stacked network)
+  compare-max      Compare at its maximum: 24 seeds of it
+  upload           an upload flood: 100 MB files, then the largest run file the app reads, again and again
+
+--memory: N sessions of the largest network play and draw, then close; the server's resident memory
+before any of them (idle), with them, and every few seconds for a minute after they closed. Target: back
+within 10% of idle within a minute.
+
+Adding a scenario (the classroom's creation and join floods): an async function
+`attack(url, stop, report)` that attacks the server at `url` until the asyncio.Event `stop` is set and
+writes what it did into the dict `report` (counts, refusals: printed beside the victim's figures), put in
+SCENARIOS under its name. It runs in the benchmark's own event loop, with the victim's client; use
+tests/protocol_client.py's clients (StreamlitSession, PlaygroundClient, LiveClient).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import signal
+import sys
+import time
+import tomllib
+from collections import Counter
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from urllib.parse import urlencode
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import websockets
+
+from scratchnet.config import Config
+from scratchnet.history import Evaluation, History
+from scratchnet.model import net_for
+from scratchnet.run_file import MAX_HISTORY_POINTS, export_run
+from tests.browser.harness import cpu_seconds, rss_mib, serve_app
+from tests.protocol_client import LiveClient, PlaygroundClient, SessionError, StreamlitSession
+from ui.janitor import CLOSE_MARGIN_SECONDS, EVERY_SECONDS
+
+VICTIM = Config(epochs=1_000_000, speed="max")                 # a learner playing the default network flat out
+LARGEST = Config(hidden=(128,) * 8, n_points=5000, epochs=1_000_000, speed="max")
+HEAVY = LARGEST.replace(batch_size=1)                          # an epoch of ~4,000 steps of the largest network
+EXTRA_SOCKETS = 64
+TARGET_SHARE, TARGET_WAIT = 0.70, 0.25
+WARM_UP_SECONDS = 3.0                                          # an attack ramps up before the victim is measured
+SETTLE_SECONDS = 3.0                                           # the last attack's sessions leave
+ROOT = Path(__file__).resolve().parents[1]
+# A closed session is shut down within its reconnect window less the janitor's margin, plus its period.
+TTL = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())["server"]["disconnectedSessionTTL"]
+SESSION_GONE_SECONDS = TTL - CLOSE_MARGIN_SECONDS + 2 * EVERY_SECONDS
+Attack = Callable[[str, asyncio.Event, dict], Awaitable[None]]
+
+
+def query(cfg: Config) -> str:
+    return urlencode(cfg.to_query())
+
+
+async def until_stopped(stop: asyncio.Event, *tasks: asyncio.Task) -> None:
+    await stop.wait()
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+
+
+# --- the attacks ------------------------------------------------------------------------------------------
+class FullFrames(LiveClient):
+    """A socket that asks for the whole picture every time (as if it had drawn nothing): the most a request
+    can make the server build."""
+
+    def request(self) -> str:
+        return json.dumps({"t": "next", "key": "", "v": -1, "rev": -1, "after": [], "stride": 1})
+
+
+async def socket_fan_out(url: str, stop: asyncio.Event, report: dict, cfg: Config = VICTIM) -> None:
+    attacker = PlaygroundClient(url, query(cfg))
+    await attacker.open()
+    await attacker.press("play")
+    pumps = [asyncio.create_task(attacker.pump(stop))]
+    opened = Counter()
+
+    async def full_frames() -> None:
+        client = FullFrames.for_page(attacker.session)
+        try:
+            await client.open()
+        except (websockets.InvalidStatus, websockets.InvalidHandshake, OSError):
+            opened["refused"] += 1
+            return
+        opened["admitted"] += 1
+        try:
+            while not stop.is_set():
+                await client.next_frame()
+                report["full frames"] = report.get("full frames", 0) + 1
+        except (websockets.ConnectionClosed, TimeoutError, SessionError):
+            pass
+        finally:
+            await client.close()
+
+    pumps += [asyncio.create_task(full_frames()) for _ in range(EXTRA_SOCKETS)]
+    await stop.wait()
+    await asyncio.gather(*pumps, return_exceptions=True)
+    report.update({"extra sockets": EXTRA_SOCKETS, **opened, "attacker frames": attacker.frames})
+    await attacker.close()
+
+
+async def socket_fan_out_largest(url: str, stop: asyncio.Event, report: dict) -> None:
+    await socket_fan_out(url, stop, report, LARGEST)
+
+
+async def heavy_run(url: str, stop: asyncio.Event, report: dict) -> None:
+    attacker = PlaygroundClient(url, query(HEAVY))
+    await attacker.open()
+    await attacker.press("play")
+    await attacker.pump(stop)
+    report.update({"attacker frames": attacker.frames, "attacker epochs": attacker.epochs})
+    await attacker.close()
+
+
+async def compare_runs(url: str, stop: asyncio.Event, report: dict, seeds: int | None = None) -> None:
+    """Compare with the heavy network: its default 7 learning rates, or `seeds` seeds."""
+    session = StreamlitSession(url, query(HEAVY))
+    await session.open()
+    await session.goto("compare")
+    if seeds is not None:
+        await session.select("cmp_vary", "Init seed")
+        await session.set_slider("cmp_init_seed", seeds)
+    await session.press("cmp_play")
+    live = LiveClient.for_page(session)
+    await live.open()
+    frames = 0
+    try:
+        while not stop.is_set():
+            await asyncio.wait_for(live.next_frame(), 120)
+            frames += 1
+    except (websockets.ConnectionClosed, TimeoutError) as err:
+        report["error"] = repr(err)
+    report.update({"runs": seeds or 7, "attacker frames": frames})
+    await live.close()
+    await session.close()
+
+
+async def compare_max(url: str, stop: asyncio.Event, report: dict) -> None:
+    await compare_runs(url, stop, report, seeds=24)
+
+
+def largest_run_file() -> bytes:
+    """The largest run file the app writes (the largest network, a full history): what an upload flood
+    can make it parse at most."""
+    cfg = Config(hidden=(128,) * 8, epochs=MAX_HISTORY_POINTS)
+    value = 1.2345678e-05
+    history = History([value] * MAX_HISTORY_POINTS,
+                      [Evaluation(i, value, value, value, value) for i in range(MAX_HISTORY_POINTS)])
+    return export_run(cfg, net_for(cfg), history).encode()
+
+
+async def upload_flood(url: str, stop: asyncio.Event, report: dict) -> None:
+    """One session sends a 100 MB file, then the largest run file the app reads, over and over: each taken
+    file runs the page, which parses it."""
+    session = StreamlitSession(url)
+    await session.open()
+    await session.component_event("live_view", "drawn", True)            # the sidebar (and its uploaders) come
+    statuses = Counter()
+    statuses[await session.upload("run_upload", "huge.json", b" " * (100 * 2**20))] += 1
+    run_file = await asyncio.to_thread(largest_run_file)
+    while not stop.is_set():
+        status = await session.upload("run_upload", "run.json", run_file)
+        statuses[status] += 1
+        if status != 204:
+            await asyncio.sleep(0.05)
+    report.update({f"HTTP {code}": n for code, n in sorted(statuses.items())})
+    await session.close()
+
+
+SCENARIOS: dict[str, Attack] = {
+    "sockets": socket_fan_out,
+    "sockets-largest": socket_fan_out_largest,
+    "heavy": heavy_run,
+    "compare": compare_runs,
+    "compare-max": compare_max,
+    "upload": upload_flood,
+}
+
+
+# --- the victim -----------------------------------------------------------------------------------------
+async def window(victim: PlaygroundClient, seconds: float) -> dict:
+    """The victim's frames/s, longest wait and epochs/s over `seconds`."""
+    start = victim.mark()
+    await asyncio.sleep(seconds)
+    end = victim.mark()
+    elapsed = end.at - start.at
+    return {"fps": (end.frames - start.frames) / elapsed, "gap": end.longest_wait,
+            "epochs": (end.epochs - start.epochs) / elapsed}
+
+
+async def run_scenarios(url: str, pid: int, names: list[str], seconds: float) -> list[dict]:
+    victim = PlaygroundClient(url, query(VICTIM))
+    await victim.open()
+    await victim.press("play")
+    stop_victim = asyncio.Event()
+    pump = asyncio.create_task(victim.pump(stop_victim))
+    await asyncio.sleep(WARM_UP_SECONDS)
+    results = []
+    for name in names:
+        await asyncio.sleep(SETTLE_SECONDS)
+        quiet = await window(victim, seconds)
+        stop, report = asyncio.Event(), {}
+        attack = asyncio.create_task(SCENARIOS[name](url, stop, report))
+        await asyncio.sleep(WARM_UP_SECONDS)
+        if attack.done():                                        # it failed to start: say why, go on
+            report["error"] = repr(attack.exception())
+        cpu0, t0, rss0 = cpu_seconds(pid), time.perf_counter(), rss_mib(pid)
+        attacked = await window(victim, seconds)
+        cpu = (cpu_seconds(pid) - cpu0) / (time.perf_counter() - t0)
+        rss = max(rss0, rss_mib(pid))
+        stop.set()
+        try:
+            await asyncio.wait_for(attack, 60)
+        except Exception as err:  # noqa: BLE001 — reported with the figures
+            report.setdefault("error", repr(err))
+        share = attacked["fps"] / quiet["fps"] if quiet["fps"] else 0.0
+        results.append({"scenario": name, "quiet": quiet, "attacked": attacked, "share": share,
+                        "ok": share >= TARGET_SHARE and attacked["gap"] <= TARGET_WAIT,
+                        "server_cpu": cpu, "rss": rss, "attack": report})
+    stop_victim.set()
+    await pump
+    problems = victim.problems()
+    await victim.close()
+    if problems:
+        results.append({"scenario": "victim errors", "errors": problems[:5], "count": len(problems)})
+    return results
+
+
+# --- memory ---------------------------------------------------------------------------------------------
+async def memory(url: str, pid: int, sessions: int, play_seconds: float, after_seconds: float) -> dict:
+    """N sessions of the largest network play, draw and close; RSS idle, with them, and after."""
+    idle = rss_mib(pid)
+    clients = [PlaygroundClient(url, query(LARGEST)) for _ in range(sessions)]
+    gate = asyncio.Semaphore(4)
+
+    async def play(client: PlaygroundClient) -> None:
+        async with gate:
+            await client.open()
+            await client.press("play")
+            for _ in range(5):
+                await client.frame()
+
+    await asyncio.gather(*(play(c) for c in clients))
+    await asyncio.sleep(play_seconds)                           # they train: histories, checkpoints grow
+    with_them = rss_mib(pid)
+    await asyncio.gather(*(c.close() for c in clients))
+    closed, trace = time.monotonic(), []
+    while (waited := time.monotonic() - closed) < after_seconds:
+        await asyncio.sleep(5.0)
+        trace.append((round(time.monotonic() - closed), round(rss_mib(pid))))
+    back = next((t for t, rss in trace if rss <= 1.1 * idle), None)
+    return {"sessions": sessions, "played": play_seconds, "idle": idle, "with": with_them, "after": trace,
+            "back_within_10pct_at": back, "waited": waited}
+
+
+async def warm_up(url: str) -> None:
+    """One session plays for a moment and leaves, so the server's first-use imports and caches are not
+    charged to a scenario (and the idle footprint is the warm one)."""
+    client = PlaygroundClient(url, query(VICTIM))
+    await client.open()
+    await client.press("play")
+    for _ in range(10):
+        await client.frame()
+    await client.close()
+
+
+# --- the report -----------------------------------------------------------------------------------------
+def print_results(results: list[dict], seconds: float) -> None:
+    print(f"One app server; a victim plays {VICTIM.describe()} and asks for frames back to back "
+          f"({seconds:g} s quiet, then {seconds:g} s under each attack). Target: ≥ {TARGET_SHARE:.0%} of the "
+          f"quiet frame rate, no wait over {TARGET_WAIT} s.")
+    print(f"{'scenario':<16} {'quiet f/s':>9} {'wait':>6} {'attacked f/s':>12} {'share':>6} {'worst wait':>10} "
+          f"{'epochs/s quiet→attacked':>24} {'server CPU':>10} {'RSS':>7}  ok  what the attack did")
+    for r in results:
+        if "quiet" not in r:
+            print(f"{r['scenario']}: {r['count']} — {r['errors']}")
+            continue
+        q, a = r["quiet"], r["attacked"]
+        did = ", ".join(f"{k} {v}" for k, v in r["attack"].items())
+        print(f"{r['scenario']:<16} {q['fps']:>9.1f} {q['gap']:>5.2f}s {a['fps']:>12.1f} {r['share']:>6.0%} "
+              f"{a['gap']:>9.2f}s {q['epochs']:>11,.0f} → {a['epochs']:<10,.0f} {r['server_cpu']:>10.0%} "
+              f"{r['rss']:>5.0f}Mi  {'yes' if r['ok'] else 'NO ':<3} {did}")
+
+
+def print_memory(m: dict) -> None:
+    print(f"{m['sessions']} sessions of {LARGEST.describe()}, {m['played']:g} s playing: idle {m['idle']:.0f} MiB, "
+          f"with them {m['with']:.0f} MiB; after they closed (s, MiB): {m['after']}")
+    back = m["back_within_10pct_at"]
+    print(f"back within 10% of idle: {f'after {back} s' if back is not None else 'NO, not within %g s' % m['waited']}")
+
+
+def main() -> None:
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))       # stopped: still stop the app server
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scenario", nargs="+", choices=sorted(SCENARIOS), help="which attacks (default: all)")
+    parser.add_argument("--seconds", type=float, default=8.0)
+    parser.add_argument("--memory", action="store_true", help="measure memory after sessions close instead")
+    parser.add_argument("--sessions", type=int, default=20, help="sessions for --memory")
+    parser.add_argument("--play", type=float, default=30.0, help="seconds the --memory sessions play")
+    parser.add_argument("--after", type=float, default=60.0, help="seconds to watch memory after they close")
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON, not as a table")
+    args = parser.parse_args()
+    with serve_app() as (url, proc):
+        asyncio.run(warm_up(url))
+        if args.memory:
+            time.sleep(SESSION_GONE_SECONDS)                     # the warm-up session is shut down: idle
+            figures = asyncio.run(memory(url, proc.pid, args.sessions, args.play, args.after))
+            if args.json:
+                print(json.dumps(figures))
+            else:
+                print_memory(figures)
+            return
+        results = asyncio.run(run_scenarios(url, proc.pid, args.scenario or list(SCENARIOS), args.seconds))
+    if args.json:
+        print(json.dumps(results))
+    else:
+        print_results(results, args.seconds)
+
+
+if __name__ == "__main__":
+    main()

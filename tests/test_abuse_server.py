@@ -1,0 +1,106 @@
+"""A real `streamlit run app.py` against what a hostile client does, spoken to at protocol level: uploads
+bigger than the app reads, more files than a session holds, more live sockets than a page has, and the
+memory of closed sessions coming back. (How well another learner is served meanwhile: benchmarks/bench_abuse.py.)"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from urllib.parse import urlencode
+
+import pytest
+import websockets
+
+from benchmarks.bench_abuse import LARGEST, largest_run_file
+from tests.browser.harness import rss_mib, serve_app
+from tests.protocol_client import LiveClient, PlaygroundClient, StreamlitSession, run_in_own_loop
+from ui.janitor import CLOSE_MARGIN_SECONDS, EVERY_SECONDS, SHUTDOWN_SECONDS
+from ui.upload_limits import MAX_FILES
+
+pytestmark = pytest.mark.slow          # a real server: not in the quick loop
+
+TTL = int(CLOSE_MARGIN_SECONDS) + 2     # a short reconnect window, so closed sessions go within seconds
+GONE = TTL - CLOSE_MARGIN_SECONDS + 2 * EVERY_SECONDS + SHUTDOWN_SECONDS + 1
+
+
+@pytest.fixture(scope="module")
+def server():
+    with serve_app(extra_args=["--server.disconnectedSessionTTL", str(TTL)]) as (url, proc):
+        yield url, proc.pid
+
+
+def run(coro):
+    return run_in_own_loop(coro, 300)
+
+
+async def sidebar_session(url: str) -> StreamlitSession:
+    session = StreamlitSession(url)
+    await session.open()
+    await session.component_event("live_view", "drawn", True)        # the sidebar and its uploaders come
+    return session
+
+
+def test_an_upload_larger_than_the_app_reads_is_refused_and_a_session_holds_a_few_files(server):
+    url, _ = server
+
+    async def scenario():
+        session = await sidebar_session(url)
+        try:
+            assert await session.upload("run_upload", "huge.json", b" " * (20 * 2**20)) == 413
+            run_file = largest_run_file()
+            statuses = [await session.upload("run_upload", f"run{i}.json", run_file) for i in range(MAX_FILES + 1)]
+            assert statuses == [204] * MAX_FILES + [429]
+            assert any("Imported run" in getattr(e.alert, "body", "") for e in session.elements.values()
+                       if e.WhichOneof("type") == "alert"), "the largest run file the app writes is read"
+            assert not session.problems
+        finally:
+            await session.close()
+
+    run(scenario())
+
+
+def test_a_page_has_two_live_sockets_at_most(server):
+    url, _ = server
+
+    async def scenario():
+        page = PlaygroundClient(url)
+        await page.open()
+        extra = LiveClient.for_page(page.session)
+        await extra.open()
+        third = LiveClient.for_page(page.session)
+        with pytest.raises(websockets.InvalidStatus):
+            await third.open()
+        await extra.close()
+        await asyncio.sleep(0.5)
+        await third.open()                                             # room again
+        await third.close()
+        await page.close()
+
+    run(scenario())
+
+
+def test_closed_sessions_memory_comes_back(server):
+    """Four sessions of the largest network play, draw and close: within the reconnect window and a
+    janitor's round, the server is back within 10% of what it held idle."""
+    url, pid = server
+    time.sleep(GONE)                                                   # the other tests' sessions are gone
+    idle = rss_mib(pid)
+
+    async def sessions() -> float:
+        clients = [PlaygroundClient(url, urlencode(LARGEST.to_query())) for _ in range(4)]
+        for client in clients:
+            await client.open()
+            await client.press("play")
+        for _ in range(10):
+            await asyncio.gather(*(client.frame() for client in clients))
+        await asyncio.sleep(5.0)
+        held = rss_mib(pid)
+        await asyncio.gather(*(client.close() for client in clients))
+        return held
+
+    held = run(sessions())
+    assert held > idle + 20, ("the sessions should hold memory to give back", idle, held)
+    deadline = time.monotonic() + GONE + 10
+    while rss_mib(pid) > 1.1 * idle and time.monotonic() < deadline:
+        time.sleep(1.0)
+    assert rss_mib(pid) <= 1.1 * idle, (idle, held, rss_mib(pid))
