@@ -20,6 +20,7 @@ st.set_page_config(page_title="ScratchNet Playground", page_icon="🧠", layout=
 
 preload_plotly()     # the browser fetches plotly.js while the page script runs
 janitor.seen(session.session_id())   # closed, its memory comes back (ui/janitor.py)
+session.charge_page_run(starting=True)   # its callbacks (an upload read) are paid from the session's share
 
 LESSON = "app_pages/lesson.py"
 PAGES = [
@@ -35,7 +36,10 @@ shown = st.navigation(PAGES)
 # own path directly makes Streamlit probe `<path>/_stcore/health` first (two 404s in the console).
 if "lesson" in st.query_params and shown.url_path == "":
     st.switch_page(LESSON, query_params=st.query_params.to_dict())
-shown.run()
-# A one-off message a callback left (a bad value from the page, ui/events.py) on a page that shows none itself.
-if toast := st.session_state.pop(keys.TOAST, None):
-    st.toast(toast)
+try:
+    shown.run()
+    # A one-off message a callback left (a bad value from the page, ui/events.py) on a page that shows none itself.
+    if toast := st.session_state.pop(keys.TOAST, None):
+        st.toast(toast)
+finally:
+    session.charge_page_run()        # and so is drawing the page (a rerun or a stop ends it here too)

@@ -18,6 +18,8 @@ Scenarios (SCENARIOS: name -> an attack; --scenario picks, in order; all by defa
   compare          Compare with 7 runs of that network (one stacked network)
   compare-max      Compare at its maximum: 24 seeds of it
   upload           an upload flood: 100 MB files, then the largest run file the app reads, again and again
+  step             Step pressed again and again on that heavy network (each an epoch of ~4,000 steps)
+  reruns           the page run back to back on the largest network
 
 --memory: N sessions of the largest network play and draw, then close; the server's resident memory
 before any of them (idle), with them, and every few seconds for a minute after they closed. Target: back
@@ -161,6 +163,30 @@ async def compare_max(url: str, stop: asyncio.Event, report: dict) -> None:
     await compare_runs(url, stop, report, seeds=24)
 
 
+async def step_presses(url: str, stop: asyncio.Event, report: dict) -> None:
+    """Step, pressed again as soon as the page has run, on the heavy network (an epoch of ~4,000 steps)."""
+    attacker = PlaygroundClient(url, query(HEAVY))
+    await attacker.open()
+    presses = 0
+    while not stop.is_set():
+        await attacker.press("step")
+        presses += 1
+    report.update({"presses": presses, "epoch": attacker.session.live_data()["frame"]["epoch"]})
+    await attacker.close()
+
+
+async def page_runs(url: str, stop: asyncio.Event, report: dict) -> None:
+    """The page run again and again, back to back, on the largest network (each run draws its boundary)."""
+    session = StreamlitSession(url, query(LARGEST))
+    await session.open()
+    runs = 0
+    while not stop.is_set():
+        await session.rerun()
+        runs += 1
+    report["page runs"] = runs
+    await session.close()
+
+
 def largest_run_file() -> bytes:
     """The largest run file the app writes (the largest network, a full history): what an upload flood
     can make it parse at most."""
@@ -196,6 +222,8 @@ SCENARIOS: dict[str, Attack] = {
     "compare": compare_runs,
     "compare-max": compare_max,
     "upload": upload_flood,
+    "step": step_presses,
+    "reruns": page_runs,
 }
 
 

@@ -107,3 +107,22 @@ def test_a_learners_frame_waits_for_a_piece_of_someone_elses_work_not_more():
     attacker.playing = False
     waits.sort()
     assert waits[len(waits) // 2] < 0.02 and waits[-1] < 0.1, (waits[len(waits) // 2], waits[-1])
+
+
+def test_what_a_session_spent_in_its_page_runs_is_paid_from_its_share():
+    scheduler = Scheduler(slice_seconds=0.002)
+    a, b = FakeJob(0.002), FakeJob(0.002)
+    scheduler.add(a, owner="a")
+    scheduler.add(b, owner="b")
+    deadline = time.monotonic() + 5
+    while (a.turns == 0 or b.turns == 0) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    scheduler.charge("a", 1.0)                      # a's page runs: a second of CPU on their own thread
+    time.sleep(0.05)
+    turns = a.turns, b.turns
+    assert scheduler.lead("a") > 0.5 and scheduler.lead("b") == 0.0      # a page run of a's would wait
+    time.sleep(0.4)                                 # b catches up at most 0.4 s of the second a is ahead
+    a.playing = b.playing = False
+    assert a.turns - turns[0] <= 1 and b.turns - turns[1] > 10, (a.turns - turns[0], b.turns - turns[1])
+    time.sleep(0.6)
+    assert scheduler.lead("a") == 0.0, "nobody else wants the thread: nothing to wait for"

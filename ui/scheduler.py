@@ -34,6 +34,7 @@ so a run is never left out by a view that looked just as it was dropped.
 from __future__ import annotations
 
 import itertools
+import math
 import sys
 import threading
 import time
@@ -98,6 +99,8 @@ class Scheduler:
         self._order = itertools.count()
         self._changed = False            # jobs added or removed since the loop last looked
         self._accounts: dict[Hashable, _Account] = {}
+        self._charges: list[tuple[Hashable, float]] = []    # work done for owners on other threads (`charge`)
+        self._floor = math.inf           # the least any owner wanting the thread has had (inf: nobody wants it)
         self.busy_seconds = 0.0          # time spent training, for the class benchmark
         self.frame_seconds = 0.0         # time spent building live frames
         self.longest_piece = 0.0         # the longest piece of work so far (CPU seconds), for the benchmarks
@@ -149,6 +152,19 @@ class Scheduler:
         job.touch()
         self.add(job, owner)
 
+    def charge(self, owner: Hashable | None, seconds: float) -> None:
+        """CPU time `owner` used on another thread (its page runs: callbacks, uploads read, charts drawn) is
+        paid from its share here too: its runs and frames wait the longer."""
+        if owner is not None and seconds > 0:
+            with self._lock:
+                self._charges.append((owner, seconds))
+
+    def lead(self, owner: Hashable | None) -> float:
+        """How many CPU seconds `owner` has had more than the least-served session that wants the thread now
+        (0 when nobody else does): a page run waits for part of it (ui/session.py)."""
+        account = self._accounts.get(owner)
+        return 0.0 if account is None else max(0.0, account.used - self._floor)
+
     def owner_of(self, job: Job) -> Hashable:
         with self._lock:
             return self._owners.get(job, NOBODY)
@@ -186,8 +202,13 @@ class Scheduler:
             with self._lock:
                 owners = {self._owners.get(job, NOBODY): job for job in ready}
                 waiting = {frame.owner for frame in self._frames}
+                charges, self._charges = self._charges, []
+            for owner, seconds in charges:
+                if owner in self._accounts:               # an owner not here yet starts level whatever it spent
+                    self._accounts[owner].used += seconds
             wanting = owners.keys() | waiting
             if not wanting:                   # nothing to build, every playing run ahead of its pace (or none)
+                self._floor = math.inf
                 soonest = min((resting[job] for job in active if job in resting), default=now + 0.5)
                 self._wake.wait(min(0.5, max(0.0, soonest - now)))
                 self._wake.clear()
@@ -219,6 +240,7 @@ class Scheduler:
             for gone in [o for o, a in self._accounts.items() if o not in wanting and now - a.asked > FORGET_SECONDS]:
                 del self._accounts[gone]
         floor = min((self._accounts[o].used for o in wanting if o in self._accounts), default=0.0)
+        self._floor = floor
         for o in wanting:
             account = self._accounts.setdefault(o, _Account(floor))
             account.used, account.asked = max(account.used, floor), now

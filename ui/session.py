@@ -7,6 +7,8 @@ takes turns between everyone's runs — which holds references to runs but no us
 
 from __future__ import annotations
 
+import threading
+import time
 from urllib.parse import urlencode
 
 import streamlit as st
@@ -18,6 +20,11 @@ from ui import keys
 from ui.live_run import LiveRun, take_over
 from ui.scheduler import Scheduler
 from ui.scheduler import shared as shared_scheduler
+
+# A session's page runs may get this far ahead of the least-served other session before a run waits, and wait
+# at most this long: a learner's slider or click (~30-60 ms a run) never comes near.
+PAGE_RUN_LEAD_SECONDS = 0.5
+MAX_PAGE_RUN_WAIT_SECONDS = 2.0
 
 
 def scheduler() -> Scheduler:
@@ -111,6 +118,22 @@ def session_id() -> str | None:
     """This session's id (None outside a script run): whose share the training thread's work for it is."""
     ctx = get_script_run_ctx(suppress_warning=True)
     return ctx.session_id if ctx is not None else None
+
+
+def charge_page_run(starting: bool = False) -> None:
+    """The CPU time this session's script thread used since it last said so (its callbacks, an upload read,
+    the page drawn) is paid from its share of the training thread (navigation.py calls this as a page run
+    starts and ends). A session whose page runs have taken well over its share (a page run again and again
+    on the largest network) waits at the start of the next one, sleeping, for part of its lead."""
+    now, thread = time.thread_time(), threading.get_ident()
+    last = st.session_state.get(keys.CPU_MARK)
+    spent = now - last[1] if last is not None and last[0] == thread else now
+    st.session_state[keys.CPU_MARK] = (thread, now)
+    scheduler().charge(session_id(), spent)
+    if starting:
+        ahead = scheduler().lead(session_id()) - PAGE_RUN_LEAD_SECONDS
+        if ahead > 0:
+            time.sleep(min(ahead, MAX_PAGE_RUN_WAIT_SECONDS))
 
 
 def keep(job) -> None:
