@@ -34,7 +34,6 @@ so a run is never left out by a view that looked just as it was dropped.
 from __future__ import annotations
 
 import itertools
-import math
 import sys
 import threading
 import time
@@ -100,7 +99,7 @@ class Scheduler:
         self._changed = False            # jobs added or removed since the loop last looked
         self._accounts: dict[Hashable, _Account] = {}
         self._charges: list[tuple[Hashable, float]] = []    # work done for owners on other threads (`charge`)
-        self._floor = math.inf           # the least any owner wanting the thread has had (inf: nobody wants it)
+        self._wanting: frozenset = frozenset()   # the owners that wanted the thread when it last looked
         self.busy_seconds = 0.0          # time spent training, for the class benchmark
         self.frame_seconds = 0.0         # time spent building live frames
         self.longest_piece = 0.0         # the longest piece of work so far (CPU seconds), for the benchmarks
@@ -159,11 +158,9 @@ class Scheduler:
             with self._lock:
                 self._charges.append((owner, seconds))
 
-    def lead(self, owner: Hashable | None) -> float:
-        """How many CPU seconds `owner` has had more than the least-served session that wants the thread now
-        (0 when nobody else does): a page run waits for part of it (ui/session.py)."""
-        account = self._accounts.get(owner)
-        return 0.0 if account is None else max(0.0, account.used - self._floor)
+    def contended(self, owner: Hashable | None) -> bool:
+        """Someone other than `owner` wants the thread now (a page run of `owner`'s then keeps to its share)."""
+        return bool(self._wanting - {owner})
 
     def owner_of(self, job: Job) -> Hashable:
         with self._lock:
@@ -207,8 +204,8 @@ class Scheduler:
                 if owner in self._accounts:               # an owner not here yet starts level whatever it spent
                     self._accounts[owner].used += seconds
             wanting = owners.keys() | waiting
+            self._wanting = frozenset(wanting)
             if not wanting:                   # nothing to build, every playing run ahead of its pace (or none)
-                self._floor = math.inf
                 soonest = min((resting[job] for job in active if job in resting), default=now + 0.5)
                 self._wake.wait(min(0.5, max(0.0, soonest - now)))
                 self._wake.clear()
@@ -240,7 +237,6 @@ class Scheduler:
             for gone in [o for o, a in self._accounts.items() if o not in wanting and now - a.asked > FORGET_SECONDS]:
                 del self._accounts[gone]
         floor = min((self._accounts[o].used for o in wanting if o in self._accounts), default=0.0)
-        self._floor = floor
         for o in wanting:
             account = self._accounts.setdefault(o, _Account(floor))
             account.used, account.asked = max(account.used, floor), now

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import deque
 from urllib.parse import urlencode
 
 import streamlit as st
@@ -21,9 +22,10 @@ from ui.live_run import LiveRun, take_over
 from ui.scheduler import Scheduler
 from ui.scheduler import shared as shared_scheduler
 
-# A session's page runs may get this far ahead of the least-served other session before a run waits, and wait
-# at most this long: a learner's slider or click (~30-60 ms a run) never comes near.
-PAGE_RUN_LEAD_SECONDS = 0.5
+# While others want the training thread, a session's page runs may take this share of a core over this window,
+# and a run waits at most this long: a learner's slider or click (~30-60 ms a run) never comes near.
+PAGE_RUN_SHARE = 0.5
+PAGE_RUN_WINDOW = 2.0
 MAX_PAGE_RUN_WAIT_SECONDS = 2.0
 
 
@@ -123,17 +125,23 @@ def session_id() -> str | None:
 def charge_page_run(starting: bool = False) -> None:
     """The CPU time this session's script thread used since it last said so (its callbacks, an upload read,
     the page drawn) is paid from its share of the training thread (navigation.py calls this as a page run
-    starts and ends). A session whose page runs have taken well over its share (a page run again and again
-    on the largest network) waits at the start of the next one, sleeping, for part of its lead."""
+    starts and ends). While others want the thread, a session whose page runs took more than PAGE_RUN_SHARE
+    of a core over the last PAGE_RUN_WINDOW seconds (a page run again and again on the largest network)
+    waits, sleeping, before its next one until they are back within it."""
     now, thread = time.thread_time(), threading.get_ident()
     last = st.session_state.get(keys.CPU_MARK)
     spent = now - last[1] if last is not None and last[0] == thread else now
     st.session_state[keys.CPU_MARK] = (thread, now)
-    scheduler().charge(session_id(), spent)
-    if starting:
-        ahead = scheduler().lead(session_id()) - PAGE_RUN_LEAD_SECONDS
-        if ahead > 0:
-            time.sleep(min(ahead, MAX_PAGE_RUN_WAIT_SECONDS))
+    owner = session_id()
+    scheduler().charge(owner, spent)
+    recent: deque = st.session_state.setdefault(keys.CPU_SPENT, deque())
+    clock = time.monotonic()
+    recent.append((clock, spent))
+    while recent and clock - recent[0][0] > PAGE_RUN_WINDOW:
+        recent.popleft()
+    excess = sum(cpu for _, cpu in recent) - PAGE_RUN_SHARE * PAGE_RUN_WINDOW
+    if starting and excess > 0 and scheduler().contended(owner):
+        time.sleep(min(excess / PAGE_RUN_SHARE, MAX_PAGE_RUN_WAIT_SECONDS))
 
 
 def keep(job) -> None:
