@@ -130,8 +130,11 @@ def charge_page_run(starting: bool = False) -> None:
     waits, sleeping, before its next one until they are back within it."""
     now, thread = time.thread_time(), threading.get_ident()
     last = st.session_state.get(keys.CPU_MARK)
-    spent = now - last[1] if last is not None and last[0] == thread else now
     st.session_state[keys.CPU_MARK] = (thread, now)
+    if last is None:
+        return                     # the session's first run: what its thread did before may not be its own
+    # Streamlit runs a session's scripts on a thread of its own, new after a pause: all of a new one's time is ours.
+    spent = now - last[1] if last[0] == thread and now >= last[1] else now
     owner = session_id()
     scheduler().charge(owner, spent)
     recent: deque = st.session_state.setdefault(keys.CPU_SPENT, deque())
