@@ -20,6 +20,8 @@ Scenarios (SCENARIOS: name -> an attack; --scenario picks, in order; all by defa
   upload           an upload flood: 100 MB files, then the largest run file the app reads, again and again
   step             Step pressed again and again on that heavy network (each an epoch of ~4,000 steps)
   reruns           the page run back to back on the largest network
+  class-creation   benchmarks/class_floods.py's bot starting classes in fresh sessions (its own figures: --help there)
+  class-join       its bot flooding a class of 10 real students with joins and code guesses
 
 --memory: N sessions of the largest network play and draw, then close; the server's resident memory
 before any of them (idle), with them, and every few seconds for a minute after they closed. Target: back
@@ -64,6 +66,7 @@ HEAVY = LARGEST.replace(batch_size=1)                          # an epoch of ~4,
 EXTRA_SOCKETS = 64
 TARGET_SHARE, TARGET_WAIT = 0.70, 0.25
 WARM_UP_SECONDS = 3.0                                          # an attack ramps up before the victim is measured
+ATTACK_SECONDS = 8.0 + WARM_UP_SECONDS                         # how long a fixed-length attack runs (--seconds sets it)
 SETTLE_SECONDS = 3.0                                           # the last attack's sessions leave
 ROOT = Path(__file__).resolve().parents[1]
 # A closed session is shut down within its reconnect window less the janitor's margin, plus its period.
@@ -187,6 +190,22 @@ async def page_runs(url: str, stop: asyncio.Event, report: dict) -> None:
     await session.close()
 
 
+async def class_creation(url: str, stop: asyncio.Event, report: dict) -> None:
+    """benchmarks/class_floods.py's bot pressing "Start a class" in fresh sessions, then a real teacher."""
+    from benchmarks.class_floods import creation_flood
+
+    figures = await creation_flood(url, ATTACK_SECONDS)
+    report.update({k: v for k, v in figures.items() if k in ("bot_attempts", "bot_classes", "teacher_started")})
+
+
+async def class_join(url: str, stop: asyncio.Event, report: dict) -> None:
+    """benchmarks/class_floods.py's bot flooding a real class of 10 with joins and code guesses."""
+    from benchmarks.class_floods import join_flood
+
+    figures = await join_flood(url, 10, ATTACK_SECONDS)
+    report.update({k: v for k, v in figures.items() if k in ("bot_seats", "real_joined", "board_after")})
+
+
 def largest_run_file() -> bytes:
     """The largest run file the app writes (the largest network, a full history): what an upload flood
     can make it parse at most."""
@@ -224,6 +243,8 @@ SCENARIOS: dict[str, Attack] = {
     "upload": upload_flood,
     "step": step_presses,
     "reruns": page_runs,
+    "class-creation": class_creation,
+    "class-join": class_join,
 }
 
 
@@ -350,6 +371,8 @@ def main() -> None:
     parser.add_argument("--after", type=float, default=60.0, help="seconds to watch memory after they close")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON, not as a table")
     args = parser.parse_args()
+    global ATTACK_SECONDS
+    ATTACK_SECONDS = args.seconds + WARM_UP_SECONDS
     with serve_app() as (url, proc):
         asyncio.run(warm_up(url))
         if args.memory:
