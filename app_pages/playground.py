@@ -73,16 +73,14 @@ def run_toolbar(live: LiveRun, cfg: Config, ready: bool) -> None:
 # --- the live view ----------------------------------------------------------------------------
 def status(live: LiveRun, cfg: Config) -> None:
     """What the run's state asks of the learner (the page runs again when the run stops)."""
-    trainable, error, stopped, message = live.status()
+    trainable, _, _, _ = live.status()
+    notice = live.stop_notice()
     if not trainable:
         need = "at least one point" if cfg.problem == "regression" else "points of at least two classes"
         st.info(f"Draw {need} to train on (pick a class under **Your own data**, then click the chart).")
-    elif error:
-        st.error(error)
-    elif stopped == "diverged":
-        st.error(f"**Training diverged.** {message}", icon="💥")
-    elif stopped in ("epochs", "target"):
-        st.success(f"{message} Press Play to train again from the start, or Step to go on.")
+    elif notice is not None:
+        kind, text = notice
+        (st.error if kind == "error" else st.success)(text, icon=":material/error:" if kind == "error" else None)
 
 
 def live_charts(live: LiveRun, cfg: Config, style: Style) -> None:

@@ -29,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a check
 
 import itertools
 
-from scratchnet import BatchedTrainer, Config, Sweep, Trainer, decision_surface
+from scratchnet import TUTORIAL_SETUP, BatchedTrainer, Config, Sweep, Trainer, decision_surface
 from scratchnet.data import dataset_for, featurize
 
 
@@ -108,7 +108,7 @@ def main() -> None:
     args = parser.parse_args()
     torch.set_num_threads(1)
     epochs = args.epochs
-    cfg = Config(epochs=epochs)
+    cfg = Config(**TUTORIAL_SETUP).replace(epochs=epochs)
 
     contenders = {
         "hand-written backward": trainer_run(cfg, epochs),

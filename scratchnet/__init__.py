@@ -1,7 +1,7 @@
 """ScratchNet: a feedforward network as plain PyTorch tensors, with hand-written backprop.
 
-    from scratchnet import Config, Trainer
-    trainer = Trainer(Config())                  # the tutorial's moons and 2-10-2 ReLU net
+    from scratchnet import TUTORIAL_SETUP, Config, Trainer
+    trainer = Trainer(Config(**TUTORIAL_SETUP))  # the tutorial's moons and 2-10-2 ReLU net
     for snap in trainer.run(every=50):
         print(snap.epoch, snap.train_loss, snap.train_accuracy)
 
@@ -12,7 +12,7 @@ that name); `hand_loss_and_grads` runs the forward, the loss and it in one call.
 
 from .backward import Objective, autograd_loss_and_grads, hand_loss_and_grads
 from .batched import BatchedTrainer, Sweep
-from .config import KNOBS, Config, ConfigError, from_mapping
+from .config import KNOBS, TUTORIAL_SETUP, Config, ConfigError, from_mapping
 from .data import DATASETS, Dataset, dataset_for, featurize, make_dataset
 from .gradcheck import compare_gradients, full_check
 from .losses import cross_entropy, log_softmax, mse
@@ -24,9 +24,9 @@ from .surface import Surface, decision_surface, unit_surfaces
 from .trainer import Snapshot, Trainer
 
 __all__ = [
-    "DATASETS", "KNOBS", "SGD", "Adam", "AdamW", "BatchedTrainer", "Config", "ConfigError", "Dataset", "Momentum",
-    "Nesterov", "Net", "Objective", "RMSProp", "Snapshot", "Surface", "Sweep", "Trainer", "autograd_loss_and_grads",
-    "compare_gradients", "cross_entropy", "dataset_for", "decision_surface", "featurize", "forward",
-    "from_mapping", "full_check", "hand_loss_and_grads", "init_net", "log_softmax", "lr_at", "make_dataset",
-    "make_optimizer", "mse", "needs_restart", "net_for", "predict", "unit_surfaces",
+    "DATASETS", "KNOBS", "SGD", "TUTORIAL_SETUP", "Adam", "AdamW", "BatchedTrainer", "Config", "ConfigError",
+    "Dataset", "Momentum", "Nesterov", "Net", "Objective", "RMSProp", "Snapshot", "Surface", "Sweep", "Trainer",
+    "autograd_loss_and_grads", "compare_gradients", "cross_entropy", "dataset_for", "decision_surface", "featurize",
+    "forward", "from_mapping", "full_check", "hand_loss_and_grads", "init_net", "log_softmax", "lr_at",
+    "make_dataset", "make_optimizer", "mse", "needs_restart", "net_for", "predict", "unit_surfaces",
 ]

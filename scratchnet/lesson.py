@@ -17,7 +17,7 @@ from typing import Any
 
 import torch
 
-from .config import Config
+from .config import TUTORIAL_SETUP, Config
 from .data import dataset_for
 from .losses import cross_entropy
 from .model import net_for
@@ -26,7 +26,7 @@ from .tensors import prepare
 
 # The tutorial's setup: two moons, a 2-10-2 ReLU network with weights drawn from N(0, 0.1²), plain
 # gradient descent at 0.07, full batch, 300 epochs.
-LESSON_CONFIG = Config(init="small")
+LESSON_CONFIG = Config(**TUTORIAL_SETUP, init="small")
 BATCH = 8
 SEED = 0                             # the global RNG for snippets that call torch.randn themselves
 

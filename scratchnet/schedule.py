@@ -5,6 +5,12 @@ state and a run is reproducible from its config. `epoch` counts the epochs alrea
 epoch trains with `rate(lr, 0, epochs)`. Schedules stretch over the run's `epochs`, the way
 torch.optim.lr_scheduler's are given a total number of steps. The single Trainer and every model of a
 stack ask `lr_at` before each epoch.
+
+A run the app trains on past its end goes on in rounds of `epochs` (Play after the end), and each round
+repeats the decaying schedules from the full rate (warm restarts, as torch's CosineAnnealingWarmRestarts):
+cosine past its end would be a rate of 0, and a step decay that went on halving would have stopped learning
+within a few rounds. The warm-up is the first round's only: it exists for the untrained network. Within the
+first round (a CLI run, an exported script) nothing changes, so `code` computes the same rates.
 """
 
 from __future__ import annotations
@@ -33,6 +39,7 @@ class Schedule:
     code: str = ""
     code_note: str = ""                             # what the schedule does, for the code's docstring
     tex: Callable[[float, int], str] | None = None
+    restarts: bool = False                          # each round of `epochs` starts it again (e = epoch mod T)
 
 
 def _constant(lr: float, epoch: int, epochs: int) -> float:
@@ -52,29 +59,30 @@ def _step(lr: float, epoch: int, epochs: int) -> float:
 
 
 def _step_tex(lr: float, epochs: int) -> str:
-    return (rf"\eta_e &= \eta \cdot {tex_number(STEP_FACTOR)}^{{\lfloor e / {tex_number(STEP_EVERY * epochs)}"
-            rf" \rfloor}} && \eta = {lr:g},\ T = {epochs}\text{{ epochs}}")
+    return (rf"\eta_e &= \eta \cdot {tex_number(STEP_FACTOR)}^{{\lfloor (e \bmod T) / "
+            rf"{tex_number(STEP_EVERY * epochs)} \rfloor}} && \eta = {lr:g},\ T = {epochs}\text{{ epochs}}")
 
 
 STEP = Schedule(
     "step", "step decay", f"step: ×{STEP_FACTOR:g} every {STEP_EVERY:.0%} of them", _step,
     f"LR * {STEP_FACTOR!r} ** math.floor(epoch / ({STEP_EVERY!r} * EPOCHS))",
-    f"step decay: ×{STEP_FACTOR:g} every {STEP_EVERY:.0%} of the run", _step_tex)
+    f"step decay: ×{STEP_FACTOR:g} every {STEP_EVERY:.0%} of the run", _step_tex, restarts=True)
 
 
-# --- cosine: eases down to 0 at the last epoch, and stays there --------------------------------------
+# --- cosine: eases down to 0 at the last epoch of a round -------------------------------------------
 def _cosine(lr: float, epoch: int, epochs: int) -> float:
     return lr * 0.5 * (1.0 + math.cos(math.pi * min(epoch / epochs, 1.0)))
 
 
 def _cosine_tex(lr: float, epochs: int) -> str:
-    return (rf"\eta_e &= \tfrac{{1}}{{2}}\,\eta\,\big(1 + \cos(\pi \min(e / T, 1))\big) && \eta = {lr:g},"
+    return (rf"\eta_e &= \tfrac{{1}}{{2}}\,\eta\,\big(1 + \cos(\pi\,(e \bmod T) / T)\big) && \eta = {lr:g},"
             rf"\ T = {epochs}\text{{ epochs}}")
 
 
 COSINE = Schedule(
     "cosine", "cosine", "cosine: eases down to 0 at the last", _cosine,
-    "LR * 0.5 * (1.0 + math.cos(math.pi * min(epoch / EPOCHS, 1.0)))", "cosine: eases down to 0", _cosine_tex)
+    "LR * 0.5 * (1.0 + math.cos(math.pi * min(epoch / EPOCHS, 1.0)))", "cosine: eases down to 0", _cosine_tex,
+    restarts=True)
 
 
 # --- warm-up: rises linearly over the first 10 % of the epochs, then holds ---------------------------
@@ -107,8 +115,9 @@ BY_NAME: dict[str, Schedule] = {s.name: s for s in ALL}
 
 
 def lr_at(epoch: int, cfg: Config) -> float:
-    """The learning rate of the epoch after `epoch` epochs of training, under the config's schedule."""
+    """The learning rate of the epoch after `epoch` epochs of training, under the config's schedule (a
+    schedule that restarts sees the epochs into the current round)."""
     schedule = BY_NAME.get(cfg.schedule)
     if schedule is None:
         raise ValueError(f"unknown schedule {cfg.schedule!r}")
-    return schedule.rate(cfg.lr, epoch, cfg.epochs)
+    return schedule.rate(cfg.lr, epoch % cfg.epochs if schedule.restarts else epoch, cfg.epochs)

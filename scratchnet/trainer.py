@@ -95,6 +95,7 @@ class Trainer:
         self.stopped: str | None = None
         self.message = ""
         self.paused = False
+        self._target_met = False                    # a reached target stops a run once (then Play goes on)
         self._last_good, self._last_good_epoch = self.net.clone(), 0
         self._forget_latest_step()
         self._pieces: Steps[float] | None = None    # an epoch trained in pieces, under way
@@ -111,6 +112,8 @@ class Trainer:
         if needs_restart(self.cfg, cfg):
             return False
         lr_changed = cfg.lr != self.cfg.lr
+        if cfg.target_accuracy != self.cfg.target_accuracy:
+            self._target_met = False                # a new target can stop the run again
         self.cfg = cfg
         self.optimizer.lr = lr_at(self.epoch, cfg)
         if isinstance(self.optimizer, AdamW):
@@ -167,6 +170,21 @@ class Trainer:
 
     def set_regularization(self, kind: str, rate: float) -> None:
         self.update(self.cfg.replace(regularization=kind, reg_rate=rate))
+
+    def go_on(self) -> None:
+        """Train on past a stop at the end of a round of epochs or at the target accuracy (the app's Play
+        after the end): the run goes on to the next multiple of `epochs`, and the target, reached once,
+        stops it no more."""
+        if self.stopped == "target":
+            self._target_met = True
+        if self.stopped in ("epochs", "target"):
+            self.stopped, self.message = None, ""
+
+    @property
+    def next_stop(self) -> int:
+        """The epoch training stops at if nothing else stops it first: the next multiple of `epochs`
+        (a run goes on in rounds of `epochs`; a CLI run is the first round)."""
+        return (self.epoch // self.cfg.epochs + 1) * self.cfg.epochs
 
     def pause(self) -> None:
         self.paused = True
@@ -390,13 +408,14 @@ class Trainer:
         return grads
 
     def _finished(self) -> bool:
-        return self.epoch >= self.cfg.epochs
+        """At the end of a round: a multiple of `epochs` (the first one for a run from epoch 0)."""
+        return self.epoch > 0 and self.epoch % self.cfg.epochs == 0
 
     def _check_stop(self, epoch_limit: bool = True) -> None:
         if self.stopped:
             return
         target = self.cfg.target_accuracy
-        if target > 0 and self.cfg.is_classification:
+        if target > 0 and self.cfg.is_classification and not self._target_met:
             accuracy = self.evaluate().train_accuracy
             if accuracy is not None and accuracy >= target:
                 self.stopped = "target"

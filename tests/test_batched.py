@@ -108,7 +108,8 @@ def test_a_sweep_equals_separate_runs_whatever_it_varies(field, values):
 
 
 def test_different_epoch_limits_and_targets_in_one_stack_stop_each_model_like_its_own_run():
-    cfgs = [Config(epochs=10), Config(epochs=30), Config(epochs=30, target_accuracy=0.85, lr=0.1)]
+    moons = Config(dataset="moons", lr=0.07)             # reaches 85% within 30 epochs at a rate of 0.1
+    cfgs = [moons.replace(epochs=10), moons.replace(epochs=30), moons.replace(epochs=30, target_accuracy=0.85, lr=0.1)]
     assert len({stack_key(c) for c in cfgs}) == 1
     stack = BatchedTrainer(cfgs)
     while not stack.done:

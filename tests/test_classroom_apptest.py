@@ -362,7 +362,7 @@ def test_the_board_shows_each_students_run(apps, memory_store):
     (tile,) = frame["tiles"]
     assert tile["name"] == "Ana" and tile["params"] == 52 and tile["side"] == 34 and tile["lut"] == "c2"
     assert len(frame["blobs"][tile["blob"]]) == 34 * 34
-    assert "moons" in tile["setup"]
+    assert Config().dataset in tile["setup"]
     assert dict(frame["metrics"])["Students"] == "1"
 
 

@@ -399,8 +399,8 @@ def test_the_first_line_names_the_new_settings(capsys):
     code, out, _ = run(capsys, "train", "--activation", "gelu", "--norm", "layer", "--dropout", "0.2",
                        "--optimizer", "adamw", "--schedule", "cosine", "--epochs", "10")
     assert code == 0
-    assert out.splitlines()[0] == ("scratchnet: moons (200 points, noise 0.22) · 2-10-2 gelu layer-norm dropout=0.2 "
-                                   "· adamw wd=0.01 lr=0.07 (cosine) · full batch · 10 epochs")
+    assert out.splitlines()[0] == ("scratchnet: circle (200 points, noise 0.22) · 2-10-2 gelu layer-norm dropout=0.2 "
+                                   "· adamw wd=0.01 lr=0.1 (cosine) · full batch · 10 epochs")
 
 
 # ----------------------------------------------------------------------------- a real process

@@ -41,7 +41,7 @@ def test_defaults_vary_the_learning_rate_over_the_playground_config(compare):
     assert at.selectbox(key="cmp_vary").value == "lr"
     runs = sweep(at).cfgs
     assert [c.lr for c in runs] == [0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0]
-    assert all(c.replace(lr=0.07) == Config(epochs=100) for c in runs)
+    assert all(c.replace(lr=Config().lr) == Config(epochs=100) for c in runs)
     assert len(sweep(at).sweep.stacks) == 1, "learning rates share one stacked network"
 
 

@@ -15,6 +15,7 @@ from scratchnet.config import (
     MAX_LAYERS,
     MAX_UNITS,
     MULTICLASS_DATASETS,
+    TUTORIAL_SETUP,
     Config,
     ConfigError,
     Knob,
@@ -65,11 +66,17 @@ def test_every_default_is_valid_and_canonical(name):
     assert knob.allowed()
 
 
-def test_default_config_is_the_tutorials_network():
+def test_default_config_is_the_tutorials_network_on_data_it_must_learn():
+    """The tutorial's 2-10-2 ReLU network and 300 epochs, on a circle (no line separates it, so the first Play
+    visibly learns: benchmarks/bench_pace.py) at a rate of 0.1; TUTORIAL_SETUP is the tutorial's own run."""
     cfg = Config()
     assert (cfg.dataset, cfg.n_points, cfg.noise, cfg.hidden, cfg.activation, cfg.lr, cfg.epochs) == (
-        "moons", 200, 0.22, (10,), "relu", 0.07, 300)
+        "circle", 200, 0.22, (10,), "relu", 0.1, 300)
     assert cfg.layer_sizes == (2, 10, 2) and cfg.n_classes == 2 and cfg.is_classification
+    tutorial = Config(**TUTORIAL_SETUP)
+    assert (tutorial.dataset, tutorial.n_points, tutorial.noise, tutorial.hidden, tutorial.activation, tutorial.lr,
+            tutorial.epochs, tutorial.batch_size, tutorial.optimizer) == (
+        "moons", 200, 0.22, (10,), "relu", 0.07, 300, 0, "sgd")
     assert cfg.replace(problem="regression", dataset="plane").layer_sizes == (2, 10, 1)
 
 
@@ -234,9 +241,9 @@ NOT_STRICT = [
     ({"lr": "0"}, {"lr": 1e-5}, "Learning rate"),
     ({"lr": "inf"}, {"lr": 10.0}, "Learning rate"),
     ({"lr": "-inf"}, {"lr": 1e-5}, "Learning rate"),
-    ({"lr": "nan"}, {"lr": 0.07}, "Learning rate"),
-    ({"lr": ""}, {"lr": 0.07}, "Learning rate"),
-    ({"lr": "abc"}, {"lr": 0.07}, "Learning rate"),
+    ({"lr": "nan"}, {"lr": 0.1}, "Learning rate"),
+    ({"lr": ""}, {"lr": 0.1}, "Learning rate"),
+    ({"lr": "abc"}, {"lr": 0.1}, "Learning rate"),
     ({"epochs": "1e400"}, {"epochs": 1_000_000}, "Epochs"),
     ({"epochs": "9" * 500}, {"epochs": 1_000_000}, "Epochs"),
     ({"epochs": "12.7"}, {"epochs": 13}, "Epochs"),
@@ -300,7 +307,7 @@ def test_strict_either_builds_or_raises_config_error_only(values):
 
 def test_describe_is_one_readable_line():
     text = Config().describe()
-    assert text == ("moons (200 points, noise 0.22) · 2-10-2 relu · sgd lr=0.07 · full batch · 300 epochs")
+    assert text == ("circle (200 points, noise 0.22) · 2-10-2 relu · sgd lr=0.1 · full batch · 300 epochs")
     assert "l2=0.01" in Config(regularization="l2", reg_rate=0.01, batch_size=10).describe()
 
 
@@ -356,7 +363,7 @@ def test_a_link_with_the_new_knobs_round_trips_and_an_old_link_gets_their_defaul
 def test_describe_names_the_new_settings_only_when_they_are_used():
     assert "dropout" not in Config().describe() and "layer-norm" not in Config().describe()
     text = Config(norm="layer", dropout=0.2, optimizer="adamw", schedule="step").describe()
-    assert "2-10-2 relu layer-norm dropout=0.2 · adamw wd=0.01 lr=0.07 (step)" in text
+    assert "2-10-2 relu layer-norm dropout=0.2 · adamw wd=0.01 lr=0.1 (step)" in text
 
 
 @pytest.mark.parametrize("name", [n for n, k in KNOBS.items() if k.compare and k.kind in ("choice", "float")])

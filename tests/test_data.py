@@ -414,7 +414,7 @@ def test_dataset_for_regression_and_defaults():
 
 def test_engine_defaults_are_the_knobs_defaults():
     default = make_dataset(Config().dataset)
-    explicit = make_dataset("moons", n_points=200, noise=0.22, train_fraction=0.8, seed=42, classes=2)
+    explicit = make_dataset("circle", n_points=200, noise=0.22, train_fraction=0.8, seed=42, classes=2)
     assert KNOBS["n_points"].default == 200 and KNOBS["seed"].default == 42      # what `explicit` spells out
     for field in ("x_train", "y_train", "x_test", "y_test"):
         assert torch.equal(getattr(default, field), getattr(explicit, field))

@@ -284,7 +284,7 @@ def test_a_frame_carries_the_weights_the_gradients_and_the_pictures():
 
 
 def test_step_slowly_walks_forward_loss_backward_and_the_update_with_real_shapes():
-    cfg = Config(hidden=(5, 3), regularization="l1", reg_rate=0.001, optimizer="momentum")
+    cfg = Config(hidden=(5, 3), regularization="l1", reg_rate=0.001, optimizer="momentum", lr=0.07)
     run = LiveRun(cfg)
     trace = run.step_slowly()
     stages = walk_stages(cfg, trace)

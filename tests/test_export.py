@@ -28,7 +28,7 @@ REL_TOL = 1e-4          # what the export promises; the matrix measures about 1e
 
 # name -> the `train` flags of a setup (CSV files are made by the fixture below)
 MATRIX: dict[str, list[str]] = {
-    "default (moons, relu, sgd, full batch)": [],
+    "default (circle, relu, sgd, full batch)": [],
     "circle tanh momentum batch 16, l2, squares": [
         "--dataset", "circle", "--activation", "tanh", "--optimizer", "momentum", "--batch-size", "16",
         "--regularization", "l2", "--reg-rate", "0.01", "--features", "x1,x2,x1sq,x2sq"],
@@ -337,7 +337,7 @@ def test_an_unknown_dataset_or_a_generator_it_cannot_write_out_is_refused(monkey
     _odd = types.FunctionType(compile(source, data.__file__, "exec").co_consts[0], vars(data), "_odd")
     _odd.__module__ = data.__name__
     monkeypatch.setattr(data, "_odd", _odd, raising=False)
-    monkeypatch.setitem(data._GENERATORS, "moons", _odd)
+    monkeypatch.setitem(data._GENERATORS, Config().dataset, _odd)
     with pytest.raises(NotExportable, match="cannot write out 'dataclasses'"):
         export.script(Config())
 

@@ -58,7 +58,7 @@ def test_loss_tex_cross_entropy_mse_and_penalties():
 
 
 def test_update_tex_per_optimizer_with_its_constants():
-    assert r"\eta = 0.07" in hood.update_tex(Config())
+    assert r"\eta = 0.07" in hood.update_tex(Config(lr=0.07))
     assert r"\mu = 0.9" in hood.update_tex(Config(optimizer="momentum"))
     adam = hood.update_tex(Config(optimizer="adam", lr=0.01))
     assert r"\beta_2 = 0.999" in adam and r"\eta = 0.01" in adam and r"\sqrt{\hat v}" in adam

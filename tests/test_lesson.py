@@ -71,7 +71,7 @@ def test_step_4_one_step_lowers_the_loss_and_300_epochs_match_the_engine():
     assert len(losses) == 300 and losses[1] < losses[0]
     out = io.StringIO()
     with redirect_stdout(out):
-        assert cli.main(["train", "--init", "small", "--json"]) == 0
+        assert cli.main(["train", "--dataset", "moons", "--lr", "0.07", "--init", "small", "--json"]) == 0
     engine = json.loads(out.getvalue())["final_train_loss"]
     final = _number(r"after 300 ([0-9.]+)", ran.output)
     assert final == pytest.approx(engine, abs=6e-5), "the loop and the engine's run end at the same loss"

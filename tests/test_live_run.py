@@ -7,9 +7,10 @@ import threading
 import time
 
 import pytest
+import torch
 
 from scratchnet.config import Config
-from ui.live_run import LiveRun, checkpoint_epochs, epochs_per_second_cap
+from ui.live_run import LiveRun, checkpoint_epochs
 from ui.live_sweep import LiveSweep
 from ui.scheduler import Scheduler
 
@@ -19,28 +20,81 @@ def scheduler():
     return Scheduler(slice_seconds=0.01, idle_seconds=1.0)
 
 
-def test_play_pause_step_reset_and_stop_at_the_epoch_limit():
+def test_play_pause_step_reset_and_rounds_of_epochs():
     run = LiveRun(Config(epochs=40, speed="max"))
+    assert run.play_goal() == 40
     run.play()
     while run.playing:
         run.work(0.05)
-    assert run.trainer.epoch == 40 and run.trainer.stopped == "epochs"
-    run.step()
-    assert run.trainer.epoch == 41 and not run.playing
-    run.play()                                    # Play after the end starts over, as TF does
-    assert run.trainer.epoch == 0 and run.playing
+    assert run.trainer.epoch == 40 and run.trainer.stopped == "epochs" and run.play_goal() == 80
+    trained = run.trainer.net.clone()
+    run.play()                                    # Play after the end: another round from here, not a start-over
+    assert run.playing and run.trainer.epoch == 40 and run.trainer.stopped is None
+    assert all(torch.equal(a, b) for a, b in zip(run.trainer.net.params, trained.params))
+    while run.playing:
+        run.work(0.05)
+    assert run.trainer.epoch == 80 and run.trainer.stopped == "epochs"
+    assert run.stop_notice() == ("success", "Trained to epoch 80. Play goes on to epoch 120; Reset starts over from "
+                                            "epoch 0.")
+    run.step()                                    # one epoch, into the next round
+    assert run.trainer.epoch == 81 and not run.playing and run.stop_notice() is None and run.play_goal() == 120
+    run.play()
     run.work(0.05)
     run.pause()
     at = run.trainer.epoch
     assert run.work(0.05) == 0 and run.trainer.epoch == at
     run.reset()
-    assert run.trainer.epoch == 0 and run.checkpoints[0][0] == 0
+    assert run.trainer.epoch == 0 and run.checkpoints[0][0] == 0 and run.play_goal() == 40
 
 
-def test_speed_caps_epochs_per_second():
-    assert epochs_per_second_cap(Config(speed="max")) is None
-    assert epochs_per_second_cap(Config(speed="100")) == 100
-    assert epochs_per_second_cap(Config(epochs=1000, speed="auto")) == 200     # the run in ~5 s
+def test_the_history_and_checkpoints_go_on_over_rounds():
+    run = LiveRun(Config(epochs=30, speed="max"))
+    for _ in range(3):
+        run.play()
+        while run.playing:
+            run.work(0.05)
+    assert run.trainer.epoch == 90
+    assert run.trainer.history.epochs[-1] == 90 and len(run.trainer.history.losses) == 90
+    assert [e for e, _ in run.checkpoint_list()][-3:] == [50, 60, 80]   # the plan goes on past the knob
+    assert run.view().curve_epochs[-1] == 90
+
+
+def test_a_shorter_epochs_knob_stops_at_its_next_multiple_and_a_longer_one_goes_on():
+    run = LiveRun(Config(epochs=100, speed="max"))
+    run.play()
+    while run.trainer.epoch < 30:
+        run.work(0.001)
+    run.pause()
+    at = run.trainer.epoch
+    run.apply(run.cfg.replace(epochs=20))         # a round is now 20 epochs: the run stops at the next multiple
+    assert run.play_goal() == (at // 20 + 1) * 20
+    run.play()
+    while run.playing:
+        run.work(0.05)
+    assert run.trainer.epoch == (at // 20 + 1) * 20
+    run.apply(run.cfg.replace(epochs=1000))       # a longer run: no longer at its end
+    assert run.stop_notice() is None and run.play_goal() == 1000
+
+
+def test_play_after_the_target_accuracy_goes_on_to_the_end_of_the_round():
+    run = LiveRun(Config(dataset="xor", epochs=400, target_accuracy=0.9, speed="max"))
+    run.play()
+    while run.playing:
+        run.work(0.05)
+    reached = run.trainer.epoch
+    assert run.trainer.stopped == "target" and reached < 400
+    kind, text = run.stop_notice()
+    assert kind == "success" and text.startswith("Reached ") and text.endswith(
+        "Play goes on to epoch 400; Reset starts over from epoch 0.")
+    run.play()                                    # the target, reached once, does not stop it again
+    while run.playing:
+        run.work(0.05)
+    assert run.trainer.epoch == 400 and run.trainer.stopped == "epochs"
+    run.reset()                                   # a new run can reach it again
+    run.play()
+    while run.playing:
+        run.work(0.05)
+    assert run.trainer.stopped == "target" and run.trainer.epoch == reached
 
 
 @pytest.mark.perf

@@ -51,7 +51,7 @@ def test_a_good_csv_becomes_the_data_with_its_class_names(app, eventually):
 def test_undo_goes_back_to_the_generated_data(app):
     at = upload(app, "animals.csv", GOOD)
     at.sidebar.button[[b.label for b in at.sidebar.button].index("Undo")].click().run()
-    assert at.session_state["cfg"].dataset == "moons" and at.session_state["cfg"].classes == 2
+    assert at.session_state["cfg"].dataset == Config().dataset and at.session_state["cfg"].classes == 2
 
 
 @pytest.mark.parametrize("content, expected", [

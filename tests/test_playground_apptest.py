@@ -104,14 +104,22 @@ def test_play_trains_pause_stops_step_adds_one_reset_goes_back(app, eventually):
     assert metric(at, "Train accuracy").endswith("%")
 
 
-def test_a_run_stops_at_its_epoch_limit_with_a_message(apps, eventually):
-    at = apps.open({"speed": "max"})                  # "auto" would pace 50 epochs over 5 s
+def test_a_run_stops_at_the_end_of_its_epochs_and_play_goes_on_from_there(apps, eventually):
+    at = apps.open({"speed": "max"})                  # "auto" would watch 50 epochs for ~5 s
     at.sidebar.select_slider(key="w_epochs").set_value(50).run()
     at.toggle(key="w_show_test").set_value(True).run()
     at.button(key="play").click().run()
     eventually(lambda: not live(at).playing, rerun=at)
     assert epoch(at) == 50
-    assert any("Finished 50 epochs" in s.value for s in at.success)
+    assert [s.value for s in at.success] == ["Trained to epoch 50. Play goes on to epoch 100; Reset starts over from "
+                                             "epoch 0."]
+    at.button(key="play").click().run()               # another round of 50, from the trained network
+    assert 50 <= epoch(at)
+    eventually(lambda: not live(at).playing, rerun=at)
+    assert epoch(at) == 100 and live(at).trainer.history.epochs[-1] == 100
+    assert "Play goes on to epoch 150" in at.success[0].value
+    at.button(key="reset").click().run()
+    assert epoch(at) == 0 and not at.success
 
 
 def test_learning_rate_continues_the_run_architecture_restarts_it(app, eventually):

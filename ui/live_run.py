@@ -20,6 +20,7 @@ from scratchnet.entries import entry_value, parse_entry, parse_value
 from scratchnet.history import Evaluation, History
 from scratchnet.html_export import figures_html, run_figures
 from scratchnet.model import Net
+from scratchnet.pace import PaceClock
 from scratchnet.pieces import Steps
 from scratchnet.restart import needs_restart
 from scratchnet.step_trace import StepTrace
@@ -28,16 +29,8 @@ from scratchnet.trainer import LatestStep, Snapshot, Trainer
 MAX_CURVE_POINTS = 1000
 _SERIALS = itertools.count(1)
 MAX_CHECKPOINTS = 80
-AUTO_RUN_SECONDS = 5.0      # speed "auto": a whole run lasts about this long, so it can be watched
-
-
-def epochs_per_second_cap(cfg: Config) -> float | None:
-    """The pace the Speed knob asks for; None means as fast as the computer allows."""
-    if cfg.speed == "max":
-        return None
-    if cfg.speed == "auto":
-        return max(1.0, cfg.epochs / AUTO_RUN_SECONDS)
-    return float(cfg.speed)
+# Knobs whose change starts something new to watch: the watching pace starts slow again (scratchnet/pace.py).
+RESTART_PACE_KNOBS = ("lr", "schedule", "regularization", "reg_rate", "weight_decay", "dropout")
 
 
 def checkpoint_epochs(limit: int = 10**6) -> list[int]:
@@ -49,6 +42,9 @@ def checkpoint_epochs(limit: int = 10**6) -> list[int]:
         epochs += [int(decade * m) for m in (1, 1.25, 1.5, 2, 2.5, 3, 4, 5, 6, 8)]
         decade *= 10
     return sorted({e for e in epochs if e <= limit})
+
+
+CHECKPOINT_PLAN = checkpoint_epochs(10**9)     # rounds go on past the Epochs knob's largest value
 
 
 @dataclass(frozen=True)
@@ -117,8 +113,7 @@ class LiveRun:
         self.version = 0
         self.error = ""
         self._rate_marks: list[tuple[float, int]] = []
-        self._pace_from: tuple[float, int] = (time.monotonic(), 0)
-        self._checkpoint_plan = checkpoint_epochs(cfg.epochs)
+        self.pace = PaceClock(cfg.speed)
         self.checkpoints: list[tuple[int, Net]] = []
         self._save_checkpoint()
 
@@ -133,16 +128,19 @@ class LiveRun:
         was = self.suspended
         self.suspended = False
         if was:
-            self._restart_pace()       # a capped pace counts from now, not a burst to catch up the rest
+            self.pace.resume(self.trainer.epoch)   # the pace goes on from now, not a burst to catch up
         return was
 
     def play(self) -> None:
+        """Train on from here. At the end of a round of `epochs` (or at the target accuracy) that is another
+        round: to the next multiple of `epochs`, watched from slow again. Only Reset starts over."""
         with self.lock:
-            if self.trainer.stopped == "epochs" or self.trainer.epoch >= self.cfg.epochs:   # Play after the end
-                # starts over (TF Playground has no end; ours is the Epochs knob)
-                self._reset_locked()
+            if self.trainer.stopped in ("epochs", "target"):
+                self.trainer.go_on()
+                self.pace.restart(self.trainer.epoch)
+            else:
+                self.pace.resume(self.trainer.epoch)
             self.playing = self.trainer.stopped is None and self.trainable
-            self._restart_pace()
             self._bump()
 
     def pause(self) -> None:
@@ -151,9 +149,11 @@ class LiveRun:
             self._bump()
 
     def step(self) -> None:
+        """Exactly one epoch, then paused (at the end of a round: the next round's first)."""
         with self.lock:
             self.playing = False
             if self.trainable:
+                self._step_into_round()
                 self.trainer.step()
                 self._after_training()
             self._bump()
@@ -167,6 +167,8 @@ class LiveRun:
         """Step, with the epoch's first optimizer step opened up for the diagram to walk through."""
         with self.lock:
             self.playing = False
+            if self.trainable:
+                self._step_into_round()
             trace = self.trainer.step_traced() if self.trainable else None
             if trace is not None:
                 self._after_training()
@@ -183,6 +185,7 @@ class LiveRun:
             self.trainer.set_entry(entry, number)
             self.origin = "edited"
             self.trainer.evaluate()
+            self.pace.restart(self.trainer.epoch)      # watch what the edit does from slow
             self._bump()
             return entry_value(self.trainer.net, entry)
 
@@ -193,12 +196,12 @@ class LiveRun:
     def apply(self, cfg: Config) -> None:
         """Change live knobs mid-run (the caller checked `can_take`)."""
         with self.lock:
-            if cfg.epochs != self.cfg.epochs:
-                self._checkpoint_plan = checkpoint_epochs(cfg.epochs)
-            paced = epochs_per_second_cap(self.cfg) != epochs_per_second_cap(cfg)
+            old = self.cfg
             self.trainer.update(cfg)
-            if paced:
-                self._restart_pace()
+            if cfg.speed != old.speed:
+                self.pace.set_speed(cfg.speed, self.trainer.epoch)
+            if any(getattr(cfg, name) != getattr(old, name) for name in RESTART_PACE_KNOBS):
+                self.pace.restart(self.trainer.epoch)    # the network learns differently now: watch from slow
             self._bump()
 
     def set_data(self, data: Dataset) -> None:
@@ -207,6 +210,7 @@ class LiveRun:
             self.trainer.use_data(data)
             if not self.trainable:
                 self.playing = False
+            self.pace.restart(self.trainer.epoch)
             self._bump()
 
     def load(self, net: Net, history: History | None = None) -> None:
@@ -217,7 +221,7 @@ class LiveRun:
             self.generation += 1
             self.checkpoints = []
             self._save_checkpoint()
-            self._restart_pace()
+            self.pace.restart(self.trainer.epoch)
             self._bump()
 
     @property
@@ -245,10 +249,10 @@ class LiveRun:
             progress = self.trainer.progress
             try:
                 while self.playing and time.perf_counter() < deadline:
-                    allowed = self._epochs_allowed()
+                    allowed = self.pace.due(self.trainer.epoch)
                     if allowed <= 0:
                         break
-                    upcoming = [e for e in self._checkpoint_plan if e > self.trainer.epoch]
+                    upcoming = [e for e in CHECKPOINT_PLAN if e > self.trainer.epoch]
                     chunk = min(allowed, (upcoming[0] - self.trainer.epoch) if upcoming else allowed)
                     trained += self.trainer.advance(chunk, max(0.0, deadline - time.perf_counter()))
                     self._after_training()
@@ -281,6 +285,27 @@ class LiveRun:
         """(trainable, error, why it stopped, the trainer's message): what the page says about the run."""
         with self.lock:
             return self.trainable, self.error, self.trainer.stopped, self.trainer.message
+
+    def play_goal(self) -> int:
+        """The epoch Play trains to: the end of this round of `epochs` (or of the next, at a round's end)."""
+        with self.lock:
+            return self.trainer.next_stop
+
+    def stop_notice(self) -> tuple[str, str] | None:
+        """What the page says about a run that stopped by itself, as (kind, text), kind "success" or "error";
+        None while it can go on."""
+        with self.lock:
+            t = self.trainer
+            if self.error:
+                return "error", self.error
+            if t.stopped == "diverged":
+                return "error", f"Training diverged. {t.message}"
+            if t.stopped == "epochs":
+                return "success", (f"Trained to epoch {t.epoch:,}. Play goes on to epoch {t.next_stop:,}; Reset "
+                                   "starts over from epoch 0.")
+            if t.stopped == "target":
+                return "success", f"{t.message} Play goes on to epoch {t.next_stop:,}; Reset starts over from epoch 0."
+            return None
 
     @property
     def key(self) -> str:
@@ -390,16 +415,10 @@ class LiveRun:
     def _bump(self) -> None:
         self.version += 1
 
-    def _restart_pace(self) -> None:
-        self._pace_from = (time.monotonic(), self.trainer.epoch)
-
-    def _epochs_allowed(self) -> int:
-        """How many epochs the pace allows now (a large number when there is no cap)."""
-        cap = epochs_per_second_cap(self.cfg)
-        if cap is None:
-            return 10**9
-        since, epoch0 = self._pace_from
-        return int(epoch0 + cap * (time.monotonic() - since)) - self.trainer.epoch
+    def _step_into_round(self) -> None:
+        """A Step at the end of a round begins the next one: Play then goes on at the next round's pace."""
+        if self.trainer.stopped in ("epochs", "target"):
+            self.pace.restart(self.trainer.epoch)
 
     def _reset_locked(self) -> None:
         self.trainer.reset()
@@ -408,11 +427,11 @@ class LiveRun:
         self.error = ""
         self.checkpoints = []
         self._rate_marks = []
-        self._restart_pace()
+        self.pace.restart(0)
         self._save_checkpoint()
 
     def _after_training(self) -> None:
-        if self.trainer.epoch in self._checkpoint_plan and (
+        if self.trainer.epoch in CHECKPOINT_PLAN and (
                 not self.checkpoints or self.checkpoints[-1][0] != self.trainer.epoch):
             self._save_checkpoint()
         if self.trainer.stopped:

@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 from ui import session
 
-PLAY_HELP = "Train continuously. After the last epoch, Play starts over."
+PLAY_HELP = "Train on from here, to the end of this round of epochs; at its end, Play trains another round."
 
 
 def _key(prefix: str, name: str) -> str:

@@ -10,7 +10,7 @@ import re
 import time
 from urllib.parse import urlencode
 
-from scratchnet.config import Config
+from scratchnet.config import KNOBS, Config
 from tests.browser.harness import (
     APP,
     BOUNDARY,
@@ -87,8 +87,9 @@ def test_learning_rate_continues_hidden_size_restarts(page, app_url, wait_for_ap
     open_page(page, app_url, wait_for_app, Config(epochs=1_000_000, speed="300"))
     page.get_by_role("button", name="Play").click()
     before = wait_epoch(page, lambda e: e > 200)
-    press(page, "w_lr", "ArrowLeft")                      # learning rate: a live knob
-    page.wait_for_function("() => location.search.includes('lr=0.05')")
+    press(page, "w_lr", "ArrowLeft")                      # learning rate: a live knob, one step of its grid down
+    grid = KNOBS["lr"].grid
+    page.wait_for_function(f"() => location.search.includes('lr={grid[grid.index(Config().lr) - 1]:g}&')")
     after_lr = epoch(page)
     assert after_lr >= before, f"changing the learning rate restarted the run ({before} -> {after_lr})"
     press(page, "w_units_0", "ArrowRight")                # hidden size: a new network
