@@ -311,6 +311,37 @@ def units_height(n_layers: int, style: Style = DEFAULT, titled: bool = False) ->
 
 
 # --- compare page --------------------------------------------------------------------------------
+# A run's colour (its tile's swatch and its loss curve): Tableau 10, ten hues told apart at a glance (the class
+# palette has eight, and a seventh learning rate took the first one's colour again). Past ten runs the colours
+# come round again with another dash.
+RUN_COLORS = ("#4E79A7", "#F28E2B", "#E15759", "#76B7B2", "#59A14F", "#EDC948", "#B07AA1", "#FF9DA7", "#9C755F",
+              "#BAB0AC")
+RUN_DASHES = ("solid", "dash", "dot")
+
+
+def run_color(i: int) -> str:
+    return RUN_COLORS[i % len(RUN_COLORS)]
+
+
+def run_dash(i: int) -> str:
+    return RUN_DASHES[(i // len(RUN_COLORS)) % len(RUN_DASHES)]
+
+
+def compare_tile_title(i: int, label: str, row: dict | None, classification: bool) -> str:
+    """A tile's title: the run's swatch (its loss curve's colour and dash), its label and how it does now
+    (test accuracy, or the test loss of a regression; "diverged" once it has)."""
+    swatch = {"solid": "━━", "dash": "╍╍", "dot": "┅┅"}[run_dash(i)]
+    text = f"<span style='color:{run_color(i)}'><b>{swatch}</b></span> {label}"
+    if row is None:
+        return text
+    if row.get("diverged_at") is not None:
+        return f"{text} · diverged"
+    if classification and row.get("test_accuracy") is not None:
+        return f"{text} · <b>{row['test_accuracy']:.0%}</b>"
+    if row.get("test_loss") is not None:
+        return f"{text} · loss {row['test_loss']:.3g}"
+    return text
+
 
 def compare_grid_spec(surfaces: Sequence[Surface], data: Dataset, titles: Sequence[str], *, cols: int = 4,
                       style: Style = DEFAULT, uirevision: str = "compare", cell_height: int = 190,
@@ -331,7 +362,7 @@ def compare_grid_spec(surfaces: Sequence[Surface], data: Dataset, titles: Sequen
         points["marker"] = {"size": 3, "color": "#333333"}
     regions = region_style(style)
     traces, layout = [], _layout(style, cell_height * rows + 40, uirevision, showlegend=False,
-                                 margin={"l": 4, "r": 4, "t": 30, "b": 4})
+                                 margin={"l": 4, "r": 4, "t": 12 + 2 * style.font_size, "b": 4})
     del layout["xaxis"], layout["yaxis"]
     annotations, images = [], []
     x_min, x_max, y_min, y_max = data.bounds
@@ -354,7 +385,7 @@ def compare_grid_spec(surfaces: Sequence[Surface], data: Dataset, titles: Sequen
                                     "anchor": f"x{suffix}"}
         annotations.append({"text": str(titles[i]) if i < len(titles) else "", "showarrow": False,
                             "xref": "paper", "yref": "paper", "x": x0 + width / 2, "y": y1, "yanchor": "bottom",
-                            "xanchor": "center", "font": {"size": style.font_size - 2}})
+                            "xanchor": "center", "font": {"size": style.font_size + 1}})
     layout["annotations"] = annotations
     if as_image:
         layout["images"] = images
@@ -363,15 +394,17 @@ def compare_grid_spec(surfaces: Sequence[Surface], data: Dataset, titles: Sequen
 
 def compare_loss_spec(histories: Sequence[Sequence[float]], names: Sequence[str], *, style: Style = DEFAULT,
                       height: int = 320, log_y: bool = True, uirevision: str = "compare-loss") -> dict:
-    """Every run's training loss on one chart (log scale: runs differ by orders of magnitude)."""
-    palette = style.class_colors
+    """Every run's training loss on one chart (log scale: runs differ by orders of magnitude), in the run's
+    colour. The legend is on the right, below the top margin where the chart's tool bar appears (it covered
+    the first entry)."""
     traces = []
     for i, (history, name) in enumerate(zip(histories, names)):
         epochs, values = downsample(history, 400)
         traces.append({"type": "scatter", "x": epochs, "y": _finite(values), "mode": "lines", "name": str(name),
-                       "line": {"width": style.line_width * 0.75, "color": palette[i % len(palette)],
-                                "dash": ("solid", "dash", "dot", "dashdot")[(i // len(palette)) % 4]}})
-    layout = _layout(style, height, uirevision, showlegend=True)
+                       "line": {"width": style.line_width * 0.75, "color": run_color(i), "dash": run_dash(i)}})
+    layout = _layout(style, height, uirevision, showlegend=True,
+                     legend={"x": 1.01, "xanchor": "left", "y": 1, "yanchor": "top"})
+    layout["margin"]["t"] = 34                    # room for the tool bar above the plot and its legend
     layout["xaxis"].update(title={"text": "epoch"})
     layout["yaxis"].update(title={"text": "training loss"}, type="log" if log_y else "linear")
     return {"data": traces, "layout": layout}

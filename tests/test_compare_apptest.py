@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
+import time
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from scratchnet.config import Config, from_mapping
+from scratchnet.pace import watch_epochs
 from tests.live_element import live_figure, live_frame, live_metrics
 
 
@@ -33,7 +36,7 @@ def train_to_end(eventually):
 
 @pytest.fixture
 def compare(apps):
-    return apps.open({"epochs": "100"}, page="compare")
+    return apps.open({"epochs": "100", "speed": "max"}, page="compare")
 
 
 def test_defaults_vary_the_learning_rate_over_the_playground_config(compare):
@@ -41,7 +44,7 @@ def test_defaults_vary_the_learning_rate_over_the_playground_config(compare):
     assert at.selectbox(key="cmp_vary").value == "lr"
     runs = sweep(at).cfgs
     assert [c.lr for c in runs] == [0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0]
-    assert all(c.replace(lr=Config().lr) == Config(epochs=100) for c in runs)
+    assert all(c.replace(lr=Config().lr) == Config(epochs=100, speed="max") for c in runs)
     assert len(sweep(at).sweep.stacks) == 1, "learning rates share one stacked network"
 
 
@@ -62,6 +65,31 @@ def test_train_all_fills_the_grid_the_losses_and_the_table(compare, train_to_end
     curves = live_frame(at)["curves"][0]
     assert curves["full"] and all(xs == list(range(1, 101)) for xs in curves["x"])
     assert live_metrics(at)["Epoch"] == "100 / 100"
+
+
+def test_each_tile_says_its_accuracy_in_its_runs_own_colour(compare, train_to_end):
+    at = compare
+    titles = [a["text"] for a in live_figure(at, "grid")["layout"]["annotations"]]
+    assert re.search(r"</span> lr=0\.003 · <b>\d+%</b>$", titles[0]), titles[0]      # the accuracy from epoch 0
+    train_to_end(at)
+    rows = table(at)
+    shown = [i["title"] for i in live_frame(at)["images"] if i["chart"] == "grid"]
+    for title, row in zip(shown, rows):
+        assert f"{row['run']} · <b>{row['test accuracy']:.0%}</b>" in title or (
+            row["diverged at"] is not None and title.endswith(f"{row['run']} · diverged"))
+    colours = [trace["line"]["color"] for trace in live_figure(at, "losses")["data"]]
+    assert len(set(colours)) == 7, "every run its own colour (lr=0.003 and lr=3 shared one)"
+    for title, colour in zip(shown, colours):
+        assert f"color:{colour}" in title                  # the tile's swatch is its loss curve's colour
+
+
+def test_train_all_is_watched_at_the_playgrounds_pace(apps, eventually):
+    at = apps.open({"epochs": "300"}, page="compare")     # Speed auto, the default
+    at.button(key="cmp_play").click().run()
+    time.sleep(1.5)
+    assert sweep(at).playing and 1 <= sweep(at).sweep.epoch <= watch_epochs(3.0)   # not 300 epochs in a second
+    eventually(lambda: sweep(at).sweep.epoch >= watch_epochs(2.0), rerun=at, timeout=15, what="the pace going on")
+    at.button(key="cmp_pause").click().run()
 
 
 @pytest.mark.parametrize("vary, values, stacks", [

@@ -230,7 +230,7 @@ def test_a_broken_run_does_not_stop_the_others(scheduler, eventually):
 
 
 def test_live_sweep_trains_all_runs_to_the_same_epoch():
-    base = Config(epochs=60)
+    base = Config(epochs=60, speed="max")
     sweep = LiveSweep([base.replace(lr=lr) for lr in (0.01, 0.1, 1.0)] + [base.replace(activation="tanh")])
     sweep.play()
     while sweep.playing:

@@ -17,6 +17,7 @@ from scratchnet.pace import (
     watch_seconds,
 )
 from ui.live_run import LiveRun
+from ui.live_sweep import LiveSweep
 
 
 class FakeTime:
@@ -132,3 +133,14 @@ def test_a_changed_learning_rate_starts_the_watching_pace_again_and_a_view_chang
     run.apply(run.cfg.replace(show_test=True))                # a view change is nothing new to watch
     play_for(run, time, 1.0)
     assert run.trainer.epoch - at == pytest.approx(watch_epochs(2.0) - watch_epochs(1.0), abs=1)
+
+
+def test_compare_runs_are_watched_at_the_same_pace():
+    sweep, time = LiveSweep([Config(lr=lr) for lr in (0.01, 0.1, 1.0)]), FakeTime()
+    sweep.pace._now = time
+    sweep.pace.restart(0)
+    sweep.play()
+    for _ in range(100):                                      # 2 s
+        time.now += 0.02
+        sweep.work(1.0)
+    assert abs(sweep.sweep.epoch - watch_epochs(2.0)) <= 1 and sweep.playing

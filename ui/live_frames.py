@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from scratchnet.figures import hidden_space_spec, surface_codes, unit_tiles
+from scratchnet.figures import compare_tile_title, hidden_space_spec, surface_codes, unit_tiles
 from scratchnet.hidden_space import hidden_space_steps
 from scratchnet.palette import Style, region_style
 from scratchnet.pieces import Steps, finish
@@ -187,8 +187,9 @@ def compare_frame(state: SweepFrameState, view: CompareView) -> Frame:
                    "playing": state.playing, "stopped": "done" if state.done else None, "epoch": state.epoch})
     frame.header["images"] = [
         {"chart": "grid", "index": i, "w": codes.shape[1], "h": codes.shape[0], "lut": "grid",
-         "blob": frame.blob(codes)}
-        for i, codes in enumerate(boundary_codes(s, view.style, False)[0] for s in state.surfaces)]
+         "blob": frame.blob(codes), "title": compare_tile_title(i, label, row, base.is_classification)}
+        for i, (codes, label, row) in enumerate(zip((boundary_codes(s, view.style, False)[0] for s in state.surfaces),
+                                                    view.labels, state.rows))]
     frame.header["curves"] = [{"chart": "losses", "key": state.key, "full": state.full, "stride": state.stride,
                                "regular": [True] * len(state.curve_epochs), "x": state.curve_epochs,
                                "y": [[_number(v) for v in run] for run in state.curve_losses]}]

@@ -16,6 +16,7 @@ import torch
 from scratchnet.batched import Sweep
 from scratchnet.config import Config
 from scratchnet.data import Dataset
+from scratchnet.pace import PaceClock
 from scratchnet.pieces import Steps, finish
 from scratchnet.surface import Surface, stacked_surfaces, stacked_surfaces_steps
 from ui.live_run import MAX_CURVE_POINTS
@@ -72,6 +73,8 @@ class LiveSweep:
         self.last_seen = time.monotonic()
         self.error = ""
         self._rate = 0.0
+        self._marks: list[tuple[float, int]] = []
+        self.pace = PaceClock(cfgs[0].speed)    # the Playground's Speed: auto watches the runs learn
 
     @property
     def cfgs(self) -> list[Config]:
@@ -85,12 +88,21 @@ class LiveSweep:
     def touch(self) -> bool:
         self.last_seen = time.monotonic()
         was, self.suspended = self.suspended, False
+        if was:
+            self.pace.resume(self.front)
         return was
 
     def play(self) -> None:
         with self.lock:
             self.playing = not self.sweep.done
+            self.pace.resume(self.front)
             self.version += 1
+
+    @property
+    def front(self) -> int:
+        """The epoch the runs still training are at (the pace's count)."""
+        live = [t.epoch for _, t in self.sweep.stacks if not t.done]
+        return min(live) if live else self.sweep.epoch
 
     def pause(self) -> None:
         with self.lock:
@@ -163,26 +175,33 @@ class LiveSweep:
         self.suspended = True
 
     def work(self, seconds: float) -> int:
-        """Train for about `seconds`; the epochs trained by all stacks, at least 1 if part of a big epoch was."""
-        start = time.perf_counter()
+        """Train for about `seconds`, no further than the pace allows; the epochs trained by all stacks, at least 1
+        if part of a big epoch was."""
         with self.lock:
             pieces = self.sweep.progress
             try:
-                before = self.sweep.epoch
-                trained = self.sweep.advance(10**9, seconds)
+                due = self.pace.due(self.front)
+                trained = self.sweep.advance(due, seconds) if due > 0 else 0
                 trained = trained or int(self.sweep.progress != pieces)
-                progress = self.sweep.epoch - before
             except Exception as err:  # noqa: BLE001 — shown on the page, the thread goes on
                 self.playing, self.error = False, f"Training stopped: {type(err).__name__}: {err}"
-                trained = progress = 0
-            if self.sweep.done:
+                trained = 0
+            stopped = self.sweep.done and self.playing
+            if stopped:
                 self.playing = False
-            self.version += 1
-        elapsed = time.perf_counter() - start
-        if progress and elapsed > 0:
-            rate = progress * len(self.cfgs) / elapsed
-            self._rate = rate if not self._rate else 0.8 * self._rate + 0.2 * rate
+            if trained or stopped:
+                self.version += 1
+                self._measure_rate()
         return trained
+
+    def _measure_rate(self) -> None:
+        """Model-epochs per second of wall-clock time over the last ~2 s: the pace the page shows."""
+        now = time.monotonic()
+        self._marks.append((now, self.sweep.epoch))
+        while len(self._marks) > 2 and now - self._marks[0][0] > 2.0:
+            self._marks.pop(0)
+        (t0, e0), (t1, e1) = self._marks[0], self._marks[-1]
+        self._rate = (e1 - e0) * len(self.cfgs) / (t1 - t0) if t1 > t0 else 0.0
 
 
 def _next_multiple(n: int, stride: int) -> int:

@@ -24,6 +24,7 @@ from scratchnet.figures import (
     boundary_spec,
     compare_grid_spec,
     compare_loss_spec,
+    compare_tile_title,
     hidden_space_spec,
     loss_spec,
     units_height,
@@ -232,7 +233,9 @@ def compare(sweep: LiveSweep, labels: Sequence[str], links: Sequence[str], style
     """Compare's tiles, loss curves, table and numbers, live."""
     view = CompareView(style, tuple(labels), tuple(links))
     state = sweep.frame_state()
-    grid = compare_grid_spec(state.surfaces, state.data, labels, cols=min(len(labels), 4), style=style,
+    titles = [compare_tile_title(i, label, row, classification)
+              for i, (label, row) in enumerate(zip(labels, state.rows))]
+    grid = compare_grid_spec(state.surfaces, state.data, titles, cols=min(len(labels), 4), style=style,
                              cell_height=cell_height, as_image=True)
     losses = compare_loss_spec([[] for _ in labels], labels, style=style)
     _, scale = boundary_codes(state.surfaces[0], style, False)

@@ -78,6 +78,7 @@ class Chart {
     this.rev = null;
     this.plotted = false;
     this.images = [];             // current image URLs, by layout image index
+    this.titles = [];             // current annotation texts, by index (Compare's tile titles)
     this.canvases = [];
     this.curve = null;            // {key, stride, regular, x: [[...]], y: [[...]]}
     this.curveTimer = null;
@@ -177,6 +178,7 @@ class Chart {
   async restore(Plotly) {
     const update = {};
     this.images.forEach((url, i) => { if (url) update[`images[${i}].source`] = url; });
+    this.titles.forEach((text, i) => { if (text !== undefined) update[`annotations[${i}].text`] = text; });
     if (Object.keys(update).length) await Plotly.relayout(this.div, update);
     if (this.curve) await this.drawCurve(Plotly);
   }
@@ -191,6 +193,10 @@ class Chart {
       const url = imageUrl(this.canvases[u.index], blobs[u.blob], u.w, u.h, lut);
       this.images[u.index] = url;
       relayout[`images[${u.index}].source`] = url;
+      if (u.title !== undefined) {                         // Compare's tiles say how their run does
+        this.titles[u.index] = u.title;
+        relayout[`annotations[${u.index}].text`] = u.title;
+      }
     }
     if (this.plotted && Object.keys(relayout).length) await Plotly.relayout(this.div, relayout);
     this.div.dataset.frames = String(Number(this.div.dataset.frames) + 1);
