@@ -23,6 +23,8 @@ from ui.markdown import escape
 RUN_KEY = "lesson_run"                  # this page's own run of the tutorial's network (step 4)
 ANSWERS_KEY = "lesson_answers"          # {(lesson, step key): the option the learner locked in}
 STEP_PICKER = "lesson_step"
+JUST_LOCKED = "lesson_just_locked"      # the page run after "Lock in my answer": bring the verdict into view
+VERDICT = "lesson_verdict"              # the verdict's container (its key is its CSS class: st-key-…)
 
 
 # --- where we are: the link says -------------------------------------------------------------------------
@@ -86,6 +88,7 @@ def lock_in(lesson: Lesson, step: Step) -> None:
     choice = st.session_state.get(f"lesson_pick_{lesson.key}_{step.key}")
     if choice is not None:
         answers()[(lesson.key, step.key)] = step.question.options.index(choice)
+        st.session_state[JUST_LOCKED] = True
 
 
 def try_again(lesson: Lesson, step: Step) -> None:
@@ -112,9 +115,33 @@ def prediction(lesson: Lesson, step: Step) -> int | None:
             return None
         right = locked == question.answer
         verdict = "Right." if right else f"Not quite: the answer is **{question.options[question.answer]}**."
-        (st.success if right else st.warning)(f"You predicted **{question.options[locked]}**. {verdict} "
-                                              f"{question.why}")
+        with st.container(key=VERDICT):
+            (st.success if right else st.warning)(f"You predicted **{question.options[locked]}**. {verdict} "
+                                                  f"{question.why}")
     return locked
+
+
+# The verdict and the output appear where the learner clicked, often below the fold (measured at 1440×900: step 1's
+# output started ~150 px under the window's edge). Once, right after the click, the page scrolls the verdict to
+# the top, so what the click caused is in view; later runs leave the scroll where the learner put it.
+BRING_INTO_VIEW = """<script>
+(() => {
+  const deadline = performance.now() + 3000;
+  const look = () => {
+    const el = document.querySelector(".st-key-%s");
+    if (!el) { if (performance.now() < deadline) requestAnimationFrame(look); return; }
+    el.style.scrollMarginTop = "4.5rem";             /* under Streamlit's header */
+    const top = el.getBoundingClientRect().top;
+    if (top < 0 || top > 0.3 * window.innerHeight) el.scrollIntoView({ behavior: "smooth", block: "start" });
+  };
+  setTimeout(look, 50);
+})();
+</script>"""
+
+
+def bring_verdict_into_view() -> None:
+    if st.session_state.pop(JUST_LOCKED, False):
+        st.html(BRING_INTO_VIEW % VERDICT, unsafe_allow_javascript=True)
 
 
 # --- the result ------------------------------------------------------------------------------------------------
@@ -147,12 +174,38 @@ def result(step: Step, style: Style) -> None:
     st.code(ran.output.rstrip("\n"), language=None)
     for warning in ran.warnings:
         st.warning(f"PyTorch warned: {warning}", icon=":material/warning:")
+    if step.then:
+        st.markdown("**Why, and the fix.** These lines run next, in the same workspace:")
+        st.code(step.then.rstrip("\n"), language="python")
+        st.code(ran.then_output.rstrip("\n"), language=None)
     if step.key == "leaf":
         st.markdown("The engine's own parameters of this network (`net_for`, which uses `init_net`):")
         st.dataframe(pd.DataFrame(parameter_rows()), hide_index=True, key="lesson_params")
     if step.key == "train":
         train_live(style)
     st.info(f"**What to notice.** {step.notice}", icon=":material/visibility:")
+
+
+# --- the end of the lesson -------------------------------------------------------------------------------------
+def where_next(lesson: Lesson) -> None:
+    """After the last step: where the learner can take what they just learned."""
+    with st.container(border=True, key="lesson_next_steps"):
+        st.markdown("**Where next.** You have built, run and trained the tutorial's network by hand. Now:")
+        st.page_link("app_pages/playground.py", icon=":material/tune:",
+                     label="Playground: this network live — change its data, its layers, its learning rate",
+                     query_params=session.query_for(LESSON_CONFIG))
+        st.page_link("app_pages/under_the_hood.py", icon=":material/biotech:",
+                     label="Under the hood: the Playground network's math beside its code, one step opened up")
+        st.page_link("app_pages/compare.py", icon=":material/compare:",
+                     label="Compare: seven learning rates trained side by side")
+        st.button("Start the lesson again", key="lesson_restart", icon=":material/restart_alt:",
+                  on_click=start_again, args=(lesson,))
+
+
+def start_again(lesson: Lesson) -> None:
+    for step in lesson.steps:
+        try_again(lesson, step)
+    go(lesson, 1)
 
 
 # --- the page, top to bottom ------------------------------------------------------------------------------------
@@ -185,6 +238,11 @@ if prediction(lesson, step) is not None:
     result(step, style)
     st.button("Try this step again", key=f"lesson_again_{step.key}", on_click=try_again, args=(lesson, step),
               icon=":material/undo:")
+
+bring_verdict_into_view()
+
+if number == len(lesson.steps) and answers().get((lesson.key, step.key)) is not None:
+    where_next(lesson)
 
 back, _, forward = st.columns([1, 3, 1])
 if number > 1:

@@ -50,6 +50,7 @@ class Step:
     question: Question
     notice: str                      # markdown: what to look at in the result
     before: str = ""                 # lines from earlier steps, run first (shown folded)
+    then: str = ""                   # lines shown and run only once the learner has committed (the fix, say)
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,7 @@ class Ran:
     output: str
     warnings: tuple[str, ...]
     scope: dict[str, Any] = field(repr=False)
+    then_output: str = ""            # what the step's `then` lines printed
 
 
 _FORWARD = '''def forward(X):
@@ -79,18 +81,13 @@ _FORWARD = '''def forward(X):
 
 LEAF = Step(
     "leaf", "Parameters as leaf tensors",
-    "The network's parameters are four plain tensors: **W1** (2×10), **b1** (1×10), **W2** (10×2), **b2** (1×2). "
-    "For autograd to give a tensor a `.grad`, the tensor must be a *leaf*: made by us, not computed from another "
-    "tensor. The tutorial makes its weights with the line below.",
+    "The network's parameters are four plain tensors: **W1** (2×10), **b1** (1×10), **W2** (10×2), **b2** (1×2), "
+    "made so that autograd computes their gradients. The tutorial makes its first weight matrix with the line "
+    "below, uses it in a loss and asks autograd for the gradient.",
     '''W1 = torch.randn(2, 10, requires_grad=True) * 0.1      # the tutorial's line
-print("W1.is_leaf:", W1.is_leaf, "  W1.grad_fn:", W1.grad_fn.name())
-loss = (X @ W1).pow(2).mean()                            # any loss that uses W1
+loss = (X @ W1).pow(2).mean()                            # a loss that uses W1
 loss.backward()
 print("W1.grad:", W1.grad)
-
-W1 = (torch.randn(2, 10) * 0.1).requires_grad_()         # scale first, then ask for gradients
-(X @ W1).pow(2).mean().backward()
-print("fixed W1.is_leaf:", W1.is_leaf, "  W1.grad.shape:", tuple(W1.grad.shape))
 ''',
     Question("After `loss.backward()`, what will the tutorial's `W1.grad` be?",
              ("a 2×10 tensor of gradients", "None", "an error from backward()"), 1,
@@ -100,7 +97,13 @@ print("fixed W1.is_leaf:", W1.is_leaf, "  W1.grad.shape:", tuple(W1.grad.shape))
     "The first `W1` has a `grad_fn` and is not a leaf; PyTorch even warns when its `.grad` is read. Scaling first and "
     "calling `requires_grad_()` last makes the tensor we keep the leaf. The engine makes every parameter that way "
     "(`init_net`): the table below is the engine's own W1, b1, W2, b2.",
-    before="X = X_train[:8]                                # a batch of 8 points (x1, x2)\n")
+    before="X = X_train[:8]                                # a batch of 8 points (x1, x2)\n",
+    then='''print("W1.is_leaf:", W1.is_leaf, "  W1.grad_fn:", W1.grad_fn.name())
+
+W1 = (torch.randn(2, 10) * 0.1).requires_grad_()         # scale first, then ask for gradients
+(X @ W1).pow(2).mean().backward()
+print("fixed W1.is_leaf:", W1.is_leaf, "  W1.grad.shape:", tuple(W1.grad.shape))
+''')
 
 FORWARD = Step(
     "forward", "Forward a batch, and the loss on the logits",
@@ -135,7 +138,7 @@ for name, p in params.items():
 first = W1.grad.norm().item()
 
 for p in params.values():
-    p.grad.zero_()                       # zero them: backward() adds to what is there
+    p.grad.zero_()                       # zero them
 cross_entropy(forward(X), Y).backward()  # repeat
 print(f"zeroed, then again:  W1.grad norm {W1.grad.norm():.5f}")
 cross_entropy(forward(X), Y).backward()  # and once more without zeroing
@@ -201,7 +204,8 @@ def workspace(cfg: Config = LESSON_CONFIG) -> dict[str, Any]:
 
 
 def run_step(step: Step, cfg: Config = LESSON_CONFIG) -> Ran:
-    """Run `step.before` and then `step.code` as written, on a fresh workspace; what `code` printed.
+    """Run `step.before`, `step.code` and `step.then` as written, on a fresh workspace; what `code` and `then`
+    printed.
 
     The global RNG is forked (a snippet may call torch.randn as a learner would, without moving anyone
     else's random numbers); `print` writes to a buffer, not to sys.stdout, which a server's threads share.
@@ -215,7 +219,11 @@ def run_step(step: Step, cfg: Config = LESSON_CONFIG) -> Ran:
         exec(compile(step.before, f"<lesson {step.key}: before>", "exec"), scope)  # noqa: S102 — our own steps
         scope["print"] = functools.partial(print, file=out)
         exec(compile(step.code, f"<lesson {step.key}>", "exec"), scope)  # noqa: S102 — our own steps
-    return Ran(out.getvalue(), tuple(dict.fromkeys(_short(str(c.message)) for c in caught)), scope)
+        then = io.StringIO()
+        scope["print"] = functools.partial(print, file=then)
+        exec(compile(step.then, f"<lesson {step.key}: then>", "exec"), scope)  # noqa: S102 — our own steps
+    return Ran(out.getvalue(), tuple(dict.fromkeys(_short(str(c.message)) for c in caught)), scope,
+               then.getvalue())
 
 
 def parameter_rows(cfg: Config = LESSON_CONFIG) -> list[dict[str, object]]:

@@ -35,13 +35,28 @@ def test_the_tutorials_four_exercises_in_order():
 def test_step_1_the_tutorials_weight_is_not_a_leaf_and_gets_no_grad():
     ran = run_step(TUTORIAL.step(1))
     assert TUTORIAL.step(1).question.options[TUTORIAL.step(1).question.answer] == "None"
-    assert "W1.is_leaf: False   W1.grad_fn: MulBackward0" in ran.output
-    assert "W1.grad: None" in ran.output
-    assert "fixed W1.is_leaf: True   W1.grad.shape: (2, 10)" in ran.output
+    assert ran.output == "W1.grad: None\n"
+    assert "W1.is_leaf: False   W1.grad_fn: MulBackward0" in ran.then_output      # why, once committed
+    assert "fixed W1.is_leaf: True   W1.grad.shape: (2, 10)" in ran.then_output    # and the fix
     assert any("not a leaf Tensor" in w for w in ran.warnings), "PyTorch's own warning is shown"
     rows = parameter_rows()
     assert [r["tensor"] for r in rows] == ["W1", "b1", "W2", "b2"]
     assert all(r["is_leaf"] and r["requires_grad"] and r["grad_fn"] == "None" for r in rows)
+
+
+@pytest.mark.parametrize("number", range(1, len(TUTORIAL.steps) + 1))
+def test_what_a_step_shows_before_the_answer_does_not_give_it_away(number):
+    """The goal, the code and its comments are on screen while the learner predicts: none of them may say the
+    answer (step 1 used to explain leaves and show the fixed line before the question)."""
+    step = TUTORIAL.step(number)
+    shown = "\n".join((step.goal, step.code, step.before)).lower()       # (the prompt names the options)
+    answer = step.question.options[step.question.answer].lower()
+    assert not re.search(rf"(?<![\w.]){re.escape(answer)}(?![\w.])", shown), answer
+    if step.key == "leaf":
+        for giveaway in ("is_leaf", "grad_fn", "requires_grad_()", "not a leaf", "must be a"):
+            assert giveaway not in shown, giveaway
+    if step.key == "backward":
+        assert "adds to" not in shown                      # the goal asks what forgetting to zero does
 
 
 def test_step_2_an_untrained_network_scores_about_ln_2():

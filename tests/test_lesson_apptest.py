@@ -27,8 +27,8 @@ def outputs(at) -> list[str]:
 
 
 def printed(at) -> str:
-    (text,) = outputs(at)
-    return text
+    """What the step's own code printed (the first output; a step's `then` lines print below it)."""
+    return outputs(at)[0]
 
 
 def test_the_lesson_is_in_the_menu_and_opens_at_step_1(apps):
@@ -69,6 +69,27 @@ def test_locking_in_an_answer_runs_the_code_and_says_who_was_right(apps, number,
     assert at.radio[0].value is None and not outputs(at), "asked again"
     lock(at, step.question.options[step.question.answer])
     assert at.success[0].value.startswith(f"You predicted **{step.question.options[step.question.answer]}**. Right.")
+
+
+def test_step_1_keeps_why_and_the_fix_until_the_answer_is_locked_in(apps):
+    step = TUTORIAL.step(1)
+    at = open_lesson(apps, step="1")
+    page = " ".join([m.value for m in at.markdown] + [c.value for c in at.code])
+    assert "requires_grad_()" not in page and "is_leaf" not in page and "not computed" not in page
+    lock(at, "a 2×10 tensor of gradients")
+    assert [c.value for c in at.code if c.language == "python"][-1] == step.then.rstrip("\n")
+    assert outputs(at)[1].splitlines() == ["W1.is_leaf: False   W1.grad_fn: MulBackward0",
+                                           "fixed W1.is_leaf: True   W1.grad.shape: (2, 10)"]
+
+
+def test_the_last_step_ends_with_where_to_go_next(apps):
+    at = open_lesson(apps, step="4")
+    assert not [p for p in at.get("page_link") if "Compare" in p.proto.label], "not before the answer"
+    lock(at, "down")
+    links = {p.proto.label.split(":")[0]: p.proto.page for p in at.get("page_link")}
+    assert {"Playground", "Under the hood", "Compare"} <= set(links) and links["Compare"] == "compare", links
+    at.button(key="lesson_restart").click().run()
+    assert at.query_params["step"] == "1" and at.radio[0].value is None and not outputs(at)
 
 
 def test_step_1_shows_the_engines_leaf_parameters(apps):
