@@ -194,7 +194,8 @@ def _hidden_backward_lines(cfg: Config, layer: int, n: int, width: int) -> list[
 
 def schedule_tex(cfg: Config) -> str:
     """The rate η_e of the epoch after e epochs (e = 0, 1, …) under the config's schedule, as
-    scratchnet.schedule computes it; empty for a constant rate."""
+    scratchnet.schedule computes it (step decay and cosine start again every T epochs: a run goes on in
+    rounds); empty for a constant rate."""
     tex = schedule.BY_NAME[cfg.schedule].tex
     return tex(cfg.lr, cfg.epochs) if tex else ""
 
