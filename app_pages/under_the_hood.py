@@ -33,7 +33,6 @@ TABS = ["Math & code", "One step, opened up", "Leaf-tensor pitfall", "Hidden spa
 STEP_DIAGRAM = "uth_step_diagram"       # the opened-up step's network diagram (its clicks pick a table entry)
 STEP_ENTRY = "uth_step_entry"           # the entry picked there, as "W2[1,3]"
 BOUNDARY_RESOLUTION = 80
-MATH_CODE = [1, 1]
 ACTIVATION, REGULARIZATION, REG_RATE = KNOBS["activation"], KNOBS["regularization"], KNOBS["reg_rate"]
 
 
@@ -50,15 +49,15 @@ def run_toolbar(live: LiveRun) -> None:
 def show_sources(sources: list[hood.Source]) -> None:
     for source in sources:
         st.caption(f"`{source.name}` — {source.where}")
-        st.code(source.code, language="python")
+        st.code(source.code, language="python", wrap_lines=True)
 
 
 def show_code(readable: dict[str, str], fast: dict[str, list[hood.Source]], part: str) -> None:
     """The tutorial-style code of one part, and one click away the engine's fast version of it."""
     if part == "forward":
         with st.expander("The parameters: W1, b1, … as leaf tensors"):
-            st.code(readable["parameters"], language="python")
-    st.code(readable[part], language="python")
+            st.code(readable["parameters"], language="python", wrap_lines=True)
+    st.code(readable[part], language="python", wrap_lines=True)
     with st.expander("How it is made fast"):
         st.caption(hood.FAST_NOTES[part] + " The engine's own source, read from disk as the page is drawn:")
         show_sources(fast[part])
@@ -77,7 +76,7 @@ def math_and_code(cfg: Config, live: LiveRun) -> None:
         st.table(pd.DataFrame(hood.shape_table(cfg, n)).set_index("tensor"))
 
     st.subheader("Forward pass")
-    left, right = st.columns(MATH_CODE)
+    left, right = st.columns(hood.MATH_CODE)
     with left:
         st.latex(hood.forward_tex(cfg, n))
         st.caption("The output layer has no activation: its values are the "
@@ -87,7 +86,7 @@ def math_and_code(cfg: Config, live: LiveRun) -> None:
         show_code(readable, fast, "forward")
 
     st.subheader("Loss")
-    left, right = st.columns(MATH_CODE)
+    left, right = st.columns(hood.MATH_CODE)
     with left:
         st.latex(hood.loss_tex(cfg, n))
         notes = ["Y holds the labels one-hot; yᵢ is point i's class. Log-sum-exp subtracts the largest logit mᵢ "
@@ -100,7 +99,7 @@ def math_and_code(cfg: Config, live: LiveRun) -> None:
         show_code(readable, fast, "loss")
 
     st.subheader("Backward pass (the chain rule, last layer first)")
-    left, right = st.columns(MATH_CODE)
+    left, right = st.columns(hood.MATH_CODE)
     with left:
         st.latex(hood.backward_tex(cfg, n))
         st.caption("⊙ is the elementwise product. Every gradient has the shape of what it differentiates.")
@@ -111,7 +110,7 @@ def math_and_code(cfg: Config, live: LiveRun) -> None:
         show_code(readable, fast, "backward")
 
     st.subheader(f"Update ({KNOBS['optimizer'].show(cfg.optimizer)})")
-    left, right = st.columns(MATH_CODE)
+    left, right = st.columns(hood.MATH_CODE)
     with left:
         st.latex(hood.update_tex(cfg))
         st.caption("Applied to every parameter θ ∈ {W₁, b₁, W₂, …}, in place, once per step.")
@@ -229,7 +228,7 @@ def one_step(cfg: Config, live: LiveRun, style: Style) -> None:
     with st.expander("The code that computed this"):
         st.caption("Run as it is, with the network's float64 tensors as W1, b1, …: `Z, saved = forward(X)`, "
                    "the loss, then `backward(X, Y, Z, saved)` for the hand-written column.")
-        st.code(step.code, language="python")
+        st.code(step.code, language="python", wrap_lines=True)
     st.caption("Autograd and the hand-written backward do the same floating-point work in a different order, so "
                "they differ by rounding (about 10⁻¹⁷ in float64). Finite differences carry an error of order ε² "
                "plus rounding/ε, about 10⁻¹⁰: still far inside the tolerance. A wrong derivative would show up as "
@@ -243,7 +242,7 @@ def pitfall() -> None:
                 "It trains nothing: `* 0.1` is an operation, so the `W` it keeps is the *result* of one — not a leaf "
                 "of the graph, and `backward()` fills `.grad` only on leaves. Below, each snippet is run as "
                 "written (after the setup) and what it printed is shown under it.")
-    st.code(SETUP, language="python")
+    st.code(SETUP, language="python", wrap_lines=True)
     cols = st.columns(3)
     verdicts = (":red[:material/cancel:]", ":green[:material/check_circle:]", ":green[:material/check_circle:]")
     for col, key, verdict in zip(cols, ("wrong", "right", "engine"), verdicts):
@@ -360,6 +359,7 @@ run = session.ensure_run(cfg)
 session.keep(run)                                   # back from idle (the learner was away): train again
 session.sync_url(cfg)
 style = theme.apply(cfg.presentation)
+st.html(hood.CODE_CSS, unsafe_allow_javascript=True)     # our own constant: code that wraps, math that fits
 
 st.title("Under the hood")
 st.caption(cfg.describe())

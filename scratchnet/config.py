@@ -246,7 +246,8 @@ _KNOB_LIST = (
     # moons are ~86% linearly separable, and init seed 42 started at 86%). benchmarks/bench_pace.py measures it.
     Knob("dataset", "choice", "circle", "Dataset", "Which toy data the network learns.", "data",
          choices=(*DATASETS_CLASSIFICATION, *DATASETS_REGRESSION, CUSTOM),
-         names=(("checkerboard", "checkers"), (CUSTOM, "your own")),      # short: under a thumbnail
+         # short names: a label under a thumbnail, three to a row ("multigauss" was cut to "multiga…")
+         names=(("checkerboard", "checkers"), ("multigauss", "gaussians"), (CUSTOM, "your own")),
          exportable=True),
     Knob("classes", "int", 2, "Classes",
          f"Number of classes ({', '.join(MULTICLASS_DATASETS)} and your own data only).", "data",

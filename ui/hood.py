@@ -49,6 +49,56 @@ ROOT = Path(__file__).resolve().parents[1]
 ACTIVATION_NOTES = {a.name: a.tex_note for a in activations.ALL if a.tex_note}
 
 
+# Measured at 1280-1920 px: the code beside the math has lines of up to ~110 characters (its column showed 45-80),
+# and the default network's formulas need up to ~420 px at 1.1em. So the math column takes 30rem (at most 55%) and
+# the code the rest, and the code wraps, each wrapped line going on 6 characters in (a hanging indent), so it
+# still reads as one line of Python: nothing scrolls sideways, nothing is cut off. A larger network's formulas are
+# longer (7 inputs, 8 layers of 128, layer norm: ~670 px) and KaTeX cannot wrap a display formula: one wider than
+# its column is zoomed out until it fits (to 60% at most).
+MATH_CODE = [1, 1]
+CODE_CSS = """<style>
+[data-testid="stMain"] [data-testid="stCode"] code > span { display: block; padding-left: 6ch; text-indent: -6ch; }
+[data-testid="stMain"] .katex-display > .katex { font-size: 1.1em; }
+[data-testid="stHorizontalBlock"]:has(.katex-display) > [data-testid="stColumn"] {
+  flex: 1 1 0 !important; width: auto !important; min-width: 0 !important; }
+[data-testid="stHorizontalBlock"]:has(.katex-display) > [data-testid="stColumn"]:first-child {
+  flex: 0 1 min(30rem, 55%) !important; }
+</style>
+<script>
+(() => {
+  if (window.__scratchnetFitMath) return;
+  window.__scratchnetFitMath = true;
+  let seen = "";
+  const signature = (shown) => shown.map((d) => `${d.clientWidth}/${d.scrollWidth}/${d.textContent.length}`).join();
+  const fit = () => {
+    const shown = [...document.querySelectorAll('[data-testid="stMain"] .katex-display')];
+    if (signature(shown) === seen) return;             // nothing new to fit (live charts change the page often)
+    for (const display of shown) {
+      const katex = display.firstElementChild;
+      if (!katex) continue;
+      katex.style.zoom = "";                           // zoom, not font-size: a formula has parts in px too
+      const over = display.scrollWidth / Math.max(1, display.clientWidth);
+      if (over > 1.0) katex.style.zoom = Math.max(0.6, 1 / over - 0.01).toFixed(3);
+    }
+    seen = signature(shown);
+  };
+  let queued = false;
+  const later = () => {
+    if (queued) return;
+    queued = true;
+    requestAnimationFrame(() => { queued = false; fit(); });
+  };
+  new MutationObserver(later).observe(document.body, { childList: true, subtree: true });
+  const sized = new ResizeObserver(later);             // a column narrows when a scroll bar appears, say
+  sized.observe(document.body);
+  const main = document.querySelector('[data-testid="stMain"]');
+  if (main) sized.observe(main);
+  document.fonts.addEventListener("loadingdone", later);   // KaTeX's fonts change a formula's width
+  later();
+})();
+</script>"""
+
+
 # --- sizes --------------------------------------------------------------------------------------
 def batch_rows(cfg: Config, n_train: int) -> tuple[int, str]:
     """Rows of X in one step and how to say it: the whole training set, or one mini-batch."""
