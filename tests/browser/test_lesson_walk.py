@@ -1,5 +1,6 @@
 """The Lesson in a real browser, end to end: reached from the menu, each of the four steps asks for a
-prediction before anything runs, shows the code's real output once the learner locks in, and the last
+prediction before anything runs, shows the code's real output once the learner locks in (the verdict and the
+output brought into view: at 1280x900 they start below the fold), and the last
 step trains the tutorial's network live (frames streaming, the epoch reaching 300); a step's link
 opens that step. No console errors on the way.
 
@@ -9,6 +10,7 @@ Screenshots land in artifacts/screenshots/lesson-step-N.png for a person to look
 from __future__ import annotations
 
 import re
+import time
 
 from scratchnet.lesson import TUTORIAL
 from tests.browser.harness import drawn_frames, epoch, wait_for_chart
@@ -21,6 +23,20 @@ OUTPUT = {1: "W1.grad: None", 2: "loss: 0.6", 3: "not zeroed:", 4: "after one st
 def code_output(page) -> str:
     """What the step's code printed (the only plain-text code block on the page)."""
     return page.locator('[data-testid="stCode"] code:not([class*="language-python"])').first.inner_text()
+
+
+def verdict_in_view(page) -> tuple[float, float, float]:
+    """Where the verdict's top and the code's output's bottom are once the page's smooth scroll has ended, and
+    the window's height."""
+    verdict = page.locator(".st-key-lesson_verdict")
+    output = page.locator('[data-testid="stCode"] code:not([class*="language-python"])').first
+    view = page.evaluate("() => window.innerHeight")
+    deadline = time.monotonic() + 5
+    while True:
+        top, out = verdict.bounding_box()["y"], output.bounding_box()
+        if (0 <= top <= 0.3 * view and out["y"] + out["height"] <= view) or time.monotonic() > deadline:
+            return top, out["y"] + out["height"], view
+        time.sleep(0.2)
 
 
 def test_walking_the_lesson_end_to_end(page, app_url, wait_for_app, screenshot_path):
@@ -46,6 +62,11 @@ def test_walking_the_lesson_end_to_end(page, app_url, wait_for_app, screenshot_p
         right = PICKS[number] == step.question.options[step.question.answer]
         assert page.get_by_text("Right." if right else "Not quite").count() >= 1
         assert OUTPUT[number] in code_output(page)
+        if number == 1:
+            top, bottom, view = verdict_in_view(page)
+            assert 0 <= top <= 0.3 * view, f"the verdict's top at {top:.0f} px of {view}: not brought into view"
+            assert bottom <= view, f"what the code printed ends at {bottom:.0f} px of {view}"
+            page.screenshot(path=str(screenshot_path("lesson-verdict-in-view")))
         if number == 4:
             wait_for_chart(page, "boundary", plotly=True)
             page.get_by_role("button", name="Train").click()

@@ -1,6 +1,7 @@
 """The "Under the hood" page in a real browser: reached from the Playground's menu, the LaTeX
 renders (KaTeX, no parse errors), the gradient check reads as passed, and the hidden-space
-picture redraws while the run trains — with no console errors.
+picture redraws while the run trains — with no console errors. Nothing on the pages around the Playground
+is cut off at laptop and projector widths (Under the hood's code beside its math was, and a dataset's name).
 
 Screenshots land in artifacts/screenshots/ for a person to look at.
 """
@@ -9,6 +10,8 @@ from __future__ import annotations
 
 import time
 from urllib.parse import urlencode
+
+import pytest
 
 from scratchnet.config import Config
 
@@ -72,3 +75,61 @@ def test_under_the_hood_renders_and_its_hidden_space_follows_training(page, app_
     open_tab(page, wait_for_app, "History")
     page.wait_for_selector(".st-key-uth_history_boundary .main-svg", timeout=30_000)
     page.screenshot(path=str(screenshot_path("under-the-hood-history")), full_page=True)
+
+
+# Every element that clips sideways (a scroll box, an ellipsis) and has more to show than it shows. Text hidden on
+# purpose (KaTeX's MathML copy for screen readers) is left out.
+CUT_OFF = """() => {
+  const cut = [];
+  for (const el of document.querySelectorAll('[data-testid="stMain"] *, [data-testid="stSidebar"] *')) {
+    if (el.closest('.katex-mathml')) continue;
+    const style = getComputedStyle(el);
+    const box = el.getBoundingClientRect();
+    if (style.display === 'none' || style.visibility === 'hidden' || box.width <= 2 || box.height <= 2) continue;
+    const clips = ['auto', 'scroll', 'hidden', 'clip'].includes(style.overflowX) || style.textOverflow === 'ellipsis';
+    if (clips && el.scrollWidth > el.clientWidth + 2) {
+      cut.push(`${el.closest('[data-testid]')?.dataset.testid} ${el.tagName}: ${el.scrollWidth} > `
+               + `${el.clientWidth} px: ${(el.innerText || el.textContent || '').trim().slice(0, 60)}`);
+    }
+  }
+  return cut;
+}"""
+# The longest formulas and code the page draws: 7 inputs, three layers of 128, layer norm, L2, AdamW, cosine.
+WIDE = Config(features=("x1", "x2", "x1sq", "x2sq", "x1x2", "sinx1", "sinx2"), hidden=(128, 128, 128), norm="layer",
+              regularization="l2", reg_rate=0.01, optimizer="adamw", schedule="cosine", n_points=2000)
+SETTLED = """() => document.querySelectorAll('[data-testid="stMain"] .katex-display').length >= 4
+                 && document.querySelectorAll('[data-testid="stCode"] code').length >= 8"""
+
+
+def open_expanders(page) -> None:
+    closed = page.locator('[data-testid="stExpander"] details:not([open]) > summary')
+    for _ in range(40):
+        if not closed.count():
+            break
+        closed.first.click()
+
+
+@pytest.mark.parametrize(("width", "height"), [(1280, 800), (1920, 1080)])
+def test_nothing_is_cut_off_at_laptop_and_projector_widths(browser, app_url, wait_for_app, screenshot_path, width,
+                                                           height):
+    context = browser.new_context(viewport={"width": width, "height": height})
+    page = context.new_page()
+    try:
+        for name, cfg in (("default", Config()), ("wide", WIDE)):    # every "How it is made fast" open
+            page.goto(app_url + "under_the_hood?" + urlencode(cfg.to_query()))
+            page.get_by_text("Forward pass").first.wait_for(timeout=60_000)
+            wait_for_app(page, timeout=60_000)
+            open_expanders(page)
+            page.wait_for_function(SETTLED, timeout=30_000)
+            time.sleep(0.5)                          # KaTeX's fonts, then the formulas fitted to their columns
+            assert page.evaluate(CUT_OFF) == [], f"Under the hood at {width} px, {cfg.describe()}"
+            page.screenshot(path=str(screenshot_path(f"under-the-hood-{name}-{width}")))
+        page.goto(app_url + "?" + urlencode(Config(problem="regression", dataset="multigauss", lr=0.01).to_query()))
+        page.get_by_text("gaussians", exact=True).first.wait_for(timeout=60_000)    # a dataset's name in full
+        wait_for_app(page, timeout=60_000)
+        assert page.evaluate(CUT_OFF) == [], f"the Playground at {width} px"
+        page.goto(app_url + "compare")
+        page.locator('.snl-plot[data-chart="grid"] .main-svg').first.wait_for(timeout=60_000)
+        assert page.evaluate(CUT_OFF) == [], f"Compare at {width} px"
+    finally:
+        context.close()
