@@ -17,6 +17,7 @@ import streamlit as st
 from scratchnet.lesson import LESSON_CONFIG, LESSONS, TUTORIAL, Lesson, Step, parameter_rows, run_step
 from scratchnet.palette import Style
 from ui import live_view, session, theme, toolbar
+from ui.into_view import bring_into_view
 from ui.live_run import LiveRun
 from ui.markdown import escape
 
@@ -121,27 +122,11 @@ def prediction(lesson: Lesson, step: Step) -> int | None:
     return locked
 
 
-# The verdict and the output appear where the learner clicked, often below the fold (measured at 1440×900: step 1's
-# output started ~150 px under the window's edge). Once, right after the click, the page scrolls the verdict to
-# the top, so what the click caused is in view; later runs leave the scroll where the learner put it.
-BRING_INTO_VIEW = """<script>
-(() => {
-  const deadline = performance.now() + 3000;
-  const look = () => {
-    const el = document.querySelector(".st-key-%s");
-    if (!el) { if (performance.now() < deadline) requestAnimationFrame(look); return; }
-    el.style.scrollMarginTop = "4.5rem";             /* under Streamlit's header */
-    const top = el.getBoundingClientRect().top;
-    if (top < 0 || top > 0.3 * window.innerHeight) el.scrollIntoView({ behavior: "smooth", block: "start" });
-  };
-  setTimeout(look, 50);
-})();
-</script>"""
-
-
 def bring_verdict_into_view() -> None:
+    """After "Lock in my answer" the verdict and the code's output are drawn where the learner clicked, often
+    below the fold (at 1440×900 step 1's output started ~150 px under the window's edge)."""
     if st.session_state.pop(JUST_LOCKED, False):
-        st.html(BRING_INTO_VIEW % VERDICT, unsafe_allow_javascript=True)
+        bring_into_view(VERDICT)
 
 
 # --- the result ------------------------------------------------------------------------------------------------

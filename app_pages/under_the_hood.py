@@ -26,12 +26,15 @@ from scratchnet.pitfall import SETUP, leaf_pitfall_demo
 from scratchnet.plotly_json import figure_json
 from scratchnet.surface import decision_surface
 from ui import events, hood, live_view, session, theme, toolbar
+from ui.into_view import bring_into_view
 from ui.live_chart import live_chart
 from ui.live_run import LiveRun, RunView
 
 TABS = ["Math & code", "One step, opened up", "Leaf-tensor pitfall", "Hidden space", "History"]
 STEP_DIAGRAM = "uth_step_diagram"       # the opened-up step's network diagram (its clicks pick a table entry)
 STEP_ENTRY = "uth_step_entry"           # the entry picked there, as "W2[1,3]"
+STEP_PICKED = "uth_step_picked"         # the picked entry's values and its tensor's table (a container's key)
+JUST_PICKED = "uth_just_picked"         # the page run after a click on the diagram: bring the pick into view
 BOUNDARY_RESOLUTION = 80
 ACTIVATION, REGULARIZATION, REG_RATE = KNOBS["activation"], KNOBS["regularization"], KNOBS["reg_rate"]
 
@@ -131,6 +134,17 @@ def _select_entry() -> None:
         raise events.EventError("The click in the diagram did not name a weight or bias, so nothing changed.")
     st.session_state[STEP_ENTRY] = name
     st.session_state["uth_step_param"] = name.split("[")[0]
+    st.session_state[JUST_PICKED] = True
+
+
+def gradient_verdict(step: hood.OpenedStep) -> None:
+    worst = max(max(r.autograd_abs, r.numeric_abs) for r in step.rows)
+    if all(r.ok for r in step.rows):
+        st.success(f"All {len(step.rows)} parameter tensors agree. Largest difference {worst:.2e}; a check passes "
+                   f"when each difference is within {ABS_TOL:g} absolute or {REL_TOL:g} relative.",
+                   icon=":material/check_circle:")
+    else:
+        st.error(f"Some gradients disagree (largest difference {worst:.2e}, tolerance {ABS_TOL:g}).")
 
 
 def one_step(cfg: Config, live: LiveRun, style: Style) -> None:
@@ -154,6 +168,7 @@ def one_step(cfg: Config, live: LiveRun, style: Style) -> None:
     net, from_run = hood.step_network(cfg, view.net, activation)
     _raw, x, target, labels = hood.step_batch(view.data, cfg)
     step = hood.open_step(hood.step_config(cfg, activation, regularization, rate), net, x, target)
+    gradient_verdict(step)                      # under the pickers: what a new pick did, without scrolling
     sizes = "-".join(str(w.shape[0]) for w in net.weights) + f"-{net.weights[-1].shape[1]}"
     if from_run:
         st.caption(f"Network {sizes} with the run's weights at epoch {view.snapshot.epoch:,}, in float64.")
@@ -196,13 +211,6 @@ def one_step(cfg: Config, live: LiveRun, style: Style) -> None:
     loss_cols[2].metric("Loss", f"{step.loss:.6f}")
 
     st.subheader("Gradients, three ways")
-    worst = max(max(r.autograd_abs, r.numeric_abs) for r in step.rows)
-    if all(r.ok for r in step.rows):
-        st.success(f"All {len(step.rows)} parameter tensors agree. Largest difference {worst:.2e}; a check passes "
-                   f"when each difference is within {ABS_TOL:g} absolute or {REL_TOL:g} relative.",
-                   icon=":material/check_circle:")
-    else:
-        st.error(f"Some gradients disagree (largest difference {worst:.2e}, tolerance {ABS_TOL:g}).")
     number = st.column_config.NumberColumn(format="%.2e")
     st.dataframe(pd.DataFrame(hood.gradient_rows(step)), hide_index=True, key="uth_gradcheck",
                  column_config={c: number for c in ("max |hand − autograd|", "relative (autograd)",
@@ -212,19 +220,27 @@ def one_step(cfg: Config, live: LiveRun, style: Style) -> None:
     live_view.static_diagram(STEP_DIAGRAM, chart, numbers, style, on_select=_select_entry)
     if st.session_state.get("uth_step_param") not in (None, *step.names):
         st.session_state["uth_step_param"] = step.names[0]        # a pick from another network
-    name = st.segmented_control("Parameter", step.names, default=step.names[0], key="uth_step_param", required=True)
-    i = step.names.index(name)
-    entries = pd.DataFrame(hood.gradient_entries(step, i))
-    mark = entries["entry"] == selected
-    if mark.any():
-        row = entries[mark].iloc[0]
-        st.markdown(f"**{selected}** (the marked line): hand-written `{row['hand-written']:.8f}`, autograd "
-                    f"`{row['autograd']:.8f}`, finite differences `{row['finite differences']:.8f}`")
-    formats = {"hand-written": "{:.8f}", "autograd": "{:.8f}", "finite differences": "{:.8f}",
-               "hand − autograd": "{:.2e}", "hand − finite diff": "{:.2e}"}
-    styled = entries.style.format(formats).apply(
-        lambda r: ["background-color: #fef3c7" if mark.iloc[r.name] else ""] * len(r), axis=1)
-    st.dataframe(styled, hide_index=True, key="uth_grad_entries")
+    with st.container(key=STEP_PICKED):
+        name = st.segmented_control("Parameter", step.names, default=step.names[0], key="uth_step_param",
+                                    required=True)
+        i = step.names.index(name)
+        entries = pd.DataFrame(hood.gradient_entries(step, i))
+        mark = entries["entry"] == selected
+        if mark.any():
+            row = entries[mark].iloc[0]
+            st.markdown(f"**{selected}** (the marked line, first in the table): hand-written "
+                        f"`{row['hand-written']:.8f}`, autograd `{row['autograd']:.8f}`, finite differences "
+                        f"`{row['finite differences']:.8f}`")
+            # first: a table shows ~10 of its rows, and W1 of a 2-10-2 network has 20
+            entries = pd.concat([entries[mark], entries[~mark]], ignore_index=True)
+            mark = entries["entry"] == selected
+        formats = {"hand-written": "{:.8f}", "autograd": "{:.8f}", "finite differences": "{:.8f}",
+                   "hand − autograd": "{:.2e}", "hand − finite diff": "{:.2e}"}
+        styled = entries.style.format(formats).apply(
+            lambda r: ["background-color: #fef3c7" if mark.iloc[r.name] else ""] * len(r), axis=1)
+        st.dataframe(styled, hide_index=True, key="uth_grad_entries")
+    if st.session_state.pop(JUST_PICKED, False):
+        bring_into_view(STEP_PICKED, "nearest")
     with st.expander("The code that computed this"):
         st.caption("Run as it is, with the network's float64 tensors as W1, b1, …: `Z, saved = forward(X)`, "
                    "the loss, then `backward(X, Y, Z, saved)` for the hand-written column.")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 
 import numpy as np
 import pytest
@@ -260,6 +261,12 @@ def test_play_and_pause_drive_the_same_run_as_the_playground(open_page):
     assert at.button(key="uth_play")
 
 
+def brought_into_view(at) -> list[str]:
+    """The containers the page run asked the browser to scroll into view (ui/into_view.py's script)."""
+    return [m.group(1) for h in at.get("html") for m in [re.search(r'querySelector\("\.st-key-([\w-]+)"\)',
+                                                                    h.proto.body)] if m]
+
+
 def test_the_opened_step_is_drawn_as_the_playgrounds_diagram_each_line_linked_to_its_entry(open_page):
     at = tab(open_page({"hidden": "5,3"}), "One step, opened up")
     data = live_data(at, "uth_step_diagram")
@@ -273,12 +280,17 @@ def test_the_opened_step_is_drawn_as_the_playgrounds_diagram_each_line_linked_to
     trigger(at, "select", {"name": "W2[4,3]"}, key="uth_step_diagram")
     assert at.session_state["uth_step_param"] == "W2"
     entries = frame(at, "entry")
+    assert entries["entry"].iloc[0] == "W2[4,3]", "the picked entry leads its table (a table shows ~10 rows)"
+    assert sorted(entries["entry"]) == sorted(f"W2[{i},{j}]" for i in range(1, 6) for j in range(1, 4))
+    assert brought_into_view(at) == ["uth_step_picked"]                  # the pick is scrolled to, once
     row = entries[entries["entry"] == "W2[4,3]"].iloc[0]
     assert float(grads[names.index("W2[4,3]")]) == pytest.approx(row["hand-written"], rel=1e-6)   # line = entry
     picked = live_data(at, "uth_step_diagram")
     assert picked["charts"]["diagram"]["selected"] == "W2[4,3]"
-    assert any(m.value.startswith(f"**W2[4,3]** (the marked line): hand-written `{row['hand-written']:.8f}`")
-               for m in at.markdown)
+    assert any(m.value.startswith(f"**W2[4,3]** (the marked line, first in the table): hand-written "
+                                  f"`{row['hand-written']:.8f}`") for m in at.markdown)
+    at.run()
+    assert brought_into_view(at) == [], "a later run leaves the scroll where the learner put it"
     trigger(at, "select", {"name": "b1[2]"}, key="uth_step_diagram")
     assert at.session_state["uth_step_param"] == "b1"
     trigger(at, "select", {"name": "W9[1,1]; x"}, key="uth_step_diagram")    # junk picks nothing
