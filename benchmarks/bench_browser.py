@@ -15,7 +15,10 @@ Reports, as medians over the repeats (ratios are measured within this one run):
      batch 10), against one epoch per animation frame at 15 epochs/s (TF Playground's pace here);
   5. a slider change (the noise, which makes new points) until its new frame is on screen;
   6. the network diagram's frames drawn per second (it is drawn beside the boundary, from the same frames)
-     on the default config and on a wide one (7 features, 3×16 units, speed max).
+     on the default config and on a wide one (7 features, 3×16 units, speed max);
+  7. on a phone: a 390×844 touch page (iPhone 13's user agent, 3 device pixels per CSS pixel) with Chromium's CPU
+     throttled 4× (CDP Emulation.setCPUThrottlingRate, a phone-class CPU; from Play on, the load is not timed),
+     boundary frames drawn per second on the default config, beside the desktop figure of 2 (same run).
 Targets: first chart ≤ 1.3× the floor; ≥ 30 frames/s on both configs and with the wide diagram; in-page
 ≥ 70% of the CLI's epochs/s; spiral ≥ 10× faster than one epoch per frame; a slider change on screen ≤ 0.3 s.
 Browser and server share the machine's 2 cores, so every figure is a lower bound.
@@ -63,10 +66,15 @@ SPIRAL = Config(dataset="spiral", hidden=(8, 8), activation="tanh", n_points=500
 WIDE = TUTORIAL.replace(features=("x1", "x2", "x1sq", "x2sq", "x1x2", "sinx1", "sinx2"), hidden=(16, 16, 16),
                         epochs=1_000_000, speed="max")
 VIEWPORT = {"width": 1400, "height": 1000}
+PHONE = {"viewport": {"width": 390, "height": 844}, "screen": {"width": 390, "height": 844},
+         "device_scale_factor": 3, "is_mobile": True, "has_touch": True,
+         "user_agent": "Mozilla/5.0 (iPhone; CPU iPhone OS 15_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like "
+                       "Gecko) Version/15.0 Mobile/15E148 Safari/604.1"}
+PHONE_THROTTLE = 4.0                  # Chromium DevTools' "mid-tier mobile" CPU: 4× slower than this machine
 
 
-def new_page(browser):
-    context = browser.new_context(viewport=VIEWPORT)
+def new_page(browser, device: dict | None = None):
+    context = browser.new_context(**(device or {"viewport": VIEWPORT}))
     return context, context.new_page()
 
 
@@ -103,19 +111,22 @@ def streamlit_floor(browser, repeats: int) -> list[float]:
             return [hello_text_seconds(browser, url) for _ in range(repeats)]
 
 
-def open_playing(browser, url: str, cfg: Config):
-    context, page = new_page(browser)
+def open_playing(browser, url: str, cfg: Config, device: dict | None = None, throttle: float = 1.0):
+    context, page = new_page(browser, device)
     page.goto(url + "?" + urlencode(cfg.to_query()))
-    wait_for_chart(page)
-    wait_for_app(page)
-    page.get_by_role("button", name="Play").click()
-    page.get_by_role("button", name="Pause").wait_for()
+    wait_for_chart(page, plotly=True, timeout=60_000)
+    wait_for_app(page, timeout=60_000)
+    if throttle != 1.0:
+        context.new_cdp_session(page).send("Emulation.setCPUThrottlingRate", {"rate": throttle})
+    page.get_by_role("button", name="Play").first.click()
+    page.get_by_role("button", name="Pause").first.wait_for(timeout=60_000)
     return context, page
 
 
-def frames_and_epochs(browser, url: str, cfg: Config, seconds: float) -> tuple[float, float]:
+def frames_and_epochs(browser, url: str, cfg: Config, seconds: float, device: dict | None = None,
+                      throttle: float = 1.0) -> tuple[float, float]:
     """(boundary frames drawn per second, epochs per second shown) over `seconds` of training."""
-    context, page = open_playing(browser, url, cfg)
+    context, page = open_playing(browser, url, cfg, device, throttle)
     time.sleep(1.0)                                                      # past the first frames
     frames0, epoch0, t0 = drawn_frames(page), epoch(page), time.perf_counter()
     time.sleep(seconds)
@@ -204,6 +215,7 @@ def main() -> None:
         spirals = [spiral_to_95(browser, url) for _ in range(runs)]
         diagrams = {name: [diagram_fps(browser, url, cfg, args.seconds) for _ in range(runs)]
                     for name, cfg in (("default config", DEFAULT), ("wide config (7 features, 3×16)", WIDE))}
+        phone = [frames_and_epochs(browser, url, DEFAULT, args.seconds, PHONE, PHONE_THROTTLE) for _ in range(runs)]
         browser.close()
     cli = [cli_epochs_per_second(MINIBATCH, 3000) for _ in range(runs)]
     with sync_playwright() as pw:
@@ -212,6 +224,7 @@ def main() -> None:
         browser.close()
     report(loads, floor, default, minibatch, cli, spirals, sliders, args.seconds)
     report_diagram(diagrams, args.seconds)
+    report_phone(phone, default, args.seconds)
 
 
 def met(ok: bool) -> str:
@@ -257,6 +270,16 @@ def report_diagram(diagrams: dict[str, list[tuple[float, float]]], seconds: floa
         boundary = statistics.median(b for _, b in runs)
         print(f"network diagram frames drawn, {name}: median {fps:.1f} frames/s over {len(runs)} runs of {seconds:g} s "
               f"(the boundary beside it: {boundary:.1f})  target ≥ 30: {met(fps >= 30)}")
+
+
+
+def report_phone(phone: list[tuple[float, float]], desktop: list[tuple[float, float]], seconds: float) -> None:
+    fps, eps = statistics.median(f for f, _ in phone), statistics.median(e for _, e in phone)
+    desk = statistics.median(f for f, _ in desktop)
+    print(f"boundary frames drawn on a phone (390×844 touch, CPU throttled {PHONE_THROTTLE:g}×), default config: "
+          f"median {fps:.1f} frames/s over {len(phone)} runs of {seconds:g} s ({eps / max(fps, 1e-9):,.0f} epochs "
+          f"per frame); the desktop page in this run: {desk:.1f} frames/s, so the phone draws {fps / desk:.0%} of "
+          f"it  target ≥ 30: {met(fps >= 30)}")
 
 
 if __name__ == "__main__":
