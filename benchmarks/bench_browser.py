@@ -111,11 +111,20 @@ def streamlit_floor(browser, repeats: int) -> list[float]:
             return [hello_text_seconds(browser, url) for _ in range(repeats)]
 
 
+def fold_sidebar(page) -> None:
+    """A narrow page may open with Streamlit's sidebar over it: fold it, as a learner would, to reach Play."""
+    if page.locator('[data-testid="stSidebar"][data-collapsed="false"]').count():
+        page.locator('[data-testid="stSidebarCollapseButton"] button').first.click(force=True)
+        page.locator('[data-testid="stSidebar"][data-collapsed="true"]').wait_for(state="attached")
+
+
 def open_playing(browser, url: str, cfg: Config, device: dict | None = None, throttle: float = 1.0):
     context, page = new_page(browser, device)
     page.goto(url + "?" + urlencode(cfg.to_query()))
     wait_for_chart(page, plotly=True, timeout=60_000)
     wait_for_app(page, timeout=60_000)
+    if device is not None:
+        fold_sidebar(page)
     if throttle != 1.0:
         context.new_cdp_session(page).send("Emulation.setCPUThrottlingRate", {"rate": throttle})
     page.get_by_role("button", name="Play").first.click()
