@@ -11,6 +11,7 @@ import pytest
 
 from ui.classroom import limits, redis_store
 from ui.classroom import store as store_module
+from ui.classroom.hub import open_store
 from ui.classroom.limits import (
     CREATES,
     EMPTY_SECONDS,
@@ -44,7 +45,6 @@ from ui.classroom.store import (
     TooManyTries,
     clean_name,
     normalize_code,
-    open_store,
 )
 
 # A time at the start of an hour (so every limit's window starts there), less than an hour from now.

@@ -29,6 +29,7 @@ socket costs nothing until there is news.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 import weakref
@@ -39,7 +40,7 @@ from ui.classroom import board_frames
 from ui.classroom.board_frames import BoardFeed, summary_from_frame
 from ui.classroom.limits import HEARTBEAT_SECONDS
 from ui.classroom.setup_push import push
-from ui.classroom.store import Beat, ClassError, ClassStore, NoSuchClass, Report, Seat, StoreUnavailable, open_store
+from ui.classroom.store import Beat, ClassError, ClassStore, MemoryStore, NoSuchClass, Report, Seat, StoreUnavailable
 from ui.live_run import LiveRun
 
 POLL_SECONDS = 0.1
@@ -351,6 +352,17 @@ def disconnected_grace() -> float:
     from streamlit import config
 
     return float(config.get_option("server.disconnectedSessionTTL") or GRACE_SECONDS)
+
+
+def open_store(url: str | None = None) -> ClassStore:
+    """The store this server uses: Redis at `url` (default: the REDIS_URL environment variable), or
+    this process's memory when there is none."""
+    url = os.environ.get("REDIS_URL", "") if url is None else url
+    if not url.strip():
+        return MemoryStore()
+    from ui.classroom.redis_store import RedisStore  # the redis package is needed only then
+
+    return RedisStore(url.strip())
 
 
 def shared() -> Hub:

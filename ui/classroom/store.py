@@ -2,7 +2,7 @@
 
 Two implementations: `MemoryStore` here (one server process; the default, nothing to install) and
 `RedisStore` (ui/classroom/redis_store.py) when REDIS_URL is set, so that teacher and students on
-different app replicas see the same class. `open_store()` picks one.
+different app replicas see the same class. `hub.open_store()` picks one.
 
 The store itself enforces who may do what, so a page with a bug cannot hand a student the teacher's
 powers: teacher actions need the class's teacher key, a student's actions the key of their own seat.
@@ -26,7 +26,6 @@ import hashlib
 import hmac
 import json
 import math
-import os
 import secrets
 import threading
 import time
@@ -775,14 +774,3 @@ class MemoryStore(ClassStore):
         with self._lock:
             self._teacher(code, teacher_key, "end the class", time.time())
             del self._classes[code]
-
-
-def open_store(url: str | None = None) -> ClassStore:
-    """The store this server uses: Redis at `url` (default: the REDIS_URL environment variable), or
-    this process's memory when there is none."""
-    url = os.environ.get("REDIS_URL", "") if url is None else url
-    if not url.strip():
-        return MemoryStore()
-    from ui.classroom.redis_store import RedisStore  # the redis package is needed only then
-
-    return RedisStore(url.strip())

@@ -271,9 +271,8 @@ def join_form(code: str) -> None:
     """"Your name" and "Join" (with the class code typed, or from the join link). Wrong codes are counted
     by the store per client (ui/classroom/limits.py), whichever session types them."""
     from ui.classroom.store import CODE_LENGTH, MAX_NAME, normalize_code
-    from ui.classroom.teacher import base_url
 
-    teacher_key.sync(base_url())                    # a class this browser taught ended: it forgets it
+    teacher_key.sync(teacher_key.base_url())        # a class this browser taught ended: it forgets it
     with st.form("class_join", border=True):
         st.subheader(f"Join class {code}" if code else "Join a class")
         typed = code if code else st.text_input("Class code", max_chars=CODE_LENGTH + 2, placeholder="e.g. K7PX3M",
@@ -302,6 +301,5 @@ def member_page() -> None:
     go, out = st.columns(2)
     go.page_link("app_pages/playground.py", label="Go to your Playground", icon=":material/tune:")
     out.button("Leave class", key="class_leave_page", on_click=leave)
-    from ui.classroom.teacher import base_url
 
-    teacher_key.sync(base_url())
+    teacher_key.sync(teacher_key.base_url())

@@ -31,13 +31,13 @@ from ui.classroom.store import (
     NotAllowed,
     StoreUnavailable,
 )
+from ui.classroom.teacher_key import base_url
 
 HIDE = "class_hide"                     # the controls the teacher's setup hides from students
 PROJECTOR = "class_projector"
 GO_PLAYGROUND = "class_go_playground"
 TEACHER_ERROR = "class_teacher_error"   # (where, words): what the teacher's last action could not do, and why
 NOT_SENT = ("presentation",)            # the teacher's projector setting stays theirs
-CLASSROOM_PAGE = "classroom"
 RESUMED = "class_teacher_resumed"       # this session looked for a class its browser teaches
 LINK_PENDING = "class_teacher_link"     # (code, key) of a working teacher link, until the person says yes
 LINK_REFUSED = "class_teacher_link_refused"
@@ -161,14 +161,6 @@ def link_question() -> bool:
                    width="stretch")
         no.button("Stay where I am", key="class_link_decline", on_click=_decline_link, width="stretch")
     return True
-
-
-def base_url() -> str:
-    """The app's address as the teacher's browser reached it, without a page or query."""
-    url = (st.context.url or "http://localhost:8501/").split("?")[0]
-    if url.rstrip("/").endswith("/" + CLASSROOM_PAGE):
-        url = url.rstrip("/")[: -len(CLASSROOM_PAGE)]
-    return url if url.endswith("/") else url + "/"
 
 
 # Links open the app's root (the Playground sends them on to the Classroom page, ui/classroom/student.py

@@ -24,6 +24,7 @@ COOKIE = "scratchnet_teacher"
 MAX_AGE_SECONDS = 12 * 3600             # a school day: the class itself ends sooner when nobody is in it
 KEPT = "class_teacher_cookie"           # what the browser should keep: "CODE.KEY", or "" to forget it
 _KEY = re.compile(r"[A-Za-z0-9_-]{32,64}")
+CLASSROOM_PAGE = "classroom"            # the Classroom page's url_path
 
 _element = st.components.v2.component(
     "scratchnet_teacher_key",
@@ -62,3 +63,11 @@ def sync(base_url: str) -> None:
     if KEPT in st.session_state:
         kept = st.session_state[KEPT]
         keep(parse(kept) if kept else None, base_url)
+
+
+def base_url() -> str:
+    """The app's address as this browser reached it, without a page or query."""
+    url = (st.context.url or "http://localhost:8501/").split("?")[0]
+    if url.rstrip("/").endswith("/" + CLASSROOM_PAGE):
+        url = url.rstrip("/")[: -len(CLASSROOM_PAGE)]
+    return url if url.endswith("/") else url + "/"
