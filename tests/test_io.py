@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import csv
+import importlib
 import io
 import json
 import math
@@ -626,13 +627,14 @@ def test_config_may_be_written_like_to_dict():
     assert load_run(json.dumps(run)).config == cfg
 
 
-UPLOAD_MODULES = ("uploads.py", "points_csv.py", "run_file.py", "class_names.py", "number_text.py")
+UPLOAD_MODULES = ("scratchnet.uploads", "scratchnet.points_csv", "scratchnet.run_file", "scratchnet.class_names",
+                  "scratchnet.number_text")
 
 
 @pytest.mark.parametrize("module", UPLOAD_MODULES)
 def test_no_unpickling_anywhere_uploads_are_read(module):
     """Uploads are only ever parsed as text: no pickle-like module, no torch.load, no eval."""
-    tree = ast.parse(pathlib.Path(__file__).parents[1].joinpath("scratchnet", module).read_text())
+    tree = ast.parse(pathlib.Path(importlib.import_module(module).__file__).read_text(encoding="utf-8"))
     imported = {alias.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, (ast.Import, ast.ImportFrom))
                 for alias in node.names} | {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)
                                             and node.module}
