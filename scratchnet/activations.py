@@ -8,7 +8,7 @@ A record per activation, like TensorFlow Playground's `{output, der}` pairs, in 
 
 The config table's choices and labels, the forward pass, the hand-written backward, the exported code
 and the page's LaTeX all read `ALL`, so a new activation is one record here (and its gradient check,
-the tests of its code and formula, come with it: tests/test_activations.py runs over every record).
+the tests of its code and formula, come with it: tests/test_records.py runs over every record).
 """
 
 from __future__ import annotations
