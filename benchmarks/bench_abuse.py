@@ -12,8 +12,10 @@ waits more than 0.25 s for a frame. On a shared machine compare the ratios of on
 when the machine was busy.
 
 Scenarios (SCENARIOS: name -> an attack; --scenario picks, in order; all by default):
+  learner          no attack: another learner like the victim (the price of sharing a server at all)
   sockets          an attacker's page plus 64 more live sockets with its token, each asking for full frames
-  sockets-largest  the same with the attacker's page on the largest network (8 layers of 128, 5,000 points)
+  sockets-256      the same with 256 more sockets
+  sockets-largest  256 more with the attacker's page on the largest network (8 layers of 128, 5,000 points)
   heavy            an attacker's page training 8×128 units on 5,000 points in batches of one, watching it
   compare          Compare with 7 runs of that network (one stacked network)
   compare-max      Compare at its maximum: 24 seeds of it
@@ -39,12 +41,16 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import multiprocessing
+import os
 import signal
+import statistics
 import sys
 import time
 import tomllib
 from collections import Counter
 from collections.abc import Awaitable, Callable
+from multiprocessing.connection import Connection
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -63,7 +69,7 @@ from ui.janitor import CLOSE_MARGIN_SECONDS, EVERY_SECONDS
 VICTIM = Config(epochs=1_000_000, speed="max")                 # a learner playing the default network flat out
 LARGEST = Config(hidden=(128,) * 8, n_points=5000, epochs=1_000_000, speed="max")
 HEAVY = LARGEST.replace(batch_size=1)                          # an epoch of ~4,000 steps of the largest network
-EXTRA_SOCKETS = 64
+EXTRA_SOCKETS = (64, 256)                                      # the issue's two fan-outs
 TARGET_SHARE, TARGET_WAIT = 0.70, 0.25
 WARM_UP_SECONDS = 3.0                                          # an attack ramps up before the victim is measured
 ATTACK_SECONDS = 8.0 + WARM_UP_SECONDS                         # how long a fixed-length attack runs (--seconds sets it)
@@ -95,7 +101,18 @@ class FullFrames(LiveClient):
         return json.dumps({"t": "next", "key": "", "v": -1, "rev": -1, "after": [], "stride": 1})
 
 
-async def socket_fan_out(url: str, stop: asyncio.Event, report: dict, cfg: Config = VICTIM) -> None:
+async def another_learner(url: str, stop: asyncio.Event, report: dict) -> None:
+    """No attack: a second learner like the victim, playing and watching (what sharing costs anyway)."""
+    learner = PlaygroundClient(url, query(VICTIM))
+    await learner.open()
+    await learner.press("play")
+    await learner.pump(stop)
+    report.update({"learner frames": learner.frames})
+    await learner.close()
+
+
+async def socket_fan_out(url: str, stop: asyncio.Event, report: dict, cfg: Config = VICTIM,
+                         extra: int = EXTRA_SOCKETS[0]) -> None:
     attacker = PlaygroundClient(url, query(cfg))
     await attacker.open()
     await attacker.press("play")
@@ -119,15 +136,19 @@ async def socket_fan_out(url: str, stop: asyncio.Event, report: dict, cfg: Confi
         finally:
             await client.close()
 
-    pumps += [asyncio.create_task(full_frames()) for _ in range(EXTRA_SOCKETS)]
+    pumps += [asyncio.create_task(full_frames()) for _ in range(extra)]
     await stop.wait()
     await asyncio.gather(*pumps, return_exceptions=True)
-    report.update({"extra sockets": EXTRA_SOCKETS, **opened, "attacker frames": attacker.frames})
+    report.update({"extra sockets": extra, **opened, "attacker frames": attacker.frames})
     await attacker.close()
 
 
+async def socket_fan_out_256(url: str, stop: asyncio.Event, report: dict) -> None:
+    await socket_fan_out(url, stop, report, extra=EXTRA_SOCKETS[1])
+
+
 async def socket_fan_out_largest(url: str, stop: asyncio.Event, report: dict) -> None:
-    await socket_fan_out(url, stop, report, LARGEST)
+    await socket_fan_out(url, stop, report, LARGEST, EXTRA_SOCKETS[1])
 
 
 async def heavy_run(url: str, stop: asyncio.Event, report: dict) -> None:
@@ -235,7 +256,9 @@ async def upload_flood(url: str, stop: asyncio.Event, report: dict) -> None:
 
 
 SCENARIOS: dict[str, Attack] = {
+    "learner": another_learner,
     "sockets": socket_fan_out,
+    "sockets-256": socket_fan_out_256,
     "sockets-largest": socket_fan_out_largest,
     "heavy": heavy_run,
     "compare": compare_runs,
@@ -249,27 +272,75 @@ SCENARIOS: dict[str, Attack] = {
 
 
 # --- the victim -----------------------------------------------------------------------------------------
-async def window(victim: PlaygroundClient, seconds: float) -> dict:
+# The victim is a process of its own, as a learner is another browser on another machine: in the attackers'
+# process, its frames waited for theirs to be read (a full frame of the largest network decoded on the same
+# event loop), and the benchmark measured its own client.
+def victim_process(url: str, pipe: Connection) -> None:
+    """Play VICTIM and take frames back to back; answer "mark" with the counters (a Mark), "stop" with the
+    problems seen, then leave."""
+    asyncio.run(_victim(url, pipe))
+
+
+async def _victim(url: str, pipe: Connection) -> None:
+    victim = PlaygroundClient(url, query(VICTIM))
+    await victim.open()
+    await victim.press("play")
+    stop = asyncio.Event()
+    pump = asyncio.create_task(victim.pump(stop))
+    pipe.send("playing")
+    while await asyncio.to_thread(pipe.recv) == "mark":
+        pipe.send(victim.mark())
+    stop.set()
+    await pump
+    problems = victim.problems()
+    await victim.close()
+    pipe.send(problems)
+
+
+class Victim:
+    """The victim's process, spoken to from the benchmark's."""
+
+    def __init__(self, url: str):
+        context = multiprocessing.get_context("spawn")
+        self.pipe, theirs = context.Pipe()
+        self.process = context.Process(target=victim_process, args=(url, theirs), name="victim", daemon=True)
+        self.process.start()
+
+    async def ask(self, command: str, timeout: float = 180.0):
+        self.pipe.send(command)
+        if not await asyncio.to_thread(self.pipe.poll, timeout):
+            raise TimeoutError(f"the victim did not answer {command!r}")
+        return self.pipe.recv()
+
+    async def started(self) -> None:
+        if not await asyncio.to_thread(self.pipe.poll, 180.0) or self.pipe.recv() != "playing":
+            raise RuntimeError("the victim did not start playing")
+
+    async def stop(self) -> list[str]:
+        problems = await self.ask("stop")
+        self.process.join(30)
+        return problems
+
+
+async def window(victim: Victim, seconds: float) -> dict:
     """The victim's frames/s, longest wait and epochs/s over `seconds`."""
-    start = victim.mark()
+    start = await victim.ask("mark")
     await asyncio.sleep(seconds)
-    end = victim.mark()
+    end = await victim.ask("mark")
     elapsed = end.at - start.at
     return {"fps": (end.frames - start.frames) / elapsed, "gap": end.longest_wait,
             "epochs": (end.epochs - start.epochs) / elapsed}
 
 
 async def run_scenarios(url: str, pid: int, names: list[str], seconds: float) -> list[dict]:
-    victim = PlaygroundClient(url, query(VICTIM))
-    await victim.open()
-    await victim.press("play")
-    stop_victim = asyncio.Event()
-    pump = asyncio.create_task(victim.pump(stop_victim))
+    victim = Victim(url)
+    await victim.started()
     await asyncio.sleep(WARM_UP_SECONDS)
     results = []
     for name in names:
         await asyncio.sleep(SETTLE_SECONDS)
         quiet = await window(victim, seconds)
+        load = os.getloadavg()[0]
         stop, report = asyncio.Event(), {}
         attack = asyncio.create_task(SCENARIOS[name](url, stop, report))
         await asyncio.sleep(WARM_UP_SECONDS)
@@ -279,6 +350,7 @@ async def run_scenarios(url: str, pid: int, names: list[str], seconds: float) ->
         attacked = await window(victim, seconds)
         cpu = (cpu_seconds(pid) - cpu0) / (time.perf_counter() - t0)
         rss = max(rss0, rss_mib(pid))
+        load = max(load, os.getloadavg()[0])
         stop.set()
         try:
             await asyncio.wait_for(attack, 60)
@@ -287,11 +359,8 @@ async def run_scenarios(url: str, pid: int, names: list[str], seconds: float) ->
         share = attacked["fps"] / quiet["fps"] if quiet["fps"] else 0.0
         results.append({"scenario": name, "quiet": quiet, "attacked": attacked, "share": share,
                         "ok": share >= TARGET_SHARE and attacked["gap"] <= TARGET_WAIT,
-                        "server_cpu": cpu, "rss": rss, "attack": report})
-    stop_victim.set()
-    await pump
-    problems = victim.problems()
-    await victim.close()
+                        "server_cpu": cpu, "rss": rss, "load": load, "attack": report})
+    problems = await victim.stop()
     if problems:
         results.append({"scenario": "victim errors", "errors": problems[:5], "count": len(problems)})
     return results
@@ -335,22 +404,51 @@ async def warm_up(url: str) -> None:
     await client.close()
 
 
+def medians(results: list[dict]) -> list[dict]:
+    """One row per scenario: the median of each figure over its runs, the worst of the worst waits beside it."""
+    rows: dict[str, list[dict]] = {}
+    for r in results:
+        rows.setdefault(r["scenario"], []).append(r)
+    merged = []
+    for name, runs in rows.items():
+        if "quiet" not in runs[0]:
+            merged += runs
+            continue
+        ordered = sorted(runs, key=lambda r: r["share"])
+        middle = ordered[(len(ordered) - 1) // 2]                  # a real run's report of the attack, not a mix
+
+        def med(part: str, figure: str) -> float:
+            return statistics.median(r[part][figure] for r in runs)
+
+        quiet = {k: med("quiet", k) for k in ("fps", "gap", "epochs")}
+        attacked = {k: med("attacked", k) for k in ("fps", "gap", "epochs")}
+        share = statistics.median(r["share"] for r in runs)
+        merged.append({**middle, "quiet": quiet, "attacked": attacked, "share": share,
+                       "ok": share >= TARGET_SHARE and attacked["gap"] <= TARGET_WAIT,
+                       "runs": len(runs), "shares": [round(r["share"], 2) for r in runs],
+                       "worst_gap": max(r["attacked"]["gap"] for r in runs),
+                       "load": statistics.median(r["load"] for r in runs)})
+    return merged
+
+
 # --- the report -----------------------------------------------------------------------------------------
 def print_results(results: list[dict], seconds: float) -> None:
-    print(f"One app server; a victim plays {VICTIM.describe()} and asks for frames back to back "
+    print(f"One app server; a victim (a process of its own) plays {VICTIM.describe()} and asks for frames back to back "
           f"({seconds:g} s quiet, then {seconds:g} s under each attack). Target: ≥ {TARGET_SHARE:.0%} of the "
           f"quiet frame rate, no wait over {TARGET_WAIT} s.")
     print(f"{'scenario':<16} {'quiet f/s':>9} {'wait':>6} {'attacked f/s':>12} {'share':>6} {'worst wait':>10} "
-          f"{'epochs/s quiet→attacked':>24} {'server CPU':>10} {'RSS':>7}  ok  what the attack did")
+          f"{'epochs/s quiet→attacked':>24} {'server CPU':>10} {'RSS':>7} {'load':>5}  ok  what the attack did")
     for r in results:
         if "quiet" not in r:
             print(f"{r['scenario']}: {r['count']} — {r['errors']}")
             continue
         q, a = r["quiet"], r["attacked"]
         did = ", ".join(f"{k} {v}" for k, v in r["attack"].items())
+        if "runs" in r:
+            did = f"[{r['runs']} runs: shares {r['shares']}, worst wait {r['worst_gap']:.2f} s] {did}"
         print(f"{r['scenario']:<16} {q['fps']:>9.1f} {q['gap']:>5.2f}s {a['fps']:>12.1f} {r['share']:>6.0%} "
               f"{a['gap']:>9.2f}s {q['epochs']:>11,.0f} → {a['epochs']:<10,.0f} {r['server_cpu']:>10.0%} "
-              f"{r['rss']:>5.0f}Mi  {'yes' if r['ok'] else 'NO ':<3} {did}")
+              f"{r['rss']:>5.0f}Mi {r['load']:>5.1f}  {'yes' if r['ok'] else 'NO ':<3} {did}")
 
 
 def print_memory(m: dict) -> None:
@@ -369,6 +467,7 @@ def main() -> None:
     parser.add_argument("--sessions", type=int, default=20, help="sessions for --memory")
     parser.add_argument("--play", type=float, default=30.0, help="seconds the --memory sessions play")
     parser.add_argument("--after", type=float, default=60.0, help="seconds to watch memory after they close")
+    parser.add_argument("--repeat", type=int, default=1, help="run the scenarios this many times, report medians")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON, not as a table")
     args = parser.parse_args()
     global ATTACK_SECONDS
@@ -383,7 +482,10 @@ def main() -> None:
             else:
                 print_memory(figures)
             return
-        results = asyncio.run(run_scenarios(url, proc.pid, args.scenario or list(SCENARIOS), args.seconds))
+        names = args.scenario or list(SCENARIOS)
+        results = asyncio.run(run_scenarios(url, proc.pid, names * args.repeat, args.seconds))
+    if args.repeat > 1:
+        results = medians(results)
     if args.json:
         print(json.dumps(results))
     else:
