@@ -78,11 +78,11 @@ def test_under_the_hood_renders_and_its_hidden_space_follows_training(page, app_
 
 
 # Every element that clips sideways (a scroll box, an ellipsis) and has more to show than it shows. Text hidden on
-# purpose (KaTeX's MathML copy for screen readers) is left out.
+# purpose (KaTeX's MathML copy for screen readers, a folded sidebar) is left out.
 CUT_OFF = """() => {
   const cut = [];
   for (const el of document.querySelectorAll('[data-testid="stMain"] *, [data-testid="stSidebar"] *')) {
-    if (el.closest('.katex-mathml')) continue;
+    if (el.closest('.katex-mathml, [data-testid="stSidebar"][data-collapsed="true"]')) continue;
     const style = getComputedStyle(el);
     const box = el.getBoundingClientRect();
     if (style.display === 'none' || style.visibility === 'hidden' || box.width <= 2 || box.height <= 2) continue;
