@@ -3,35 +3,46 @@
 Each page lives in `app_pages/` and calls the engine (`scratchnet/`) and the UI helpers (`ui/`).
 """
 
+import contextlib
+
 import streamlit as st
 import torch
 
-from ui import janitor, keys, session
+from ui import janitor, keys, session, theme
 from ui.live_chart import preload_plotly
 
 # Tiny networks: a second torch thread only adds contention, and one server process trains
 # every session's run on one thread anyway (ui/scheduler.py).
 torch.set_num_threads(1)
 
-# A presentation link opens with the controls folded away: the charts get the screen.
-presenting = st.query_params.get("presentation", "0").lower() in ("1", "true", "yes", "on")
+# The pages are a bar at the top; the sidebar holds the Playground's controls that its screen has no room for, and
+# opens when asked (its » button). It starts folded on every screen: a sidebar that opened as the page loaded
+# pushed the whole page 300 px to the right (a layout shift of 0.21 at every load), and on a phone it covered the
+# page (a student arriving from the class's QR code saw controls, not the network).
 st.set_page_config(page_title="ScratchNet Playground", page_icon="🧠", layout="wide",
-                   initial_sidebar_state="collapsed" if presenting else "expanded")
+                   initial_sidebar_state="collapsed")
 
-preload_plotly()     # the browser fetches plotly.js while the page script runs
 janitor.seen(session.session_id())   # closed, its memory comes back (ui/janitor.py)
 session.charge_page_run(starting=True)   # its callbacks (an upload read) are paid from the session's share
+theme.settle_layout()
 
 LESSON = "app_pages/lesson.py"
+PLAYGROUND = st.Page("app_pages/playground.py", title="Playground", icon=":material/tune:", default=True)
 PAGES = [
-    st.Page("app_pages/playground.py", title="Playground", icon=":material/tune:", default=True),
+    PLAYGROUND,
     st.Page("app_pages/under_the_hood.py", title="Under the hood", icon=":material/biotech:"),
     st.Page("app_pages/compare.py", title="Compare", icon=":material/compare:"),
     st.Page(LESSON, title="Lesson", icon=":material/menu_book:"),
     st.Page("app_pages/classroom.py", title="Classroom", icon=":material/school:"),
 ]
 
-shown = st.navigation(PAGES)
+shown = st.navigation(PAGES, position="top")
+# The page's CSS, and plotly.js fetched while the page script runs. On the Playground both go in its (folded)
+# sidebar: until their code has loaded, Streamlit holds their places in the page with grey boxes, and the
+# Playground's screen would have moved up when they went.
+with st.sidebar if shown.url_path == PLAYGROUND.url_path else contextlib.nullcontext():
+    theme.style_page()
+    preload_plotly()
 # A teacher's link to a lesson step points at the front page (`/?lesson=tutorial&step=3`): opening a page's
 # own path directly makes Streamlit probe `<path>/_stcore/health` first (two 404s in the console).
 if "lesson" in st.query_params and shown.url_path == "":

@@ -15,19 +15,15 @@ import streamlit as st
 
 from scratchnet.config import Config
 from scratchnet.palette import Style
-from ui import controls, keys, live_view, own_data, session, theme, toolbar
+from ui import controls, data_panel, keys, live_view, notices, own_data, session, theme, toolbar
 from ui.classroom import student as class_student
 from ui.classroom import teacher as class_teacher
 from ui.confusion import confusion_markdown
 from ui.diagram_actions import playground_diagram
 from ui.live_run import LiveRun, RunView
-from ui.thumbnails import thumbnail_uris
+from ui.markdown import escape
 
-PRESENTATION_HEIGHT = "max(340px, calc(100vh - 345px))"    # what is left under the header, toolbar and metrics
-BOUNDARY_HEIGHT, LOSS_HEIGHT = 440, 230                    # the right column, beside the network diagram
-DIAGRAM_HEIGHT = f"{BOUNDARY_HEIGHT + LOSS_HEIGHT + 8}px"  # as tall as both with the gap between them
-# The sidebar's controls come once the first chart is drawn (see `controls_ready`), or after this.
-CONTROLS_LATEST_SECONDS = 3.0
+FIT = "fit"                 # the live element sizes its charts to the window (ui/js/live_view.js fit)
 
 
 def page_config() -> tuple[Config, str | None]:
@@ -41,59 +37,120 @@ def page_config() -> tuple[Config, str | None]:
     return cfg, invalid
 
 
-def show_notes(invalid: str | None) -> None:
+def url_notes() -> None:
+    """What was repaired in the link the page was opened with, until the learner has read it."""
     notes = st.session_state.get(keys.URL_NOTES) or []
-    if notes:
-        with st.container(border=True):
+    if not notes:
+        return
+    with notices.area():
+        with st.container(horizontal=True, vertical_alignment="center"):
             st.markdown("**This link had settings that could not be used as they were:**")
-            for note in notes:              # as plain text: a note quotes the link, which anyone can write
-                st.text(f"• {note}")
             if st.button("Got it", key="dismiss_url_notes"):
                 st.session_state[keys.URL_NOTES] = []
                 st.rerun()
+        for note in notes:              # as plain text: a note quotes the link, which anyone can write
+            st.text(f"• {note}")
+
+
+def page_notices(invalid: str | None) -> None:
     if invalid:
-        st.warning(f"That combination is not possible: {invalid}. Kept the previous settings.")
+        notices.show(f"That combination is not possible: {escape(invalid)}. Kept the previous settings.", "warning")
     toast = st.session_state.pop(keys.TOAST, None)
     if toast:
         st.toast(toast)
 
 
-def run_toolbar(live: LiveRun, cfg: Config, ready: bool) -> None:
-    play, step, reset, speed, view = st.columns([1.1, 1, 1, 1.8, 1.2], vertical_alignment="bottom")
-    toolbar.play_pause(live, play)
-    toolbar.step(live, step)
-    toolbar.reset(live.reset, reset)
-    if ready:                           # a slider's code is what the first chart waited for longest
-        with speed:
-            controls.speed_control(cfg)
-    with view.popover("View", icon=":material/visibility:", width="stretch"):
+def notice_lines(in_class: bool, touch: bool) -> int:
+    """How many lines the page's notice place needs, known before any notice comes: one (two on a phone, whose
+    lines are short), one more for a link's notes, and all of them in a class (its badge, the teacher's news, a
+    challenge: they come while the learner watches, and the place is already their size)."""
+    if in_class or class_teacher.current() is not None:
+        return notices.MAX_LINES
+    return min(notices.MAX_LINES, 1 + touch + bool(st.session_state.get(keys.URL_NOTES)))
+
+
+def top_of_screen(live: LiveRun, cfg: Config, ready: bool, touch: bool, in_class: bool) -> bool:
+    """Play, Step and Reset, then the knobs a learner turns most and what the view shows, on one line above
+    everything (TensorFlow Playground's top bar); the notice place under it. Every part has its size from the
+    first paint (theme.bar_px, notices.height): nothing moves when the knobs come with the second run or the
+    page's CSS applies. On a phone the knobs go under the charts and Play, Step and Reset stay at the top of the
+    screen while the charts scroll under them; on a projector the notices take the knobs' place on the line.
+    Returns whether the knobs were drawn here."""
+    knobs_here = not (touch or cfg.presentation)
+    lines = notice_lines(in_class, touch)
+    with st.container(horizontal=True, key="topbar", vertical_alignment="center", gap="small"):
+        with st.container(horizontal=True, key="runbar", vertical_alignment="center", gap="small", wrap=False,
+                          width="stretch" if touch else "content"):
+            width = (lambda name: "stretch") if touch else (lambda name: theme.bar_px(name, cfg.presentation))
+            toolbar.play_pause(live, st, width=width("play"))
+            toolbar.step(live, st, width=width("step"))
+            toolbar.reset(live.reset, st, width=width("reset"))
+        if knobs_here:
+            bar_knobs(cfg, ready)
+        if not touch:
+            view_popover(cfg)
+        if cfg.presentation:
+            notices.reserve(lines=lines, hint=hint(live, short=True), presentation=True)
+    if not cfg.presentation:
+        notices.reserve(lines=lines, hint=hint(live))
+    return knobs_here
+
+
+def view_popover(cfg: Config) -> None:
+    with st.popover("View", icon=":material/visibility:"):
         controls.view_toggles(cfg)
 
 
+def bar_knobs(cfg: Config, ready: bool) -> None:
+    """The learning rate, the activation and the speed, each in a place of its own size (drawn with the first
+    run; a slider's code is what the first chart waited for longest, so the knobs come with the second)."""
+    for name in controls.BAR_KNOBS:
+        if controls.visible(name, cfg):
+            with st.container(key=f"slot_{name}", width=theme.bar_px(name, cfg.presentation),
+                              height=theme.bar_px("height", cfg.presentation), border=False):
+                if ready:
+                    controls.bar_knob(name, cfg)
+
+
 # --- the live view ----------------------------------------------------------------------------
+def hint(live: LiveRun, short: bool = False) -> str:
+    """What to do next, when no notice says more (the notice place shows it; `short`: one line on a projector)."""
+    if live.playing:
+        return "Training…" if short else ("Training… change any knob while it trains: the learning rate goes on "
+                                          "from here, the data and the network start over.")
+    if live.view().snapshot.epoch > 0:
+        return "Paused. **Play** goes on from here, **Step** trains one epoch, **Reset** goes back to epoch 0."
+    if short:
+        return "Press **Play** to train."
+    return ("Press **Play** to train. Click a dataset's picture to change the data, **+** and **−** on the network "
+            "to add layers and units.")
+
+
 def status(live: LiveRun, cfg: Config) -> None:
     """What the run's state asks of the learner (the page runs again when the run stops)."""
-    trainable, _, _, _ = live.status()
+    trainable, error, _, _ = live.status()
     notice = live.stop_notice()
     if not trainable:
         need = "at least one point" if cfg.problem == "regression" else "points of at least two classes"
-        st.info(f"Draw {need} to train on (pick a class under **Your own data**, then click the chart).")
+        notices.show(f"Draw {need} to train on (pick a class under **Your own data**, then click the chart).")
     elif notice is not None:
         kind, text = notice
-        (st.error if kind == "error" else st.success)(text, icon=":material/error:" if kind == "error" else None)
+        text = escape(text) if text == error else text          # an error's words may quote what a user wrote
+        notices.show(text, kind, icon=":material/error:" if kind == "error" else None)
 
 
 def live_charts(live: LiveRun, cfg: Config, style: Style) -> None:
     """The numbers, the network diagram, the boundary and the loss curve, streamed while the run trains."""
     drawing = bool(st.session_state.get(keys.DRAW_MODE))
-    heights = (PRESENTATION_HEIGHT, PRESENTATION_HEIGHT) if cfg.presentation else (BOUNDARY_HEIGHT, LOSS_HEIGHT)
     element = live_view.PlaygroundElement(style, cfg.presentation, class_names=session.class_names(),
-                                          clickable=drawing, boundary_height=heights[0], loss_height=heights[1],
-                                          diagram_height=PRESENTATION_HEIGHT if cfg.presentation else DIAGRAM_HEIGHT)
+                                          clickable=drawing, boundary_height=FIT, loss_height=FIT,
+                                          diagram_height=FIT, fit=True)
     diagram_extra, on_diagram = playground_diagram()
+    on_data = {"dataset": functools.partial(data_panel.on_dataset, functools.partial(controls.problem_changed, cfg)),
+               "knob": data_panel.on_knob}
     live_view.playground(live, element, on_click=own_data.on_chart_click if drawing else None,
-                         on_first_draw=None if st.session_state.get(keys.CONTROLS_DRAWN) else first_chart_drawn,
-                         diagram_extra=diagram_extra, on_diagram=on_diagram, follows_news=True)
+                         on_first_draw=None if st.session_state.get(keys.CHART_DRAWN) else first_chart_drawn,
+                         diagram_extra=diagram_extra, on_diagram={**on_diagram, **on_data}, follows_news=True)
 
 
 def confusion(view: RunView) -> None:
@@ -105,28 +162,39 @@ def confusion(view: RunView) -> None:
 
 
 # --- progressive first load ---------------------------------------------------------------------
-# A session's first page run draws the toolbar and the charts; the sidebar's controls and the export
-# row follow once the browser has drawn the first chart (the live element reports it). The browser
-# renders nothing until the code of every kind of widget on the page has loaded (Streamlit loads it
-# lazily, ~100 files for the sidebar), which held the first chart back by ~1.2 s. Without a browser
-# (AppTest) everything comes at once.
-def controls_ready() -> bool:
-    ready = bool(st.session_state.get(keys.CONTROLS_READY)) or st.context.url is None
-    if ready:
-        st.session_state[keys.CONTROLS_DRAWN] = True          # this run draws them (below the charts)
-    else:
+# A session's first page run draws the top bar's buttons, the notice place and the live element; the knobs (the
+# bar's, the sidebar's) and what is under the live element follow once the browser has drawn the first chart
+# (the live element reports it). The browser renders nothing until the code of every kind of widget on the page
+# has loaded (Streamlit loads it lazily, ~100 files for the sidebar), which held the first chart back by ~1.2 s.
+# What comes later has its place already (the knobs') or is under the live element, which has its size by then:
+# nothing on the screen moves. Without a browser (AppTest) everything comes at once.
+CONTROLS_LATEST_SECONDS = 3.0       # the knobs come after this even if the chart never reports
+UNDER_LATEST_SECONDS = 12.0         # ...and what is under the live element after this
+
+
+def load_stage() -> tuple[bool, bool]:
+    """(the knobs may come, what is under the live element may come)."""
+    if st.context.url is None:
+        return True, True
+    drawn = bool(st.session_state.get(keys.CHART_DRAWN))
+    if not drawn:
         st.session_state.setdefault(keys.CONTROLS_DUE, time.monotonic() + CONTROLS_LATEST_SECONDS)
-    return ready
+    return drawn or bool(st.session_state.get(keys.CONTROLS_READY)), drawn
 
 
 def first_chart_drawn() -> None:
     st.session_state[keys.CONTROLS_READY] = True
+    st.session_state[keys.CHART_DRAWN] = True
 
 
-def bring_controls_later() -> None:
-    """If the chart never reports its first draw, a timer brings the controls anyway."""
-    if time.monotonic() >= st.session_state.get(keys.CONTROLS_DUE, 0):
+def bring_the_rest_later() -> None:
+    """If the chart never reports its first draw, a timer brings the knobs anyway, and later the rest."""
+    due, now = st.session_state.get(keys.CONTROLS_DUE, 0), time.monotonic()
+    if not st.session_state.get(keys.CONTROLS_READY) and now >= due:
         st.session_state[keys.CONTROLS_READY] = True
+        st.rerun()
+    if now >= due + UNDER_LATEST_SECONDS - CONTROLS_LATEST_SECONDS:
+        st.session_state[keys.CHART_DRAWN] = True
         st.rerun()
 
 
@@ -169,27 +237,34 @@ cfg, invalid = page_config()
 run = session.ensure_run(cfg)
 own_data.apply_pending_import(run)
 session.sync_url(cfg)
-style = theme.apply(cfg.presentation)
-ready = controls_ready()
+style = theme.apply(cfg.presentation, place=st.sidebar)      # the sidebar: see navigation.py
+ready, under = load_stage()
 
-if not cfg.presentation:
-    st.title("ScratchNet Playground")
+touch = theme.touch_screen()          # a phone's top bar holds only Play, Step, Reset and View
+with st.container(key="screen", gap=theme.SCREEN_GAP_PX):      # what the first screen shows, close together
+    knobs_on_top = top_of_screen(run, cfg, ready, touch, in_class is not None)
+    url_notes()
+    if in_class is not None:
+        with notices.area():
+            class_student.panel(in_class, run, cfg)
+    if class_teacher.current() is not None:
+        with notices.area():
+            class_teacher.playground_badge()
+    page_notices(invalid)
+    status(run, cfg)
+    live_charts(run, cfg, style)       # DATA | NETWORK | OUTPUT, sized to the screen
+if under:                           # under the screen: nothing here may move what is on it as it loads
+    if not knobs_on_top:
+        with st.container(horizontal=True, key="knobbar", gap="small", vertical_alignment="center"):
+            bar_knobs(cfg, ready)
+            if touch:
+                view_popover(cfg)
     st.caption(cfg.describe())
-if in_class is not None:
-    class_student.panel(in_class, run, cfg)
-if class_teacher.current() is not None:
-    class_teacher.playground_badge()
-show_notes(invalid)
-run_toolbar(run, cfg, ready)
-status(run, cfg)
-live_charts(run, cfg, style)
-if not run.playing:                 # a table that would be out of date a moment later is not shown
-    confusion(run.view())
+    if not run.playing:             # a table that would be out of date a moment later is not shown
+        confusion(run.view())
+    share_and_export(run, cfg)
 with st.sidebar:
     if ready:
-        controls.sidebar(cfg, thumbnail_uris(cfg.classes), own_data.panel)
-    else:
-        st.caption("Loading the controls…")
-        st.fragment(bring_controls_later, run_every=CONTROLS_LATEST_SECONDS)()
-if ready:
-    share_and_export(run, cfg)
+        controls.sidebar(cfg, own_data.panel)
+    if not under:
+        st.fragment(bring_the_rest_later, run_every=CONTROLS_LATEST_SECONDS)()

@@ -193,8 +193,8 @@ def slider_to_frame_seconds(browser, url: str) -> float:
     page.goto(url + "?" + urlencode(DEFAULT.to_query()))      # (max: what the old auto was for a million epochs)
     wait_for_chart(page)
     wait_for_app(page)
-    page.wait_for_selector(".st-key-w_noise input[type='range']")
-    thumb = page.locator(".st-key-w_noise input[type='range']").first
+    page.wait_for_selector('.snk-range[data-knob="noise"]')          # the data column's (ui/js/knobs.js)
+    thumb = page.locator('.snk-range[data-knob="noise"]').first
     thumb.focus()
     revision = page.evaluate(f"() => document.querySelector('{BOUNDARY}').layout.datarevision")
     started = page.evaluate("() => performance.now()")

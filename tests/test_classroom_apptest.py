@@ -100,7 +100,7 @@ def test_a_student_joins_by_link_and_lands_on_the_playground_with_a_badge(apps, 
     student.text_input[0].input("Ana")
     student.button[0].click()
     apps.rerun(student)
-    assert student.title[0].value == "ScratchNet Playground", "on the Playground"
+    assert live_data(student)["kind"] == "playground", "on the Playground"
     assert f"**Class {code}** · you are **Ana**" in markdown(student)
     assert memory_store.info(code).students == 1
 
@@ -178,9 +178,9 @@ def test_send_setup_reaches_every_student_with_its_hidden_controls_and_a_note(ap
     assert ana.session_state[keys.RUN] is switched is channel.job, "the page adopts the run the hub made"
     assert "Your teacher changed the setup" in "\n".join(i.value for i in ana.info)
     assert live_frame(ana)["notice"] == channel.notice
-    sidebar = {b.key for b in ana.sidebar.button}
-    assert "pick_spiral" not in sidebar and "w_noise" not in {s.key for s in ana.sidebar.slider}
-    assert "w_lr" in {s.key for s in ana.sidebar.select_slider}
+    charts = live_data(ana)["charts"]
+    assert "picker" not in charts and "noise" not in {s["name"] for s in charts["knobs"]["sliders"]}
+    assert "w_lr" in {s.key for s in ana.select_slider}
     assert ana.sidebar.slider(key="w_units_0").value == 8
     late = join(apps, code, "Late")                  # later joiners get it on joining
     assert late.session_state[keys.CONFIG] == got
@@ -312,7 +312,7 @@ def test_ending_the_class_clears_it_and_students_keep_playing(apps, memory_store
     class_hub.shared().tick()
     assert channel.notice == notice + 1, "the student's page runs again and says so"
     apps.rerun(ana)
-    assert keys.CLASS_SEAT not in ana.session_state and ana.title[0].value == "ScratchNet Playground"
+    assert keys.CLASS_SEAT not in ana.session_state and live_data(ana)["kind"] == "playground"
     ana.button(key="step").click()
     apps.rerun(ana)
     assert live_metrics(ana)["Epoch"] == "1"

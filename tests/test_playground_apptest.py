@@ -17,7 +17,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from scratchnet.config import KNOBS, Config
-from tests.live_element import live_data, live_epoch, live_figure, live_frame, live_image, live_metrics
+from tests.live_element import live_data, live_epoch, live_figure, live_frame, live_image, live_metrics, trigger
 
 
 def cfg_of(at: AppTest) -> Config:
@@ -36,30 +36,46 @@ def epoch(at: AppTest) -> int:
     return live_epoch(at)
 
 
+def data_knobs(at: AppTest) -> dict[str, dict]:
+    """The data column's sliders as the live element draws them (ui/data_panel.py), by knob name."""
+    return {s["name"]: s for s in live_data(at)["charts"]["knobs"]["sliders"]}
+
+
 def test_starts_with_the_tutorial_setup_and_every_control(app):
     at = app
     assert cfg_of(at) == Config()
-    assert [t.value for t in at.title] == ["ScratchNet Playground"]
-    sliders = {s.label for s in at.sidebar.slider}
-    assert {"Layer 1 units", "Noise", "Train fraction"} <= sliders
-    selects = {s.label for s in at.sidebar.select_slider}
-    assert {"Learning rate (log scale)", "Epochs", "Batch size", "Points"} <= selects
-    segmented = {s.label for s in at.sidebar.segmented_control}
-    assert {"Regularization", "Problem type", "Normalization", "Rate schedule"} <= segmented
-    assert {"Activation", "Optimizer"} <= {s.label for s in at.sidebar.selectbox}      # past five choices
-    assert "Input features" in {p.label for p in at.sidebar.pills}
-    assert "Data seed" in {n.label for n in at.sidebar.number_input}
+    assert not at.title, "the screen is the Playground's: no page title above it"
+    # the top bar: Play, Step, Reset, the knobs a learner turns most, the view
     for name in ("play", "step", "reset"):
         assert at.button(key=name).label
+    assert at.select_slider(key="w_lr").label == "Learning rate (log scale)"
+    assert at.selectbox(key="w_activation").label == "Activation"            # ten choices: a drop-down
+    assert at.select_slider(key="w_speed").label == "Speed"
     for label in ("Show test data", "Discretize output", "Presentation mode"):
         assert label in {t.label for t in at.toggle}
+    # the data column, drawn by the live element: pictures, then the data's knobs (labels and help from KNOBS)
+    charts = live_data(at)["charts"]
+    assert set(charts) == {"boundary", "loss", "diagram", "picker", "knobs"}   # the network replaced the units strip
+    assert [i["name"] for i in charts["picker"]["items"]][:3] == ["moons", "blobs", "circle"]
+    assert charts["picker"]["selected"] == Config().dataset
+    knobs = data_knobs(at)
+    assert list(knobs) == ["noise", "n_points", "train_fraction"]
+    assert knobs["noise"]["label"] == KNOBS["noise"].label and knobs["noise"]["help"] == KNOBS["noise"].help
+    assert knobs["noise"]["shown"][knobs["noise"]["index"]] == "0.22"
+    assert [b["label"] for b in charts["knobs"]["buttons"]] == ["New data", "Your own data"]
+    assert charts["knobs"]["buttons"][1]["opens"] == "Your own data", "it opens the sidebar's own-data panel"
+    # the sidebar keeps the rest
+    assert {"Layer 1 units"} <= {s.label for s in at.sidebar.slider}
+    assert {"Epochs", "Batch size"} <= {s.label for s in at.sidebar.select_slider}
+    segmented = {s.label for s in at.sidebar.segmented_control}
+    assert {"Regularization", "Problem type", "Normalization", "Rate schedule"} <= segmented
+    assert "Optimizer" in {s.label for s in at.sidebar.selectbox}
+    assert "Input features" in {p.label for p in at.sidebar.pills}
+    assert not {"w_noise", "w_lr", "w_activation", "w_speed"} & {w.key for w in at.sidebar.slider}
     assert {d.label for d in at.download_button} == {"Weights (JSON)", "Loss history (CSV)", "Figures (HTML)",
                                                     "Code (.py)", "Notebook (.ipynb)", "Download points (CSV)"}
-    # the first control a learner sees is the tutorial's one knob of capacity
+    # the first control a learner sees in the sidebar is the tutorial's one knob of capacity
     assert at.sidebar.slider[0].label == "Layer 1 units"
-    # help texts come from the engine's one config table
-    assert at.sidebar.slider(key="w_noise").help == KNOBS["noise"].help
-    assert set(live_data(at)["charts"]) == {"boundary", "loss", "diagram"}   # the network replaced the units strip
 
 
 def test_the_charts_carry_real_figures_and_a_first_frame(app):
@@ -128,7 +144,7 @@ def test_learning_rate_continues_the_run_architecture_restarts_it(app, eventuall
     at.button(key="play").click().run()
     eventually(lambda: epoch(at) > 10, rerun=at)
     before = live(at)
-    at.sidebar.select_slider(key="w_lr").set_value(0.3).run()
+    at.select_slider(key="w_lr").set_value(0.3).run()
     assert live(at) is before and before.cfg.lr == 0.3 and before.trainer.epoch > 10
     at.sidebar.slider(key="w_units_0").set_value(5).run()
     assert live(at) is not before and cfg_of(at).hidden == (5,)
@@ -138,42 +154,64 @@ def test_learning_rate_continues_the_run_architecture_restarts_it(app, eventuall
 
 
 @pytest.mark.parametrize("widget, value, field, expected", [
-    ("slider:w_noise", 0.4, "noise", 0.4),
-    ("slider:w_train_fraction", 0.5, "train_fraction", 0.5),
-    ("select_slider:w_n_points", 500, "n_points", 500),
-    ("select_slider:w_batch_size", 32, "batch_size", 32),
-    ("selectbox:w_activation", "tanh", "activation", "tanh"),          # ten choices: a drop-down
-    ("selectbox:w_activation", "gelu", "activation", "gelu"),
-    ("selectbox:w_optimizer", "adamw", "optimizer", "adamw"),
-    ("segmented_control:w_norm", "layer", "norm", "layer"),
-    ("segmented_control:w_schedule", "cosine", "schedule", "cosine"),
-    ("select_slider:w_dropout", 0.3, "dropout", 0.3),
-    ("segmented_control:w_regularization", "l2", "regularization", "l2"),
-    ("number_input:w_seed", 7, "seed", 7),
-    ("pills:w_features", ["x1", "x2", "x1sq"], "features", ("x1", "x2", "x1sq")),
+    ("knob:noise", 0.4, "noise", 0.4),                     # the data column: the live element's own sliders
+    ("knob:train_fraction", 0.5, "train_fraction", 0.5),
+    ("knob:n_points", 500, "n_points", 500),
+    ("main.select_slider:w_lr", 0.3, "lr", 0.3),           # the top bar
+    ("main.selectbox:w_activation", "tanh", "activation", "tanh"),          # ten choices: a drop-down
+    ("main.selectbox:w_activation", "gelu", "activation", "gelu"),
+    ("main.select_slider:w_speed", "max", "speed", "max"),
+    ("sidebar.select_slider:w_batch_size", 32, "batch_size", 32),
+    ("sidebar.selectbox:w_optimizer", "adamw", "optimizer", "adamw"),
+    ("sidebar.segmented_control:w_norm", "layer", "norm", "layer"),
+    ("sidebar.segmented_control:w_schedule", "cosine", "schedule", "cosine"),
+    ("sidebar.select_slider:w_dropout", 0.3, "dropout", 0.3),
+    ("sidebar.segmented_control:w_regularization", "l2", "regularization", "l2"),
+    ("sidebar.pills:w_features", ["x1", "x2", "x1sq"], "features", ("x1", "x2", "x1sq")),
 ])
 def test_each_control_changes_its_setting(app, widget, value, field, expected):
     kind, key = widget.split(":")
-    getattr(app.sidebar, kind)(key=key).set_value(value).run()
+    if kind == "knob":
+        trigger(app, "knob", {"name": key, "value": value, "id": 1})
+    else:
+        place, kind = kind.split(".")
+        getattr(app.sidebar if place == "sidebar" else app, kind)(key=key).set_value(value).run()
     assert not app.exception
     assert getattr(cfg_of(app), field) == expected
     assert app.query_params[field] == KNOBS[field].format(expected)
 
 
-def test_dataset_buttons_layers_and_problem_type(app):
+def test_a_data_knob_takes_only_what_the_config_table_allows(app):
+    trigger(app, "knob", {"name": "noise", "value": 7, "id": 1})              # out of range: said, not set
+    assert cfg_of(app).noise == KNOBS["noise"].default
+    assert "noise=7" in " ".join(t.value for t in app.toast)
+    trigger(app, "knob", {"name": "lr", "value": 1.0, "id": 2})               # not a data knob: ignored
+    trigger(app, "knob", {"name": "noise", "value": True, "id": 3})
+    assert cfg_of(app).lr == KNOBS["lr"].default and cfg_of(app).noise == KNOBS["noise"].default
+    seed = cfg_of(app).seed
+    trigger(app, "knob", {"name": "seed", "value": "new", "id": 4})           # "New data": a fresh seed
+    assert cfg_of(app).seed != seed and data_knobs(app)["noise"]["label"] == "Noise"
+
+
+def test_dataset_pictures_layers_and_problem_type(app):
     at = app
-    at.button(key="pick_spiral").click().run()
-    assert cfg_of(at).dataset == "spiral"
-    at.sidebar.slider(key="w_classes").set_value(4).run()
+    trigger(at, "dataset", {"name": "spiral", "id": 1})
+    assert cfg_of(at).dataset == "spiral" and live_data(at)["charts"]["picker"]["selected"] == "spiral"
+    assert "classes" in data_knobs(at), "a dataset of any number of classes offers the classes knob"
+    trigger(at, "knob", {"name": "classes", "value": 4, "id": 2})
     assert cfg_of(at).classes == 4 and live(at).trainer.data.n_classes == 4
-    at.button(key="pick_xor").click().run()
-    assert cfg_of(at).dataset == "xor" and cfg_of(at).classes == 2
-    at.sidebar.button[[b.label for b in at.sidebar.button].index("Add layer")].click().run()
+    trigger(at, "dataset", {"name": "xor", "id": 3})
+    assert cfg_of(at).dataset == "xor" and cfg_of(at).classes == 2 and "classes" not in data_knobs(at)
+    trigger(at, "dataset", {"name": "imagenet", "id": 4})                     # no such picture: nothing changes
+    assert cfg_of(at).dataset == "xor"
+    trigger(at, "shape", {"hidden": [10, 10], "id": 5})                      # + for layers on the diagram
     assert cfg_of(at).hidden == (10, 10)
-    at.sidebar.segmented_control(key="w_problem").set_value("regression").run()
+    trigger(at, "dataset", {"name": "plane", "id": 6})      # a regression dataset's picture: regression
     assert cfg_of(at).problem == "regression" and cfg_of(at).dataset == "plane"
     assert cfg_of(at).lr <= 0.01
     assert "Train accuracy" not in live_metrics(at)
+    trigger(at, "dataset", {"name": "circle", "id": 7})     # and back
+    assert cfg_of(at).problem == "classification" and cfg_of(at).dataset == "circle"
 
 
 def test_the_link_round_trips_the_whole_config(apps):
@@ -239,10 +277,10 @@ def test_a_lesson_link_hides_the_chosen_controls(apps):
             | {w.key for w in at.sidebar.selectbox})
     assert "w_lr" not in keys and "w_activation" not in keys and "w_batch_size" not in keys
     assert "w_epochs" in keys and "w_optimizer" in keys
-    assert not [b for b in at.button if b.key and b.key.startswith("pick_")], "dataset picker hidden"
+    assert not {w.key for w in at.select_slider} & {"w_lr"} and not {w.key for w in at.selectbox} & {"w_activation"}
+    assert "picker" not in live_data(at)["charts"], "dataset pictures hidden"
     assert cfg_of(at).hide == ("dataset", "activation", "lr", "batch_size")
     assert at.query_params["hide"] == "dataset,activation,lr,batch_size"
-    assert not at.title, "presentation mode leaves the screen to the charts"
 
 
 def test_the_lesson_link_builder_makes_such_a_link(apps, app):

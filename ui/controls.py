@@ -22,11 +22,9 @@ from scratchnet.config import (
     MULTICLASS_DATASETS,
     Config,
     ConfigError,
-    datasets_for,
     switch_problem,
 )
-from scratchnet.data import DATASETS
-from ui import keys
+from ui import data_panel, keys
 from ui.session import share_link
 
 NEW_LAYER_UNITS = KNOBS["hidden"].default[-1]      # the width of a layer added to a network with none
@@ -34,6 +32,11 @@ NEW_LAYER_UNITS = KNOBS["hidden"].default[-1]      # the width of a layer added 
 _SPECIAL = {"problem", "dataset", "classes", "hidden", "seed", "init_seed", "speed", "hide"}
 # Knobs that generate points: they do not apply to a learner's own points.
 _GENERATING = {"n_points", "noise", "seed"}
+# Shown on the Playground's screen rather than in the sidebar: the data column's knobs (ui/data_panel.py, but the
+# problem type, which the sidebar keeps beside its dataset pictures' switch) and the top bar's.
+ON_SCREEN = (*data_panel.DATA_KNOBS, data_panel.NEW_DATA)
+# The knobs on the Playground's top bar, as TensorFlow Playground has its learning rate and activation there.
+BAR_KNOBS = ("lr", "activation", "speed")
 
 
 def _with(grid: Sequence, value) -> list:
@@ -103,7 +106,9 @@ def _remove_layer() -> None:
     st.session_state[keys.widget("n_layers")] = max(0, st.session_state[keys.widget("n_layers")] - 1)
 
 
-def _problem_changed(cfg: Config) -> None:
+def problem_changed(cfg: Config) -> None:
+    """The problem type's control (or a picture of the other type's dataset) switched it: a dataset, classes and
+    a learning rate that suit it."""
     problem = st.session_state[keys.widget("problem")]
     if problem is None:          # the selected choice clicked off: load_config puts it back
         return
@@ -112,10 +117,6 @@ def _problem_changed(cfg: Config) -> None:
         st.session_state[keys.widget(name)] = getattr(switched, name)
     if note:
         st.session_state[keys.TOAST] = note
-
-
-def _pick_dataset(name: str) -> None:
-    st.session_state[keys.widget("dataset")] = name
 
 
 # --- widgets ---------------------------------------------------------------------------------
@@ -154,20 +155,6 @@ def seed_widget(name: str, cfg: Config, button: str, what: str) -> None:
     st.button(button, icon=":material/casino:", on_click=_new_seed, args=(name,), width="stretch", help=what)
 
 
-def dataset_picker(cfg: Config, thumbnails: dict[str, str]) -> None:
-    """Datasets as small pictures with a button under each, as TensorFlow Playground shows
-    them: a learner tells spiral from circle by looking, not by name."""
-    st.caption(KNOBS["dataset"].label, help=KNOBS["dataset"].help)
-    cols = st.columns(3)
-    for i, name in enumerate(datasets_for(cfg.problem)):
-        with cols[i % 3]:
-            st.image(thumbnails[name], width="stretch")
-            st.button(KNOBS["dataset"].show(name), key=f"pick_{name}", on_click=_pick_dataset, args=(name,),
-                      width="stretch",
-                      type="primary" if name == cfg.dataset else "secondary",
-                      help=DATASETS[name].description)
-
-
 def layer_sliders(cfg: Config) -> None:
     """One width slider per hidden layer, and buttons to add or remove a layer."""
     n_layers = st.session_state[keys.widget("n_layers")]
@@ -183,20 +170,21 @@ def layer_sliders(cfg: Config) -> None:
     st.caption(f"Network: {' → '.join(map(str, cfg.layer_sizes))}")
 
 
-def group_controls(group: str, cfg: Config, thumbnails: dict[str, str]) -> None:
-    """The controls of one group, in the table's order, with the few that need more than a widget."""
+def _sidebar_knobs(group: str, cfg: Config) -> list[str]:
+    """A group's knobs the sidebar shows: not the advanced ones, not those hidden by a lesson link, not those the
+    Playground's screen shows."""
+    return [name for name, k in KNOBS.items() if k.group == group and not k.advanced and visible(name, cfg)
+            and name not in ON_SCREEN and name not in BAR_KNOBS and name != "dataset"]
+
+
+def knob_controls(names: Sequence[str], cfg: Config) -> None:
+    """The controls of `names`, in the table's order, with the few that need more than a widget."""
     own = cfg.dataset == CUSTOM
-    for name, k in KNOBS.items():
-        if k.group != group or k.advanced or not visible(name, cfg):
-            continue
+    for name in names:
+        k = KNOBS[name]
         if name == "problem":
             st.segmented_control(k.label, k.choices, key=keys.widget(name), help=k.help, format_func=k.show,
-                                 on_change=_problem_changed, args=(cfg,))
-        elif name == "dataset":
-            dataset_picker(cfg, thumbnails)
-            if own:
-                st.caption("Training on your own points (see **Your own data** below). Pick a dataset above "
-                           "to go back.")
+                                 on_change=problem_changed, args=(cfg,), width="stretch")
         elif name == "classes":
             if cfg.dataset in MULTICLASS_DATASETS:
                 st.slider(k.label, int(k.low), int(k.high), key=keys.widget(name), help=k.help)
@@ -236,19 +224,23 @@ def view_toggles(cfg: Config) -> None:
             knob_widget(name, cfg)
 
 
-def speed_control(cfg: Config) -> None:
-    if visible("speed", cfg):
-        k = KNOBS["speed"]
-        st.select_slider(k.label, k.choices, key=keys.widget("speed"), help=k.help, format_func=k.show)
+def bar_knob(name: str, cfg: Config) -> None:
+    """One of the top bar's knobs (its label beside it: ui/theme.py); the speed a slider over its choices."""
+    k = KNOBS[name]
+    if name == "speed":
+        st.select_slider(k.label, k.choices, key=keys.widget(name), help=k.help, format_func=k.show)
+    else:
+        knob_widget(name, cfg)
 
 
-def sidebar(cfg: Config, thumbnails: dict[str, str], own_data_panel: Callable[[Config], None]) -> None:
-    """Every control, grouped; a group whose controls a lesson link hides is left out whole."""
+def sidebar(cfg: Config, own_data_panel: Callable[[Config], None]) -> None:
+    """Every control the Playground's screen does not show, grouped; a group whose controls a lesson link
+    hides is left out whole."""
     for group, title in GROUPS.items():
-        names = [n for n, k in KNOBS.items() if k.group == group and not k.advanced]
-        if any(visible(n, cfg) for n in names):
+        names = _sidebar_knobs(group, cfg)
+        if names or (group == "data" and visible("dataset", cfg)):
             st.subheader(title)
-            group_controls(group, cfg, thumbnails)
+            knob_controls(names, cfg)
     if visible("dataset", cfg):
         own_data_panel(cfg)
     advanced_controls(cfg)

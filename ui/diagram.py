@@ -121,13 +121,22 @@ def diagram_chart(cfg: Config, bounds: Bounds, style: Style, *, height: str, edi
     }
 
 
+def shape_spec(cfg: Config) -> dict:
+    """What the diagram's + and − for layers and units need: today's widths and the config table's bounds."""
+    limit = KNOBS["hidden"]
+    return {"hidden": list(cfg.hidden), "min": int(limit.low), "max": int(limit.high), "layers": limit.max_items,
+            "new_units": limit.default[-1]}
+
+
 def playground_chart(cfg: Config, bounds: Bounds, style: Style, *, height: str,
                      class_names: Sequence[str] | None) -> dict:
-    """The Playground's diagram: editable, "Step slowly" on, and its inputs toggle unless a lesson link
-    hides the features control."""
+    """The Playground's diagram: editable, "Step slowly" on, + and − for layers and units, and its inputs
+    toggle (unless a lesson link hides the hidden layers' or the features' control)."""
     chart = diagram_chart(cfg, bounds, style, height=height, editable=True, toggles="features" not in cfg.hide,
                           class_names=class_names, presentation=cfg.presentation)
     chart["actions"] = {"walk": True}
+    if "hidden" not in cfg.hide:
+        chart["shape"] = shape_spec(cfg)
     return chart
 
 

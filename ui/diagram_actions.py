@@ -3,7 +3,8 @@
 A click in the diagram is a trigger value of the page's live element (ui/js/diagram.js sends it); the
 callbacks here turn it into a change: an edited weight (`LiveRun.set_entry`, under the run's lock), an
 input feature turned on or off (the features control's state, so the config changes as if the control
-had been used), or one step opened up for "Step slowly". The pure parts are in ui/diagram.py.
+had been used), a layer or a unit more or fewer (the layer controls' state, likewise), or one step opened up
+for "Step slowly". The pure parts are in ui/diagram.py.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from ui import events, keys, session
 from ui.diagram import walk_spec
 
 FEATURES_KNOB = KNOBS["features"]
+HIDDEN_KNOB = KNOBS["hidden"]
 
 
 def on_edit() -> None:
@@ -54,6 +56,21 @@ def on_feature() -> None:
                                         f"{'s' if least > 1 else ''}: turn another one on first.")
 
 
+def on_shape() -> None:
+    """+ or − on the diagram: the hidden layers' new widths, set as the layer controls would set them (the run
+    follows: a new network, still playing if it was)."""
+    hidden = events.fields(events.payload("shape"), "network's new shape", "hidden")["hidden"]
+    if not isinstance(hidden, list):
+        raise events.EventError("The network's new shape is not a list of layer widths, so nothing changed.")
+    try:
+        hidden = HIDDEN_KNOB.validate([events.whole(units, "layer's width") for units in hidden])
+    except ConfigError as err:
+        raise events.EventError(str(err)) from err
+    st.session_state[keys.widget("n_layers")] = len(hidden)
+    for i, units in enumerate(hidden):
+        st.session_state[keys.units(i)] = units
+
+
 def on_walk() -> None:
     """"Step slowly": one epoch trained with its first step opened up, for the diagram to walk through."""
     walk_id = events.whole(events.fields(events.payload("walk"), "step", "id")["id"], "step's number")
@@ -75,4 +92,4 @@ def playground_diagram() -> tuple[dict, dict[str, Callable[[], None]]]:
     walk = st.session_state.pop(keys.DIAGRAM_WALK, None)    # once: a later page run does not start it again
     if walk is not None:
         extra["walk"] = walk
-    return extra, {"edit": on_edit, "feature": on_feature, "walk": on_walk}
+    return extra, {"edit": on_edit, "feature": on_feature, "walk": on_walk, "shape": on_shape}

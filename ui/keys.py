@@ -22,9 +22,9 @@ DRAW_VALUE = "draw_value"           # the target of new points in regression
 CSV_UPLOAD = "csv_upload"
 RUN_UPLOAD = "run_upload"
 
-CONTROLS_READY = "controls_ready"   # the first chart is up: the sidebar may be drawn
-CONTROLS_DRAWN = "controls_drawn"   # a page run has drawn the sidebar
-CONTROLS_DUE = "controls_due"       # when the sidebar comes even if the chart never reports
+CONTROLS_READY = "controls_ready"   # the first chart is up (or was due): the sidebar's and the bar's knobs may come
+CHART_DRAWN = "chart_drawn"         # the first chart is up: what is under it may come
+CONTROLS_DUE = "controls_due"       # when the knobs come even if the chart never reports
 
 CLASS_SEAT = "class_seat"           # a student's Seat in a class (ui/classroom/student.py)
 CLASS_TEACHER = "class_teacher"     # (code, teacher key) of the class this session teaches

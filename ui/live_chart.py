@@ -22,7 +22,6 @@ from typing import Any
 import streamlit as st
 
 from ui.assets import PLOTLY_JS_NAME
-from ui.theme import PAGE_CSS
 
 __all__ = ["COMPONENT_NAME", "live_chart", "plotly_loader_js", "preload_plotly"]
 
@@ -39,16 +38,15 @@ def plotly_loader_js() -> str:
     return _read("js", "plotly_loader.js").replace("__PLOTLY_JS__", PLOTLY_JS_NAME)
 
 
-# The first element of every page: it starts plotly.js and carries the page's CSS.
+# The first element of every page: it starts plotly.js (the page's CSS comes with the page: ui/theme.py).
 _preloader = st.components.v2.component("scratchnet_plotly_preload", js=plotly_loader_js()
-                                        + _read("js", "plotly_preload.js"), css=PAGE_CSS, isolate_styles=False)
+                                        + _read("js", "plotly_preload.js"), isolate_styles=False)
 _component = st.components.v2.component(COMPONENT_NAME, js=plotly_loader_js() + _read("js", "live_chart.js"),
                                         css=_read("css", "live_chart.css"), isolate_styles=False)
 
 
 def preload_plotly() -> None:
-    """Start loading plotly.js in the browser now and style the page (an invisible element; call it
-    first)."""
+    """Start loading plotly.js in the browser now (an invisible element; call it first)."""
     _preloader(key="plotly_preload", data={}, height="content")
 
 

@@ -35,7 +35,7 @@ from scratchnet.palette import COLOR_NAMES, Style, diverging_scale, hex_rgb, uni
 from scratchnet.plotly_json import figure_json
 from scratchnet.png import color_table
 from scratchnet.surface import Surface, decision_surface, unit_surfaces
-from ui import keys, session
+from ui import data_panel, keys, session
 from ui.diagram import DiagramView, playground_chart
 from ui.events import guarded
 from ui.live_channel import Channel
@@ -49,6 +49,7 @@ from ui.live_frames import (
     compare_frame,
     hidden_figure,
     lut_base64,
+    metrics,
     playground_frame,
 )
 from ui.live_run import FrameState, LiveRun
@@ -67,7 +68,7 @@ def _read(*parts: str) -> str:
 
 # Parts of the element other than Plotly charts and tables, each in a file of its own that registers
 # itself in parts.js's PARTS before live_view.js runs (the classroom's board).
-JS_PARTS = ("parts.js", "board.js", "diagram.js")
+JS_PARTS = ("parts.js", "board.js", "diagram.js", "picker.js", "knobs.js")
 
 _component = st.components.v2.component(
     "scratchnet_live_view",
@@ -147,6 +148,7 @@ class PlaygroundElement:
     boundary_height: int | str = 540
     loss_height: int | str = 260
     diagram_height: str | None = None       # the Playground's network diagram beside the boundary (None: units)
+    fit: bool = False                       # sized to the window by the browser (the heights above: "fit")
 
     def data(self, state: FrameState, diagram_extra: dict | None = None) -> tuple[PlaygroundView, dict, Surface]:
         """The view, the element's data for a run's `state` (without the socket's token or a frame), and
@@ -180,14 +182,24 @@ class PlaygroundElement:
             charts["units"] = _chart(units, units_height(len(cfg.hidden), style, titled=True))
             luts["units"] = lut_base64(units_scale(style))
             cells[1].append("units")
-        rows = [{"cols": [1, 1] if self.presentation else [3, 2], "cells": cells}]
+        layout: dict[str, Any] = {"rows": [{"cols": [1, 1] if self.presentation else [3, 2], "cells": cells}]}
         if diagram is not None:              # the network beside the boundary, as TensorFlow Playground has it
             charts["diagram"] = diagram
             luts["units"] = lut_base64(units_scale(style))
             rows = ([{"cols": [1, 1], "cells": [["diagram"], ["boundary"]]}, {"cols": [1], "cells": [["loss"]]}]
                     if self.presentation else [{"cols": [6, 5], "cells": [["diagram"], ["boundary", "loss"]]}])
-        return view, {"kind": "playground", "layout": {"rows": rows}, "charts": charts, "luts": luts,
-                      "big": self.presentation, "first_chart": "boundary"}, surface
+            layout = {"rows": rows}
+            if self.fit:                     # the whole screen: the data column too (ui/css/live.css places it)
+                data_parts = data_panel.parts(cfg)
+                charts.update(data_parts)
+                areas = {"data": list(data_parts), "metrics": [], "net": ["diagram"],
+                         "out": ["boundary"] if self.presentation else ["boundary", "loss"]}
+                if self.presentation:
+                    areas["loss"] = ["loss"]
+                layout = {"fit": "playground", "template": "pg-big" if self.presentation else "pg", "areas": areas}
+        return view, {"kind": "playground", "layout": layout, "charts": charts, "luts": luts,
+                      "big": self.presentation, "first_chart": "boundary",
+                      "metrics": [label for label, _ in metrics(state)]}, surface
 
     def draw_for(self, run: LiveRun) -> tuple[PlaygroundView, dict]:
         """The element for another run on the same page."""

@@ -16,6 +16,7 @@ from scratchnet.points_csv import MAX_BYTES, MAX_CLASSES, MAX_ROWS, dataset_to_c
 from scratchnet.run_file import MAX_RUN_BYTES, load_run
 from scratchnet.uploads import DataError
 from ui import events, keys, session
+from ui.data_panel import OWN_DATA
 from ui.markdown import escape
 
 UNDO_LIMIT = 50
@@ -179,7 +180,7 @@ def _draw_label(option: str, n_classes: int) -> str:
 def panel(cfg: Config) -> None:
     """The "Your own data" controls (in the sidebar's Data group)."""
     live = session.run()
-    with st.expander("Your own data", expanded=cfg.dataset == CUSTOM, icon=":material/edit:"):
+    with st.expander(OWN_DATA, expanded=cfg.dataset == CUSTOM, icon=":material/edit:"):
         k = live.trainer.data.n_classes if live is not None else cfg.n_classes
         options = _draw_options(cfg, k)
         if st.session_state.get(keys.DRAW_MODE) not in (*options, None):

@@ -9,21 +9,56 @@ hues that survive a washed-out projector.
 
 from __future__ import annotations
 
+import time
+
 import streamlit as st
 
 from scratchnet.palette import CLASS_COLORS, DEFAULT, PRESENTATION, Style
 from ui import keys
 
-# Every page's CSS travels with the page's first element (ui/live_chart.py's plotly preloader), not in an
-# st.html element: that one made the first page wait for two more script files (Html, DOMPurify).
+# The Playground's screen (app_pages/playground.py): a top bar, the notice place under it (ui/notices.py), then
+# the live element (DATA | NETWORK | OUTPUT). Streamlit sizes the bar's parts and the notice place itself (see
+# BAR_PX): this CSS comes a moment after the first paint, so it changes nothing's size or place there, only how
+# things look inside their boxes (a knob's label beside it, compact notices) and, on a phone, keeps the run
+# buttons at the top of the screen (sticky).
+PLAYGROUND_CSS = """
+/* Streamlit's header lets clicks through where it draws nothing. */
+[data-testid="stToolbar"] { pointer-events: none; }
+[data-testid="stHeader"] button, [data-testid="stHeader"] a { pointer-events: auto; }
+/* The bar's knobs: the label beside the knob, in the place Streamlit made for it. */
+[class*="st-key-slot_"] [data-testid="stSlider"], [class*="st-key-slot_"] [data-testid="stSelectbox"] {
+  display: flex; align-items: center; gap: 0.6rem;
+}
+[class*="st-key-slot_"] [data-testid="stWidgetLabel"] { margin: 0; min-height: 0; flex: 0 0 auto; }
+[class*="st-key-slot_"] [data-testid="stWidgetLabel"] p { font-size: 0.85rem; }
+[class*="st-key-slot_"] [data-testid="stSlider"] > div:last-child,
+[class*="st-key-slot_"] [data-testid="stSelectbox"] > div:last-child { flex: 1 1 auto; min-width: 0; }
+[class*="st-key-slot_"] { overflow: visible; }
+/* The notice place: compact notices, one line each (a class's badge and news too). */
+.st-key-notices { gap: 0.25rem; }
+.st-key-notices [data-testid="stAlertContainer"] { padding: 0.4rem 0.75rem; }
+.st-key-notices [data-testid="stAlertContainer"] p { margin: 0; }
+.st-key-notices [data-testid="stVerticalBlock"] { gap: 0.25rem; }
+.st-key-notices .st-key-class_badge, .st-key-notices .st-key-class_teacher_badge { padding: 0.2rem 0.6rem; }
+.st-key-notices button { min-height: 2rem; padding-top: 0.1rem; padding-bottom: 0.1rem; }
+.st-key-notices [data-testid="stMarkdownContainer"] p { margin-bottom: 0; }
+@media (max-width: 820px) {
+  [data-testid="stHeader"] { background: #ffffff; }
+  /* Play, Step and Reset stay within reach while the charts scroll under them. */
+  [data-testid="stLayoutWrapper"]:has(> .st-key-topbar) {
+    position: sticky; top: 3.75rem; z-index: 999989; background: #ffffff; box-shadow: 0 6px 6px -6px rgba(0, 0, 0, 0.2);
+  }
+}
+"""
+# Every page's CSS is a <style> in the page's first element, a Markdown one (`style_page`): it is in the page
+# from the first paint, so nothing moves when it applies. A component's CSS (the plotly preloader's, once) came
+# a frame after the elements it styles, and the page's padding changed under them (CLS 0.07 at every load); an
+# st.html element made the first page wait for two more script files (Html, DOMPurify).
 PAGE_CSS = """
-/* Tighter top padding: the charts are the page. */
-.block-container { padding-top: 2.2rem; }
 [data-testid="stMetricValue"] { font-variant-numeric: tabular-nums; }
 .st-key-plotly_preload { display: none; }
-/* The dataset picker's buttons sit three to a row under their pictures: little padding, so names fit. */
-[class*="st-key-pick_"] button { padding-left: 0.2rem; padding-right: 0.2rem; }
-"""
+[data-testid="stElementContainer"]:has(> [data-testid="stMarkdown"] style) { display: none; }
+""" + PLAYGROUND_CSS
 # "Your own data": each class's button has a dot in its class's colour (ui/own_data.py puts the icon first; the
 # buttons come in class order, "new class" where the next class's colour goes, then "erase" without a dot).
 PAGE_CSS += "".join(f'.st-key-{keys.DRAW_MODE} [role="radiogroup"] > button:nth-child({c + 1}) '
@@ -34,19 +69,62 @@ PAGE_CSS += (f'.st-key-{keys.DRAW_MODE} [data-testid="stIconMaterial"] {{ width:
              'border-radius: 50%; overflow: hidden; }\n')
 
 _PRESENTATION = """
-<style>
 html { font-size: 22px; }
 [data-testid="stMetricValue"] { font-size: 2.1rem; font-weight: 700; }
 [data-testid="stMetricLabel"] p { font-size: 1.05rem; font-weight: 600; }
 /* Below Streamlit's header (3.75rem: it grows with the font too), which hid the toolbar's "Speed" label. */
 .block-container { max-width: 100%; padding-left: 1.5rem; padding-right: 1.5rem; padding-top: 3.9rem; }
-button p { font-size: 1.1rem; font-weight: 600; }
-</style>
+button p, .stApp button [data-testid="stMarkdownContainer"] p { font-size: 1.1rem; font-weight: 600; }
+/* What the room reads is 20 px or more: the notice place's hint too. */
+.st-key-notices [data-testid="stCaptionContainer"], .st-key-notices [data-testid="stCaptionContainer"] p {
+  font-size: 0.95rem;
+}
 """
 
 
-def apply(presentation: bool) -> Style:
-    """Presentation mode's CSS, if on; the figure style to draw with."""
+# The top bar's parts, in CSS pixels at the normal font (×22/16 in presentation mode, whose base font is 22 px):
+# Streamlit gives them these sizes itself, from the first paint (the page's CSS comes a moment later).
+SCREEN_GAP_PX = 8                  # between the top bar, the notice place and the live element
+BAR_PX = {"play": 120, "step": 92, "reset": 98, "lr": 250, "activation": 175, "speed": 205, "height": 46}
+PRESENTATION_SCALE = 22 / 16
+# What a phone or a tablet says it is (a desktop browser in a narrow window gets the laptop's page, folded).
+TOUCH_AGENTS = ("Mobi", "Android", "iPhone", "iPad")
+
+
+def bar_px(part: str, presentation: bool) -> int:
+    return round(BAR_PX[part] * (PRESENTATION_SCALE if presentation else 1))
+
+
+def touch_screen() -> bool:
+    """Whether the browser says it is a phone or a tablet (its User-Agent)."""
+    return any(word in (st.context.headers.get("User-Agent") or "") for word in TOUCH_AGENTS)
+
+
+SETTLED = "_layout_settled"       # session-state key: this session's browser laid the wide page out
+SETTLE_SECONDS = 0.08
+
+
+def settle_layout() -> None:
+    """On a session's first page run only, a pause after the page's settings: the browser lays out the wide,
+    still empty page before anything is on it. Drawn in the same frame, the jump from Streamlit's narrow
+    loading layout to the wide one moved everything the first run drew (a layout shift of ~0.1 at one load
+    in two)."""
+    if not st.session_state.get(SETTLED):
+        st.session_state[SETTLED] = True
+        time.sleep(SETTLE_SECONDS)
+
+
+def _style(css: str, place=st) -> None:
+    place.markdown(f"<style>{css}</style>", unsafe_allow_html=True)
+
+
+def style_page() -> None:
+    """Every page's CSS (call it first on every page: navigation.py)."""
+    _style(PAGE_CSS)
+
+
+def apply(presentation: bool, place=st) -> Style:
+    """Presentation mode's CSS, if on (drawn in `place`); the figure style to draw with."""
     if presentation:
-        st.html(_PRESENTATION)
+        _style(_PRESENTATION, place)
     return PRESENTATION if presentation else DEFAULT

@@ -7,8 +7,11 @@ are trained by the shared scheduler once played (`session.play`).
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Literal
 
 from ui import session
+
+Width = Literal["stretch", "content"]
 
 PLAY_HELP = "Train on from here, to the end of this round of epochs; at its end, Play trains another round."
 
@@ -18,23 +21,23 @@ def _key(prefix: str, name: str) -> str:
 
 
 def play_pause(job, place, *, key: str = "", label: str = "Play", help: str = PLAY_HELP, primary: bool = True,
-               disabled: bool = False) -> None:
+               disabled: bool = False, width: Width = "stretch") -> None:
     """Pause while `job` plays, else Play (which hands it to the training thread)."""
     kind = "primary" if primary else "secondary"
     if job.playing:
         place.button("Pause", icon=":material/pause:", key=_key(key, "pause"), on_click=job.pause, type=kind,
-                     width="stretch", help="Stop training; the network keeps what it learned.")
+                     width=width, help="Stop training; the network keeps what it learned.")
     else:
         place.button(label, icon=":material/play_arrow:", key=_key(key, "play"), on_click=session.play, args=(job,),
-                     type=kind, width="stretch", help=help, disabled=disabled)
+                     type=kind, width=width, help=help, disabled=disabled)
 
 
-def step(job, place, *, key: str = "") -> None:
-    place.button("Step", icon=":material/skip_next:", key=_key(key, "step"), on_click=job.step, width="stretch",
+def step(job, place, *, key: str = "", width: Width = "stretch") -> None:
+    place.button("Step", icon=":material/skip_next:", key=_key(key, "step"), on_click=job.step, width=width,
                  help="Train exactly one epoch.")
 
 
 def reset(on_click: Callable[[], None], place, *, key: str = "",
-          help: str = "Back to epoch 0 with the same initial weights.") -> None:
-    place.button("Reset", icon=":material/replay:", key=_key(key, "reset"), on_click=on_click, width="stretch",
+          help: str = "Back to epoch 0 with the same initial weights.", width: Width = "stretch") -> None:
+    place.button("Reset", icon=":material/replay:", key=_key(key, "reset"), on_click=on_click, width=width,
                  help=help)

@@ -14,9 +14,8 @@ from typing import Any
 from urllib.parse import urlencode
 
 from scratchnet.config import Config
-from tests.browser.harness import metric, wait_for_app, wait_for_chart
+from tests.browser.harness import CONTROLS_UP, NAV_LINK, metric, wait_for_app, wait_for_chart
 
-SIDEBAR_LINK = '[data-testid="stSidebarNav"] a[href$="/{path}"]'
 TILE = ".snb-tile"
 SETUP_NOTE = "Your teacher changed the setup"
 
@@ -40,7 +39,7 @@ class Person:
 
     def go(self, path: str) -> None:
         """To another page through the menu."""
-        self.page.locator(SIDEBAR_LINK.format(path=path)).click()
+        self.page.locator(NAV_LINK.format(path=path)).first.click()
         self.page.wait_for_url(f"**/{path}*", timeout=30_000)
         self.settle()
 
@@ -54,8 +53,10 @@ class Person:
         self.page.get_by_role("button", name=name, exact=True).first.click()
 
 
-def person(browser, who: str, width: int = 1400, height: int = 1000) -> Person:
-    context = browser.new_context(viewport={"width": width, "height": height})
+def person(browser, who: str, width: int = 1400, height: int = 1000, context: dict | None = None) -> Person:
+    """Someone with a browser context of their own: a window of `width`×`height`, or `context`'s settings (a
+    phone's: touch, its User-Agent)."""
+    context = browser.new_context(**(context or {"viewport": {"width": width, "height": height}}))
     page = context.new_page()
     found = Person(who, page)
     page.on("console", lambda m: found.errors.append(f"{who} console: {m.text}") if m.type == "error" else None)
@@ -74,7 +75,7 @@ def teacher_starts(browser, url: str, cfg: Config, **size) -> tuple[Person, str]
     teacher = person(browser, "teacher", **size)
     teacher.page.goto(url + "?" + urlencode(cfg.to_query()))
     wait_for_chart(teacher.page, timeout=60_000)
-    teacher.page.wait_for_selector('[data-testid="stSidebar"] img', timeout=30_000)   # the controls are up
+    teacher.page.wait_for_selector(CONTROLS_UP, state="attached", timeout=30_000)   # the controls are up
     teacher.settle()
     teacher.go("classroom")
     teacher.click("Start a class")
@@ -93,7 +94,7 @@ def student_joins(browser, url: str, code: str, name: str, by_link: bool = True)
     else:
         student.page.goto(url)
         wait_for_chart(student.page, timeout=60_000)
-        student.page.wait_for_selector('[data-testid="stSidebar"] img', timeout=30_000)
+        student.page.wait_for_selector(CONTROLS_UP, state="attached", timeout=30_000)
         student.settle()
         student.go("classroom")
         student.page.get_by_role("textbox", name="Class code").fill(code.lower())

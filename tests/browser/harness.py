@@ -174,6 +174,47 @@ READ_EPOCH = """() => {
   return value ? parseInt(value.textContent.replace(/,/g, '')) : -1;
 }"""
 LIVE_STATUS = ".snl-status"                    # the live element's words when its socket is down
+# The pages' menu: a bar at the top (navigation.py), in the sidebar on a narrow screen.
+NAV_LINK = '[data-testid="stTopNavLink"][href$="/{path}"], [data-testid="stSidebarNav"] a[href$="/{path}"]'
+# The Playground's second run is in: the sidebar has its controls (state="attached": the sidebar starts folded).
+CONTROLS_UP = '[data-testid="stSidebar"] [data-testid="stHeading"]'
+
+# The Playground's screen, measured (tests/browser/test_screen.py, benchmarks/bench_screen.py).
+# Layout shifts since the page began, and since `window.snsMark` was set.
+WATCH_SHIFTS = """
+window.snsShifts = [];
+new PerformanceObserver((list) => {
+  for (const e of list.getEntries()) {
+    if (e.hadRecentInput) continue;
+    window.snsShifts.push({t: e.startTime, v: e.value, from: (e.sources || []).map((s) => {
+      const n = s.node;
+      return n ? (n.dataset && n.dataset.testid) || String(n.className || n.nodeName).slice(0, 60) : "?";
+    })});
+  }
+}).observe({type: "layout-shift", buffered: true});
+"""
+WATCH_SHIFTS_FROM_NOW = WATCH_SHIFTS.replace("buffered: true", "buffered: false")
+SHIFTS = "() => window.snsShifts.reduce((sum, s) => sum + s.v, 0)"
+
+# The parts of the screen, as boxes [x, y, width, height] (null: not on the page).
+SCREEN_PARTS = """() => {
+  const box = (el) => { if (!el) return null; const r = el.getBoundingClientRect();
+                        return r.width && r.height ? [r.x, r.y, r.width, r.height] : null; };
+  const one = (sel) => [...document.querySelectorAll(sel)].map(box).find(Boolean) || null;
+  const all = (sel) => [...document.querySelectorAll(sel)].map(box).filter(Boolean);
+  return {
+    play: one('.st-key-play button, .st-key-pause button'), step: one('.st-key-step button'),
+    reset: one('.st-key-reset button'), notices: one('.st-key-notices'),
+    pictures: all('.snp-item'), knobs: one('.snk-root'), diagram: one('.snd-root'),
+    units_plus: all('.snd-units-box .snd-pm'), layers_plus: all('.snd-layers .snd-pm'),
+    metrics: one('.snl-metrics'), boundary: one('.snl-plot[data-chart="boundary"]'),
+    boundary_plot: one('.snl-plot[data-chart="boundary"] .nsewdrag'), loss: one('.snl-plot[data-chart="loss"]'),
+    modebars: all('.modebar-container .modebar'), sidebar: one('[data-testid="stSidebar"]'),
+    viewport: [innerWidth, innerHeight], scroll_width: document.documentElement.scrollWidth,
+    main_scroll_width: (document.querySelector('[data-testid="stMain"]') || document.body).scrollWidth,
+  };
+}"""
+
 BOUNDARY = '.snl-plot[data-chart="boundary"]'  # the live element's charts (ui/js/live_view.js)
 LOSS = '.snl-plot[data-chart="loss"]'
 # What a chart's surface shows now: an image behind the points (gd.layout is Plotly's copy of what it drew).

@@ -62,7 +62,9 @@ def test_a_whole_lesson(browser, app_url, screenshot_path):
         s.settle()
         assert LESSON.describe() in s.text
         sidebar = s.page.inner_text('[data-testid="stSidebar"]')
-        assert "Layer 2 units" in sidebar and "Noise" not in sidebar and "Dataset" not in sidebar, (s.who, sidebar)
+        assert "Layer 2 units" in sidebar, (s.who, sidebar)
+        hidden = s.page.locator('.snk-range[data-knob="noise"], .snp-root').count()   # the data column's
+        assert hidden == 0, (s.who, "the hidden noise knob and dataset pictures are not on the screen")
     print(f"setup reached all three students {arrived[0]:.2f} s after the click")
     assert arrived[0] < 10
     ana.page.screenshot(path=str(screenshot_path("lesson-2-student-got-the-setup")), full_page=True)

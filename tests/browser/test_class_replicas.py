@@ -90,14 +90,14 @@ def test_a_class_spans_two_replicas(browser, replicas, screenshot_path):
 
 def test_a_redis_that_cannot_be_reached_is_said_in_words_and_playing_alone_works(browser):
     from tests.browser.class_people import person
-    from tests.browser.harness import epoch, free_port, wait_for_chart
+    from tests.browser.harness import CONTROLS_UP, epoch, free_port, wait_for_chart
 
     nowhere = f"redis://127.0.0.1:{free_port()}/0"                   # nothing listens there
     with serve_app(APP, env={"REDIS_URL": nowhere}) as (url, _):
         learner = person(browser, "learner")
         learner.page.goto(url + "?" + urlencode(Config(speed="max", epochs=100_000).to_query()))
         wait_for_chart(learner.page, timeout=60_000)
-        learner.page.wait_for_selector('[data-testid="stSidebar"] img', timeout=30_000)
+        learner.page.wait_for_selector(CONTROLS_UP, state="attached", timeout=30_000)
         learner.settle()
         learner.click("Play")
         learner.page.wait_for_function("() => +document.querySelector('.snl-item[data-label=\"Epoch\"] .snl-value')"

@@ -13,7 +13,7 @@ from urllib.parse import urlencode, urlsplit
 import pytest
 
 from scratchnet.config import Config
-from tests.browser.harness import BOUNDARY
+from tests.browser.harness import BOUNDARY, NAV_LINK
 
 LESSON = Config(dataset="spiral", hidden=(8, 8), activation="tanh", lr=0.03, optimizer="adam", epochs=100_000,
                 show_test=True, presentation=True, speed="max")
@@ -44,10 +44,10 @@ def test_presentation_mode_fills_a_projector_screen(browser, app_url, wait_for_a
     tick_px = page.evaluate("(sel) => parseFloat(getComputedStyle("
                             "document.querySelector(sel + ' .xtick text')).fontSize)", BOUNDARY)
     assert tick_px >= 20
-    speed = page.locator(".st-key-w_speed [data-testid='stWidgetLabel'] p").bounding_box()
-    on_top = page.evaluate("([x, y]) => document.elementFromPoint(x, y).textContent",
-                           [speed["x"] + speed["width"] / 2, speed["y"] + speed["height"] / 2])
-    assert on_top == "Speed", f"the toolbar's Speed label is covered (by {on_top!r})"
+    pause = page.locator(".st-key-pause button").last.bounding_box()     # under Streamlit's header, not behind it
+    on_top = page.evaluate("([x, y]) => document.elementFromPoint(x, y).closest('button').innerText",
+                           [pause["x"] + pause["width"] / 2, pause["y"] + pause["height"] / 2])
+    assert "Pause" in on_top, f"the run bar's Pause is covered (by {on_top!r})"
     context.close()
     assert not errors, errors
 
@@ -77,7 +77,7 @@ def test_the_page_asks_nothing_of_the_internet(browser, app_url, wait_for_app):
     time.sleep(2.0)
     page.get_by_role("button", name="Pause").click()
     for path in ("under_the_hood", "compare"):
-        page.locator(f'[data-testid="stSidebarNav"] a[href$="/{path}"]').click()
+        page.locator(NAV_LINK.format(path=path)).first.click()
         page.wait_for_url(f"**/{path}*")
         wait_for_app(page)
         time.sleep(2.0)

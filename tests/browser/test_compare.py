@@ -7,6 +7,7 @@ from urllib.parse import urlencode
 
 from scratchnet.config import Config
 from scratchnet.pace import watch_seconds
+from tests.browser.harness import NAV_LINK
 
 # Records in the page, at every animation frame, each new epoch the grid shows: (ms since Train all, epoch,
 # frames drawn, lr=0.1's tile title, the fourth), until the runs' end: Playwright's round trips are too slow
@@ -34,7 +35,7 @@ def test_compare_trains_all_runs_as_one_watches_and_fills_the_table(page, app_ur
     wait_for_app(page)
     # (90 s: at a load of 16 on 2 cores the page's main thread stalls ~35 s once the sidebar's controls arrive;
     # main's Playground does it too, see /work/coord/pace.md)
-    page.locator('[data-testid="stSidebarNav"] a[href$="/compare"]').click(timeout=90_000)
+    page.locator(NAV_LINK.format(path="compare")).first.click(timeout=90_000)
     page.get_by_role("button", name="Train all").wait_for(timeout=30_000)
     grid = page.locator(".snl-plot[data-chart=\"grid\"]")
     grid.locator(".main-svg").first.wait_for(timeout=30_000)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from scratchnet.data import make_dataset
 from scratchnet.points_csv import dataset_to_csv, parse_csv
-from tests.browser.harness import BOUNDARY
+from tests.browser.harness import BOUNDARY, CONTROLS_UP
 
 # The training points drawn on the chart (its first scatter trace), counted in the page; Plotly draws no
 # trace group at all for a trace without points.
@@ -20,8 +20,9 @@ def open_own_data(page, url, wait_for_app):
     page.goto(url)
     wait_for_app(page)
     page.wait_for_selector(BOUNDARY + " .main-svg", timeout=30_000)
-    page.get_by_text("Your own data").click()
-    page.wait_for_selector(".st-key-draw_mode button", timeout=10_000)
+    page.wait_for_selector(CONTROLS_UP, state="attached", timeout=30_000)      # the sidebar's panel is there
+    page.get_by_role("button", name="Your own data").click()     # under the dataset pictures: opens the sidebar's
+    page.wait_for_selector(".st-key-draw_mode button", timeout=20_000)
 
 
 def choose(page, label: str, wait_for_app) -> None:

@@ -14,6 +14,7 @@ from scratchnet.config import KNOBS, Config
 from tests.browser.harness import (
     APP,
     BOUNDARY,
+    CONTROLS_UP,
     IMAGE_SOURCE,
     LIVE_STATUS,
     LOSS,
@@ -92,7 +93,7 @@ def test_learning_rate_continues_hidden_size_restarts(page, app_url, wait_for_ap
     page.wait_for_function(f"() => location.search.includes('lr={grid[grid.index(Config().lr) - 1]:g}&')")
     after_lr = epoch(page)
     assert after_lr >= before, f"changing the learning rate restarted the run ({before} -> {after_lr})"
-    press(page, "w_units_0", "ArrowRight")                # hidden size: a new network
+    page.get_by_role("button", name="One more unit in hidden layer 1").click()      # hidden size: a new network
     restarted = wait_epoch(page, lambda e: e < after_lr)
     assert restarted < after_lr
     wait_epoch(page, lambda e: e > restarted)             # and it keeps playing
@@ -125,10 +126,14 @@ def test_zoom_survives_live_updates(page, app_url, wait_for_app):
 def test_a_link_opens_the_same_setup(page, app_url, wait_for_app):
     cfg = Config(dataset="xor", hidden=(4, 4), activation="tanh", lr=0.01, noise=0.1, show_test=True)
     open_page(page, app_url, wait_for_app, cfg)
-    assert "xor" in page.inner_text("body") and "2-4-4-2 tanh" in page.inner_text("body")
-    traces = page.evaluate("(sel) => document.querySelector(sel).data.map(t => [t.name, t.x.length > 1])", BOUNDARY)
-    assert [name for name, points in traces if points] == ["train", "test"]
-    assert [name for name, points in traces if not points] == ["class 0", "class 1", "train", "test"], "the legend"
+    page.wait_for_function("() => document.body.innerText.includes('2-4-4-2 tanh')", timeout=30_000)
+    assert "xor" in page.inner_text("body")
+    assert page.get_attribute('.snp-item[data-name="xor"]', "aria-checked") == "true"
+    # the points' traces stay out of the legend; the legend's own traces carry no points
+    traces = page.evaluate("(sel) => document.querySelector(sel).data.map(t => [t.name, t.showlegend !== false])",
+                           BOUNDARY)
+    assert [name for name, legend in traces if not legend] == ["train", "test"]
+    assert [name for name, legend in traces if legend] == ["class 0", "class 1", "train", "test"], "the legend"
 
 
 def test_a_dropped_socket_is_said_in_words_and_reconnects(page, app_url, wait_for_app):
@@ -166,7 +171,7 @@ def test_after_a_server_restart_the_setup_comes_back_from_the_link(page, wait_fo
     with serve_app(APP, port=port):
         page.wait_for_function("() => document.body.innerText.includes('circle (200 points')", timeout=60_000)
         page.wait_for_selector(LIVE_STATUS, state="hidden", timeout=30_000)
-        assert "2-6-2 tanh" in page.inner_text("body")
+        page.wait_for_function("() => document.body.innerText.includes('2-6-2 tanh')", timeout=30_000)
         page.get_by_role("button", name="Play").click()
         wait_epoch(page, lambda e: e > 20, timeout=30)
         page.get_by_role("button", name="Pause").click()
@@ -177,8 +182,11 @@ def test_every_button_label_fits_in_a_1440_pixel_window(browser, app_url, wait_f
     context = browser.new_context(viewport={"width": 1440, "height": 900})
     page = context.new_page()
     open_page(page, app_url, wait_for_app)
-    page.wait_for_selector("text=New data")
+    page.wait_for_selector(CONTROLS_UP, state="attached")
+    page.get_by_role("button", name="Your own data").click()       # the sidebar opens, with its buttons
+    page.wait_for_selector(".st-key-draw_mode button", timeout=10_000)
     cut = page.evaluate("""() => [...document.querySelectorAll('button')]
+        .filter(b => b.getBoundingClientRect().width > 0)           // not Streamlit's hidden tooltip copies
         .filter(b => [...b.querySelectorAll('*')].some(e => e.scrollWidth > e.clientWidth + 1
                                                              && getComputedStyle(e).textOverflow === 'ellipsis'))
         .map(b => b.innerText)""")

@@ -19,6 +19,12 @@ const DIAGRAM_TIP_PAD = 12;
 // Accessible names and the open tooltip follow the numbers at most this often (and always catch up with the
 // last frame): rewriting ~1,000 names 30 times a second cost the wide network's frames ~1.4 ms each.
 const LABELS_EVERY_MS = 200;
+// A finger, not a mouse: lines and the small bias squares are too thin to tap (WCAG 2.5.8 asks 24 px targets),
+// so there a tap on a unit (24 px at least) lists its bias and the weights into it, each a button that opens
+// the editor; the keyboard still reaches every line and square.
+const COARSE = typeof matchMedia === "function" && matchMedia("(pointer: coarse)").matches;
+const TAP_PX = 26;                 // a unit's side on a touch screen, and its slot at least this plus a gap
+const TAP_PITCH_PX = 34;
 
 function svgEl(tag, attrs = {}, parent = null) {
   const node = document.createElementNS(SVG_NS, tag);
@@ -78,6 +84,9 @@ class DiagramPart {
     this.root.dataset.chart = name;
     this.root.dataset.frames = "0";
     this.bar = htmlEl("div", "snd-bar", this.root);
+    this.layersBox = htmlEl("div", "snd-shape snd-layers", this.bar);
+    this.layersBox.setAttribute("role", "group");
+    this.layersBox.hidden = true;
     this.modes = htmlEl("div", "snd-modes", this.bar);
     this.modes.setAttribute("role", "group");
     this.modes.setAttribute("aria-label", "What the lines show");
@@ -188,7 +197,8 @@ class DiagramPart {
   setSpec(spec) {
     const view = this.view;
     this.ctx = { send: (name, value) => view.send(name, value), luts: view.luts, big: !!(view.data && view.data.big) };
-    this.height = spec.height || "600px";
+    if (spec.height !== "fit") this.height = spec.height || "600px";   // "fit": the element's fit sizes it
+    this.height = this.height || "480px";
     this.fitHeight();
     const signature = JSON.stringify([spec.key, spec.columns, spec.edit, spec.toggles, spec.colors, spec.scale,
                                       spec.actions, spec.features.pictures.length]);
@@ -206,6 +216,12 @@ class DiagramPart {
     this.markSelected();
   }
 
+  fitTo(px) {
+    // The element's fit (ui/js/live_view.js) gives the diagram its height.
+    this.height = `${Math.round(px)}px`;
+    this.fitHeight();
+  }
+
   fitHeight() {
     // The walk's panel goes below the drawing, which keeps its size: the element grows while it shows.
     const extra = this.walkPanel.hidden ? 0 : this.walkPanel.offsetHeight + 6;
@@ -215,6 +231,7 @@ class DiagramPart {
   build() {
     const spec = this.spec;
     this.closeEditor(false);
+    this.closeUnitPanel(false);
     this.endWalk(false);
     this.values = null;
     this.grads = null;
@@ -283,7 +300,7 @@ class DiagramPart {
           if (this.spec.toggles) u.el.setAttribute("aria-checked", String(u.active));
           u.el.classList.toggle("snd-off", !u.active);
         } else {
-          u.el.setAttribute("role", "img");
+          u.el.setAttribute("role", COARSE && u.kind !== "band" ? "button" : "img");
         }
         u.el.dataset.unit = u.label;
         if (u.kind === "band") {
@@ -320,9 +337,82 @@ class DiagramPart {
     });
     this.current = 0;
     if (this.items.length) this.items[0].el.setAttribute("tabindex", "0");
+    this.buildShape();
     this.renderLegend();
     this.layout();
     this.paint();
+  }
+
+  // --- + and − for layers and units (the Playground's network: spec.shape) -------------------------
+  buildShape() {
+    // The hidden layers' widths, changed on the diagram itself as TensorFlow Playground does: a click asks
+    // the page for the whole new list (`shape` trigger), so clicks made before the page answers add up
+    // instead of overwriting each other; the numbers show the asked-for widths at once.
+    for (const box of this.unitBoxes || []) box.remove();
+    this.unitBoxes = [];
+    const shape = this.spec.shape;
+    this.layersBox.hidden = !shape;
+    if (!shape) return;
+    this.hidden = shape.hidden.slice();
+    const button = (parent, text, label, onClick) => {
+      const b = htmlEl("button", "snd-button snd-pm", parent, text);
+      b.type = "button";
+      b.setAttribute("aria-label", label);
+      b.title = label;
+      b.addEventListener("click", onClick);
+      return b;
+    };
+    this.layersBox.replaceChildren();
+    htmlEl("span", "snd-shape-label", this.layersBox, "Hidden layers");
+    this.layersMinus = button(this.layersBox, "−", "Remove the last hidden layer", () => this.reshape(this.hidden.slice(0, -1)));
+    this.layersCount = htmlEl("span", "snd-count", this.layersBox);
+    this.layersPlus = button(this.layersBox, "+", "Add a hidden layer", () => {
+      const last = this.hidden.length ? this.hidden[this.hidden.length - 1] : shape.new_units;
+      this.reshape(this.hidden.concat([last]));
+    });
+    this.columns.forEach((col) => {
+      if (col.kind !== "hidden") return;
+      const i = col.layer - 1;
+      const box = htmlEl("div", "snd-shape snd-units-box", this.stage);
+      box.setAttribute("role", "group");
+      box.minus = button(box, "−", `One unit fewer in hidden layer ${col.layer}`, () => this.reshape(this.withUnits(i, -1)));
+      box.count = htmlEl("span", "snd-count", box);
+      box.plus = button(box, "+", `One more unit in hidden layer ${col.layer}`, () => this.reshape(this.withUnits(i, +1)));
+      box.layer = i;
+      this.unitBoxes.push(box);
+    });
+    this.showShape();
+  }
+
+  withUnits(i, delta) {
+    const out = this.hidden.slice();
+    out[i] = Math.max(this.spec.shape.min, Math.min(this.spec.shape.max, out[i] + delta));
+    return out;
+  }
+
+  reshape(hidden) {
+    const shape = this.spec.shape;
+    if (hidden.length > shape.layers || JSON.stringify(hidden) === JSON.stringify(this.hidden)) return;
+    this.hidden = hidden;
+    this.showShape();
+    this.ctx.send("shape", { hidden, id: Date.now() });
+  }
+
+  showShape() {
+    const shape = this.spec.shape;
+    const n = this.hidden.length;
+    this.layersCount.textContent = String(n);
+    this.layersBox.setAttribute("aria-label", `Hidden layers: ${n}`);
+    this.layersMinus.disabled = n === 0;
+    this.layersPlus.disabled = n >= shape.layers;
+    for (const box of this.unitBoxes) {
+      const units = this.hidden[box.layer];
+      const gone = units === undefined;                  // a layer just removed: its controls wait for the page
+      box.count.textContent = gone ? "" : String(units);
+      box.setAttribute("aria-label", `Hidden layer ${box.layer + 1}: ${gone ? "removed" : `${units} units`}`);
+      box.minus.disabled = gone || units <= shape.min;
+      box.plus.disabled = gone || units >= shape.max;
+    }
   }
 
   // --- geometry ----------------------------------------------------------------------------------
@@ -353,9 +443,10 @@ class DiagramPart {
     const gap = n > 1 ? (w - labels - side) / (n - 1) : 0;
     const line = big ? 20 : 13;
     const staggered = gap < (big ? 110 : 64);            // narrow columns: titles on two rows, alternately
-    const top = (big ? 40 : 26) + (staggered ? line : 0);
+    const controls = this.unitBoxes && this.unitBoxes.length ? (big ? 46 : 32) : 0;   // + and − above the titles
+    const top = (big ? 40 : 26) + (staggered ? line : 0) + controls;
     const pitch = (h - top - bottom) / Math.max(slots, 1);
-    const s = Math.max(10, Math.min(big ? 96 : 64, pitch * 0.74, n > 1 ? gap * 0.4 : 64));
+    const s = Math.max(COARSE ? TAP_PX : 10, Math.min(big ? 96 : 64, pitch * 0.74, n > 1 ? gap * 0.4 : 64));
     this.tile = s;
     const roomy = gap >= (big ? 190 : 120);               // else "h1 · 20" instead of "Hidden layer 1 · 20"
     this.columns.forEach((col, c) => {
@@ -390,6 +481,13 @@ class DiagramPart {
         }
       }
     });
+    for (const box of this.unitBoxes || []) {
+      const col = this.columns.find((c) => c.kind === "hidden" && c.layer === box.layer + 1);
+      if (!col || !col.units.length) continue;
+      const middle = col.units[0].x + s / 2;
+      box.style.left = `${Math.round(Math.max(0, Math.min(w - box.offsetWidth, middle - box.offsetWidth / 2)))}px`;
+      box.style.top = "0px";
+    }
     for (const e of this.edges) {
       const x0 = e.from.x + s;
       const y0 = e.from.y + s / 2;
@@ -669,8 +767,11 @@ class DiagramPart {
           "the batch (= ∂L/∂b). Training moves each weight against its gradient.";
     } else {
       const parts = ["Each unit shows what it computes over the plane; each line is a weight."];
-      if (this.spec.edit.enabled) parts.push("Click a weight or bias (the small square) to change it.");
-      if (this.spec.toggles) parts.push("Click an input to turn it on or off.");
+      if (this.spec.edit.enabled) {
+        parts.push(COARSE ? "Tap a unit for its bias and the weights into it, and change them."
+          : "Click a weight or bias (the small square) to change it.");
+      }
+      if (this.spec.toggles) parts.push(`${COARSE ? "Tap" : "Click"} an input to turn it on or off.`);
       text = parts.join(" ");
     }
     if (this.note.textContent !== text) this.note.textContent = text;
@@ -742,8 +843,17 @@ class DiagramPart {
     if (target) this.focusItem(target.order);
   }
 
+  minHeight() {
+    // The height a touch screen needs for every unit to be a target of TAP_PX (the element's fit asks it).
+    if (!COARSE || !this.columns) return 0;
+    const slots = Math.max(...this.columns.map((c) => c.units.length));
+    return this.bar.offsetHeight + this.note.offsetHeight + 26 + 32 + 18 + 16 + slots * TAP_PITCH_PX;
+  }
+
   activate(item) {
-    if ((item.kind === "weight" || item.kind === "bias") && this.spec.edit.enabled && this.values && !this.walk) {
+    if (COARSE && (item.kind === "hidden" || item.kind === "output") && this.values && !this.walk) {
+      this.openUnitPanel(item);
+    } else if ((item.kind === "weight" || item.kind === "bias") && this.spec.edit.enabled && this.values && !this.walk) {
       this.openEditor(item);
     } else if (item.kind === "weight" || item.kind === "bias" || item.kind === "bandline") {
       if (this.spec.actions && this.spec.actions.select) this.ctx.send("select", { name: item.name });
@@ -814,6 +924,51 @@ class DiagramPart {
     const name = this.spec && this.spec.selected;
     for (const e of this.edges || []) e.line.classList.toggle("snd-selected", !!name && e.name === name);
     for (const b of this.biases || []) b.el.classList.toggle("snd-selected", !!name && b.name === name);
+  }
+
+  // --- a unit's values, for a finger -----------------------------------------------------------------
+  openUnitPanel(unit) {
+    // The unit's bias and the weights into it, each a button (24 px tall at least) that opens the editor.
+    if (!this.panel) {
+      this.panel = htmlEl("div", "snd-panel", this.stage);
+      this.panel.setAttribute("role", "dialog");
+      this.panel.addEventListener("keydown", (ev) => { if (ev.key === "Escape") this.closeUnitPanel(true); });
+    }
+    const rows = [unit.bias, ...this.edges.filter((e) => e.to === unit && e.kind === "weight")].filter(Boolean);
+    const head = htmlEl("div", "snd-panel-head", null, `${unit.label}: what it adds up`);
+    const close = htmlEl("button", "snd-button snd-pm", null, "×");
+    close.type = "button";
+    close.setAttribute("aria-label", "Close");
+    close.addEventListener("click", () => this.closeUnitPanel(true));
+    const top = htmlEl("div", "snd-panel-top", null);
+    top.append(head, close);
+    const list = htmlEl("div", "snd-panel-list", null);
+    for (const item of rows) {
+      const b = htmlEl("button", "snd-button snd-panel-item", list, this.lines(item)[0]);
+      b.type = "button";
+      b.disabled = !this.spec.edit.enabled;
+      b.addEventListener("click", () => {
+        this.closeUnitPanel(false);
+        this.openEditor(item);
+      });
+    }
+    this.panel.setAttribute("aria-label", `${unit.label}: its bias and the weights into it`);
+    this.panel.replaceChildren(top, list);
+    this.panel.hidden = false;
+    this.panelUnit = unit;
+    const [w, h] = this.size || [0, 0];
+    const [x, y] = this.anchor(unit);
+    this.panel.style.left = `${Math.max(0, Math.min(x - this.panel.offsetWidth / 2, w - this.panel.offsetWidth))}px`;
+    this.panel.style.top = `${Math.max(0, Math.min(y + 6, h - this.panel.offsetHeight))}px`;
+    this.hideTip();
+    (list.firstChild || close).focus();
+  }
+
+  closeUnitPanel(refocus) {
+    if (!this.panel || this.panel.hidden) return;
+    this.panel.hidden = true;
+    if (refocus && this.panelUnit) this.panelUnit.el.focus();
+    this.panelUnit = null;
   }
 
   // --- changing a value ----------------------------------------------------------------------------

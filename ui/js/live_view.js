@@ -14,9 +14,16 @@ const CURVE_EVERY_MS = 100;       // loss curves redraw at most ten times a seco
 const RETRY_MS = [500, 1000, 2000, 4000, 8000];
 const STALE_MS = 25000;           // no word from the server for this long after a request: reconnect
 const UNMOUNT_GRACE_MS = 3000;
-const PLOT_CONFIG = Object.freeze({
-  displaylogo: false, responsive: true, showTips: false, modeBarButtonsToRemove: ["sendChartToCloud"],
-});
+const NARROW_PX = 640;            // a fitted element narrower than this is one column,
+const PHONE_MAX_PX = 820;         // and so is any in a window this narrow (phones, tablets upright)
+const LOSS_MIN_PX = 130;          // the loss curve under the boundary is never shorter than this (its plot ~80 px)
+const FIT_BOTTOM_PX = 12;         // room left under a fitted element
+const BLEED_PX = 12;              // on a phone the boundary reaches this far into the page's side margins
+// No modebar: Plotly draws it over the plot's top right (a corner of the boundary, the loss chart's legend),
+// under a finger on a touch screen; a drag still zooms and a double click goes back. On a touch screen a drag
+// on a chart scrolls the page instead of drawing a zoom box (plotLayout).
+const TOUCH = typeof matchMedia === "function" && matchMedia("(hover: none) and (pointer: coarse)").matches;
+const PLOT_CONFIG = Object.freeze({ displaylogo: false, responsive: true, showTips: false, displayModeBar: false });
 
 function bytesOf(base64) {
   const text = atob(base64);
@@ -66,6 +73,36 @@ function formatCell(value, format) {
   return String(value);
 }
 
+// A figure's layout as this page draws it: sized by its element (not by the figure), and on a touch screen
+// without a drag mode (a finger's drag scrolls the page). `compact`: a narrow screen's margins, so the plot
+// itself takes the width (tick labels tucked in, the axes' titles left out: x₁ and x₂ are the ticks' own).
+// `fitted`: a chart the element sizes to the window (the Playground's), where height is short: a legend drawn
+// above the plot goes inside its top right corner (the loss falls away from it), and the plot gets its height.
+function plotLayout(figure, compact, fitted = false) {
+  const layout = Object.assign({}, figure.layout || {}, { autosize: true });
+  delete layout.width;
+  delete layout.height;
+  if (TOUCH) layout.dragmode = false;
+  const above = layout.legend && layout.legend.yanchor === "bottom" && layout.legend.y >= 1;
+  if (fitted && above && !(layout.images && layout.images.length)) {
+    layout.legend = Object.assign({}, layout.legend, { y: 0.98, yanchor: "top", bgcolor: "rgba(255,255,255,0.85)" });
+    layout.margin = Object.assign({}, layout.margin || {}, { t: 8 });
+  }
+  if (compact) {
+    // A picture (the boundary) keeps its tick labels inside its edges: the plot is then the screen's width.
+    const inside = !!(layout.images && layout.images.length);
+    const m = layout.margin || {};
+    layout.margin = Object.assign({}, m, inside ? { l: 2, r: 2, b: 2 }
+      : { l: Math.min(m.l || 0, 30), r: Math.min(m.r || 0, 4), b: Math.min(m.b || 0, 22) });
+    for (const axis of ["xaxis", "yaxis"]) {
+      if (!layout[axis]) continue;
+      layout[axis] = Object.assign({}, layout[axis], { title: { text: "" } },
+        inside ? { ticklabelposition: "inside", automargin: false } : {});
+    }
+  }
+  return layout;
+}
+
 class Chart {
   // One Plotly chart: its figure from Python, and what the frames added to it since.
   constructor(name, host) {
@@ -88,16 +125,19 @@ class Chart {
     this.preview = null;
   }
 
+  setHeight(height) {
+    if (height && height !== "fit") this.div.style.height = height;
+  }
+
   async setFigure(spec, onFirstDraw) {
     this.clickable = !!spec.clickable;
-    this.div.style.height = spec.height;
+    this.setHeight(spec.height);
+    this.spec = spec;
     if (spec.rev === this.rev) return;
     this.showPreview(spec, onFirstDraw);
     const Plotly = await loadPlotly();
     const figure = JSON.parse(spec.figure);
-    const layout = Object.assign({}, figure.layout || {}, { autosize: true });
-    delete layout.width;
-    delete layout.height;
+    const layout = plotLayout(figure, this.compact, this.fitted);
     const config = this.clickable ? Object.assign({}, PLOT_CONFIG, { doubleClick: false }) : PLOT_CONFIG;
     const first = !this.plotted;
     await Plotly.react(this.div, figure.data || [], layout, config);
@@ -114,7 +154,7 @@ class Chart {
   }
 
   showPreview(spec, onFirstDraw) {
-    this.div.style.height = spec.height;
+    this.setHeight(spec.height);
     if (!this.plotted && !this.preview && spec.preview && !window.Plotly) this.drawPreview(spec.preview, onFirstDraw);
   }
 
@@ -162,6 +202,23 @@ class Chart {
       this.reportFirst(onFirstDraw);
     };
     image.src = preview.image;
+  }
+
+  async fitTo(height, compact) {
+    // The element's fit (LiveView.fit) sizes the chart; Plotly learns it here (it watches only the window).
+    const px = `${Math.round(height)}px`;
+    const resized = this.div.style.height !== px;
+    this.fitted = true;
+    this.div.style.height = px;
+    if (compact !== this.compact) {
+      this.compact = compact;
+      if (this.plotted && this.spec) {
+        this.rev = null;                   // drawn again with the margins of the new width
+        await this.setFigure(this.spec, null);
+        return;
+      }
+    }
+    if (resized && this.plotted && window.Plotly) await window.Plotly.Plots.resize(this.div);
   }
 
   reportFirst(onFirstDraw) {
@@ -273,9 +330,7 @@ class Chart {
   async setWhole(figureJson) {
     const Plotly = await loadPlotly();
     const figure = JSON.parse(figureJson);
-    const layout = Object.assign({}, figure.layout || {}, { autosize: true });
-    delete layout.width;
-    delete layout.height;
+    const layout = plotLayout(figure, this.compact, this.fitted);
     await Plotly.react(this.div, figure.data || [], layout, PLOT_CONFIG);
     this.plotted = true;
     this.div.dataset.frames = String(Number(this.div.dataset.frames) + 1);
@@ -425,6 +480,18 @@ class LiveView {
     for (const [name, lut] of Object.entries(data.luts || {})) this.luts[name] = bytesOf(lut);
     this.root.classList.toggle("snl-big", !!data.big);
     this.buildLayout(data.layout);
+    // The numbers' tiles before their numbers: the first frame fills them in without moving the charts.
+    if (data.metrics && this.metricsRow.dataset.signature !== data.metrics.join("\u0000")) {
+      this.setMetrics(data.metrics.map((label) => [label, "–"]));
+    }
+    this.fit();
+    // Parts other than Plotly charts (the network diagram, the dataset pictures) are drawn now, in their fitted
+    // size: drawn later, their bars and buttons arrived after a first paint and moved what was under them.
+    for (const [name, spec] of Object.entries(data.charts || {})) {
+      const part = this.parts.get(name);
+      if (part && !(part instanceof Chart)) part.setSpec(spec);
+    }
+    this.fit();                 // again: a part's size may follow its spec (the network's units on a phone)
     return async () => {
       // The first picture before anything else (the diagram, the other charts), and plotly.js on its way.
       const first = this.parts.get(data.first_chart);
@@ -435,9 +502,7 @@ class LiveView {
       for (const [name, spec] of Object.entries(data.charts || {})) {
         const part = this.parts.get(name);
         if (!part) continue;
-        if (!(part instanceof Chart)) {
-          part.setSpec(spec);
-        } else {
+        if (part instanceof Chart) {
           part.onClick = spec.clickable ? (point) => this.send("click", point) : null;
           await part.setFigure(spec, name === data.first_chart ? () => this.firstDrawn() : null);
         }
@@ -468,6 +533,33 @@ class LiveView {
     for (const part of this.parts.values()) if (part.destroy) part.destroy();
     this.parts.clear();
     this.grid.replaceChildren();
+    this.grid.className = "snl-grid";
+    this.root.dataset.fit = layout.fit || "";
+    this.root.prepend(this.metricsRow);
+    const addParts = (cell, names) => {
+      cell.dataset.parts = names.join(" ");
+      for (const name of names) {
+        const spec = (this.data.charts || {})[name] || {};
+        const Part = PARTS.get(spec.type);           // a part of another file (parts.js)
+        this.parts.set(name, Part ? new Part(name, cell, this)
+          : spec.type === "table" ? new Table(name, cell) : new Chart(name, cell));
+      }
+    };
+    if (layout.areas) {
+      // Named areas of one grid, placed by the page's CSS (ui/css/live.css `.snl-t-<template>`): a laptop, a
+      // phone (one column, `snl-narrow`) and a projector each get their own arrangement of the same parts.
+      this.grid.classList.add("snl-areas", `snl-t-${layout.template}`);
+      for (const [area, names] of Object.entries(layout.areas)) {
+        const cell = document.createElement("div");
+        cell.className = "snl-cell";
+        cell.dataset.area = area;
+        cell.style.gridArea = area;
+        if (area === "metrics") cell.appendChild(this.metricsRow);
+        addParts(cell, names);
+        this.grid.appendChild(cell);
+      }
+      return;
+    }
     for (const row of layout.rows) {
       const line = document.createElement("div");
       line.className = "snl-row";
@@ -475,16 +567,88 @@ class LiveView {
       row.cells.forEach((names) => {
         const cell = document.createElement("div");
         cell.className = "snl-cell";
-        for (const name of names) {
-          const spec = (this.data.charts || {})[name] || {};
-          const Part = PARTS.get(spec.type);           // a part of another file (parts.js)
-          this.parts.set(name, Part ? new Part(name, cell, this)
-            : spec.type === "table" ? new Table(name, cell) : new Chart(name, cell));
-        }
+        addParts(cell, names);
         line.appendChild(cell);
       });
       this.grid.appendChild(line);
     }
+  }
+
+  // --- fitting the screen -----------------------------------------------------------------------
+  // A layout with `fit` ("playground") is sized here to the window it is seen in, before it is drawn: on a
+  // laptop the data, the network, the boundary and the loss all fit under the page's run bar (nothing to
+  // scroll to); on a narrow screen (a phone) it is one column, the boundary as wide as the screen, then the
+  // loss, the network and the data; on a projector (`big`) the network, the boundary and the loss side by
+  // side. The sizes follow the window and nothing else, so nothing moves once drawn (a frame, a notice, a
+  // finished run: no layout shift).
+  fit() {
+    const fit = this.data && this.data.layout && this.data.layout.fit;
+    if (!fit) return;
+    if (!this.fitWatch) {
+      this.fitWatch = new ResizeObserver(() => this.queueFit());
+      this.fitWatch.observe(this.root);
+      window.addEventListener("resize", () => this.queueFit());
+    }
+    const width = this.root.clientWidth;
+    if (!width) return;
+    const narrow = width < NARROW_PX || window.innerWidth <= PHONE_MAX_PX;
+    this.root.classList.toggle("snl-narrow", narrow);
+    const gap = parseFloat(getComputedStyle(this.grid).rowGap) || 12;
+    const cellOf = (name) => {
+      const part = this.parts.get(name);
+      return part ? (part.div || part.root).parentElement : null;
+    };
+    const widthOf = (name) => (cellOf(name) ? cellOf(name).clientWidth : width);
+    const big = !!this.data.big;
+    // A square plot: the chart's width less its side margins, plus its top and bottom ones.
+    const square = (w) => (narrow ? w + 8 : big ? w - 80 + 80 : w - 60 + 50);
+    const boundaryW = widthOf("boundary") + (narrow ? 2 * BLEED_PX : 0);
+    const diagram = this.parts.get("diagram");
+    let sizes;
+    if (narrow) {
+      sizes = { boundary: square(boundaryW), loss: Math.max(200, 0.6 * widthOf("loss")),
+                diagram: Math.max(340, Math.min(1.05 * width, 560), diagram && diagram.minHeight ? diagram.minHeight() : 0) };
+    } else {
+      const room = this.room();
+      // The data column (pictures, knobs, buttons) closer together where a short window would cut it off
+      // (1366x768: its last button was 23 px under the screen's edge).
+      const data = this.grid.querySelector('.snl-cell[data-area="data"]');
+      this.root.classList.remove("snl-tight");
+      if (data && !big && data.offsetHeight > room) this.root.classList.add("snl-tight");
+      const metrics = this.metricsRow.offsetParent ? this.metricsRow.offsetHeight + gap : 0;
+      const height = Math.max(big ? 300 : 420, room - metrics);
+      const shared = cellOf("boundary") === cellOf("loss");
+      const boundary = Math.min(square(boundaryW), shared ? height - gap - LOSS_MIN_PX : height);
+      // On a projector the numbers are over the boundary and the loss only: the network has the whole height.
+      sizes = { boundary, loss: shared ? height - gap - boundary : boundary, diagram: big ? Math.max(360, room) : height };
+    }
+    const boundary = this.parts.get("boundary");
+    const loss = this.parts.get("loss");
+    if (boundary instanceof Chart) boundary.fitTo(sizes.boundary, narrow).catch((err) => this.fail(err));
+    if (loss instanceof Chart) loss.fitTo(sizes.loss, narrow).catch((err) => this.fail(err));
+    if (diagram && diagram.fitTo) diagram.fitTo(sizes.diagram);
+    this.root.dataset.fitted = JSON.stringify(Object.fromEntries(Object.entries(sizes).map(([k, v]) => [k, Math.round(v)])));
+  }
+
+  room() {
+    // The height left under the element's top in its scrolling container (Streamlit's main area).
+    let scroller = this.root.parentElement;
+    while (scroller && scroller !== document.body && !/(auto|scroll)/.test(getComputedStyle(scroller).overflowY)) {
+      scroller = scroller.parentElement;
+    }
+    const view = scroller && scroller !== document.body ? scroller : document.documentElement;
+    const top = this.root.getBoundingClientRect().top - (view === document.documentElement ? 0 : view.getBoundingClientRect().top)
+      + view.scrollTop;
+    return Math.min(view.clientHeight, window.innerHeight) - top - FIT_BOTTOM_PX;
+  }
+
+  queueFit() {
+    if (this.fitQueued) return;
+    this.fitQueued = true;
+    requestAnimationFrame(() => {
+      this.fitQueued = false;
+      this.fit();
+    });
   }
 
   // --- frames -------------------------------------------------------------------------------
