@@ -124,28 +124,39 @@ def visible(name: str, cfg: Config) -> bool:
     return name not in cfg.hide
 
 
+def shown(key: str, fallback=None):
+    """The value a widget holds now, given to it as its default too. The knobs come with a later page run, and
+    a browser whose next message crosses that run sends what the widget showed when it mounted, which is its
+    default until Streamlit's "set this value" is applied: with Streamlit's defaults (a slider's minimum, a
+    choice's first) every slider once arrived at its minimum (tests/test_late_controls.py)."""
+    value = st.session_state.get(key)
+    return fallback if value is None else value
+
+
 def knob_widget(name: str, cfg: Config, place=st) -> None:
     """The widget a knob's table entry asks for: a toggle, a choice, a slider over its grid or its
     bounds, a number field or pills; labels, help and what each value reads as come from KNOBS."""
     k = KNOBS[name]
     common = {"key": keys.widget(name), "help": k.help}
+    value = shown(keys.widget(name), getattr(cfg, name))
     if k.kind == "bool":
-        place.toggle(k.label, **common)
+        place.toggle(k.label, value=bool(value), **common)
     elif k.kind == "choice" and len(k.choices) > 5:
-        place.selectbox(k.label, k.choices, format_func=k.show, **common)
+        place.selectbox(k.label, k.choices, index=k.choices.index(value) if value in k.choices else 0,
+                        format_func=k.show, **common)
     elif k.kind == "choice":
-        place.segmented_control(k.label, k.choices, format_func=k.show, **common)
+        place.segmented_control(k.label, k.choices, default=value, format_func=k.show, **common)
     elif k.kind == "set":
-        place.pills(k.label, k.choices, selection_mode="multi", format_func=k.show, **common)
+        place.pills(k.label, k.choices, selection_mode="multi", default=list(value), format_func=k.show, **common)
     elif k.grid:
         label = k.label + (" (log scale)" if k.log else "")
-        place.select_slider(label, _with(k.grid, getattr(cfg, name)), format_func=k.show, **common)
+        place.select_slider(label, _with(k.grid, value), value=value, format_func=k.show, **common)
     elif k.step is not None:
         number = int if k.kind == "int" else float
-        place.slider(k.label, number(k.low), number(k.high), step=number(k.step),
+        place.slider(k.label, number(k.low), number(k.high), number(value), step=number(k.step),
                      format=f"%{k.fmt}" if k.fmt else None, **common)
     else:
-        place.number_input(k.label, int(k.low), int(k.high), step=1, **common)
+        place.number_input(k.label, int(k.low), int(k.high), int(value), step=1, **common)
 
 
 def seed_widget(name: str, cfg: Config, button: str, what: str) -> None:
@@ -160,8 +171,8 @@ def layer_sliders(cfg: Config) -> None:
     n_layers = st.session_state[keys.widget("n_layers")]
     limit = KNOBS["hidden"]
     for i in range(n_layers):
-        st.slider(f"Layer {i + 1} units", int(limit.low), int(limit.high), key=keys.units(i),
-                  help=limit.help if i == 0 else None)
+        st.slider(f"Layer {i + 1} units", int(limit.low), int(limit.high), int(shown(keys.units(i), NEW_LAYER_UNITS)),
+                  key=keys.units(i), help=limit.help if i == 0 else None)
     add, remove = st.columns(2)
     add.button("Add layer", icon=":material/add:", on_click=_add_layer, disabled=n_layers >= MAX_LAYERS,
                width="stretch", help=f"Up to {MAX_LAYERS} hidden layers.")
@@ -183,11 +194,13 @@ def knob_controls(names: Sequence[str], cfg: Config) -> None:
     for name in names:
         k = KNOBS[name]
         if name == "problem":
-            st.segmented_control(k.label, k.choices, key=keys.widget(name), help=k.help, format_func=k.show,
+            st.segmented_control(k.label, k.choices, default=shown(keys.widget(name), cfg.problem),
+                                 key=keys.widget(name), help=k.help, format_func=k.show,
                                  on_change=problem_changed, args=(cfg,), width="stretch")
         elif name == "classes":
             if cfg.dataset in MULTICLASS_DATASETS:
-                st.slider(k.label, int(k.low), int(k.high), key=keys.widget(name), help=k.help)
+                st.slider(k.label, int(k.low), int(k.high), int(shown(keys.widget(name), cfg.classes)),
+                          key=keys.widget(name), help=k.help)
         elif name == "hidden":
             layer_sliders(cfg)
         elif name == "seed":
@@ -228,7 +241,8 @@ def bar_knob(name: str, cfg: Config) -> None:
     """One of the top bar's knobs (its label beside it: ui/theme.py); the speed a slider over its choices."""
     k = KNOBS[name]
     if name == "speed":
-        st.select_slider(k.label, k.choices, key=keys.widget(name), help=k.help, format_func=k.show)
+        st.select_slider(k.label, k.choices, value=shown(keys.widget(name), cfg.speed), key=keys.widget(name),
+                         help=k.help, format_func=k.show)
     else:
         knob_widget(name, cfg)
 
