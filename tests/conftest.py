@@ -19,6 +19,8 @@ shared machine). The quick loop leaves both out: ``python -m pytest -m "not brow
 
 from __future__ import annotations
 
+import contextlib
+import os
 import time
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
@@ -26,6 +28,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 import torch
+from _pytest.nodeid import NodeId
 
 if TYPE_CHECKING:  # streamlit is imported only by the tests that open the app
     from streamlit.testing.v1 import AppTest
@@ -38,6 +41,46 @@ PAGES = {name: f"{PAGES_DIR}/{name}.py"
          for name in ("playground", "under_the_hood", "compare", "lesson", "classroom")}
 # AppTest's own default is 3 s; a first run imports torch and plotly, and the suite shares 2 cores.
 APPTEST_TIMEOUT = 30
+
+
+# pytest runs on two workers (pyproject's `-n 2`): a test of one thread used one core of two. What measures time
+# or drives Chromium (a browser, its server and the training thread want both cores) runs on one worker, one test
+# at a time, first; the other tests run beside it at a lower priority, so they take what it leaves idle.
+SERIAL = "serial"
+SERIAL_MARKS = ("browser", "perf")
+BROWSER_TESTS = Path(__file__).resolve().parent / "browser"     # marked `browser` by their conftest, later
+BESIDE_NICENESS = 5      # a little lower: the serial tests keep their pace, an AppTest run stays inside its timeout
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The serial tests as one group (one worker runs them, one at a time), listed first; every other module a
+    group of its own (a module's tests may lean on its fixtures' order)."""
+    items.sort(key=lambda item: not _serial(item))      # stable: collection order otherwise
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        for item in items:
+            _group(item, SERIAL if _serial(item) else item.nodeid.split("::")[0])
+
+
+def _group(item: pytest.Item, name: str) -> None:
+    """What `--dist loadgroup` does for an xdist_group mark: xdist 3.8 renames `item._nodeid`, which pytest 9 no
+    longer reads (a node's id is `item._id`), so its groups never formed."""
+    item._id = NodeId.parse(f"{item.nodeid}@{name}")
+
+
+def _serial(item: pytest.Item) -> bool:
+    return BROWSER_TESTS in item.path.parents or any(item.get_closest_marker(m) for m in SERIAL_MARKS)
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        _priority(0 if _serial(item) else BESIDE_NICENESS)
+
+
+def _priority(niceness: int) -> None:
+    """This worker's niceness. Only root may lower it again (as in CI and Docker); elsewhere a worker that ran
+    other tests before the serial ones runs them a little lower too."""
+    with contextlib.suppress(PermissionError):
+        os.setpriority(os.PRIO_PROCESS, 0, niceness)
 
 
 @pytest.fixture(autouse=True)
