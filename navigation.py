@@ -4,6 +4,7 @@ Each page lives in `app_pages/` and calls the engine (`scratchnet/`) and the UI 
 """
 
 import contextlib
+from pathlib import Path
 
 import streamlit as st
 import torch
@@ -19,7 +20,9 @@ torch.set_num_threads(1)
 # opens when asked (its » button). It starts folded on every screen: a sidebar that opened as the page loaded
 # pushed the whole page 300 px to the right (a layout shift of 0.21 at every load), and on a phone it covered the
 # page (a student arriving from the class's QR code saw controls, not the network).
-st.set_page_config(page_title="ScratchNet Playground", page_icon="🧠", layout="wide",
+# The tab's icon is a picture: an emoji's glyph is the browser's fonts' to draw (Debian's Chromium has none for one).
+ICON = Path(__file__).parent / "ui" / "images" / "favicon.png"
+st.set_page_config(page_title="ScratchNet Playground", page_icon=str(ICON), layout="wide",
                    initial_sidebar_state="collapsed")
 
 janitor.seen(session.session_id())   # closed, its memory comes back (ui/janitor.py)

@@ -79,6 +79,7 @@ def test_a_page_has_two_live_sockets_at_most(server):
     run(scenario())
 
 
+@pytest.mark.perf          # within a reconnect window and a janitor's round: a time bound, measured beside nothing else
 def test_closed_sessions_memory_comes_back(server):
     """Four sessions of the largest network play, draw and close: within the reconnect window and a
     janitor's round, the server is back within 10% of what it held idle."""

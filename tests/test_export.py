@@ -29,6 +29,7 @@ REL_TOL = 1e-4          # what the export promises; the matrix measures about 1e
 # name -> the `train` flags of a setup (CSV files are made by the fixture below)
 MATRIX: dict[str, list[str]] = {
     "default (circle, relu, sgd, full batch)": [],
+    "moons lr 0.07 (the tutorial's)": ["--dataset", "moons", "--lr", "0.07"],
     "circle tanh momentum batch 16, l2, squares": [
         "--dataset", "circle", "--activation", "tanh", "--optimizer", "momentum", "--batch-size", "16",
         "--regularization", "l2", "--reg-rate", "0.01", "--features", "x1,x2,x1sq,x2sq"],
@@ -84,7 +85,7 @@ MATRIX: dict[str, list[str]] = {
     "own points, regression": ["--csv", "{own_targets}", "--problem", "regression", "--lr", "0.01",
                                "--activation", "tanh"],
 }
-NOTEBOOKS = ["default (moons, relu, sgd, full batch)", "spiral 3 classes 8,8 tanh adam batch 32",
+NOTEBOOKS = ["default (circle, relu, sgd, full batch)", "spiral 3 classes 8,8 tanh adam batch 32",
              "autograd regression momentum batch 10", "own points, 3 named classes",
              "rings 3 classes GELU AdamW, warm-up, layer norm, batch 16"]
 ALLOWED_IMPORTS = {"math", "torch", "matplotlib.pyplot", "matplotlib.colors"}
@@ -218,7 +219,7 @@ def test_own_points_are_embedded_exactly(runs):
 
 @pytest.mark.slow
 def test_without_matplotlib_the_plots_are_skipped_with_a_note(runs):
-    path = runs["default (moons, relu, sgd, full batch)"]["path"]
+    path = runs["default (circle, relu, sgd, full batch)"]["path"]
     code = ("import runpy, sys; sys.modules['matplotlib'] = None; sys.modules['matplotlib.pyplot'] = None; "
             f"runpy.run_path({path.name!r}, run_name='__main__')")
     result = subprocess.run([sys.executable, "-I", "-c", code], cwd=path.parent, env=_clean_env(),
@@ -226,7 +227,7 @@ def test_without_matplotlib_the_plots_are_skipped_with_a_note(runs):
     assert result.returncode == 0, result.stderr[-2000:]
     lines = result.stdout.strip().splitlines()
     assert lines[-2].startswith("decision boundary).") or "matplotlib is not installed" in result.stdout
-    assert _final(result.stdout) == _final(runs["default (moons, relu, sgd, full batch)"]["stdout"])
+    assert _final(result.stdout) == _final(runs["default (circle, relu, sgd, full batch)"]["stdout"])
 
 
 @pytest.mark.slow

@@ -220,7 +220,7 @@ def test_under_the_hood_links_each_line_of_the_opened_step_to_its_entry(page, ap
     shown = float(GRADIENT.search(line.get_attribute("aria-label"))["value"])
     line.focus()
     line.press("Enter")
-    marked = page.get_by_text("W2[4,3] (the marked line)")
+    marked = page.get_by_text("W2[4,3] (the marked line, first in the table)")
     marked.wait_for(timeout=15_000)
     hand = float(re.search(r"hand-written\s+(-?\d+\.\d+)", marked.inner_text())[1])
     assert shown == pytest.approx(hand, rel=1e-3, abs=1e-9)             # the line is the table's entry
