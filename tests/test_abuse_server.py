@@ -17,7 +17,9 @@ from tests.protocol_client import LiveClient, PlaygroundClient, StreamlitSession
 from ui.janitor import CLOSE_MARGIN_SECONDS, EVERY_SECONDS, SHUTDOWN_SECONDS
 from ui.upload_limits import MAX_FILES
 
-pytestmark = pytest.mark.slow          # a real server: not in the quick loop
+# A real server (slow: not in the quick loop) whose tests run in order, one worker, beside nothing else (perf): the
+# memory test's idle is the server after the others' sessions have come and gone, and it is a time bound.
+pytestmark = [pytest.mark.slow, pytest.mark.perf]
 
 TTL = int(CLOSE_MARGIN_SECONDS) + 2     # a short reconnect window, so closed sessions go within seconds
 GONE = TTL - CLOSE_MARGIN_SECONDS + 2 * EVERY_SECONDS + SHUTDOWN_SECONDS + 1
@@ -79,7 +81,6 @@ def test_a_page_has_two_live_sockets_at_most(server):
     run(scenario())
 
 
-@pytest.mark.perf          # within a reconnect window and a janitor's round: a time bound, measured beside nothing else
 def test_closed_sessions_memory_comes_back(server):
     """Four sessions of the largest network play, draw and close: within the reconnect window and a
     janitor's round, the server is back within 10% of what it held idle."""
