@@ -494,35 +494,6 @@ class PlaygroundClient:
         await self.session.set_slider(key, value)
         await self._follow_token()
 
-    async def goto(self, path: str) -> None:
-        """Open another page of the app, as its menu link does (`path`: its URL path, "compare")."""
-        self.page_script_hash, self.query = self.pages[path], ""
-        await self.rerun()
-
-    async def select(self, key: str, shown: str) -> None:
-        """Pick the option shown as `shown` in an st.selectbox; it stays picked for later runs."""
-        state = WidgetState(id=self.widget_id(key), string_value=shown)
-        self.values[state.id] = state
-        await self.rerun()
-
-    async def upload(self, key: str, name: str, content: bytes, content_type: str = "application/json") -> int:
-        """Upload a file into the st.file_uploader with user key `key` as the browser does (PUT to the
-        session's upload URL with the XSRF cookie's token, then a run with the uploader's new state).
-        Returns the upload's HTTP status; the page runs only if it was taken (204)."""
-        widget_id = self.widget_id(key)
-        file_id = secrets.token_hex(16)
-        url = urljoin(self.base_url, f"_stcore/upload_file/{self.session_id}/{file_id}")
-        status = await asyncio.to_thread(_put_file, self.base_url, url, name, content, content_type,
-                                         self.origin or origin_of(self.base_url))
-        if status == 204:
-            info = UploadedFileInfo(file_id=file_id, name=name, size=len(content),
-                                    file_urls=FileURLs(file_id=file_id, upload_url=url, delete_url=url))
-            state = WidgetState(id=widget_id)
-            state.file_uploader_state_value.uploaded_file_info.append(info)
-            self.values[widget_id] = state
-            await self.rerun()
-        return status
-
     async def set_select_slider(self, key: str, shown: str) -> None:
         assert self.session is not None
         await self.session.set_select_slider(key, shown)
