@@ -46,18 +46,21 @@ ENV STREAMLIT_BROWSER_GATHER_USAGE_STATS=false \
     STREAMLIT_SERVER_FILE_WATCHER_TYPE=none
 
 # Only what runs: the server (app.py: the pages and the live socket), the navigation frame, its pages,
-# the UI helpers (with the live element's .js and .css files), the engine, Streamlit's settings, and
-# static/ (plotly.js, served by the app itself: never a CDN). The code stays root's: read-only to the app.
+# the UI (with the live element's .js and .css files), the live runtime, the classroom's backend, the
+# engine, Streamlit's settings, and static/ (plotly.js, served by the app itself: never a CDN). The
+# code stays root's: read-only to the app.
 COPY .streamlit/ ./.streamlit/
 COPY static/ ./static/
 COPY scratchnet/ ./scratchnet/
 COPY ui/ ./ui/
+COPY live/ ./live/
+COPY classroom/ ./classroom/
 COPY app_pages/ ./app_pages/
 COPY app.py navigation.py ./
 
 RUN set -eux; \
     useradd --create-home --uid 10001 --user-group --shell /usr/sbin/nologin app; \
-    python -m compileall -q app.py navigation.py app_pages ui scratchnet; \
+    python -m compileall -q app.py navigation.py app_pages ui live classroom scratchnet; \
     python -m scratchnet train --epochs 5 --json > /dev/null
 
 USER app

@@ -1,18 +1,18 @@
 """ScratchNet Playground's server: the pages, and beside them the socket that streams live frames.
 
 `streamlit run app.py` finds `app` below and serves both on one port: the Streamlit pages (the frame
-is navigation.py; each page is one file in app_pages/) and the live route of ui/live_socket.py,
-under the same `server.baseUrlPath`; uploads go through ui/upload_limits.py's per-session limits, and
-ui/janitor.py gives closed sessions' memory back.
+is navigation.py; each page is one file in app_pages/) and the live route of live/route.py,
+under the same `server.baseUrlPath`; uploads go through live/upload_limits.py's per-session limits, and
+live/janitor.py gives closed sessions' memory back.
 """
 
 import streamlit as st
 from starlette.middleware import Middleware
 from streamlit import config
 
-from ui import janitor
-from ui.live_socket import live_routes
-from ui.upload_limits import UploadLimits
+from live import janitor
+from live.route import live_routes
+from live.upload_limits import UploadLimits
 
 
 def _listed_origins() -> tuple[str, ...]:

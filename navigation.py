@@ -9,11 +9,12 @@ from pathlib import Path
 import streamlit as st
 import torch
 
-from ui import janitor, keys, session, theme
+from live import janitor
+from ui import keys, session, theme
 from ui.live_chart import preload_plotly
 
 # Tiny networks: a second torch thread only adds contention, and one server process trains
-# every session's run on one thread anyway (ui/scheduler.py).
+# every session's run on one thread anyway (live/scheduler.py).
 torch.set_num_threads(1)
 
 # The pages are a bar at the top; the sidebar holds the Playground's controls that its screen has no room for, and
@@ -25,7 +26,7 @@ ICON = Path(__file__).parent / "ui" / "images" / "favicon.png"
 st.set_page_config(page_title="ScratchNet Playground", page_icon=str(ICON), layout="wide",
                    initial_sidebar_state="collapsed")
 
-janitor.seen(session.session_id())   # closed, its memory comes back (ui/janitor.py)
+janitor.seen(session.session_id())   # closed, its memory comes back (live/janitor.py)
 session.charge_page_run(starting=True)   # its callbacks (an upload read) are paid from the session's share
 theme.settle_layout()
 

@@ -1,7 +1,7 @@
 """Classroom: a teacher starts a class, students join it by link, QR code or code, the teacher sends a
 setup or a challenge, and the board shows every student's network learning.
 
-What the class shares lives in a store (ui/classroom/store.py: this server's memory, or Redis when
+What the class shares lives in a store (classroom/store.py: this server's memory, or Redis when
 REDIS_URL is set); the board streams over this page's live socket like any other live element.
 """
 
@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import streamlit as st
 
+from classroom import hub as class_hub
+from classroom.store import StoreUnavailable, normalize_code
 from ui import keys, theme
-from ui.classroom import hub as class_hub
 from ui.classroom import student, teacher
-from ui.classroom.store import StoreUnavailable, normalize_code
 
 
 def link_params() -> str:

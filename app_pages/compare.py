@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from scratchnet.batched import SWEEPABLE
+from live.sweep import LiveSweep
 from scratchnet.config import CUSTOM, KNOBS, Config, ConfigError
+from scratchnet.train.batched import SWEEPABLE
 from ui import keys, live_view, session, theme, toolbar
-from ui.live_sweep import LiveSweep
 
 MAX_RUNS = 24
 VARY = list(SWEEPABLE)              # the knobs the config table gives Compare values for

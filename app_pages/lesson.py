@@ -2,7 +2,7 @@
 asks the learner to predict what they will do, runs them once the learner has committed, and says
 what to notice. Steps are links (`?lesson=tutorial&step=3`), so a teacher can project one.
 
-The content and the running of each step's code are the engine's (scratchnet/lesson.py); the last
+The content and the running of each step's code are the engine's (scratchnet/teach/lesson.py); the last
 step trains the tutorial's network live in the Playground's live element (ui/live_view.py) on the
 shared training thread, as a run of this page's own.
 """
@@ -14,11 +14,11 @@ from urllib.parse import urlencode
 import pandas as pd
 import streamlit as st
 
-from scratchnet.lesson import LESSON_CONFIG, LESSONS, TUTORIAL, Lesson, Step, parameter_rows, run_step
-from scratchnet.palette import Style
+from live.run import LiveRun
+from scratchnet.draw.palette import Style
+from scratchnet.teach.lesson import LESSON_CONFIG, LESSONS, TUTORIAL, Lesson, Step, parameter_rows, run_step
 from ui import live_view, session, theme, toolbar
 from ui.into_view import bring_into_view
-from ui.live_run import LiveRun
 from ui.markdown import escape
 
 RUN_KEY = "lesson_run"                  # this page's own run of the tutorial's network (step 4)

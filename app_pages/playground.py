@@ -1,6 +1,6 @@
 """Playground: sliders drive the engine; the network, the boundary and the loss stream live.
 
-Training runs on the server's training thread (ui/scheduler.py), never in this script; the live
+Training runs on the server's training thread (live/scheduler.py), never in this script; the live
 element (numbers, the network diagram, boundary, loss) is fed by its own socket (ui/live_view.py), so
 this script runs only when the learner does something (a slider, a click in the diagram) or the run
 stops. See docs/live-view.md.
@@ -13,14 +13,14 @@ import time
 
 import streamlit as st
 
+from live.run import LiveRun, RunView
 from scratchnet.config import Config
-from scratchnet.palette import Style
+from scratchnet.draw.palette import Style
 from ui import controls, data_panel, keys, live_view, notices, own_data, session, theme, toolbar
 from ui.classroom import student as class_student
 from ui.classroom import teacher as class_teacher
 from ui.confusion import confusion_markdown
 from ui.diagram_actions import playground_diagram
-from ui.live_run import LiveRun, RunView
 from ui.markdown import escape
 
 FIT = "fit"                 # the live element sizes its charts to the window (ui/js/live_view.js fit)

@@ -4,8 +4,8 @@ gradient step checked three ways, the leaf-tensor pitfall, its hidden space, and
 Everything here reads the session's config and run (ui/session.py); nothing is set up twice.
 A learner who lands here first gets the same run the Playground would make. Tabs run lazily
 (`on_change="rerun"`): only the open tab's content is computed, so the live hidden-space view
-costs nothing while another tab is open. The engine does the work (scratchnet/hidden_space.py,
-scratchnet/pitfall.py, scratchnet/gradcheck.py); ui/hood.py turns it into what is shown.
+costs nothing while another tab is open. The engine does the work (scratchnet/draw/hidden_space.py,
+scratchnet/teach/pitfall.py, scratchnet/teach/gradcheck.py); ui/hood.py turns it into what is shown.
 """
 
 from __future__ import annotations
@@ -17,18 +17,18 @@ import pandas as pd
 import streamlit as st
 import torch
 
+from live.run import LiveRun, RunView
 from scratchnet.config import ACTIVATIONS, KNOBS, REGULARIZATIONS, Config
-from scratchnet.figures import boundary_spec, loss_spec
-from scratchnet.gradcheck import ABS_TOL, REL_TOL
-from scratchnet.model import init_net
-from scratchnet.palette import Style
-from scratchnet.pitfall import SETUP, leaf_pitfall_demo
-from scratchnet.plotly_json import figure_json
-from scratchnet.surface import decision_surface
+from scratchnet.draw.figures import boundary_spec, loss_spec
+from scratchnet.draw.palette import Style
+from scratchnet.draw.plotly_json import figure_json
+from scratchnet.draw.surface import decision_surface
+from scratchnet.net.model import init_net
+from scratchnet.teach.gradcheck import ABS_TOL, REL_TOL
+from scratchnet.teach.pitfall import SETUP, leaf_pitfall_demo
 from ui import events, hood, live_view, session, theme, toolbar
 from ui.into_view import bring_into_view
 from ui.live_chart import live_chart
-from ui.live_run import LiveRun, RunView
 
 TABS = ["Math & code", "One step, opened up", "Leaf-tensor pitfall", "Hidden space", "History"]
 STEP_DIAGRAM = "uth_step_diagram"       # the opened-up step's network diagram (its clicks pick a table entry)

@@ -58,13 +58,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import websockets
 
+from live.janitor import CLOSE_MARGIN_SECONDS, EVERY_SECONDS
 from scratchnet.config import Config
-from scratchnet.history import Evaluation, History
-from scratchnet.model import net_for
-from scratchnet.run_file import MAX_HISTORY_POINTS, export_run
+from scratchnet.export.run_file import MAX_HISTORY_POINTS, export_run
+from scratchnet.net.model import net_for
+from scratchnet.train.history import Evaluation, History
 from tests.browser.harness import cpu_seconds, rss_mib, serve_app
 from tests.protocol_client import LiveClient, PlaygroundClient, SessionError, StreamlitSession
-from ui.janitor import CLOSE_MARGIN_SECONDS, EVERY_SECONDS
 
 VICTIM = Config(epochs=1_000_000, speed="max")                 # a learner playing the default network flat out
 LARGEST = Config(hidden=(128,) * 8, n_points=5000, epochs=1_000_000, speed="max")

@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a check
 import itertools
 
 from scratchnet import TUTORIAL_SETUP, BatchedTrainer, Config, Sweep, Trainer, decision_surface
-from scratchnet.data import dataset_for, featurize
+from scratchnet.data.datasets import dataset_for, featurize
 
 
 def timed(fn: Callable[[], None]) -> float:

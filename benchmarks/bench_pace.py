@@ -1,4 +1,4 @@
-"""What the Speed knob's `auto` pace and the default setup are chosen by (scratchnet/pace.py, config.py).
+"""What the Speed knob's `auto` pace and the default setup are chosen by (scratchnet/train/pace.py, config.py).
 
     python benchmarks/bench_pace.py [--horizon 5000] [--quick]
 
@@ -31,9 +31,9 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from scratchnet.config import Config
-from scratchnet.pace import SECONDS_PER_TENFOLD, watch_epochs, watch_rate, watch_seconds
-from scratchnet.surface import decision_surface
-from scratchnet.trainer import Trainer
+from scratchnet.draw.surface import decision_surface
+from scratchnet.train.pace import SECONDS_PER_TENFOLD, watch_epochs, watch_rate, watch_seconds
+from scratchnet.train.trainer import Trainer
 
 RESOLUTION = 40
 SETTLED = 0.05                      # within 5% of the cells of the boundary at the horizon

@@ -19,7 +19,7 @@ join worked open (a seat lives while its session does).
 
 `run(url)` returns both scenarios' figures (benchmarks/bench_abuse.py calls it); `--redis` runs the server
 on a real redis-server and also times how long the bot's abandoned classes last there (their teacher's
-session gone after Streamlit's disconnectedSessionTTL, then EMPTY_SECONDS: ui/classroom/limits.py).
+session gone after Streamlit's disconnectedSessionTTL, then EMPTY_SECONDS: classroom/limits.py).
 """
 
 from __future__ import annotations
@@ -40,10 +40,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from streamlit.proto.WidgetStates_pb2 import WidgetState
 
 from benchmarks.bench_classroom import JOIN_BUTTON, Session
+from classroom.store import CODE_ALPHABET, CODE_LENGTH
 from tests.browser.harness import serve_app
 from tests.protocol_client import SessionError
 from tests.redis_server import redis_server
-from ui.classroom.store import CODE_ALPHABET, CODE_LENGTH
 
 BOT, TEACHER, SCHOOL, QUIET_SCHOOL = "203.0.113.66", "198.51.100.10", "198.51.100.20", "198.51.100.30"
 BOT_WORKERS = 4                         # the bot's tries in flight at once
@@ -61,7 +61,7 @@ def words(session: Session) -> str:
 
 
 def reason(text: str) -> str:
-    """What a refusal was, in a word (the pages' sentences, ui/classroom/store.py)."""
+    """What a refusal was, in a word (the pages' sentences, classroom/store.py)."""
     for key, phrase in (("tries", "Too many wrong class codes"), ("client", "from your network"),
                         ("client", "Your network has started"),
                         ("busy", "Many students are joining"), ("locked", "is locked"), ("full", "is full"),
@@ -129,7 +129,7 @@ async def creation_flood(url: str, seconds: float) -> dict:
 
 async def watch_end(redis_url: str, codes: list[str], since: float, timeout: float = 600.0) -> float | None:
     """Seconds from `since` (the bot's last session closed) until none of its classes is left in Redis."""
-    from ui.classroom.redis_store import RedisStore, class_key
+    from classroom.redis_store import RedisStore, class_key
 
     store = RedisStore(redis_url)
     while time.monotonic() - since < timeout:

@@ -6,22 +6,22 @@
         print(snap.epoch, snap.train_loss, snap.train_accuracy)
 
 Nothing here imports Streamlit: the engine works in a notebook, a script or the CLI. The written-out
-backward pass is `scratchnet.backward.backward` (the package exports the module, not the function, under
+backward pass is `scratchnet.net.backward.backward` (the package exports the module, not the function, under
 that name); `hand_loss_and_grads` runs the forward, the loss and it in one call.
 """
 
-from .backward import Objective, autograd_loss_and_grads, hand_loss_and_grads
-from .batched import BatchedTrainer, Sweep
-from .config import KNOBS, TUTORIAL_SETUP, Config, ConfigError, from_mapping
-from .data import DATASETS, Dataset, dataset_for, featurize, make_dataset
-from .gradcheck import compare_gradients, full_check
-from .losses import cross_entropy, log_softmax, mse
-from .model import Net, forward, init_net, net_for, predict
-from .optim import SGD, Adam, AdamW, Momentum, Nesterov, RMSProp, make_optimizer
-from .restart import needs_restart
-from .schedule import lr_at
-from .surface import Surface, decision_surface, unit_surfaces
-from .trainer import Snapshot, Trainer
+from scratchnet.config import KNOBS, TUTORIAL_SETUP, Config, ConfigError, from_mapping
+from scratchnet.data.datasets import DATASETS, Dataset, dataset_for, featurize, make_dataset
+from scratchnet.draw.surface import Surface, decision_surface, unit_surfaces
+from scratchnet.net.backward import Objective, autograd_loss_and_grads, hand_loss_and_grads
+from scratchnet.net.losses import cross_entropy, log_softmax, mse
+from scratchnet.net.model import Net, forward, init_net, net_for, predict
+from scratchnet.net.optim import SGD, Adam, AdamW, Momentum, Nesterov, RMSProp, make_optimizer
+from scratchnet.net.schedule import lr_at
+from scratchnet.teach.gradcheck import compare_gradients, full_check
+from scratchnet.train.batched import BatchedTrainer, Sweep
+from scratchnet.train.restart import needs_restart
+from scratchnet.train.trainer import Snapshot, Trainer
 
 __all__ = [
     "DATASETS", "KNOBS", "SGD", "TUTORIAL_SETUP", "Adam", "AdamW", "BatchedTrainer", "Config", "ConfigError",

@@ -21,16 +21,16 @@ from pathlib import Path
 
 import torch
 
-from .config import CUSTOM, KNOBS, Config, ConfigError, from_mapping, show_value
-from .data import Dataset, config_for_points
-from .export import FORMATS, export
-from .gradcheck import DROPOUTS, format_table, full_check
-from .html_export import figures_html, run_figures
-from .number_text import finite_or_none
-from .points_csv import points_from_csv
-from .trainer import Trainer
-from .tutorial_code import NotExportable
-from .uploads import DataError
+from scratchnet.config import CUSTOM, KNOBS, Config, ConfigError, from_mapping, show_value
+from scratchnet.data.datasets import Dataset, config_for_points
+from scratchnet.data.number_text import finite_or_none
+from scratchnet.data.points_csv import points_from_csv
+from scratchnet.data.uploads import DataError
+from scratchnet.export.html import figures_html, run_figures
+from scratchnet.export.script import FORMATS, export
+from scratchnet.teach.gradcheck import DROPOUTS, format_table, full_check
+from scratchnet.teach.tutorial_code import NotExportable
+from scratchnet.train.trainer import Trainer
 
 EXIT_USAGE = 2
 

@@ -13,8 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import activations, inits, norms, optim, penalties, schedule
-from .pace import SECONDS_PER_TENFOLD, watch_seconds
+from scratchnet.net import activations, inits, norms, optim, penalties, schedule
+from scratchnet.train.pace import SECONDS_PER_TENFOLD, watch_seconds
 
 DATASETS_CLASSIFICATION = ("moons", "blobs", "circle", "xor", "gauss", "spiral", "checkerboard", "stripes", "rings")
 DATASETS_REGRESSION = ("plane", "multigauss")

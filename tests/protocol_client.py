@@ -8,7 +8,7 @@ What the frontend does, in the same order, with nothing rendered (so a benchmark
     the live element (`st.components.v2`, key "live_view") carries {"token", "path", ...} in its JSON
     /<base>/live/ws   subprotocols ["scratchnet-live", token], the page's Origin
         -> {"t": "next", "key", "v", "rev", "after", "stride"}   (what was drawn, the curves' last points)
-        <- one binary frame (ui/live_frames.py)                   ... and again, once it is "drawn"
+        <- one binary frame (live/frames.py)                   ... and again, once it is "drawn"
 
 Another page is a rerun with its script hash (`goto`, from the menu the server sent); an upload is a PUT to
 the session's upload URL with the XSRF cookie's token, then a rerun with the uploader's new state.
@@ -47,8 +47,8 @@ from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from streamlit.proto.WidgetStates_pb2 import WidgetState, WidgetStates
 from websockets.asyncio.client import ClientConnection, connect
 
-from ui.live_frames import Frame, decode
-from ui.live_socket import PROTOCOL
+from live.frames import Frame, decode
+from live.route import PROTOCOL
 
 T = TypeVar("T")
 

@@ -12,10 +12,10 @@ import pytest
 import websockets
 
 from benchmarks.bench_abuse import LARGEST, largest_run_file
+from live.janitor import CLOSE_MARGIN_SECONDS, EVERY_SECONDS, SHUTDOWN_SECONDS
+from live.upload_limits import MAX_FILES
 from tests.browser.harness import rss_mib, serve_app
 from tests.protocol_client import LiveClient, PlaygroundClient, StreamlitSession, run_in_own_loop
-from ui.janitor import CLOSE_MARGIN_SECONDS, EVERY_SECONDS, SHUTDOWN_SECONDS
-from ui.upload_limits import MAX_FILES
 
 # A real server (slow: not in the quick loop) whose tests run in order, one worker, beside nothing else (perf): the
 # memory test's idle is the server after the others' sessions have come and gone, and it is a time bound.

@@ -14,13 +14,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from scratchnet import activations, cli
+from scratchnet import cli
 from scratchnet.cli import main
 from scratchnet.config import ACTIVATIONS, KNOBS, OPTIMIZERS, Config
-from scratchnet.data import config_for_points
-from scratchnet.gradcheck import full_check
-from scratchnet.points_csv import points_from_csv
-from scratchnet.trainer import Trainer
+from scratchnet.data.datasets import config_for_points
+from scratchnet.data.points_csv import points_from_csv
+from scratchnet.net import activations
+from scratchnet.teach.gradcheck import full_check
+from scratchnet.train.trainer import Trainer
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULT_KEYS = {"config", "final_train_loss", "final_test_loss", "train_accuracy", "test_accuracy",

@@ -316,7 +316,7 @@ def test_describe_is_one_readable_line():
 def test_the_new_knobs_and_their_defaults():
     cfg = Config()
     assert (cfg.norm, cfg.dropout, cfg.schedule, cfg.weight_decay) == ("none", 0.0, "constant", 0.01)
-    # every choice a link may carry stays (a new record may add more: scratchnet/activations.py etc.)
+    # every choice a link may carry stays (a new record may add more: scratchnet/net/activations.py etc.)
     assert KNOBS["activation"].choices[:4] == ("relu", "tanh", "sigmoid", "linear")        # old links keep working
     assert {"leaky_relu", "elu", "gelu", "silu", "softplus", "sine"} <= set(KNOBS["activation"].choices[4:])
     assert {"sgd", "momentum", "nesterov", "rmsprop", "adam", "adamw"} <= set(KNOBS["optimizer"].choices)

@@ -186,12 +186,12 @@ def test_compose_file_structure():
     assert "ports" not in app and "container_name" not in app
     assert [str(p) for p in app.get("expose", [])] == ["8501"]
 
-    # redis: the classes every replica shares (ui/classroom/redis_store.py), healthy before the app starts.
+    # redis: the classes every replica shares (classroom/redis_store.py), healthy before the app starts.
     assert str(redis["image"]).startswith("redis:") and "ports" not in redis and "container_name" not in redis
     assert "redis-cli" in " ".join(map(str, redis["healthcheck"]["test"]))
     assert app["environment"]["REDIS_URL"] == "redis://redis:6379/0"
     assert app["depends_on"]["redis"]["condition"] == "service_healthy"
-    # a class lives and dies as one key: never evicted in part (ui/classroom/redis_store.py)
+    # a class lives and dies as one key: never evicted in part (classroom/redis_store.py)
     command = [str(c) for c in redis["command"]]
     assert command[command.index("--maxmemory-policy") + 1] == "noeviction"
     # who a browser is: the address the proxy names (it replaces a browser's own X-Forwarded-For)
@@ -254,7 +254,8 @@ def test_dockerfile_and_dockerignore():
                  "--server.headless=true"):
         assert part in cmd, part
     copied = [src for k, a in steps if k == "COPY" for src in a.split()[:-1]]
-    for needed in ("app.py", "navigation.py", "app_pages/", "ui/", "scratchnet/", ".streamlit/", "static/"):
+    for needed in ("app.py", "navigation.py", "app_pages/", "ui/", "live/", "classroom/", "scratchnet/", ".streamlit/",
+                   "static/"):
         assert needed in copied, needed
     for src in copied:
         assert (ROOT / src).exists(), src
@@ -268,7 +269,8 @@ def test_dockerfile_and_dockerignore():
     for needed in (".git", "tests", "artifacts", "benchmarks", "**/__pycache__", ".pytest_cache",
                    ".ruff_cache", ".hypothesis", "**/*.egg-info"):
         assert needed in ignored, needed
-    for kept in ("app.py", "navigation.py", "app_pages", "ui", "scratchnet", ".streamlit", "requirements.txt",
+    for kept in ("app.py", "navigation.py", "app_pages", "ui", "live", "classroom", "scratchnet", ".streamlit",
+                 "requirements.txt",
                  "*.js", "*.css", "ui/js", "ui/css", "static"):
         assert kept not in ignored, kept
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from scratchnet.class_names import class_label
-from scratchnet.data import featurize
-from scratchnet.metrics import confusion_matrix
-from scratchnet.model import predict
-from ui.live_run import RunView
+from live.run import RunView
+from scratchnet.data.class_names import class_label
+from scratchnet.data.datasets import featurize
+from scratchnet.net.model import predict
+from scratchnet.train.metrics import confusion_matrix
 from ui.markdown import escape
 
 

@@ -128,7 +128,7 @@ def shown(key: str, fallback=None):
     """The value a widget holds now, given to it as its default too. The knobs come with a later page run, and
     a browser whose next message crosses that run sends what the widget showed when it mounted, which is its
     default until Streamlit's "set this value" is applied: with Streamlit's defaults (a slider's minimum, a
-    choice's first) every slider once arrived at its minimum (tests/test_late_controls.py)."""
+    choice's first) every slider once arrived at its minimum (tests/ui/test_late_controls.py)."""
     value = st.session_state.get(key)
     return fallback if value is None else value
 

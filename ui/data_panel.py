@@ -20,7 +20,7 @@ from typing import Any
 import streamlit as st
 
 from scratchnet.config import CUSTOM, KNOBS, MULTICLASS_DATASETS, Config, ConfigError, datasets_for
-from scratchnet.data import DATASETS
+from scratchnet.data.datasets import DATASETS
 from ui import events, keys
 from ui.thumbnails import thumbnail_uris
 

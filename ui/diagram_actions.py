@@ -4,7 +4,7 @@ A click in the diagram is a trigger value of the page's live element (ui/js/diag
 callbacks here turn it into a change: an edited weight (`LiveRun.set_entry`, under the run's lock), an
 input feature turned on or off (the features control's state, so the config changes as if the control
 had been used), a layer or a unit more or fewer (the layer controls' state, likewise), or one step opened up
-for "Step slowly". The pure parts are in ui/diagram.py.
+for "Step slowly". The pure parts are in live/diagram.py.
 """
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ from collections.abc import Callable, Sequence
 
 import streamlit as st
 
+from live.diagram import walk_spec
 from scratchnet.config import FEATURES, KNOBS, ConfigError
 from ui import events, keys, session
-from ui.diagram import walk_spec
 
 FEATURES_KNOB = KNOBS["features"]
 HIDDEN_KNOB = KNOBS["hidden"]
@@ -86,7 +86,7 @@ def on_walk() -> None:
 
 
 def playground_diagram() -> tuple[dict, dict[str, Callable[[], None]]]:
-    """What the page adds to the Playground's diagram (ui/diagram.py `playground_chart`): the last edit's
+    """What the page adds to the Playground's diagram (live/diagram.py `playground_chart`): the last edit's
     message and a walk to start; and the diagram's callbacks, for `live_view.playground`."""
     extra = {"message": st.session_state.get(keys.DIAGRAM_MESSAGE)}
     walk = st.session_state.pop(keys.DIAGRAM_WALK, None)    # once: a later page run does not start it again

@@ -1,12 +1,12 @@
 """What the "Under the hood" page shows, as plain Python (no Streamlit, so it is unit-tested).
 
 - The math of the Playground's network as LaTeX, with the real sizes of the current config.
-- The code beside each equation in the tutorial's style (`scratchnet.tutorial_code`: the code
+- The code beside each equation in the tutorial's style (`scratchnet.teach.tutorial_code`: the code
   the export writes out), and one click away how the engine makes it fast: its own source, read
   with `inspect` at run time (a copy pasted here would drift).
 - "One step, opened up": a small float64 copy of the network on a few points, its forward values
-  and hand-written gradients computed by that tutorial-style code (`scratchnet.reference`), checked
-  against autograd and finite differences (`scratchnet.gradcheck.compare_gradients`).
+  and hand-written gradients computed by that tutorial-style code (`scratchnet.teach.reference`), checked
+  against autograd and finite differences (`scratchnet.teach.gradcheck.compare_gradients`).
 """
 
 from __future__ import annotations
@@ -23,24 +23,25 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from scratchnet import activations, losses, norms, optim, penalties, schedule, tutorial_code
-from scratchnet.backward import Objective, autograd_loss_and_grads, backward, hand_loss_and_grads
+from live.diagram import diagram_chart, diagram_numbers
+from live.frames import Frame
 from scratchnet.config import Config
-from scratchnet.data import FEATURE_LABELS, Dataset, featurize
-from scratchnet.dropout import keep_mask
-from scratchnet.entries import parse_entry, weight_name
-from scratchnet.gradcheck import GradCheckRow, compare_gradients, param_names
-from scratchnet.kernels import matmul_add
-from scratchnet.losses import log_softmax
-from scratchnet.metrics import Metrics, measure
-from scratchnet.model import Net, forward, init_net
-from scratchnet.palette import Style
-from scratchnet.reference import reference_step
-from scratchnet.schedule import lr_at
-from scratchnet.surface import Bounds
-from scratchnet.tensors import prepare
-from ui.diagram import diagram_chart, diagram_numbers
-from ui.live_frames import Frame
+from scratchnet.data.datasets import FEATURE_LABELS, Dataset, featurize
+from scratchnet.data.tensors import prepare
+from scratchnet.draw.palette import Style
+from scratchnet.draw.surface import Bounds
+from scratchnet.net import activations, losses, norms, optim, penalties, schedule
+from scratchnet.net.backward import Objective, autograd_loss_and_grads, backward, hand_loss_and_grads
+from scratchnet.net.dropout import keep_mask
+from scratchnet.net.entries import parse_entry, weight_name
+from scratchnet.net.kernels import matmul_add
+from scratchnet.net.losses import log_softmax
+from scratchnet.net.model import Net, forward, init_net
+from scratchnet.net.schedule import lr_at
+from scratchnet.teach import tutorial_code
+from scratchnet.teach.gradcheck import GradCheckRow, compare_gradients, param_names
+from scratchnet.teach.reference import reference_step
+from scratchnet.train.metrics import Metrics, measure
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -244,7 +245,7 @@ def _hidden_backward_lines(cfg: Config, layer: int, n: int, width: int) -> list[
 
 def schedule_tex(cfg: Config) -> str:
     """The rate η_e of the epoch after e epochs (e = 0, 1, …) under the config's schedule, as
-    scratchnet.schedule computes it (step decay and cosine start again every T epochs: a run goes on in
+    scratchnet.net.schedule computes it (step decay and cosine start again every T epochs: a run goes on in
     rounds); empty for a constant rate."""
     tex = schedule.BY_NAME[cfg.schedule].tex
     return tex(cfg.lr, cfg.epochs) if tex else ""
@@ -252,7 +253,7 @@ def schedule_tex(cfg: Config) -> str:
 
 def update_tex(cfg: Config) -> str:
     """The optimizer's update of every parameter θ ∈ {W_1, b_1, …}, with the constants the engine
-    uses (scratchnet.optim) and, under a schedule, the rate η_e of epoch e (t counts steps)."""
+    uses (scratchnet.net.optim) and, under a schedule, the rate η_e of epoch e (t counts steps)."""
     rate_line = schedule_tex(cfg)
     eta = r"\eta_e" if rate_line else r"\eta"
     lines = optim.BY_NAME[cfg.optimizer].tex(eta, r"\nabla_{\theta}\mathcal{L}", cfg.weight_decay)
@@ -270,7 +271,7 @@ class Source:
 
     name: str
     code: str
-    where: str          # "scratchnet/model.py, line 125"
+    where: str          # "scratchnet/net/model.py, line 125"
 
 
 def source_of(obj: Callable | type) -> Source:

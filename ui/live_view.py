@@ -2,7 +2,7 @@
 
 `playground(...)`, `compare(...)` and `hidden_space(...)` draw the element with what the page shows
 now (figures built here in Python, the colour tables, a first frame, the socket's token); from then
-on the browser asks the socket (ui/live_socket.py) for frames and the page script runs again only
+on the browser asks the socket (live/route.py) for frames and the page script runs again only
 for what a user does and for rare changes of state (a run that stopped). The JavaScript and CSS are
 the files in ui/js/ and ui/css/.
 """
@@ -20,27 +20,9 @@ from typing import Any
 import numpy as np
 import streamlit as st
 
-from scratchnet.figures import (
-    boundary_spec,
-    compare_grid_spec,
-    compare_loss_spec,
-    compare_tile_title,
-    hidden_space_spec,
-    loss_spec,
-    units_height,
-    units_spec,
-)
-from scratchnet.hidden_space import hidden_space
-from scratchnet.palette import COLOR_NAMES, Style, diverging_scale, hex_rgb, units_scale
-from scratchnet.plotly_json import figure_json
-from scratchnet.png import color_table
-from scratchnet.surface import Surface, decision_surface, unit_surfaces
-from ui import data_panel, keys, session
-from ui.diagram import DiagramView, playground_chart
-from ui.events import guarded
-from ui.live_channel import Channel
-from ui.live_chart import plotly_loader_js
-from ui.live_frames import (
+from live.channel import Channel
+from live.diagram import DiagramView, playground_chart
+from live.frames import (
     CompareView,
     Frame,
     HiddenSpaceView,
@@ -52,9 +34,27 @@ from ui.live_frames import (
     metrics,
     playground_frame,
 )
-from ui.live_run import FrameState, LiveRun
-from ui.live_socket import PATH, REGISTRY
-from ui.live_sweep import LiveSweep
+from live.route import PATH, REGISTRY
+from live.run import FrameState, LiveRun
+from live.sweep import LiveSweep
+from scratchnet.draw.figures import (
+    boundary_spec,
+    compare_grid_spec,
+    compare_loss_spec,
+    compare_tile_title,
+    hidden_space_spec,
+    loss_spec,
+    units_height,
+    units_spec,
+)
+from scratchnet.draw.hidden_space import hidden_space
+from scratchnet.draw.palette import COLOR_NAMES, Style, diverging_scale, hex_rgb, units_scale
+from scratchnet.draw.plotly_json import figure_json
+from scratchnet.draw.png import color_table
+from scratchnet.draw.surface import Surface, decision_surface, unit_surfaces
+from ui import data_panel, keys, session
+from ui.events import guarded
+from ui.live_chart import plotly_loader_js
 
 _HERE = Path(__file__).resolve().parent
 UNITS_TITLE = ("What each hidden unit computes (first {n} per layer; "
@@ -139,7 +139,7 @@ def _preview(figure: dict, data, style: Style) -> dict:
 class PlaygroundElement:
     """How a page draws the Playground's live element, all but the run (whose config says the rest: the
     network, discretized or not, test points or not): enough to draw it again for another run without a
-    page run (a class's setup arriving, ui/classroom/setup_push.py)."""
+    page run (a class's setup arriving, classroom/setup_push.py)."""
 
     style: Style
     presentation: bool = False
@@ -290,7 +290,7 @@ def hidden_space_view(run: LiveRun, style: Style, layer: int, units: tuple[int, 
 # --- a network diagram that does not stream (Under the hood's opened-up step) -------------------
 def static_diagram(key: str, chart: dict, frame: Frame, style: Style,
                    on_select: Callable[[], None] | None = None) -> dict:
-    """The diagram (ui/diagram.py) with the numbers of `frame` and no socket: the same element and drawing
+    """The diagram (live/diagram.py) with the numbers of `frame` and no socket: the same element and drawing
     as the Playground's. `on_select`: a click on a line or bias, its name in
     `st.session_state[key]["select"]["name"]`."""
     data_out = {"kind": "diagram", "layout": {"rows": [{"cols": [1], "cells": [["diagram"]]}]},
@@ -299,7 +299,7 @@ def static_diagram(key: str, chart: dict, frame: Frame, style: Style,
     return _mount(key, data_out, {"select": on_select})
 
 
-# --- a view kind of another feature (ui/live_socket.py VIEW_KINDS) ------------------------------------
+# --- a view kind of another feature (live/route.py VIEW_KINDS) ------------------------------------
 def custom(job: Any, view: Any, data: dict, callbacks: dict[str, Callable[[], None] | None]) -> dict:
     """The live element for a view kind defined elsewhere (the classroom's board): `data` holds its
     layout, charts and first frame; the token, the socket's path and the kind are added here."""

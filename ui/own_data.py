@@ -1,7 +1,8 @@
 """Your own data on the Playground: draw points by clicking the chart, erase them, undo, upload a
 CSV, download the points, import an exported run.
 
-Every input goes through the engine's parsers (scratchnet/points_csv.py, run_file.py), which turn anything they cannot
+Every input goes through the engine's parsers (scratchnet/data/points_csv.py, run_file.py), which turn anything they
+cannot
 use into one sentence; that sentence is shown and the current data and run stay as they were.
 """
 
@@ -9,12 +10,12 @@ from __future__ import annotations
 
 import streamlit as st
 
-from scratchnet.class_names import class_label, new_class_name
 from scratchnet.config import CUSTOM, KNOBS, Config
-from scratchnet.data import Dataset, add_point, config_for_points, editable_copy, empty_data, erase_near
-from scratchnet.points_csv import MAX_BYTES, MAX_CLASSES, MAX_ROWS, dataset_to_csv, points_from_csv
-from scratchnet.run_file import MAX_RUN_BYTES, load_run
-from scratchnet.uploads import DataError
+from scratchnet.data.class_names import class_label, new_class_name
+from scratchnet.data.datasets import Dataset, add_point, config_for_points, editable_copy, empty_data, erase_near
+from scratchnet.data.points_csv import MAX_BYTES, MAX_CLASSES, MAX_ROWS, dataset_to_csv, points_from_csv
+from scratchnet.data.uploads import DataError
+from scratchnet.export.run_file import MAX_RUN_BYTES, load_run
 from ui import events, keys, session
 from ui.data_panel import OWN_DATA
 from ui.markdown import escape

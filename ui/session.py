@@ -15,12 +15,12 @@ from urllib.parse import urlencode
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
+from live.run import LiveRun, take_over
+from live.scheduler import Scheduler
+from live.scheduler import shared as shared_scheduler
 from scratchnet.config import CUSTOM, Config, datasets_for, from_mapping
-from scratchnet.data import Dataset
+from scratchnet.data.datasets import Dataset
 from ui import keys
-from ui.live_run import LiveRun, take_over
-from ui.scheduler import Scheduler
-from ui.scheduler import shared as shared_scheduler
 
 # While others want the training thread, a session's page runs may take this share of a core over this window,
 # and a run waits at most this long: a learner's slider or click (~30-60 ms a run) never comes near.
@@ -30,7 +30,7 @@ MAX_PAGE_RUN_WAIT_SECONDS = 2.0
 
 
 def scheduler() -> Scheduler:
-    """One training thread per server process (see ui/scheduler.py for why)."""
+    """One training thread per server process (see live/scheduler.py for why)."""
     return shared_scheduler()
 
 

@@ -13,7 +13,7 @@ import time
 
 import streamlit as st
 
-from scratchnet.palette import CLASS_COLORS, DEFAULT, PRESENTATION, Style
+from scratchnet.draw.palette import CLASS_COLORS, DEFAULT, PRESENTATION, Style
 from ui import keys
 
 # The Playground's screen (app_pages/playground.py): a top bar, the notice place under it (ui/notices.py), then

@@ -12,9 +12,9 @@ import io
 import numpy as np
 from PIL import Image, ImageDraw
 
-from scratchnet.data import DATASETS, make_dataset
-from scratchnet.palette import CLASS_COLORS, NEUTRAL, hex_rgb
-from scratchnet.png import data_uri
+from scratchnet.data.datasets import DATASETS, make_dataset
+from scratchnet.draw.palette import CLASS_COLORS, NEUTRAL, hex_rgb
+from scratchnet.draw.png import data_uri
 
 SIZE = 72
 DOT = 2

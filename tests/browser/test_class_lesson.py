@@ -165,7 +165,7 @@ def test_a_whole_lesson(browser, app_url, screenshot_path):
     assert not errors, errors
 
 
-# What the live element's banner said: the setup comes over the socket first (ui/classroom/setup_push.py),
+# What the live element's banner said: the setup comes over the socket first (classroom/setup_push.py),
 # and the page run that follows shows the note the page's way, hiding the banner again.
 WATCH_BANNER = """() => {
   window.snlBanners = [];

@@ -1,7 +1,7 @@
 """The class benchmark's Chromium variant, small: five browser sessions training on one server at once
 keep drawing and answering, without errors. The benchmark script itself runs (the full runs are
 `python benchmarks/bench_class.py --client chromium` for N = 1, 10 and `python benchmarks/bench_class.py`
-for the protocol-level N = 30, 100; tests/test_live_server.py runs the latter small), so what it
+for the protocol-level N = 30, 100; tests/live/test_live_server.py runs the latter small), so what it
 measures cannot drift from what is tested."""
 
 from __future__ import annotations

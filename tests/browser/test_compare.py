@@ -6,7 +6,7 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from scratchnet.config import Config
-from scratchnet.pace import watch_seconds
+from scratchnet.train.pace import watch_seconds
 from tests.browser.harness import NAV_LINK
 
 # Records in the page, at every animation frame, each new epoch the grid shows: (ms since Train all, epoch,

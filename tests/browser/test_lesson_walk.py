@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import time
 
-from scratchnet.lesson import TUTORIAL
+from scratchnet.teach.lesson import TUTORIAL
 from tests.browser.harness import drawn_frames, epoch, wait_for_chart
 
 # The option each walk picks: a wrong prediction on step 2, the right ones elsewhere (both paths show).

@@ -16,10 +16,10 @@ from urllib.parse import urlencode
 import pytest
 import torch
 
-from scratchnet.backward import hand_loss_and_grads
 from scratchnet.config import Config
-from scratchnet.model import net_for
-from scratchnet.trainer import Trainer
+from scratchnet.net.backward import hand_loss_and_grads
+from scratchnet.net.model import net_for
+from scratchnet.train.trainer import Trainer
 from tests.browser.harness import BOUNDARY, IMAGE_SOURCE, READ_EPOCH, epoch
 
 NETWORK = Config(hidden=(5, 3), epochs=100_000, speed="30")         # 2-5-3-2: 31 weights, 10 biases

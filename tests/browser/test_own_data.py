@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from scratchnet.data import make_dataset
-from scratchnet.points_csv import dataset_to_csv, parse_csv
+from scratchnet.data.datasets import make_dataset
+from scratchnet.data.points_csv import dataset_to_csv, parse_csv
 from tests.browser.harness import BOUNDARY, CONTROLS_UP
 
 # The training points drawn on the chart (its first scatter trace), counted in the page; Plotly draws no

@@ -12,14 +12,10 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from scratchnet.config import Config
-from ui import clients, keys, live_view
-from ui.classroom import hub as class_hub
-from ui.classroom import teacher_key
-from ui.classroom.board_frames import summary_of_run
-from ui.classroom.markdown import escape
-from ui.classroom.setup_push import note, same_setup, setup_config
-from ui.classroom.store import (
+from classroom import hub as class_hub
+from classroom.board_frames import summary_of_run
+from classroom.setup_push import note, same_setup, setup_config
+from classroom.store import (
     ClassError,
     NoSuchClass,
     NotAllowed,
@@ -28,7 +24,11 @@ from ui.classroom.store import (
     StudentView,
     Submission,
 )
-from ui.live_run import LiveRun
+from live.run import LiveRun
+from scratchnet.config import Config
+from ui import clients, keys, live_view
+from ui.classroom import teacher_key
+from ui.classroom.markdown import escape
 
 PENDING = "class_pending_setup"          # (the setup, the config before it, when applied, times applied again)
 CONFIRM_SECONDS, MAX_REAPPLY = 2.0, 3
@@ -111,7 +111,7 @@ def before_playground() -> ClassState | None:
         return ClassState(mine, None, str(err))
     info = view.info
     if info.setup and info.setup_number > st.session_state.get(keys.CLASS_APPLIED, 0):
-        # the run the hub already switched this Playground to (ui/classroom/setup_push.py), if it did
+        # the run the hub already switched this Playground to (classroom/setup_push.py), if it did
         pushed = class_hub.shared().claim(live_view.channel(), info.setup_number)
         if pushed is not None:
             st.session_state[keys.RUN] = pushed
@@ -269,8 +269,8 @@ def submit(run: LiveRun) -> None:
 # --- the Classroom page: joining ----------------------------------------------------------------------
 def join_form(code: str) -> None:
     """"Your name" and "Join" (with the class code typed, or from the join link). Wrong codes are counted
-    by the store per client (ui/classroom/limits.py), whichever session types them."""
-    from ui.classroom.store import CODE_LENGTH, MAX_NAME, normalize_code
+    by the store per client (classroom/limits.py), whichever session types them."""
+    from classroom.store import CODE_LENGTH, MAX_NAME, normalize_code
 
     teacher_key.sync(teacher_key.base_url())        # a class this browser taught ended: it forgets it
     with st.form("class_join", border=True):

@@ -13,15 +13,10 @@ from urllib.parse import urlencode
 
 import streamlit as st
 
-from scratchnet.config import CUSTOM, KNOBS, Config, from_mapping
-from scratchnet.png import data_uri
-from ui import clients, keys, live_view
-from ui.classroom import hub as class_hub
-from ui.classroom import teacher_key
-from ui.classroom.board_frames import DATA_KNOBS, BoardView, board_frame, board_luts, setup_text
-from ui.classroom.markdown import escape
-from ui.classroom.qr import qr_png
-from ui.classroom.store import (
+from classroom import hub as class_hub
+from classroom.board_frames import DATA_KNOBS, BoardView, board_frame, board_luts, setup_text
+from classroom.qr import qr_png
+from classroom.store import (
     GOALS,
     IDLE_SECONDS,
     Board,
@@ -31,6 +26,11 @@ from ui.classroom.store import (
     NotAllowed,
     StoreUnavailable,
 )
+from scratchnet.config import CUSTOM, KNOBS, Config, from_mapping
+from scratchnet.draw.png import data_uri
+from ui import clients, keys, live_view
+from ui.classroom import teacher_key
+from ui.classroom.markdown import escape
 from ui.classroom.teacher_key import base_url
 
 HIDE = "class_hide"                     # the controls the teacher's setup hides from students
@@ -406,7 +406,7 @@ def open_on_playground() -> None:
 
 
 def board_view(code: str, key: str, wall: bool = False) -> None:
-    """The board: a live element of its own kind, fed over this page's socket (ui/classroom/board_frames.py).
+    """The board: a live element of its own kind, fed over this page's socket (classroom/board_frames.py).
     `wall`: the projector view, with what a student needs to join (the QR code, the code, the address)."""
     hub = class_hub.shared()
     channel = live_view.channel()

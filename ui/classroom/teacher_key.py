@@ -18,7 +18,7 @@ from urllib.parse import unquote, urlsplit
 
 import streamlit as st
 
-from ui.classroom.store import normalize_code
+from classroom.store import normalize_code
 
 COOKIE = "scratchnet_teacher"
 MAX_AGE_SECONDS = 12 * 3600             # a school day: the class itself ends sooner when nobody is in it

@@ -1,4 +1,4 @@
-// The classroom's board (ui/classroom/board_frames.py): one tile per student with their boundary and
+// The classroom's board (classroom/board_frames.py): one tile per student with their boundary and
 // their labelled numbers (test accuracy, epoch, parameters), sortable; a click shows that run big with its
 // setup and offers it to the teacher's Playground; the challenge and its ranking, whose rows carry the
 // same labels (and a ranked student's tile its rank). Every name is set as text, never as HTML.
@@ -255,7 +255,7 @@ class Board {
   setSpec(spec) {
     for (const [key, lut] of Object.entries(spec.luts || {})) this.luts[key] = bytesOf(lut);
     this.emptyText = spec.empty || "No students yet.";
-    this.colors = spec.colors;                       // the class colours (scratchnet/palette.py)
+    this.colors = spec.colors;                       // the class colours (scratchnet/draw/palette.py)
     this.setWall(spec.wall || null);
   }
 

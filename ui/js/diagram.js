@@ -1,4 +1,4 @@
-// The network diagram of a live element (ui/diagram.py sends it, scratchnet/diagram.py decides what is drawn).
+// The network diagram of a live element (live/diagram.py sends it, scratchnet/draw/diagram_data.py decides what is drawn).
 //
 // A column of input features, one per hidden layer, the outputs. Each unit is a little picture of what
 // it computes over the plane, each weight a line (colour = sign, width = |w|), each bias a small square

@@ -1,4 +1,4 @@
-// The live view of one page: its numbers and charts, fed by one WebSocket (ui/live_socket.py).
+// The live view of one page: its numbers and charts, fed by one WebSocket (live/route.py).
 //
 // Streamlit calls the default export on every page run with the page's data: the layout, each
 // chart's figure (built in Python), the colour tables, a first frame (so the charts draw before the

@@ -1,0 +1,62 @@
+"""A class's setup onto a student's Playground without waiting for their page to run.
+
+Each student's page run costs tens of milliseconds of the server's one Python core, and a class's
+runs queue behind each other: a setup took up to 8 s to reach the last of 100 students' pages that
+way (benchmarks/bench_classroom.py). So the hub's thread (classroom/hub.py) makes each student's
+run of the new setup itself and switches their live channel to it (`Channel.switch`): the socket's
+next frame carries the element's new data with a note, and the browser draws it. The page run that
+follows (the notice) brings the sidebar's controls along and adopts that run (`Hub.claim`).
+
+Students whose Playground nobody watches (they are on another page), or whose setup has the teacher's
+own points, get the setup from their next Playground run, as before.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+
+from live import scheduler
+from live.run import LiveRun, take_over
+from scratchnet.config import CUSTOM, Config, from_mapping
+
+KEPT = ("presentation",)                # the student's own view choice: a teacher's projector setting is not theirs
+
+
+def setup_config(setup: Mapping[str, str], current: Config) -> Config:
+    """The teacher's setup as a student's config, keeping the student's own view choices."""
+    cfg, _ = from_mapping(dict(setup), strict=False)
+    return cfg.replace(**{name: getattr(current, name) for name in KEPT})
+
+
+def same_setup(a: Config, b: Config) -> bool:
+    """`a` is `b` but for the student's own view choices."""
+    return a.replace(**{name: getattr(b, name) for name in KEPT}) == b
+
+
+def note(cfg: Config) -> str:
+    return f"Your teacher changed the setup: {cfg.describe()}."
+
+
+def push(channel, setup: Mapping[str, str], drawn: dict) -> LiveRun | None:
+    """Switch a student's Playground (`channel`) to a fresh run of `setup`, playing if theirs was; None
+    where their next page run must do it. `drawn` caches the element's data by (element, config) for
+    one round: the class's students mostly share both, and the data is most of the cost (~6 ms)."""
+    element, job, view = channel.redraw, channel.job, channel.view
+    if element is None or not isinstance(job, LiveRun) or getattr(view, "kind", None) != "playground":
+        return None
+    if not channel.sockets:                     # nobody watches it (another page, no element): the page does it
+        return None
+    cfg = setup_config(setup, job.cfg)
+    if cfg.dataset == CUSTOM:                   # the teacher's own points are not in a setup
+        return None
+    fresh = LiveRun(cfg)                        # (same config, same seeds: the same network and data)
+    key = (element, cfg)
+    if key not in drawn:
+        shown, data = element.draw_for(fresh)
+        data["banner"] = note(cfg)
+        drawn[key] = shown, json.dumps(data, separators=(",", ":"), allow_nan=False).encode()
+    shown, blob = drawn[key]
+    take_over(job, fresh, scheduler.shared())
+    channel.switch(fresh, shown, blob)
+    return fresh

@@ -1,0 +1,161 @@
+"""The training thread's shares (live/scheduler.py): every piece of work is paid by the session it is for,
+frames included, and a big piece of work is cut so that nobody else waits for all of it."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+from live.scheduler import NOBODY, Scheduler
+from tests.live.test_live_run import FakeJob
+
+
+def busy(seconds: float) -> None:
+    end = time.perf_counter() + seconds
+    while time.perf_counter() < end:
+        pass
+
+
+def pieces_frame(n: int, each: float, log: list, name: str):
+    """A frame built in n pieces of `each` seconds (a big network's)."""
+    def make():
+        for _ in range(n):
+            busy(each)
+            yield
+        log.append(name)
+        return name
+    return make
+
+
+def test_a_frame_in_pieces_lets_another_sessions_frame_through_between_them():
+    scheduler = Scheduler()
+    log: list[str] = []
+    big = scheduler.build(pieces_frame(150, 0.002, log, "big"), owner="attacker")
+    time.sleep(0.02)                                  # the big one is under way
+    small = scheduler.build(lambda: log.append("small") or "small", owner="learner")
+    assert small.result(timeout=10) == "small" and big.result(timeout=10) == "big"
+    assert log == ["small", "big"], "the small frame waited for a piece, not for the whole big one"
+
+
+class Run(FakeJob):
+    def touch(self) -> bool:
+        self.last_seen = time.monotonic()
+        return False
+
+
+def test_a_new_run_of_a_session_is_its_old_runs_and_owners_are_kept():
+    scheduler = Scheduler()
+    old, new, other = Run(0.001), Run(0.001), Run(0.001)
+    for job in (old, new, other):
+        job.playing = False
+    scheduler.add(old, owner="a")
+    scheduler.replace(old, new)
+    scheduler.add(other)
+    assert scheduler.owner_of(new) == "a" and scheduler.owner_of(other) == NOBODY
+    scheduler.keep(other, owner="b")
+    assert scheduler.owner_of(other) == "b"
+    scheduler.keep(other)                             # a keep that does not say whose leaves it as it was
+    assert scheduler.owner_of(other) == "b"
+
+
+def ask_frames(scheduler: Scheduler, owner: str, cost: float, until: float, sockets: int) -> threading.Thread:
+    """A page asking for frames on `sockets` sockets, each asking again as soon as it has one (one thread,
+    as a server's sockets share one event loop)."""
+    def asker() -> None:
+        waiting = [scheduler.build(lambda: busy(cost), owner=owner) for _ in range(sockets)]
+        while time.monotonic() < until:
+            waiting[0].result(timeout=10)
+            waiting = waiting[1:] + [scheduler.build(lambda: busy(cost), owner=owner)]
+
+    thread = threading.Thread(target=asker)
+    thread.start()
+    return thread
+
+
+@pytest.mark.perf
+def test_a_session_that_asks_for_many_frames_pays_for_them_itself():
+    """Two sessions train; one also asks for frames on eight sockets at once. Its frames come out of its
+    own share: the other's run trains about twice as long as its run does (not 1/9 as much)."""
+    scheduler = Scheduler(slice_seconds=0.005)
+    quiet, greedy = FakeJob(0.005), FakeJob(0.005)
+    scheduler.add(quiet, owner="quiet")
+    scheduler.add(greedy, owner="greedy")
+    until = time.monotonic() + 2.0
+    ask_frames(scheduler, "greedy", 0.002, until, sockets=8).join()
+    quiet.playing = greedy.playing = False
+    assert quiet.used > 1.4 * greedy.used > 0, (quiet.used, greedy.used)
+
+
+@pytest.mark.perf
+def test_a_learners_frame_waits_for_a_piece_of_someone_elses_work_not_more():
+    """An attacker trains in 5 ms turns and asks 2 ms frames on eight sockets; the learner asks a 1 ms frame
+    every 20 ms, as a page does. Its longest wait stays near a piece, far under the 0.25 s target."""
+    scheduler = Scheduler(slice_seconds=0.005)
+    attacker = FakeJob(0.005)
+    scheduler.add(attacker, owner="attacker")
+    until = time.monotonic() + 2.0
+    asker = ask_frames(scheduler, "attacker", 0.002, until, sockets=8)
+    waits = []
+    while time.monotonic() < until:
+        start = time.perf_counter()
+        scheduler.build(lambda: busy(0.001), owner="learner").result(timeout=10)
+        waits.append(time.perf_counter() - start)
+        time.sleep(0.02)
+    asker.join()
+    attacker.playing = False
+    waits.sort()
+    assert waits[len(waits) // 2] < 0.02 and waits[-1] < 0.1, (waits[len(waits) // 2], waits[-1])
+
+
+def test_what_a_session_spent_in_its_page_runs_is_paid_from_its_share():
+    scheduler = Scheduler(slice_seconds=0.002)
+    a, b = FakeJob(0.002), FakeJob(0.002)
+    scheduler.add(a, owner="a")
+    scheduler.add(b, owner="b")
+    deadline = time.monotonic() + 5
+    while (a.turns == 0 or b.turns == 0) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    scheduler.charge("a", 1.0)                      # a's page runs: a second of CPU on their own thread
+    time.sleep(0.05)
+    turns = a.turns, b.turns
+    assert scheduler.contended("a") and scheduler.contended("b")          # a page run of a's keeps to its share
+    time.sleep(0.4)                                 # b catches up at most 0.4 s of the second a is ahead
+    a.playing = b.playing = False
+    assert a.turns - turns[0] <= 1 and b.turns - turns[1] > 10, (a.turns - turns[0], b.turns - turns[1])
+    time.sleep(0.6)
+    assert not scheduler.contended("a"), "nobody wants the thread: nothing to wait for"
+
+
+def test_a_session_whose_page_runs_take_more_than_its_share_waits_before_the_next(monkeypatch):
+    """A page run of 1.5 s of CPU (the page run again and again on the largest network) while someone else
+    wants the thread: the next run waits until the last 2 s hold at most 1 s of its CPU."""
+    from streamlit.testing.v1 import AppTest
+
+    from ui import session
+
+    def page() -> None:
+        import time
+
+        from ui import session
+
+        session.charge_page_run(starting=True)
+        end = time.thread_time() + float(__import__("os").environ.get("PAGE_CPU", "0"))
+        while time.thread_time() < end:
+            pass
+        session.charge_page_run()
+
+    monkeypatch.setattr(session.scheduler(), "contended", lambda owner: True)
+    at = AppTest.from_function(page, default_timeout=30)
+    monkeypatch.setenv("PAGE_CPU", "1.5")
+    at.run()
+    monkeypatch.setenv("PAGE_CPU", "0")
+    start = time.monotonic()
+    at.run()
+    waited = time.monotonic() - start
+    assert 0.5 < waited < 2.5, waited
+    monkeypatch.setattr(session.scheduler(), "contended", lambda owner: False)
+    start = time.monotonic()
+    at.run()
+    assert time.monotonic() - start < 0.5, "nobody else wants the thread: no wait"
