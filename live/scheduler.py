@@ -151,6 +151,25 @@ class Scheduler:
         job.touch()
         self.add(job, owner)
 
+    def forget(self, owner: Hashable) -> int:
+        """`owner`'s session ended: its runs leave the rotation now, not after idling for `idle_seconds` (a
+        playing run trained for nobody until then, and what it held came free after the janitor's collection,
+        so it stayed in the process: measured 7-12% above idle after four of the largest sessions). How many."""
+        with self._lock:
+            gone = [job for job, who in self._owners.items() if who == owner]
+            for job in gone:
+                job.suspend()
+                if job in self._jobs:
+                    self._jobs.remove(job)
+                del self._owners[job]
+            unasked = [frame for frame in self._frames if frame.owner == owner]
+            self._frames = [frame for frame in self._frames if frame.owner != owner]
+            self._changed = True
+        for frame in unasked:                         # nobody waits for them any more
+            frame.future.cancel()
+        self._wake.set()                              # the loop lets go of its runs within a turn
+        return len(gone)
+
     def charge(self, owner: Hashable | None, seconds: float) -> None:
         """CPU time `owner` used on another thread (its page runs: callbacks, uploads read, charts drawn) is
         paid from its share here too: its runs and frames wait the longer."""
@@ -329,3 +348,9 @@ def shared() -> Scheduler:
             sys.setswitchinterval(SWITCH_INTERVAL_SECONDS)
             _shared = Scheduler()
         return _shared
+
+
+def session_ended(session_id: str) -> None:
+    """A session was shut down (live/janitor.py): the shared thread forgets its runs, if it has started."""
+    if _shared is not None:
+        _shared.forget(session_id)

@@ -44,6 +44,14 @@ def test_a_session_gone_for_the_window_is_shut_down_and_a_connected_one_never():
     assert janitor.close_gone(runtime, 30.0, now=start + 1031.0) == 1 and runtime.closed == ["gone", "here"]
 
 
+def test_the_training_thread_hears_of_every_session_shut_down():
+    runtime, ended = FakeRuntime(set()), []
+    janitor.seen("a")
+    janitor.seen("b")
+    assert janitor.close_gone(runtime, 0.0, ended=ended.append) == 2
+    assert sorted(ended) == sorted(runtime.closed) == ["a", "b"]
+
+
 def test_the_janitor_collects_after_closing_and_goes_on_after_an_error(monkeypatch):
     collected = []
     monkeypatch.setattr(janitor, "give_back", lambda: collected.append(1) or 0.0)

@@ -60,6 +60,41 @@ def test_a_new_run_of_a_session_is_its_old_runs_and_owners_are_kept():
     assert scheduler.owner_of(other) == "b"
 
 
+def trained_on(job: FakeJob, turns: int) -> None:
+    """Wait (on a loaded machine, seconds) until `job` has had `turns` more turns."""
+    until, deadline = job.turns + turns, time.monotonic() + 10
+    while job.turns < until and time.monotonic() < deadline:
+        time.sleep(0.005)
+    assert job.turns >= until, "the training thread stopped"
+
+
+def test_an_ended_sessions_runs_stop_and_are_let_go_while_anothers_train_on():
+    """The janitor collects a closed session's memory right after it ends: by then nothing of the training
+    thread may hold its runs (they used to train on for nobody until they idled out, 20 s later)."""
+    import gc
+    import weakref
+
+    scheduler = Scheduler()
+    ended, other = Run(0.001), Run(0.001)
+    scheduler.add(ended, owner="gone")
+    scheduler.add(other, owner="here")
+    waiting = scheduler.build(lambda: busy(0.05), owner="gone")
+    trained_on(ended, 1)
+    trained_on(other, 1)
+    assert scheduler.forget("gone") == 1 and scheduler.forget("nobody") == 0
+    trained_on(other, 2)                              # the thread has looked again (a turn may have been under way)
+    turns = ended.turns
+    trained_on(other, 3)
+    assert ended.turns == turns and not ended.playing
+    assert scheduler.n_jobs == 1 and scheduler.owner_of(ended) == NOBODY
+    assert waiting.done()                             # built before, or cancelled: nobody waits for it
+    gone = weakref.ref(ended)
+    del ended
+    gc.collect()
+    assert gone() is None, "the training thread still holds an ended session's run"
+    other.playing = False
+
+
 def ask_frames(scheduler: Scheduler, owner: str, cost: float, until: float, sockets: int) -> threading.Thread:
     """A page asking for frames on `sockets` sockets, each asking again as soon as it has one (one thread,
     as a server's sockets share one event loop)."""
