@@ -44,7 +44,8 @@ def run_toolbar(live: LiveRun) -> None:
     play, step, status = st.columns([1, 1, 6], vertical_alignment="center")
     toolbar.play_pause(live, play, key="uth", primary=False, help="Train on, as the Playground's Play does.")
     toolbar.step(live, step, key="uth")
-    status.caption(f"{'Training' if live.playing else 'Paused'}: the Playground's run, trained here as there "
+    training = live.playing or live.stepping
+    status.caption(f"{'Training' if training else 'Paused'}: the Playground's run, trained here as there "
                    "(the network itself is set up on the Playground).")
 
 

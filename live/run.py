@@ -31,6 +31,9 @@ _SERIALS = itertools.count(1)
 MAX_CHECKPOINTS = 80
 # Knobs whose change starts something new to watch: the watching pace starts slow again (scratchnet/train/pace.py).
 RESTART_PACE_KNOBS = ("lr", "schedule", "regularization", "reg_rate", "weight_decay", "dropout")
+# Step pressed again while a big network's epoch is still training adds an epoch, up to this many still to
+# train: what a learner pressing quickly means, while a held-down key (or a script) does not queue minutes of work.
+MAX_STEPS_AHEAD = 10
 
 
 def checkpoint_epochs(limit: int = 10**6) -> list[int]:
@@ -108,6 +111,7 @@ class LiveRun:
         # "edited" by hand in the diagram (a class challenge counts only the first: ui/classroom/student.py).
         self.origin = "trained"
         self.playing = False
+        self.steps_left = 0         # epochs Step still has to train (a big network's, on the training thread)
         self.suspended = False
         self.last_seen = time.monotonic()
         self.version = 0
@@ -141,22 +145,36 @@ class LiveRun:
             else:
                 self.pace.resume(self.trainer.epoch)
             self.playing = self.trainer.stopped is None and self.trainable
+            self.steps_left = 0                  # Play goes on with the epoch a Step left under way
             self._bump()
 
     def pause(self) -> None:
+        """Stop training: Play's, and Step's epochs still to train."""
         with self.lock:
             self.playing = False
+            self.steps_left = 0
             self._bump()
 
     def step(self) -> None:
-        """Exactly one epoch, then paused (at the end of a round: the next round's first)."""
+        """Exactly one epoch, then paused (at the end of a round: the next round's first). An epoch that fits
+        one piece of work (every tutorial-sized network) is trained here and now; a bigger one is left to the
+        training thread, in pieces from this session's share (`work`), and the page's live view shows it when
+        it is done. Pressed again meanwhile: one more epoch, up to MAX_STEPS_AHEAD still to train."""
         with self.lock:
             self.playing = False
-            if self.trainable:
+            if self.trainable and self.trainer.stopped != "diverged":
                 self._step_into_round()
-                self.trainer.step()
-                self._after_training()
+                if self.trainer.in_pieces:
+                    self.steps_left = min(self.steps_left + 1, MAX_STEPS_AHEAD)
+                else:
+                    self.trainer.step()
+                    self._after_training()
             self._bump()
+
+    @property
+    def stepping(self) -> bool:
+        """A Step's epoch is training on the training thread."""
+        return self.steps_left > 0
 
     def reset(self) -> None:
         with self.lock:
@@ -164,13 +182,23 @@ class LiveRun:
             self._bump()
 
     def step_slowly(self) -> StepTrace | None:
-        """Step, with the epoch's first optimizer step opened up for the diagram to walk through."""
+        """Step, with the epoch's first optimizer step opened up for the diagram to walk through. On a big
+        network only that step is taken here; the rest of the epoch trains as a Step's does (`step`). None
+        when there is no step to take now: no points to learn from, a divergence, or a big network's epoch
+        under way, which then trains to its end first (`stepping` says so: a walk opens an epoch's first step)."""
         with self.lock:
             self.playing = False
-            if self.trainable:
-                self._step_into_round()
-            trace = self.trainer.step_traced() if self.trainable else None
-            if trace is not None:
+            if not self.trainable or self.stepping:
+                return None
+            if self.trainer.mid_epoch:           # a big network's epoch under way (paused): that one first
+                self.steps_left = 1
+                self._bump()
+                return None
+            self._step_into_round()
+            trace = self.trainer.step_traced(rest_in_pieces=self.trainer.in_pieces)
+            if self.trainer.mid_epoch:
+                self.steps_left = 1              # the rest of its epoch, on the training thread
+            elif trace is not None:
                 self._after_training()
             self._bump()
             return trace
@@ -217,6 +245,7 @@ class LiveRun:
         """Continue from an imported run's parameters."""
         with self.lock:
             self.trainer.load(net, history)
+            self.steps_left = 0
             self.origin = "imported"
             self.generation += 1
             self.checkpoints = []
@@ -234,7 +263,7 @@ class LiveRun:
 
     # --- what the scheduler does --------------------------------------------------------
     def wants_cpu(self) -> bool:
-        return self.playing and not self.suspended
+        return (self.playing or self.stepping) and not self.suspended
 
     def suspend(self) -> None:
         self.suspended = True
@@ -248,6 +277,11 @@ class LiveRun:
         with self.lock:
             progress = self.trainer.progress
             try:
+                while self.stepping and not self.playing and time.perf_counter() < deadline:
+                    if self.trainer.step_in_pieces(max(0.0, deadline - time.perf_counter())):
+                        self.steps_left = 0 if self.trainer.stopped == "diverged" else self.steps_left - 1
+                        trained += 1
+                        self._after_training()
                 while self.playing and time.perf_counter() < deadline:
                     allowed = self.pace.due(self.trainer.epoch)
                     if allowed <= 0:
@@ -257,7 +291,7 @@ class LiveRun:
                     trained += self.trainer.advance(chunk, max(0.0, deadline - time.perf_counter()))
                     self._after_training()
             except Exception as err:  # noqa: BLE001 — show it on the page instead of killing the thread
-                self.playing = False
+                self.playing, self.steps_left = False, 0
                 self.error = f"Training stopped: {type(err).__name__}: {err}"
             worked = self.trainer.progress != progress       # a big epoch's pieces show on the page too
             if worked:
@@ -422,6 +456,7 @@ class LiveRun:
 
     def _reset_locked(self) -> None:
         self.trainer.reset()
+        self.steps_left = 0
         self.origin = "trained"
         self.generation += 1
         self.error = ""

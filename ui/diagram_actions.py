@@ -78,6 +78,11 @@ def on_walk() -> None:
     if run is None:
         return
     trace = run.step_slowly()
+    session.keep(run)                       # a big network's epoch trains on the training thread: wake it
+    if trace is None and run.stepping:
+        st.session_state[keys.TOAST] = ("An epoch is still training (a network this big trains in pieces): the "
+                                        "diagram shows it when it is done; Step slowly then opens the next one.")
+        return
     if trace is None:
         st.session_state[keys.TOAST] = ("There is no step to take: draw some points, or after a divergence lower "
                                         "the learning rate.")

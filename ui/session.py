@@ -157,3 +157,9 @@ def play(job) -> None:
     """Play a run (or a sweep): it trains on the shared thread from now on (a button's callback)."""
     job.play()
     keep(job)
+
+
+def step(job) -> None:
+    """Step a run (a button's callback): a big network's epoch trains on the shared thread, woken here."""
+    job.step()
+    keep(job)

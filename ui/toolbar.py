@@ -33,8 +33,8 @@ def play_pause(job, place, *, key: str = "", label: str = "Play", help: str = PL
 
 
 def step(job, place, *, key: str = "", width: Width = "stretch") -> None:
-    place.button("Step", icon=":material/skip_next:", key=_key(key, "step"), on_click=job.step, width=width,
-                 help="Train exactly one epoch.")
+    place.button("Step", icon=":material/skip_next:", key=_key(key, "step"), on_click=session.step, args=(job,),
+                 width=width, help="Train exactly one epoch.")
 
 
 def reset(on_click: Callable[[], None], place, *, key: str = "",

@@ -214,11 +214,12 @@ class Trainer:
                            batches, self.dropout if self.cfg.dropout else None, self._latest_grads)
         return self._finish_epoch(loss, batches)
 
-    def step_traced(self) -> StepTrace | None:
+    def step_traced(self, rest_in_pieces: bool = False) -> StepTrace | None:
         """Exactly one epoch, as `step` trains it, with its first optimizer step opened up (through the
         hand-written backward, whichever backprop the config names; the two agree to rounding). None
         after a divergence, which a step cannot go on from. An epoch under way (trained in pieces) is
-        finished first, so the step opened up is an epoch's first."""
+        finished first, so the step opened up is an epoch's first. `rest_in_pieces`: only the first step
+        is taken now, the rest of the epoch is left under way, for `step_in_pieces` (or `advance`)."""
         if self.stopped == "diverged":
             return None
         self.stopped, self.message = None, ""
@@ -239,6 +240,9 @@ class Trainer:
         trace, loss = trace_step(self.net, self.optimizer, self.objective, x, target, drops,
                                  epoch=self.epoch + 1, train_points=n)
         self._latest_grads[:] = trace.grads
+        if rest_in_pieces and batches is not None and len(batches) > 1:
+            self._pieces = self._rest_of_epoch_steps(loss * (batches[0].shape[-1] / n), batches)
+            return trace
         if batches is not None:                     # the rest of the epoch's mini-batches, as ever
             loss = loss * (batches[0].shape[-1] / n)
             if len(batches) > 1:
@@ -281,6 +285,11 @@ class Trainer:
         it in pieces, stopping between two when its time is up."""
         return self._pieces is not None or not one_piece(self.tensors.x_train.shape[0], self.net, passes=3)
 
+    @property
+    def mid_epoch(self) -> bool:
+        """Part of an epoch is trained (in pieces) and the rest is still to come."""
+        return self._pieces is not None
+
     def _epoch_steps(self) -> Steps[float]:
         """One epoch in pieces (`epoch.epoch_steps`: a batch too big for a piece in chunks), then, when the
         stop rules will want it, the evaluation in pieces too. Returns the epoch's loss."""
@@ -294,6 +303,33 @@ class Trainer:
         if self.cfg.target_accuracy > 0 and self.cfg.is_classification and not self.stopped:
             yield from self.evaluation_steps()
         return value
+
+    def _rest_of_epoch_steps(self, first_loss: Tensor, batches: list[Tensor]) -> Steps[float]:
+        """A traced epoch's mini-batches after its first (`step_traced`), in pieces; returns the epoch's loss."""
+        rest = yield from epoch_steps(self, self.cfg.backprop, self.tensors, batches[1:],
+                                      self.dropout if self.cfg.dropout else None, self._latest_grads,
+                                      rows_per_piece(self.net, passes=3))
+        value = self._finish_epoch(first_loss + rest, batches)
+        if self.cfg.target_accuracy > 0 and self.cfg.is_classification and not self.stopped:
+            yield from self.evaluation_steps()
+        return value
+
+    def step_in_pieces(self, max_seconds: float) -> bool:
+        """`step` for an epoch too big for one piece of work: pieces of it for about `max_seconds` (at least
+        one); True once the epoch is done (stopped as `step` leaves it: the round's end does not stop it)."""
+        if self.stopped == "diverged":
+            return True
+        self.stopped, self.message = None, ""              # as `step`: even past the round's end
+        start = time.perf_counter()
+        while True:
+            self._pieces = self._pieces or self._epoch_steps()
+            self.progress += 1
+            if next_piece(self._pieces):
+                self._pieces = None
+                self._check_stop(epoch_limit=False)
+                return True
+            if time.perf_counter() - start >= max_seconds:
+                return False
 
     def _advance_in_pieces(self, max_epochs: int, max_seconds: float | None) -> int:
         start = time.perf_counter()

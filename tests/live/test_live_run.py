@@ -9,7 +9,7 @@ import time
 import pytest
 import torch
 
-from live.run import LiveRun, checkpoint_epochs
+from live.run import MAX_STEPS_AHEAD, LiveRun, checkpoint_epochs
 from live.scheduler import Scheduler
 from live.sweep import LiveSweep
 from scratchnet.config import Config
@@ -395,3 +395,90 @@ def test_training_keeps_half_the_thread_however_many_frames_are_asked_for():
     job.playing = False
     trained, framed = job.used, scheduler.frame_seconds
     assert trained >= 0.6 * framed > 0, (trained, framed)    # about half and half; never frames alone
+
+
+BIG_STEP = Config(hidden=(32, 32), n_points=400, batch_size=8, epochs=2, speed="max")
+
+
+@pytest.fixture
+def small_pieces(monkeypatch):
+    """BIG_STEP's epoch is too big for one piece (~11 points a piece): a Step of it trains in pieces."""
+    from scratchnet.train import pieces
+
+    monkeypatch.setattr(pieces, "PIECE_MACS", 40_000)
+
+
+def test_step_on_a_big_network_is_a_target_the_training_thread_reaches_in_pieces(small_pieces):
+    run = LiveRun(BIG_STEP)
+    version = run.version
+    run.step()
+    assert run.trainer.epoch == 0 and run.stepping and run.wants_cpu() and not run.playing, "nothing trained here"
+    assert run.version > version
+    for _ in range(3):
+        run.step()                                    # pressed again while it trains: more epochs to train
+    assert run.steps_left == 4
+    for _ in range(3 * MAX_STEPS_AHEAD):
+        run.step()
+    assert run.steps_left == MAX_STEPS_AHEAD, "a held-down Step queues a bounded number of epochs"
+    version = run.version
+    run.work(0.001)
+    assert run.trainer.progress > 0 and run.version > version, "pieces of a turn, shown"
+    while run.stepping:
+        run.work(0.001)
+    assert run.trainer.epoch == MAX_STEPS_AHEAD and run.trainer.stopped is None, "Step goes past a round's end"
+    assert not run.wants_cpu() and run.work(0.05) == 0
+
+
+def test_pause_reset_and_play_take_over_a_step_under_way(small_pieces):
+    run = LiveRun(BIG_STEP)
+    run.step()
+    run.step()
+    run.work(0.001)
+    run.pause()
+    assert not run.stepping and not run.wants_cpu() and run.trainer.epoch == 0
+    run.step()
+    run.reset()
+    assert not run.stepping and run.trainer.epoch == 0 and not run.trainer.mid_epoch
+    run.step()
+    run.work(0.001)
+    run.play()                                        # Play goes on with the epoch under way
+    assert not run.stepping and run.playing
+    while run.trainer.epoch < 1:
+        run.work(0.01)
+    assert run.trainer.epoch == 1
+
+
+def test_a_small_networks_step_is_trained_at_once():
+    run = LiveRun(Config())
+    run.step()
+    assert run.trainer.epoch == 1 and not run.stepping and not run.wants_cpu()
+
+
+def test_step_slowly_on_a_big_network_opens_the_first_step_and_leaves_the_rest_to_the_thread(small_pieces):
+    run = LiveRun(BIG_STEP)
+    trace = run.step_slowly()
+    assert trace is not None and trace.epoch == 1 and run.trainer.epoch == 0 and run.stepping
+    assert run.step_slowly() is None, "the walk opens an epoch's first step: not while one trains"
+    while run.stepping:
+        run.work(0.001)
+    assert run.trainer.epoch == 1
+    run.play()
+    run.work(0.001)
+    run.pause()
+    assert run.trainer.mid_epoch
+    assert run.step_slowly() is None and run.stepping, "a paused epoch under way trains to its end first"
+    while run.stepping:
+        run.work(0.001)
+    assert run.trainer.epoch == 2 and not run.trainer.mid_epoch and run.step_slowly() is not None
+
+
+def test_the_scheduler_trains_a_big_step_from_its_sessions_share(small_pieces, scheduler):
+    run = LiveRun(BIG_STEP)
+    scheduler.add(run, "learner")
+    run.step()
+    scheduler.keep(run, "learner")
+    deadline = time.monotonic() + 30
+    while run.stepping and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert run.trainer.epoch == 1 and not run.stepping
+    assert scheduler._accounts["learner"].used > 0, "paid from the learner's share"

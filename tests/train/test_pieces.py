@@ -183,3 +183,38 @@ def test_compare_at_its_largest_trains_in_bounded_pieces():
     sweep.advance(10**9, max_seconds=0.02)
     assert stack.progress >= 1 and stack.epoch == 0
     assert time.thread_time() - start < 2.0, "a piece is a batch of one: milliseconds, not an epoch"
+
+
+@pytest.mark.parametrize("batch_size", [0, 8])
+def test_step_in_pieces_is_step_exactly_even_past_the_rounds_end(monkeypatch, batch_size):
+    """Step on a network too big for one piece (the app's training thread trains it, a piece per call here):
+    the same epochs as `step`, and the end of a round stops neither."""
+    cfg = Config(hidden=(32, 32), n_points=400, batch_size=batch_size, epochs=1)
+    monkeypatch.setattr(pieces_module, "PIECE_MACS", 40_000)      # ~11 points a piece
+    whole, cut = Trainer(cfg), Trainer(cfg)
+    assert cut.in_pieces
+    for epoch in (1, 2):
+        whole.step()
+        calls = 1
+        while not cut.step_in_pieces(max_seconds=0.0):             # one piece a call
+            calls += 1
+        assert cut.epoch == whole.epoch == epoch and calls > 10 and not cut.mid_epoch
+        assert cut.stopped is None and whole.stopped is None
+        for p, q in zip(whole.net.params, cut.net.params):
+            assert torch.equal(p, q)
+
+
+def test_step_traced_can_leave_the_rest_of_its_epoch_to_pieces(monkeypatch):
+    cfg = Config(hidden=(32, 32), n_points=400, batch_size=8, epochs=100)
+    monkeypatch.setattr(pieces_module, "PIECE_MACS", 40_000)
+    whole, cut = Trainer(cfg), Trainer(cfg)
+    first = whole.step_traced()
+    trace = cut.step_traced(rest_in_pieces=True)
+    assert cut.epoch == 0 and cut.mid_epoch, "only the traced step is taken at once"
+    assert torch.equal(trace.grads[0], first.grads[0])
+    while not cut.step_in_pieces(max_seconds=0.0):
+        pass
+    assert cut.epoch == whole.epoch == 1
+    assert cut.history.losses == pytest.approx(whole.history.losses)
+    for p, q in zip(whole.net.params, cut.net.params):
+        assert torch.equal(p, q)
