@@ -209,6 +209,8 @@ SCREEN_PARTS = """() => {
     units_plus: all('.snd-units-box .snd-pm'), layers_plus: all('.snd-layers .snd-pm'),
     metrics: one('.snl-metrics'), boundary: one('.snl-plot[data-chart="boundary"]'),
     boundary_plot: one('.snl-plot[data-chart="boundary"] .nsewdrag'), loss: one('.snl-plot[data-chart="loss"]'),
+    boundary_legend: one('.snl-plot[data-chart="boundary"] .legend'),
+    loss_plot: one('.snl-plot[data-chart="loss"] .nsewdrag'),
     modebars: all('.modebar-container .modebar'), sidebar: one('[data-testid="stSidebar"]'),
     viewport: [innerWidth, innerHeight], scroll_width: document.documentElement.scrollWidth,
     main_scroll_width: (document.querySelector('[data-testid="stMain"]') || document.body).scrollWidth,

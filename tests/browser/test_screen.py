@@ -152,6 +152,9 @@ def test_a_laptop_shows_play_the_data_the_network_the_boundary_and_the_loss_at_o
         inside(button, view, f"a + or − button ({i})")
     assert parts["sidebar"] is None or parts["sidebar"][0] + parts["sidebar"][2] <= 1, "the sidebar waits folded"
     assert parts["boundary_plot"][3] >= 280, f"the boundary's plot is {parts['boundary_plot'][3]:.0f} px tall"
+    assert parts["loss_plot"][3] >= 120, f"the loss curve's plot is {parts['loss_plot'][3]:.0f} px tall: not readable"
+    inside(parts["boundary_legend"], view, "the boundary's legend")
+    assert apart(parts["boundary_legend"], parts["boundary_plot"]), "the legend is over the boundary"
     assert parts["scroll_width"] <= width and parts["main_scroll_width"] <= width, "nothing sideways"
     no_overlaps(parts, ["play", "step", "reset", "notices", "knobs", "diagram", "metrics", "boundary", "loss"])
     assert parts["modebars"] == [] or all(apart(m, parts["boundary_plot"]) for m in parts["modebars"])

@@ -16,7 +16,15 @@ const STALE_MS = 25000;           // no word from the server for this long after
 const UNMOUNT_GRACE_MS = 3000;
 const NARROW_PX = 640;            // a fitted element narrower than this is one column,
 const PHONE_MAX_PX = 820;         // and so is any in a window this narrow (phones, tablets upright)
-const LOSS_MIN_PX = 130;          // the loss curve under the boundary is never shorter than this (its plot ~80 px)
+// On a laptop the loss curve under the boundary gets a plot at least this tall (a learner reads the curve on the
+// first screen: 78 px at 1366x768 was a line along the bottom); the boundary's legend goes beside its plot where
+// that leaves a larger square (over it, it takes ~35 px of the column's height: 1366x768's boundary kept 288 px).
+const LOSS_PLOT_MIN_PX = 120;
+const LOSS_MARGIN_PX = 52;        // the loss chart's top (its legend is inside the plot) and bottom (ticks, "epoch")
+const BOUNDARY_MARGIN = Object.freeze({ l: 50, t: 8, b: 46 });   // ticks and x₂ left, ticks and x₁ under it
+const LEGEND_GAP_PX = 10;         // between the boundary's plot and its legend beside it
+const LEGEND_OVER_PX = 43;        // the top margin of a boundary whose legend is over its plot
+const LEGEND_ITEM_PX = 52;        // a legend entry's symbol, gaps and padding around its words (Plotly's)
 const FIT_BOTTOM_PX = 12;         // room left under a fitted element
 const BLEED_PX = 12;              // on a phone the boundary reaches this far into the page's side margins
 // No modebar: Plotly draws it over the plot's top right (a corner of the boundary, the loss chart's legend),
@@ -78,7 +86,9 @@ function formatCell(value, format) {
 // itself takes the width (tick labels tucked in, the axes' titles left out: x₁ and x₂ are the ticks' own).
 // `fitted`: a chart the element sizes to the window (the Playground's), where height is short: a legend drawn
 // above the plot goes inside its top right corner (the loss falls away from it), and the plot gets its height.
-function plotLayout(figure, compact, fitted = false) {
+// `frame` ({legend, l, r, t, b}: LiveView.fit's margins): where the plot goes, and its legend right of it, top
+// aligned ("beside"), or over it, right aligned ("over").
+function plotLayout(figure, compact, fitted = false, frame = null) {
   const layout = Object.assign({}, figure.layout || {}, { autosize: true });
   delete layout.width;
   delete layout.height;
@@ -87,6 +97,13 @@ function plotLayout(figure, compact, fitted = false) {
   if (fitted && above && !(layout.images && layout.images.length)) {
     layout.legend = Object.assign({}, layout.legend, { y: 0.98, yanchor: "top", bgcolor: "rgba(255,255,255,0.85)" });
     layout.margin = Object.assign({}, layout.margin || {}, { t: 8 });
+  }
+  if (frame && !compact) {
+    const { legend, ...margin } = frame;
+    if (legend === "beside") {
+      layout.legend = Object.assign({}, layout.legend, { orientation: "v", x: 1.02, xanchor: "left", y: 1, yanchor: "top" });
+    }
+    layout.margin = Object.assign({}, layout.margin || {}, margin, { autoexpand: false });
   }
   if (compact) {
     // A picture (the boundary) keeps its tick labels inside its edges: the plot is then the screen's width.
@@ -123,6 +140,7 @@ class Chart {
     this.clickable = false;
     this.onClick = null;
     this.preview = null;
+    this.frame = null;
   }
 
   setHeight(height) {
@@ -137,7 +155,7 @@ class Chart {
     this.showPreview(spec, onFirstDraw);
     const Plotly = await loadPlotly();
     const figure = JSON.parse(spec.figure);
-    const layout = plotLayout(figure, this.compact, this.fitted);
+    const layout = plotLayout(figure, this.compact, this.fitted, this.frame);
     const config = this.clickable ? Object.assign({}, PLOT_CONFIG, { doubleClick: false }) : PLOT_CONFIG;
     const first = !this.plotted;
     await Plotly.react(this.div, figure.data || [], layout, config);
@@ -173,7 +191,7 @@ class Chart {
     canvas.style.height = `${h}px`;
     this.div.appendChild(canvas);
     this.preview = canvas;
-    const m = preview.margin;
+    const m = this.frame || preview.margin;
     const side = Math.min(w - m.l - m.r, h - m.t - m.b);
     const left = m.l + (w - m.l - m.r - side) / 2;
     const top = m.t + (h - m.t - m.b - side) / 2;
@@ -204,14 +222,16 @@ class Chart {
     image.src = preview.image;
   }
 
-  async fitTo(height, compact) {
+  async fitTo(height, compact, frame = null) {
     // The element's fit (LiveView.fit) sizes the chart; Plotly learns it here (it watches only the window).
+    // `frame`: the margins that place the plot and its legend (plotLayout).
     const px = `${Math.round(height)}px`;
     const resized = this.div.style.height !== px;
     this.fitted = true;
     this.div.style.height = px;
-    if (compact !== this.compact) {
+    if (compact !== this.compact || JSON.stringify(frame) !== JSON.stringify(this.frame)) {
       this.compact = compact;
+      this.frame = frame;
       if (this.plotted && this.spec) {
         this.rev = null;                   // drawn again with the margins of the new width
         await this.setFigure(this.spec, null);
@@ -330,7 +350,7 @@ class Chart {
   async setWhole(figureJson) {
     const Plotly = await loadPlotly();
     const figure = JSON.parse(figureJson);
-    const layout = plotLayout(figure, this.compact, this.fitted);
+    const layout = plotLayout(figure, this.compact, this.fitted, this.frame);
     await Plotly.react(this.div, figure.data || [], layout, PLOT_CONFIG);
     this.plotted = true;
     this.div.dataset.frames = String(Number(this.div.dataset.frames) + 1);
@@ -605,6 +625,7 @@ class LiveView {
     const boundaryW = widthOf("boundary") + (narrow ? 2 * BLEED_PX : 0);
     const diagram = this.parts.get("diagram");
     let sizes;
+    let frame = null;
     if (narrow) {
       sizes = { boundary: square(boundaryW), loss: Math.max(200, 0.6 * widthOf("loss")),
                 diagram: Math.max(340, Math.min(1.05 * width, 560), diagram && diagram.minHeight ? diagram.minHeight() : 0) };
@@ -618,16 +639,52 @@ class LiveView {
       const metrics = this.metricsRow.offsetParent ? this.metricsRow.offsetHeight + gap : 0;
       const height = Math.max(big ? 300 : 420, room - metrics);
       const shared = cellOf("boundary") === cellOf("loss");
-      const boundary = Math.min(square(boundaryW), shared ? height - gap - LOSS_MIN_PX : height);
-      // On a projector the numbers are over the boundary and the loss only: the network has the whole height.
-      sizes = { boundary, loss: shared ? height - gap - boundary : boundary, diagram: big ? Math.max(360, room) : height };
+      if (shared) {
+        // A laptop: the boundary over the loss in one column. The boundary's plot is the largest square that
+        // leaves the loss its least plot, with its legend right of it (the two centred in the column).
+        // A square plot: the largest that leaves the loss its least plot, with the legend over it or beside it,
+        // whichever leaves the larger square (a short window: beside; 1440x900: over), the two centred.
+        const cellGap = parseFloat(getComputedStyle(cellOf("boundary")).rowGap) || 8;
+        const legend = this.legendWidth("boundary");
+        const m = BOUNDARY_MARGIN;
+        const tall = height - cellGap - LOSS_PLOT_MIN_PX - LOSS_MARGIN_PX - m.b;
+        const frames = [{ legend: "beside", t: m.t, wide: boundaryW - m.l - (legend ? legend + LEGEND_GAP_PX : m.t) },
+                        { legend: "over", t: legend ? LEGEND_OVER_PX : m.t, wide: boundaryW - m.l - m.t }];
+        const sideOf = (f) => Math.max(160, Math.min(f.wide, tall - f.t));
+        const f = sideOf(frames[0]) >= sideOf(frames[1]) ? frames[0] : frames[1];
+        const side = sideOf(f);
+        const l = m.l + Math.max(0, f.wide - side) / 2;
+        frame = { legend: f.legend, l: Math.round(l), r: Math.round(boundaryW - l - side), t: f.t, b: m.b };
+        sizes = { boundary: side + f.t + m.b, loss: height - cellGap - side - f.t - m.b, diagram: height };
+      } else {
+        // A projector: the numbers are over the boundary and the loss only, the network has the whole height.
+        const boundary = Math.min(square(boundaryW), height);
+        sizes = { boundary, loss: boundary, diagram: big ? Math.max(360, room) : height };
+      }
     }
     const boundary = this.parts.get("boundary");
     const loss = this.parts.get("loss");
-    if (boundary instanceof Chart) boundary.fitTo(sizes.boundary, narrow).catch((err) => this.fail(err));
+    if (boundary instanceof Chart) boundary.fitTo(sizes.boundary, narrow, frame).catch((err) => this.fail(err));
     if (loss instanceof Chart) loss.fitTo(sizes.loss, narrow).catch((err) => this.fail(err));
     if (diagram && diagram.fitTo) diagram.fitTo(sizes.diagram);
     this.root.dataset.fitted = JSON.stringify(Object.fromEntries(Object.entries(sizes).map(([k, v]) => [k, Math.round(v)])));
+  }
+
+  legendWidth(name) {
+    // The width of a chart's legend drawn beside its plot (0: none), from its figure's entries' words, measured
+    // in the figure's font before Plotly draws it: the plot's size follows from it, so it is known first.
+    const spec = (this.data.charts || {})[name];
+    if (!spec || !spec.figure) return 0;
+    if (spec.legendWidth === undefined) {
+      const figure = JSON.parse(spec.figure);
+      const layout = figure.layout || {};
+      const names = layout.showlegend ? (figure.data || []).filter((t) => t.showlegend !== false).map((t) => t.name || "") : [];
+      const font = layout.font || {};
+      const ctx = document.createElement("canvas").getContext("2d");
+      ctx.font = `${font.size || 12}px ${font.family || '"Open Sans", verdana, arial, sans-serif'}`;
+      spec.legendWidth = names.length ? Math.ceil(LEGEND_ITEM_PX + Math.max(...names.map((n) => ctx.measureText(n).width))) : 0;
+    }
+    return spec.legendWidth;
   }
 
   room() {
