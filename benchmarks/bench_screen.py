@@ -9,7 +9,8 @@ the teacher's message comes. Reported: the layout shift of each step and their s
 CLS (shifts without recent input: 500 ms after a click or a tap do not count), summed over all of them (stricter
 than CLS's largest 5-s window). Target: the sum < 0.1 on every screen. Also: the first screen's parts (Play, the
 pictures, the network's + / −, the boundary, the loss) inside the viewport, and on the phone the boundary's
-share of the width.
+share of the width. Under a screen's row, each shift of at least 0.001: what moved (the element, its top and
+height before -> after) and what came into or left the main area in the second before it.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from tests.browser.harness import (
     WATCH_SHIFTS_FROM_NOW,
     launch_chromium,
     serve_app,
+    shift_report,
     wait_for_app,
     wait_for_chart,
 )
@@ -67,8 +69,9 @@ def _inside(box, viewport) -> bool:
         and box[1] + box[3] <= viewport[1] + 1
 
 
-def learner(browser, url: str, context: dict, presentation: bool) -> tuple[dict[str, float], dict]:
-    """Load, a picture, Play and the run's end: the layout shift of each, and the first screen's parts."""
+def learner(browser, url: str, context: dict, presentation: bool) -> tuple[dict[str, float], dict, list[str]]:
+    """Load, a picture, Play and the run's end: the layout shift of each, the first screen's parts, and what
+    shifted (shift_report)."""
     touch = bool(context.get("has_touch"))
     ctx = browser.new_context(**context)
     ctx.add_init_script(WATCH_SHIFTS)
@@ -88,11 +91,12 @@ def learner(browser, url: str, context: dict, presentation: bool) -> tuple[dict[
                            timeout=60_000)
     _settled(page)
     shifts["play, finished"] = page.evaluate(SHIFTS) - sum(shifts.values())
+    report = shift_report(page)
     ctx.close()
-    return shifts, parts
+    return shifts, parts, report
 
 
-def class_notice(browser, url: str, code: str, name: str, teacher: Person, context: dict) -> float:
+def class_notice(browser, url: str, code: str, name: str, teacher: Person, context: dict) -> tuple[float, list[str]]:
     """A student joins from the join link at this size; the layout shift while the teacher's message comes."""
     touch = bool(context.get("has_touch"))
     ctx = browser.new_context(**context)
@@ -112,8 +116,9 @@ def class_notice(browser, url: str, code: str, name: str, teacher: Person, conte
     page.wait_for_function("(t) => document.body.innerText.includes(t)", arg=text, timeout=60_000)
     _settled(page)
     shift = page.evaluate(SHIFTS)
+    report = shift_report(page)
     ctx.close()
-    return shift
+    return shift, report
 
 
 def main() -> None:
@@ -130,9 +135,9 @@ def main() -> None:
             context, presentation = SCREENS[name]
             sums = []
             for repeat in range(args.repeats):
-                shifts, parts = learner(browser, url, context, presentation)
-                shifts["class notice"] = class_notice(browser, url, code, f"S{len(sums)}{name[:5]}", teacher,
-                                                      context)
+                shifts, parts, report = learner(browser, url, context, presentation)
+                shifts["class notice"], in_class = class_notice(browser, url, code, f"S{len(sums)}{name[:5]}",
+                                                                teacher, context)
                 sums.append(sum(shifts.values()))
                 view = parts["viewport"]
                 off = [p for p in FIRST_SIGHT if not _inside(parts[p], view)]
@@ -143,6 +148,8 @@ def main() -> None:
                 values = list(shifts.values())
                 print(f"{name:22} {values[0]:7.4f} {values[1]:8.4f} {values[2]:9.4f} {values[3]:7.4f} "
                       f"{sums[-1]:7.4f}  {extra}", flush=True)
+                for line in report + [f"(in a class) {line}" for line in in_class]:
+                    print(f"    {line}", flush=True)       # what shifted, and what came or went just before
             if args.repeats > 1:
                 print(f"{name:22} median sum {statistics.median(sums):.4f} over {args.repeats}")
         browser.close()

@@ -180,21 +180,71 @@ NAV_LINK = '[data-testid="stTopNavLink"][href$="/{path}"], [data-testid="stSideb
 CONTROLS_UP = '[data-testid="stSidebar"] [data-testid="stHeading"]'
 
 # The Playground's screen, measured (tests/browser/test_screen.py, benchmarks/bench_screen.py).
-# Layout shifts since the page began, and since `window.snsMark` was set.
+# Layout shifts since the page began (WATCH_SHIFTS_FROM_NOW: from now on), each with what moved (its sources:
+# the element, its top and height before -> after). Beside them, what came into and left the main area (outside
+# the live element, whose charts redraw all the time), with its time, words and height: a shift is explained by
+# what came or went just before it (shift_report).
 WATCH_SHIFTS = """
 window.snsShifts = [];
+window.snsChanges = window.snsChanges || [];
+window.snsDescribe = window.snsDescribe || ((n) => {
+  if (!n || n.nodeType !== 1) return n ? n.nodeName : "?";
+  const keyed = n.closest("[class*='st-key-']");
+  const key = keyed ? [...keyed.classList].find((c) => c.startsWith("st-key-")) : "";
+  const what = (n.dataset && n.dataset.testid) || String(n.className || n.nodeName).split(" ")[0].slice(0, 40);
+  return key && keyed !== n ? `${what} in ${key}` : what || key;
+});
 new PerformanceObserver((list) => {
   for (const e of list.getEntries()) {
     if (e.hadRecentInput) continue;
     window.snsShifts.push({t: e.startTime, v: e.value, from: (e.sources || []).map((s) => {
-      const n = s.node;
-      return n ? (n.dataset && n.dataset.testid) || String(n.className || n.nodeName).slice(0, 60) : "?";
+      const r = s.currentRect, p = s.previousRect;
+      const x = Math.round(p.x) !== Math.round(r.x) || Math.round(p.width) !== Math.round(r.width)
+        ? ` x ${Math.round(p.x)}->${Math.round(r.x)} w ${Math.round(p.width)}->${Math.round(r.width)}` : "";
+      const y = `y ${Math.round(p.y)}->${Math.round(r.y)} h ${Math.round(p.height)}->${Math.round(r.height)}`;
+      return `${window.snsDescribe(s.node)} ${y}${x}`;
     })});
   }
 }).observe({type: "layout-shift", buffered: true});
+if (!window.snsChangesWatched) {
+  window.snsChangesWatched = true;
+  const watched = (n) => n.nodeType === 1 && n.closest && n.closest('[data-testid="stMain"]')
+    && !n.closest(".snl-root");
+  const note = (kind, n) => {
+    if (window.snsChanges.length > 3000) window.snsChanges.splice(0, 1000);
+    const entry = {t: performance.now(), kind, what: window.snsDescribe(n), text: (n.innerText || "").slice(0, 80),
+                   h: null};
+    window.snsChanges.push(entry);
+    if (kind === "added") requestAnimationFrame(() => { entry.h = Math.round(n.getBoundingClientRect().height); });
+  };
+  new MutationObserver((records) => {
+    for (const r of records) {
+      for (const n of r.addedNodes) if (watched(n)) note("added", n);
+      const inMain = r.target.closest && r.target.closest('[data-testid="stMain"]') && !r.target.closest(".snl-root");
+      for (const n of r.removedNodes) if (n.nodeType === 1 && inMain) note("removed", n);
+    }
+  }).observe(document, {childList: true, subtree: true});
+}
 """
 WATCH_SHIFTS_FROM_NOW = WATCH_SHIFTS.replace("buffered: true", "buffered: false")
 SHIFTS = "() => window.snsShifts.reduce((sum, s) => sum + s.v, 0)"
+
+
+def shift_report(page: Any, since: float = 0.0, least: float = 0.001, before_ms: float = 1000.0) -> list[str]:
+    """Each layout shift after `since` (ms, performance.now()) of at least `least`: when, how much, what moved,
+    and what came into or left the main area in the `before_ms` before it."""
+    shifts, changes = page.evaluate("() => [window.snsShifts, window.snsChanges || []]")
+    lines = []
+    for shift in shifts:
+        if shift["t"] < since or shift["v"] < least:
+            continue
+        lines.append(f"shift {shift['v']:.4f} at {shift['t'] / 1000:.2f} s: moved {'; '.join(shift['from']) or '?'}")
+        for c in changes:
+            if shift["t"] - before_ms <= c["t"] <= shift["t"]:
+                height = f" {c['h']} px" if c["h"] is not None else ""
+                text = " ".join(c["text"].split())[:60]
+                lines.append(f"    {c['t'] / 1000:.2f} s {c['kind']} {c['what']}{height} {text!r}")
+    return lines
 
 # The parts of the screen, as boxes [x, y, width, height] (null: not on the page).
 SCREEN_PARTS = """() => {
@@ -203,7 +253,7 @@ SCREEN_PARTS = """() => {
   const one = (sel) => [...document.querySelectorAll(sel)].map(box).find(Boolean) || null;
   const all = (sel) => [...document.querySelectorAll(sel)].map(box).filter(Boolean);
   return {
-    play: one('.st-key-play button, .st-key-pause button'), step: one('.st-key-step button'),
+    play: one('.st-key-play button'), step: one('.st-key-step button'),
     reset: one('.st-key-reset button'), notices: one('.st-key-notices'),
     pictures: all('.snp-item'), knobs: one('.snk-root'), diagram: one('.snd-root'),
     units_plus: all('.snd-units-box .snd-pm'), layers_plus: all('.snd-layers .snd-pm'),

@@ -44,7 +44,7 @@ def test_presentation_mode_fills_a_projector_screen(browser, app_url, wait_for_a
     tick_px = page.evaluate("(sel) => parseFloat(getComputedStyle("
                             "document.querySelector(sel + ' .xtick text')).fontSize)", BOUNDARY)
     assert tick_px >= 20
-    pause = page.locator(".st-key-pause button:visible").first.bounding_box()     # under the header, not behind it
+    pause = page.locator(".st-key-play button:visible").first.bounding_box()     # under the header, not behind it
     on_top = page.evaluate("([x, y]) => document.elementFromPoint(x, y).closest('button').innerText",
                            [pause["x"] + pause["width"] / 2, pause["y"] + pause["height"] / 2])
     assert "Pause" in on_top, f"the run bar's Pause is covered (by {on_top!r})"

@@ -25,6 +25,7 @@ from tests.browser.harness import (
     WATCH_SHIFTS,
     WATCH_SHIFTS_FROM_NOW,
     epoch,
+    shift_report,
     wait_for_app,
     wait_for_chart,
 )
@@ -81,6 +82,17 @@ TARGETS = """() => {
   });
 }"""
 
+# The top bar's height and the run bar's buttons at every frame from now on (window.snsBar).
+WATCH_BAR = """() => {
+  const bar = () => document.querySelector('.st-key-topbar');
+  const seen = window.snsBar = {before: bar().getBoundingClientRect().height, height: [], buttons: []};
+  const look = () => {
+    seen.height.push(bar().getBoundingClientRect().height);
+    seen.buttons.push(document.querySelectorAll('.st-key-runbar [data-testid="stButton"]').length);
+    if (seen.height.length < 1200) requestAnimationFrame(look);
+  };
+  requestAnimationFrame(look);
+}"""
 LAPTOPS = [(1440, 900), (1366, 768)]
 PROJECTORS = [(1920, 1080), (1280, 720)]
 PHONES = {
@@ -158,6 +170,15 @@ def test_a_laptop_shows_play_the_data_the_network_the_boundary_and_the_loss_at_o
     assert parts["scroll_width"] <= width and parts["main_scroll_width"] <= width, "nothing sideways"
     no_overlaps(parts, ["play", "step", "reset", "notices", "knobs", "diagram", "metrics", "boundary", "loss"])
     assert parts["modebars"] == [] or all(apart(m, parts["boundary_plot"]) for m in parts["modebars"])
+    # Play: the button's words change in place, the bar keeps its one line (a Play left beside the new Pause
+    # until the page's run ended wrapped it at 1366x768: everything under it moved 56 px down and back)
+    page.evaluate(WATCH_BAR)
+    page.get_by_role("button", name="Play").click()
+    page.wait_for_function(f"() => ({READ_EPOCH})() > 0", timeout=30_000)
+    wait_for_app(page)
+    bar = page.evaluate("() => window.snsBar")
+    assert max(bar["buttons"]) == 3 and max(bar["height"]) <= bar["before"] + 1, \
+        f"the run bar had {max(bar['buttons'])} buttons and grew {bar['before']:.0f} -> {max(bar['height']):.0f} px"
     done(page)
 
 
@@ -216,6 +237,7 @@ def test_nothing_moves_on_load_a_new_dataset_play_a_finished_run_and_a_class_not
     time.sleep(1.0)
     shifts["play and finish"] = learner.page.evaluate(SHIFTS) - sum(shifts.values())
     learner.page.screenshot(path=str(screenshot_path("screen-cls-finished")))
+    explained = shift_report(learner.page, least=0.005)        # what moved, and what came just before
     learner.page.close()
     # the class, on a phone: the QR code's link, a name, Join, and the Playground opens on the network
     student = phone_joins(browser, app_url, code, "Ana")
@@ -237,7 +259,7 @@ def test_nothing_moves_on_load_a_new_dataset_play_a_finished_run_and_a_class_not
     student.page.screenshot(path=str(screenshot_path("screen-cls-class-notice-phone")))
     total = sum(shifts.values())
     print("layout shift:", {k: round(v, 4) for k, v in shifts.items()}, f"total {total:.4f}")
-    assert total < 0.1, shifts
+    assert total < 0.1, (shifts, explained + shift_report(student.page, least=0.005))
     for who in (teacher, student):
         assert not who.errors, who.errors
 

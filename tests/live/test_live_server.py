@@ -57,7 +57,7 @@ def test_a_session_opened_as_a_browser_does_gets_frames_that_follow_its_run(serv
             assert client.live.playing and client.live.epoch > first_epoch >= 0
             assert sum(map(len, client.live.curve.x)) > 1, "the loss curve grows frame by frame"
             epoch = client.live.epoch
-            await client.press("pause")
+            await client.press("play")                      # Pause now: one button
             await client.frame()                            # the frame that says it paused
             assert not client.live.playing and client.live.epoch >= epoch
         finally:

@@ -263,7 +263,7 @@ def test_a_challenge_ranks_what_students_submit(apps, eventually, memory_store):
     ana.button(key="play").click()
     apps.rerun(ana)
     eventually(lambda: ana.session_state[keys.RUN].view().snapshot.test_accuracy >= 0.85, rerun=ana, timeout=60)
-    ana.button(key="pause").click()
+    ana.button(key="play").click()                  # Pause now
     apps.rerun(ana)
     ana.button(key="class_submit").click()
     apps.rerun(ana)

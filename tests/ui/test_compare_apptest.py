@@ -89,7 +89,7 @@ def test_train_all_is_watched_at_the_playgrounds_pace(apps, eventually):
     time.sleep(1.5)
     assert sweep(at).playing and 1 <= sweep(at).sweep.epoch <= watch_epochs(3.0)   # not 300 epochs in a second
     eventually(lambda: sweep(at).sweep.epoch >= watch_epochs(2.0), rerun=at, timeout=15, what="the pace going on")
-    at.button(key="cmp_pause").click().run()
+    at.button(key="cmp_play").click().run()                  # Pause now
 
 
 @pytest.mark.parametrize("vary, values, stacks", [

@@ -108,7 +108,8 @@ def test_play_trains_pause_stops_step_adds_one_reset_goes_back(app, eventually):
     at.button(key="play").click().run()
     assert live(at).playing
     eventually(lambda: epoch(at) > 20, rerun=at)
-    at.button(key="pause").click().run()
+    assert at.button(key="play").label == "Pause"
+    at.button(key="play").click().run()
     paused_at = epoch(at)
     time.sleep(0.3)
     at.run()
