@@ -70,16 +70,16 @@ def person(browser, who: str, width: int = 1400, height: int = 1000, context: di
     return found
 
 
-def teacher_starts(browser, url: str, cfg: Config, **size) -> tuple[Person, str]:
-    """A teacher sets up their Playground with `cfg`, opens the Classroom page, starts a class."""
+def teacher_starts(browser, url: str, cfg: Config | None, **size) -> tuple[Person, str]:
+    """A teacher sets up their Playground with `cfg` (None: as it opens), opens the Classroom page, starts a class."""
     teacher = person(browser, "teacher", **size)
-    teacher.page.goto(url + "?" + urlencode(cfg.to_query()))
+    teacher.page.goto(url + ("?" + urlencode(cfg.to_query()) if cfg else ""))
     wait_for_chart(teacher.page, timeout=60_000)
     teacher.page.wait_for_selector(CONTROLS_UP, state="attached", timeout=30_000)   # the controls are up
     teacher.settle()
     teacher.go("classroom")
     teacher.click("Start a class")
-    teacher.page.wait_for_selector(".snb-board", timeout=30_000)
+    teacher.page.wait_for_selector(".snb-board", timeout=60_000)
     teacher.settle()
     code = re.search(r"Class\s+([A-Z0-9]{6})", teacher.text).group(1)
     return teacher, code

@@ -11,17 +11,15 @@ artifacts/screenshots/board-wall-*.png, for a person to judge from the back of t
 from __future__ import annotations
 
 import asyncio
-import re
 import threading
 import time
-from urllib.parse import urlencode
 
 from streamlit.proto.WidgetStates_pb2 import WidgetState
 
 from benchmarks.bench_classroom import JOIN_BUTTON, Session
 from scratchnet.config import KNOBS, Config
-from tests.browser.class_people import SETUP_NOTE, person, student_joins
-from tests.browser.harness import READ_EPOCH, wait_for_chart
+from tests.browser.class_people import SETUP_NOTE, student_joins, teacher_starts
+from tests.browser.harness import READ_EPOCH
 
 STUDENTS = 30
 SUBMITTING = 5
@@ -91,20 +89,6 @@ class Crowd:
         self.thread.join(30)
 
 
-def start_class(browser, url: str, cfg: Config | None, width: int, height: int):
-    """A teacher (their Playground set up with `cfg`) opens the Classroom page and starts a class."""
-    teacher = person(browser, "teacher", width=width, height=height)
-    teacher.page.goto(url + ("?" + urlencode(cfg.to_query()) if cfg else ""))
-    wait_for_chart(teacher.page, timeout=60_000)
-    teacher.settle()
-    teacher.go("classroom")
-    teacher.click("Start a class")
-    teacher.page.wait_for_selector(".snb-board", timeout=60_000)
-    teacher.settle()
-    code = re.search(r"Class\s+([A-Z0-9]{6})", teacher.text).group(1)
-    return teacher, code
-
-
 # What the projector view shows, measured in the page.
 MEASURE = """() => {
   const rect = (e) => { const r = e.getBoundingClientRect(); return {x: r.x, y: r.y, w: r.width, h: r.height}; };
@@ -141,7 +125,7 @@ MEASURE = """() => {
 
 
 def test_the_board_on_the_wall(browser, app_url, screenshot_path):
-    teacher, code = start_class(browser, app_url, None, 1920, 1080)
+    teacher, code = teacher_starts(browser, app_url, None, width=1920, height=1080)
     crowd = Crowd(app_url, code, STUDENTS, SUBMITTING)
     page = teacher.page
     try:
@@ -226,7 +210,7 @@ def choose_every_control(teacher) -> None:
 
 
 def test_a_setup_hiding_every_control_reaches_two_students(browser, app_url):
-    teacher, code = start_class(browser, app_url, LESSON, 1400, 1000)
+    teacher, code = teacher_starts(browser, app_url, LESSON, width=1400, height=1000)
     students = [student_joins(browser, app_url, code, name) for name in ("Ana", "Bo")]
     try:
         choose_every_control(teacher)
