@@ -13,7 +13,7 @@ import time
 
 import streamlit as st
 
-from live.run import LiveRun, RunView
+from live.run import FrameState, LiveRun
 from scratchnet.config import Config
 from scratchnet.draw.palette import Style
 from ui import controls, data_panel, keys, live_view, notices, own_data, session, theme, toolbar
@@ -118,7 +118,7 @@ def hint(live: LiveRun, short: bool = False) -> str:
     if live.playing:
         return "Training…" if short else ("Training… change any knob while it trains: the learning rate goes on "
                                           "from here, the data and the network start over.")
-    if live.view().snapshot.epoch > 0:
+    if live.frame_state().snapshot.epoch > 0:
         return "Paused. **Play** goes on from here, **Step** trains one epoch, **Reset** goes back to epoch 0."
     if short:
         return "Press **Play** to train."
@@ -153,8 +153,8 @@ def live_charts(live: LiveRun, cfg: Config, style: Style) -> None:
                          diagram_extra=diagram_extra, on_diagram={**on_diagram, **on_data}, follows_news=True)
 
 
-def confusion(view: RunView) -> None:
-    table = confusion_markdown(view, session.class_names())
+def confusion(state: FrameState) -> None:
+    table = confusion_markdown(state, session.class_names())
     if table is not None:
         title, markdown = table
         with st.expander(title):
@@ -261,7 +261,7 @@ if under:                           # under the screen: nothing here may move wh
                 view_popover(cfg)
     st.caption(cfg.describe())
     if not run.playing:             # a table that would be out of date a moment later is not shown
-        confusion(run.view())
+        confusion(run.frame_state())
     share_and_export(run, cfg)
 with st.sidebar:
     if ready:

@@ -17,7 +17,7 @@ import pandas as pd
 import streamlit as st
 import torch
 
-from live.run import LiveRun, RunView
+from live.run import FrameState, LiveRun
 from scratchnet.config import ACTIVATIONS, KNOBS, REGULARIZATIONS, Config
 from scratchnet.draw.figures import boundary_spec, loss_spec
 from scratchnet.draw.palette import Style
@@ -68,8 +68,8 @@ def show_code(readable: dict[str, str], fast: dict[str, list[hood.Source]], part
 
 
 def math_and_code(cfg: Config, live: LiveRun) -> None:
-    view = live.view()
-    n, rows_text = hood.batch_rows(cfg, int(view.data.x_train.shape[0]))
+    state = live.frame_state()
+    n, rows_text = hood.batch_rows(cfg, int(state.data.x_train.shape[0]))
     readable, fast = hood.readable_sections(cfg), hood.code_sections(cfg)
     st.markdown(f"The network on the Playground, **{' → '.join(map(str, cfg.layer_sizes))}** with "
                 f"{ACTIVATION.show(cfg.activation)}, for one training step. {rows_text}. "
@@ -165,14 +165,14 @@ def one_step(cfg: Config, live: LiveRun, style: Style) -> None:
         rates = sorted({r for r in REG_RATE.grid if r > 0} | ({cfg.reg_rate} if cfg.reg_rate > 0 else set()))
         rate = pick_rate.select_slider("Rate λ", rates, value=cfg.reg_rate if cfg.reg_rate > 0 else 0.01,
                                        key="uth_step_rate", help=REG_RATE.help, format_func=REG_RATE.show)
-    view = live.view()
-    net, from_run = hood.step_network(cfg, view.net, activation)
-    _raw, x, target, labels = hood.step_batch(view.data, cfg)
+    state = live.frame_state()
+    net, from_run = hood.step_network(cfg, state.net, activation)
+    _raw, x, target, labels = hood.step_batch(state.data, cfg)
     step = hood.open_step(hood.step_config(cfg, activation, regularization, rate), net, x, target)
     gradient_verdict(step)                      # under the pickers: what a new pick did, without scrolling
     sizes = "-".join(str(w.shape[0]) for w in net.weights) + f"-{net.weights[-1].shape[1]}"
     if from_run:
-        st.caption(f"Network {sizes} with the run's weights at epoch {view.snapshot.epoch:,}, in float64.")
+        st.caption(f"Network {sizes} with the run's weights at epoch {state.snapshot.epoch:,}, in float64.")
     else:
         st.caption(f"Network {sizes}: a seeded float64 network like the Playground's "
                    f"{'-'.join(map(str, cfg.layer_sizes))}, "
@@ -217,7 +217,7 @@ def one_step(cfg: Config, live: LiveRun, style: Style) -> None:
                  column_config={c: number for c in ("max |hand − autograd|", "relative (autograd)",
                                                     "max |hand − finite diff|", "relative (finite diff)")})
     selected = hood.entry_of(net, st.session_state.get(STEP_ENTRY))
-    chart, numbers = hood.step_diagram(cfg, net, step, view.data.bounds, style, selected)
+    chart, numbers = hood.step_diagram(cfg, net, step, state.data.bounds, style, selected)
     live_view.static_diagram(STEP_DIAGRAM, chart, numbers, style, on_select=_select_entry)
     if st.session_state.get("uth_step_param") not in (None, *step.names):
         st.session_state["uth_step_param"] = step.names[0]        # a pick from another network
@@ -323,7 +323,7 @@ def history_panel(style: Style) -> None:
         return
     checkpoints = dict(live.checkpoint_list())
     epochs = sorted(checkpoints)
-    view = live.view()
+    state = live.frame_state()
     if len(epochs) > 1:
         chosen = st.session_state.get("uth_epoch")
         if chosen not in checkpoints or chosen == st.session_state.get("uth_epoch_newest"):
@@ -335,7 +335,7 @@ def history_panel(style: Style) -> None:
         epoch = epochs[0]
         st.info("Only epoch 0 is saved so far: press Play or Step, then come back to scrub through the run.")
     net = checkpoints[epoch]
-    measured = hood.checkpoint_metrics(net, view.data, view.cfg)
+    measured = hood.checkpoint_metrics(net, state.data, state.cfg)
     cols = st.columns(5)
     cols[0].metric("Showing epoch", f"{epoch:,}")
     cols[1].metric("Train loss", f"{measured.train_loss:.4f}")
@@ -345,23 +345,24 @@ def history_panel(style: Style) -> None:
         cols[4].metric("Test accuracy", f"{measured.test_accuracy:.1%}")
     left, right = st.columns([3, 2])
     with left:
-        surface = decision_surface(net, view.cfg.features, view.data.bounds, view.cfg.problem, BOUNDARY_RESOLUTION)
-        spec = boundary_spec(surface, view.data, show_test=view.cfg.show_test, style=style, height=480,
-                             uirevision=f"history-boundary-{view.data.name}")
+        surface = decision_surface(net, state.cfg.features, state.data.bounds, state.cfg.problem, BOUNDARY_RESOLUTION)
+        spec = boundary_spec(surface, state.data, show_test=state.cfg.show_test, style=style, height=480,
+                             uirevision=f"history-boundary-{state.data.name}")
         live_chart(figure_json(spec), key="uth_history_boundary", height=480)
     with right:
-        live_chart(figure_json(history_loss_spec(view, epoch, style)), key="uth_history_loss", height=300)
-        st.caption(f"{len(epochs)} checkpoints of this run (of {view.snapshot.epoch:,} epochs trained so far).")
+        live_chart(figure_json(history_loss_spec(state, epoch, style)), key="uth_history_loss", height=300)
+        st.caption(f"{len(epochs)} checkpoints of this run (of {state.snapshot.epoch:,} epochs trained so far).")
 
 
-def history_loss_spec(view: RunView, epoch: int, style: Style) -> dict:
+def history_loss_spec(state: FrameState, epoch: int, style: Style) -> dict:
     """The loss curve up to `epoch`, on the axes of the whole run, so scrubbing draws it forward."""
-    train = [(e, v) for e, v in zip(view.curve_epochs, view.curve_losses) if e <= epoch]
-    test = [(e, v) for e, v in zip(view.eval_epochs, view.eval_test_losses) if e <= epoch]
+    c = state.curves
+    train = [(e, v) for e, v in zip(c.train_epochs, c.train_losses) if e <= epoch]
+    test = [(e, v) for e, v in zip(c.test_epochs, c.test_losses) if e <= epoch]
     spec = loss_spec([v for _, v in train], [e for e, _ in test], [v for _, v in test], style=style, height=300,
-                     train_epochs=[e for e, _ in train], uirevision=f"history-loss-{view.data.name}")
-    finite = [v for v in [*view.curve_losses, *view.eval_test_losses] if math.isfinite(v)]
-    last = max([*view.curve_epochs, 1])
+                     train_epochs=[e for e, _ in train], uirevision=f"history-loss-{state.data.name}")
+    finite = [v for v in [*c.train_losses, *c.test_losses] if math.isfinite(v)]
+    last = max([*c.train_epochs, 1])
     spec["layout"]["xaxis"]["range"] = [0, last]
     if finite:
         spec["layout"]["yaxis"]["range"] = [0, float(np.max(finite)) * 1.05]

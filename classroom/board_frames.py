@@ -28,6 +28,7 @@ import numpy as np
 
 from classroom.store import Board, Summary
 from live import route
+from live.channel import Channel
 from live.frames import Frame, boundary_codes, lut_base64
 from live.run import FrameState, LiveRun
 from scratchnet.config import CUSTOM, KNOBS, Config, ConfigError, from_mapping
@@ -71,6 +72,9 @@ class BoardFeed:
         self.fetched_at = time.monotonic()
         self._described: dict[tuple[str, tuple], str] = {}
         self._datasets: dict[str, tuple[int, dict[str, Any], bytes, bytes]] = {}
+
+    def suspend(self) -> None:
+        """Nothing trains here: a board nobody watches costs nothing (live/channel.py LiveJob)."""
 
     def update(self, board: Board) -> None:
         with self.lock:
@@ -221,8 +225,9 @@ def summary_of_run(run: LiveRun) -> Summary:
 
 
 # --- wiring into the live socket ------------------------------------------------------------------------
-def _board_frame(channel, request, state, now) -> Frame | None:
-    return board_frame(channel.job, request.key, request.version)
+def _board_frame(channel: Channel, request: route.Request, state: route.SocketState, now: float) -> Frame | None:
+    feed = channel.job
+    return board_frame(feed, request.key, request.version) if isinstance(feed, BoardFeed) else None
 
 
 def install(on_frame) -> None:

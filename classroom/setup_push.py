@@ -17,6 +17,7 @@ import json
 from collections.abc import Mapping
 
 from live import scheduler
+from live.channel import Channel
 from live.run import LiveRun, take_over
 from scratchnet.config import CUSTOM, Config, from_mapping
 
@@ -38,12 +39,12 @@ def note(cfg: Config) -> str:
     return f"Your teacher changed the setup: {cfg.describe()}."
 
 
-def push(channel, setup: Mapping[str, str], drawn: dict) -> LiveRun | None:
+def push(channel: Channel, setup: Mapping[str, str], drawn: dict) -> LiveRun | None:
     """Switch a student's Playground (`channel`) to a fresh run of `setup`, playing if theirs was; None
     where their next page run must do it. `drawn` caches the element's data by (element, config) for
     one round: the class's students mostly share both, and the data is most of the cost (~6 ms)."""
     element, job, view = channel.redraw, channel.job, channel.view
-    if element is None or not isinstance(job, LiveRun) or getattr(view, "kind", None) != "playground":
+    if element is None or not isinstance(job, LiveRun) or view is None or view.kind != "playground":
         return None
     if not channel.sockets:                     # nobody watches it (another page, no element): the page does it
         return None

@@ -16,9 +16,51 @@ import threading
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 TOKEN_BYTES = 32
+
+
+class LiveJob(Protocol):
+    """What a page shows live: a LiveRun, a LiveSweep, the classroom's BoardFeed."""
+
+    version: int                    # changes whenever there is something new to draw
+    playing: bool                   # training now: sockets look for news more often
+
+    @property
+    def key(self) -> str:
+        """Which run and which start of it (another key: the browser's charts start over)."""
+        ...
+
+    def suspend(self) -> None:
+        """No page shows it any more: stop training until one does (`Scheduler.keep`)."""
+        ...
+
+
+class ViewSpec(Protocol):
+    """How a page's live element shows its job (live/frames.py's views); `kind` picks the frame builder."""
+
+    @property
+    def kind(self) -> str: ...
+
+
+class Redraw(Protocol):
+    """How a page would draw its live element for another job, without a page run (ui/live_view.py's
+    PlaygroundElement): the view spec and the element's data."""
+
+    def draw_for(self, job: Any) -> tuple[ViewSpec, dict]: ...
+
+
+@dataclass(frozen=True)
+class CurveAsk:
+    """What one live curve chart has drawn: the last epoch of each of its series (-1: none yet) and the
+    stride its regular series keep. The server sends only the points after these."""
+
+    after: tuple[int, ...] = ()
+    stride: int = 1
+
+    def last(self, series: int) -> int:
+        return self.after[series] if series < len(self.after) else -1
 
 
 @dataclass
@@ -27,23 +69,23 @@ class Channel:
 
     token: str
     session_id: str
-    job: Any = None                 # a LiveRun or a LiveSweep: it has .lock, .version, and frame methods
-    view: Any = None                # the page's view spec (live/frames.py)
+    job: LiveJob | None = None
+    view: ViewSpec | None = None
     revision: int = 0
     # News for the page from outside its run (the classroom's hub sets it): every frame carries it, and
     # the browser runs the page again when it changes.
     notice: int = 0
     sockets: int = 0                # open live sockets showing it (counted on the server's event loop)
-    # How the page would draw its element for another job (`redraw.draw_for(job) -> (view, data)`), for news
-    # that brings another run without a page run (a class's setup); None where the page allows no such thing.
-    redraw: Any = None
+    # How the page would draw its element for another job, for news that brings another run without a page
+    # run (a class's setup); None where the page allows no such thing.
+    redraw: Redraw | None = None
     # (revision, the element's data as JSON): a job switched to without a page run; the socket sends it
     # with that revision's first frame, and the browser draws it before the frame.
     mount: tuple[int, bytes] | None = None
     mount_sent: int = -1            # the last revision whose data a socket sent
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
-    def show(self, job: Any, view: Any, redraw: Any = None) -> int:
+    def show(self, job: LiveJob, view: ViewSpec, redraw: Redraw | None = None) -> int:
         """The page (re)drew its live element: frames come from `job` as `view` describes. Returns the
         revision that says so (for the page's first frame)."""
         with self._lock:
@@ -54,14 +96,14 @@ class Channel:
             self.redraw = redraw
             return self.revision
 
-    def switch(self, job: Any, view: Any, data: bytes) -> None:
+    def switch(self, job: LiveJob, view: ViewSpec, data: bytes) -> None:
         """Show another job without a page run: `data` (the element's, as JSON) goes with its first frame."""
         with self._lock:
             self.job, self.view = job, view
             self.revision += 1
             self.mount = (self.revision, data)
 
-    def current(self) -> tuple[Any, Any, int, tuple[int, bytes] | None]:
+    def current(self) -> tuple[LiveJob | None, ViewSpec | None, int, tuple[int, bytes] | None]:
         """(job, view, revision, mount) as one consistent whole, for a frame: a frame says which revision
         its job belongs to (a frame of the old job marked with the new revision would never be followed
         by the new job's data)."""

@@ -17,12 +17,13 @@ import base64
 import json
 import math
 import struct
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
+from live.channel import CurveAsk
 from live.diagram import DiagramView, add_diagram_steps
 from live.run import FrameState
 from live.sweep import SweepFrameState
@@ -50,6 +51,7 @@ class PlaygroundView:
     units_resolution: int = 32
     max_units: int = 8
     diagram: DiagramView | None = None       # the network diagram (live/diagram.py)
+    curves: tuple[str, ...] = ("loss",)      # its live curve charts, by name (PLAYGROUND_CURVES)
     kind: str = field(default="playground", init=False)
 
 
@@ -143,17 +145,42 @@ def metrics(state: FrameState) -> list[list[str]]:
     return items
 
 
-def playground_frame(state: FrameState, view: PlaygroundView, *, units: bool, surface: Surface | None = None) -> Frame:
-    """One frame of the Playground: numbers, the boundary's codes, new loss points, and (when
-    `units`) the hidden units' pictures. `surface`: the boundary's, if it was computed already."""
-    return finish(playground_frame_steps(state, view, units=units, surface=surface))
+def curve_update(key: str, full: bool, stride: int, series: Sequence[tuple[Sequence[int], Sequence[float], bool]]
+                 ) -> dict[str, Any]:
+    """A curve chart's new points, as the browser adds them (ui/js/live_view.js addPoints): per series its
+    epochs, its values and whether it is regular (a point every `stride` epochs; the browser thins those by
+    epoch, the others by count); `full`: the whole curve, not points to add."""
+    return {"key": key, "full": full, "stride": stride, "regular": [regular for _, _, regular in series],
+            "x": [list(epochs) for epochs, _, _ in series],
+            "y": [[_number(v) for v in values] for _, values, _ in series]}
 
 
-def playground_frame_steps(state: FrameState, view: PlaygroundView, *, units: bool, surface: Surface | None = None
-                           ) -> Steps[Frame]:
+def loss_points(state: FrameState, ask: CurveAsk) -> dict[str, Any]:
+    """The loss chart's new points: the run read them for the chart's ask already (`LiveRun.frame_state`)."""
+    c = state.curves
+    return curve_update(c.key, c.full, c.stride, [(c.train_epochs, c.train_losses, True),
+                                                  (c.test_epochs, c.test_losses, False)])
+
+
+# The Playground's live curve charts: chart name -> its new points in a frame, from the run's state and what
+# the chart has drawn (the request's ask for it). A new chart: its builder here, its figure in the page's
+# element (ui/live_view.py), its name in the view's `curves`.
+PLAYGROUND_CURVES: dict[str, Callable[[FrameState, CurveAsk], dict[str, Any]]] = {"loss": loss_points}
+
+
+def playground_frame(state: FrameState, view: PlaygroundView, *, units: bool, surface: Surface | None = None,
+                     asks: Mapping[str, CurveAsk] | None = None) -> Frame:
+    """One frame of the Playground: numbers, the boundary's codes, each curve chart's new points (after what
+    `asks` says it has), and (when `units`) the hidden units' pictures. `surface`: the boundary's, if it was
+    computed already."""
+    return finish(playground_frame_steps(state, view, units=units, surface=surface, asks=asks))
+
+
+def playground_frame_steps(state: FrameState, view: PlaygroundView, *, units: bool, surface: Surface | None = None,
+                           asks: Mapping[str, CurveAsk] | None = None) -> Steps[Frame]:
     """`playground_frame` in pieces (scratchnet/train/pieces.py): a big network's boundary, unit pictures and
     diagram pictures a few hundred points at a time."""
-    cfg, data = state.cfg, state.data
+    cfg, data, asks = state.cfg, state.data, asks or {}
     stopped = state.snapshot.stopped or ("error" if state.error else None)
     frame = Frame({"t": "frame", "kind": "playground", "key": state.key, "v": state.version,
                    "playing": state.playing, "stopped": stopped, "epoch": state.snapshot.epoch,
@@ -164,10 +191,8 @@ def playground_frame_steps(state: FrameState, view: PlaygroundView, *, units: bo
     codes, _ = boundary_codes(surface, view.style, view.discretize)
     frame.header["images"] = [{"chart": "boundary", "index": 0, "w": codes.shape[1], "h": codes.shape[0],
                                "lut": "boundary", "blob": frame.blob(codes)}]
-    c = state.curves
-    frame.header["curves"] = [{"chart": "loss", "key": c.key, "full": c.full, "stride": c.stride,
-                               "regular": [True, False], "x": [c.train_epochs, c.test_epochs],
-                               "y": [[_number(v) for v in losses] for losses in (c.train_losses, c.test_losses)]}]
+    frame.header["curves"] = [{"chart": name, **PLAYGROUND_CURVES[name](state, asks.get(name, CurveAsk()))}
+                              for name in view.curves]
     if units and view.units and cfg.hidden:
         layers = yield from unit_surfaces_steps(state.net, cfg.features, data.bounds, view.units_resolution)
         image = unit_tiles(layers, view.max_units)
@@ -190,9 +215,8 @@ def compare_frame(state: SweepFrameState, view: CompareView) -> Frame:
          "blob": frame.blob(codes), "title": compare_tile_title(i, label, row, base.is_classification)}
         for i, (codes, label, row) in enumerate(zip((boundary_codes(s, view.style, False)[0] for s in state.surfaces),
                                                     view.labels, state.rows))]
-    frame.header["curves"] = [{"chart": "losses", "key": state.key, "full": state.full, "stride": state.stride,
-                               "regular": [True] * len(state.curve_epochs), "x": state.curve_epochs,
-                               "y": [[_number(v) for v in run] for run in state.curve_losses]}]
+    frame.header["curves"] = [{"chart": "losses", **curve_update(
+        state.key, state.full, state.stride, [(x, y, True) for x, y in zip(state.curve_epochs, state.curve_losses)])}]
     diverged = sum(r["diverged_at"] is not None for r in state.rows)
     frame.header["metrics"] = [["Epoch", f"{state.epoch:,} / {base.epochs:,}"],
                                ["Model-epochs / s", f"{state.rate:,.0f}" if state.playing else "–"],

@@ -2,7 +2,7 @@
 
     browser                                   server
     new WebSocket(url, ["scratchnet-live", token])   token -> the session's Channel, Origin checked
-    {"t": "next", "key", "v", "rev", "after", "stride", "n"}  ->  waits until something changed, then
+    {"t": "next", "key", "v", "rev", "charts", "n"}  ->  waits until something changed, then
                                               <-  the newest frame (live/frames.py), never a queue
 
 The browser sets the pace: a slow one gets fewer frames, each the newest state, and the server keeps
@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -32,15 +33,20 @@ from starlette.routing import BaseRoute, WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from live import scheduler
-from live.channel import Channel, Registry
+from live.channel import Channel, CurveAsk, Registry
 from live.frames import (
     HIDDEN_EVERY_SECONDS,
     UNITS_EVERY_SECONDS,
+    CompareView,
     Frame,
+    HiddenSpaceView,
+    PlaygroundView,
     compare_frame,
     hidden_frame_steps,
     playground_frame_steps,
 )
+from live.run import FrameState, LiveRun
+from live.sweep import LiveSweep
 from scratchnet.train.pieces import Steps, finish
 
 PROTOCOL = "scratchnet-live"
@@ -81,16 +87,24 @@ class BadMessage(Exception):
     """A message that is not a valid request: the socket closes."""
 
 
+MAX_CHARTS = 8                      # curve charts one request may name (the Playground has one, Compare one)
+CHART_NAME = re.compile(r"[a-z][a-z0-9_]{0,23}")
+
+
 @dataclass
 class Request:
-    """What the browser has: the run (`key`) and version it last drew, and its curves' last points."""
+    """What the browser has: the run (`key`) and version it last drew, and by curve chart the last points
+    it has (`charts`: chart name -> CurveAsk)."""
 
     key: str = ""
     version: int = -1
     revision: int = -1
-    after: list[int] = field(default_factory=list)
-    stride: int = 1
+    charts: dict[str, CurveAsk] = field(default_factory=dict)
     notice: int = -1                # the channel's notice the browser last saw (-1: none yet)
+
+    def curve(self, chart: str) -> CurveAsk:
+        """What the chart `chart` has drawn (nothing yet: the whole curve)."""
+        return self.charts.get(chart, CurveAsk())
 
 
 def parse_request(text: Any) -> Request:
@@ -104,17 +118,28 @@ def parse_request(text: Any) -> Request:
     if not isinstance(body, dict) or body.get("t") != "next":
         raise BadMessage("not a request")
     key, version, revision = body.get("key", ""), body.get("v", -1), body.get("rev", -1)
-    after, stride, notice = body.get("after", []), body.get("stride", 1), body.get("n", -1)
+    charts, notice = body.get("charts", {}), body.get("n", -1)
     if not isinstance(key, str) or len(key) > 40:
         raise BadMessage("bad key")
-    if not (_small_int(version, -1) and _small_int(revision, -1) and _small_int(stride, 1)
-            and _small_int(notice, -1)):
+    if not (_small_int(version, -1) and _small_int(revision, -1) and _small_int(notice, -1)):
         raise BadMessage("bad numbers")
+    if not isinstance(charts, dict) or len(charts) > MAX_CHARTS:
+        raise BadMessage("bad curve state")
+    return Request(key, version, revision, {name: _curve_ask(name, ask) for name, ask in charts.items()}, notice)
+
+
+def _curve_ask(name: Any, ask: Any) -> CurveAsk:
+    """One chart's {"after": [last epoch per series], "stride": power of two}, validated."""
+    if not isinstance(name, str) or not CHART_NAME.fullmatch(name) or not isinstance(ask, dict):
+        raise BadMessage("bad curve state")
+    after, stride = ask.get("after", []), ask.get("stride", 1)
     if not isinstance(after, list) or len(after) > 64 or not all(_small_int(a, -1) for a in after):
         raise BadMessage("bad curve state")
+    if not _small_int(stride, 1):
+        raise BadMessage("bad numbers")
     if stride & (stride - 1):
         raise BadMessage("stride is not a power of two")
-    return Request(key, version, revision, after, stride, notice)
+    return CurveAsk(tuple(after), stride)
 
 
 def _small_int(value: Any, low: int) -> bool:
@@ -144,7 +169,7 @@ class SocketState:
 # builder like `build_frame`, run on the training thread), and hooks shown every Playground frame just
 # built (channel, frame, its FrameState), e.g. the classroom taking a student's summary from it.
 VIEW_KINDS: dict[str, Callable[[Channel, Request, SocketState, float], Frame | None]] = {}
-FRAME_HOOKS: list[Callable[[Channel, Frame, Any], None]] = []
+FRAME_HOOKS: list[Callable[[Channel, Frame, FrameState], None]] = []
 
 
 def news(channel: Channel, request: Request, state: SocketState, now: float) -> bool:
@@ -179,16 +204,15 @@ def build_frame_steps(channel: Channel, request: Request, state: SocketState, no
         frame = custom(channel, request, state, now)
         if frame is None:
             return None
-    elif view.kind == "playground":
-        after = (request.after + [-1, -1])[:2]
+    elif isinstance(view, PlaygroundView) and isinstance(job, LiveRun):
         # Unit pictures are most of a frame's cost (a forward over each unit's grid). While a run plays:
         # four times a second, and never more than every UNITS_EVERY_FRAMES-th frame, so a class of 100 at
         # ~3 frames/s each does not pay for them on every frame (they took 18% of the training thread).
         # A paused run's rare frames (a Step, an edit) always carry them.
         due = now - state.units_at >= UNITS_EVERY_SECONDS and state.frames_since_units + 1 >= UNITS_EVERY_FRAMES
-        units = request.key != job.key or not getattr(job, "playing", False) or due
-        run_state = yield from job.frame_state_steps(request.key, after[0], after[1], request.stride)
-        frame = yield from playground_frame_steps(run_state, view, units=units)
+        units = request.key != job.key or not job.playing or due
+        run_state = yield from job.frame_state_steps(request.key, request.curve("loss"))
+        frame = yield from playground_frame_steps(run_state, view, units=units, asks=request.charts)
         state.frames_since_units = 0 if units else state.frames_since_units + 1
         if units:
             state.units_at = now
@@ -197,11 +221,13 @@ def build_frame_steps(channel: Channel, request: Request, state: SocketState, no
                 hook(channel, frame, run_state)
             except Exception:  # noqa: BLE001 — another feature's hook never breaks a page's frames
                 _LOG.exception("live frame hook")
-    elif view.kind == "compare":
-        frame = compare_frame((yield from job.frame_state_steps(request.key, request.after, request.stride)), view)
-    else:
+    elif isinstance(view, CompareView) and isinstance(job, LiveSweep):
+        frame = compare_frame((yield from job.frame_state_steps(request.key, request.curve("losses"))), view)
+    elif isinstance(view, HiddenSpaceView) and isinstance(job, LiveRun):
         state.hidden_at = now
         frame = yield from hidden_frame_steps((yield from job.frame_state_steps()), view)
+    else:
+        return None                 # a view no builder knows, or a job that does not go with it
     frame.header["rev"] = revision
     frame.header["notice"] = channel.notice
     if mount is not None and mount[0] == revision != request.revision:
@@ -311,8 +337,8 @@ class LiveSocket:
                     break
                 if self.closed:
                     return
-                playing = getattr(channel.job, "playing", False)
-                await asyncio.sleep(WAIT_PLAYING if playing else WAIT_PAUSED)
+                job = channel.job
+                await asyncio.sleep(WAIT_PLAYING if job is not None and job.playing else WAIT_PAUSED)
             frame = await asyncio.wrap_future(scheduler.shared().build(
                 lambda: build_frame_steps(channel, request, state, now), channel.session_id))
             if frame is not None and not self.closed:
@@ -324,7 +350,7 @@ def rest_if_unwatched(channel: Channel) -> None:
     """No socket shows the channel's run any more: it stops training (suspended, as an idle run is),
     until a page or a frame shows it again (`Scheduler.keep`)."""
     job = channel.job
-    if channel.sockets == 0 and job is not None and hasattr(job, "suspend"):
+    if channel.sockets == 0 and job is not None:
         job.suspend()
 
 

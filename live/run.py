@@ -14,11 +14,13 @@ import threading
 import time
 from dataclasses import dataclass
 
+from live.channel import CurveAsk
 from scratchnet.config import Config
 from scratchnet.data.datasets import Dataset
 from scratchnet.export.html import figures_html, run_figures
 from scratchnet.net.entries import entry_value, parse_entry, parse_value
 from scratchnet.net.model import Net
+from scratchnet.train.curve_points import curve_stride, thinned
 from scratchnet.train.history import Evaluation, History
 from scratchnet.train.pace import PaceClock
 from scratchnet.train.pieces import Steps
@@ -26,7 +28,6 @@ from scratchnet.train.restart import needs_restart
 from scratchnet.train.step_trace import StepTrace
 from scratchnet.train.trainer import LatestStep, Snapshot, Trainer
 
-MAX_CURVE_POINTS = 1000
 _SERIALS = itertools.count(1)
 MAX_CHECKPOINTS = 80
 # Knobs whose change starts something new to watch: the watching pace starts slow again (scratchnet/train/pace.py).
@@ -48,23 +49,6 @@ def checkpoint_epochs(limit: int = 10**6) -> list[int]:
 
 
 CHECKPOINT_PLAN = checkpoint_epochs(10**9)     # rounds go on past the Epochs knob's largest value
-
-
-@dataclass(frozen=True)
-class RunView:
-    """Everything one frame draws, copied out of the run under its lock."""
-
-    cfg: Config
-    data: Dataset
-    net: Net
-    snapshot: Snapshot
-    curve_epochs: list[int]
-    curve_losses: list[float]
-    eval_epochs: list[int]
-    eval_test_losses: list[float]
-    playing: bool
-    epochs_per_second: float
-    version: int
 
 
 @dataclass(frozen=True)
@@ -299,22 +283,6 @@ class LiveRun:
         return trained or int(worked)
 
     # --- what a frame reads -------------------------------------------------------------
-    def view(self) -> RunView:
-        with self.lock:
-            t = self.trainer
-            snapshot = t.snapshot(with_gradients=False)
-            losses, all_epochs = t.history.losses, t.history.epochs
-            stride = max(1, -(-len(losses) // MAX_CURVE_POINTS))
-            epochs = list(all_epochs[::stride])
-            values = losses[::stride]
-            if losses and epochs[-1] != all_epochs[-1]:
-                epochs.append(all_epochs[-1])
-                values.append(losses[-1])
-            evals = t.history.evaluations[::max(1, -(-len(t.history.evaluations) // MAX_CURVE_POINTS))]
-            return RunView(t.cfg, t.data, t.net.clone(), snapshot, epochs, values,
-                           [e.epoch for e in evals], [e.test_loss for e in evals], self.playing,
-                           self._rate(t.epoch), self.version)
-
     def status(self) -> tuple[bool, str, str | None, str]:
         """(trainable, error, why it stopped, the trainer's message): what the page says about the run."""
         with self.lock:
@@ -345,30 +313,31 @@ class LiveRun:
     def key(self) -> str:
         return f"{self.serial}.{self.generation}"
 
-    def frame_state(self, key: str = "", train_after: int = -1, test_after: int = -1, stride: int = 1,
-                    evaluation: Evaluation | None = None) -> FrameState:
-        """The run now, with the loss points after the ones a chart already has (`key` names the run
-        and start the chart's points come from; another key gets the whole curve, thinned).
-        `evaluation`: the metrics, measured already (`frame_state_steps`)."""
+    def frame_state(self, key: str = "", loss: CurveAsk = CurveAsk(), evaluation: Evaluation | None = None
+                    ) -> FrameState:
+        """The run now: what a page shows of it, read in one go under the lock. Its loss curve holds the
+        points after the ones the chart has (`loss`), if the chart's points come from this run and start
+        (`key`); otherwise the whole curve, thinned. `evaluation`: the metrics, measured already
+        (`frame_state_steps`)."""
         with self.lock:
             t = self.trainer
             snapshot = t.snapshot(with_gradients=False, evaluation=evaluation)
             full = key != self.key
+            train_after, test_after, stride = loss.last(0), loss.last(1), loss.stride
             if full:
                 train_after, test_after = -1, -1
-                stride = _stride_for(t.history.last_epoch + 1, t.history.stride)
+                stride = curve_stride(t.history.last_epoch + 1, t.history.stride)
             stride = max(stride, t.history.stride)
             curves = Curves(self.key, full, *self._train_since(train_after, stride), *self._test_since(test_after),
                             stride)
             return FrameState(self.key, self.version, t.cfg, t.data, t.net.clone(), snapshot, curves, self.playing,
                               self._rate(t.epoch), self.trainable, self.error, latest=t.latest_step())
 
-    def frame_state_steps(self, key: str = "", train_after: int = -1, test_after: int = -1, stride: int = 1
-                          ) -> Steps[FrameState]:
+    def frame_state_steps(self, key: str = "", loss: CurveAsk = CurveAsk()) -> Steps[FrameState]:
         """`frame_state` in pieces: a network too big to measure in one piece of work is measured a piece
         at a time first (scratchnet/train/pieces.py), with no lock held in between."""
         evaluation = yield from self.trainer.evaluation_steps(self.lock)
-        return self.frame_state(key, train_after, test_after, stride, evaluation=evaluation)
+        return self.frame_state(key, loss, evaluation=evaluation)
 
     def _train_since(self, after: int, stride: int) -> tuple[list[int], list[float]]:
         """Training losses of the epochs after `after` that are multiples of `stride` (epoch 0: the
@@ -397,9 +366,7 @@ class LiveRun:
                 lo = mid + 1
             else:
                 hi = mid
-        fresh = evaluations[lo:]
-        if len(fresh) > MAX_CURVE_POINTS:                          # a whole long run at once: thinned
-            fresh = fresh[::-(-len(fresh) // MAX_CURVE_POINTS)] + [fresh[-1]]
+        fresh = thinned(evaluations[lo:])                         # a whole long run at once: thinned
         return [e.epoch for e in fresh], [e.test_loss for e in fresh]
 
     # --- exports (called when a download button is clicked, so they show the run as it is then)
@@ -496,11 +463,3 @@ def take_over(old: LiveRun | None, new: LiveRun, scheduler) -> LiveRun:
         new.play()
     return new
 
-
-def _stride_for(epochs: int, at_least: int = 1) -> int:
-    """The smallest power of two (and multiple of `at_least`) that keeps a curve of `epochs`
-    epochs within MAX_CURVE_POINTS points."""
-    stride = at_least
-    while epochs / stride > MAX_CURVE_POINTS:
-        stride *= 2
-    return stride

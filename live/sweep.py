@@ -8,35 +8,20 @@ from __future__ import annotations
 import itertools
 import threading
 import time
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 import torch
 
-from live.run import MAX_CURVE_POINTS
+from live.channel import CurveAsk
 from scratchnet.config import Config
 from scratchnet.data.datasets import Dataset
-from scratchnet.draw.surface import Surface, stacked_surfaces, stacked_surfaces_steps
+from scratchnet.draw.surface import Surface, stacked_surfaces_steps
 from scratchnet.train.batched import Sweep
+from scratchnet.train.curve_points import curve_stride
 from scratchnet.train.pace import PaceClock
 from scratchnet.train.pieces import Steps, finish
 
 _SERIALS = itertools.count(1)
-
-
-@dataclass(frozen=True)
-class SweepView:
-    """One frame of the Compare page, copied out under the lock."""
-
-    cfgs: list[Config]
-    data: Dataset
-    rows: list[dict]
-    histories: list[list[float]]
-    surfaces: list[Surface]
-    epoch: int
-    playing: bool
-    done: bool
-    model_epochs_per_second: float
 
 
 @dataclass(frozen=True)
@@ -113,11 +98,12 @@ class LiveSweep:
     def key(self) -> str:
         return str(self.serial)
 
-    def frame_state(self, key: str = "", after: Sequence[int] = (), stride: int = 1) -> SweepFrameState:
-        """The sweep now, with each run's loss points after epoch `after[i]` (another `key`: all of them)."""
-        return finish(self.frame_state_steps(key, after, stride))
+    def frame_state(self, key: str = "", losses: CurveAsk = CurveAsk()) -> SweepFrameState:
+        """The sweep now: what a page shows of it, with each run's loss points after epoch `losses.after[i]`
+        (another `key`: all of them, thinned)."""
+        return finish(self.frame_state_steps(key, losses))
 
-    def frame_state_steps(self, key: str = "", after: Sequence[int] = (), stride: int = 1) -> Steps[SweepFrameState]:
+    def frame_state_steps(self, key: str = "", losses: CurveAsk = CurveAsk()) -> Steps[SweepFrameState]:
         """`frame_state` in pieces (scratchnet/train/pieces.py): every run measured and drawn from a copy of its
         stack's network, a piece at a time for big stacks, with no lock held in between."""
         with self.lock:
@@ -132,15 +118,11 @@ class LiveSweep:
                 surfaces[i] = surface
         with self.lock:
             full = key != self.key
-            if full:
-                after = ()
-                stride = 1
-                while self.sweep.epoch / stride > MAX_CURVE_POINTS:
-                    stride *= 2
+            stride = curve_stride(self.sweep.epoch) if full else losses.stride
             epochs: list[list[int]] = [[] for _ in self.cfgs]
             values: list[list[float]] = [[] for _ in self.cfgs]
             for indices, trainer in self.sweep.stacks:
-                firsts = [_next_multiple((after[i] if i < len(after) else 0) + 1, stride) for i in indices]
+                firsts = [_next_multiple((0 if full else max(losses.last(i), 0)) + 1, stride) for i in indices]
                 start = min(firsts)
                 # epoch e's losses are trainer.losses[e - 1]: one (M,) tensor per epoch, stacked once here
                 table = (torch.stack(trainer.losses[start - 1::stride]).T.tolist()
@@ -153,19 +135,6 @@ class LiveSweep:
                     values[i] = table[j][skip:skip + len(picked)]
             return SweepFrameState(self.key, self.version, list(self.cfgs), self.data, rows, full, epochs, values,
                                    stride, surfaces, self.sweep.epoch, self.playing, self.sweep.done, self._rate)
-
-    def view(self) -> SweepView:
-        with self.lock:
-            rows = self.sweep.evaluations()
-            histories = [h.tolist() for h in self.sweep.loss_histories()]
-            surfaces: list[Surface] = [None] * len(self.cfgs)            # type: ignore[list-item]
-            base = self.cfgs[0]
-            for indices, trainer in self.sweep.stacks:
-                for i, surface in zip(indices, stacked_surfaces(trainer.net, base.features, self.data.bounds,
-                                                                 base.problem, self.resolution)):
-                    surfaces[i] = surface
-            return SweepView(list(self.cfgs), self.data, rows, histories, surfaces, self.sweep.epoch,
-                             self.playing, self.sweep.done, self._rate)
 
     # --- scheduler side -----------------------------------------------------------------------
     def wants_cpu(self) -> bool:

@@ -7,7 +7,7 @@ What the frontend does, in the same order, with nothing rendered (so a benchmark
         <- ForwardMsg new_session, deltas (elements by delta path), ..., script_finished
     the live element (`st.components.v2`, key "live_view") carries {"token", "path", ...} in its JSON
     /<base>/live/ws   subprotocols ["scratchnet-live", token], the page's Origin
-        -> {"t": "next", "key", "v", "rev", "after", "stride"}   (what was drawn, the curves' last points)
+        -> {"t": "next", "key", "v", "rev", "charts"}   (what was drawn; by curve chart, its last points)
         <- one binary frame (live/frames.py)                   ... and again, once it is "drawn"
 
 Another page is a rerun with its script hash (`goto`, from the menu the server sent); an upload is a PUT to
@@ -302,6 +302,7 @@ class Curve:
     """A live loss chart's points as ui/js/live_view.js keeps them (only the epochs: the requests
     need the last ones, and the checks need the order)."""
 
+    chart: str
     key: str
     stride: int
     regular: list[bool]
@@ -372,9 +373,9 @@ class LiveClient:
 
     def request(self) -> str:
         key, version, revision = self.drawn
-        message = {"t": "next", "key": key, "v": version, "rev": revision, "after": [], "stride": 1}
+        message: dict = {"t": "next", "key": key, "v": version, "rev": revision, "charts": {}}
         if self.curve is not None and self.curve.key == key:
-            message.update(after=self.curve.after(), stride=self.curve.stride)
+            message["charts"][self.curve.chart] = {"after": self.curve.after(), "stride": self.curve.stride}
         return json.dumps(message, separators=(",", ":"))
 
     async def next_frame(self, timeout: float = FRAME_TIMEOUT) -> Frame:
@@ -409,7 +410,7 @@ class LiveClient:
                                      f"{image['w']}x{image['h']}")
         for update in head.get("curves", []):
             if self.curve is None:
-                self.curve = Curve(update["key"], update["stride"], list(update.get("regular", [])),
+                self.curve = Curve(update["chart"], update["key"], update["stride"], list(update.get("regular", [])),
                                    [list(xs) for xs in update["x"]])
             else:
                 problem = self.curve.add(update)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from live.run import RunView
+from live.run import FrameState
 from scratchnet.data.class_names import class_label
 from scratchnet.data.datasets import featurize
 from scratchnet.net.model import predict
@@ -13,16 +13,16 @@ from scratchnet.train.metrics import confusion_matrix
 from ui.markdown import escape
 
 
-def confusion_markdown(view: RunView, class_names: Sequence[str] | None) -> tuple[str, str] | None:
+def confusion_markdown(state: FrameState, class_names: Sequence[str] | None) -> tuple[str, str] | None:
     """(title, table) on the test points (the training points if there are none); None for
     regression or no points at all."""
-    data, cfg = view.data, view.cfg
+    data, cfg = state.data, state.cfg
     on_test = len(data.y_test) > 0
     x, y = (data.x_test, data.y_test) if on_test else (data.x_train, data.y_train)
     if not cfg.is_classification or not len(y):
         return None
     k = cfg.n_classes
-    counts = confusion_matrix(predict(view.net, featurize(x, cfg.features)), y, k).numpy()
+    counts = confusion_matrix(predict(state.net, featurize(x, cfg.features)), y, k).numpy()
     names = [class_label(c, class_names) for c in range(k)]
     header = "| true ↓ · predicted → | " + " | ".join(escape(n) for n in names) + " |"
     rows = [f"| **{escape(n)}** | " + " | ".join(str(int(v)) for v in row) + " |" for n, row in zip(names, counts)]

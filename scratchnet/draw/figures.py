@@ -30,6 +30,7 @@ from scratchnet.draw.palette import (
 from scratchnet.draw.plotly_json import plotly_text
 from scratchnet.draw.png import colorize, png_data_uri
 from scratchnet.draw.surface import Surface
+from scratchnet.train.curve_points import MAX_CURVE_POINTS, thin_indices
 
 if TYPE_CHECKING:
     from scratchnet.draw.hidden_space import HiddenView
@@ -196,7 +197,7 @@ def _points_spec(x, y, data: Dataset, style: Style, name: str, test: bool,
 
 # --- loss curves ---------------------------------------------------------------------------------
 
-def downsample(values: Sequence[float], max_points: int = 1000) -> tuple[np.ndarray, np.ndarray]:
+def downsample(values: Sequence[float], max_points: int = MAX_CURVE_POINTS) -> tuple[np.ndarray, np.ndarray]:
     """(epochs, values) with at most `max_points` points, always keeping the last one: the
     curve looks the same and the message stays small however long the run."""
     values = np.asarray(values, dtype=np.float32)
@@ -204,10 +205,10 @@ def downsample(values: Sequence[float], max_points: int = 1000) -> tuple[np.ndar
     return _thin(epochs, values, max_points)
 
 
-def _thin(x: np.ndarray, y: np.ndarray, max_points: int = 1000) -> tuple[np.ndarray, np.ndarray]:
+def _thin(x: np.ndarray, y: np.ndarray, max_points: int = MAX_CURVE_POINTS) -> tuple[np.ndarray, np.ndarray]:
     if len(x) <= max_points:
         return x, y
-    idx = np.unique(np.linspace(0, len(x) - 1, max_points).round().astype(np.int64))
+    idx = np.asarray(thin_indices(len(x), max_points), dtype=np.int64)
     return x[idx], y[idx]
 
 

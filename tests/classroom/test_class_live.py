@@ -39,7 +39,7 @@ def hub(store):
 
 def ask(ws, key: str = "", v: int = -1, rev: int = -1, n: int = -1):
     """A "next" request with the notice the browser last saw (`n`); the frame that answers it."""
-    ws.send_text(json.dumps({"t": "next", "key": key, "v": v, "rev": rev, "after": [], "stride": 1, "n": n}))
+    ws.send_text(json.dumps({"t": "next", "key": key, "v": v, "rev": rev, "n": n}))
     return decode(ws.receive_bytes())
 
 
@@ -66,8 +66,9 @@ def test_a_notice_wakes_a_paused_pages_socket_and_nothing_else_does():
 
 def _next(frame, n: int) -> str:
     loss = next(c for c in frame.header["curves"] if c["chart"] == "loss")
+    has = {"after": [xs[-1] if xs else -1 for xs in loss["x"]], "stride": loss["stride"]}
     return json.dumps({"t": "next", "key": frame.header["key"], "v": frame.header["v"], "rev": frame.header["rev"],
-                       "after": [xs[-1] if xs else -1 for xs in loss["x"]], "stride": loss["stride"], "n": n})
+                       "charts": {"loss": has}, "n": n})
 
 
 def test_a_request_without_a_notice_is_answered_as_before():

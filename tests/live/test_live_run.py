@@ -9,6 +9,7 @@ import time
 import pytest
 import torch
 
+from live.channel import CurveAsk
 from live.run import MAX_STEPS_AHEAD, LiveRun, checkpoint_epochs
 from live.scheduler import Scheduler
 from live.sweep import LiveSweep
@@ -56,7 +57,7 @@ def test_the_history_and_checkpoints_go_on_over_rounds():
     assert run.trainer.epoch == 90
     assert run.trainer.history.epochs[-1] == 90 and len(run.trainer.history.losses) == 90
     assert [e for e, _ in run.checkpoint_list()][-3:] == [50, 60, 80]   # the plan goes on past the knob
-    assert run.view().curve_epochs[-1] == 90
+    assert run.frame_state().curves.train_epochs[-1] == 90
 
 
 def test_a_shorter_epochs_knob_stops_at_its_next_multiple_and_a_longer_one_goes_on():
@@ -121,16 +122,16 @@ def test_live_knobs_apply_without_losing_progress():
     assert not run.can_take(run.cfg.replace(noise=0.5))
 
 
-def test_view_is_a_consistent_copy_with_a_thinned_curve():
+def test_frame_state_is_a_consistent_copy_with_a_thinned_curve():
     run = LiveRun(Config(epochs=5000, speed="max"))
     run.play()
     while run.playing:
         run.work(0.1)
-    view = run.view()
-    assert view.snapshot.epoch == 5000
-    assert len(view.curve_losses) <= 1001 and view.curve_epochs[-1] == 5000
-    assert view.curve_losses[-1] == run.trainer.history.losses[-1]
-    view.net.weights[0].data.zero_()                        # a copy: the run is untouched
+    state = run.frame_state()
+    assert state.snapshot.epoch == 5000
+    assert len(state.curves.train_losses) <= 1001 and state.curves.train_epochs[-1] == 5000
+    assert state.curves.train_losses[-1] == run.trainer.history.losses[-1]
+    state.net.weights[0].data.zero_()                       # a copy: the run is untouched
     assert run.trainer.net.weights[0].abs().sum() > 0
 
 
@@ -165,7 +166,7 @@ def test_divergence_stops_the_run_with_the_message():
     while run.playing and time.monotonic() < deadline:
         run.work(0.1)
     assert run.trainer.stopped == "diverged" and not run.playing
-    assert "diverged" in run.view().snapshot.message
+    assert "diverged" in run.frame_state().snapshot.message
 
 
 def test_scheduler_trains_playing_runs_and_drops_idle_ones(scheduler, eventually):
@@ -235,10 +236,10 @@ def test_live_sweep_trains_all_runs_to_the_same_epoch():
     sweep.play()
     while sweep.playing:
         sweep.work(0.1)
-    view = sweep.view()
-    assert view.done and view.epoch == 60 and all(len(h) == 60 for h in view.histories)
-    assert len(view.surfaces) == 4 and view.surfaces[0].values.shape == (40, 40)
-    assert view.rows[2]["train_loss"] < view.rows[0]["train_loss"]       # lr 1.0 beats lr 0.01 in 60 epochs
+    state = sweep.frame_state()
+    assert state.done and state.epoch == 60 and state.curve_epochs == [list(range(1, 61))] * 4
+    assert len(state.surfaces) == 4 and state.surfaces[0].values.shape == (40, 40)
+    assert state.rows[2]["train_loss"] < state.rows[0]["train_loss"]       # lr 1.0 beats lr 0.01 in 60 epochs
 
 
 class FakeJob:
@@ -327,14 +328,14 @@ def test_frame_state_gives_the_loss_points_a_chart_does_not_have():
     for _ in range(7):
         run.step()
     c = first.curves
-    later = run.frame_state(c.key, c.train_epochs[-1], c.test_epochs[-1], c.stride)
+    later = run.frame_state(c.key, CurveAsk((c.train_epochs[-1], c.test_epochs[-1]), c.stride))
     assert not later.curves.full and later.curves.train_epochs == list(range(1, 8))
     assert later.curves.train_losses == run.trainer.history.losses
     assert later.curves.test_epochs[-1] == 7 and later.version == run.version
-    sparser = run.frame_state(c.key, 2, 7, 4)                    # the chart thinned itself to every 4th epoch
+    sparser = run.frame_state(c.key, CurveAsk((2, 7), 4))        # the chart thinned itself to every 4th epoch
     assert sparser.curves.train_epochs == [4] and sparser.curves.test_epochs == []
     run.reset()
-    again = run.frame_state(later.key, 7, 7, 1)                  # a reset: another key, the whole curve
+    again = run.frame_state(later.key, CurveAsk((7, 7)))         # a reset: another key, the whole curve
     assert again.key != later.key and again.curves.full and again.curves.train_epochs == [0]
 
 
@@ -354,12 +355,12 @@ def test_sweep_frame_state_gives_each_run_its_new_points():
     first = sweep.frame_state()
     assert first.full and first.curve_epochs == [[], [], []] and len(first.surfaces) == 3
     sweep.sweep.advance(120)
-    state = sweep.frame_state(first.key, [0, 0, 0], 1)
+    state = sweep.frame_state(first.key, CurveAsk((0, 0, 0)))
     assert [len(e) for e in state.curve_epochs] == [120] * 3
     histories = sweep.sweep.loss_histories()
     assert state.curve_losses[1] == pytest.approx(histories[1].tolist())
     sweep.sweep.advance(10)
-    assert sweep.frame_state(first.key, [120] * 3, 4).curve_epochs == [[124, 128]] * 3
+    assert sweep.frame_state(first.key, CurveAsk((120,) * 3, 4)).curve_epochs == [[124, 128]] * 3
 
 
 def test_frames_are_built_on_the_training_thread_in_arrival_order(scheduler):

@@ -13,12 +13,13 @@ from starlette.applications import Starlette
 from starlette.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
 
-from live.channel import Registry
+from live.channel import CurveAsk, Registry
 from live.frames import CompareView, PlaygroundView, decode
 from live.route import (
     CLOSE_POLICY,
     CLOSE_SESSION_ENDED,
     CLOSE_TOO_BIG,
+    MAX_CHARTS,
     MAX_MESSAGE_CHARS,
     MAX_MESSAGES_PER_SECOND,
     MAX_SOCKETS_PER_TOKEN,
@@ -60,8 +61,10 @@ class Server:
                                              headers=dict(ORIGIN if headers is None else headers))
 
 
-def ask(ws, key: str = "", v: int = -1, rev: int = -1, after=(), stride: int = 1):
-    ws.send_text(json.dumps({"t": "next", "key": key, "v": v, "rev": rev, "after": list(after), "stride": stride}))
+def ask(ws, key: str = "", v: int = -1, rev: int = -1, after=(), stride: int = 1, chart: str = "loss"):
+    """A "next" request, as the browser sends it: what the curve chart `chart` has."""
+    charts = {chart: {"after": list(after), "stride": stride}} if after else {}
+    ws.send_text(json.dumps({"t": "next", "key": key, "v": v, "rev": rev, "charts": charts}))
     return decode(ws.receive_bytes())
 
 
@@ -182,8 +185,8 @@ def test_frames_are_built_from_the_share_of_the_session_that_asks(server, monkey
 @pytest.mark.parametrize("message, code", [
     ("not json", CLOSE_POLICY),
     ('{"t": "next", "v": "1"}', CLOSE_POLICY),
-    ('{"t": "next", "after": [1.5]}', CLOSE_POLICY),
-    ('{"t": "next", "stride": 3}', CLOSE_POLICY),
+    ('{"t": "next", "charts": {"loss": {"after": [1.5]}}}', CLOSE_POLICY),
+    ('{"t": "next", "charts": {"loss": {"stride": 3}}}', CLOSE_POLICY),
     ('{"t": "hello"}', CLOSE_POLICY),
     ("[" * (MAX_MESSAGE_CHARS + 1), CLOSE_TOO_BIG),
     (b"\x00\x01", CLOSE_TOO_BIG),
@@ -212,10 +215,19 @@ def test_a_flood_of_requests_closes_the_socket(server):
 
 
 def test_requests_are_validated_field_by_field():
-    request = parse_request('{"t": "next", "key": "3.1", "v": 7, "rev": 2, "after": [10, -1], "stride": 4}')
-    assert (request.key, request.version, request.revision, request.after, request.stride) == ("3.1", 7, 2, [10, -1], 4)
-    for bad in ['{"t": "next", "key": 5}', '{"t": "next", "v": true}', '{"t": "next", "after": "1"}',
-                '{"t": "next", "after": [0] ' + ', 0' * 64 + "]", '{"t": "next", "v": 1e20}', "null", "7"]:
+    request = parse_request('{"t": "next", "key": "3.1", "v": 7, "rev": 2, "charts": {"loss": {"after": [10, -1], '
+                            '"stride": 4}, "grad_norms": {"after": [3]}}}')
+    assert (request.key, request.version, request.revision) == ("3.1", 7, 2)
+    assert request.curve("loss") == CurveAsk((10, -1), 4) and request.curve("grad_norms") == CurveAsk((3,), 1)
+    assert request.curve("losses") == CurveAsk()                    # a chart that has nothing yet
+    many = json.dumps({"t": "next", "charts": {f"c{i}": {} for i in range(MAX_CHARTS + 1)}})
+    for bad in ['{"t": "next", "key": 5}', '{"t": "next", "v": true}', '{"t": "next", "charts": []}',
+                '{"t": "next", "charts": {"loss": {"after": "1"}}}', '{"t": "next", "charts": {"loss": [1]}}',
+                '{"t": "next", "charts": {"Loss!": {}}}', '{"t": "next", "charts": {"loss": {"stride": 0}}}',
+                '{"t": "next", "charts": {"loss": {"stride": 6}}}',
+                '{"t": "next", "charts": {"loss": {"stride": true}}}',
+                '{"t": "next", "charts": {"loss": {"after": [0' + ', 0' * 64 + "]}}}", many,
+                '{"t": "next", "v": 1e20}', "null", "7"]:
         with pytest.raises(BadMessage):
             parse_request(bad)
 
@@ -229,7 +241,8 @@ def test_one_frame_per_request_and_a_paused_run_waits_for_news(server):
         loss = first.header["curves"][0]
         inbox = Inbox(ws)
         ws.send_text(json.dumps({"t": "next", "key": run.key, "v": run.version, "rev": channel.revision,
-                                 "after": [xs[-1] for xs in loss["x"]], "stride": loss["stride"]}))
+                                 "charts": {"loss": {"after": [xs[-1] for xs in loss["x"]],
+                                                     "stride": loss["stride"]}}}))
         assert inbox.within(0.4) is None                            # nothing changed: nothing sent
         for _ in range(3):
             run.step()
@@ -239,7 +252,8 @@ def test_one_frame_per_request_and_a_paused_run_waits_for_news(server):
         if newest.header["epoch"] < 3:                              # built before the last steps: ask again
             loss = newest.header["curves"][0]
             ws.send_text(json.dumps({"t": "next", "key": run.key, "v": newest.header["v"], "rev": channel.revision,
-                                     "after": [xs[-1] for xs in loss["x"]], "stride": loss["stride"]}))
+                                     "charts": {"loss": {"after": [xs[-1] for xs in loss["x"]],
+                                                     "stride": loss["stride"]}}}))
             newest = decode(inbox.within(5.0)["bytes"])
         assert newest.header["epoch"] == 3 and newest.header["v"] == run.version
 
@@ -286,7 +300,7 @@ def test_compare_frames_stream_every_run(server):
             sweep.work(0.05)
         losses = first.header["curves"][0]
         frame = ask(ws, first.header["key"], first.header["v"], first.header["rev"],
-                    [xs[-1] if xs else 0 for xs in losses["x"]], losses["stride"])
+                    [xs[-1] if xs else 0 for xs in losses["x"]], losses["stride"], chart="losses")
     assert len(frame.header["images"]) == 3 and [r["run"] for r in frame.header["table"]] == list(labels)
     assert all(xs == list(range(1, 51)) for xs in frame.header["curves"][0]["x"])
     assert frame.header["stopped"] == "done" and frame.header["metrics"][0] == ["Epoch", "50 / 50"]
@@ -310,7 +324,8 @@ def test_a_paused_run_still_hears_from_its_socket(server, monkeypatch):
         inbox = Inbox(ws)
         loss = first.header["curves"][0]
         ws.send_text(json.dumps({"t": "next", "key": run.key, "v": run.version, "rev": channel.revision,
-                                 "after": [xs[-1] for xs in loss["x"]], "stride": loss["stride"]}))
+                                 "charts": {"loss": {"after": [xs[-1] for xs in loss["x"]],
+                                                     "stride": loss["stride"]}}}))
         notes = [inbox.within(2.0) for _ in range(2)]
     assert [n["text"] for n in notes] == ['{"t":"idle"}', '{"t":"idle"}']
 

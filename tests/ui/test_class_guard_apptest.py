@@ -195,6 +195,6 @@ def test_a_submission_counts_the_servers_own_evaluations(apps, memory_store):
     entry = submission_of(run, 0.5, 1)
     assert entry.epochs == reached[0] and entry.params == sum(p.numel() for p in run.trainer.net.params)
     with torch.no_grad():
-        assert entry.test_accuracy == pytest.approx(run.view().snapshot.test_accuracy)
+        assert entry.test_accuracy == pytest.approx(run.frame_state().snapshot.test_accuracy)
     with pytest.raises(NotAllowed):
         memory_store.student(code, "nobody", "x")

@@ -262,7 +262,7 @@ def test_a_challenge_ranks_what_students_submit(apps, eventually, memory_store):
     assert "the challenge asks for 80%" in bo.warning[0].value, bo.success
     ana.button(key="play").click()
     apps.rerun(ana)
-    eventually(lambda: ana.session_state[keys.RUN].view().snapshot.test_accuracy >= 0.85, rerun=ana, timeout=60)
+    eventually(lambda: ana.session_state[keys.RUN].frame_state().snapshot.test_accuracy >= 0.85, rerun=ana, timeout=60)
     ana.button(key="play").click()                  # Pause now
     apps.rerun(ana)
     ana.button(key="class_submit").click()

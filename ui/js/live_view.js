@@ -848,12 +848,13 @@ class LiveView {
   request() {
     const ws = this.socket;
     if (!ws || ws.readyState !== WebSocket.OPEN) return;
-    const message = { t: "next", key: this.drawn.key || "", v: this.drawn.v, rev: this.drawn.rev, after: [], stride: 1,
+    const message = { t: "next", key: this.drawn.key || "", v: this.drawn.v, rev: this.drawn.rev, charts: {},
                       n: this.notice === undefined ? -1 : this.notice };
-    const curve = [...this.parts.values()].find((p) => p instanceof Chart && p.curve);
-    if (curve && curve.curve.key === this.drawn.key) {
-      message.after = curve.curve.x.map((xs) => (xs.length ? xs[xs.length - 1] : -1));
-      message.stride = curve.curve.stride;
+    for (const [name, part] of this.parts) {          // each curve chart: the points it has (live/route.py)
+      const curve = part instanceof Chart && part.curve;
+      if (curve && curve.key === this.drawn.key) {
+        message.charts[name] = { after: curve.x.map((xs) => (xs.length ? xs[xs.length - 1] : -1)), stride: curve.stride };
+      }
     }
     ws.send(JSON.stringify(message));
     this.awake();
