@@ -64,7 +64,7 @@ def start_or_join(code: str) -> None:
 
 
 code = link_params()
-theme.apply(bool(st.session_state.get(teacher.PROJECTOR)) and teacher.current() is not None)
+theme.apply(bool(st.session_state.get(keys.CLASS_PROJECTOR)) and teacher.current() is not None)
 toast = st.session_state.pop(keys.TOAST, None)
 if toast:
     st.toast(toast)

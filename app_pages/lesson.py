@@ -17,14 +17,10 @@ import streamlit as st
 from live.run import LiveRun
 from scratchnet.draw.palette import Style
 from scratchnet.teach.lesson import LESSON_CONFIG, LESSONS, TUTORIAL, Lesson, Step, parameter_rows, run_step
-from ui import live_view, session, theme, toolbar
+from ui import keys, live_view, session, theme, toolbar
 from ui.into_view import bring_into_view
 from ui.markdown import escape
 
-RUN_KEY = "lesson_run"                  # this page's own run of the tutorial's network (step 4)
-ANSWERS_KEY = "lesson_answers"          # {(lesson, step key): the option the learner locked in}
-STEP_PICKER = "lesson_step"
-JUST_LOCKED = "lesson_just_locked"      # the page run after "Lock in my answer": bring the verdict into view
 VERDICT = "lesson_verdict"              # the verdict's container (its key is its CSS class: st-key-…)
 
 
@@ -77,24 +73,24 @@ def step_link(lesson: Lesson, number: int) -> str:
 
 
 def picked(lesson: Lesson) -> None:
-    go(lesson, st.session_state[STEP_PICKER])
+    go(lesson, st.session_state[keys.LESSON_STEP])
 
 
 # --- the prediction ------------------------------------------------------------------------------------------
 def answers() -> dict[tuple[str, str], int]:
-    return st.session_state.setdefault(ANSWERS_KEY, {})
+    return st.session_state.setdefault(keys.LESSON_ANSWERS, {})
 
 
 def lock_in(lesson: Lesson, step: Step) -> None:
-    choice = st.session_state.get(f"lesson_pick_{lesson.key}_{step.key}")
+    choice = st.session_state.get(keys.lesson_pick(lesson.key, step.key))
     if choice is not None:
         answers()[(lesson.key, step.key)] = step.question.options.index(choice)
-        st.session_state[JUST_LOCKED] = True
+        st.session_state[keys.LESSON_JUST_LOCKED] = True
 
 
 def try_again(lesson: Lesson, step: Step) -> None:
     answers().pop((lesson.key, step.key), None)
-    st.session_state.pop(f"lesson_pick_{lesson.key}_{step.key}", None)
+    st.session_state.pop(keys.lesson_pick(lesson.key, step.key), None)
 
 
 def prediction(lesson: Lesson, step: Step) -> int | None:
@@ -103,7 +99,7 @@ def prediction(lesson: Lesson, step: Step) -> int | None:
     locked = answers().get((lesson.key, step.key))
     with st.container(border=True):
         st.markdown(f"**Predict first.** {question.prompt}")
-        key = f"lesson_pick_{lesson.key}_{step.key}"
+        key = keys.lesson_pick(lesson.key, step.key)
         if locked is not None:
             st.session_state[key] = question.options[locked]
         choice = st.radio(question.prompt, question.options, index=None, key=key, disabled=locked is not None,
@@ -125,17 +121,17 @@ def prediction(lesson: Lesson, step: Step) -> int | None:
 def bring_verdict_into_view() -> None:
     """After "Lock in my answer" the verdict and the code's output are drawn where the learner clicked, often
     below the fold (at 1440×900 step 1's output started ~150 px under the window's edge)."""
-    if st.session_state.pop(JUST_LOCKED, False):
+    if st.session_state.pop(keys.LESSON_JUST_LOCKED, False):
         bring_into_view(VERDICT)
 
 
 # --- the result ------------------------------------------------------------------------------------------------
 def lesson_run() -> LiveRun:
     """This page's run of the tutorial's network, kept in the session and on the shared training thread."""
-    run = st.session_state.get(RUN_KEY)
+    run = st.session_state.get(keys.LESSON_RUN)
     if run is None:
         run = LiveRun(LESSON_CONFIG)
-        st.session_state[RUN_KEY] = run
+        st.session_state[keys.LESSON_RUN] = run
     session.keep(run)
     return run
 
@@ -205,8 +201,8 @@ if note:
     st.warning(note)
 st.markdown(lesson.intro)
 titles = {i + 1: f"{i + 1} · {s.title}" for i, s in enumerate(lesson.steps)}
-st.session_state[STEP_PICKER] = number
-st.segmented_control("Step", list(titles), format_func=titles.get, key=STEP_PICKER, required=True,
+st.session_state[keys.LESSON_STEP] = number
+st.segmented_control("Step", list(titles), format_func=titles.get, key=keys.LESSON_STEP, required=True,
                      on_change=picked, args=(lesson,))
 
 heading, share = st.columns([4, 1.5], vertical_alignment="bottom")

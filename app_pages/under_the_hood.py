@@ -26,15 +26,12 @@ from scratchnet.draw.surface import decision_surface
 from scratchnet.net.model import init_net
 from scratchnet.teach.gradcheck import ABS_TOL, REL_TOL
 from scratchnet.teach.pitfall import SETUP, leaf_pitfall_demo
-from ui import events, hood, live_view, session, theme, toolbar
+from ui import events, hood, keys, live_view, session, theme, toolbar
 from ui.into_view import bring_into_view
 from ui.live_chart import live_chart
 
 TABS = ["Math & code", "One step, opened up", "Leaf-tensor pitfall", "Hidden space", "History"]
-STEP_DIAGRAM = "uth_step_diagram"       # the opened-up step's network diagram (its clicks pick a table entry)
-STEP_ENTRY = "uth_step_entry"           # the entry picked there, as "W2[1,3]"
 STEP_PICKED = "uth_step_picked"         # the picked entry's values and its tensor's table (a container's key)
-JUST_PICKED = "uth_just_picked"         # the page run after a click on the diagram: bring the pick into view
 BOUNDARY_RESOLUTION = 80
 ACTIVATION, REGULARIZATION, REG_RATE = KNOBS["activation"], KNOBS["regularization"], KNOBS["reg_rate"]
 
@@ -129,13 +126,13 @@ def _frame(values: torch.Tensor, columns: list[str], index: list[str] | None = N
 
 def _select_entry() -> None:
     """A click on a line or bias of the step's diagram: its tensor in the table below, its row marked."""
-    picked = events.fields(events.payload("select", STEP_DIAGRAM), "click in the diagram", "name")
+    picked = events.fields(events.payload("select", keys.UTH_STEP_DIAGRAM), "click in the diagram", "name")
     name = events.text(picked["name"], "weight's name")
     if not hood.ENTRY_NAME.fullmatch(name):
         raise events.EventError("The click in the diagram did not name a weight or bias, so nothing changed.")
-    st.session_state[STEP_ENTRY] = name
-    st.session_state["uth_step_param"] = name.split("[")[0]
-    st.session_state[JUST_PICKED] = True
+    st.session_state[keys.UTH_STEP_ENTRY] = name
+    st.session_state[keys.UTH_STEP_PARAM] = name.split("[")[0]
+    st.session_state[keys.UTH_JUST_PICKED] = True
 
 
 def gradient_verdict(step: hood.OpenedStep) -> None:
@@ -216,13 +213,13 @@ def one_step(cfg: Config, live: LiveRun, style: Style) -> None:
     st.dataframe(pd.DataFrame(hood.gradient_rows(step)), hide_index=True, key="uth_gradcheck",
                  column_config={c: number for c in ("max |hand − autograd|", "relative (autograd)",
                                                     "max |hand − finite diff|", "relative (finite diff)")})
-    selected = hood.entry_of(net, st.session_state.get(STEP_ENTRY))
+    selected = hood.entry_of(net, st.session_state.get(keys.UTH_STEP_ENTRY))
     chart, numbers = hood.step_diagram(cfg, net, step, state.data.bounds, style, selected)
-    live_view.static_diagram(STEP_DIAGRAM, chart, numbers, style, on_select=_select_entry)
-    if st.session_state.get("uth_step_param") not in (None, *step.names):
-        st.session_state["uth_step_param"] = step.names[0]        # a pick from another network
+    live_view.static_diagram(keys.UTH_STEP_DIAGRAM, chart, numbers, style, on_select=_select_entry)
+    if st.session_state.get(keys.UTH_STEP_PARAM) not in (None, *step.names):
+        st.session_state[keys.UTH_STEP_PARAM] = step.names[0]        # a pick from another network
     with st.container(key=STEP_PICKED):
-        name = st.segmented_control("Parameter", step.names, default=step.names[0], key="uth_step_param",
+        name = st.segmented_control("Parameter", step.names, default=step.names[0], key=keys.UTH_STEP_PARAM,
                                     required=True)
         i = step.names.index(name)
         entries = pd.DataFrame(hood.gradient_entries(step, i))
@@ -240,7 +237,7 @@ def one_step(cfg: Config, live: LiveRun, style: Style) -> None:
         styled = entries.style.format(formats).apply(
             lambda r: ["background-color: #fef3c7" if mark.iloc[r.name] else ""] * len(r), axis=1)
         st.dataframe(styled, hide_index=True, key="uth_grad_entries")
-    if st.session_state.pop(JUST_PICKED, False):
+    if st.session_state.pop(keys.UTH_JUST_PICKED, False):
         bring_into_view(STEP_PICKED, "nearest")
     with st.expander("The code that computed this"):
         st.caption("Run as it is, with the network's float64 tensors as W1, b1, …: `Z, saved = forward(X)`, "
@@ -304,8 +301,8 @@ def hidden_space_panel(live: LiveRun, cfg: Config, style: Style) -> None:
                                        key="uth_mode", required=True)
     units = None
     if mode == "two units":
-        units = (_unit_picker(pick_x, "x axis", "uth_unit_x", width, 0),
-                 _unit_picker(pick_y, "y axis", "uth_unit_y", width, 1 if width > 1 else 0))
+        units = (_unit_picker(pick_x, "x axis", keys.UTH_UNIT_X, width, 0),
+                 _unit_picker(pick_y, "y axis", keys.UTH_UNIT_Y, width, 1 if width > 1 else 0))
     live_view.hidden_space_view(live, style, layer, units)
     st.caption("Grey lines run along x₁ (x₂ fixed), brown lines along x₂ (x₁ fixed); each is mapped point by point "
                "through the layers up to this one. "
@@ -325,11 +322,11 @@ def history_panel(style: Style) -> None:
     epochs = sorted(checkpoints)
     state = live.frame_state()
     if len(epochs) > 1:
-        chosen = st.session_state.get("uth_epoch")
-        if chosen not in checkpoints or chosen == st.session_state.get("uth_epoch_newest"):
-            st.session_state.uth_epoch = epochs[-1]       # new, thinned away, or following the newest
-        st.session_state.uth_epoch_newest = epochs[-1]
-        epoch = st.select_slider("Epoch", epochs, key="uth_epoch", format_func=lambda e: f"{e:,}",
+        chosen = st.session_state.get(keys.UTH_EPOCH)
+        if chosen not in checkpoints or chosen == st.session_state.get(keys.UTH_EPOCH_NEWEST):
+            st.session_state[keys.UTH_EPOCH] = epochs[-1] # new, thinned away, or following the newest
+        st.session_state[keys.UTH_EPOCH_NEWEST] = epochs[-1]
+        epoch = st.select_slider("Epoch", epochs, key=keys.UTH_EPOCH, format_func=lambda e: f"{e:,}",
                                  help="Checkpoints saved as the run trained: every early epoch, then spaced out.")
     else:
         epoch = epochs[0]

@@ -20,9 +20,10 @@ from typing import Any, Literal
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
+from ui import keys
+
 Kind = Literal["info", "success", "warning", "error"]
 MAX_LINES = 3
-_PLACE = "_notice_place"        # session-state key of this script run's place
 
 
 @dataclass
@@ -40,7 +41,7 @@ def _run() -> object:
 
 
 def _place() -> _Place | None:
-    place = st.session_state.get(_PLACE)
+    place = st.session_state.get(keys.NOTICE_PLACE)
     if place is None or place.run is not _run() or place.run is None:
         return None
     return place
@@ -63,7 +64,7 @@ def reserve(*, lines: int = 1, hint: str = "", presentation: bool = False) -> No
     slot = area.empty()
     if hint:
         slot.caption(hint)
-    st.session_state[_PLACE] = _Place(area, slot, _run())
+    st.session_state[keys.NOTICE_PLACE] = _Place(area, slot, _run())
 
 
 def _taken(place: _Place) -> None:

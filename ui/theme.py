@@ -100,7 +100,6 @@ def touch_screen() -> bool:
     return any(word in (st.context.headers.get("User-Agent") or "") for word in TOUCH_AGENTS)
 
 
-SETTLED = "_layout_settled"       # session-state key: this session's browser laid the wide page out
 SETTLE_SECONDS = 0.08
 
 
@@ -109,8 +108,8 @@ def settle_layout() -> None:
     still empty page before anything is on it. Drawn in the same frame, the jump from Streamlit's narrow
     loading layout to the wide one moved everything the first run drew (a layout shift of ~0.1 at one load
     in two)."""
-    if not st.session_state.get(SETTLED):
-        st.session_state[SETTLED] = True
+    if not st.session_state.get(keys.LAYOUT_SETTLED):
+        st.session_state[keys.LAYOUT_SETTLED] = True
         time.sleep(SETTLE_SECONDS)
 
 

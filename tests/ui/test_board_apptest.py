@@ -153,7 +153,7 @@ def test_a_new_class_is_drawn_and_named(app):
 # --- the projector view ----------------------------------------------------------------------------------
 def test_the_projector_view_is_the_board_with_what_a_student_needs_to_join(apps):
     from tests.live_element import live_data, trigger
-    from ui.classroom.teacher import PROJECTOR
+    from ui.keys import CLASS_PROJECTOR as PROJECTOR
 
     teacher, code, _ = start_class(apps, LESSON)
     join(apps, code, "Ana")

@@ -30,9 +30,7 @@ from ui import clients, keys, live_view
 from ui.classroom import teacher_key
 from ui.classroom.markdown import escape
 
-PENDING = "class_pending_setup"          # (the setup, the config before it, when applied, times applied again)
 CONFIRM_SECONDS, MAX_REAPPLY = 2.0, 3
-SUBMIT_MESSAGE = "class_submit_message"
 SHOWN_MESSAGES = 3
 
 
@@ -75,7 +73,8 @@ def _forget(note: str) -> None:
     channel = st.session_state.get(keys.CHANNEL)
     if channel is not None:
         class_hub.shared().forget(channel)
-    for key in (keys.CLASS_SEAT, keys.CLASS_APPLIED, keys.CLASS_NOTE, keys.CLASS_REPORTED, SUBMIT_MESSAGE, PENDING):
+    for key in (keys.CLASS_SEAT, keys.CLASS_APPLIED, keys.CLASS_NOTE, keys.CLASS_REPORTED,
+                keys.CLASS_SUBMIT_MESSAGE, keys.CLASS_PENDING_SETUP):
         st.session_state.pop(key, None)
     if note:
         st.session_state[keys.TOAST] = note
@@ -128,7 +127,7 @@ def apply_setup(setup: dict[str, str]) -> Config:
     st.session_state[keys.RELOAD_WIDGETS] = True
     st.session_state[keys.URL_NOTES] = []
     st.session_state[keys.CLASS_NOTE] = note(cfg)
-    st.session_state[PENDING] = (cfg, current, time.monotonic(), 0)
+    st.session_state[keys.CLASS_PENDING_SETUP] = (cfg, current, time.monotonic(), 0)
     return cfg
 
 
@@ -138,21 +137,21 @@ def confirm_setup(cfg: Config) -> None:
     sends the old ones) reads the old setup back, and the Playground takes an address it did not write
     for a link just opened. For CONFIRM_SECONDS after the setup arrived, a run that reads exactly the
     old setup puts the teacher's back (a few times at most); any other change is the student's own."""
-    pending = st.session_state.get(PENDING)
+    pending = st.session_state.get(keys.CLASS_PENDING_SETUP)
     if pending is None:
         return
     wanted, before, since, tries = pending
     if same_setup(cfg, wanted):
         if time.monotonic() - since >= CONFIRM_SECONDS:
-            del st.session_state[PENDING]
+            del st.session_state[keys.CLASS_PENDING_SETUP]
         return
     if not same_setup(cfg, before) or tries >= MAX_REAPPLY:
-        del st.session_state[PENDING]
+        del st.session_state[keys.CLASS_PENDING_SETUP]
         return
     st.session_state[keys.CONFIG] = wanted
     st.session_state[keys.RELOAD_WIDGETS] = True
     st.session_state[keys.URL_NOTES] = []
-    st.session_state[PENDING] = (wanted, before, since, tries + 1)
+    st.session_state[keys.CLASS_PENDING_SETUP] = (wanted, before, since, tries + 1)
     st.rerun()
 
 
@@ -216,7 +215,7 @@ def _challenge(view: StudentView, run: LiveRun, cfg: Config) -> None:
     if done is not None and done.challenge == challenge.number:
         st.caption(f"Your best so far: {done.test_accuracy:.1%} test accuracy, {done.params:,} parameters, "
                    f"reached by epoch {done.epochs:,}.")
-    message = st.session_state.pop(SUBMIT_MESSAGE, None)
+    message = st.session_state.pop(keys.CLASS_SUBMIT_MESSAGE, None)
     if message:
         kind, words = message
         (st.success if kind == "success" else st.warning)(words)
@@ -258,10 +257,10 @@ def submit(run: LiveRun) -> None:
         entry = submission_of(run, challenge.target, challenge.number)
         best = store.submit(mine.code, mine.seat, mine.key, entry)
     except ClassError as err:
-        st.session_state[SUBMIT_MESSAGE] = ("warning", str(err))
+        st.session_state[keys.CLASS_SUBMIT_MESSAGE] = ("warning", str(err))
         return
     numbers = f"{entry.test_accuracy:.1%} test accuracy with {entry.params:,} parameters (epoch {entry.epochs:,})"
-    st.session_state[SUBMIT_MESSAGE] = (
+    st.session_state[keys.CLASS_SUBMIT_MESSAGE] = (
         ("success", f"Submitted: {numbers}. It is on the board.") if best else
         ("warning", f"Your earlier submission ranks higher than this one ({numbers}); the board keeps it."))
 

@@ -33,34 +33,27 @@ from ui.classroom import teacher_key
 from ui.classroom.markdown import escape
 from ui.classroom.teacher_key import base_url
 
-HIDE = "class_hide"                     # the controls the teacher's setup hides from students
-PROJECTOR = "class_projector"
-GO_PLAYGROUND = "class_go_playground"
-TEACHER_ERROR = "class_teacher_error"   # (where, words): what the teacher's last action could not do, and why
 NOT_SENT = ("presentation",)            # the teacher's projector setting stays theirs
-RESUMED = "class_teacher_resumed"       # this session looked for a class its browser teaches
-LINK_PENDING = "class_teacher_link"     # (code, key) of a working teacher link, until the person says yes
-LINK_REFUSED = "class_teacher_link_refused"
 
 
 def current() -> tuple[str, str] | None:
     """(code, teacher key) of the class this session teaches: the session's own, or, in a new session
     (a reload), the one its browser keeps, checked with the store."""
     teaching = st.session_state.get(keys.CLASS_TEACHER)
-    if teaching is None and not st.session_state.get(RESUMED):
+    if teaching is None and not st.session_state.get(keys.CLASS_RESUMED):
         kept = teacher_key.from_browser()
         if kept is None or st.session_state.get(keys.CLASS_SEAT) is not None:
-            st.session_state[RESUMED] = True
+            st.session_state[keys.CLASS_RESUMED] = True
         else:
             try:
                 class_hub.shared().store.check_teacher(*kept, client=clients.current())
                 teaching = _teach(*kept)
-                st.session_state[RESUMED] = True
+                st.session_state[keys.CLASS_RESUMED] = True
             except StoreUnavailable:
                 pass                                        # Redis is down: keep the key, try on the next run
             except ClassError:                              # ended, or not a key: the browser forgets it
-                st.session_state[RESUMED] = True
-                st.session_state[teacher_key.KEPT] = ""
+                st.session_state[keys.CLASS_RESUMED] = True
+                st.session_state[keys.CLASS_TEACHER_COOKIE] = ""
                 teacher_key.keep(None, base_url(), key="class_teacher_key_forget")
     if teaching is not None:
         class_hub.shared().teach(live_view.channel(), *teaching)
@@ -69,7 +62,7 @@ def current() -> tuple[str, str] | None:
 
 def _teach(code: str, key: str) -> tuple[str, str]:
     st.session_state[keys.CLASS_TEACHER] = (code, key)
-    st.session_state[teacher_key.KEPT] = teacher_key.cookie_value(code, key)
+    st.session_state[keys.CLASS_TEACHER_COOKIE] = teacher_key.cookie_value(code, key)
     class_hub.shared().teach(live_view.channel(), code, key)
     return code, key
 
@@ -79,7 +72,7 @@ def _stop_teaching() -> None:
     channel = st.session_state.get(keys.CHANNEL)
     if channel is not None:
         class_hub.shared().forget(channel)
-    st.session_state[teacher_key.KEPT] = ""                 # the next page run tells the browser to forget
+    st.session_state[keys.CLASS_TEACHER_COOKIE] = ""                 # the next page run tells the browser to forget
 
 
 def start() -> None:
@@ -87,9 +80,9 @@ def start() -> None:
     try:
         code, key = class_hub.shared().store.create(client=clients.current())
     except ClassError as err:
-        st.session_state[TEACHER_ERROR] = ("start", str(err))
+        st.session_state[keys.CLASS_TEACHER_ERROR] = ("start", str(err))
         return
-    st.session_state.pop(TEACHER_ERROR, None)
+    st.session_state.pop(keys.CLASS_TEACHER_ERROR, None)
     _teach(code, key)
 
 
@@ -115,10 +108,10 @@ def open_link(code: str, key: str) -> None:
     try:
         class_hub.shared().store.check_teacher(code, key, client=clients.current())
     except ClassError as err:
-        st.session_state[LINK_REFUSED] = str(err)
+        st.session_state[keys.CLASS_LINK_REFUSED] = str(err)
         return
     if student.seat() is not None or current() is not None:
-        st.session_state[LINK_PENDING] = (code, key)
+        st.session_state[keys.CLASS_LINK_PENDING] = (code, key)
     else:
         _teach(code, key)
 
@@ -126,26 +119,26 @@ def open_link(code: str, key: str) -> None:
 def _accept_link() -> None:
     from ui.classroom import student
 
-    code, key = st.session_state.pop(LINK_PENDING)
+    code, key = st.session_state.pop(keys.CLASS_LINK_PENDING)
     if student.seat() is not None:
         student.leave()
     _stop_teaching()
     problem = claim(code, key)
     if problem:
-        st.session_state[LINK_REFUSED] = problem
+        st.session_state[keys.CLASS_LINK_REFUSED] = problem
 
 
 def _decline_link() -> None:
-    st.session_state.pop(LINK_PENDING, None)
+    st.session_state.pop(keys.CLASS_LINK_PENDING, None)
 
 
 def link_question() -> bool:
     """Say what came of a teacher link: its refusal, or the question of a session already in a class.
     True while the question waits for an answer."""
-    refused = st.session_state.pop(LINK_REFUSED, None)
+    refused = st.session_state.pop(keys.CLASS_LINK_REFUSED, None)
     if refused:
         st.error(refused)
-    pending = st.session_state.get(LINK_PENDING)
+    pending = st.session_state.get(keys.CLASS_LINK_PENDING)
     if pending is None:
         return False
     from ui.classroom import student
@@ -180,7 +173,7 @@ def playground_config() -> Config:
 
 def setup_to_send(cfg: Config) -> dict[str, str]:
     """The teacher's Playground setup with the controls chosen to hide, without their own view choices."""
-    hide = st.session_state.get(HIDE)
+    hide = st.session_state.get(keys.CLASS_HIDE)
     chosen = cfg.replace(hide=tuple(cfg.hide if hide is None else hide))
     return {k: v for k, v in chosen.to_query().items() if k not in NOT_SENT}
 
@@ -214,28 +207,28 @@ def in_teacher_words(err: ClassError) -> str:
 def _act(action, done: str, where: str, needs_dataset: Config | None = None) -> None:
     """Run a teacher's action: `done` as a toast, or what went wrong kept beside the button pressed
     (`where`) until the next action, in words that say what to do (a toast would vanish)."""
-    st.session_state.pop(TEACHER_ERROR, None)
+    st.session_state.pop(keys.CLASS_TEACHER_ERROR, None)
     if needs_dataset is not None and needs_dataset.dataset == CUSTOM:
-        st.session_state[TEACHER_ERROR] = (where, OWN_POINTS)
+        st.session_state[keys.CLASS_TEACHER_ERROR] = (where, OWN_POINTS)
         return
     try:
         action()
     except ClassError as err:
-        st.session_state[TEACHER_ERROR] = (where, in_teacher_words(err))
+        st.session_state[keys.CLASS_TEACHER_ERROR] = (where, in_teacher_words(err))
         return
     st.session_state[keys.TOAST] = done
 
 
 def show_error(where: str) -> None:
     """The teacher's last action's error, if it was made at `where`."""
-    found = st.session_state.get(TEACHER_ERROR)
+    found = st.session_state.get(keys.CLASS_TEACHER_ERROR)
     if found and found[0] == where:
         st.error(found[1], icon=":material/error:")
 
 
 # --- the Classroom page ------------------------------------------------------------------------------
 def page() -> None:
-    if st.session_state.pop(GO_PLAYGROUND, False):          # a tile's "Open on my Playground"
+    if st.session_state.pop(keys.CLASS_GO_PLAYGROUND, False):          # a tile's "Open on my Playground"
         st.switch_page("app_pages/playground.py")
     code, key = current()
     store = class_hub.shared().store
@@ -249,7 +242,7 @@ def page() -> None:
         st.warning(f"Class {code} has ended.")
         teacher_key.sync(base_url())
         return
-    if st.session_state.get(PROJECTOR, False):
+    if st.session_state.get(keys.CLASS_PROJECTOR, False):
         # The board is the whole screen (ui/js/board.js's projector view), over this page; the toggle stays
         # under it so that its state lives on (a widget not drawn forgets its value).
         projector_toggle()
@@ -272,13 +265,14 @@ def page() -> None:
 
 
 def projector_toggle() -> None:
-    st.toggle("Projector view", key=PROJECTOR, help="The board on the whole screen, for the wall the class sees: "
-              "a large QR code, the class code and the join address beside every student's tile.")
+    st.toggle("Projector view", key=keys.CLASS_PROJECTOR,
+              help="The board on the whole screen, for the wall the class sees: a large QR code, the class code and "
+                   "the join address beside every student's tile.")
 
 
 def leave_projector() -> None:
     """The projector view's "Leave projector view" button."""
-    st.session_state[PROJECTOR] = False
+    st.session_state[keys.CLASS_PROJECTOR] = False
 
 
 def header(code: str, board: Board) -> None:
@@ -302,9 +296,9 @@ def setup_panel(board: Board) -> None:
         st.caption(f"Your students have: {setup_text(board.info.setup)}")
     k = KNOBS["hide"]
     names = [n for n in k.choices if n != "hide"]
-    if HIDE not in st.session_state:
-        st.session_state[HIDE] = [n for n in cfg.hide if n in names]
-    st.multiselect("Hide these controls from students", names, key=HIDE, format_func=k.show,
+    if keys.CLASS_HIDE not in st.session_state:
+        st.session_state[keys.CLASS_HIDE] = [n for n in cfg.hide if n in names]
+    st.multiselect("Hide these controls from students", names, key=keys.CLASS_HIDE, format_func=k.show,
                    help="Students get the same setup without these controls.")
     custom = cfg.dataset == CUSTOM
     st.button("Send setup to class", key="class_send", type="primary", icon=":material/send:",
@@ -318,7 +312,7 @@ def setup_panel(board: Board) -> None:
 def set_challenge() -> None:
     code, key = current()
     cfg = playground_config()
-    goal, target = st.session_state["class_goal"], st.session_state["class_target"] / 100
+    goal, target = st.session_state[keys.CLASS_GOAL], st.session_state[keys.CLASS_TARGET] / 100
     data = {k: v for k, v in cfg.to_query().items() if k in DATA_KNOBS}
     described = cfg.describe().split(" · ")[0]
     text = f"reach {target:.0%} test accuracy on {described} {GOALS[goal]}."
@@ -326,7 +320,7 @@ def set_challenge() -> None:
 
     def both() -> None:
         store = class_hub.shared().store
-        if st.session_state.get("class_challenge_setup", True):
+        if st.session_state.get(keys.CLASS_CHALLENGE_SETUP, True):
             store.send_setup(code, key, setup_to_send(cfg))
         store.set_challenge(code, key, Challenge(goal, target, data, text))
 
@@ -344,9 +338,9 @@ def challenge_panel(board: Board) -> None:
     if challenge is not None:
         st.markdown(f"**Now:** {escape(challenge.text)}")
     cfg = playground_config()
-    st.selectbox("Goal", list(GOALS), key="class_goal", format_func=lambda g: f"Test accuracy {GOALS[g]}")
-    st.slider("Test accuracy to reach (%)", 50, 100, 90, step=1, key="class_target")
-    st.checkbox("Send my setup with it", value=True, key="class_challenge_setup",
+    st.selectbox("Goal", list(GOALS), key=keys.CLASS_GOAL, format_func=lambda g: f"Test accuracy {GOALS[g]}")
+    st.slider("Test accuracy to reach (%)", 50, 100, 90, step=1, key=keys.CLASS_TARGET)
+    st.checkbox("Send my setup with it", value=True, key=keys.CLASS_CHALLENGE_SETUP,
                 help="The challenge is on your Playground's data; students start from your setup.")
     why_not = ("" if cfg.is_classification and cfg.dataset != CUSTOM else OWN_POINTS if cfg.is_classification else
                "A challenge is about test accuracy, which a regression has not: pick a classification dataset "
@@ -363,20 +357,20 @@ def challenge_panel(board: Board) -> None:
 
 def post_message() -> None:
     code, key = current()
-    text = st.session_state.get("class_message", "")
+    text = st.session_state.get(keys.CLASS_MESSAGE, "")
 
     def send() -> None:
         if not text.strip():
             raise ClassError("Type your message in the box first, then press Send message.")
         class_hub.shared().store.post_message(code, key, text)
-        st.session_state["class_message"] = ""
+        st.session_state[keys.CLASS_MESSAGE] = ""
 
     _act(send, "Message sent.", "message")
 
 
 def message_panel() -> None:
     st.subheader("Message")
-    st.text_area("Message to the class", key="class_message", max_chars=280, height=90,
+    st.text_area("Message to the class", key=keys.CLASS_MESSAGE, max_chars=280, height=90,
                  placeholder="e.g. Try a learning rate of 0.3: what happens?")
     st.button("Send message", key="class_send_message", on_click=post_message, width="stretch")
     show_error("message")
@@ -389,12 +383,12 @@ def open_on_playground() -> None:
     try:
         board = class_hub.shared().store.board(code, key)
     except ClassError as err:
-        st.session_state[TEACHER_ERROR] = ("board", in_teacher_words(err))
+        st.session_state[keys.CLASS_TEACHER_ERROR] = ("board", in_teacher_words(err))
         return
     student = next((s for s in board.students if s.seat == seat), None)
     if student is None or not student.setup:
-        st.session_state[TEACHER_ERROR] = ("board", "That student has left the class, so their run is not on "
-                                                    "the board any more: pick another tile.")
+        st.session_state[keys.CLASS_TEACHER_ERROR] = ("board", "That student has left the class, so their run is not "
+                                                          "on the board any more: pick another tile.")
         return
     cfg, _ = from_mapping(student.setup, strict=False)
     mine = playground_config()
@@ -402,7 +396,7 @@ def open_on_playground() -> None:
     st.session_state[keys.RELOAD_WIDGETS] = True
     st.session_state[keys.URL_NOTES] = []
     st.session_state[keys.TOAST] = f"{escape(student.name)}'s setup is on your Playground: press Play to run it."
-    st.session_state[GO_PLAYGROUND] = True
+    st.session_state[keys.CLASS_GO_PLAYGROUND] = True
 
 
 def board_view(code: str, key: str, wall: bool = False) -> None:
@@ -422,8 +416,6 @@ def board_view(code: str, key: str, wall: bool = False) -> None:
     live_view.custom(feed, BoardView(), data, {"open": open_on_playground, "projector": leave_projector})
 
 
-SHOWN_SEATS = "class_students_shown"    # the seats of the students table as the teacher saw it, in its order
-SELECTED = "class_students"             # the table's selection (its rows)
 
 
 def _names(names: list[str], most: int = 5) -> str:
@@ -434,8 +426,8 @@ def _names(names: list[str], most: int = 5) -> str:
 def remove_selected() -> None:
     """The "Remove selected" button: the students picked in the table leave the class (their pages say so)."""
     code, key = current()
-    shown = st.session_state.get(SHOWN_SEATS) or []
-    rows = (st.session_state.get(SELECTED) or {}).get("selection", {}).get("rows", [])
+    shown = st.session_state.get(keys.CLASS_SHOWN_SEATS) or []
+    rows = (st.session_state.get(keys.CLASS_SELECTED) or {}).get("selection", {}).get("rows", [])
     picked = [shown[r] for r in rows if isinstance(r, int) and 0 <= r < len(shown)]
     if not picked:
         return
@@ -443,12 +435,12 @@ def remove_selected() -> None:
     names = [name for _, name in picked]
     _act(lambda: class_hub.shared().store.remove(code, key, seats),
          f"{_names(names)} {'was' if len(names) == 1 else 'were'} removed from the class.", "students")
-    st.session_state.pop(SELECTED, None)
+    st.session_state.pop(keys.CLASS_SELECTED, None)
 
 
 def set_lock() -> None:
     code, key = current()
-    locked = bool(st.session_state.get("class_lock"))
+    locked = bool(st.session_state.get(keys.CLASS_LOCK))
     _act(lambda: class_hub.shared().store.lock(code, key, locked),
          "The class is locked: nobody new can join." if locked else "The class is open: students can join again.",
          "students")
@@ -457,18 +449,18 @@ def set_lock() -> None:
 def students_panel(board: Board) -> None:
     """Who is in the class (only students whose page is open count), locking it, removing many at once."""
     with st.expander(f"Students ({len(board.students)})", icon=":material/group:"):
-        st.toggle("Lock the class: nobody new can join", value=board.info.locked, key="class_lock",
+        st.toggle("Lock the class: nobody new can join", value=board.info.locked, key=keys.CLASS_LOCK,
                   on_change=set_lock, help="Students already in the class stay. Lock it once everyone is in.")
         show_error("students")
         if not board.students:
             st.caption("Nobody has joined yet.")
             return
-        st.session_state[SHOWN_SEATS] = [(s.seat, s.name) for s in board.students]
+        st.session_state[keys.CLASS_SHOWN_SEATS] = [(s.seat, s.name) for s in board.students]
         rows = {"Name": [s.name for s in board.students],
                 "Joined": [time.strftime("%H:%M:%S", time.localtime(s.joined)) for s in board.students]}
-        st.dataframe(rows, key=SELECTED, on_select="rerun", selection_mode="multi-row", hide_index=True,
+        st.dataframe(rows, key=keys.CLASS_SELECTED, on_select="rerun", selection_mode="multi-row", hide_index=True,
                      width="stretch", height=min(400, 38 + 35 * len(board.students)))
-        chosen = len((st.session_state.get(SELECTED) or {}).get("selection", {}).get("rows", []))
+        chosen = len((st.session_state.get(keys.CLASS_SELECTED) or {}).get("selection", {}).get("rows", []))
         st.button(f"Remove selected ({chosen})" if chosen else "Remove selected", key="class_remove_selected",
                   on_click=remove_selected, disabled=not chosen, icon=":material/person_remove:",
                   help="Pick rows in the table (shift-click for a range, the box at the top for everyone).")
@@ -479,7 +471,7 @@ def end_class() -> None:
     try:
         class_hub.shared().store.end(code, key)
     except ClassError as err:
-        st.session_state[TEACHER_ERROR] = ("end", in_teacher_words(err))
+        st.session_state[keys.CLASS_TEACHER_ERROR] = ("end", in_teacher_words(err))
         return
     _stop_teaching()
     st.session_state[keys.TOAST] = f"Class {code} has ended; its state is cleared."

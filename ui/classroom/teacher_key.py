@@ -19,10 +19,10 @@ from urllib.parse import unquote, urlsplit
 import streamlit as st
 
 from classroom.store import normalize_code
+from ui import keys
 
 COOKIE = "scratchnet_teacher"
 MAX_AGE_SECONDS = 12 * 3600             # a school day: the class itself ends sooner when nobody is in it
-KEPT = "class_teacher_cookie"           # what the browser should keep: "CODE.KEY", or "" to forget it
 _KEY = re.compile(r"[A-Za-z0-9_-]{32,64}")
 CLASSROOM_PAGE = "classroom"            # the Classroom page's url_path
 
@@ -60,8 +60,8 @@ def keep(teaching: tuple[str, str] | None, base_url: str, key: str = "class_teac
 def sync(base_url: str) -> None:
     """Once per page run of the Classroom page (and the teacher's badge): the browser keeps what this
     session teaches, or forgets a class that ended or a key that did not work."""
-    if KEPT in st.session_state:
-        kept = st.session_state[KEPT]
+    if keys.CLASS_TEACHER_COOKIE in st.session_state:
+        kept = st.session_state[keys.CLASS_TEACHER_COOKIE]
         keep(parse(kept) if kept else None, base_url)
 
 
