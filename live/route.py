@@ -56,15 +56,13 @@ MAX_MESSAGES_PER_SECOND = 120       # twice what a browser asks for at 60 frames
 MIN_FRAME_SECONDS = 1 / 60          # never more frames than a display shows
 IDLE_SECONDS = 10.0                 # nothing sent for this long: an "idle" note, so the browser knows we live
 SESSION_CHECK_SECONDS = 2.0
-UNITS_EVERY_FRAMES = 4
+UNITS_EVERY_FRAMES = 4             # unit pictures at most every 4th frame (docs/measured.md#unit-pictures)
 # The page's last socket closed (its tab is gone): its run stops training after this grace, unless a socket
-# comes back (a reconnect, another page of the session). Runs of closed tabs trained on for the scheduler's
-# 20 s idle limit and slowed everyone else's runs (a slider change took 0.71 s instead of 0.25 s meanwhile).
+# comes back; a closed tab's run would slow every other run (docs/measured.md#orphan-grace).
 ORPHAN_GRACE_SECONDS = 2.0
 WAIT_PLAYING, WAIT_PAUSED = 0.004, 0.05   # how often a waiting socket looks for news
-# A page keeps one socket; a reconnecting page may open its next before the server has noticed the last one
-# close. More were only ever an attack: a page and 64 sockets asking for full frames took another learner
-# from 45.9 to 2.6 frames/s.
+# A page keeps one socket; a reconnecting page may open its next before the server noticed the last one close.
+# More are an attack on the other learners (docs/measured.md#sockets-per-token).
 MAX_SOCKETS_PER_TOKEN = 2
 CLOSE_SESSION_ENDED = 4000
 CLOSE_POLICY = 1008                 # malformed or flooding
@@ -205,10 +203,8 @@ def build_frame_steps(channel: Channel, request: Request, state: SocketState, no
         if frame is None:
             return None
     elif isinstance(view, PlaygroundView) and isinstance(job, LiveRun):
-        # Unit pictures are most of a frame's cost (a forward over each unit's grid). While a run plays:
-        # four times a second, and never more than every UNITS_EVERY_FRAMES-th frame, so a class of 100 at
-        # ~3 frames/s each does not pay for them on every frame (they took 18% of the training thread).
-        # A paused run's rare frames (a Step, an edit) always carry them.
+        # Unit pictures are most of a frame's cost: while a run plays, a few a second (docs/measured.md#unit-pictures);
+        # a paused run's rare frames (a Step, an edit) always carry them.
         due = now - state.units_at >= UNITS_EVERY_SECONDS and state.frames_since_units + 1 >= UNITS_EVERY_FRAMES
         units = request.key != job.key or not job.playing or due
         run_state = yield from job.frame_state_steps(request.key, request.curve("loss"))

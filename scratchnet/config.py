@@ -246,7 +246,7 @@ _KNOB_LIST = (
     # moons are ~86% linearly separable, and init seed 42 started at 86%). benchmarks/bench_pace.py measures it.
     Knob("dataset", "choice", "circle", "Dataset", "Which toy data the network learns.", "data",
          choices=(*DATASETS_CLASSIFICATION, *DATASETS_REGRESSION, CUSTOM),
-         # short names: a label under a thumbnail, three to a row ("multigauss" was cut to "multiga…")
+         # short names: a label under a thumbnail has ~9 characters, three to a row (docs/measured.md#dataset-names)
          names=(("checkerboard", "checkers"), ("multigauss", "gaussians"), (CUSTOM, "your own")),
          exportable=True),
     Knob("classes", "int", 2, "Classes",

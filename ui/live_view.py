@@ -103,8 +103,8 @@ def _noop() -> None:
 def _mount(key: str, data: dict, callbacks: dict[str, Callable[[], None] | None]) -> Any:
     # Every trigger value is checked by its callback (ui/events.py); a bad one is told in a toast.
     handlers = {f"on_{name}_change": guarded(fn) if fn else _noop for name, fn in callbacks.items()}
-    # One JSON string, not a dict: Streamlit checks each value of a dict for dataframes, which took
-    # ~3 ms of every Playground run (a tenth of it); ui/js/live_view.js parses the string.
+    # One JSON string, not a dict: Streamlit checks each value of a dict for dataframes, a tenth of a page run
+    # (docs/measured.md#element-json); ui/js/live_view.js parses the string.
     return _component(key=key, data=json.dumps(data, separators=(",", ":")), height="content", **handlers)
 
 

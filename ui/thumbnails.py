@@ -54,8 +54,8 @@ def all_thumbnails(classes: int = 2) -> dict[str, bytes]:
 
 @functools.cache
 def thumbnail_uris(classes: int = 2) -> dict[str, str]:
-    """The pictures as data URIs, which st.image passes through as they are (PNG bytes it opens and
-    checks with PIL on every page run: ~4 ms of each Playground run for the eight of them). Made once per
-    number of classes (a page's st.cache_data function kept the globals of the page run that defined it,
-    a closed session's run and network among them). Do not change the dict."""
+    """The pictures as data URIs, which st.image passes through as they are (PNG bytes it would open and
+    check with PIL on every page run). Made once per number of classes, here and not in a page's
+    st.cache_data function, which keeps its page run's globals alive (docs/measured.md#thumbnails).
+    Do not change the dict."""
     return {name: data_uri(png) for name, png in all_thumbnails(classes).items()}

@@ -632,7 +632,7 @@ class LiveView {
     } else {
       const room = this.room();
       // The data column (pictures, knobs, buttons) closer together where a short window would cut it off
-      // (1366x768: its last button was 23 px under the screen's edge).
+      // (docs/measured.md#tight-data).
       const data = this.grid.querySelector('.snl-cell[data-area="data"]');
       this.root.classList.remove("snl-tight");
       if (data && !big && data.offsetHeight > room) this.root.classList.add("snl-tight");
