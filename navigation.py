@@ -51,10 +51,13 @@ with st.sidebar if shown.url_path == PLAYGROUND.url_path else contextlib.nullcon
 # own path directly makes Streamlit probe `<path>/_stcore/health` first (two 404s in the console).
 if "lesson" in st.query_params and shown.url_path == "":
     st.switch_page(LESSON, query_params=st.query_params.to_dict())
-try:
-    shown.run()
-    # A one-off message a callback left (a bad value from the page, ui/events.py) on a page that shows none itself.
-    if toast := st.session_state.pop(keys.TOAST, None):
-        st.toast(toast)
-finally:
-    session.charge_page_run()        # and so is drawing the page (a rerun or a stop ends it here too)
+# The page itself, when it is this session's turn: one page run computes at a time on the server, addresses in turns,
+# held to a share of the time while others' runs train (live/page_gate.py: a bot's fresh sessions took the server).
+with session.page_run_turn():
+    try:
+        shown.run()
+        # A one-off message a callback left (a bad value from the page, ui/events.py) on a page that shows none itself.
+        if toast := st.session_state.pop(keys.TOAST, None):
+            st.toast(toast)
+    finally:
+        session.charge_page_run()    # and so is drawing the page (a rerun or a stop ends it here too)

@@ -71,6 +71,10 @@ LARGEST = Config(hidden=(128,) * 8, n_points=5000, epochs=1_000_000, speed="max"
 HEAVY = LARGEST.replace(batch_size=1)                          # an epoch of ~4,000 steps of the largest network
 EXTRA_SOCKETS = (64, 256)                                      # the issue's two fan-outs
 TARGET_SHARE, TARGET_WAIT = 0.70, 0.25
+# An attacker is another machine than the victim's: its requests name an address of their own, as deploy/'s nginx
+# does for every browser (the app trusts X-Forwarded-For from 127.0.0.1; ui/clients.py). The page-run gate
+# (live/page_gate.py) holds an address's page runs to a share of the time while another address's run trains.
+ATTACKER = {"X-Forwarded-For": "203.0.113.99"}
 WARM_UP_SECONDS = 3.0                                          # an attack ramps up before the victim is measured
 ATTACK_SECONDS = 8.0 + WARM_UP_SECONDS                         # how long a fixed-length attack runs (--seconds sets it)
 SETTLE_SECONDS = 3.0                                           # the last attack's sessions leave
@@ -189,7 +193,7 @@ async def compare_max(url: str, stop: asyncio.Event, report: dict) -> None:
 
 async def step_presses(url: str, stop: asyncio.Event, report: dict) -> None:
     """Step, pressed again as soon as the page has run, on the heavy network (an epoch of ~4,000 steps)."""
-    attacker = PlaygroundClient(url, query(HEAVY))
+    attacker = PlaygroundClient(url, query(HEAVY), headers=ATTACKER)
     await attacker.open()
     presses = 0
     while not stop.is_set():
@@ -201,7 +205,7 @@ async def step_presses(url: str, stop: asyncio.Event, report: dict) -> None:
 
 async def page_runs(url: str, stop: asyncio.Event, report: dict) -> None:
     """The page run again and again, back to back, on the largest network (each run draws its boundary)."""
-    session = StreamlitSession(url, query(LARGEST))
+    session = StreamlitSession(url, query(LARGEST), headers=ATTACKER)
     await session.open()
     runs = 0
     while not stop.is_set():

@@ -181,6 +181,11 @@ class Scheduler:
         """Someone other than `owner` wants the thread now (a page run of `owner`'s then keeps to its share)."""
         return bool(self._wanting - {owner})
 
+    @property
+    def wanting(self) -> frozenset:
+        """The owners that wanted the thread when it last looked (runs playing or stepping, frames to build)."""
+        return self._wanting
+
     def owner_of(self, job: Job) -> Hashable:
         with self._lock:
             return self._owners.get(job, NOBODY)

@@ -34,7 +34,7 @@ CLASS_NOTE = "class_note"           # what the teacher changed, until the studen
 CLASS_REPORTED = "class_reported"   # the setup this student last reported to the board
 
 CPU_MARK = "cpu_mark"               # (script thread, its CPU time) when the page run last paid for itself
-CPU_SPENT = "cpu_spent"             # [(when, CPU seconds)] of the page runs of the last few seconds
+CLIENT = "client"                   # the client (address) this session belongs to (ui/clients.py)
 CHANNEL = "live_channel"            # the session's live channel (live/channel.py): its socket's token
 LIVE_VIEW = "live_view"             # a page's live element (its clicks on the boundary draw points)
 DIAGRAM_MESSAGE = "diagram_message" # the answer to the last edit in the network diagram ({id, ok, text})

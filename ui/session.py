@@ -9,24 +9,18 @@ from __future__ import annotations
 
 import threading
 import time
-from collections import deque
 from urllib.parse import urlencode
 
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
+from live import page_gate
 from live.run import LiveRun, take_over
 from live.scheduler import Scheduler
 from live.scheduler import shared as shared_scheduler
 from scratchnet.config import CUSTOM, Config, datasets_for, from_mapping
 from scratchnet.data.datasets import Dataset
-from ui import keys
-
-# While others want the training thread, a session's page runs may take this share of a core over this window,
-# and a run waits at most this long: a learner's slider or click (~30-60 ms a run) never comes near.
-PAGE_RUN_SHARE = 0.5
-PAGE_RUN_WINDOW = 2.0
-MAX_PAGE_RUN_WAIT_SECONDS = 2.0
+from ui import clients, keys
 
 
 def scheduler() -> Scheduler:
@@ -125,9 +119,7 @@ def session_id() -> str | None:
 def charge_page_run(starting: bool = False) -> None:
     """The CPU time this session's script thread used since it last said so (its callbacks, an upload read,
     the page drawn) is paid from its share of the training thread (navigation.py calls this as a page run
-    starts and ends). While others want the thread, a session whose page runs took more than PAGE_RUN_SHARE
-    of a core over the last PAGE_RUN_WINDOW seconds (a page run again and again on the largest network)
-    waits, sleeping, before its next one until they are back within it."""
+    starts and ends). How much of the time page runs may take at all is the page-run gate's (`page_run_turn`)."""
     now, thread = time.thread_time(), threading.get_ident()
     last = st.session_state.get(keys.CPU_MARK)
     st.session_state[keys.CPU_MARK] = (thread, now)
@@ -135,16 +127,15 @@ def charge_page_run(starting: bool = False) -> None:
         return                     # the session's first run: what its thread did before may not be its own
     # Streamlit runs a session's scripts on a thread of its own, new after a pause: all of a new one's time is ours.
     spent = now - last[1] if last[0] == thread and now >= last[1] else now
-    owner = session_id()
-    scheduler().charge(owner, spent)
-    recent: deque = st.session_state.setdefault(keys.CPU_SPENT, deque())
-    clock = time.monotonic()
-    recent.append((clock, spent))
-    while recent and clock - recent[0][0] > PAGE_RUN_WINDOW:
-        recent.popleft()
-    excess = sum(cpu for _, cpu in recent) - PAGE_RUN_SHARE * PAGE_RUN_WINDOW
-    if starting and excess > 0 and scheduler().contended(owner):
-        time.sleep(min(excess / PAGE_RUN_SHARE, MAX_PAGE_RUN_WAIT_SECONDS))
+    scheduler().charge(session_id(), spent)
+
+
+def page_run_turn():
+    """This page run's turn at the server's page-run gate (live/page_gate.py): one page run at a time, clients
+    (addresses) least recently served first, held to a share of the time while others' runs train."""
+    if keys.CLIENT not in st.session_state:
+        st.session_state[keys.CLIENT] = clients.current()
+    return page_gate.shared().turn(st.session_state[keys.CLIENT], session_id())
 
 
 def keep(job) -> None:

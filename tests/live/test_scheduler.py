@@ -161,36 +161,3 @@ def test_what_a_session_spent_in_its_page_runs_is_paid_from_its_share():
     assert a.turns - turns[0] <= 1 and b.turns - turns[1] > 10, (a.turns - turns[0], b.turns - turns[1])
     time.sleep(0.6)
     assert not scheduler.contended("a"), "nobody wants the thread: nothing to wait for"
-
-
-def test_a_session_whose_page_runs_take_more_than_its_share_waits_before_the_next(monkeypatch):
-    """A page run of 1.5 s of CPU (the page run again and again on the largest network) while someone else
-    wants the thread: the next run waits until the last 2 s hold at most 1 s of its CPU."""
-    from streamlit.testing.v1 import AppTest
-
-    from ui import session
-
-    def page() -> None:
-        import time
-
-        from ui import session
-
-        session.charge_page_run(starting=True)
-        end = time.thread_time() + float(__import__("os").environ.get("PAGE_CPU", "0"))
-        while time.thread_time() < end:
-            pass
-        session.charge_page_run()
-
-    monkeypatch.setattr(session.scheduler(), "contended", lambda owner: True)
-    at = AppTest.from_function(page, default_timeout=30)
-    monkeypatch.setenv("PAGE_CPU", "1.5")
-    at.run()
-    monkeypatch.setenv("PAGE_CPU", "0")
-    start = time.monotonic()
-    at.run()
-    waited = time.monotonic() - start
-    assert 0.5 < waited < 2.5, waited
-    monkeypatch.setattr(session.scheduler(), "contended", lambda owner: False)
-    start = time.monotonic()
-    at.run()
-    assert time.monotonic() - start < 0.5, "nobody else wants the thread: no wait"

@@ -1,0 +1,184 @@
+"""Page runs of every session on a server take turns: a few at a time, addresses in turns, and an address held to
+a share of the time while another address's run trains.
+
+A page run (a Streamlit script run: a slider moved, a button, a fresh session's first page) runs on a thread of
+its own, outside the training thread's fair shares (live/scheduler.py). A session's page runs are paid from its
+share, but a bot opening fresh sessions is a new owner each time: a class-creation flood's 4 sessions at once, or
+the page run back to back on the largest network, left a learner who only played 36-61% of their quiet frame
+rate (the training thread's many short torch calls lose the GIL to busy script threads almost every time). So:
+
+- At most `slots` page runs compute at once, if the operator says so (SLOTS_SETTING; none by default: 2 slots made
+  a class behind one address queue its own page runs: a setup's page run p95 13-32 s against 9 s, and
+  tests/browser/test_class_lesson.py failed; the rest below is what holds a bot back).
+- A free slot goes to the client (ui/clients.py: an address; a school behind one NAT is one) served least
+  recently, then to whoever came first. A bot's many sessions share one address's turns, and a learner's page run
+  waits for at most the page runs under way and its own address's queue, whatever another address does.
+- While a session of another address wants the training thread (or waits here), an address's page runs hold a
+  slot at most `share` of the time: after a turn of t seconds that address rests t·(1-share)/share (at most
+  MAX_REST_SECONDS) before its next. Measured in wall time, so the split holds however much CPU the machine gives
+  the server. A class behind one address is never held back by its own students, and nobody is held back when
+  no other address wants anything.
+- A turn held longer than `stuck_seconds` (a page run waiting on something, never computing that long) no longer
+  keeps the others out.
+
+Streamlit-free: navigation.py takes a turn around every page run; tested as plain Python (tests/live/test_page_gate.py).
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import math
+import os
+import threading
+import time
+from collections.abc import Callable, Hashable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+_LOG = logging.getLogger(__name__)
+# While someone else's run trains, page runs may hold the gate this share of the time (the rest is the training
+# thread's alone). Measured (benchmarks/bench_abuse.py, see deploy/README.md "Limits"); the environment variable
+# SHARE_SETTING changes it.
+PAGE_RUN_SHARE = 0.5
+SHARE_SETTING = "SCRATCHNET_PAGE_RUN_SHARE"
+# Page runs computing at once: no limit unless the environment variable SLOTS_SETTING gives one (see above).
+SLOTS: int | None = None
+SLOTS_SETTING = "SCRATCHNET_PAGE_RUN_SLOTS"
+MAX_REST_SECONDS = 0.5      # the longest rest after one page run (a 2 s page run is not followed by 2 s of nothing)
+STUCK_SECONDS = 5.0         # a turn held longer than this stops keeping others out
+FORGET_SECONDS = 60.0       # a client or session not served for this long is forgotten (it then counts as new)
+
+
+@dataclass
+class _Ticket:
+    client: Hashable
+    session: Hashable
+    order: int
+    since: float = 0.0      # when it was let in
+
+
+class PageRunGate:
+    def __init__(self, share: float = PAGE_RUN_SHARE, slots: int | None = SLOTS,
+                 training: Callable[[], frozenset] = frozenset, stuck_seconds: float = STUCK_SECONDS,
+                 max_rest_seconds: float = MAX_REST_SECONDS):
+        if not 0 < share <= 1:
+            raise ValueError(f"The page runs' share must be above 0 and at most 1, not {share!r}.")
+        self.share = share
+        self.slots = slots
+        self.training = training            # the sessions whose runs or frames want the training thread now
+        self.stuck_seconds = stuck_seconds
+        self.max_rest_seconds = max_rest_seconds
+        self._cond = threading.Condition()
+        self._holders: list[_Ticket] = []
+        self._waiting: list[_Ticket] = []
+        self._served: dict[Hashable, float] = {}        # client -> when it was last let in
+        self._client_of: dict[Hashable, Hashable] = {}  # session -> its client, as its page runs said
+        self._rest_until: dict[Hashable, float] = {}    # client -> the rest after its last turn ends then
+        self._order = itertools.count()
+        self.longest_wait = 0.0                         # for the benchmarks
+
+    @contextmanager
+    def turn(self, client: Hashable, session: Hashable) -> Iterator[float]:
+        """Wait for this session's turn (yields how long it waited), and hold it until the block ends."""
+        ticket = _Ticket(client, session, next(self._order))
+        waited = self._enter(ticket)
+        try:
+            yield waited
+        finally:
+            self._leave(ticket)
+
+    def _enter(self, ticket: _Ticket) -> float:
+        start = time.monotonic()
+        with self._cond:
+            self._waiting.append(ticket)
+            try:
+                while (delay := self._delay(ticket, time.monotonic())) > 0:
+                    self._cond.wait(delay)
+            except BaseException:
+                self._waiting.remove(ticket)
+                self._cond.notify_all()
+                raise
+            now = time.monotonic()
+            self._waiting.remove(ticket)
+            self._holders.append(ticket)
+            ticket.since = now
+            self._served[ticket.client] = now
+            self._client_of[ticket.session] = ticket.client
+            self._cond.notify_all()                     # the next in line may take another free slot
+            if len(self._served) > 256:
+                self._served = {k: t for k, t in self._served.items() if now - t < FORGET_SECONDS}
+                self._client_of = {s: c for s, c in self._client_of.items() if c in self._served}
+                self._rest_until = {c: t for c, t in self._rest_until.items() if t > now}
+        waited = now - start
+        self.longest_wait = max(self.longest_wait, waited)
+        return waited
+
+    def _delay(self, ticket: _Ticket, now: float) -> float:
+        """0 if `ticket` may go now, else how long to wait before looking again (a leave wakes it sooner)."""
+        resting = self._rest_until.get(ticket.client, 0.0)
+        if now < resting:
+            return resting - now
+        if self.slots is None:
+            return 0.0
+        busy = [h.since + self.stuck_seconds - now for h in self._holders if now - h.since < self.stuck_seconds]
+        if len(busy) >= self.slots:
+            return min(busy)
+        ready = [t for t in self._waiting if self._rest_until.get(t.client, 0.0) <= now]
+        if min(ready, key=self._rank) is not ticket:
+            return self.stuck_seconds                   # another goes first; its entry or turn's end wakes us
+        return 0.0
+
+    def _rank(self, ticket: _Ticket) -> tuple[float, int]:
+        """Least recently served client first, then first come. (Not a client's least recently served session
+        first: a page run stopped by a rerun request as it began went to the back, again and again.)"""
+        return self._served.get(ticket.client, -math.inf), ticket.order
+
+    def _leave(self, ticket: _Ticket) -> None:
+        now = time.monotonic()
+        with self._cond:
+            self._holders.remove(ticket)
+            if self.share < 1 and self._others_want(ticket.client):
+                rest = min((now - ticket.since) * (1 - self.share) / self.share, self.max_rest_seconds)
+                self._rest_until[ticket.client] = max(self._rest_until.get(ticket.client, 0.0), now + rest)
+            self._cond.notify_all()
+
+    def _others_want(self, client: Hashable) -> bool:
+        """Someone of another client waits here, or wants the training thread (a session not seen here counts
+        as another's)."""
+        if any(t.client != client for t in self._waiting):
+            return True
+        return any(self._client_of.get(session) != client for session in self.training())
+
+
+def setting(name: str, default: float, lowest: float, highest: float) -> float:
+    """`default`, or the number from `lowest` (excluded) to `highest` that the environment variable `name` holds."""
+    text = os.environ.get(name, "").strip()
+    if not text:
+        return default
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not lowest < value <= highest:
+        _LOG.warning("%s=%r is not a number above %g and at most %g: using %g.", name, text, lowest, highest, default)
+        return default
+    return value
+
+
+_shared: PageRunGate | None = None
+_shared_lock = threading.Lock()
+
+
+def shared() -> PageRunGate:
+    """The server process's one gate (made on first use), resting while the shared training thread is wanted."""
+    global _shared
+    from live import scheduler
+
+    with _shared_lock:
+        if _shared is None:
+            share = setting(SHARE_SETTING, PAGE_RUN_SHARE, 0, 1)
+            slots = setting(SLOTS_SETTING, 0, 0, 1024)
+            slots = max(1, int(slots)) if slots else None
+            _shared = PageRunGate(share, slots, training=lambda: scheduler.shared().wanting)
+        return _shared

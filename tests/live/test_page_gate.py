@@ -1,0 +1,120 @@
+"""The page-run gate (live/page_gate.py): a few page runs at a time, addresses least recently served first, an
+address resting after its turns while another address's run trains, and a stuck turn that stops keeping others out."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+from live import page_gate
+from live.page_gate import PageRunGate
+
+
+def hold(gate: PageRunGate, client: str, session: str, seconds: float, log: list, entered: threading.Event | None = None
+         ) -> threading.Thread:
+    """A page run of `seconds` in a thread of its own; `log` gets (session, 'in'/'out', when)."""
+    def page_run() -> None:
+        with gate.turn(client, session):
+            log.append((session, "in", time.monotonic()))
+            if entered is not None:
+                entered.set()
+            time.sleep(seconds)
+            log.append((session, "out", time.monotonic()))
+
+    thread = threading.Thread(target=page_run, daemon=True)
+    thread.start()
+    return thread
+
+
+def test_one_slot_and_the_least_recently_served_address_next():
+    gate, log = PageRunGate(share=1.0, slots=1), []
+    first = threading.Event()
+    threads = [hold(gate, "bot", "bot-0", 0.3, log, first)]
+    first.wait(5)
+    # While the bot's first page run goes on, three more of its fresh sessions wait, then a learner arrives.
+    for i in (1, 2, 3):
+        threads.append(hold(gate, "bot", f"bot-{i}", 0.05, log))
+        time.sleep(0.02)
+    threads.append(hold(gate, "school", "learner", 0.05, log))
+    for thread in threads:
+        thread.join(10)
+    order = [who for who, what, _ in log if what == "in"]
+    assert order == ["bot-0", "learner", "bot-1", "bot-2", "bot-3"], "the learner's address before the bot's others"
+    events = sorted(log, key=lambda e: e[2])
+    assert all(a[1] != b[1] for a, b in zip(events, events[1:])), f"never two at once: {events}"
+
+
+def test_at_most_slots_page_runs_at_once():
+    gate, log = PageRunGate(share=1.0, slots=2), []
+    threads = [hold(gate, "school", f"s{i}", 0.1, log) for i in range(6)]
+    for thread in threads:
+        thread.join(10)
+    inside, most = 0, 0
+    for _, what, _ in sorted(log, key=lambda e: e[2]):
+        inside += 1 if what == "in" else -1
+        most = max(most, inside)
+    assert most == 2
+
+
+@pytest.mark.parametrize("wanting", [{"victim"}, {"a2"}, set()])
+def test_an_address_rests_after_its_turn_while_another_addresss_run_trains(wanting):
+    """share 0.25: a's turn of 0.2 s is followed by 0.5 s (the most a rest lasts) in which a gets none, while the
+    victim (another address) trains; a's own sessions training (a class behind one address) or nobody: none."""
+    gate = PageRunGate(share=0.25, training=lambda: frozenset(wanting))
+    with gate.turn("b", "victim"):
+        pass
+    with gate.turn("a", "a2"):
+        pass
+    with gate.turn("a", "a1"):
+        time.sleep(0.2)
+    with gate.turn("a", "a2") as waited:
+        if wanting == {"victim"}:
+            assert waited >= 0.45, waited
+        else:
+            assert waited < 0.25, "no other address wants anything: page runs go back to back"
+    with gate.turn("b", "victim") as waited:
+        assert waited < 0.25, "another address is not held back by a's rest"
+
+
+def test_a_rest_is_bounded_and_a_stuck_turn_stops_keeping_others_out():
+    gate = PageRunGate(share=0.1, slots=1, training=lambda: frozenset({"x"}), stuck_seconds=0.3, max_rest_seconds=0.1)
+    log: list = []
+    first = threading.Event()
+    stuck = hold(gate, "a", "a", 1.0, log, first)
+    first.wait(5)
+    start = time.monotonic()
+    with gate.turn("b", "b") as waited:
+        assert 0.25 <= waited and time.monotonic() - start < 0.9, "let in once a's turn counts as stuck"
+    stuck.join(5)
+    start = time.monotonic()
+    with gate.turn("c", "c"):
+        pass
+    with gate.turn("c", "c"):
+        assert time.monotonic() - start < 0.5
+
+
+def test_the_share_and_the_slots_are_operators_settings(monkeypatch, caplog):
+    monkeypatch.setenv(page_gate.SHARE_SETTING, "0.7")
+    assert page_gate.setting(page_gate.SHARE_SETTING, page_gate.PAGE_RUN_SHARE, 0, 1) == 0.7
+    for bad in ("0", "1.5", "half", "nan"):
+        monkeypatch.setenv(page_gate.SHARE_SETTING, bad)
+        assert page_gate.setting(page_gate.SHARE_SETTING, page_gate.PAGE_RUN_SHARE, 0, 1) == page_gate.PAGE_RUN_SHARE
+    assert page_gate.SHARE_SETTING in caplog.text
+    with pytest.raises(ValueError):
+        PageRunGate(share=0)
+
+
+def test_by_default_an_address_is_not_queued_behind_itself():
+    """A class behind one address, nobody else training: its page runs all go at once (a slot limit made a
+    class's page runs queue: tests/browser/test_class_lesson.py failed with 2)."""
+    gate, log = PageRunGate(training=lambda: frozenset({"a-student"})), []
+    threads = [hold(gate, "school", f"s{i}", 0.2, log) for i in range(5)]
+    for thread in threads:
+        thread.join(10)
+    inside, most = 0, 0
+    for _, what, _ in sorted(log, key=lambda e: e[2]):
+        inside += 1 if what == "in" else -1
+        most = max(most, inside)
+    assert most == 5
