@@ -246,7 +246,7 @@ with st.container(key="screen", gap=theme.SCREEN_GAP_PX):      # what the first 
     url_notes()
     if in_class is not None:
         with notices.area():
-            class_student.panel(in_class, run, cfg)
+            class_student.panel(in_class, run, cfg, compact=touch)
     if class_teacher.current() is not None:
         with notices.area():
             class_teacher.playground_badge()

@@ -9,11 +9,15 @@ for the module, one browser for the session. Screenshots go to artifacts/screens
 
 from __future__ import annotations
 
+import io
 import time
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urljoin
 
+import numpy as np
 import pytest
+from PIL import Image
 
+from classroom.qr import qr_png
 from scratchnet.config import Config
 from tests.browser.class_people import Person, person, teacher_starts
 from tests.browser.harness import (
@@ -239,8 +243,8 @@ def test_nothing_moves_on_load_a_new_dataset_play_a_finished_run_and_a_class_not
     learner.page.screenshot(path=str(screenshot_path("screen-cls-finished")))
     explained = shift_report(learner.page, least=0.005)        # what moved, and what came just before
     learner.page.close()
-    # the class, on a phone: the QR code's link, a name, Join, and the Playground opens on the network
-    student = phone_joins(browser, app_url, code, "Ana")
+    # the class, on a phone: the link of the teacher's QR code, a name, Join, and the Playground opens on the network
+    student = phone_joins(browser, qr_link(teacher), code, "Ana")
     joined = student.page.evaluate(SCREEN_PARTS)
     on_the_network(joined, "after joining")
     badge = student.page.locator(".st-key-class_badge").bounding_box()
@@ -248,15 +252,16 @@ def test_nothing_moves_on_load_a_new_dataset_play_a_finished_run_and_a_class_not
     assert notices[1] - 1 <= badge["y"] < notices[1] + notices[3], "the class's badge is in the notice place"
     student.page.evaluate(WATCH_SHIFTS_FROM_NOW)
     time.sleep(1.0)
-    teacher.page.get_by_role("textbox", name="Message to the class").fill("Now try the spiral.")
+    teacher.page.get_by_role("textbox", name="Message to the class").fill(LONG_MESSAGE)
     teacher.click("Send message")
-    student.page.wait_for_function("() => document.querySelector('.st-key-notices').innerText.includes("
-                                   "'Now try the spiral.')", timeout=30_000)
+    student.page.wait_for_function("(t) => document.querySelector('.st-key-notices').innerText.includes(t)",
+                                   arg=LONG_MESSAGE[:20], timeout=30_000)
     student.settle()
     time.sleep(1.0)
     shifts["class notice"] = student.page.evaluate(SHIFTS)
     on_the_network(student.page.evaluate(SCREEN_PARTS), "with the teacher's message")
     student.page.screenshot(path=str(screenshot_path("screen-cls-class-notice-phone")))
+    the_whole_message_a_tap_away(student, screenshot_path)
     total = sum(shifts.values())
     print("layout shift:", {k: round(v, 4) for k, v in shifts.items()}, f"total {total:.4f}")
     assert total < 0.1, (shifts, explained + shift_report(student.page, least=0.005))
@@ -264,10 +269,33 @@ def test_nothing_moves_on_load_a_new_dataset_play_a_finished_run_and_a_class_not
         assert not who.errors, who.errors
 
 
-def phone_joins(browser, url: str, code: str, name: str) -> Person:
+# A teacher's message longer than a phone's line: the class panel shows its start, a tap shows all of it.
+LONG_MESSAGE = ("Now try the spiral: two hidden layers of 8 units, tanh, a learning rate of 0.03, and watch the loss "
+                "flatten before you submit.")
+
+
+def qr_link(teacher: Person) -> str:
+    """The join link under the teacher's QR code, checked against the code itself: its picture is that link's."""
+    link = teacher.page.locator('[data-testid="stCode"] code').first.inner_text().strip()
+    qr = teacher.page.locator('[data-testid="stImage"] img').first.get_attribute("src")
+    shown = dark_modules(teacher.page.request.get(urljoin(teacher.page.url, qr)).body())
+    wanted = dark_modules(qr_png(link))
+    # Streamlit serves it as a JPEG, whose edges blur a little; a link one letter apart differs in 8% of them
+    assert shown.shape == wanted.shape and (shown != wanted).mean() < 0.01, \
+        f"the QR code on the teacher's screen is not the link {link}"
+    return link
+
+
+def dark_modules(picture: bytes) -> np.ndarray:
+    """A QR code's picture as dark (True) and light pixels."""
+    return np.asarray(Image.open(io.BytesIO(picture)).convert("L")) < 128
+
+
+def phone_joins(browser, link: str, code: str, name: str) -> Person:
     """A student on a phone (touch) opens the class's join link (its QR code's), types a name and taps Join."""
     student = person(browser, name, context=PHONES["iphone13"])
-    student.page.goto(f"{url}?class={code}")
+    assert link.endswith(f"?class={code}"), link
+    student.page.goto(link)
     student.settle()
     student.page.get_by_role("textbox", name="Your name").fill(name)
     student.page.get_by_role("button", name="Join").tap()
@@ -276,6 +304,24 @@ def phone_joins(browser, url: str, code: str, name: str) -> Person:
     student.page.wait_for_selector(CONTROLS_UP, state="attached", timeout=30_000)
     student.settle()
     return student
+
+
+def the_whole_message_a_tap_away(student: Person, screenshot_path) -> None:
+    """A phone's class panel: every line of it inside the notice place, one line high (the message's start);
+    a tap on the message shows all of it on the screen, over the page."""
+    page = student.page
+    place = page.locator(".st-key-notices").bounding_box()
+    for line in (".st-key-class_badge [data-testid='stHorizontalBlock']", ".st-key-class_news button"):
+        box = page.locator(line).first.bounding_box()
+        assert box["height"] <= 44, f"{line} is {box['height']:.0f} px tall: more than one line"
+        assert place["y"] - 1 <= box["y"] and box["y"] + box["height"] <= place["y"] + place["height"] + 1, \
+            f"{line} {box} is not all inside the notice place {place}"
+    page.locator(".st-key-class_news button").tap()
+    body = page.locator('[data-testid="stPopoverBody"]')
+    body.wait_for(timeout=10_000)
+    assert LONG_MESSAGE in " ".join(body.inner_text().split())
+    inside(list(body.bounding_box().values()), page.evaluate(SCREEN_PARTS)["viewport"], "the whole message")
+    page.screenshot(path=str(screenshot_path("screen-class-message-phone")))
 
 
 def on_the_network(parts: dict, when: str) -> None:

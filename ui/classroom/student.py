@@ -156,20 +156,18 @@ def confirm_setup(cfg: Config) -> None:
 
 
 # --- the Playground: the student's panel -------------------------------------------------------------
-def panel(state: ClassState, run: LiveRun, cfg: Config) -> None:
+def panel(state: ClassState, run: LiveRun, cfg: Config, compact: bool = False) -> None:
     """The class badge, the teacher's news and the challenge; registers the page for news and reports
-    this run's setup to the board."""
+    this run's setup to the board. `compact` (a phone): one line each, the whole of it a tap away."""
     mine = state.seat
     confirm_setup(cfg)
-    with st.container(border=True, key="class_badge"):
-        badge, leave_col = st.columns([5, 1], vertical_alignment="center")
-        badge.markdown(f":material/school: **Class {mine.code}** · you are **{escape(mine.name)}**")
-        leave_col.button("Leave class", key="class_leave", on_click=leave, width="stretch")
-        if state.error:
-            st.warning(state.error)
-            return
-        _news(state.view)
-        _challenge(state.view, run, cfg)
+    if compact:
+        compact_panel(state, run, cfg)
+    else:
+        with st.container(border=True, key="class_badge"):
+            _badge(state, run, cfg)
+    if state.error:
+        return
     hub = class_hub.shared()
     hub.member(live_view.channel(), mine, state.view.info.events, st.session_state.get(keys.CLASS_APPLIED, 0))
     setup = cfg.to_query()
@@ -179,6 +177,66 @@ def panel(state: ClassState, run: LiveRun, cfg: Config) -> None:
             st.session_state[keys.CLASS_REPORTED] = setup
         except StoreUnavailable as err:
             st.warning(str(err))
+
+
+def _badge(state: ClassState, run: LiveRun, cfg: Config) -> None:
+    mine = state.seat
+    badge, leave_col = st.columns([5, 1], vertical_alignment="center")
+    badge.markdown(f":material/school: **Class {mine.code}** · you are **{escape(mine.name)}**")
+    leave_col.button("Leave class", key="class_leave", on_click=leave, width="stretch")
+    if state.error:
+        st.warning(state.error)
+        return
+    _news(state.view)
+    _challenge(state.view, run, cfg)
+
+
+def compact_panel(state: ClassState, run: LiveRun, cfg: Config) -> None:
+    """A phone's class panel, at most three lines in the notice place (ui/notices.py), each one line high
+    whatever it says: the class and Leave; the newest news, whose button opens all of it in full (a popover,
+    over the page: nothing under it moves); the challenge and Submit. On a phone the panel's notices wrapped
+    to two lines or more and were cut off at the place's edge, to be scrolled inside it."""
+    mine = state.seat
+    with st.container(key="class_badge", gap="xxsmall"):
+        with st.container(horizontal=True, vertical_alignment="center", gap="small"):
+            st.markdown(f":material/school: **Class {mine.code}** · you are **{escape(mine.name)}**", width="stretch",
+                        wrap=False)
+            st.button("Leave", key="class_leave", on_click=leave, width="content")
+        if state.error:
+            st.warning(state.error)
+            return
+        view = state.view
+        news = _latest_news(view)
+        if news is not None:
+            with st.popover(news, icon=":material/chat:", key="class_news", type="tertiary", wrap=False,
+                            width="stretch"):
+                _news(view)
+        challenge = view.info.challenge
+        if challenge is not None:
+            with st.container(horizontal=True, vertical_alignment="center", gap="small"):
+                with st.popover(f"**Challenge:** {escape(one_line(challenge.text))}", icon=":material/emoji_events:",
+                                key="class_challenge", type="tertiary", wrap=False, width="stretch"):
+                    st.markdown(f"**Challenge:** {escape(challenge.text)}")
+                    _best_so_far(view, challenge.number)
+                st.button("Submit", key="class_submit", type="primary", on_click=submit, args=(run,),
+                          width="content", disabled=not cfg.is_classification)
+        message = st.session_state.pop(keys.CLASS_SUBMIT_MESSAGE, None)
+        if message:
+            st.toast(message[1], icon=":material/check_circle:" if message[0] == "success" else ":material/warning:")
+
+
+def one_line(text: str) -> str:
+    """A text's words on one line (a button's label)."""
+    return " ".join(text.split())
+
+
+def _latest_news(view: StudentView) -> str | None:
+    """The newest news as one line of Markdown (a note about the setup that came, or the teacher's latest message)."""
+    note = st.session_state.get(keys.CLASS_NOTE)
+    messages = view.info.messages
+    if messages:
+        return f"**Your teacher:** {escape(one_line(messages[-1].text))}"
+    return one_line(note) if note else None
 
 
 def _dismiss_note() -> None:
@@ -211,14 +269,18 @@ def _challenge(view: StudentView, run: LiveRun, cfg: Config) -> None:
     text.markdown(f":material/emoji_events: **Challenge:** {escape(challenge.text)}")
     button.button("Submit my run", key="class_submit", type="primary", on_click=submit, args=(run,),
                   width="stretch", disabled=not cfg.is_classification)
-    done = view.submission
-    if done is not None and done.challenge == challenge.number:
-        st.caption(f"Your best so far: {done.test_accuracy:.1%} test accuracy, {done.params:,} parameters, "
-                   f"reached by epoch {done.epochs:,}.")
+    _best_so_far(view, challenge.number)
     message = st.session_state.pop(keys.CLASS_SUBMIT_MESSAGE, None)
     if message:
         kind, words = message
         (st.success if kind == "success" else st.warning)(words)
+
+
+def _best_so_far(view: StudentView, challenge: int) -> None:
+    done = view.submission
+    if done is not None and done.challenge == challenge:
+        st.caption(f"Your best so far: {done.test_accuracy:.1%} test accuracy, {done.params:,} parameters, "
+                   f"reached by epoch {done.epochs:,}.")
 
 
 NOT_TRAINED_HERE = {"imported": "imported from a run file", "edited": "edited by hand in the network diagram"}
