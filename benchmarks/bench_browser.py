@@ -1,6 +1,6 @@
 """How the Playground feels in a real browser (headless Debian Chromium, app on 127.0.0.1).
 
-    python benchmarks/bench_browser.py [--repeats 5] [--seconds 10]
+    python benchmarks/bench_browser.py [--repeats 5] [--seconds 10] [--phone]
 
 Reports, as medians over the repeats (ratios are measured within this one run):
   1. time from navigation start to the first drawn boundary chart, beside Streamlit's own floor:
@@ -144,6 +144,13 @@ def frames_and_epochs(browser, url: str, cfg: Config, seconds: float, device: di
     return (frames1 - frames0) / (t1 - t0), (epoch1 - epoch0) / (t1 - t0)
 
 
+def phone_pairs(browser, url: str, runs: int, seconds: float) -> list[tuple[tuple[float, float], tuple[float, float]]]:
+    """(desktop, phone) (frames/s, epochs/s) of the default config, in turns, so both see the same load (a busy
+    machine's load moves within a run)."""
+    return [(frames_and_epochs(browser, url, DEFAULT, seconds),
+             frames_and_epochs(browser, url, DEFAULT, seconds, PHONE, PHONE_THROTTLE)) for _ in range(runs)]
+
+
 def diagram_fps(browser, url: str, cfg: Config, seconds: float) -> tuple[float, float]:
     """(network diagram frames drawn per second, boundary frames drawn per second) while training."""
     context, page = open_playing(browser, url, cfg)
@@ -212,8 +219,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--seconds", type=float, default=10.0, help="seconds of training per frame-rate run")
+    parser.add_argument("--phone", action="store_true", help="only the phone's figure (7.), in turns with the desktop")
     args = parser.parse_args()
     runs = max(3, args.repeats // 2)
+    if args.phone:
+        with serve_app() as (url, _), sync_playwright() as pw:
+            browser = launch_chromium(pw)
+            report_phone(phone_pairs(browser, url, runs, args.seconds), args.seconds)
+            browser.close()
+        return
     with serve_app() as (url, _), sync_playwright() as pw:
         browser = launch_chromium(pw)
         first_chart_seconds(browser, url)                                 # warm the server's caches
@@ -224,9 +238,7 @@ def main() -> None:
         spirals = [spiral_to_95(browser, url) for _ in range(runs)]
         diagrams = {name: [diagram_fps(browser, url, cfg, args.seconds) for _ in range(runs)]
                     for name, cfg in (("default config", DEFAULT), ("wide config (7 features, 3×16)", WIDE))}
-        # desktop and phone in turns, so both see the same load (a busy machine's load moves within a run)
-        phone = [(frames_and_epochs(browser, url, DEFAULT, args.seconds),
-                  frames_and_epochs(browser, url, DEFAULT, args.seconds, PHONE, PHONE_THROTTLE)) for _ in range(runs)]
+        phone = phone_pairs(browser, url, runs, args.seconds)
         browser.close()
     cli = [cli_epochs_per_second(MINIBATCH, 3000) for _ in range(runs)]
     with sync_playwright() as pw:

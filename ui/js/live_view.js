@@ -10,7 +10,8 @@
 
 const VIEWS = new Map();          // parentElement -> LiveView
 const CURVE_MAX = 1000;           // a curve keeps at most 2x this many points, then drops every other one
-const CURVE_EVERY_MS = 100;       // loss curves redraw at most ten times a second
+const CURVE_EVERY_MS = 100;       // loss curves redraw at most ten times a second,
+const CURVE_SHARE = 0.25;         // and take at most a quarter of the page's time (a slow CPU redraws them less often)
 const RETRY_MS = [500, 1000, 2000, 4000, 8000];
 const STALE_MS = 25000;           // no word from the server for this long after a request: reconnect
 const UNMOUNT_GRACE_MS = 3000;
@@ -306,8 +307,11 @@ class Chart {
   queueCurve(Plotly) {
     // New points reach the chart at most every CURVE_EVERY_MS: a redraw of a long curve costs the
     // browser more than a boundary frame, and ten a second read as live.
+    // Measured on a phone (Chromium's CPU throttled 4x): a redraw of the loss chart cost ~4x a boundary frame and,
+    // every 100 ms, it took the page's whole time; its own cost now sets how often it comes.
     if (this.curveTimer) return;
-    const wait = Math.max(0, CURVE_EVERY_MS - (performance.now() - (this.curveDrawnAt || 0)));
+    const every = Math.max(CURVE_EVERY_MS, (this.curveCost || 0) / CURVE_SHARE);
+    const wait = Math.max(0, every - (performance.now() - (this.curveDrawnAt || 0)));
     this.curveTimer = setTimeout(() => {
       this.curveTimer = null;
       this.drawCurve(Plotly).catch((err) => console.error("[live_view]", err));
@@ -345,6 +349,7 @@ class Chart {
       x: traces.map((t) => c.x[t]), y: traces.map((t) => c.y[t]),
       mode: traces.map((t) => (c.x[t].length > 1 ? "lines" : "lines+markers")),
     }, traces);
+    this.curveCost = performance.now() - this.curveDrawnAt;
   }
 
   async setWhole(figureJson) {
