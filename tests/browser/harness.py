@@ -179,6 +179,15 @@ NAV_LINK = '[data-testid="stTopNavLink"][href$="/{path}"], [data-testid="stSideb
 # The Playground's second run is in: the sidebar has its controls (state="attached": the sidebar starts folded).
 CONTROLS_UP = '[data-testid="stSidebar"] [data-testid="stHeading"]'
 
+
+def wait_for_playground(page: Any, timeout: float = 30_000) -> None:
+    """Wait until the Playground has loaded in full: its chart drawn, the knobs that follow it there, and the page
+    run they brought finished. A click on another page's link while those page runs were still coming was lost
+    (measured: 1 in 3 runs of tests/browser/test_network_diagram.py, the page stayed on the Playground)."""
+    wait_for_chart(page, timeout=timeout, plotly=True)
+    page.wait_for_selector(CONTROLS_UP, state="attached", timeout=timeout)
+    wait_for_app(page, timeout=timeout)
+
 # The Playground's screen, measured (tests/browser/test_screen.py, benchmarks/bench_screen.py).
 # Layout shifts since the page began (WATCH_SHIFTS_FROM_NOW: from now on), each with what moved (its sources:
 # the element, its top and height before -> after). Beside them, what came into and left the main area (outside

@@ -14,6 +14,7 @@ from urllib.parse import urlencode
 import pytest
 
 from scratchnet.config import Config
+from tests.browser.harness import wait_for_playground
 
 HIDDEN = '.snl-plot[data-chart="hidden"]'
 
@@ -35,7 +36,7 @@ def test_under_the_hood_renders_and_its_hidden_space_follows_training(page, app_
                                                                        screenshot_path):
     cfg = Config(hidden=(8, 6), epochs=1_000_000, speed="300")
     page.goto(app_url + "?" + urlencode(cfg.to_query()))
-    wait_for_app(page)
+    wait_for_playground(page)                                          # a link clicked before is lost
     page.get_by_role("link", name="Under the hood").click()            # the way a learner gets here
     page.wait_for_selector("h1:has-text('Under the hood')", timeout=30_000)
     wait_for_app(page)
