@@ -28,6 +28,15 @@ def hold(gate: PageRunGate, client: str, session: str, seconds: float, log: list
     return thread
 
 
+def most_at_once(log: list) -> int:
+    """The most page runs that were inside the gate at the same time, from a log of ("in" / "out") events."""
+    inside, most = 0, 0
+    for _, what, _ in sorted(log, key=lambda e: e[2]):
+        inside += 1 if what == "in" else -1
+        most = max(most, inside)
+    return most
+
+
 def test_one_slot_and_the_least_recently_served_address_next():
     gate, log = PageRunGate(share=1.0, slots=1), []
     first = threading.Event()
@@ -51,11 +60,7 @@ def test_at_most_slots_page_runs_at_once():
     threads = [hold(gate, "school", f"s{i}", 0.1, log) for i in range(6)]
     for thread in threads:
         thread.join(10)
-    inside, most = 0, 0
-    for _, what, _ in sorted(log, key=lambda e: e[2]):
-        inside += 1 if what == "in" else -1
-        most = max(most, inside)
-    assert most == 2
+    assert most_at_once(log) == 2
 
 
 @pytest.mark.parametrize("wanting", [{"victim"}, {"a2"}, set()])
@@ -113,8 +118,4 @@ def test_by_default_an_address_is_not_queued_behind_itself():
     threads = [hold(gate, "school", f"s{i}", 0.2, log) for i in range(5)]
     for thread in threads:
         thread.join(10)
-    inside, most = 0, 0
-    for _, what, _ in sorted(log, key=lambda e: e[2]):
-        inside += 1 if what == "in" else -1
-        most = max(most, inside)
-    assert most == 5
+    assert most_at_once(log) == 5

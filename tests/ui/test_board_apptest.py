@@ -12,6 +12,7 @@ import pytest
 from classroom import hub as class_hub
 from classroom.store import MemoryStore, StoreUnavailable
 from scratchnet.config import KNOBS, Config
+from tests.ui.test_classroom_apptest import join, start_class
 from ui import keys
 
 LESSON = Config(dataset="spiral", hidden=(8, 8), activation="tanh", lr=0.03, optimizer="adam", epochs=100_000,
@@ -24,24 +25,6 @@ def memory_store(monkeypatch):
     hub = class_hub.shared()
     monkeypatch.setattr(hub, "store", MemoryStore())
     return hub.store
-
-
-def start_class(apps, cfg: Config | None = None):
-    at = apps.open(cfg.to_query() if cfg else None)
-    apps.switch(at, "classroom")
-    at.button(key="class_start").click()
-    apps.rerun(at)
-    code, key = at.session_state[keys.CLASS_TEACHER]
-    return at, code, key
-
-
-def join(apps, code: str, name: str):
-    at = apps.open({"class": code})
-    at.text_input[0].input(name)
-    at.button[0].click()
-    apps.rerun(at)
-    assert at.session_state[keys.CLASS_SEAT].code == code
-    return at
 
 
 def errors(at) -> list[str]:
