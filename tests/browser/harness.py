@@ -182,8 +182,7 @@ CONTROLS_UP = '[data-testid="stSidebar"] [data-testid="stHeading"]'
 
 def wait_for_playground(page: Any, timeout: float = 30_000) -> None:
     """Wait until the Playground has loaded in full: its chart drawn, the knobs that follow it there, and the page
-    run they brought finished. A click on another page's link while those page runs were still coming was lost
-    (measured: 1 in 3 runs of tests/browser/test_network_diagram.py, the page stayed on the Playground)."""
+    run they brought finished, so that what a test does next meets the page, not its load."""
     wait_for_chart(page, timeout=timeout, plotly=True)
     page.wait_for_selector(CONTROLS_UP, state="attached", timeout=timeout)
     wait_for_app(page, timeout=timeout)

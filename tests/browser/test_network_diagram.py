@@ -207,7 +207,7 @@ def test_inputs_toggle_and_the_keyboard_reaches_every_value(page, app_url, wait_
 def test_under_the_hood_links_each_line_of_the_opened_step_to_its_entry(page, app_url, wait_for_app,
                                                                          screenshot_path):
     page.goto(app_url + "?" + urlencode(NETWORK.to_query()))
-    wait_for_playground(page)                                          # a link clicked before is lost
+    wait_for_playground(page)
     page.get_by_role("link", name="Under the hood").click()
     page.wait_for_selector("h1:has-text('Under the hood')", timeout=30_000)
     wait_for_app(page)

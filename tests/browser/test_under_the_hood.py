@@ -36,7 +36,7 @@ def test_under_the_hood_renders_and_its_hidden_space_follows_training(page, app_
                                                                        screenshot_path):
     cfg = Config(hidden=(8, 6), epochs=1_000_000, speed="300")
     page.goto(app_url + "?" + urlencode(cfg.to_query()))
-    wait_for_playground(page)                                          # a link clicked before is lost
+    wait_for_playground(page)
     page.get_by_role("link", name="Under the hood").click()            # the way a learner gets here
     page.wait_for_selector("h1:has-text('Under the hood')", timeout=30_000)
     wait_for_app(page)
@@ -134,3 +134,25 @@ def test_nothing_is_cut_off_at_laptop_and_projector_widths(browser, app_url, wai
         assert page.evaluate(CUT_OFF) == [], f"Compare at {width} px"
     finally:
         context.close()
+
+
+def test_a_page_link_wins_over_what_the_playground_sends_after_it(page, app_url, wait_for_app):
+    """Streamlit folds rerun requests that come before a page run starts, and the newest one's page wins: a
+    trigger of the Playground's live element sent right after a click on another page's link took the learner
+    back to the Playground (a knob's change in the click's own task did, 2 times in 2). The element now stays
+    quiet once a page link is clicked."""
+    page.goto(app_url)
+    wait_for_playground(page)
+    page.evaluate(
+        """() => {
+            const link = document.querySelector('[data-testid="stTopNavLink"][href*="under_the_hood"]');
+            const knob = document.querySelector('.snk-range[data-knob="noise"]');
+            link.click();
+            knob.value = String(Number(knob.value) + 1);     // a data knob's change, sent in the same task
+            knob.dispatchEvent(new Event('input', {bubbles: true}));
+            knob.dispatchEvent(new Event('change', {bubbles: true}));
+        }"""
+    )
+    page.wait_for_selector("h1:has-text('Under the hood')", timeout=30_000)
+    wait_for_app(page)
+    assert page.locator('.snl-plot[data-chart="boundary"]').count() == 0, "still on the Playground"

@@ -34,6 +34,19 @@ const BLEED_PX = 12;              // on a phone the boundary reaches this far in
 const TOUCH = typeof matchMedia === "function" && matchMedia("(hover: none) and (pointer: coarse)").matches;
 const PLOT_CONFIG = Object.freeze({ displaylogo: false, responsive: true, showTips: false, displayModeBar: false });
 
+// Streamlit folds rerun requests that come before a page run starts into one, and the newest one's page wins:
+// a trigger sent just after a click on another page's link took the learner back (measured: a knob's change
+// sent in the click's own task kept the Playground 2 times in 2). So after such a click an element stays
+// quiet until its page runs again (`update`); on another page it is gone by then.
+const PAGE_LINKS = ["stTopNavLink", "stTopNavDropdownLink", "stSidebarNavLink", "stPageLink-NavLink"]
+  .map((id) => `[data-testid="${id}"]`).join(", ");
+let leftAt = -1;
+if (typeof document !== "undefined") {
+  document.addEventListener("click", (ev) => {
+    if (ev.target instanceof Element && ev.target.closest(PAGE_LINKS)) leftAt = performance.now();
+  }, true);
+}
+
 function bytesOf(base64) {
   const text = atob(base64);
   const out = new Uint8Array(text.length);
@@ -474,6 +487,7 @@ class LiveView {
     this.data = null;
     this.luts = {};
     this.trigger = null;
+    this.updatedAt = -1;
     this.socket = null;
     this.token = null;
     this.retries = 0;
@@ -491,6 +505,7 @@ class LiveView {
   // --- what the page sends on every run ------------------------------------------------------
   update(data, setTriggerValue) {
     this.trigger = setTriggerValue;
+    this.updatedAt = performance.now();
     this.queue(this.draw(data));
     if (data.token !== this.token) this.connect(data.token, data.path);
     else if (!this.socket && !this.retryTimer) this.connect(data.token, data.path);
@@ -541,7 +556,7 @@ class LiveView {
   }
 
   send(name, value) {
-    if (this.trigger) this.trigger(name, value);
+    if (this.trigger && leftAt < this.updatedAt) this.trigger(name, value);
   }
 
   firstDrawn() {
