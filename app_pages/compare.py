@@ -51,7 +51,7 @@ def current_sweep(runs: list[Config], cfg: Config) -> LiveSweep | None:
         return None
     points = session.own_data() if cfg.dataset == CUSTOM else None
     if sweep is None or sweep.cfgs != runs or sweep.points is not points:
-        fresh = LiveSweep(runs, points)
+        fresh = LiveSweep(runs, points, speed=cfg.speed)
         session.scheduler().replace(sweep, fresh)
         if sweep is not None:
             sweep.pause()

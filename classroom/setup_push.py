@@ -51,7 +51,7 @@ def push(channel: Channel, setup: Mapping[str, str], drawn: dict) -> LiveRun | N
     cfg = setup_config(setup, job.cfg)
     if cfg.dataset == CUSTOM:                   # the teacher's own points are not in a setup
         return None
-    fresh = LiveRun(cfg)                        # (same config, same seeds: the same network and data)
+    fresh = LiveRun(cfg, speed=cfg.speed)                    # (same config, same seeds: the same network and data)
     key = (element, cfg)
     if key not in drawn:
         shown, data = element.draw_for(fresh)

@@ -15,7 +15,7 @@ import time
 from dataclasses import dataclass
 
 from live.channel import CurveAsk
-from scratchnet.config import Config
+from scratchnet.config import KNOBS, Config
 from scratchnet.data.datasets import Dataset
 from scratchnet.export.html import figures_html, run_figures
 from scratchnet.net.entries import entry_value, parse_entry, parse_value
@@ -86,7 +86,7 @@ class FrameState:
 class LiveRun:
     """One Playground run: a Trainer plus play state, owned by one session."""
 
-    def __init__(self, cfg: Config, data: Dataset | None = None):
+    def __init__(self, cfg: Config, data: Dataset | None = None, speed: str = KNOBS["speed"].default):
         self.lock = threading.Lock()
         self.trainer = Trainer(cfg, data)
         self.serial = next(_SERIALS)
@@ -101,7 +101,7 @@ class LiveRun:
         self.version = 0
         self.error = ""
         self._rate_marks: list[tuple[float, int]] = []
-        self.pace = PaceClock(cfg.speed)
+        self.pace = PaceClock(speed)     # how fast it is shown: the view's Speed, not a setting of the run
         self.checkpoints: list[tuple[int, Net]] = []
         self._save_checkpoint()
 
@@ -210,11 +210,16 @@ class LiveRun:
         with self.lock:
             old = self.cfg
             self.trainer.update(cfg)
-            if cfg.speed != old.speed:
-                self.pace.set_speed(cfg.speed, self.trainer.epoch)
             if any(getattr(cfg, name) != getattr(old, name) for name in RESTART_PACE_KNOBS):
                 self.pace.restart(self.trainer.epoch)    # the network learns differently now: watch from slow
             self._bump()
+
+    def set_speed(self, speed: str) -> None:
+        """Show the run at another Speed: it goes on from here at the new pace."""
+        with self.lock:
+            if speed != self.pace.speed:
+                self.pace.set_speed(speed, self.trainer.epoch)
+                self._bump()
 
     def set_data(self, data: Dataset) -> None:
         """Go on training on edited points (drawn, erased): same network, same optimizer."""

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import torch
 
 from live.channel import CurveAsk
-from scratchnet.config import Config
+from scratchnet.config import KNOBS, Config
 from scratchnet.data.datasets import Dataset
 from scratchnet.draw.surface import Surface, stacked_surfaces_steps
 from scratchnet.train.batched import Sweep
@@ -46,7 +46,8 @@ class SweepFrameState:
 
 
 class LiveSweep:
-    def __init__(self, cfgs: list[Config], data: Dataset | None = None, resolution: int = 40):
+    def __init__(self, cfgs: list[Config], data: Dataset | None = None, resolution: int = 40,
+                 speed: str = KNOBS["speed"].default):
         self.lock = threading.Lock()
         self.serial = next(_SERIALS)
         self.version = 0
@@ -59,7 +60,7 @@ class LiveSweep:
         self.error = ""
         self._rate = 0.0
         self._marks: list[tuple[float, int]] = []
-        self.pace = PaceClock(cfgs[0].speed)    # the Playground's Speed: auto watches the runs learn
+        self.pace = PaceClock(speed)    # the Playground's Speed: auto watches the runs learn
 
     @property
     def cfgs(self) -> list[Config]:

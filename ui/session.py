@@ -102,10 +102,11 @@ def ensure_run(cfg: Config) -> LiveRun:
                 current.set_data(data)
             if cfg != current.cfg:
                 current.apply(cfg)
+            current.set_speed(cfg.speed)
             return current
         except ValueError:          # the points need another network (a new class appeared)
             pass
-    fresh = LiveRun(cfg, data)
+    fresh = LiveRun(cfg, data, speed=cfg.speed)
     st.session_state[keys.RUN] = fresh
     return take_over(current, fresh, scheduler())
 

@@ -59,7 +59,7 @@ def test_the_colour_table_is_256_colours():
 
 
 def test_a_diverged_run_sends_gaps_not_infinities():
-    run = LiveRun(Config(dataset="plane", problem="regression", lr=10.0, hidden=(64, 64), speed="max"))
+    run = LiveRun(Config(dataset="plane", problem="regression", lr=10.0, hidden=(64, 64)), speed="max")
     run.play()
     while run.playing:
         run.work(0.05)

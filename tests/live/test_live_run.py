@@ -22,7 +22,7 @@ def scheduler():
 
 
 def test_play_pause_step_reset_and_rounds_of_epochs():
-    run = LiveRun(Config(epochs=40, speed="max"))
+    run = LiveRun(Config(epochs=40), speed="max")
     assert run.play_goal() == 40
     run.play()
     while run.playing:
@@ -49,7 +49,7 @@ def test_play_pause_step_reset_and_rounds_of_epochs():
 
 
 def test_the_history_and_checkpoints_go_on_over_rounds():
-    run = LiveRun(Config(epochs=30, speed="max"))
+    run = LiveRun(Config(epochs=30), speed="max")
     for _ in range(3):
         run.play()
         while run.playing:
@@ -61,7 +61,7 @@ def test_the_history_and_checkpoints_go_on_over_rounds():
 
 
 def test_a_shorter_epochs_knob_stops_at_its_next_multiple_and_a_longer_one_goes_on():
-    run = LiveRun(Config(epochs=100, speed="max"))
+    run = LiveRun(Config(epochs=100), speed="max")
     run.play()
     while run.trainer.epoch < 30:
         run.work(0.001)
@@ -78,7 +78,7 @@ def test_a_shorter_epochs_knob_stops_at_its_next_multiple_and_a_longer_one_goes_
 
 
 def test_play_after_the_target_accuracy_goes_on_to_the_end_of_the_round():
-    run = LiveRun(Config(dataset="xor", epochs=400, target_accuracy=0.9, speed="max"))
+    run = LiveRun(Config(dataset="xor", epochs=400, target_accuracy=0.9), speed="max")
     run.play()
     while run.playing:
         run.work(0.05)
@@ -100,7 +100,7 @@ def test_play_after_the_target_accuracy_goes_on_to_the_end_of_the_round():
 
 @pytest.mark.perf
 def test_a_speed_of_30_trains_about_30_epochs_a_second():
-    run = LiveRun(Config(epochs=10_000, speed="30"))
+    run = LiveRun(Config(epochs=10_000), speed="30")
     run.play()
     start = time.monotonic()
     while time.monotonic() - start < 1.0:
@@ -110,7 +110,7 @@ def test_a_speed_of_30_trains_about_30_epochs_a_second():
 
 
 def test_live_knobs_apply_without_losing_progress():
-    run = LiveRun(Config(epochs=10_000, speed="max"))
+    run = LiveRun(Config(epochs=10_000), speed="max")
     run.play()
     run.work(0.05)
     epoch = run.trainer.epoch
@@ -123,7 +123,7 @@ def test_live_knobs_apply_without_losing_progress():
 
 
 def test_frame_state_is_a_consistent_copy_with_a_thinned_curve():
-    run = LiveRun(Config(epochs=5000, speed="max"))
+    run = LiveRun(Config(epochs=5000), speed="max")
     run.play()
     while run.playing:
         run.work(0.1)
@@ -138,7 +138,7 @@ def test_frame_state_is_a_consistent_copy_with_a_thinned_curve():
 def test_checkpoints_cover_the_run_and_stay_bounded():
     plan = checkpoint_epochs(1000)
     assert plan[:10] == list(range(10)) and 1000 in plan and plan == sorted(set(plan))
-    run = LiveRun(Config(epochs=300, speed="max"))
+    run = LiveRun(Config(epochs=300), speed="max")
     run.play()
     while run.playing:
         run.work(0.1)
@@ -148,7 +148,7 @@ def test_checkpoints_cover_the_run_and_stay_bounded():
 
 
 def test_exports_show_the_run_as_it_is():
-    run = LiveRun(Config(epochs=20, speed="max"))
+    run = LiveRun(Config(epochs=20), speed="max")
     run.play()
     while run.playing:
         run.work(0.1)
@@ -160,7 +160,7 @@ def test_exports_show_the_run_as_it_is():
 
 
 def test_divergence_stops_the_run_with_the_message():
-    run = LiveRun(Config(problem="regression", dataset="plane", lr=10.0, hidden=(64, 64), epochs=5000, speed="max"))
+    run = LiveRun(Config(problem="regression", dataset="plane", lr=10.0, hidden=(64, 64), epochs=5000), speed="max")
     run.play()
     deadline = time.monotonic() + 10
     while run.playing and time.monotonic() < deadline:
@@ -170,7 +170,7 @@ def test_divergence_stops_the_run_with_the_message():
 
 
 def test_scheduler_trains_playing_runs_and_drops_idle_ones(scheduler, eventually):
-    a, b = LiveRun(Config(epochs=10**6, speed="max")), LiveRun(Config(epochs=10**6, speed="max", hidden=(4,)))
+    a, b = LiveRun(Config(epochs=10**6), speed="max"), LiveRun(Config(epochs=10**6, hidden=(4,)), speed="max")
     for run in (a, b):
         run.play()
         scheduler.add(run)
@@ -194,11 +194,11 @@ def test_scheduler_trains_playing_runs_and_drops_idle_ones(scheduler, eventually
 
 
 def test_replace_swaps_runs_atomically(scheduler):
-    old = LiveRun(Config(epochs=10**6, speed="max"))
+    old = LiveRun(Config(epochs=10**6), speed="max")
     old.play()
     scheduler.add(old)
     for _ in range(20):                                 # a burst of slider changes
-        new = LiveRun(Config(epochs=10**6, speed="max", hidden=(3,)))
+        new = LiveRun(Config(epochs=10**6, hidden=(3,)), speed="max")
         new.play()
         scheduler.replace(old, new)
         old.pause()
@@ -220,7 +220,7 @@ def test_a_broken_run_does_not_stop_the_others(scheduler, eventually):
         def suspend(self):
             self.suspended = True
 
-    good = LiveRun(Config(epochs=10**6, speed="max"))
+    good = LiveRun(Config(epochs=10**6), speed="max")
     good.play()
     broken = Broken()
     scheduler.add(broken)
@@ -231,8 +231,8 @@ def test_a_broken_run_does_not_stop_the_others(scheduler, eventually):
 
 
 def test_live_sweep_trains_all_runs_to_the_same_epoch():
-    base = Config(epochs=60, speed="max")
-    sweep = LiveSweep([base.replace(lr=lr) for lr in (0.01, 0.1, 1.0)] + [base.replace(activation="tanh")])
+    base = Config(epochs=60)
+    sweep = LiveSweep([base.replace(lr=lr) for lr in (0.01, 0.1, 1.0)] + [base.replace(activation="tanh")], speed="max")
     sweep.play()
     while sweep.playing:
         sweep.work(0.1)
@@ -307,7 +307,7 @@ def test_a_run_is_not_charged_for_time_its_thread_was_stopped(eventually):
 
 
 def test_a_run_dropped_for_idling_comes_back_when_its_page_draws(scheduler, eventually):
-    run = LiveRun(Config(epochs=10**6, speed="max"))
+    run = LiveRun(Config(epochs=10**6), speed="max")
     run.play()
     scheduler.idle_seconds = 0.2
     scheduler.add(run)
@@ -321,7 +321,7 @@ def test_a_run_dropped_for_idling_comes_back_when_its_page_draws(scheduler, even
 
 
 def test_frame_state_gives_the_loss_points_a_chart_does_not_have():
-    run = LiveRun(Config(epochs=10**6, speed="max"))
+    run = LiveRun(Config(epochs=10**6), speed="max")
     first = run.frame_state()
     assert first.curves.full and first.curves.train_epochs == [0] and first.curves.test_epochs == [0]
     assert first.curves.train_losses[0] == pytest.approx(first.snapshot.train_loss)
@@ -340,7 +340,7 @@ def test_frame_state_gives_the_loss_points_a_chart_does_not_have():
 
 
 def test_a_long_run_sends_its_curve_thinned_to_a_power_of_two_stride():
-    run = LiveRun(Config(epochs=10**6, speed="max"))
+    run = LiveRun(Config(epochs=10**6), speed="max")
     with run.lock:
         run.trainer.advance(2500)
     state = run.frame_state()
@@ -398,7 +398,7 @@ def test_training_keeps_half_the_thread_however_many_frames_are_asked_for():
     assert trained >= 0.6 * framed > 0, (trained, framed)    # about half and half; never frames alone
 
 
-BIG_STEP = Config(hidden=(32, 32), n_points=400, batch_size=8, epochs=2, speed="max")
+BIG_STEP = Config(hidden=(32, 32), n_points=400, batch_size=8, epochs=2)
 
 
 @pytest.fixture
@@ -410,7 +410,7 @@ def small_pieces(monkeypatch):
 
 
 def test_step_on_a_big_network_is_a_target_the_training_thread_reaches_in_pieces(small_pieces):
-    run = LiveRun(BIG_STEP)
+    run = LiveRun(BIG_STEP, speed="max")
     version = run.version
     run.step()
     assert run.trainer.epoch == 0 and run.stepping and run.wants_cpu() and not run.playing, "nothing trained here"
@@ -431,7 +431,7 @@ def test_step_on_a_big_network_is_a_target_the_training_thread_reaches_in_pieces
 
 
 def test_pause_reset_and_play_take_over_a_step_under_way(small_pieces):
-    run = LiveRun(BIG_STEP)
+    run = LiveRun(BIG_STEP, speed="max")
     run.step()
     run.step()
     run.work(0.001)
@@ -456,7 +456,7 @@ def test_a_small_networks_step_is_trained_at_once():
 
 
 def test_step_slowly_on_a_big_network_opens_the_first_step_and_leaves_the_rest_to_the_thread(small_pieces):
-    run = LiveRun(BIG_STEP)
+    run = LiveRun(BIG_STEP, speed="max")
     trace = run.step_slowly()
     assert trace is not None and trace.epoch == 1 and run.trainer.epoch == 0 and run.stepping
     assert run.step_slowly() is None, "the walk opens an epoch's first step: not while one trains"
@@ -474,7 +474,7 @@ def test_step_slowly_on_a_big_network_opens_the_first_step_and_leaves_the_rest_t
 
 
 def test_the_scheduler_trains_a_big_step_from_its_sessions_share(small_pieces, scheduler):
-    run = LiveRun(BIG_STEP)
+    run = LiveRun(BIG_STEP, speed="max")
     scheduler.add(run, "learner")
     run.step()
     scheduler.keep(run, "learner")

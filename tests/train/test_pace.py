@@ -135,6 +135,16 @@ def test_a_changed_learning_rate_starts_the_watching_pace_again_and_a_view_chang
     assert run.trainer.epoch - at == pytest.approx(watch_epochs(2.0) - watch_epochs(1.0), abs=1)
 
 
+def test_a_new_speed_goes_on_from_where_the_run_is():
+    run, time = live(Config(epochs=10_000))
+    run.play()
+    play_for(run, time, 2.0)
+    at = run.trainer.epoch
+    run.set_speed("30")                                       # the view's Speed: not a setting of the run
+    play_for(run, time, 1.0)
+    assert run.trainer.epoch - at == pytest.approx(30, abs=1) and run.cfg == Config(epochs=10_000)
+
+
 def test_compare_runs_are_watched_at_the_same_pace():
     sweep, time = LiveSweep([Config(lr=lr) for lr in (0.01, 0.1, 1.0)]), FakeTime()
     sweep.pace._now = time
