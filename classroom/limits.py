@@ -19,27 +19,15 @@ then lock the class); the teacher's powers need the class's 256-bit key, which i
 
 from __future__ import annotations
 
-import logging
 import math
-import os
 from dataclasses import dataclass
 
-_LOG = logging.getLogger(__name__)
+from live.settings import env_number
 
 
 def _setting(name: str, default: int) -> int:
     """`default`, or the positive whole number the environment variable `name` holds."""
-    text = os.environ.get(name, "").strip()
-    if not text:
-        return default
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value <= 0:
-        _LOG.warning("%s=%r is not a positive whole number: using %d.", name, text, default)
-        return default
-    return value
+    return int(env_number(name, default, whole=True))
 
 
 @dataclass(frozen=True)

@@ -27,16 +27,15 @@ Streamlit-free: navigation.py takes a turn around every page run; tested as plai
 from __future__ import annotations
 
 import itertools
-import logging
 import math
-import os
 import threading
 import time
 from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-_LOG = logging.getLogger(__name__)
+from live.settings import env_number
+
 # While someone else's run trains, page runs may hold the gate this share of the time (the rest is the training
 # thread's alone). Measured (benchmarks/bench_abuse.py, see deploy/README.md "Limits"); the environment variable
 # SHARE_SETTING changes it.
@@ -151,21 +150,6 @@ class PageRunGate:
         return any(self._client_of.get(session) != client for session in self.training())
 
 
-def setting(name: str, default: float, lowest: float, highest: float) -> float:
-    """`default`, or the number from `lowest` (excluded) to `highest` that the environment variable `name` holds."""
-    text = os.environ.get(name, "").strip()
-    if not text:
-        return default
-    try:
-        value = float(text)
-    except ValueError:
-        value = math.nan
-    if not lowest < value <= highest:
-        _LOG.warning("%s=%r is not a number above %g and at most %g: using %g.", name, text, lowest, highest, default)
-        return default
-    return value
-
-
 _shared: PageRunGate | None = None
 _shared_lock = threading.Lock()
 
@@ -177,8 +161,8 @@ def shared() -> PageRunGate:
 
     with _shared_lock:
         if _shared is None:
-            share = setting(SHARE_SETTING, PAGE_RUN_SHARE, 0, 1)
-            slots = setting(SLOTS_SETTING, 0, 0, 1024)
+            share = env_number(SHARE_SETTING, PAGE_RUN_SHARE, 0, 1)
+            slots = env_number(SLOTS_SETTING, 0, 0, 1024)
             slots = max(1, int(slots)) if slots else None
             _shared = PageRunGate(share, slots, training=lambda: scheduler.shared().wanting)
         return _shared

@@ -10,6 +10,7 @@ import pytest
 
 from live import page_gate
 from live.page_gate import PageRunGate
+from live.settings import env_number
 
 
 def hold(gate: PageRunGate, client: str, session: str, seconds: float, log: list, entered: threading.Event | None = None
@@ -102,10 +103,10 @@ def test_a_rest_is_bounded_and_a_stuck_turn_stops_keeping_others_out():
 
 def test_the_share_and_the_slots_are_operators_settings(monkeypatch, caplog):
     monkeypatch.setenv(page_gate.SHARE_SETTING, "0.7")
-    assert page_gate.setting(page_gate.SHARE_SETTING, page_gate.PAGE_RUN_SHARE, 0, 1) == 0.7
+    assert env_number(page_gate.SHARE_SETTING, page_gate.PAGE_RUN_SHARE, 0, 1) == 0.7
     for bad in ("0", "1.5", "half", "nan"):
         monkeypatch.setenv(page_gate.SHARE_SETTING, bad)
-        assert page_gate.setting(page_gate.SHARE_SETTING, page_gate.PAGE_RUN_SHARE, 0, 1) == page_gate.PAGE_RUN_SHARE
+        assert env_number(page_gate.SHARE_SETTING, page_gate.PAGE_RUN_SHARE, 0, 1) == page_gate.PAGE_RUN_SHARE
     assert page_gate.SHARE_SETTING in caplog.text
     with pytest.raises(ValueError):
         PageRunGate(share=0)
