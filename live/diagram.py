@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -128,14 +128,14 @@ def shape_spec(cfg: Config) -> dict:
             "new_units": limit.default[-1]}
 
 
-def playground_chart(cfg: Config, bounds: Bounds, style: Style, *, height: str,
-                     class_names: Sequence[str] | None) -> dict:
+def playground_chart(cfg: Config, bounds: Bounds, style: Style, *, height: str, class_names: Sequence[str] | None,
+                     hide: Collection[str] = (), presentation: bool = False) -> dict:
     """The Playground's diagram: editable, "Step slowly" on, + and − for layers and units, and its inputs
-    toggle (unless a lesson link hides the hidden layers' or the features' control)."""
-    chart = diagram_chart(cfg, bounds, style, height=height, editable=True, toggles="features" not in cfg.hide,
-                          class_names=class_names, presentation=cfg.presentation)
+    toggle (unless a lesson link hides the hidden layers' or the features' control: `hide`)."""
+    chart = diagram_chart(cfg, bounds, style, height=height, editable=True, toggles="features" not in hide,
+                          class_names=class_names, presentation=presentation)
     chart["actions"] = {"walk": True}
-    if "hidden" not in cfg.hide:
+    if "hidden" not in hide:
         chart["shape"] = shape_spec(cfg)
     return chart
 

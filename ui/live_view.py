@@ -158,7 +158,8 @@ class PlaygroundElement:
         diagram = None
         if self.diagram_height is not None:
             diagram = {**playground_chart(cfg, data.bounds, style, height=self.diagram_height,
-                                          class_names=self.class_names), **(diagram_extra or {})}
+                                          class_names=self.class_names, hide=cfg.hide,
+                                          presentation=self.presentation), **(diagram_extra or {})}
         view = PlaygroundView(style, cfg.discretize, units=not self.presentation and diagram is None,
                               diagram=DiagramView() if diagram is not None else None)
         surface = decision_surface(state.net, cfg.features, data.bounds, cfg.problem, view.resolution)
