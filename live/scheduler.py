@@ -61,9 +61,7 @@ ROUND_SECONDS = 1 / 30      # every session that plays gets a turn (a new state 
 MIN_TURN_SECONDS = 0.001    # ...until turns would be shorter than this (then rounds grow with the class)
 ACTIVE_EVERY_SECONDS = 0.02  # how often the list of playing runs is looked at again
 FORGET_SECONDS = 10.0       # an owner that asked for nothing for this long starts afresh (at the others' level)
-# The training thread holds the GIL between torch calls; with Python's default 5 ms switch interval every
-# message the server's event loop sends (a page's deltas, a frame) waited up to 5 ms for it. At 1 ms a slider
-# change reached the screen ~25 ms sooner, and 100 protocol sessions got 3.5 instead of 3.2 frames/s each.
+# The event loop's messages wait for the training thread's GIL: not 5 ms (docs/measured.md#switch-interval).
 SWITCH_INTERVAL_SECONDS = 0.001
 NOBODY = "(nobody)"         # the account of runs and frames no session owns
 
@@ -152,9 +150,8 @@ class Scheduler:
         self.add(job, owner)
 
     def forget(self, owner: Hashable) -> int:
-        """`owner`'s session ended: its runs leave the rotation now, not after idling for `idle_seconds` (a
-        playing run trained for nobody until then, and what it held came free after the janitor's collection,
-        so it stayed in the process: measured 7-12% above idle after four of the largest sessions). How many."""
+        """`owner`'s session ended: its runs leave the rotation now, not after idling for `idle_seconds`, so what
+        they hold can come free (docs/measured.md#forget-at-once). How many."""
         with self._lock:
             gone = [job for job, who in self._owners.items() if who == owner]
             for job in gone:
@@ -207,9 +204,8 @@ class Scheduler:
 
     # --- the thread ----------------------------------------------------------------------------
     def _loop(self) -> None:
-        # One torch thread for tiny networks, set in this thread itself: a new thread does not
-        # reliably inherit the main thread's setting, and two OpenMP threads fighting over
-        # small matrices trained ~10x slower here (measured 600-1,000 vs ~10,000 epochs/s).
+        # One torch thread, set here: it is not inherited, and two fight over tiny networks
+        # (docs/measured.md#one-torch-thread).
         torch.set_num_threads(1)
         jobs_used: dict[Job, float] = {}   # training seconds each playing run has had (within its owner)
         resting: dict[Job, float] = {}     # runs ahead of their pace: not picked again before this time
@@ -272,9 +268,7 @@ class Scheduler:
 
     def _train(self, job: Job, turn: float) -> tuple[int, float]:
         """One training turn of `job`: (what it trained, the CPU time it took). Charged in this thread's
-        CPU time, not wall time: on a busy machine the OS (or the GIL) can stop this thread for a second
-        in the middle of a turn, and charging that made a run wait for 29 others to catch up (measured:
-        sessions of a 30-student class frozen for 20-40 s)."""
+        CPU time, not wall time: a turn the OS stopped for a second is not the run's (docs/measured.md#cpu-time)."""
         start, start_cpu = time.perf_counter(), time.thread_time()
         try:
             trained = job.work(turn)
