@@ -12,6 +12,7 @@ from streamlit import config
 
 from live import janitor
 from live.route import live_routes
+from live.scripts import script_routes
 from live.upload_limits import UploadLimits
 
 
@@ -20,6 +21,7 @@ def _listed_origins() -> tuple[str, ...]:
     return tuple(config.get_option("server.corsAllowedOrigins") or ())
 
 
-app = st.App("navigation.py", routes=live_routes(config.get_option("server.baseUrlPath") or "",
-                                                 extra_origins=_listed_origins),
+BASE_URL_PATH = config.get_option("server.baseUrlPath") or ""
+app = st.App("navigation.py", routes=[*live_routes(BASE_URL_PATH, extra_origins=_listed_origins),
+                                      *script_routes(BASE_URL_PATH)],
              middleware=[Middleware(UploadLimits)], lifespan=janitor.lifespan)

@@ -23,7 +23,7 @@ from ui.confusion import confusion_markdown
 from ui.diagram_actions import playground_diagram
 from ui.markdown import escape
 
-FIT = "fit"                 # the live element sizes its charts to the window (ui/js/live_view.js fit)
+FIT = "fit"                 # the live element sizes its charts to the window (live/js/live_view.js fit)
 
 
 def page_config() -> tuple[Config, str | None]:

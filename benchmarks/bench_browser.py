@@ -202,7 +202,7 @@ def slider_to_frame_seconds(browser, url: str) -> float:
     # The page loaded in full: a key pressed while the knobs' page run (after the first chart) is still
     # under way waits for it (+0.3 s measured), which is the load's cost, not the slider's.
     wait_for_playground(page)
-    page.wait_for_selector('.snk-range[data-knob="noise"]')          # the data column's (ui/js/knobs.js)
+    page.wait_for_selector('.snk-range[data-knob="noise"]')          # the data column's (live/js/knobs.js)
     thumb = page.locator('.snk-range[data-knob="noise"]').first
     thumb.focus()
     revision = page.evaluate(f"() => document.querySelector('{BOUNDARY}').layout.datarevision")

@@ -8,7 +8,7 @@ teacher sets up their Playground, opens the Classroom page, starts a class and w
 the page's socket. N students, each playing a setup of their own, open the Classroom page, type the
 code and a name, press Join, press Play and ask their live socket for frames back to back, as a
 browser does; a frame carrying a new notice makes them run
-the page again (what ui/js/live_view.js does). Then, for each N:
+the page again (what live/js/live_view.js does). Then, for each N:
 
 - tile updates on the board per student per second, over `--seconds` of the class training
   (goal: at least 1 for each);

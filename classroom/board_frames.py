@@ -4,7 +4,7 @@ The board is a view kind of the live socket ("board"): the teacher's page shows 
 the hub (hub.py) keeps filled with the newest `Board` from the store; a frame lists every student
 (name, epoch, test accuracy, parameters, playing or not) and carries the thumbnails of the tiles that
 changed since the board number the browser last drew (its request's `v`), or all of them for a
-browser that has none (another `key`). The browser (ui/js/board.js) colours the codes with the colour
+browser that has none (another `key`). The browser (live/js/board.js) colours the codes with the colour
 table of each tile's kind of problem, which the page sent once.
 
 A student's summary comes from the frames their own page asks for, so the board costs the training

@@ -1,7 +1,7 @@
 """The network diagram of a live element: what the page sends once, what each frame adds, and the
 stages of "Step slowly". No Streamlit here (the page's callbacks are in ui/diagram_actions.py).
 
-The browser side is ui/js/diagram.js. Once per page run the element's data carries the diagram's
+The browser side is live/js/diagram.js. Once per page run the element's data carries the diagram's
 structure (`diagram_chart`: columns, the names of the drawn weights and biases in the order of the
 numbers, colours, scales, the input features' pictures); each frame then carries only numbers
 (`add_diagram`): the drawn weights and biases as float32, the gradients of the newest step likewise,

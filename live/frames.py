@@ -147,7 +147,7 @@ def metrics(state: FrameState) -> list[list[str]]:
 
 def curve_update(key: str, full: bool, stride: int, series: Sequence[tuple[Sequence[int], Sequence[float], bool]]
                  ) -> dict[str, Any]:
-    """A curve chart's new points, as the browser adds them (ui/js/live_view.js addPoints): per series its
+    """A curve chart's new points, as the browser adds them (live/js/live_view.js addPoints): per series its
     epochs, its values and whether it is regular (a point every `stride` epochs; the browser thins those by
     epoch, the others by count); `full`: the whole curve, not points to add."""
     return {"key": key, "full": full, "stride": stride, "regular": [regular for _, _, regular in series],

@@ -55,7 +55,7 @@ T = TypeVar("T")
 STREAM_PATH = "_stcore/stream"
 LIVE_KEY = "live_view"                       # the key every page gives its live element
 EVENTS_ID = "$$STREAMLIT_INTERNAL_KEY_{id}__events"     # a v2 component's trigger widget
-CURVE_MAX = 1000                             # ui/js/live_view.js: a curve keeps at most 2x this many points
+CURVE_MAX = 1000                             # live/js/live_view.js: a curve keeps at most 2x this many points
 RUN_TIMEOUT = 120.0
 FRAME_TIMEOUT = 30.0
 # Not ClientConnection's default 1 MiB: a first page run with its figures can be larger.
@@ -299,7 +299,7 @@ def _put_file(base_url: str, url: str, name: str, content: bytes, content_type: 
 # --- the live socket ---------------------------------------------------------------------------------
 @dataclass
 class Curve:
-    """A live loss chart's points as ui/js/live_view.js keeps them (only the epochs: the requests
+    """A live loss chart's points as live/js/live_view.js keeps them (only the epochs: the requests
     need the last ones, and the checks need the order)."""
 
     chart: str

@@ -260,7 +260,8 @@ def test_dockerfile_and_dockerignore():
     for src in copied:
         assert (ROOT / src).exists(), src
     # What the server reads at run time by path: st.App's frame, and the live element's files
-    # (ui/live_view.py reads ui/js/*.js and ui/css/*.css at import), none of them kept out of the context.
+    # (live/scripts.py serves live/js/*.js; ui/ reads ui/js/*.js and ui/css/*.css at import), none of them kept out
+    # of the context.
     assert 'st.App("navigation.py"' in (ROOT / "app.py").read_text()
     assert "compileall" in runs and "navigation.py" in runs
     assert "gatherUsageStats = false" in (ROOT / ".streamlit" / "config.toml").read_text()
@@ -271,7 +272,7 @@ def test_dockerfile_and_dockerignore():
         assert needed in ignored, needed
     for kept in ("app.py", "navigation.py", "app_pages", "ui", "live", "classroom", "scratchnet", ".streamlit",
                  "requirements.txt",
-                 "*.js", "*.css", "ui/js", "ui/css", "static"):
+                 "*.js", "*.css", "live/js", "ui/js", "ui/css", "static"):
         assert kept not in ignored, kept
 
 

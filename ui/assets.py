@@ -11,7 +11,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-PLOTLY_JS_NAME = "plotly-scratchnet.min.js"
+from live.scripts import PLOTLY_JS_NAME
+
 STATIC_DIR = Path(__file__).resolve().parents[1] / "static"
 _VERSION = re.compile(rb"plotly\.js(?: \([^)]*\))? v(\d+\.\d+\.\d+)")
 

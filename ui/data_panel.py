@@ -2,7 +2,7 @@
 pictures to click, then the few knobs that make the data (noise, points, train fraction, classes) and a
 "New data" button.
 
-They are parts of the live element (ui/js/picker.js, ui/js/knobs.js) rather than Streamlit widgets: drawn
+They are parts of the live element (live/js/picker.js, live/js/knobs.js) rather than Streamlit widgets: drawn
 with the element, they are on screen in its first paint, in the place the element gives them (beside the
 network on a laptop, under it on a phone), and nothing moves when they arrive. A click or a slider's new
 value is a trigger value of the element; the callbacks here set the knob's state in `st.session_state`

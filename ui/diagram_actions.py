@@ -1,6 +1,6 @@
 """The network diagram on a page: its part of the live element and what clicking in it does.
 
-A click in the diagram is a trigger value of the page's live element (ui/js/diagram.js sends it); the
+A click in the diagram is a trigger value of the page's live element (live/js/diagram.js sends it); the
 callbacks here turn it into a change: an edited weight (`LiveRun.set_entry`, under the run's lock), an
 input feature turned on or off (the features control's state, so the config changes as if the control
 had been used), a layer or a unit more or fewer (the layer controls' state, likewise), or one step opened up

@@ -7,7 +7,7 @@ instead: Streamlit keeps the same element for the same ``key``, and its JavaScri
 set in the figure, zoom and pan survive updates. (Charts fed by a page's socket are ui/live_view.py.)
 
 plotly.js is served by the app itself: the partial bundle in ``<app root>/static/`` (ui/assets.py), which
-``[server] enableStaticServing = true`` serves at ``<app root URL>/app/static/``; ``ui/js/plotly_loader.js``
+``[server] enableStaticServing = true`` serves at ``<app root URL>/app/static/``; ``live/js/plotly_loader.js``
 finds the app root from the URL of Streamlit's own bundle, so it works on page URLs and under
 ``server.baseUrlPath``.
 """
@@ -21,9 +21,9 @@ from typing import Any
 
 import streamlit as st
 
-from ui.assets import PLOTLY_JS_NAME
+from live import scripts
 
-__all__ = ["COMPONENT_NAME", "live_chart", "plotly_loader_js", "preload_plotly"]
+__all__ = ["COMPONENT_NAME", "live_chart", "preload_plotly"]
 
 COMPONENT_NAME = "scratchnet_live_chart"
 _HERE = Path(__file__).resolve().parent
@@ -33,20 +33,17 @@ def _read(*parts: str) -> str:
     return _HERE.joinpath(*parts).read_text(encoding="utf-8")
 
 
-def plotly_loader_js() -> str:
-    """The JavaScript that loads plotly.js once per page from the app's own server."""
-    return _read("js", "plotly_loader.js").replace("__PLOTLY_JS__", PLOTLY_JS_NAME)
-
-
-# The first element of every page: it starts plotly.js (the page's CSS comes with the page: ui/theme.py).
-_preloader = st.components.v2.component("scratchnet_plotly_preload", js=plotly_loader_js()
-                                        + _read("js", "plotly_preload.js"), isolate_styles=False)
-_component = st.components.v2.component(COMPONENT_NAME, js=plotly_loader_js() + _read("js", "live_chart.js"),
+# The first element of every page: it starts plotly.js and the live element's modules (the page's CSS comes
+# with the page: ui/theme.py).
+_preloader = st.components.v2.component("scratchnet_plotly_preload", js=scripts.preload_js(), isolate_styles=False)
+_component = st.components.v2.component(COMPONENT_NAME,
+                                        js=scripts.module_text("plotly_loader.js") + _read("js", "live_chart.js"),
                                         css=_read("css", "live_chart.css"), isolate_styles=False)
 
 
 def preload_plotly() -> None:
-    """Start loading plotly.js in the browser now (an invisible element; call it first)."""
+    """Start loading plotly.js and the live element's code in the browser now (an invisible element; call it
+    first)."""
     _preloader(key="plotly_preload", data={}, height="content")
 
 

@@ -3,8 +3,8 @@
 `playground(...)`, `compare(...)` and `hidden_space(...)` draw the element with what the page shows
 now (figures built here in Python, the colour tables, a first frame, the socket's token); from then
 on the browser asks the socket (live/route.py) for frames and the page script runs again only
-for what a user does and for rare changes of state (a run that stopped). The JavaScript and CSS are
-the files in ui/js/ and ui/css/.
+for what a user does and for rare changes of state (a run that stopped). The JavaScript is live/js/'s ES
+modules, which the element imports from the app (live/scripts.py); the CSS is ui/css/'s.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 import streamlit as st
 
+from live import scripts
 from live.channel import Channel
 from live.diagram import DiagramView, playground_chart
 from live.frames import (
@@ -54,7 +55,6 @@ from scratchnet.draw.png import color_table
 from scratchnet.draw.surface import Surface, decision_surface, unit_surfaces
 from ui import data_panel, keys, session
 from ui.events import guarded
-from ui.live_chart import plotly_loader_js
 
 _HERE = Path(__file__).resolve().parent
 UNITS_TITLE = ("What each hidden unit computes (first {n} per layer; "
@@ -66,13 +66,9 @@ def _read(*parts: str) -> str:
     return (_HERE.joinpath(*parts)).read_text(encoding="utf-8")
 
 
-# Parts of the element other than Plotly charts and tables, each in a file of its own that registers
-# itself in parts.js's PARTS before live_view.js runs (the classroom's board).
-JS_PARTS = ("parts.js", "board.js", "diagram.js", "picker.js", "knobs.js")
-
 _component = st.components.v2.component(
     "scratchnet_live_view",
-    js=plotly_loader_js() + "".join(_read("js", name) for name in JS_PARTS) + _read("js", "live_view.js"),
+    js=scripts.loader_js(),
     css=_read("css", "live.css") + _read("css", "board.css") + _read("css", "diagram.css"),
     isolate_styles=False,
 )
@@ -104,7 +100,7 @@ def _mount(key: str, data: dict, callbacks: dict[str, Callable[[], None] | None]
     # Every trigger value is checked by its callback (ui/events.py); a bad one is told in a toast.
     handlers = {f"on_{name}_change": guarded(fn) if fn else _noop for name, fn in callbacks.items()}
     # One JSON string, not a dict: Streamlit checks each value of a dict for dataframes, a tenth of a page run
-    # (docs/measured.md#element-json); ui/js/live_view.js parses the string.
+    # (docs/measured.md#element-json); live/js/live_view.js parses the string.
     return _component(key=key, data=json.dumps(data, separators=(",", ":")), height="content", **handlers)
 
 
@@ -119,7 +115,7 @@ def _click_layer(bounds: tuple[float, float, float, float]) -> dict:
 
 def _preview(figure: dict, data, style: Style) -> dict:
     """What the browser paints while plotly.js still loads: the surface and the training points, where
-    Plotly will draw them (ui/js/live_view.js drawPreview)."""
+    Plotly will draw them (live/js/live_view.js drawPreview)."""
     x, y = data.x_train.numpy().astype(np.float32), data.y_train.numpy()
     if data.task == "classification":
         palette = np.array([hex_rgb(c) for c in style.class_colors], dtype=np.uint8)

@@ -1,6 +1,6 @@
 """The network as a diagram: which units and weights are drawn, in which order, and their numbers.
 
-A pure description, drawn by the app (live/diagram.py sends it, ui/js/diagram.js draws it). A layer of
+A pure description, drawn by the app (live/diagram.py sends it, live/js/diagram.js draws it). A layer of
 up to MAX_SHOWN units is drawn unit by unit. A wider one shows its first MAX_SHOWN − 1 units and a
 "+N more" band standing for the rest; a line to or from a band stands for all the weights between
 its ends and carries their mean and mean magnitude. So 8 layers of 128 units stay a readable picture

@@ -3,7 +3,7 @@
 A run can train for millions of epochs; a chart reads the same with about a thousand points, and its
 message stays small. Two forms of the same rule: a curve with a point every epoch keeps the epochs that are
 multiples of a power-of-two stride (so later points, sent at that stride, line up with the kept ones: the
-live charts, live/run.py and live/sweep.py, and the browser's own thinning in ui/js/live_view.js); a curve
+live charts, live/run.py and live/sweep.py, and the browser's own thinning in live/js/live_view.js); a curve
 measured now and then (test losses) keeps evenly spaced points. The last point always stays.
 """
 

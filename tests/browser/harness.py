@@ -141,7 +141,7 @@ def wait_for_app(page: Any, timeout: float = 30_000, selector: str | None = None
 
 
 def wait_for_chart(page: Any, chart: str = "boundary", timeout: float = 30_000, plotly: bool = False) -> float:
-    """Wait until a chart of the page's live element (ui/js/live_view.js) shows its picture: its
+    """Wait until a chart of the page's live element (live/js/live_view.js) shows its picture: its
     first preview (the surface and the points, painted while plotly.js loads) or Plotly's chart
     (`plotly`: only that); return performance.now() then (ms since the page's navigation started)."""
     return page.wait_for_function(
@@ -160,7 +160,7 @@ def drawn_frames(page: Any, chart: str = "boundary") -> int:
 
 
 def diagram_frames(page: Any) -> int:
-    """How many live frames the network diagram (ui/js/diagram.js) has drawn."""
+    """How many live frames the network diagram (live/js/diagram.js) has drawn."""
     return int(page.get_attribute('.snd-root[data-chart="diagram"]', "data-frames") or 0)
 
 
@@ -275,7 +275,7 @@ SCREEN_PARTS = """() => {
   };
 }"""
 
-BOUNDARY = '.snl-plot[data-chart="boundary"]'  # the live element's charts (ui/js/live_view.js)
+BOUNDARY = '.snl-plot[data-chart="boundary"]'  # the live element's charts (live/js/live_view.js)
 LOSS = '.snl-plot[data-chart="loss"]'
 # What a chart's surface shows now: an image behind the points (gd.layout is Plotly's copy of what it drew).
 IMAGE_SOURCE = "(sel) => document.querySelector(sel).layout.images[0].source"

@@ -10,12 +10,15 @@ import json
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
 from urllib.parse import urlencode
 
 import pytest
 import websockets
 from websockets.exceptions import InvalidStatus
 
+from live import scripts
 from live.route import CLOSE_SESSION_ENDED, SESSION_CHECK_SECONDS
 from scratchnet.config import Config
 from tests.browser.harness import ROOT, serve_app
@@ -116,6 +119,12 @@ def test_under_a_base_url_path_the_live_route_moves_with_it():
         root = url.removesuffix("sn/")
         with pytest.raises((InvalidStatus, SessionError)):       # nothing is served outside the base path
             run(check_server(root, frames=1))
+        # and the live element's modules with it
+        with urllib.request.urlopen(url + scripts.entry_path(), timeout=10) as answer:
+            assert answer.headers["content-type"].startswith("text/javascript")
+            assert answer.read() == scripts.modules()[scripts.ENTRY]
+        with pytest.raises(urllib.error.HTTPError):
+            urllib.request.urlopen(root + scripts.entry_path(), timeout=10)
 
 
 def test_the_class_benchmark_runs_five_protocol_sessions_without_an_error():

@@ -1,7 +1,7 @@
 """User-written text in the Classroom is shown as typed: a student's name (or a teacher's message) that is
 markdown, a link, an image or HTML never acts as one, in any toast, markdown, caption or alert of the
 teacher's or the student's pages (AppTest), and the board sets names as text (its frame carries them raw:
-ui/js/board.js writes textContent)."""
+live/js/board.js writes textContent)."""
 
 from __future__ import annotations
 

@@ -243,7 +243,7 @@ def page() -> None:
         teacher_key.sync(base_url())
         return
     if st.session_state.get(keys.CLASS_PROJECTOR, False):
-        # The board is the whole screen (ui/js/board.js's projector view), over this page; the toggle stays
+        # The board is the whole screen (live/js/board.js's projector view), over this page; the toggle stays
         # under it so that its state lives on (a widget not drawn forgets its value).
         projector_toggle()
         board_view(code, key, wall=True)

@@ -2,9 +2,9 @@
 // name per dataset, the chosen one marked. A click (or Enter/Space; the arrow keys move) asks the page for that
 // dataset through the element's "dataset" trigger; the page's callback sets the dataset control's state, as the
 // control would. The chosen picture is marked at once; the page's next run confirms it.
-// A part of the live element (ui/js/parts.js): concatenated after parts.js and before live_view.js.
+// A part of the live element (live/js/parts.js).
 
-class PickerPart {
+export class PickerPart {
   constructor(name, host, view) {
     this.view = view;
     this.root = document.createElement("div");
@@ -91,4 +91,3 @@ class PickerPart {
   destroy() {}
 }
 
-PARTS.set("picker", PickerPart);

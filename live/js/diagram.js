@@ -11,8 +11,9 @@
 // The page's data brings the structure once (`setSpec`); frames bring numbers (`setNumbers`): float32
 // weights and biases in the order of the spec's names, the newest step's gradients in the same order,
 // and a few times a second each unit's picture (uint8 codes coloured through the "units" colour table).
-// A part of the live element (ui/js/parts.js): registered for charts of type "diagram"; concatenated after
-// parts.js and before live_view.js by ui/live_view.py.
+// A part of the live element (live/js/parts.js), for charts of type "diagram".
+
+import { bytesOf, colourCodes } from "./parts.js";
 
 const SVG_NS = "http://www.w3.org/2000/svg";
 const DIAGRAM_TIP_PAD = 12;
@@ -76,7 +77,7 @@ function sprite(codes, res, lut, lastLuts = []) {
   return canvas;
 }
 
-class DiagramPart {
+export class DiagramPart {
   constructor(name, host, view) {
     this.name = name;
     this.view = view;
@@ -217,7 +218,7 @@ class DiagramPart {
   }
 
   fitTo(px) {
-    // The element's fit (ui/js/live_view.js) gives the diagram its height.
+    // The element's fit (live/js/live_view.js) gives the diagram its height.
     this.height = `${Math.round(px)}px`;
     this.fitHeight();
   }
@@ -1171,4 +1172,3 @@ class DiagramPart {
   }
 }
 
-PARTS.set("diagram", DiagramPart);

@@ -5,9 +5,15 @@
 // socket is open) and the token that opens the socket. Frames then arrive over the socket, one per
 // request: this page asks for the next frame only once the last one is on screen, so the browser
 // sets the pace and the server always sends the newest state.
-//
-// Concatenated after plotly_loader.js by ui/live_view.py.
 
+import { Board } from "./board.js";
+import { DiagramPart } from "./diagram.js";
+import { KnobsPart } from "./knobs.js";
+import { bytesOf, colourCodes } from "./parts.js";
+import { PickerPart } from "./picker.js";
+import { appRootUrl, loadPlotly } from "./plotly_loader.js";
+
+const PARTS = new Map([["board", Board], ["diagram", DiagramPart], ["picker", PickerPart], ["knobs", KnobsPart]]);
 const VIEWS = new Map();          // parentElement -> LiveView
 const CURVE_MAX = 1000;           // a curve keeps at most 2x this many points, then drops every other one
 const CURVE_EVERY_MS = 100;       // loss curves redraw at most ten times a second,
@@ -45,13 +51,6 @@ if (typeof document !== "undefined") {
   document.addEventListener("click", (ev) => {
     if (ev.target instanceof Element && ev.target.closest(PAGE_LINKS)) leftAt = performance.now();
   }, true);
-}
-
-function bytesOf(base64) {
-  const text = atob(base64);
-  const out = new Uint8Array(text.length);
-  for (let i = 0; i < text.length; i++) out[i] = text.charCodeAt(i);
-  return out;
 }
 
 // A binary frame: u32 length (little-endian), a JSON header, then its blobs back to back.
@@ -580,7 +579,7 @@ class LiveView {
       cell.dataset.parts = names.join(" ");
       for (const name of names) {
         const spec = (this.data.charts || {})[name] || {};
-        const Part = PARTS.get(spec.type);           // a part of another file (parts.js)
+        const Part = PARTS.get(spec.type);           // a part of another file (PARTS)
         this.parts.set(name, Part ? new Part(name, cell, this)
           : spec.type === "table" ? new Table(name, cell) : new Chart(name, cell));
       }

@@ -9,6 +9,9 @@
 //
 // A frame lists every student; it carries thumbnails (uint8 codes, side x side, rows top first) only
 // for the tiles that changed. Codes are coloured with the page's colour table of the tile's kind.
+// A part of the live element (live/js/parts.js), for charts of type "board".
+
+import { bytesOf, colourCodes } from "./parts.js";
 
 const BOARD_SORTS = [
   ["joined", "Joined", false], ["name", "Name", false], ["accuracy", "Test accuracy", true],
@@ -154,7 +157,7 @@ class BoardTile {
   }
 }
 
-class Board {
+export class Board {
   constructor(name, host, view) {
     this.name = name;
     this.view = view;
@@ -599,4 +602,3 @@ class Board {
   }
 }
 
-PARTS.set("board", Board);

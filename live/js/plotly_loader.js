@@ -2,7 +2,7 @@
 // __PLOTLY_JS__ is replaced with the bundle's file name when the Python side reads this file.
 const LOADER_KEY = "__scratchnetPlotlyLoader";
 
-function appRootUrl() {
+export function appRootUrl() {
   // Streamlit's index.html loads "./static/js/index.<hash>.js" from the app root.
   const scripts = document.querySelectorAll('script[type="module"][src]');
   for (const s of scripts) {
@@ -13,7 +13,7 @@ function appRootUrl() {
   return new URL("./", window.location.href).href;
 }
 
-function loadPlotly() {
+export function loadPlotly() {
   const w = window;
   if (w.Plotly && typeof w.Plotly.react === "function") {
     return Promise.resolve(w.Plotly);

@@ -2,7 +2,7 @@
 // table allows (each with its label and its value beside it) and buttons ("New data"). A slider's new value is
 // sent through the element's "knob" trigger when it is let go (key presses: at once, then at most four a second),
 // and the page's callback sets the knob's state as a Streamlit control would. The value shown moves at once.
-// A part of the live element (ui/js/parts.js): concatenated after parts.js and before live_view.js.
+// A part of the live element (live/js/parts.js).
 
 const KNOB_SETTLE_MS = 250;
 
@@ -29,7 +29,7 @@ function openSidebarSection(title) {
   setTimeout(open, folded ? 300 : 0);                     // after the sidebar's slide
 }
 
-class KnobsPart {
+export class KnobsPart {
   constructor(name, host, view) {
     this.view = view;
     this.root = document.createElement("div");
@@ -139,4 +139,3 @@ class KnobsPart {
   }
 }
 
-PARTS.set("knobs", KnobsPart);
