@@ -115,7 +115,7 @@ def bar_knobs(cfg: Config, ready: bool) -> None:
 # --- the live view ----------------------------------------------------------------------------
 def hint(live: LiveRun, short: bool = False) -> str:
     """What to do next, when no notice says more (the notice place shows it; `short`: one line on a projector)."""
-    if live.playing:
+    if toolbar.busy(live):
         return "Training…" if short else ("Training… change any knob while it trains: the learning rate goes on "
                                           "from here, the data and the network start over.")
     if live.frame_state().snapshot.epoch > 0:

@@ -41,7 +41,7 @@ def run_toolbar(live: LiveRun) -> None:
     play, step, status = st.columns([1, 1, 6], vertical_alignment="center")
     toolbar.play_pause(live, play, key="uth", primary=False, help="Train on, as the Playground's Play does.")
     toolbar.step(live, step, key="uth")
-    training = live.playing or live.stepping
+    training = toolbar.busy(live)
     status.caption(f"{'Training' if training else 'Paused'}: the Playground's run, trained here as there "
                    "(the network itself is set up on the Playground).")
 

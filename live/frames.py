@@ -183,7 +183,8 @@ def playground_frame_steps(state: FrameState, view: PlaygroundView, *, units: bo
     cfg, data, asks = state.cfg, state.data, asks or {}
     stopped = state.snapshot.stopped or ("error" if state.error else None)
     frame = Frame({"t": "frame", "kind": "playground", "key": state.key, "v": state.version,
-                   "playing": state.playing, "stopped": stopped, "epoch": state.snapshot.epoch,
+                   "playing": state.playing, "stepping": state.stepping, "stopped": stopped,
+                   "epoch": state.snapshot.epoch,
                    "metrics": metrics(state)})
     if surface is None:
         surface = yield from decision_surface_steps(state.net, cfg.features, data.bounds, cfg.problem,
@@ -264,5 +265,5 @@ def hidden_frame_steps(state: FrameState, view: HiddenSpaceView) -> Steps[Frame]
     """`hidden_frame` in pieces (scratchnet/train/pieces.py)."""
     figure = yield from hidden_figure_steps(state, view)
     return Frame({"t": "frame", "kind": "hidden", "key": state.key, "v": state.version, "playing": state.playing,
-                  "stopped": state.snapshot.stopped, "epoch": state.snapshot.epoch,
+                  "stepping": state.stepping, "stopped": state.snapshot.stopped, "epoch": state.snapshot.epoch,
                   "figures": [{"chart": "hidden", "figure": figure}]})

@@ -81,6 +81,7 @@ class FrameState:
     trainable: bool
     error: str
     latest: LatestStep | None = None     # the gradients of the newest step (the network diagram shows them)
+    stepping: bool = False                # a Step's epochs still train (the page runs again when they are done)
 
 
 class LiveRun:
@@ -336,7 +337,8 @@ class LiveRun:
             curves = Curves(self.key, full, *self._train_since(train_after, stride), *self._test_since(test_after),
                             stride)
             return FrameState(self.key, self.version, t.cfg, t.data, t.net.clone(), snapshot, curves, self.playing,
-                              self._rate(t.epoch), self.trainable, self.error, latest=t.latest_step())
+                              self._rate(t.epoch), self.trainable, self.error, latest=t.latest_step(),
+                              stepping=self.stepping)
 
     def frame_state_steps(self, key: str = "", loss: CurveAsk = CurveAsk()) -> Steps[FrameState]:
         """`frame_state` in pieces: a network too big to measure in one piece of work is measured a piece

@@ -20,14 +20,19 @@ def _key(prefix: str, name: str) -> str:
     return f"{prefix}_{name}" if prefix else name
 
 
+def busy(job) -> bool:
+    """The job trains: it plays, or a Step's epochs of a big network are still training (Pause cancels them)."""
+    return bool(job.playing or getattr(job, "stepping", False))
+
+
 def play_pause(job, place, *, key: str = "", label: str = "Play", help: str = PLAY_HELP, primary: bool = True,
                disabled: bool = False, width: Width = "stretch") -> None:
-    """Pause while `job` plays, else Play (which hands it to the training thread). One button whose words change
-    (one key: Streamlit keeps a keyed button and changes its label in place): as two buttons, the Play of the
+    """Pause while `job` trains (`busy`), else Play (which hands it to the training thread). One button whose words
+    change (one key: Streamlit keeps a keyed button and changes its label in place): as two buttons, the Play of the
     page's last run stayed beside the new Pause until the run ended, and at 1366x768 the run bar wrapped onto a
     second line for that time (the screen under it moved 56 px down and back: a layout shift of 0.59)."""
     kind = "primary" if primary else "secondary"
-    if job.playing:
+    if busy(job):
         place.button("Pause", icon=":material/pause:", key=_key(key, "play"), on_click=job.pause, type=kind,
                      width=width, help="Stop training; the network keeps what it learned.")
     else:

@@ -494,6 +494,7 @@ class LiveView {
     this.staleTimer = null;
     this.drawn = { key: null, v: -1, rev: -1 };
     this.stopped = undefined;
+    this.stepping = false;
     this.busy = Promise.resolve();
     this.dead = false;
     this.reportedDrawn = false;
@@ -776,9 +777,12 @@ class LiveView {
     this.root.dataset.frames = String(Number(this.root.dataset.frames || 0) + 1);
     // A run that stopped by itself (its last epoch, a target, a divergence, an error): the page
     // runs again, so its buttons and messages say so.
+    // So does the end of a Step's epochs (its Pause becomes Play).
     const stopped = frame.stopped || null;
-    if (this.stopped === null && stopped !== null) this.send("stopped", frame.epoch);
+    const stepping = !!frame.stepping;
+    if ((this.stopped === null && stopped !== null) || (this.stepping && !stepping)) this.send("stopped", frame.epoch);
     this.stopped = stopped;
+    this.stepping = stepping;
   }
 
   async mount(frame) {

@@ -121,6 +121,24 @@ def test_play_trains_pause_stops_step_adds_one_reset_goes_back(app, eventually):
     assert metric(at, "Train accuracy").endswith("%")
 
 
+def test_while_a_steps_epochs_train_the_toolbar_shows_pause_which_cancels_them(apps, monkeypatch):
+    """A Step on a network too big for one piece of work leaves its epoch to the training thread: meanwhile the
+    run trains, so the toolbar shows Pause (which cancels the epochs left), and the frames say so (the page runs
+    again when they are done)."""
+    from live.run import LiveRun
+    from scratchnet.train import pieces
+
+    monkeypatch.setattr(pieces, "PIECE_MACS", 40_000)        # this network's epoch is many pieces
+    monkeypatch.setattr(LiveRun, "work", lambda self, seconds: 0)   # and the thread never gets through them here
+    at = apps.open(Config(hidden=(32, 32), n_points=400, batch_size=8).to_query())
+    at.button(key="step").click().run()
+    assert live(at).stepping and not live(at).playing
+    assert at.button(key="play").label == "Pause" and live_frame(at)["stepping"]
+    at.button(key="play").click().run()
+    assert not live(at).stepping and epoch(at) == 0
+    assert at.button(key="play").label == "Play" and not live_frame(at)["stepping"]
+
+
 def test_a_run_stops_at_the_end_of_its_epochs_and_play_goes_on_from_there(apps, eventually):
     at = apps.open({"speed": "max"})                  # "auto" would watch 50 epochs for ~5 s
     at.sidebar.select_slider(key="w_epochs").set_value(50).run()
