@@ -31,33 +31,40 @@ session.charge_page_run(starting=True)   # its callbacks (an upload read) are pa
 theme.settle_layout()
 
 LESSON = "app_pages/lesson.py"
-PLAYGROUND = st.Page("app_pages/playground.py", title="Playground", icon=":material/tune:", default=True)
-PAGES = [
-    PLAYGROUND,
-    st.Page("app_pages/under_the_hood.py", title="Under the hood", icon=":material/biotech:"),
-    st.Page("app_pages/compare.py", title="Compare", icon=":material/compare:"),
-    st.Page(LESSON, title="Lesson", icon=":material/menu_book:"),
-    st.Page("app_pages/classroom.py", title="Classroom", icon=":material/school:"),
-]
 
-shown = st.navigation(PAGES, position="top")
-# The page's CSS, and plotly.js fetched while the page script runs. On the Playground both go in its (folded)
-# sidebar: until their code has loaded, Streamlit holds their places in the page with grey boxes, and the
-# Playground's screen would have moved up when they went.
-with st.sidebar if shown.url_path == PLAYGROUND.url_path else contextlib.nullcontext():
-    theme.style_page()
-    preload_plotly()
-# A teacher's link to a lesson step points at the front page (`/?lesson=tutorial&step=3`): opening a page's
-# own path directly makes Streamlit probe `<path>/_stcore/health` first (two 404s in the console).
-if "lesson" in st.query_params and shown.url_path == "":
-    st.switch_page(LESSON, query_params=st.query_params.to_dict())
-# The page itself, when it is this session's turn: one page run computes at a time on the server, addresses in turns,
-# held to a share of the time while others' runs train (live/page_gate.py: a bot's fresh sessions took the server).
+
+def show_page() -> None:
+    """The menu, the page's CSS and the page itself."""
+    playground = st.Page("app_pages/playground.py", title="Playground", icon=":material/tune:", default=True)
+    pages = [
+        playground,
+        st.Page("app_pages/under_the_hood.py", title="Under the hood", icon=":material/biotech:"),
+        st.Page("app_pages/compare.py", title="Compare", icon=":material/compare:"),
+        st.Page(LESSON, title="Lesson", icon=":material/menu_book:"),
+        st.Page("app_pages/classroom.py", title="Classroom", icon=":material/school:"),
+    ]
+    shown = st.navigation(pages, position="top")
+    # The page's CSS, and plotly.js fetched while the page script runs. On the Playground both go in its (folded)
+    # sidebar: until their code has loaded, Streamlit holds their places in the page with grey boxes, and the
+    # Playground's screen would have moved up when they went.
+    with st.sidebar if shown.url_path == playground.url_path else contextlib.nullcontext():
+        theme.style_page()
+        preload_plotly()
+    # A teacher's link to a lesson step points at the front page (`/?lesson=tutorial&step=3`): opening a page's
+    # own path directly makes Streamlit probe `<path>/_stcore/health` first (two 404s in the console).
+    if "lesson" in st.query_params and shown.url_path == "":
+        st.switch_page(LESSON, query_params=st.query_params.to_dict())
+    shown.run()
+    # A one-off message a callback left (a bad value from the page, ui/events.py) on a page that shows none itself.
+    if toast := st.session_state.pop(keys.TOAST, None):
+        st.toast(toast)
+
+
+# The page, menu and all, when it is this session's turn: page runs take turns on the server, addresses in turns,
+# each held to a share of the time while another address's run trains (live/page_gate.py: a bot's fresh sessions
+# took the server). The menu and the CSS too: a fifth of a flood's page runs (docs/measured.md#page-run-floods).
 with session.page_run_turn():
     try:
-        shown.run()
-        # A one-off message a callback left (a bad value from the page, ui/events.py) on a page that shows none itself.
-        if toast := st.session_state.pop(keys.TOAST, None):
-            st.toast(toast)
+        show_page()
     finally:
         session.charge_page_run()    # and so is drawing the page (a rerun or a stop ends it here too)

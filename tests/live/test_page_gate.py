@@ -110,13 +110,99 @@ def test_the_share_and_the_slots_are_operators_settings(monkeypatch, caplog):
     assert page_gate.SHARE_SETTING in caplog.text
     with pytest.raises(ValueError):
         PageRunGate(share=0)
+    with pytest.raises(ValueError):
+        PageRunGate(idle_share=1.5)
+    monkeypatch.setenv(page_gate.IDLE_SHARE_SETTING, "0.1")
+    monkeypatch.setattr(page_gate, "_shared", None)
+    assert page_gate.shared().idle_share == 0.1
 
 
 def test_by_default_an_address_is_not_queued_behind_itself():
     """A class behind one address, nobody else training: its page runs all go at once (a slot limit made a
     class's page runs queue: tests/browser/test_class_lesson.py failed with 2)."""
     gate, log = PageRunGate(training=lambda: frozenset({"a-student"})), []
+    with gate.turn("school", "a-student"):          # the training student's page ran here: the school's
+        pass
     threads = [hold(gate, "school", f"s{i}", 0.2, log) for i in range(5)]
     for thread in threads:
         thread.join(10)
     assert most_at_once(log) == 5
+
+
+def seen(gate: PageRunGate, client: str, session: str) -> None:
+    """`session`'s page ran here once: the gate knows its address."""
+    with gate.turn(client, session):
+        pass
+
+
+def test_while_another_address_trains_an_idle_address_computes_one_page_run_at_a_time():
+    """A bot's four fresh sessions at once got four times the turns of one (and the rest after them was one)."""
+    gate, log = PageRunGate(training=lambda: frozenset({"victim"})), []
+    seen(gate, "home", "victim")
+    threads = [hold(gate, "bot", f"bot-{i}", 0.05, log) for i in range(4)]
+    for thread in threads:
+        thread.join(10)
+    assert most_at_once(log) == 1
+
+
+def test_an_address_that_trains_nothing_rests_longer():
+    """share 0.5 for a class whose students train, 0.25 for an address that has started nothing: after a turn of
+    0.1 s the class waits 0.1 s, the idle address 0.3 s (while someone of another address trains)."""
+    gate = PageRunGate(share=0.5, idle_share=0.25, training=lambda: frozenset({"victim", "student"}))
+    seen(gate, "home", "victim")
+    seen(gate, "school", "student")
+    for client, rest in (("school", 0.1), ("bot", 0.3)):
+        with gate.turn(client, f"{client}-1"):
+            time.sleep(0.1)
+        with gate.turn(client, f"{client}-2") as waited:
+            assert rest - 0.03 <= waited <= rest + 0.15, (client, waited)
+
+
+def test_idle_addresses_together_take_one_share_a_page_run_at_a_time():
+    """A bot on many addresses is held in total: the idle addresses' page runs go one at a time, and each is
+    followed by all of them resting, so together they hold the gate about `share` of the time (each of four
+    addresses alone 0.2: 0.8 together)."""
+    gate, log = PageRunGate(share=0.25, idle_share=0.2, training=lambda: frozenset({"victim"})), []
+    seen(gate, "home", "victim")
+    start = time.monotonic()
+    threads = [hold(gate, f"bot-{i % 4}", f"s{i}", 0.05, log) for i in range(8)]
+    for thread in threads:
+        thread.join(10)
+    elapsed = time.monotonic() - start
+    assert most_at_once(log) == 1
+    held = 8 * 0.05
+    assert held / elapsed <= 0.3, f"the idle addresses held {held / elapsed:.0%} of {elapsed:.2f} s"
+
+
+def test_a_learners_first_page_run_goes_before_a_bots_next_ones():
+    """The idle address served least recently goes first: a learner who just opened the page waits for one of
+    the bot's page runs and the rest after it, not for the bot's queue."""
+    gate, log = PageRunGate(idle_share=0.5, training=lambda: frozenset({"victim"})), []
+    seen(gate, "home", "victim")
+    first = threading.Event()
+    threads = [hold(gate, "bot", "bot-0", 0.1, log, first)]
+    first.wait(5)
+    for i in (1, 2, 3):
+        threads.append(hold(gate, "bot", f"bot-{i}", 0.05, log))
+        time.sleep(0.01)
+    threads.append(hold(gate, "learner", "learner", 0.05, log))
+    for thread in threads:
+        thread.join(10)
+    order = [who for who, what, _ in log if what == "in"]
+    assert order.index("learner") == 1, order
+
+
+def test_a_class_behind_one_address_beside_a_learner_elsewhere_has_the_class_s_share():
+    """Nine students training behind one address and one learner elsewhere: the class's page runs go at once, and
+    hold the gate 9/10 of the time (a share of one half queued a class's page runs behind one learner)."""
+    students = {f"s{i}" for i in range(9)}
+    gate, log = PageRunGate(share=0.5, training=lambda: frozenset({"victim", *students})), []
+    seen(gate, "home", "victim")
+    for student in students:
+        seen(gate, "school", student)
+    threads = [hold(gate, "school", f"s{i}", 0.2, log) for i in range(5)]
+    for thread in threads:
+        thread.join(10)
+    assert most_at_once(log) == 5
+    with gate.turn("school", "s0") as waited:
+        assert waited < 0.1, "a rest of 0.2 s x 1/9"
