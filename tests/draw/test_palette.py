@@ -73,9 +73,9 @@ def test_each_output_unit_of_the_diagram_is_drawn_in_its_class_colour(k):
 def test_no_other_file_spells_a_class_colour():
     """Every colour of a class is read from the table: no page, part or style sheet types one again."""
     spelled = re.compile("|".join(re.escape(c) for c in CLASS_COLORS), re.IGNORECASE)
-    sources = [*ROOT.glob("ui/**/*.py"), *ROOT.glob("ui/js/*.js"), *ROOT.glob("live/js/*.js"), *ROOT.glob("ui/css/*.css"),
+    sources = [*ROOT.glob("ui/**/*.py"), *ROOT.glob("ui/js/*.js"), *ROOT.glob("ui/css/*.css"),
                *ROOT.glob("app_pages/*.py"), *ROOT.glob("scratchnet/**/*.py"), *ROOT.glob("live/**/*.py"),
-               *ROOT.glob("classroom/**/*.py"), ROOT / "navigation.py"]
+               *ROOT.glob("live/js/*.js"), *ROOT.glob("classroom/**/*.py"), ROOT / "navigation.py"]
     found = {str(p.relative_to(ROOT)): spelled.findall(p.read_text(encoding="utf-8"))
              for p in sources if p.name != "palette.py"}
     assert not {p: hits for p, hits in found.items() if hits}
