@@ -10,7 +10,7 @@ from __future__ import annotations
 import streamlit as st
 
 from live.sweep import LiveSweep
-from scratchnet.config import CUSTOM, KNOBS, Config, ConfigError
+from scratchnet.config import CUSTOM, KNOBS, Config, ConfigError, Setup
 from scratchnet.train.batched import SWEEPABLE
 from ui import keys, live_view, session, theme, toolbar
 
@@ -44,14 +44,14 @@ def run_label(name: str, value) -> str:
     return f"{name}={KNOBS[name].show(value) or 'none'}"
 
 
-def current_sweep(runs: list[Config], cfg: Config) -> LiveSweep | None:
+def current_sweep(runs: list[Config], cfg: Config, speed: str) -> LiveSweep | None:
     """The session's sweep, rebuilt (and the old one stopped) when the runs asked for change."""
     sweep: LiveSweep | None = st.session_state.get(keys.SWEEP)
     if not runs:
         return None
     points = session.own_data() if cfg.dataset == CUSTOM else None
-    if sweep is None or sweep.cfgs != runs or sweep.points is not points:
-        fresh = LiveSweep(runs, points, speed=cfg.speed)
+    if sweep is None or sweep.cfgs != runs or sweep.points is not points or sweep.speed != speed:
+        fresh = LiveSweep(runs, points, speed=speed)
         session.scheduler().replace(sweep, fresh)
         if sweep is not None:
             sweep.pause()
@@ -75,8 +75,9 @@ def run_toolbar(sweep: LiveSweep, cfg: Config) -> None:
 
 
 # --- the page, top to bottom ------------------------------------------------------------------------------
-cfg = session.config()
-style = theme.apply(cfg.presentation)
+setup = session.setup()
+cfg, view = setup.config, setup.view
+style = theme.apply(view.presentation)
 st.title("Compare runs")
 st.caption(f"Everything not varied comes from the Playground: {cfg.describe()}")
 
@@ -92,17 +93,18 @@ if len(values) > MAX_RUNS:
 runs = [cfg.replace(**{vary: v}) for v in values]
 labels = [run_label(vary, v) for v in values]
 
-sweep = current_sweep(runs, cfg)
+sweep = current_sweep(runs, cfg, view.speed)
 if sweep is None:
     st.info("Pick at least one value to compare.")
     st.stop()
 run_toolbar(sweep, cfg)
 if sweep.error:
     st.error(sweep.error)
-live_view.compare(sweep, labels, [session.share_link(c) for c in runs], style, classification=cfg.is_classification,
-                  cell_height=230 if cfg.presentation else 190)
+links = [session.share_link(Setup(c, view)) for c in runs]
+live_view.compare(sweep, labels, links, style, classification=cfg.is_classification,
+                  cell_height=230 if view.presentation else 190)
 
 with st.expander("Open a run on the Playground in this tab"):
     pick = st.selectbox("Run", range(len(runs)), format_func=lambda i: labels[i], key="cmp_open")
     st.page_link("app_pages/playground.py", label=f"Open {labels[pick]} on the Playground",
-                 icon=":material/open_in_new:", query_params=runs[pick].to_query())
+                 icon=":material/open_in_new:", query_params=Setup(runs[pick], view).to_query())

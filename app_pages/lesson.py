@@ -15,6 +15,7 @@ import pandas as pd
 import streamlit as st
 
 from live.run import LiveRun
+from scratchnet.config import Setup
 from scratchnet.draw.palette import Style
 from scratchnet.teach.lesson import LESSON_CONFIG, LESSONS, TUTORIAL, Lesson, Step, parameter_rows, run_step
 from ui import keys, live_view, session, theme, toolbar
@@ -144,7 +145,7 @@ def train_live(style: Style) -> None:
     toolbar.play_pause(run, play, key="lesson", label="Train", help="Train the tutorial's network for 300 epochs.")
     toolbar.reset(run.reset, reset, key="lesson", help="Back to the untrained network.")
     link.page_link("app_pages/playground.py", label="Open this network in the Playground", icon=":material/tune:",
-                   query_params=session.query_for(LESSON_CONFIG))
+                   query_params=session.query_for(Setup(LESSON_CONFIG)))
     element = live_view.PlaygroundElement(style, boundary_height=420, loss_height=240)
     live_view.playground(run, element, on_click=None, on_first_draw=None)
 
@@ -174,7 +175,7 @@ def where_next(lesson: Lesson) -> None:
         st.markdown("**Where next.** You have built, run and trained the tutorial's network by hand. Now:")
         st.page_link("app_pages/playground.py", icon=":material/tune:",
                      label="Playground: this network live — change its data, its layers, its learning rate",
-                     query_params=session.query_for(LESSON_CONFIG))
+                     query_params=session.query_for(Setup(LESSON_CONFIG)))
         st.page_link("app_pages/under_the_hood.py", icon=":material/biotech:",
                      label="Under the hood: the Playground network's math beside its code, one step opened up")
         st.page_link("app_pages/compare.py", icon=":material/compare:",

@@ -14,7 +14,7 @@ import time
 import streamlit as st
 
 from live.run import FrameState, LiveRun
-from scratchnet.config import Config
+from scratchnet.config import Config, Setup
 from scratchnet.draw.palette import Style
 from ui import controls, data_panel, keys, live_view, notices, own_data, session, theme, toolbar
 from ui.classroom import student as class_student
@@ -26,15 +26,15 @@ from ui.markdown import escape
 FIT = "fit"                 # the live element sizes its charts to the window (live/js/live_view.js fit)
 
 
-def page_config() -> tuple[Config, str | None]:
-    """The session's config: from the URL on a first visit or a new link, then from the widgets."""
-    cfg = session.config(from_url=True)
+def page_setup() -> tuple[Setup, str | None]:
+    """The session's setup: from the URL on a first visit or a new link, then from the widgets."""
+    setup = session.setup(from_url=True)
     if st.session_state.pop(keys.RELOAD_WIDGETS, False):
-        controls.load_config(cfg)                   # a fresh session, a link or an imported run
-    controls.load_config(cfg, only_missing=True)
-    cfg, invalid = controls.read_config(cfg)
-    session.set_config(cfg)
-    return cfg, invalid
+        controls.load_setup(setup)                  # a fresh session, a link or an imported run
+    controls.load_setup(setup, only_missing=True)
+    setup, invalid = controls.read_setup(setup)
+    session.set_setup(setup)
+    return setup, invalid
 
 
 def url_notes() -> None:
@@ -69,47 +69,49 @@ def notice_lines(in_class: bool, touch: bool) -> int:
     return min(notices.MAX_LINES, 1 + touch + bool(st.session_state.get(keys.URL_NOTES)))
 
 
-def top_of_screen(live: LiveRun, cfg: Config, ready: bool, touch: bool, in_class: bool) -> bool:
+def top_of_screen(live: LiveRun, setup: Setup, ready: bool, touch: bool, in_class: bool) -> bool:
     """Play, Step and Reset, then the knobs a learner turns most and what the view shows, on one line above
     everything (TensorFlow Playground's top bar); the notice place under it. Every part has its size from the
     first paint (theme.bar_px, notices.height): nothing moves when the knobs come with the second run or the
     page's CSS applies. On a phone the knobs go under the charts and Play, Step and Reset stay at the top of the
     screen while the charts scroll under them; on a projector the notices take the knobs' place on the line.
     Returns whether the knobs were drawn here."""
-    knobs_here = not (touch or cfg.presentation)
+    big = setup.view.presentation
+    knobs_here = not (touch or big)
     lines = notice_lines(in_class, touch)
     with st.container(horizontal=True, key="topbar", vertical_alignment="center", gap="small"):
         with st.container(horizontal=True, key="runbar", vertical_alignment="center", gap="small", wrap=False,
                           width="stretch" if touch else "content"):
-            width = (lambda name: "stretch") if touch else (lambda name: theme.bar_px(name, cfg.presentation))
+            width = (lambda name: "stretch") if touch else (lambda name: theme.bar_px(name, big))
             toolbar.play_pause(live, st, width=width("play"))
             toolbar.step(live, st, width=width("step"))
             toolbar.reset(live.reset, st, width=width("reset"))
         if knobs_here:
-            bar_knobs(cfg, ready)
+            bar_knobs(setup, ready)
         if not touch:
-            view_popover(cfg)
-        if cfg.presentation:
+            view_popover(setup)
+        if big:
             notices.reserve(lines=lines, hint=hint(live, short=True), presentation=True)
-    if not cfg.presentation:
+    if not big:
         notices.reserve(lines=lines, hint=hint(live))
     return knobs_here
 
 
-def view_popover(cfg: Config) -> None:
+def view_popover(setup: Setup) -> None:
     with st.popover("View", icon=":material/visibility:"):
-        controls.view_toggles(cfg)
+        controls.view_toggles(setup)
 
 
-def bar_knobs(cfg: Config, ready: bool) -> None:
+def bar_knobs(setup: Setup, ready: bool) -> None:
     """The learning rate, the activation and the speed, each in a place of its own size (drawn with the first
     run; a slider's code is what the first chart waited for longest, so the knobs come with the second)."""
     for name in controls.BAR_KNOBS:
-        if controls.visible(name, cfg):
-            with st.container(key=f"slot_{name}", width=theme.bar_px(name, cfg.presentation),
-                              height=theme.bar_px("height", cfg.presentation), border=False):
+        if controls.visible(name, setup.view):
+            big = setup.view.presentation
+            with st.container(key=f"slot_{name}", width=theme.bar_px(name, big),
+                              height=theme.bar_px("height", big), border=False):
                 if ready:
-                    controls.bar_knob(name, cfg)
+                    controls.bar_knob(name, setup)
 
 
 # --- the live view ----------------------------------------------------------------------------
@@ -139,14 +141,15 @@ def status(live: LiveRun, cfg: Config) -> None:
         notices.show(text, kind, icon=":material/error:" if kind == "error" else None)
 
 
-def live_charts(live: LiveRun, cfg: Config, style: Style) -> None:
+def live_charts(live: LiveRun, setup: Setup, style: Style) -> None:
     """The numbers, the network diagram, the boundary and the loss curve, streamed while the run trains."""
     drawing = bool(st.session_state.get(keys.DRAW_MODE))
-    element = live_view.PlaygroundElement(style, cfg.presentation, class_names=session.class_names(),
+    element = live_view.PlaygroundElement(style, setup.view, class_names=session.class_names(),
                                           clickable=drawing, boundary_height=FIT, loss_height=FIT,
                                           diagram_height=FIT, fit=True)
     diagram_extra, on_diagram = playground_diagram()
-    on_data = {"dataset": functools.partial(data_panel.on_dataset, functools.partial(controls.problem_changed, cfg)),
+    switched = functools.partial(controls.problem_changed, setup.config)
+    on_data = {"dataset": functools.partial(data_panel.on_dataset, switched),
                "knob": data_panel.on_knob}
     live_view.playground(live, element, on_click=own_data.on_chart_click if drawing else None,
                          on_first_draw=None if st.session_state.get(keys.CHART_DRAWN) else first_chart_drawn,
@@ -204,11 +207,11 @@ CODE_HELP = ("This setup as a standalone PyTorch {what} in the tutorial's style 
              "final training loss.")
 
 
-def share_and_export(live: LiveRun, cfg: Config) -> None:
+def share_and_export(live: LiveRun, setup: Setup) -> None:
     share, weights, history, figures = st.columns(4)
     with share.popover("Share link", icon=":material/link:", width="stretch"):
         st.caption("This link opens the Playground with exactly these settings.")
-        st.code(session.share_link(cfg), language=None, wrap_lines=True)
+        st.code(session.share_link(setup), language=None, wrap_lines=True)
     weights.download_button("Weights (JSON)", icon=":material/download:", data=live.run_file_json,
                             file_name="scratchnet-weights.json", mime="application/json", on_click="ignore",
                             width="stretch")
@@ -233,38 +236,39 @@ def share_and_export(live: LiveRun, cfg: Config) -> None:
 
 # --- the page, top to bottom ----------------------------------------------------------------------
 in_class = class_student.before_playground()     # a setup the class's teacher sent, before the config is read
-cfg, invalid = page_config()
-run = session.ensure_run(cfg)
+setup, invalid = page_setup()
+cfg = setup.config
+run = session.ensure_run(setup)
 own_data.apply_pending_import(run)
-session.sync_url(cfg)
-style = theme.apply(cfg.presentation, place=st.sidebar)      # the sidebar: see navigation.py
+session.sync_url(setup)
+style = theme.apply(setup.view.presentation, place=st.sidebar)      # the sidebar: see navigation.py
 ready, under = load_stage()
 
 touch = theme.touch_screen()          # a phone's top bar holds only Play, Step, Reset and View
 with st.container(key="screen", gap=theme.SCREEN_GAP_PX):      # what the first screen shows, close together
-    knobs_on_top = top_of_screen(run, cfg, ready, touch, in_class is not None)
+    knobs_on_top = top_of_screen(run, setup, ready, touch, in_class is not None)
     url_notes()
     if in_class is not None:
         with notices.area():
-            class_student.panel(in_class, run, cfg, compact=touch)
+            class_student.panel(in_class, run, setup, compact=touch)
     if class_teacher.current() is not None:
         with notices.area():
             class_teacher.playground_badge()
     page_notices(invalid)
     status(run, cfg)
-    live_charts(run, cfg, style)       # DATA | NETWORK | OUTPUT, sized to the screen
+    live_charts(run, setup, style)       # DATA | NETWORK | OUTPUT, sized to the screen
 if under:                           # under the screen: nothing here may move what is on it as it loads
     if not knobs_on_top:
         with st.container(horizontal=True, key="knobbar", gap="small", vertical_alignment="center"):
-            bar_knobs(cfg, ready)
+            bar_knobs(setup, ready)
             if touch:
-                view_popover(cfg)
+                view_popover(setup)
     st.caption(cfg.describe())
     if not run.playing:             # a table that would be out of date a moment later is not shown
         confusion(run.frame_state())
-    share_and_export(run, cfg)
+    share_and_export(run, setup)
 with st.sidebar:
     if ready:
-        controls.sidebar(cfg, own_data.panel)
+        controls.sidebar(setup, own_data.panel)
     if not under:
         st.fragment(bring_the_rest_later, run_every=CONTROLS_LATEST_SECONDS)()

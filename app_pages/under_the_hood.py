@@ -314,7 +314,7 @@ def hidden_space_panel(live: LiveRun, cfg: Config, style: Style) -> None:
 
 
 # --- 6: history ---------------------------------------------------------------------------------------------
-def history_panel(style: Style) -> None:
+def history_panel(style: Style, show_test: bool) -> None:
     live = session.run()
     if live is None:
         return
@@ -343,7 +343,7 @@ def history_panel(style: Style) -> None:
     left, right = st.columns([3, 2])
     with left:
         surface = decision_surface(net, state.cfg.features, state.data.bounds, state.cfg.problem, BOUNDARY_RESOLUTION)
-        spec = boundary_spec(surface, state.data, show_test=state.cfg.show_test, style=style, height=480,
+        spec = boundary_spec(surface, state.data, show_test=show_test, style=style, height=480,
                              uirevision=f"history-boundary-{state.data.name}")
         live_chart(figure_json(spec), key="uth_history_boundary", height=480)
     with right:
@@ -369,11 +369,12 @@ def history_loss_spec(state: FrameState, epoch: int, style: Style) -> dict:
 
 
 # --- the page, top to bottom: the Playground's config and run (made here if the learner came here first)
-cfg = session.config()
-run = session.ensure_run(cfg)
+setup = session.setup()
+cfg, view = setup.config, setup.view
+run = session.ensure_run(setup)
 session.keep(run)                                   # back from idle (the learner was away): train again
-session.sync_url(cfg)
-style = theme.apply(cfg.presentation)
+session.sync_url(setup)
+style = theme.apply(view.presentation)
 st.html(hood.CODE_CSS, unsafe_allow_javascript=True)     # our own constant: code that wraps, math that fits
 
 st.title("Under the hood")
@@ -394,4 +395,4 @@ with tabs[3]:
         hidden_space_panel(run, cfg, style)
 with tabs[4]:
     if tabs[4].open:
-        st.fragment(history_panel)(style)
+        st.fragment(history_panel)(style, view.show_test)

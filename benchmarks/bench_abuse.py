@@ -59,15 +59,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import websockets
 
 from live.janitor import CLOSE_MARGIN_SECONDS, EVERY_SECONDS
-from scratchnet.config import Config
+from scratchnet.config import Config, Setup
 from scratchnet.export.run_file import MAX_HISTORY_POINTS, export_run
 from scratchnet.net.model import net_for
 from scratchnet.train.history import Evaluation, History
 from tests.browser.harness import cpu_seconds, rss_mib, serve_app
 from tests.protocol_client import LiveClient, PlaygroundClient, SessionError, StreamlitSession
 
-VICTIM = Config(epochs=1_000_000, speed="max")                 # a learner playing the default network flat out
-LARGEST = Config(hidden=(128,) * 8, n_points=5000, epochs=1_000_000, speed="max")
+VICTIM = Setup().replace(epochs=1_000_000, speed="max")                 # a learner playing the default network flat out
+LARGEST = Setup().replace(hidden=(128,) * 8, n_points=5000, epochs=1_000_000, speed="max")
 HEAVY = LARGEST.replace(batch_size=1)                          # an epoch of ~4,000 steps of the largest network
 EXTRA_SOCKETS = (64, 256)                                      # the issue's two fan-outs
 TARGET_SHARE, TARGET_WAIT = 0.70, 0.25
@@ -85,7 +85,7 @@ SESSION_GONE_SECONDS = TTL - CLOSE_MARGIN_SECONDS + 2 * EVERY_SECONDS
 Attack = Callable[[str, asyncio.Event, dict], Awaitable[None]]
 
 
-def query(cfg: Config) -> str:
+def query(cfg: Setup) -> str:
     return urlencode(cfg.to_query())
 
 
@@ -115,7 +115,7 @@ async def another_learner(url: str, stop: asyncio.Event, report: dict) -> None:
     await learner.close()
 
 
-async def socket_fan_out(url: str, stop: asyncio.Event, report: dict, cfg: Config = VICTIM,
+async def socket_fan_out(url: str, stop: asyncio.Event, report: dict, cfg: Setup = VICTIM,
                          extra: int = EXTRA_SOCKETS[0]) -> None:
     attacker = PlaygroundClient(url, query(cfg))
     await attacker.open()
@@ -437,8 +437,8 @@ def medians(results: list[dict]) -> list[dict]:
 
 # --- the report -----------------------------------------------------------------------------------------
 def print_results(results: list[dict], seconds: float) -> None:
-    print(f"One app server; a victim (a process of its own) plays {VICTIM.describe()} and asks for frames back to back "
-          f"({seconds:g} s quiet, then {seconds:g} s under each attack). Target: ≥ {TARGET_SHARE:.0%} of the "
+    print(f"One app server; a victim (a process of its own) plays {VICTIM.config.describe()} and asks for frames back "
+          f"to back ({seconds:g} s quiet, then {seconds:g} s under each attack). Target: ≥ {TARGET_SHARE:.0%} of the "
           f"quiet frame rate, no wait over {TARGET_WAIT} s.")
     print(f"{'scenario':<16} {'quiet f/s':>9} {'wait':>6} {'attacked f/s':>12} {'share':>6} {'worst wait':>10} "
           f"{'epochs/s quiet→attacked':>24} {'server CPU':>10} {'RSS':>7} {'load':>5}  ok  what the attack did")
@@ -456,8 +456,8 @@ def print_results(results: list[dict], seconds: float) -> None:
 
 
 def print_memory(m: dict) -> None:
-    print(f"{m['sessions']} sessions of {LARGEST.describe()}, {m['played']:g} s playing: idle {m['idle']:.0f} MiB, "
-          f"with them {m['with']:.0f} MiB; after they closed (s, MiB): {m['after']}")
+    print(f"{m['sessions']} sessions of {LARGEST.config.describe()}, {m['played']:g} s playing: "
+          f"idle {m['idle']:.0f} MiB, with them {m['with']:.0f} MiB; after they closed (s, MiB): {m['after']}")
     back = m["back_within_10pct_at"]
     print(f"back within 10% of idle: {f'after {back} s' if back is not None else 'NO, not within %g s' % m['waited']}")
 

@@ -34,12 +34,12 @@ from urllib.parse import urlencode
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from scratchnet.config import Config
+from scratchnet.config import Setup
 from tests.browser.harness import READ_EPOCH, cpu_seconds, drawn_frames, rss_mib, serve_app, wait_for_chart
 from tests.protocol_client import PlaygroundClient
 
-CLASS = Config(epochs=1_000_000, speed="max")       # every learner trains the default network flat out
-WIDER = CLASS.hidden[0] + 1                         # the control change: one more unit in the first layer
+CLASS = Setup().replace(epochs=1_000_000, speed="max")       # every learner trains the default network flat out
+WIDER = CLASS.config.hidden[0] + 1                         # the control change: one more unit in the first layer
 OPEN_AT_ONCE = 4                                    # learners arriving at the same moment
 WARM_UP_SECONDS = 3.0
 MAX_BROWSER_SESSIONS = 10
@@ -175,7 +175,7 @@ def browser_latency(page) -> float:
     thumb.focus()
     start = time.perf_counter()
     thumb.press("ArrowRight")
-    network = " → ".join(map(str, CLASS.replace(hidden=(WIDER, *CLASS.hidden[1:])).layer_sizes))
+    network = " → ".join(map(str, CLASS.config.replace(hidden=(WIDER, *CLASS.config.hidden[1:])).layer_sizes))
     page.wait_for_function("(text) => document.body.innerText.includes(text)", arg=network, timeout=120_000)
     return time.perf_counter() - start
 
@@ -235,7 +235,7 @@ def print_table(results: list[dict], server: dict, seconds: float) -> None:
     client = results[0]["client"] if results else "?"
     who = ("protocol-level sessions (no rendering: the server is measured)" if client == "protocol"
            else "headless Chromium pages (frames each page drew; pages and server share the cores)")
-    print(f"One app server, N {who}, all training {CLASS.describe()} flat out; {seconds:g} s each")
+    print(f"One app server, N {who}, all training {CLASS.config.describe()} flat out; {seconds:g} s each")
     print(f"server RSS: {server['rss_started']:.0f} MiB started"
           + (f", {server['rss_warm']:.0f} MiB after one warm-up session" if "rss_warm" in server else ""))
     print(f"{'N':>4} {'frames/s/session':>17} {'median':>7} {'slowest':>8} {'longest wait':>13} "

@@ -45,14 +45,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from streamlit.proto.WidgetStates_pb2 import WidgetState
 
-from scratchnet.config import Config
+from scratchnet.config import Setup
 from tests.browser.harness import cpu_seconds, rss_mib, serve_app
 from tests.protocol_client import LIVE_KEY, LiveClient, PlaygroundClient, SessionError, StreamlitSession
 from tests.redis_server import redis_server
 
-LESSON = Config(dataset="spiral", hidden=(8, 8), activation="tanh", lr=0.03, optimizer="adam", epochs=1_000_000,
-                speed="max")                       # what the teacher sends
-OWN = Config(epochs=1_000_000, speed="max")        # what students play before it arrives
+LESSON = Setup().replace(dataset="spiral", hidden=(8, 8), activation="tanh", lr=0.03, optimizer="adam",
+                         epochs=1_000_000, speed="max")      # what the teacher sends
+OWN = Setup().replace(epochs=1_000_000, speed="max")        # what students play before it arrives
 SETUP_NOTE = "Your teacher changed the setup"
 JOIN_BUTTON = "FormSubmitter:class_join-Join"
 OPEN_AT_ONCE = 4

@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from playwright.sync_api import sync_playwright
 
-from scratchnet.config import Config
+from scratchnet.config import Setup
 from tests.browser.class_people import Person, teacher_starts
 from tests.browser.harness import (
     CONTROLS_UP,
@@ -51,7 +51,7 @@ SCREENS = {
     "phone-390x844": ({"viewport": {"width": 390, "height": 844}, "device_scale_factor": 3, "is_mobile": True,
                        "has_touch": True, "user_agent": PHONE_UA}, False),
 }
-FAST = Config(epochs=60, speed="300")          # a run that finishes within a few seconds
+FAST = Setup().replace(epochs=60, speed="300")          # a run that finishes within a few seconds
 FIRST_SIGHT = ("play", "diagram", "boundary", "loss")
 
 

@@ -28,14 +28,14 @@ from urllib.parse import urlencode
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from scratchnet.config import KNOBS, Config
+from scratchnet.config import KNOBS, Setup
 from tests.browser.harness import cpu_seconds, rss_mib, serve_app
 from tests.protocol_client import PlaygroundClient
 
 # A run lasts seconds with 30 learners on the training thread, so each learner starts many runs.
-SOAK = Config(epochs=2_000, speed="max")
-WIDTHS = (SOAK.hidden[0], SOAK.hidden[0] + 1)                         # a control that makes a new network
-RATES = tuple(v for v in KNOBS["lr"].grid if SOAK.lr / 3 <= v <= SOAK.lr * 3)   # one the network takes on
+SOAK = Setup().replace(epochs=2_000, speed="max")
+WIDTHS = (SOAK.config.hidden[0], SOAK.config.hidden[0] + 1)                         # a control that makes a new network
+RATES = tuple(v for v in KNOBS["lr"].grid if SOAK.config.lr / 3 <= v <= SOAK.config.lr * 3)   # one the network takes on
 OPEN_AT_ONCE = 4
 
 
@@ -145,7 +145,7 @@ def main() -> None:
     with serve_app() as (url, proc):
         if not args.json:
             print(f"{args.sessions} protocol-level learners on one server for {args.minutes:g} min: "
-                  f"{SOAK.describe()}, played to the end, again and again", flush=True)
+                  f"{SOAK.config.describe()}, played to the end, again and again", flush=True)
         result = asyncio.run(soak(url, proc.pid, args.sessions, args.minutes, args.every, args.json))
     if args.json:
         print(json.dumps(result))

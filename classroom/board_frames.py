@@ -117,8 +117,8 @@ class BoardFeed:
 
 def _points(setup: dict[str, str]) -> tuple[dict[str, Any], bytes, bytes]:
     """A setup's training points: where they lie (the boundary's bounds), xy as float32, labels as uint8."""
-    cfg, _ = from_mapping({k: setup[k] for k in DATA_KNOBS if k in setup}, strict=False)
-    data = dataset_for(cfg)
+    chosen, _ = from_mapping({k: setup[k] for k in DATA_KNOBS if k in setup}, strict=False)
+    data = dataset_for(chosen.config)
     xy = data.x_train.numpy().astype(np.float32)[:MAX_POINTS]
     labels = data.y_train.numpy()[:MAX_POINTS]
     if data.task == "classification":
@@ -131,10 +131,10 @@ def _points(setup: dict[str, str]) -> tuple[dict[str, Any], bytes, bytes]:
 
 def setup_text(setup: dict[str, str]) -> str:
     try:
-        cfg, _ = from_mapping(setup, strict=False)
+        chosen, _ = from_mapping(setup, strict=False)
     except ConfigError:
         return ""
-    return cfg.describe()
+    return chosen.config.describe()
 
 
 def board_luts(style: Style = PRESENTATION) -> dict[str, str]:
@@ -215,12 +215,13 @@ def summary_from_frame(frame: Frame, state: FrameState) -> Summary | None:
     return summary_of(state, codes)
 
 
-def summary_of_run(run: LiveRun) -> Summary:
-    """The summary a page run reports (before any frame): the boundary at the thumbnail's size."""
+def summary_of_run(run: LiveRun, discretize: bool = False) -> Summary:
+    """The summary a page run reports (before any frame): the boundary at the thumbnail's size, as the
+    student's page shows it (`discretize`)."""
     state = run.frame_state()
     cfg: Config = state.cfg
     surface = decision_surface(state.net, cfg.features, state.data.bounds, cfg.problem, THUMBNAIL)
-    codes, _ = boundary_codes(surface, PRESENTATION, cfg.discretize)
+    codes, _ = boundary_codes(surface, PRESENTATION, discretize)
     return summary_of(state, codes)
 
 

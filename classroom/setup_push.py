@@ -19,20 +19,20 @@ from collections.abc import Mapping
 from live import scheduler
 from live.channel import Channel
 from live.run import LiveRun, take_over
-from scratchnet.config import CUSTOM, Config, from_mapping
+from scratchnet.config import CUSTOM, Config, Setup, from_mapping
 
 KEPT = ("presentation",)                # the student's own view choice: a teacher's projector setting is not theirs
 
 
-def setup_config(setup: Mapping[str, str], current: Config) -> Config:
-    """The teacher's setup as a student's config, keeping the student's own view choices."""
-    cfg, _ = from_mapping(dict(setup), strict=False)
-    return cfg.replace(**{name: getattr(current, name) for name in KEPT})
+def setup_config(setup: Mapping[str, str], current: Setup) -> Setup:
+    """The teacher's setup as a student's, keeping the student's own view choices."""
+    sent, _ = from_mapping(dict(setup), strict=False)
+    return sent.replace(**{name: current.get(name) for name in KEPT})
 
 
-def same_setup(a: Config, b: Config) -> bool:
+def same_setup(a: Setup, b: Setup) -> bool:
     """`a` is `b` but for the student's own view choices."""
-    return a.replace(**{name: getattr(b, name) for name in KEPT}) == b
+    return a.replace(**{name: b.get(name) for name in KEPT}) == b
 
 
 def note(cfg: Config) -> str:
@@ -48,14 +48,14 @@ def push(channel: Channel, setup: Mapping[str, str], drawn: dict) -> LiveRun | N
         return None
     if not channel.sockets:                     # nobody watches it (another page, no element): the page does it
         return None
-    cfg = setup_config(setup, job.cfg)
-    if cfg.dataset == CUSTOM:                   # the teacher's own points are not in a setup
+    wanted = setup_config(setup, Setup(job.cfg, element.view))
+    if wanted.config.dataset == CUSTOM:         # the teacher's own points are not in a setup
         return None
-    fresh = LiveRun(cfg, speed=cfg.speed)                    # (same config, same seeds: the same network and data)
-    key = (element, cfg)
+    fresh = LiveRun(wanted.config, speed=wanted.view.speed)  # (same config, same seeds: the same network and data)
+    key = (element, wanted)
     if key not in drawn:
-        shown, data = element.draw_for(fresh)
-        data["banner"] = note(cfg)
+        shown, data = element.draw_for(fresh, wanted.view)
+        data["banner"] = note(wanted.config)
         drawn[key] = shown, json.dumps(data, separators=(",", ":"), allow_nan=False).encode()
     shown, blob = drawn[key]
     take_over(job, fresh, scheduler.shared())

@@ -18,6 +18,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from scratchnet.config import View
+
 TOKEN_BYTES = 32
 
 
@@ -46,9 +48,11 @@ class ViewSpec(Protocol):
 
 class Redraw(Protocol):
     """How a page would draw its live element for another job, without a page run (ui/live_view.py's
-    PlaygroundElement): the view spec and the element's data."""
+    PlaygroundElement): the view spec and the element's data, in the element's `view` or another."""
 
-    def draw_for(self, job: Any) -> tuple[ViewSpec, dict]: ...
+    view: View
+
+    def draw_for(self, job: Any, view: View | None = None) -> tuple[ViewSpec, dict]: ...
 
 
 @dataclass(frozen=True)

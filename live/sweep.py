@@ -63,6 +63,10 @@ class LiveSweep:
         self.pace = PaceClock(speed)    # the Playground's Speed: auto watches the runs learn
 
     @property
+    def speed(self) -> str:
+        return self.pace.speed
+
+    @property
     def cfgs(self) -> list[Config]:
         return self.sweep.cfgs
 

@@ -135,8 +135,8 @@ def config_from_args(args: argparse.Namespace) -> Config:
     """The flags given, validated by the config. Each flag means what its knob means in the
     app and in a link: --seed seeds the data, --init-seed the weights."""
     given = {name: getattr(args, name) for name in KNOBS if getattr(args, name, None) is not None}
-    cfg, _ = from_mapping(given, strict=True)
-    return cfg
+    setup, _ = from_mapping(given, strict=True)
+    return setup.config
 
 
 def _every(text: str | None, epochs: int) -> int:

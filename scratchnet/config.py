@@ -355,6 +355,9 @@ _KNOB_LIST += (Knob("hide", "set", (), "Hidden controls",
                     choices=tuple(k.name for k in _KNOB_LIST), min_items=0,
                     names=tuple((k.name, k.label) for k in _KNOB_LIST), **_VIEW),)
 KNOBS: dict[str, Knob] = {k.name: k for k in _KNOB_LIST}
+# How the app shows a run (a View's knobs) and what makes the run (a Config's): no number of a run depends on the view.
+VIEW_KNOBS = tuple(name for name, knob in KNOBS.items() if knob.group == "view")
+CONFIG_KNOBS = tuple(name for name in KNOBS if name not in VIEW_KNOBS)
 # The tutorial's network (the Lesson's, the README's): two moons, 2-10-2 ReLU, full-batch SGD at 0.07, 300 epochs.
 TUTORIAL_SETUP: dict[str, Any] = {"dataset": "moons", "n_points": 200, "noise": 0.22, "hidden": (10,),
                                   "activation": "relu", "optimizer": "sgd", "lr": 0.07, "batch_size": 0,
@@ -391,15 +394,9 @@ class Config:
     epochs: int = KNOBS["epochs"].default
     target_accuracy: float = KNOBS["target_accuracy"].default
     backprop: str = KNOBS["backprop"].default
-    show_test: bool = KNOBS["show_test"].default
-    discretize: bool = KNOBS["discretize"].default
-    presentation: bool = KNOBS["presentation"].default
-    speed: str = KNOBS["speed"].default
-    hide: tuple[str, ...] = field(default=KNOBS["hide"].default)
 
     def __post_init__(self) -> None:
-        for name, knob in KNOBS.items():
-            object.__setattr__(self, name, knob.validate(getattr(self, name)))
+        _validate(self, CONFIG_KNOBS)
         for problem_error in _cross_field_errors(self):
             raise problem_error
 
@@ -410,8 +407,8 @@ class Config:
         return {name: (list(v) if isinstance(v, tuple) else v) for name, v in dataclasses.asdict(self).items()}
 
     def to_query(self) -> dict[str, str]:
-        """Every knob as text: a link made from this restores the run even if defaults change."""
-        return {name: knob.format(getattr(self, name)) for name, knob in KNOBS.items()}
+        """Every knob of the run as text: a link made from this restores the run even if defaults change."""
+        return _as_text(self, CONFIG_KNOBS)
 
     @property
     def n_classes(self) -> int:
@@ -438,6 +435,60 @@ class Config:
         optimizer = self.optimizer + (f" wd={self.weight_decay:g}" if optim.BY_NAME[self.optimizer].decays else "")
         rate = f"lr={self.lr:g}" + ("" if self.schedule == "constant" else f" ({self.schedule})")
         return f"{data} · {net} · {optimizer} {rate}{reg} · {batch} · {self.epochs} epochs"
+
+
+@dataclass(frozen=True)
+class View:
+    """How the app shows a run: the knobs of group "view". No number of the run depends on them, so the
+    engine never reads them. Construct with keywords; invalid values raise ConfigError."""
+
+    show_test: bool = KNOBS["show_test"].default
+    discretize: bool = KNOBS["discretize"].default
+    presentation: bool = KNOBS["presentation"].default
+    speed: str = KNOBS["speed"].default
+    hide: tuple[str, ...] = field(default=KNOBS["hide"].default)
+
+    def __post_init__(self) -> None:
+        _validate(self, VIEW_KNOBS)
+
+    def replace(self, **changes: Any) -> View:
+        return dataclasses.replace(self, **changes)
+
+    def to_query(self) -> dict[str, str]:
+        return _as_text(self, VIEW_KNOBS)
+
+
+@dataclass(frozen=True)
+class Setup:
+    """What a link, a run file, the CLI or a class's setup carries: the run (Config) and how it is shown (View)."""
+
+    config: Config = field(default_factory=Config)
+    view: View = field(default_factory=View)
+
+    def get(self, name: str) -> Any:
+        """A knob's value, whether the run's or the view's."""
+        return getattr(self.view if name in VIEW_KNOBS else self.config, name)
+
+    def replace(self, **changes: Any) -> Setup:
+        """The setup with knobs of either changed, by the knobs' names."""
+        shown = {name: value for name, value in changes.items() if name in VIEW_KNOBS}
+        run = {name: value for name, value in changes.items() if name not in VIEW_KNOBS}
+        return Setup(self.config.replace(**run), self.view.replace(**shown))
+
+    def to_query(self) -> dict[str, str]:
+        """Every knob as text, in the table's order: the link of a run and its view together."""
+        texts = {**self.config.to_query(), **self.view.to_query()}
+        return {name: texts[name] for name in KNOBS}
+
+
+def _validate(record: Config | View, names: tuple[str, ...]) -> None:
+    """Each of `names` in its canonical form (frozen: set in place), or ConfigError."""
+    for name in names:
+        object.__setattr__(record, name, KNOBS[name].validate(getattr(record, name)))
+
+
+def _as_text(record: Config | View, names: tuple[str, ...]) -> dict[str, str]:
+    return {name: KNOBS[name].format(getattr(record, name)) for name in names}
 
 
 def datasets_for(problem: str) -> tuple[str, ...]:
@@ -473,9 +524,9 @@ def _cross_field_errors(cfg: Config) -> list[ConfigError]:
     return errors
 
 
-def from_mapping(values: Mapping[str, Any], *, strict: bool, base: Config | None = None
-                 ) -> tuple[Config, list[str]]:
-    """Build a Config from text values (URL query, CLI), starting from `base`.
+def from_mapping(values: Mapping[str, Any], *, strict: bool, base: Setup | None = None
+                 ) -> tuple[Setup, list[str]]:
+    """Build a Setup (a Config and its View) from text values (URL query, CLI, run file), starting from `base`.
 
     strict=True (the CLI) raises the first ConfigError. strict=False (a shared link) never
     raises: numbers out of range are clamped, malformed or unknown keys are dropped, a
@@ -508,12 +559,13 @@ def from_mapping(values: Mapping[str, Any], *, strict: bool, base: Config | None
         shown = ", ".join(f"'{show_value(key)}'" for key in unknown[:3])
         more = f" and {len(unknown) - 3:,} more" if len(unknown) > 3 else ""
         notes.append(f"Ignored unknown setting{'s' * (len(unknown) > 1)} {shown}{more}.")
-    return _combine(base or Config(), chosen, strict, notes), notes
+    return _combine(base or Setup(), chosen, strict, notes), notes
 
 
-def _combine(base: Config, chosen: dict[str, Any], strict: bool, notes: list[str]) -> Config:
+def _combine(setup: Setup, chosen: dict[str, Any], strict: bool, notes: list[str]) -> Setup:
     # Settings that were not given follow the ones that were: a dataset implies its problem,
     # a problem the first dataset of its kind, a two-class dataset two classes.
+    base = setup.config
     if "dataset" in chosen and "problem" not in chosen and chosen["dataset"] != CUSTOM:
         chosen["problem"] = "regression" if chosen["dataset"] in DATASETS_REGRESSION else "classification"
     if "problem" in chosen and "dataset" not in chosen:
@@ -523,7 +575,7 @@ def _combine(base: Config, chosen: dict[str, Any], strict: bool, notes: list[str
     if "classes" not in chosen and base.classes != 2 and chosen.get("dataset", base.dataset) not in ANY_CLASSES:
         chosen["classes"] = 2
     try:
-        return base.replace(**chosen)
+        return setup.replace(**chosen)
     except ConfigError as err:
         if strict:
             raise
@@ -534,4 +586,4 @@ def _combine(base: Config, chosen: dict[str, Any], strict: bool, notes: list[str
             repaired["dataset"] = datasets_for(repaired.get("problem", base.problem))[0]
         if err.knob == "classes":
             repaired["classes"] = 2
-        return _combine(base, repaired, strict, notes)
+        return _combine(setup, repaired, strict, notes)

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
+from urllib.parse import parse_qsl, urlencode
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from scratchnet.config import (
+    CONFIG_KNOBS,
     DATASETS_CLASSIFICATION,
     DATASETS_REGRESSION,
     KNOBS,
@@ -16,9 +19,12 @@ from scratchnet.config import (
     MAX_UNITS,
     MULTICLASS_DATASETS,
     TUTORIAL_SETUP,
+    VIEW_KNOBS,
     Config,
     ConfigError,
     Knob,
+    Setup,
+    View,
     from_mapping,
     show_value,
 )
@@ -52,8 +58,8 @@ def valid_value(knob: Knob) -> st.SearchStrategy:
 
 # ----------------------------------------------------------------------------- the table
 
-def test_every_field_of_config_is_a_knob_and_back():
-    assert set(KNOBS) == set(Config.__dataclass_fields__)
+def test_every_knob_is_a_field_of_the_config_or_of_the_view_and_back():
+    assert set(KNOBS) == set(Config.__dataclass_fields__) | set(View.__dataclass_fields__)
 
 
 @pytest.mark.parametrize("name", KNOBS)
@@ -61,7 +67,7 @@ def test_every_default_is_valid_and_canonical(name):
     knob = KNOBS[name]
     assert knob.validate(knob.default) == knob.default
     assert knob.parse(knob.format(knob.default)) == knob.default
-    assert getattr(Config(), name) == knob.default
+    assert Setup().get(name) == knob.default
     assert knob.label and knob.help and knob.group in ("data", "network", "training", "view")
     assert knob.allowed()
 
@@ -167,11 +173,41 @@ def test_parse_format_round_trip(name, data):
 def test_config_to_query_and_back_is_the_same_config():
     cfg = Config(dataset="spiral", classes=5, hidden=(8, 8), activation="tanh", lr=0.0123456789,
                  optimizer="adam", batch_size=16, regularization="l2", reg_rate=0.001, features=("x1", "x2", "x1x2"))
-    query = cfg.to_query()
-    assert set(query) == set(KNOBS) and all(isinstance(v, str) for v in query.values())
+    query = Setup(cfg).to_query()
+    assert list(query) == list(KNOBS) and all(isinstance(v, str) for v in query.values())
     again, notes = from_mapping(query, strict=True)
-    assert again == cfg and notes == []
+    assert again == Setup(cfg) and notes == []
     assert cfg.to_dict()["hidden"] == [8, 8]
+
+
+# A link made when the Config carried the view too: every knob, the view's last (the URL format is unchanged).
+OLD_LINK = ("problem=classification&dataset=xor&classes=2&n_points=300&noise=0.1&train_fraction=0.8&seed=7"
+            "&features=x1%2Cx2%2Cx1x2&hidden=4%2C4&activation=tanh&norm=none&init=auto&init_seed=42&lr=0.03"
+            "&optimizer=adam&schedule=constant&batch_size=10&regularization=l2&reg_rate=0.001&weight_decay=0.01"
+            "&dropout=0.0&epochs=1000&target_accuracy=0.0&backprop=hand&show_test=1&discretize=1&presentation=1"
+            "&speed=max&hide=noise%2Clr")
+
+
+def test_an_old_link_opens_the_same_run_and_view_and_a_setup_writes_it_again():
+    setup, notes = from_mapping(dict(parse_qsl(OLD_LINK)), strict=True)
+    assert setup == Setup(Config(dataset="xor", n_points=300, noise=0.1, seed=7, features=("x1", "x2", "x1x2"),
+                                 hidden=(4, 4), activation="tanh", lr=0.03, optimizer="adam", batch_size=10,
+                                 regularization="l2", reg_rate=0.001, epochs=1000),
+                          View(show_test=True, discretize=True, presentation=True, speed="max", hide=("noise", "lr")))
+    assert notes == [] and urlencode(setup.to_query()) == OLD_LINK
+    assert setup.replace(lr=0.1, speed="30") == Setup(setup.config.replace(lr=0.1), setup.view.replace(speed="30"))
+    assert setup.get("lr") == 0.03 and setup.get("hide") == ("noise", "lr")
+
+
+def test_the_view_is_the_tables_view_knobs_and_the_config_the_rest():
+    assert tuple(f.name for f in dataclasses.fields(View)) == VIEW_KNOBS == (
+        "show_test", "discretize", "presentation", "speed", "hide")
+    assert tuple(f.name for f in dataclasses.fields(Config)) == CONFIG_KNOBS
+    assert View() == View(**{name: KNOBS[name].default for name in VIEW_KNOBS})
+    with pytest.raises(ConfigError, match="speed=fast: must be one of 1, 3"):
+        View(speed="fast")
+    assert View(hide=("lr", "noise")).hide == ("noise", "lr")       # canonical, as a Config's sets are
+    assert set(Config().to_query()) == set(CONFIG_KNOBS) and set(View().to_query()) == set(VIEW_KNOBS)
 
 
 # ----------------------------------------------------------------------------- cross-field rules
@@ -190,15 +226,15 @@ def test_cross_field_rules():
 
 
 def test_one_setting_brings_the_ones_that_must_follow_it():
-    cfg, _ = from_mapping({"dataset": "plane"}, strict=True)
-    assert cfg.problem == "regression"
-    cfg, _ = from_mapping({"problem": "regression"}, strict=True)
-    assert cfg.dataset == DATASETS_REGRESSION[0]
-    cfg, _ = from_mapping({"dataset": "moons"}, strict=True, base=Config(dataset="blobs", classes=4))
+    def config(values: dict, base: Config = Config()) -> Config:
+        return from_mapping(values, strict=True, base=Setup(base))[0].config
+
+    assert config({"dataset": "plane"}).problem == "regression"
+    assert config({"problem": "regression"}).dataset == DATASETS_REGRESSION[0]
+    cfg = config({"dataset": "moons"}, Config(dataset="blobs", classes=4))
     assert (cfg.dataset, cfg.classes) == ("moons", 2)
-    cfg, _ = from_mapping({"problem": "classification"}, strict=True, base=Config(problem="regression",
-                                                                                  dataset="plane"))
-    assert cfg.dataset == DATASETS_CLASSIFICATION[0]
+    assert config({"problem": "classification"}, Config(problem="regression", dataset="plane")).dataset == \
+        DATASETS_CLASSIFICATION[0]
     with pytest.raises(ConfigError):            # given explicitly, a mismatch is still an error
         from_mapping({"dataset": "moons", "classes": "3"}, strict=True)
 
@@ -259,23 +295,24 @@ NOT_STRICT = [
 
 @pytest.mark.parametrize(("values", "expected", "mentioned"), NOT_STRICT)
 def test_not_strict_repairs_and_says_so(values, expected, mentioned):
-    cfg, notes = from_mapping(values, strict=False)
+    setup, notes = from_mapping(values, strict=False)
     for name, value in expected.items():
-        assert getattr(cfg, name) == value
+        assert setup.get(name) == value
     assert notes and any(mentioned in n for n in notes)
     for note in notes:
         assert "\n" not in note
 
 
 def test_not_strict_keeps_the_good_values_next_to_bad_ones():
-    cfg, notes = from_mapping({"lr": "0.5", "epochs": "abc", "hidden": "4,4", "x": "1"}, strict=False)
+    setup, notes = from_mapping({"lr": "0.5", "epochs": "abc", "hidden": "4,4", "x": "1"}, strict=False)
+    cfg = setup.config
     assert cfg.lr == 0.5 and cfg.hidden == (4, 4) and cfg.epochs == 300
     assert len(notes) == 2
 
 
 def test_query_lists_take_the_last_value():
-    cfg, _ = from_mapping({"lr": ["0.1", "0.2"]}, strict=True)
-    assert cfg.lr == 0.2
+    setup, _ = from_mapping({"lr": ["0.1", "0.2"]}, strict=True)
+    assert setup.config.lr == 0.2
 
 
 TEXT = st.one_of(st.text(max_size=30), st.sampled_from(["nan", "inf", "-inf", "1e400", "", " ", "0", "-1", "1e-400",
@@ -288,9 +325,10 @@ TEXT = st.one_of(st.text(max_size=30), st.sampled_from(["nan", "inf", "-inf", "1
                               st.one_of(TEXT, st.lists(TEXT, max_size=3), st.none(), st.integers(), st.floats()),
                               max_size=8))
 def test_not_strict_never_raises_and_always_gives_a_valid_config(values):
-    cfg, notes = from_mapping(values, strict=False)
-    assert isinstance(cfg, Config)
-    Config(**{name: getattr(cfg, name) for name in KNOBS})     # every field valid, rules hold
+    setup, notes = from_mapping(values, strict=False)
+    assert isinstance(setup, Setup)
+    Config(**{name: getattr(setup.config, name) for name in CONFIG_KNOBS})     # every field valid, rules hold
+    View(**{name: getattr(setup.view, name) for name in VIEW_KNOBS})
     assert all(isinstance(n, str) and "\n" not in n for n in notes)
 
 
@@ -298,11 +336,11 @@ def test_not_strict_never_raises_and_always_gives_a_valid_config(values):
 @given(values=st.dictionaries(st.sampled_from(sorted(KNOBS)), TEXT, max_size=6))
 def test_strict_either_builds_or_raises_config_error_only(values):
     try:
-        cfg, notes = from_mapping(values, strict=True)
+        setup, notes = from_mapping(values, strict=True)
     except ConfigError as err:
         one_line(err)
     else:
-        assert isinstance(cfg, Config) and notes == []
+        assert isinstance(setup, Setup) and notes == []
 
 
 def test_describe_is_one_readable_line():
@@ -353,10 +391,11 @@ def test_a_link_with_the_new_knobs_round_trips_and_an_old_link_gets_their_defaul
     cfg = Config(activation="gelu", norm="layer", dropout=0.35, optimizer="adamw", weight_decay=0.1,
                  schedule="warmup", dataset="rings", classes=5)
     back, notes = from_mapping(cfg.to_query(), strict=False)
-    assert back == cfg and notes == []
+    assert back.config == cfg and notes == []
     old, notes = from_mapping({"activation": "tanh", "optimizer": "adam"}, strict=False)
-    assert (old.norm, old.dropout, old.schedule) == ("none", 0.0, "constant") and notes == []
+    assert (old.config.norm, old.config.dropout, old.config.schedule) == ("none", 0.0, "constant") and notes == []
     repaired, notes = from_mapping({"dropout": "2", "norm": "batch"}, strict=False)
+    repaired = repaired.config
     assert repaired.dropout == 0.9 and repaired.norm == "none" and len(notes) == 2
 
 

@@ -1,7 +1,7 @@
 """Hostile query strings against `from_mapping(strict=False)`: a shared link can never break the page.
 
-Properties: it never raises; it always returns a valid Config (one whose own query string reads
-back strictly to the same Config); every repair comes with a note (the unknown keys, in one; a known key
+Properties: it never raises; it always returns a valid Setup (one whose own query string reads
+back strictly to the same Setup); every repair comes with a note (the unknown keys, in one; a known key
 with a bad value, or a combination that does not fit); and a link needing no repair gets no note
 and means exactly what strict parsing means.
 """
@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from scratchnet.config import KNOBS, Config, ConfigError, from_mapping
+from scratchnet.config import KNOBS, ConfigError, Setup, from_mapping
 
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -72,20 +72,20 @@ def repair_count_lower_bound(mapping: dict) -> int:
     return count + unknown
 
 
-def check(mapping: dict) -> tuple[Config, list[str]]:
-    cfg, notes = from_mapping(mapping, strict=False)          # must not raise
-    assert isinstance(cfg, Config)
+def check(mapping: dict) -> tuple[Setup, list[str]]:
+    setup, notes = from_mapping(mapping, strict=False)          # must not raise
+    assert isinstance(setup, Setup)
     assert isinstance(notes, list) and all(isinstance(n, str) and n.strip() for n in notes)
-    again, again_notes = from_mapping(cfg.to_query(), strict=True)   # valid: its own link reads back
-    assert again == cfg and again_notes == []
+    again, again_notes = from_mapping(setup.to_query(), strict=True)   # valid: its own link reads back
+    assert again == setup and again_notes == []
     assert len(notes) >= repair_count_lower_bound(mapping)
     try:
-        strict_cfg, _ = from_mapping(mapping, strict=True)
+        strict_setup, _ = from_mapping(mapping, strict=True)
     except ConfigError:
         assert notes, "strict parsing refused this link, so the forgiving one must say what it repaired"
     else:
-        assert notes == [] and strict_cfg == cfg
-    return cfg, notes
+        assert notes == [] and strict_setup == setup
+    return setup, notes
 
 
 @SETTINGS
@@ -118,8 +118,8 @@ def test_each_knob_alone_survives_the_nasty_list(name):
 
 
 def test_default_link_round_trips_without_notes():
-    cfg, notes = from_mapping(Config().to_query(), strict=False)
-    assert cfg == Config() and notes == []
+    setup, notes = from_mapping(Setup().to_query(), strict=False)
+    assert setup == Setup() and notes == []
 
 
 @SETTINGS

@@ -2,8 +2,9 @@
 
 Each widget's label, help text, bounds, slider grid, display names and group come from
 `scratchnet.config.KNOBS`, so the sliders accept exactly what the CLI and a shared link accept.
-Widget values live in `st.session_state` under `keys.widget(<knob>)`; `read_config()` turns them
-into one validated Config, and `load_config()` puts a Config (from a link) back into the widgets.
+Widget values live in `st.session_state` under `keys.widget(<knob>)`; `read_setup()` turns them
+into one validated Setup (the run's Config and its View), and `load_setup()` puts a Setup (from a link) back
+into the widgets.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ from scratchnet.config import (
     MULTICLASS_DATASETS,
     Config,
     ConfigError,
+    Setup,
+    View,
     switch_problem,
 )
 from ui import data_panel, keys
@@ -51,40 +54,42 @@ def _widths(hidden: tuple[int, ...]) -> list[int]:
     return [hidden[i] if i < len(hidden) else last for i in range(MAX_LAYERS)]
 
 
-def load_config(cfg: Config, *, only_missing: bool = False) -> None:
-    """Put `cfg` into the widgets' session state: all of it when a link or an import sets
-    the config, or (`only_missing`) just the widgets Streamlit forgot. Streamlit drops a
+def load_setup(setup: Setup, *, only_missing: bool = False) -> None:
+    """Put `setup` into the widgets' session state: all of it when a link or an import sets
+    it, or (`only_missing`) just the widgets Streamlit forgot. Streamlit drops a
     widget's state in any run that does not draw it (another page, a control hidden by a
     lesson link, the regularization rate while regularization is off), and a segmented
-    control reads None when its choice is clicked off; both come back from `cfg` here."""
+    control reads None when its choice is clicked off; both come back from `setup` here."""
     def put(name: str, value) -> None:
         if not only_missing or st.session_state.get(name) is None:
             st.session_state[name] = value
 
     for name in KNOBS:
         if name != "hidden":
-            put(keys.widget(name), getattr(cfg, name))
-    put(keys.widget("n_layers"), len(cfg.hidden))
-    for i, width in enumerate(_widths(cfg.hidden)):
+            put(keys.widget(name), setup.get(name))
+    hidden = setup.config.hidden
+    put(keys.widget("n_layers"), len(hidden))
+    for i, width in enumerate(_widths(hidden)):
         put(keys.units(i), width)
 
 
-def read_config(fallback: Config) -> tuple[Config, str | None]:
-    """The widgets' values as a Config; on an impossible combination, `fallback` and why."""
+def read_setup(fallback: Setup) -> tuple[Setup, str | None]:
+    """The widgets' values as a Setup; on an impossible combination, `fallback` and why."""
     def value(name: str, default):
         current = st.session_state.get(name)
         return default if current is None else current
 
-    values = {name: value(keys.widget(name), getattr(fallback, name)) for name in KNOBS if name != "hidden"}
-    n_layers = int(value(keys.widget("n_layers"), len(fallback.hidden)))
-    widths = _widths(fallback.hidden)
+    values = {name: value(keys.widget(name), fallback.get(name)) for name in KNOBS if name != "hidden"}
+    hidden = fallback.config.hidden
+    n_layers = int(value(keys.widget("n_layers"), len(hidden)))
+    widths = _widths(hidden)
     values["hidden"] = tuple(int(value(keys.units(i), widths[i])) for i in range(n_layers))
-    values["features"] = tuple(values["features"] or fallback.features)
+    values["features"] = tuple(values["features"] or fallback.config.features)
     values["hide"] = tuple(values["hide"] or ())
     if values["dataset"] not in ANY_CLASSES:
         values["classes"] = 2
     try:
-        return Config(**values), None
+        return Setup().replace(**values), None
     except ConfigError as err:
         return fallback, str(err)
 
@@ -110,7 +115,7 @@ def problem_changed(cfg: Config) -> None:
     """The problem type's control (or a picture of the other type's dataset) switched it: a dataset, classes and
     a learning rate that suit it."""
     problem = st.session_state[keys.widget("problem")]
-    if problem is None:          # the selected choice clicked off: load_config puts it back
+    if problem is None:          # the selected choice clicked off: load_setup puts it back
         return
     switched, note = switch_problem(cfg.replace(lr=st.session_state[keys.widget("lr")]), problem)
     for name in ("dataset", "classes", "lr"):
@@ -120,8 +125,8 @@ def problem_changed(cfg: Config) -> None:
 
 
 # --- widgets ---------------------------------------------------------------------------------
-def visible(name: str, cfg: Config) -> bool:
-    return name not in cfg.hide
+def visible(name: str, view: View) -> bool:
+    return name not in view.hide
 
 
 def shown(key: str, fallback=None):
@@ -133,12 +138,12 @@ def shown(key: str, fallback=None):
     return fallback if value is None else value
 
 
-def knob_widget(name: str, cfg: Config, place=st) -> None:
+def knob_widget(name: str, setup: Setup, place=st) -> None:
     """The widget a knob's table entry asks for: a toggle, a choice, a slider over its grid or its
     bounds, a number field or pills; labels, help and what each value reads as come from KNOBS."""
     k = KNOBS[name]
     common = {"key": keys.widget(name), "help": k.help}
-    value = shown(keys.widget(name), getattr(cfg, name))
+    value = shown(keys.widget(name), setup.get(name))
     if k.kind == "bool":
         place.toggle(k.label, value=bool(value), **common)
     elif k.kind == "choice" and len(k.choices) > 5:
@@ -159,10 +164,10 @@ def knob_widget(name: str, cfg: Config, place=st) -> None:
         place.number_input(k.label, int(k.low), int(k.high), int(value), step=1, **common)
 
 
-def seed_widget(name: str, cfg: Config, button: str, what: str) -> None:
+def seed_widget(name: str, setup: Setup, button: str, what: str) -> None:
     """A seed's number field with a button under it that draws a new one (side by side, a 1440-pixel
     window cut the button's label to "Ne…")."""
-    knob_widget(name, cfg)
+    knob_widget(name, setup)
     st.button(button, icon=":material/casino:", on_click=_new_seed, args=(name,), width="stretch", help=what)
 
 
@@ -181,15 +186,16 @@ def layer_sliders(cfg: Config) -> None:
     st.caption(f"Network: {' → '.join(map(str, cfg.layer_sizes))}")
 
 
-def _sidebar_knobs(group: str, cfg: Config) -> list[str]:
+def _sidebar_knobs(group: str, view: View) -> list[str]:
     """A group's knobs the sidebar shows: not the advanced ones, not those hidden by a lesson link, not those the
     Playground's screen shows."""
-    return [name for name, k in KNOBS.items() if k.group == group and not k.advanced and visible(name, cfg)
+    return [name for name, k in KNOBS.items() if k.group == group and not k.advanced and visible(name, view)
             and name not in ON_SCREEN and name not in BAR_KNOBS and name != "dataset"]
 
 
-def knob_controls(names: Sequence[str], cfg: Config) -> None:
+def knob_controls(names: Sequence[str], setup: Setup) -> None:
     """The controls of `names`, in the table's order, with the few that need more than a widget."""
+    cfg = setup.config
     own = cfg.dataset == CUSTOM
     for name in names:
         k = KNOBS[name]
@@ -205,75 +211,76 @@ def knob_controls(names: Sequence[str], cfg: Config) -> None:
             layer_sliders(cfg)
         elif name == "seed":
             if not own:
-                seed_widget(name, cfg, "New data", "Draw a fresh dataset of the same kind (a new seed).")
+                seed_widget(name, setup, "New data", "Draw a fresh dataset of the same kind (a new seed).")
         elif name == "reg_rate":
             if cfg.regularization != "none":
-                knob_widget(name, cfg)
+                knob_widget(name, setup)
         elif name == "weight_decay":
             if cfg.optimizer == "adamw":             # the only optimizer that reads it
-                knob_widget(name, cfg)
+                knob_widget(name, setup)
         elif name in _GENERATING and own:
             continue
         else:
-            knob_widget(name, cfg)
+            knob_widget(name, setup)
 
 
-def advanced_controls(cfg: Config) -> None:
-    names = [n for n, k in KNOBS.items() if k.advanced and visible(n, cfg)]
+def advanced_controls(setup: Setup) -> None:
+    names = [n for n, k in KNOBS.items() if k.advanced and visible(n, setup.view)]
     if not names:
         return
     with st.expander("Advanced"):
         for name in names:
             if name == "init_seed":
-                seed_widget(name, cfg, "New weights", "Start from different random weights (a new init seed).")
+                seed_widget(name, setup, "New weights", "Start from different random weights (a new init seed).")
             else:
-                knob_widget(name, cfg)
+                knob_widget(name, setup)
 
 
-def view_toggles(cfg: Config) -> None:
+def view_toggles(setup: Setup) -> None:
     """The view's switches (show test data, discretize, presentation), one under another."""
     for name, k in KNOBS.items():
-        if k.group == "view" and k.kind == "bool" and visible(name, cfg):
-            knob_widget(name, cfg)
+        if k.group == "view" and k.kind == "bool" and visible(name, setup.view):
+            knob_widget(name, setup)
 
 
-def bar_knob(name: str, cfg: Config) -> None:
+def bar_knob(name: str, setup: Setup) -> None:
     """One of the top bar's knobs (its label beside it: ui/theme.py); the speed a slider over its choices."""
     k = KNOBS[name]
     if name == "speed":
-        st.select_slider(k.label, k.choices, value=shown(keys.widget(name), cfg.speed), key=keys.widget(name),
+        st.select_slider(k.label, k.choices, value=shown(keys.widget(name), setup.view.speed), key=keys.widget(name),
                          help=k.help, format_func=k.show)
     else:
-        knob_widget(name, cfg)
+        knob_widget(name, setup)
 
 
-def sidebar(cfg: Config, own_data_panel: Callable[[Config], None]) -> None:
+def sidebar(setup: Setup, own_data_panel: Callable[[Config], None]) -> None:
     """Every control the Playground's screen does not show, grouped; a group whose controls a lesson link
     hides is left out whole."""
+    view = setup.view
     for group, title in GROUPS.items():
-        names = _sidebar_knobs(group, cfg)
-        if names or (group == "data" and visible("dataset", cfg)):
+        names = _sidebar_knobs(group, view)
+        if names or (group == "data" and visible("dataset", view)):
             st.subheader(title)
-            knob_controls(names, cfg)
-    if visible("dataset", cfg):
-        own_data_panel(cfg)
-    advanced_controls(cfg)
-    lesson_link_builder(cfg)
+            knob_controls(names, setup)
+    if visible("dataset", view):
+        own_data_panel(setup.config)
+    advanced_controls(setup)
+    lesson_link_builder(setup)
 
 
-def lesson_link_builder(cfg: Config) -> None:
+def lesson_link_builder(setup: Setup) -> None:
     """TensorFlow Playground's classroom link: the current setup, with chosen controls hidden,
     so students see only what the lesson is about."""
-    if "hide" in cfg.hide:
+    view = setup.view
+    if "hide" in view.hide:
         return
     with st.expander("Lesson link (for teachers)", icon=":material/school:"):
         k = KNOBS["hide"]
         names = [n for n in k.choices if n != "hide"]
-        hidden = st.multiselect("Hide these controls", names, default=[n for n in cfg.hide if n in names],
+        hidden = st.multiselect("Hide these controls", names, default=[n for n in view.hide if n in names],
                                 format_func=k.show, key="lesson_hide",
                                 help="Students who open the link see the same setup without these controls.")
-        present = st.checkbox("Open in presentation mode", value=cfg.presentation, key="lesson_presentation")
-        link_cfg = cfg.replace(hide=tuple(hidden), presentation=present)
-        st.code(share_link(link_cfg), language=None, wrap_lines=True)
+        present = st.checkbox("Open in presentation mode", value=view.presentation, key="lesson_presentation")
+        st.code(share_link(setup.replace(hide=tuple(hidden), presentation=present)), language=None, wrap_lines=True)
         st.caption("Copy the link with the button at its top right. Controls can be shown again by "
                    "removing `hide=` from the address.")

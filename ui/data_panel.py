@@ -6,7 +6,7 @@ They are parts of the live element (live/js/picker.js, live/js/knobs.js) rather 
 with the element, they are on screen in its first paint, in the place the element gives them (beside the
 network on a laptop, under it on a phone), and nothing moves when they arrive. A click or a slider's new
 value is a trigger value of the element; the callbacks here set the knob's state in `st.session_state`
-(`keys.widget(name)`), which `controls.read_config` reads as it reads a widget's, so the run follows exactly
+(`keys.widget(name)`), which `controls.read_setup` reads as it reads a widget's, so the run follows exactly
 as if a Streamlit control had been used. Labels, help, bounds and grids come from the config table.
 """
 
@@ -19,7 +19,7 @@ from typing import Any
 
 import streamlit as st
 
-from scratchnet.config import CUSTOM, KNOBS, MULTICLASS_DATASETS, Config, ConfigError, datasets_for
+from scratchnet.config import CUSTOM, KNOBS, MULTICLASS_DATASETS, ConfigError, Setup, View, datasets_for
 from scratchnet.data.datasets import DATASETS
 from ui import events, keys
 from ui.thumbnails import thumbnail_uris
@@ -38,16 +38,17 @@ def _pictures(classes: int) -> dict[str, str]:
     return thumbnail_uris(classes)
 
 
-def visible(name: str, cfg: Config) -> bool:
-    return name not in cfg.hide
+def visible(name: str, view: View) -> bool:
+    return name not in view.hide
 
 
-def pictures_spec(cfg: Config) -> dict | None:
+def pictures_spec(setup: Setup) -> dict | None:
     """The datasets' pictures, grouped by problem type (none when a lesson link hides the dataset)."""
-    if not visible("dataset", cfg):
+    cfg, view = setup.config, setup.view
+    if not visible("dataset", view):
         return None
     dataset, problem = KNOBS["dataset"], KNOBS["problem"]
-    problems = problem.choices if visible("problem", cfg) else (cfg.problem,)
+    problems = problem.choices if visible("problem", view) else (cfg.problem,)
     pictures = _pictures(cfg.classes)
     items = [{"name": name, "label": dataset.show(name), "picture": pictures[name],
               "help": DATASETS[name].description, "group": problem.show(kind)}
@@ -68,10 +69,11 @@ def _values(name: str, value: Any) -> list:
     return sorted(set(values) | {value})
 
 
-def knobs_spec(cfg: Config) -> dict | None:
+def knobs_spec(setup: Setup) -> dict | None:
     """The data's knobs: each a slider over its values, as the config table describes it, and "New data"."""
+    cfg, view = setup.config, setup.view
     own = cfg.dataset == CUSTOM
-    names = [name for name in DATA_KNOBS if visible(name, cfg) and not (own and name in GENERATING)
+    names = [name for name in DATA_KNOBS if visible(name, view) and not (own and name in GENERATING)
              and (name != "classes" or cfg.dataset in MULTICLASS_DATASETS)]
     sliders = []
     for name in names:
@@ -80,10 +82,10 @@ def knobs_spec(cfg: Config) -> dict | None:
         sliders.append({"name": name, "label": k.label, "help": k.help, "values": values,
                         "shown": [k.show(v) for v in values], "index": values.index(value)})
     buttons = []
-    if visible(NEW_DATA, cfg) and not own:
+    if visible(NEW_DATA, view) and not own:
         buttons.append({"name": NEW_DATA, "label": "New data", "help": "Draw a fresh dataset of the same kind "
                         f"({KNOBS[NEW_DATA].label.lower()} {cfg.seed:,} now)."})
-    if visible("dataset", cfg):            # the own-data panel is in the sidebar: this opens it there
+    if visible("dataset", view):            # the own-data panel is in the sidebar: this opens it there
         buttons.append({"name": "own", "label": OWN_DATA, "opens": OWN_DATA,
                         "help": "Draw points on the chart, or upload a CSV file (in the sidebar)."})
     if not sliders and not buttons:
@@ -91,9 +93,9 @@ def knobs_spec(cfg: Config) -> dict | None:
     return {"type": "knobs", "sliders": sliders, "buttons": buttons}
 
 
-def parts(cfg: Config) -> dict[str, dict]:
+def parts(setup: Setup) -> dict[str, dict]:
     """The data column's parts for the element's charts, by name (those a lesson link leaves)."""
-    out = {PICTURES: pictures_spec(cfg), KNOBS_PART: knobs_spec(cfg)}
+    out = {PICTURES: pictures_spec(setup), KNOBS_PART: knobs_spec(setup)}
     return {name: spec for name, spec in out.items() if spec is not None}
 
 

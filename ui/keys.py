@@ -5,7 +5,8 @@ A knob's widget lives under `widget(name)` (`w_lr`, `w_units_0`, ...). Keys that
 identity (a button, a container the CSS styles, a table) stay next to that element.
 """
 
-CONFIG = "cfg"                      # the session's Config: what every page shows and trains
+CONFIG = "cfg"                      # the session's Config: what every page trains
+VIEW = "view"                       # the session's View: how every page shows it (presentation, speed, hidden...)
 RUN = "run"                         # the session's LiveRun (Playground and Under the hood)
 SWEEP = "sweep"                     # the session's LiveSweep (Compare)
 URL_NOTES = "url_notes"             # what was repaired in the link the session was opened with

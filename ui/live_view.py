@@ -10,6 +10,7 @@ modules, which the element imports from the app (live/scripts.py); the CSS is ui
 from __future__ import annotations
 
 import base64
+import dataclasses
 import hashlib
 import json
 from collections.abc import Callable, Sequence
@@ -38,6 +39,7 @@ from live.frames import (
 from live.route import PATH, REGISTRY
 from live.run import FrameState, LiveRun
 from live.sweep import LiveSweep
+from scratchnet.config import Setup, View
 from scratchnet.draw.figures import (
     boundary_spec,
     compare_grid_spec,
@@ -133,12 +135,12 @@ def _preview(figure: dict, data, style: Style) -> dict:
 # --- the Playground ---------------------------------------------------------------------------
 @dataclass(frozen=True)
 class PlaygroundElement:
-    """How a page draws the Playground's live element, all but the run (whose config says the rest: the
-    network, discretized or not, test points or not): enough to draw it again for another run without a
-    page run (a class's setup arriving, classroom/setup_push.py)."""
+    """How a page draws the Playground's live element, all but the run (whose config says the network):
+    enough to draw it again for another run without a page run (a class's setup arriving with its own
+    view, classroom/setup_push.py)."""
 
     style: Style
-    presentation: bool = False
+    view: View = View()                     # presentation mode, test points, discretized, hidden controls
     class_names: tuple[str, ...] | None = None
     clickable: bool = False                 # drawing points: a click on the boundary reports its place
     boundary_height: int | str = 540
@@ -150,17 +152,18 @@ class PlaygroundElement:
         """The view, the element's data for a run's `state` (without the socket's token or a frame), and
         the boundary's surface it drew (the page's first frame draws the same). `diagram_extra`: what the
         page adds to the diagram (ui/diagram_actions.py)."""
-        cfg, data, style = state.cfg, state.data, self.style
+        cfg, data, style, shown = state.cfg, state.data, self.style, self.view
+        big = shown.presentation
         diagram = None
         if self.diagram_height is not None:
             diagram = {**playground_chart(cfg, data.bounds, style, height=self.diagram_height,
-                                          class_names=self.class_names, hide=cfg.hide,
-                                          presentation=self.presentation), **(diagram_extra or {})}
-        view = PlaygroundView(style, cfg.discretize, units=not self.presentation and diagram is None,
+                                          class_names=self.class_names, hide=shown.hide,
+                                          presentation=big), **(diagram_extra or {})}
+        view = PlaygroundView(style, shown.discretize, units=not big and diagram is None,
                               diagram=DiagramView() if diagram is not None else None)
         surface = decision_surface(state.net, cfg.features, data.bounds, cfg.problem, view.resolution)
-        _, boundary_scale = boundary_codes(surface, style, cfg.discretize)
-        boundary = boundary_spec(surface, data, show_test=cfg.show_test, discretize=cfg.discretize, style=style,
+        _, boundary_scale = boundary_codes(surface, style, shown.discretize)
+        boundary = boundary_spec(surface, data, show_test=shown.show_test, discretize=shown.discretize, style=style,
                                  height=_pixels(self.boundary_height), uirevision=f"boundary-{data.name}",
                                  class_names=self.class_names, as_image=True)
         if self.clickable:
@@ -179,29 +182,30 @@ class PlaygroundElement:
             charts["units"] = _chart(units, units_height(len(cfg.hidden), style, titled=True))
             luts["units"] = lut_base64(units_scale(style))
             cells[1].append("units")
-        layout: dict[str, Any] = {"rows": [{"cols": [1, 1] if self.presentation else [3, 2], "cells": cells}]}
+        layout: dict[str, Any] = {"rows": [{"cols": [1, 1] if big else [3, 2], "cells": cells}]}
         if diagram is not None:              # the network beside the boundary, as TensorFlow Playground has it
             charts["diagram"] = diagram
             luts["units"] = lut_base64(units_scale(style))
             rows = ([{"cols": [1, 1], "cells": [["diagram"], ["boundary"]]}, {"cols": [1], "cells": [["loss"]]}]
-                    if self.presentation else [{"cols": [6, 5], "cells": [["diagram"], ["boundary", "loss"]]}])
+                    if big else [{"cols": [6, 5], "cells": [["diagram"], ["boundary", "loss"]]}])
             layout = {"rows": rows}
             if self.fit:                     # the whole screen: the data column too (ui/css/live.css places it)
-                data_parts = data_panel.parts(cfg)
+                data_parts = data_panel.parts(Setup(cfg, shown))
                 charts.update(data_parts)
                 areas = {"data": list(data_parts), "metrics": [], "net": ["diagram"],
-                         "out": ["boundary"] if self.presentation else ["boundary", "loss"]}
-                if self.presentation:
+                         "out": ["boundary"] if big else ["boundary", "loss"]}
+                if big:
                     areas["loss"] = ["loss"]
-                layout = {"fit": "playground", "template": "pg-big" if self.presentation else "pg", "areas": areas}
+                layout = {"fit": "playground", "template": "pg-big" if big else "pg", "areas": areas}
         return view, {"kind": "playground", "layout": layout, "charts": charts, "luts": luts,
-                      "big": self.presentation, "first_chart": "boundary",
+                      "big": big, "first_chart": "boundary",
                       "metrics": [label for label, _ in metrics(state)]}, surface
 
-    def draw_for(self, run: LiveRun) -> tuple[PlaygroundView, dict]:
-        """The element for another run on the same page."""
-        view, data, _ = self.data(run.frame_state())
-        return view, data
+    def draw_for(self, run: LiveRun, view: View | None = None) -> tuple[PlaygroundView, dict]:
+        """The element for another run on the same page (in another `view`, if given)."""
+        element = self if view is None else dataclasses.replace(self, view=view)
+        spec, data, _ = element.data(run.frame_state())
+        return spec, data
 
 
 def playground(run: LiveRun, element: PlaygroundElement, *, on_click: Callable[[], None] | None,

@@ -18,7 +18,7 @@ from live import page_gate
 from live.run import LiveRun, take_over
 from live.scheduler import Scheduler
 from live.scheduler import shared as shared_scheduler
-from scratchnet.config import CUSTOM, Config, datasets_for, from_mapping
+from scratchnet.config import CUSTOM, Config, Setup, View, datasets_for, from_mapping
 from scratchnet.data.datasets import Dataset
 from ui import clients, keys
 
@@ -28,53 +28,69 @@ def scheduler() -> Scheduler:
     return shared_scheduler()
 
 
-def config(from_url: bool = False) -> Config:
-    """The session's config. It comes from the URL on the first visit (a shared link) and, on
-    the Playground (`from_url`), whenever the URL carries settings other than the ones the page
+def setup(from_url: bool = False) -> Setup:
+    """The session's setup: the run's Config and the View. It comes from the URL on the first visit (a shared
+    link) and, on the Playground (`from_url`), whenever the URL carries settings other than the ones the page
     last wrote there: a link opened in this tab, e.g. a run picked on the Compare page. (Not
-    "other than the config's": a control's callback changes the config before the page runs.)"""
+    "other than the setup's": a control's callback changes the setup before the page runs.)"""
     params = st.query_params.to_dict()
     linked = from_url and params and params != st.session_state.get(keys.URL_WRITTEN)
     if keys.CONFIG not in st.session_state or linked:
-        cfg, notes = config_from_query(params)
+        linked_setup, notes = setup_from_query(params)
+        cfg = linked_setup.config
         if cfg.dataset == CUSTOM and own_data() is None:
             cfg = cfg.replace(dataset=datasets_for(cfg.problem)[0], classes=2)
             notes.append(f"The link was made with the sender's own points, which a link cannot carry; showing "
                          f"{cfg.dataset} instead. Ask for their CSV file (the Download data button) and upload it.")
-        st.session_state[keys.CONFIG] = cfg
+        set_setup(Setup(cfg, linked_setup.view))
         st.session_state[keys.URL_NOTES] = notes
         st.session_state[keys.RELOAD_WIDGETS] = True
-    return st.session_state[keys.CONFIG]
+    return stored_setup()
 
 
-def config_from_query(params: dict[str, str]) -> tuple[Config, list[str]]:
-    """A link's query parameters as a Config. Never raises: bad values are clamped or
+def config() -> Config:
+    """The session's run settings (the engine's Config)."""
+    return setup().config
+
+
+def setup_from_query(params: dict[str, str]) -> tuple[Setup, list[str]]:
+    """A link's query parameters as a Setup. Never raises: bad values are clamped or
     dropped, and each repair is described in the notes the page shows."""
     return from_mapping(params, strict=False)
 
 
+def stored_setup() -> Setup:
+    """The session's setup as it is (the defaults where it has none yet), never read from the URL."""
+    return Setup(st.session_state.get(keys.CONFIG) or Config(), st.session_state.get(keys.VIEW) or View())
+
+
+def set_setup(chosen: Setup) -> None:
+    st.session_state[keys.CONFIG], st.session_state[keys.VIEW] = chosen.config, chosen.view
+
+
 def set_config(cfg: Config) -> None:
+    """New run settings, the view as it is."""
     st.session_state[keys.CONFIG] = cfg
 
 
-def query_for(cfg: Config) -> dict[str, str]:
+def query_for(chosen: Setup) -> dict[str, str]:
     """The link's parameters: every knob, not only those that differ from today's defaults,
     so a link made now reproduces the same run after a default changes."""
-    return cfg.to_query()
+    return chosen.to_query()
 
 
-def sync_url(cfg: Config) -> None:
-    """Keep the address bar equal to the config, so copying it reproduces the setup."""
-    wanted = query_for(cfg)
+def sync_url(chosen: Setup) -> None:
+    """Keep the address bar equal to the setup, so copying it reproduces it."""
+    wanted = query_for(chosen)
     if st.query_params.to_dict() != wanted:
         st.query_params.from_dict(wanted)
     st.session_state[keys.URL_WRITTEN] = wanted
 
 
-def share_link(cfg: Config, **extra: str) -> str:
-    """The full link to this setup (the app's own address plus the config)."""
+def share_link(chosen: Setup, **extra: str) -> str:
+    """The full link to this setup (the app's own address plus the setup)."""
     base = (st.context.url or "http://localhost:8501/").split("?")[0]
-    query = {**query_for(cfg), **extra}
+    query = {**query_for(chosen), **extra}
     return f"{base}?{urlencode(query)}" if query else base
 
 
@@ -90,10 +106,11 @@ def class_names() -> tuple[str, ...] | None:
     return st.session_state.get(keys.CLASS_NAMES) if own_data() is not None else None
 
 
-def ensure_run(cfg: Config) -> LiveRun:
-    """The session's run for `cfg`: the same run if `cfg` only changes what a running network
+def ensure_run(chosen: Setup) -> LiveRun:
+    """The session's run for `chosen`: the same run if its config only changes what a running network
     absorbs (learning rate, regularization, edited points...), else a fresh run that keeps
-    playing if the old one was."""
+    playing if the old one was; either at the view's speed."""
+    cfg, speed = chosen.config, chosen.view.speed
     data = own_data() if cfg.dataset == CUSTOM else None
     current = run()
     if current is not None and current.can_take(cfg):
@@ -102,11 +119,11 @@ def ensure_run(cfg: Config) -> LiveRun:
                 current.set_data(data)
             if cfg != current.cfg:
                 current.apply(cfg)
-            current.set_speed(cfg.speed)
+            current.set_speed(speed)
             return current
         except ValueError:          # the points need another network (a new class appeared)
             pass
-    fresh = LiveRun(cfg, data, speed=cfg.speed)
+    fresh = LiveRun(cfg, data, speed=speed)
     st.session_state[keys.RUN] = fresh
     return take_over(current, fresh, scheduler())
 

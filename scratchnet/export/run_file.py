@@ -224,7 +224,8 @@ def _run_config(values: Any) -> tuple[Config, list[str]]:
         raise DataError(f"The run has no config object (the knobs of the run); upload {_RUN_EXPECTED}.")
     texts = {str(key): _query_text(value) for key, value in values.items()}
     try:
-        return from_mapping(texts, strict=False)
+        setup, notes = from_mapping(texts, strict=False)     # (a file written when it carried the view too)
+        return setup.config, notes
     except Exception as err:  # noqa: BLE001 - from_mapping(strict=False) promises not to raise; so do we
         raise DataError(f"The run's config could not be read ({type(err).__name__}); "
                         f"upload {_RUN_EXPECTED}.") from None

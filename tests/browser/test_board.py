@@ -17,14 +17,14 @@ import time
 from streamlit.proto.WidgetStates_pb2 import WidgetState
 
 from benchmarks.bench_classroom import JOIN_BUTTON, Session
-from scratchnet.config import KNOBS, Config
+from scratchnet.config import KNOBS, Setup
 from tests.browser.class_people import SETUP_NOTE, student_joins, teacher_starts
 from tests.browser.harness import READ_EPOCH
 
 STUDENTS = 30
 SUBMITTING = 5
 TARGET = 50                                   # % test accuracy: an untrained moons network reaches it
-LESSON = Config(dataset="spiral", hidden=(8, 8), activation="tanh", lr=0.03, optimizer="adam", epochs=100_000,
+LESSON = Setup().replace(dataset="spiral", hidden=(8, 8), activation="tanh", lr=0.03, optimizer="adam", epochs=100_000,
                 speed="max", show_test=True)
 EVERY_CONTROL = [n for n in KNOBS["hide"].choices if n != "hide"]
 ERROR = "[data-testid='stAlertContentError']"
@@ -220,7 +220,7 @@ def test_a_setup_hiding_every_control_reaches_two_students(browser, app_url):
         for s in students:
             s.wait_text(SETUP_NOTE, timeout=30)
             s.settle()
-            assert LESSON.describe() in s.text
+            assert LESSON.config.describe() in s.text
             sidebar = s.page.locator('[data-testid="stSidebar"]')
             knobs = sidebar.locator(KNOB_WIDGETS)
             assert knobs.count() == 0, sidebar.inner_text()

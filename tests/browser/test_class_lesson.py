@@ -14,10 +14,10 @@ import time
 
 import pytest
 
-from scratchnet.config import Config
+from scratchnet.config import Setup
 from tests.browser.class_people import SETUP_NOTE, TILE, accuracy, student_joins, teacher_starts, tiles
 
-LESSON = Config(dataset="spiral", hidden=(8, 8), activation="tanh", lr=0.03, optimizer="adam", epochs=100_000,
+LESSON = Setup().replace(dataset="spiral", hidden=(8, 8), activation="tanh", lr=0.03, optimizer="adam", epochs=100_000,
                 speed="max", show_test=True)
 TRICKY = "<b>Bo</b> **x** :red[y]"          # a name that would be markup if anything rendered it
 
@@ -60,7 +60,7 @@ def test_a_whole_lesson(browser, app_url, screenshot_path):
                                                            "before the page ran", banners)
     for s in students:
         s.settle()
-        assert LESSON.describe() in s.text
+        assert LESSON.config.describe() in s.text
         sidebar = s.page.inner_text('[data-testid="stSidebar"]')
         assert "Layer 2 units" in sidebar, (s.who, sidebar)
         hidden = s.page.locator('.snk-range[data-knob="noise"], .snp-root').count()   # the data column's

@@ -15,12 +15,12 @@ from urllib.parse import urlencode
 import pytest
 import redis
 
-from scratchnet.config import Config
+from scratchnet.config import Setup
 from tests.browser.class_people import SETUP_NOTE, accuracy, student_joins, teacher_starts, tiles
 from tests.browser.harness import APP, serve_app
 from tests.redis_server import find_redis_server, redis_server
 
-LESSON = Config(dataset="xor", hidden=(4,), activation="tanh", lr=0.1, epochs=100_000, speed="max")
+LESSON = Setup().replace(dataset="xor", hidden=(4,), activation="tanh", lr=0.1, epochs=100_000, speed="max")
 
 
 @pytest.fixture(scope="module")
@@ -53,7 +53,7 @@ def test_a_class_spans_two_replicas(browser, replicas, screenshot_path):
     assert took < 10
     for s in students:
         s.settle()
-        assert LESSON.describe() in s.text
+        assert LESSON.config.describe() in s.text
         s.click("Play")
     time.sleep(2.0)                       # every tile keeps changing; how often is bench_class's figure (four
     before = {t["name"]: t["frames"] for t in tiles(teacher)}    # Chromium pages, two replicas, nginx and Redis
@@ -95,7 +95,7 @@ def test_a_redis_that_cannot_be_reached_is_said_in_words_and_playing_alone_works
     nowhere = f"redis://127.0.0.1:{free_port()}/0"                   # nothing listens there
     with serve_app(APP, env={"REDIS_URL": nowhere}) as (url, _):
         learner = person(browser, "learner")
-        learner.page.goto(url + "?" + urlencode(Config(speed="max", epochs=100_000).to_query()))
+        learner.page.goto(url + "?" + urlencode(Setup().replace(speed="max", epochs=100_000).to_query()))
         wait_for_chart(learner.page, timeout=60_000)
         learner.page.wait_for_selector(CONTROLS_UP, state="attached", timeout=30_000)
         learner.settle()

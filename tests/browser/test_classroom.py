@@ -12,10 +12,10 @@ from urllib.parse import urlencode, urlsplit
 
 import pytest
 
-from scratchnet.config import Config
+from scratchnet.config import Setup
 from tests.browser.harness import BOUNDARY, NAV_LINK
 
-LESSON = Config(dataset="spiral", hidden=(8, 8), activation="tanh", lr=0.03, optimizer="adam", epochs=100_000,
+LESSON = Setup().replace(dataset="spiral", hidden=(8, 8), activation="tanh", lr=0.03, optimizer="adam", epochs=100_000,
                 show_test=True, presentation=True, speed="max")
 
 
@@ -70,7 +70,7 @@ def test_the_page_asks_nothing_of_the_internet(browser, app_url, wait_for_app):
 
     context.route("**/*", guard)
     page = context.new_page()
-    page.goto(app_url + "?" + urlencode(Config(epochs=100_000, speed="max", show_test=True).to_query()))
+    page.goto(app_url + "?" + urlencode(Setup().replace(epochs=100_000, speed="max", show_test=True).to_query()))
     wait_for_app(page)
     page.wait_for_selector(BOUNDARY + " .main-svg", timeout=30_000)
     page.get_by_role("button", name="Play").click()

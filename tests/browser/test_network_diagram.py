@@ -16,13 +16,13 @@ from urllib.parse import urlencode
 import pytest
 import torch
 
-from scratchnet.config import Config
+from scratchnet.config import Config, Setup
 from scratchnet.net.backward import hand_loss_and_grads
 from scratchnet.net.model import net_for
 from scratchnet.train.trainer import Trainer
 from tests.browser.harness import BOUNDARY, IMAGE_SOURCE, READ_EPOCH, epoch, wait_for_playground
 
-NETWORK = Config(hidden=(5, 3), epochs=100_000, speed="30")         # 2-5-3-2: 31 weights, 10 biases
+NETWORK = Setup().replace(hidden=(5, 3), epochs=100_000, speed="30")         # 2-5-3-2: 31 weights, 10 biases
 DIAGRAM = ".snd-root"
 NAMED = re.compile(r"^(?P<name>[Wb]\d+\[\d+(?:,\d+)?\]) = (?P<value>-?\d+\.\d{3})(?:;|$)")
 GRADIENT = re.compile(r"gradient ∂L/∂[Wb] = (?P<value>[-+0-9.e]+)")

@@ -10,7 +10,7 @@ import re
 import time
 from urllib.parse import urlencode
 
-from scratchnet.config import KNOBS, Config
+from scratchnet.config import KNOBS, Config, Setup
 from tests.browser.harness import (
     APP,
     BOUNDARY,
@@ -29,7 +29,7 @@ LIVE_SOCKET = re.compile(r".*/live/ws$")
 
 
 
-def open_page(page, url, wait_for_app, cfg: Config | None = None):
+def open_page(page, url, wait_for_app, cfg: Setup | None = None):
     page.goto(url + ("?" + urlencode(cfg.to_query()) if cfg else ""))
     wait_for_app(page)
     page.wait_for_selector(BOUNDARY + " .main-svg", timeout=30_000)
@@ -47,7 +47,7 @@ def wait_epoch(page, predicate, timeout: float = 20.0) -> int:
 
 
 def test_loads_clean_and_the_boundary_streams_while_training(page, app_url, wait_for_app, screenshot_path):
-    open_page(page, app_url, wait_for_app, Config(epochs=1_000_000, speed="max"))
+    open_page(page, app_url, wait_for_app, Setup().replace(epochs=1_000_000, speed="max"))
     page.screenshot(path=str(screenshot_path("playground-loaded")), full_page=True)
     before = page.evaluate(IMAGE_SOURCE, BOUNDARY)
     assert before.startswith("data:image/png") and epoch(page) == 0
@@ -85,7 +85,7 @@ def press(page, key: str, keys: str, times: int = 1) -> None:
 
 
 def test_learning_rate_continues_hidden_size_restarts(page, app_url, wait_for_app, screenshot_path):
-    open_page(page, app_url, wait_for_app, Config(epochs=1_000_000, speed="300"))
+    open_page(page, app_url, wait_for_app, Setup().replace(epochs=1_000_000, speed="300"))
     page.get_by_role("button", name="Play").click()
     before = wait_epoch(page, lambda e: e > 200)
     press(page, "w_lr", "ArrowLeft")                      # learning rate: a live knob, one step of its grid down
@@ -103,7 +103,7 @@ def test_learning_rate_continues_hidden_size_restarts(page, app_url, wait_for_ap
 
 
 def test_zoom_survives_live_updates(page, app_url, wait_for_app):
-    open_page(page, app_url, wait_for_app, Config(epochs=1_000_000, speed="max"))
+    open_page(page, app_url, wait_for_app, Setup().replace(epochs=1_000_000, speed="max"))
     page.get_by_role("button", name="Play").click()
     wait_epoch(page, lambda e: e > 100)
     box = page.locator(f"{BOUNDARY} .nsewdrag").bounding_box()
@@ -124,7 +124,7 @@ def test_zoom_survives_live_updates(page, app_url, wait_for_app):
 
 
 def test_a_link_opens_the_same_setup(page, app_url, wait_for_app):
-    cfg = Config(dataset="xor", hidden=(4, 4), activation="tanh", lr=0.01, noise=0.1, show_test=True)
+    cfg = Setup().replace(dataset="xor", hidden=(4, 4), activation="tanh", lr=0.01, noise=0.1, show_test=True)
     open_page(page, app_url, wait_for_app, cfg)
     page.wait_for_function("() => document.body.innerText.includes('2-4-4-2 tanh')", timeout=30_000)
     assert "xor" in page.inner_text("body")
@@ -144,7 +144,7 @@ def test_a_dropped_socket_is_said_in_words_and_reconnects(page, app_url, wait_fo
         sockets.append(ws)
 
     page.route_web_socket(LIVE_SOCKET, through)
-    open_page(page, app_url, wait_for_app, Config(epochs=1_000_000, speed="300"))
+    open_page(page, app_url, wait_for_app, Setup().replace(epochs=1_000_000, speed="300"))
     page.get_by_role("button", name="Play").click()
     wait_epoch(page, lambda e: e > 50)
     assert page.locator(LIVE_STATUS).is_hidden()
@@ -160,7 +160,7 @@ def test_a_dropped_socket_is_said_in_words_and_reconnects(page, app_url, wait_fo
 
 def test_after_a_server_restart_the_setup_comes_back_from_the_link(page, wait_for_app):
     port = free_port()
-    cfg = Config(dataset="circle", hidden=(6,), activation="tanh", epochs=1_000_000, speed="300")
+    cfg = Setup().replace(dataset="circle", hidden=(6,), activation="tanh", epochs=1_000_000, speed="300")
     with serve_app(APP, port=port) as (url, _):
         open_page(page, url, wait_for_app, cfg)
         page.get_by_role("button", name="Play").click()

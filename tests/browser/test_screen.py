@@ -18,7 +18,7 @@ import pytest
 from PIL import Image
 
 from classroom.qr import qr_png
-from scratchnet.config import Config
+from scratchnet.config import Config, Setup
 from tests.browser.class_people import Person, person, teacher_starts
 from tests.browser.harness import (
     CONTROLS_UP,
@@ -107,10 +107,10 @@ PHONES = {
                "has_touch": True, "user_agent": "Mozilla/5.0 (Linux; Android 14; Pixel 7) AppleWebKit/537.36 "
                "(KHTML, like Gecko) Chrome/120.0.0.0 Mobile Safari/537.36"},
 }
-FAST = Config(epochs=60, speed="300")            # a run that finishes within a test
+FAST = Setup().replace(epochs=60, speed="300")            # a run that finishes within a test
 
 
-def opened(browser, url: str, cfg: Config | None = None, **context):
+def opened(browser, url: str, cfg: Setup | None = None, **context):
     """A fresh page on the Playground with its layout shifts watched; returns it once its controls are up."""
     ctx = browser.new_context(**(context or {"viewport": {"width": 1440, "height": 900}}))
     ctx.add_init_script(WATCH_SHIFTS)
@@ -187,7 +187,7 @@ def test_a_laptop_shows_play_the_data_the_network_the_boundary_and_the_loss_at_o
 
 
 def test_a_picture_changes_the_data_and_plus_minus_change_the_network(browser, app_url):
-    page = opened(browser, app_url, Config(epochs=100_000, speed="300"))
+    page = opened(browser, app_url, Setup().replace(epochs=100_000, speed="300"))
     page.locator('.snp-item[data-name="spiral"]').click()
     page.wait_for_function("() => location.search.includes('dataset=spiral')", timeout=20_000)
     wait_for_app(page)
@@ -337,7 +337,7 @@ def on_the_network(parts: dict, when: str) -> None:
 @pytest.mark.parametrize("width, height", PROJECTORS)
 def test_a_projector_shows_the_loss_and_every_word_is_20_px_or_more(browser, app_url, width, height,
                                                                      screenshot_path):
-    page = opened(browser, app_url, Config(presentation=True),
+    page = opened(browser, app_url, Setup().replace(presentation=True),
                   viewport={"width": width, "height": height})
     page.screenshot(path=str(screenshot_path(f"screen-projector-{width}x{height}")))
     parts = page.evaluate(SCREEN_PARTS)
@@ -355,7 +355,7 @@ def test_a_projector_shows_the_loss_and_every_word_is_20_px_or_more(browser, app
 # --- a phone: the network first, Play within reach ---------------------------------------------------------
 @pytest.mark.parametrize("phone", list(PHONES))
 def test_a_phone_opens_on_the_network_with_play_within_reach(browser, app_url, phone, screenshot_path):
-    page = opened(browser, app_url, Config(epochs=100_000, speed="300"), **PHONES[phone])
+    page = opened(browser, app_url, Setup().replace(epochs=100_000, speed="300"), **PHONES[phone])
     page.screenshot(path=str(screenshot_path(f"screen-phone-{phone}")))
     parts = page.evaluate(SCREEN_PARTS)
     width, height = parts["viewport"]

@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 
 import pytest
 
-from scratchnet.config import Config
+from scratchnet.config import Config, Setup
 from tests.browser.harness import wait_for_playground
 
 HIDDEN = '.snl-plot[data-chart="hidden"]'
@@ -34,7 +34,7 @@ def open_tab(page, wait_for_app, name: str) -> None:
 
 def test_under_the_hood_renders_and_its_hidden_space_follows_training(page, app_url, wait_for_app,
                                                                        screenshot_path):
-    cfg = Config(hidden=(8, 6), epochs=1_000_000, speed="300")
+    cfg = Setup().replace(hidden=(8, 6), epochs=1_000_000, speed="300")
     page.goto(app_url + "?" + urlencode(cfg.to_query()))
     wait_for_playground(page)
     page.get_by_role("link", name="Under the hood").click()            # the way a learner gets here
@@ -123,7 +123,7 @@ def test_nothing_is_cut_off_at_laptop_and_projector_widths(browser, app_url, wai
             open_expanders(page)
             page.wait_for_function(SETTLED, timeout=30_000)
             time.sleep(0.5)                          # KaTeX's fonts, then the formulas fitted to their columns
-            assert page.evaluate(CUT_OFF) == [], f"Under the hood at {width} px, {cfg.describe()}"
+            assert page.evaluate(CUT_OFF) == [], f"Under the hood at {width} px, {cfg.config.describe()}"
             page.screenshot(path=str(screenshot_path(f"under-the-hood-{name}-{width}")))
         page.goto(app_url + "?" + urlencode(Config(problem="regression", dataset="multigauss", lr=0.01).to_query()))
         page.get_by_text("gaussians", exact=True).first.wait_for(timeout=60_000)    # a dataset's name in full

@@ -19,7 +19,7 @@ from live import route
 from live.diagram import diagram_key
 from live.frames import decode, playground_frame
 from live.run import LiveRun
-from scratchnet.config import Config
+from scratchnet.config import Config, Setup, View
 from scratchnet.draw.palette import DEFAULT
 from tests.live.test_live_socket import VIEW, Inbox, Server
 
@@ -231,8 +231,8 @@ def playground_of():
     made = []
 
     def make(server, name: str, presentation: bool = False):
-        channel, run = server.session(name, Config(epochs=100_000, presentation=presentation))
-        element = PlaygroundElement(DEFAULT, presentation, diagram_height="600px")
+        channel, run = server.session(name, Config(epochs=100_000))
+        element = PlaygroundElement(DEFAULT, View(presentation=presentation), diagram_height="600px")
         channel.show(run, VIEW, redraw=element)
         channel.sockets += 1                  # the page's socket is open (a test may connect a real one too)
         run.play()
@@ -257,8 +257,7 @@ def test_a_setup_switches_a_students_playground_before_their_page_runs(hub, stor
         store.send_setup(code, key, LESSON)
         hub.tick()
         fresh = channel.job
-        assert fresh is not old and fresh.cfg == setup_config(LESSON, old.cfg), "presentation stays Ana's"
-        assert not fresh.cfg.presentation and bos_channel.job.cfg.presentation
+        assert fresh is not old and fresh.cfg == setup_config(LESSON, Setup(old.cfg)).config
         assert fresh.playing and not old.playing, "it plays, as Ana's run did"
         assert channel.notice == 0, "the page runs once the class's new runs are on their sockets"
         frame = ask(ws, first.header["key"], first.header["v"], first.header["rev"], n=0)
@@ -267,10 +266,12 @@ def test_a_setup_switches_a_students_playground_before_their_page_runs(hub, stor
         assert data["banner"].startswith("Your teacher changed the setup: ") and "spiral" in data["banner"]
         assert data["charts"]["diagram"]["key"] == diagram_key(fresh.cfg), "the new network's diagram"
         assert "token" not in data, "the element keeps its own socket"
+        assert data["big"] is False, "presentation stays Ana's (off)"
         again = ask(ws, frame.header["key"], frame.header["v"], frame.header["rev"], n=0)
         assert "mount" not in again.header, "sent once"
     hub.tick()
     assert channel.notice == bos_channel.notice == 0, "Bo's frame is not out yet: no page runs in the way"
+    assert json.loads(bos_channel.mount[1])["big"] is True, "and Bo's stays on"
     bos_channel.mount_sent = bos_channel.revision           # (what Bo's socket does when it sends it)
     hub.tick()
     assert channel.notice == bos_channel.notice == 1

@@ -200,10 +200,10 @@ def test_a_setup_reaches_the_class_with_its_hidden_controls(store):
 def test_a_setup_that_hides_every_control_is_sent(store):
     """A teacher's first try: "Select all" under Hide these controls (its list is the longest text a
     setup carries), as a setup and as a challenge's data."""
-    from scratchnet.config import KNOBS, Config
+    from scratchnet.config import KNOBS, Setup
 
     everything = tuple(n for n in KNOBS["hide"].choices if n != "hide")
-    setup = Config(dataset="spiral", hidden=(128,) * 8, hide=everything).to_query()
+    setup = Setup().replace(dataset="spiral", hidden=(128,) * 8, hide=everything).to_query()
     code, key = store.create()
     assert store.send_setup(code, key, setup) == 1
     assert store.info(code).setup["hide"] == ",".join(everything)

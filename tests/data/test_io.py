@@ -621,10 +621,13 @@ def test_config_repairs_become_notes_and_shape_changes_are_refused():
 
 
 def test_config_may_be_written_like_to_dict():
-    cfg = Config(hidden=(3, 2), features=("x1", "x2", "sinx1"), show_test=True)
+    cfg = Config(hidden=(3, 2), features=("x1", "x2", "sinx1"))
     run = json.loads(export_run(cfg, net_for(cfg)))
     run["config"] = cfg.to_dict()
     assert load_run(json.dumps(run)).config == cfg
+    run["config"] = {**cfg.to_query(), "show_test": "1", "speed": "max"}   # written when a Config carried the view
+    imported = load_run(json.dumps(run))
+    assert imported.config == cfg and imported.notes == []
 
 
 UPLOAD_MODULES = ("scratchnet.data.uploads", "scratchnet.data.points_csv", "scratchnet.export.run_file",

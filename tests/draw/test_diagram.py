@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 
-from live.diagram import DiagramView, diagram_chart, diagram_key, walk_spec, walk_stages
+from live.diagram import DiagramView, diagram_chart, diagram_key, playground_chart, walk_spec, walk_stages
 from live.frames import Frame, PlaygroundView, decode, playground_frame
 from live.run import LiveRun
 from scratchnet.config import FEATURES, Config
@@ -256,8 +256,8 @@ def test_the_chart_names_every_drawn_entry_in_the_frames_order():
     assert [c["title"] for c in chart["columns"]] == ["Inputs", "Hidden layer 1 · 5", "Hidden layer 2 · 3",
                                                       "Output · 2"]
     assert chart["columns"][3]["units"][1]["label"] == "out[2] (class 1)"
-    hidden = diagram_chart(cfg.replace(hide=("features",)), BOUNDS, DEFAULT, height="1px", editable=False,
-                           toggles=False)
+    hidden = playground_chart(cfg, BOUNDS, DEFAULT, height="1px", class_names=None, hide=("features",))
+    assert hidden["toggles"] is False and "shape" in hidden
     assert [u["feature"] for u in hidden["columns"][0]["units"]] == ["x1", "x2", "x1x2"]
     assert hidden["key"] == chart["key"] == diagram_key(cfg) != diagram_key(cfg.replace(hidden=(5, 4)))
 

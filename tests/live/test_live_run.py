@@ -114,7 +114,7 @@ def test_live_knobs_apply_without_losing_progress():
     run.play()
     run.work(0.05)
     epoch = run.trainer.epoch
-    new = run.cfg.replace(lr=0.5, regularization="l2", reg_rate=0.01, show_test=True)
+    new = run.cfg.replace(lr=0.5, regularization="l2", reg_rate=0.01)
     assert run.can_take(new)
     run.apply(new)
     assert run.trainer.epoch == epoch and run.trainer.optimizer.lr == 0.5

@@ -20,7 +20,7 @@ from websockets.exceptions import InvalidStatus
 
 from live import scripts
 from live.route import CLOSE_SESSION_ENDED, SESSION_CHECK_SECONDS
-from scratchnet.config import Config
+from scratchnet.config import Setup
 from tests.browser.harness import ROOT, serve_app
 from tests.protocol_client import (
     LiveClient,
@@ -34,7 +34,7 @@ from tests.protocol_client import (
 pytestmark = pytest.mark.slow          # real servers: not in the quick loop
 
 BENCHMARK = ROOT / "benchmarks" / "bench_class.py"
-FAST = Config(epochs=1_000_000, speed="max")
+FAST = Setup().replace(epochs=1_000_000, speed="max")
 
 
 @pytest.fixture(scope="module")

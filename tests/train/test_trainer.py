@@ -12,7 +12,7 @@ import pytest
 import torch
 
 from scratchnet import Config, Sweep, Trainer
-from scratchnet.config import KNOBS
+from scratchnet.config import CONFIG_KNOBS, KNOBS
 from scratchnet.data.datasets import make_dataset
 from scratchnet.data.tensors import prepare
 from scratchnet.net.backward import Objective, hand_loss_and_grads
@@ -211,7 +211,8 @@ def test_live_changes_keep_the_optimizer_state():
 
 def test_changes_a_running_network_cannot_take_need_a_restart():
     cfg = Config()
-    for name, knob in KNOBS.items():
+    for name in CONFIG_KNOBS:
+        knob = KNOBS[name]
         other = {"bool": lambda k: not k.default, "choice": lambda k: next(c for c in k.choices if c != k.default),
                  "int": lambda k: k.default + 1, "float": lambda k: min(k.high, k.default + 0.01),
                  "ints": lambda k: (5, 5), "set": lambda k: (k.choices[0],) if k.default != (k.choices[0],)

@@ -11,12 +11,12 @@ import pytest
 
 from classroom import hub as class_hub
 from classroom.store import MemoryStore, StoreUnavailable
-from scratchnet.config import KNOBS, Config
+from scratchnet.config import KNOBS, Setup
 from tests.ui.test_classroom_apptest import join, start_class
 from ui import keys
 
-LESSON = Config(dataset="spiral", hidden=(8, 8), activation="tanh", lr=0.03, optimizer="adam", epochs=100_000,
-                speed="max")
+LESSON = Setup().replace(dataset="spiral", hidden=(8, 8), activation="tanh", lr=0.03, optimizer="adam",
+                         epochs=100_000, speed="max")
 EVERY_CONTROL = [n for n in KNOBS["hide"].choices if n != "hide"]
 
 
@@ -45,8 +45,8 @@ def test_a_teacher_can_hide_every_control_in_a_setup_and_a_challenge(apps, memor
     assert "Your students have:" in "\n".join(c.value for c in teacher.caption)
     for student in (ana, bo):
         apps.rerun(student)
-        cfg = student.session_state[keys.CONFIG]
-        assert set(cfg.hide) == set(EVERY_CONTROL) and cfg.dataset == "spiral" and cfg.hidden == (8, 8)
+        cfg, view = student.session_state[keys.CONFIG], student.session_state[keys.VIEW]
+        assert set(view.hide) == set(EVERY_CONTROL) and cfg.dataset == "spiral" and cfg.hidden == (8, 8)
         assert not student.sidebar.slider and not student.sidebar.select_slider and not student.sidebar.selectbox
         assert student.button(key="play"), "a student with every control hidden can still play"
 
@@ -87,7 +87,7 @@ def test_a_teachers_errors_stay_beside_the_button_and_say_what_to_do(apps, memor
 
 def test_a_setup_of_ones_own_points_says_what_to_do(apps):
     teacher, code, _ = start_class(apps, LESSON)
-    teacher.session_state[keys.CONFIG] = LESSON.replace(dataset="custom")
+    teacher.session_state[keys.CONFIG] = LESSON.config.replace(dataset="custom")
     apps.rerun(teacher)
     assert teacher.button(key="class_send").disabled and teacher.button(key="class_set_challenge").disabled
     said = "\n".join(c.value for c in teacher.caption)

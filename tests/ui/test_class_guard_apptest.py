@@ -14,7 +14,7 @@ import pytest
 import torch
 
 from classroom.store import NotAllowed, StoreUnavailable
-from scratchnet.config import Config
+from scratchnet.config import Setup
 from scratchnet.train.history import Evaluation, History
 from tests.live_element import live_frame
 from tests.ui.test_classroom_apptest import (  # noqa: F401 (memory_store: a fixture)
@@ -161,7 +161,7 @@ def forged_history(epochs: int = 0) -> History:
 
 @pytest.mark.parametrize("how", ["imported", "edited"])
 def test_a_challenge_refuses_a_run_this_server_did_not_train(apps, memory_store, how):
-    circle = Config(dataset="circle", lr=0.3, epochs=100_000, speed="max")
+    circle = Setup().replace(dataset="circle", lr=0.3, epochs=100_000, speed="max")
     teacher, code, key = start_class(apps, circle)
     teacher.selectbox(key="class_goal").set_value("epochs")
     teacher.slider(key="class_target").set_value(80)
@@ -186,7 +186,7 @@ def test_a_submission_counts_the_servers_own_evaluations(apps, memory_store):
     """The epoch a run reached the target is the first of this server's evaluations that measured it there."""
     from ui.classroom.student import submission_of
 
-    teacher, code, _ = start_class(apps, Config(dataset="circle", lr=0.3, epochs=100_000, speed="max"))
+    teacher, code, _ = start_class(apps, Setup().replace(dataset="circle", lr=0.3, epochs=100_000, speed="max"))
     ana = join(apps, code, "Ana")
     run = ana.session_state[keys.RUN]
     for _ in range(30):

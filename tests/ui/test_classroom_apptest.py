@@ -17,13 +17,13 @@ from classroom import hub as class_hub
 from classroom.limits import WRONG_TRIES
 from classroom.qr import qr_png
 from classroom.store import MemoryStore, NoSuchClass, StoreUnavailable
-from scratchnet.config import Config
+from scratchnet.config import Config, Setup
 from tests.live_element import live_data, live_frame, live_metrics
 from ui import clients, keys
 from ui.classroom.teacher import teacher_link
 
-LESSON = Config(dataset="spiral", hidden=(8, 8), activation="tanh", lr=0.03, optimizer="adam", epochs=100_000,
-                speed="max", presentation=True)
+LESSON = Setup().replace(dataset="spiral", hidden=(8, 8), activation="tanh", lr=0.03, optimizer="adam",
+                         epochs=100_000, speed="max", presentation=True)
 
 
 @pytest.fixture(autouse=True)
@@ -38,7 +38,11 @@ def markdown(at) -> str:
     return "\n".join(m.value for m in at.markdown)
 
 
-def start_class(apps, cfg: Config | None = None):
+def setup_of(at) -> Setup:
+    return Setup(at.session_state[keys.CONFIG], at.session_state[keys.VIEW])
+
+
+def start_class(apps, cfg: Setup | None = None):
     """A teacher who set up their Playground with `cfg`, then started a class on the Classroom page."""
     at = apps.open(cfg.to_query() if cfg else None)
     apps.switch(at, "classroom")
@@ -168,12 +172,12 @@ def test_send_setup_reaches_every_student_with_its_hidden_controls_and_a_note(ap
     # frame draws it, with a note (tests/classroom/test_class_live.py); their page runs once that frame is out
     class_hub.shared().tick()
     switched, wanted = channel.job, LESSON.replace(hide=("dataset", "noise"), presentation=False)
-    assert switched.cfg == wanted and channel.mount is not None and channel.notice == before
+    assert switched.cfg == wanted.config and channel.mount is not None and channel.notice == before
     channel.mount_sent = channel.revision            # (what their socket does when it sends that frame)
     class_hub.shared().tick()
     assert channel.notice == memory_store.info(code).events > before
     apps.rerun(ana)                                  # the browser runs the page on a new notice
-    got = ana.session_state[keys.CONFIG]
+    got = setup_of(ana)
     assert got == wanted, "presentation stays the student's"
     assert ana.session_state[keys.RUN] is switched is channel.job, "the page adopts the run the hub made"
     assert "Your teacher changed the setup" in "\n".join(i.value for i in ana.info)
@@ -183,7 +187,7 @@ def test_send_setup_reaches_every_student_with_its_hidden_controls_and_a_note(ap
     assert "w_lr" in {s.key for s in ana.select_slider}
     assert ana.sidebar.slider(key="w_units_0").value == 8
     late = join(apps, code, "Late")                  # later joiners get it on joining
-    assert late.session_state[keys.CONFIG] == got
+    assert setup_of(late) == got
     ana.button(key="class_note_ok").click()
     apps.rerun(ana)
     assert not any("changed the setup" in i.value for i in ana.info)
@@ -205,7 +209,7 @@ def test_a_student_on_another_page_gets_the_setup_back_on_the_playground(apps, m
     assert channel.job is shown and channel.mount is None, "nothing switched behind her back"
     assert channel.notice == memory_store.info(code).events, "no frames to wait for: the news at once"
     apps.switch(ana, "playground")
-    assert ana.session_state[keys.CONFIG] == LESSON.replace(presentation=False)
+    assert setup_of(ana) == LESSON.replace(presentation=False)
     assert "Your teacher changed the setup" in "\n".join(i.value for i in ana.info)
 
 
@@ -217,7 +221,7 @@ def test_a_setup_survives_a_run_with_the_browsers_old_values(apps, monkeypatch):
 
     teacher, code, _ = start_class(apps, LESSON)
     ana = join(apps, code, "Ana")
-    old_query = Config().to_query()
+    old_query = Setup().to_query()
     assert ana.session_state[keys.CONFIG] == Config()
     teacher.button(key="class_send").click()
     apps.rerun(teacher)
@@ -247,7 +251,7 @@ def test_the_teacher_can_send_from_the_playground_too(apps, memory_store):
 
 # --- challenges ------------------------------------------------------------------------------------------
 def test_a_challenge_ranks_what_students_submit(apps, eventually, memory_store):
-    circle = Config(dataset="circle", lr=0.3, epochs=100_000, speed="max")   # untrained: about 50%
+    circle = Setup().replace(dataset="circle", lr=0.3, epochs=100_000, speed="max")   # untrained: about 50%
     teacher, code, key = start_class(apps, circle)
     teacher.selectbox(key="class_goal").set_value("params")
     teacher.slider(key="class_target").set_value(80)

@@ -9,7 +9,7 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from scratchnet.config import Config, from_mapping
+from scratchnet.config import Config, Setup, View, from_mapping
 from scratchnet.train.pace import watch_epochs
 from tests.live_element import live_figure, live_frame, live_metrics
 
@@ -44,7 +44,7 @@ def test_defaults_vary_the_learning_rate_over_the_playground_config(compare):
     assert at.selectbox(key="cmp_vary").value == "lr"
     runs = sweep(at).cfgs
     assert [c.lr for c in runs] == [0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0]
-    assert all(c.replace(lr=Config().lr) == Config(epochs=100, speed="max") for c in runs)
+    assert all(c.replace(lr=Config().lr) == Config(epochs=100) for c in runs) and sweep(at).speed == "max"
     assert len(sweep(at).sweep.stacks) == 1, "learning rates share one stacked network"
 
 
@@ -57,7 +57,7 @@ def test_train_all_fills_the_grid_the_losses_and_the_table(compare, train_to_end
     assert rows[4]["train loss"] < rows[0]["train loss"]                     # lr 0.3 beats 0.003 in 100 epochs
     for row, run in zip(rows, sweep(at).cfgs):                  # each link reopens its own run
         query = dict(parse_qsl(urlsplit(row["open"]).query, strict_parsing=True))
-        assert from_mapping(query, strict=True)[0] == run
+        assert from_mapping(query, strict=True)[0] == Setup(run, View(speed="max"))
     grid = live_figure(at, "grid")
     assert len(grid["layout"]["images"]) == 7 and not any(t["type"] == "heatmap" for t in grid["data"])
     assert len([i for i in live_frame(at)["images"] if i["chart"] == "grid"]) == 7

@@ -9,7 +9,7 @@ import json
 import numpy as np
 import pytest
 
-from scratchnet.config import Config
+from scratchnet.config import Config, Setup, View
 from tests.live_element import live_data, live_frame, trigger
 
 NETWORK = Config(hidden=(5, 3))
@@ -82,7 +82,7 @@ def test_an_input_clicked_in_the_diagram_turns_on_and_off(page):
 
 
 def test_a_lesson_that_hides_the_features_control_keeps_the_inputs_as_they_are(apps):
-    at = apps.open(NETWORK.replace(hide=("features",)).to_query())
+    at = apps.open(Setup(NETWORK, View(hide=("features",))).to_query())
     chart = diagram_chart(at)
     assert not chart["toggles"] and [u["feature"] for u in chart["columns"][0]["units"]] == ["x1", "x2"]
 

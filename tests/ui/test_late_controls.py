@@ -18,15 +18,15 @@ from streamlit.proto.Element_pb2 import Element
 from streamlit.proto.Slider_pb2 import Slider
 from streamlit.proto.WidgetStates_pb2 import WidgetState
 
-from scratchnet.config import Config
+from scratchnet.config import Setup
 from tests.browser.harness import serve_app
 from tests.protocol_client import LIVE_KEY, StreamlitSession, run_in_own_loop
 
 pytestmark = pytest.mark.slow          # a real server: not in the quick loop
 
 # Nothing here is a knob's default or its minimum: a widget that falls back to either shows it.
-SETUP = Config(hidden=(7, 5), lr=0.3, epochs=500, dropout=0.2, batch_size=64, activation="tanh",
-               optimizer="adam", speed="30")
+SETUP = Setup().replace(hidden=(7, 5), lr=0.3, epochs=500, dropout=0.2, batch_size=64, activation="tanh",
+                        optimizer="adam", speed="30")
 KNOB_KINDS = ("slider", "number_input", "checkbox", "selectbox", "button_group")
 
 

@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from streamlit.testing.v1 import AppTest
 
-from scratchnet.config import KNOBS, Config
+from scratchnet.config import CONFIG_KNOBS, KNOBS, Config, Setup
 from tests.live_element import live_figure
 
 GOOD = b"x1,x2,label\n" + b"".join(
@@ -137,10 +137,10 @@ def test_hostile_links_never_break_the_page(app, query):
         at.query_params[k] = v
     at.run()
     assert not at.exception, (query, [e.value for e in at.exception])
-    cfg = at.session_state["cfg"]
-    Config(**{k: getattr(cfg, k) for k in KNOBS})                     # a valid config, whatever came in
-    assert dict(at.query_params) == cfg.to_query(), "the address bar shows what is in use"
-    known_bad = [k for k, v in query.items() if k not in KNOBS or v != KNOBS[k].format(getattr(cfg, k))]
+    setup = Setup(at.session_state["cfg"], at.session_state["view"])
+    Config(**{k: getattr(setup.config, k) for k in CONFIG_KNOBS})     # a valid config, whatever came in
+    assert dict(at.query_params) == setup.to_query(), "the address bar shows what is in use"
+    known_bad = [k for k, v in query.items() if k not in KNOBS or v != KNOBS[k].format(setup.get(k))]
     if known_bad:
         assert at.session_state["url_notes"], query
 

@@ -16,12 +16,20 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from scratchnet.config import KNOBS, Config
+from scratchnet.config import CONFIG_KNOBS, KNOBS, Config, Setup, View
 from tests.live_element import live_data, live_epoch, live_figure, live_frame, live_image, live_metrics, trigger
 
 
 def cfg_of(at: AppTest) -> Config:
     return at.session_state["cfg"]
+
+
+def view_of(at: AppTest) -> View:
+    return at.session_state["view"]
+
+
+def setup_of(at: AppTest) -> Setup:
+    return Setup(cfg_of(at), view_of(at))
 
 
 def live(at: AppTest):
@@ -196,7 +204,7 @@ def test_each_control_changes_its_setting(app, widget, value, field, expected):
         place, kind = kind.split(".")
         getattr(app.sidebar if place == "sidebar" else app, kind)(key=key).set_value(value).run()
     assert not app.exception
-    assert getattr(cfg_of(app), field) == expected
+    assert setup_of(app).get(field) == expected
     assert app.query_params[field] == KNOBS[field].format(expected)
 
 
@@ -234,17 +242,17 @@ def test_dataset_pictures_layers_and_problem_type(app):
 
 
 def test_the_link_round_trips_the_whole_config(apps):
-    wanted = Config(dataset="circle", hidden=(6, 3), activation="tanh", lr=0.003, optimizer="momentum",
-                    batch_size=16, regularization="l1", reg_rate=0.001, noise=0.3, seed=9,
-                    features=("x1", "x2", "x1x2"), epochs=2000, show_test=True, speed="max")
+    wanted = Setup().replace(dataset="circle", hidden=(6, 3), activation="tanh", lr=0.003, optimizer="momentum",
+                             batch_size=16, regularization="l1", reg_rate=0.001, noise=0.3, seed=9,
+                             features=("x1", "x2", "x1x2"), epochs=2000, show_test=True, speed="max")
     at = apps.open(wanted.to_query())
-    assert cfg_of(at) == wanted
+    assert setup_of(at) == wanted
     assert not at.session_state["url_notes"]
     assert at.sidebar.slider(key="w_units_1").value == 3
     assert dict(at.query_params) == wanted.to_query()
-    link = at.session_state["cfg"].to_query()
+    link = setup_of(at).to_query()
     again = apps.open(link)
-    assert cfg_of(again) == wanted
+    assert setup_of(again) == wanted
 
 
 @pytest.mark.parametrize("query", [
@@ -264,7 +272,7 @@ def test_a_hostile_link_gives_notes_not_an_exception(apps, query):
     assert notes, f"no note for {query}"
     shown = [t.value for t in at.text]
     assert all(f"• {n}" in shown for n in notes)
-    Config(**{k: getattr(cfg_of(at), k) for k in KNOBS})     # the result is a valid config
+    Config(**{k: getattr(cfg_of(at), k) for k in CONFIG_KNOBS})     # the result is a valid config
 
 
 def test_divergence_stops_with_a_plain_message_and_readable_charts(apps, eventually):
@@ -298,7 +306,7 @@ def test_a_lesson_link_hides_the_chosen_controls(apps):
     assert "w_epochs" in keys and "w_optimizer" in keys
     assert not {w.key for w in at.select_slider} & {"w_lr"} and not {w.key for w in at.selectbox} & {"w_activation"}
     assert "picker" not in live_data(at)["charts"], "dataset pictures hidden"
-    assert cfg_of(at).hide == ("dataset", "activation", "lr", "batch_size")
+    assert view_of(at).hide == ("dataset", "activation", "lr", "batch_size")
     assert at.query_params["hide"] == "dataset,activation,lr,batch_size"
 
 
@@ -308,7 +316,7 @@ def test_the_lesson_link_builder_makes_such_a_link(apps, app):
     at.checkbox(key="lesson_presentation").check().run()
     link = next(c.value for c in at.code if "hide=noise" in c.value)
     assert "hide=noise%2Clr" in link and "presentation=1" in link
-    assert cfg_of(at).hide == (), "building a link does not hide anything for the teacher"
+    assert view_of(at).hide == (), "building a link does not hide anything for the teacher"
     query = dict(part.split("=", 1) for part in link.split("?", 1)[1].split("&"))
     at2 = apps.open({k: v.replace("%2C", ",") for k, v in query.items()})
-    assert cfg_of(at2).hide == ("noise", "lr") and cfg_of(at2).presentation
+    assert view_of(at2).hide == ("noise", "lr") and view_of(at2).presentation

@@ -25,8 +25,8 @@ from classroom.store import (
     Submission,
 )
 from live.run import LiveRun
-from scratchnet.config import Config
-from ui import clients, keys, live_view
+from scratchnet.config import Config, Setup
+from ui import clients, keys, live_view, session
 from ui.classroom import teacher_key
 from ui.classroom.markdown import escape
 
@@ -119,20 +119,20 @@ def before_playground() -> ClassState | None:
     return ClassState(mine, view)
 
 
-def apply_setup(setup: dict[str, str]) -> Config:
-    """The teacher's setup as this session's config (its widgets follow on this page run)."""
-    current: Config = st.session_state.get(keys.CONFIG) or Config()
-    cfg = setup_config(setup, current)
-    st.session_state[keys.CONFIG] = cfg
+def apply_setup(setup: dict[str, str]) -> Setup:
+    """The teacher's setup as this session's (its widgets follow on this page run)."""
+    current = session.stored_setup()
+    wanted = setup_config(setup, current)
+    session.set_setup(wanted)
     st.session_state[keys.RELOAD_WIDGETS] = True
     st.session_state[keys.URL_NOTES] = []
-    st.session_state[keys.CLASS_NOTE] = note(cfg)
-    st.session_state[keys.CLASS_PENDING_SETUP] = (cfg, current, time.monotonic(), 0)
-    return cfg
+    st.session_state[keys.CLASS_NOTE] = note(wanted.config)
+    st.session_state[keys.CLASS_PENDING_SETUP] = (wanted, current, time.monotonic(), 0)
+    return wanted
 
 
-def confirm_setup(cfg: Config) -> None:
-    """The page read its config (from its widgets and its address): is it the setup just applied?
+def confirm_setup(read: Setup) -> None:
+    """The page read its setup (from its widgets and its address): is it the setup just applied?
     A page run the browser asked for before it had the new setup's widgets and address (it still
     sends the old ones) reads the old setup back, and the Playground takes an address it did not write
     for a link just opened. For CONFIRM_SECONDS after the setup arrived, a run that reads exactly the
@@ -141,14 +141,14 @@ def confirm_setup(cfg: Config) -> None:
     if pending is None:
         return
     wanted, before, since, tries = pending
-    if same_setup(cfg, wanted):
+    if same_setup(read, wanted):
         if time.monotonic() - since >= CONFIRM_SECONDS:
             del st.session_state[keys.CLASS_PENDING_SETUP]
         return
-    if not same_setup(cfg, before) or tries >= MAX_REAPPLY:
+    if not same_setup(read, before) or tries >= MAX_REAPPLY:
         del st.session_state[keys.CLASS_PENDING_SETUP]
         return
-    st.session_state[keys.CONFIG] = wanted
+    session.set_setup(wanted)
     st.session_state[keys.RELOAD_WIDGETS] = True
     st.session_state[keys.URL_NOTES] = []
     st.session_state[keys.CLASS_PENDING_SETUP] = (wanted, before, since, tries + 1)
@@ -156,11 +156,11 @@ def confirm_setup(cfg: Config) -> None:
 
 
 # --- the Playground: the student's panel -------------------------------------------------------------
-def panel(state: ClassState, run: LiveRun, cfg: Config, compact: bool = False) -> None:
+def panel(state: ClassState, run: LiveRun, setup: Setup, compact: bool = False) -> None:
     """The class badge, the teacher's news and the challenge; registers the page for news and reports
     this run's setup to the board. `compact` (a phone): one line each, the whole of it a tap away."""
-    mine = state.seat
-    confirm_setup(cfg)
+    mine, cfg = state.seat, setup.config
+    confirm_setup(setup)
     if compact:
         compact_panel(state, run, cfg)
     else:
@@ -170,11 +170,12 @@ def panel(state: ClassState, run: LiveRun, cfg: Config, compact: bool = False) -
         return
     hub = class_hub.shared()
     hub.member(live_view.channel(), mine, state.view.info.events, st.session_state.get(keys.CLASS_APPLIED, 0))
-    setup = cfg.to_query()
-    if st.session_state.get(keys.CLASS_REPORTED) != setup:
+    texts = setup.to_query()
+    if st.session_state.get(keys.CLASS_REPORTED) != texts:
         try:
-            hub.store.report(mine.code, mine.seat, mine.key, summary=summary_of_run(run), setup=setup)
-            st.session_state[keys.CLASS_REPORTED] = setup
+            summary = summary_of_run(run, setup.view.discretize)
+            hub.store.report(mine.code, mine.seat, mine.key, summary=summary, setup=texts)
+            st.session_state[keys.CLASS_REPORTED] = texts
         except StoreUnavailable as err:
             st.warning(str(err))
 

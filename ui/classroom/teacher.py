@@ -26,9 +26,9 @@ from classroom.store import (
     NotAllowed,
     StoreUnavailable,
 )
-from scratchnet.config import CUSTOM, KNOBS, Config, from_mapping
+from scratchnet.config import CUSTOM, KNOBS, Config, Setup, from_mapping
 from scratchnet.draw.png import data_uri
-from ui import clients, keys, live_view
+from ui import clients, keys, live_view, session
 from ui.classroom import teacher_key
 from ui.classroom.markdown import escape
 from ui.classroom.teacher_key import base_url
@@ -167,22 +167,27 @@ def teacher_link(code: str, key: str) -> str:
     return f"{base_url()}?{urlencode({'class': code, 'teacher': key})}"
 
 
+def playground_setup() -> Setup:
+    return session.stored_setup()
+
+
 def playground_config() -> Config:
-    return st.session_state.get(keys.CONFIG) or Config()
+    return playground_setup().config
 
 
-def setup_to_send(cfg: Config) -> dict[str, str]:
+def setup_to_send(setup: Setup) -> dict[str, str]:
     """The teacher's Playground setup with the controls chosen to hide, without their own view choices."""
     hide = st.session_state.get(keys.CLASS_HIDE)
-    chosen = cfg.replace(hide=tuple(cfg.hide if hide is None else hide))
+    chosen = setup.replace(hide=tuple(setup.view.hide if hide is None else hide))
     return {k: v for k, v in chosen.to_query().items() if k not in NOT_SENT}
 
 
 def send_setup() -> None:
     """The "Send setup to class" buttons (Classroom page and the teacher's Playground badge)."""
     code, key = current()
-    cfg = playground_config()
-    _act(lambda: class_hub.shared().store.send_setup(code, key, setup_to_send(cfg)),
+    setup = playground_setup()
+    cfg = setup.config
+    _act(lambda: class_hub.shared().store.send_setup(code, key, setup_to_send(setup)),
          f"Setup sent to class {code}: {cfg.describe()}.", "setup", needs_dataset=cfg)
 
 
@@ -290,14 +295,15 @@ def header(code: str, board: Board) -> None:
 
 def setup_panel(board: Board) -> None:
     st.subheader("Setup")
-    cfg = playground_config()
+    setup = playground_setup()
+    cfg = setup.config
     st.caption(f"Your Playground now: {cfg.describe()}")
     if board.info.setup:
         st.caption(f"Your students have: {setup_text(board.info.setup)}")
     k = KNOBS["hide"]
     names = [n for n in k.choices if n != "hide"]
     if keys.CLASS_HIDE not in st.session_state:
-        st.session_state[keys.CLASS_HIDE] = [n for n in cfg.hide if n in names]
+        st.session_state[keys.CLASS_HIDE] = [n for n in setup.view.hide if n in names]
     st.multiselect("Hide these controls from students", names, key=keys.CLASS_HIDE, format_func=k.show,
                    help="Students get the same setup without these controls.")
     custom = cfg.dataset == CUSTOM
@@ -311,7 +317,8 @@ def setup_panel(board: Board) -> None:
 
 def set_challenge() -> None:
     code, key = current()
-    cfg = playground_config()
+    setup = playground_setup()
+    cfg = setup.config
     goal, target = st.session_state[keys.CLASS_GOAL], st.session_state[keys.CLASS_TARGET] / 100
     data = {k: v for k, v in cfg.to_query().items() if k in DATA_KNOBS}
     described = cfg.describe().split(" · ")[0]
@@ -321,7 +328,7 @@ def set_challenge() -> None:
     def both() -> None:
         store = class_hub.shared().store
         if st.session_state.get(keys.CLASS_CHALLENGE_SETUP, True):
-            store.send_setup(code, key, setup_to_send(cfg))
+            store.send_setup(code, key, setup_to_send(setup))
         store.set_challenge(code, key, Challenge(goal, target, data, text))
 
     _act(both, f"Challenge set: {text}", "challenge", needs_dataset=cfg)
@@ -390,9 +397,9 @@ def open_on_playground() -> None:
         st.session_state[keys.CLASS_TEACHER_ERROR] = ("board", "That student has left the class, so their run is not "
                                                           "on the board any more: pick another tile.")
         return
-    cfg, _ = from_mapping(student.setup, strict=False)
-    mine = playground_config()
-    st.session_state[keys.CONFIG] = cfg.replace(presentation=mine.presentation, hide=())
+    theirs, _ = from_mapping(student.setup, strict=False)
+    mine = playground_setup()
+    session.set_setup(theirs.replace(presentation=mine.view.presentation, hide=()))
     st.session_state[keys.RELOAD_WIDGETS] = True
     st.session_state[keys.URL_NOTES] = []
     st.session_state[keys.TOAST] = f"{escape(student.name)}'s setup is on your Playground: press Play to run it."
