@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
-from scratchnet.config import Config
+from scratchnet.config import Setup
 from tests.browser.harness import CONTROLS_UP, NAV_LINK, metric, wait_for_app, wait_for_chart
 
 TILE = ".snb-tile"
@@ -70,7 +70,7 @@ def person(browser, who: str, width: int = 1400, height: int = 1000, context: di
     return found
 
 
-def teacher_starts(browser, url: str, cfg: Config | None, **size) -> tuple[Person, str]:
+def teacher_starts(browser, url: str, cfg: Setup | None, **size) -> tuple[Person, str]:
     """A teacher sets up their Playground with `cfg` (None: as it opens), opens the Classroom page, starts a class."""
     teacher = person(browser, "teacher", **size)
     teacher.page.goto(url + ("?" + urlencode(cfg.to_query()) if cfg else ""))

@@ -16,7 +16,7 @@ from urllib.parse import urlencode
 import pytest
 import torch
 
-from scratchnet.config import Config, Setup
+from scratchnet.config import Setup
 from scratchnet.net.backward import hand_loss_and_grads
 from scratchnet.net.model import net_for
 from scratchnet.train.trainer import Trainer
@@ -29,7 +29,7 @@ GRADIENT = re.compile(r"gradient ∂L/∂[Wb] = (?P<value>[-+0-9.e]+)")
 READ_LABELS = "() => [...document.querySelectorAll('.snd-root [data-param]')].map(e => e.getAttribute('aria-label'))"
 
 
-def open_diagram(page, url, wait_for_app, cfg: Config = NETWORK) -> None:
+def open_diagram(page, url, wait_for_app, cfg: Setup = NETWORK) -> None:
     page.goto(url + "?" + urlencode(cfg.to_query()))
     wait_for_app(page)
     page.wait_for_function(f"() => ({READ_EPOCH})() >= 0", timeout=30_000)
@@ -94,7 +94,7 @@ def test_the_names_of_the_31_weights_and_10_biases_are_the_engines_numbers(page,
     run = weights_file(page, tmp_path)
     for name, label in named.items():
         assert_shows(label, file_entry(run, name))
-    engine = Trainer(NETWORK)                            # the same seeds, the same epochs: the same tensors
+    engine = Trainer(NETWORK.config)                         # the same seeds, the same epochs: the same tensors
     for _ in range(trained):
         engine.step()
     for layer, (w, b) in enumerate(zip(engine.net.weights, engine.net.biases)):
@@ -145,8 +145,8 @@ def test_the_gradients_view_shows_the_hand_written_gradients(page, app_url, wait
                            timeout=15_000)
     note = page.locator(".snd-note").text_content()
     assert "(160 points, hand-written backward)" in note
-    engine = Trainer(NETWORK)                             # the first step's gradients, at the seeded start
-    _, grads = hand_loss_and_grads(net_for(NETWORK), engine.tensors.x_train, engine.tensors.t_train,
+    engine = Trainer(NETWORK.config)                          # the first step's gradients, at the seeded start
+    _, grads = hand_loss_and_grads(net_for(NETWORK.config), engine.tensors.x_train, engine.tensors.t_train,
                                    engine.objective)
     named = labels(page)
     assert len(named) == 41
