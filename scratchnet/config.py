@@ -454,6 +454,10 @@ class View:
     def replace(self, **changes: Any) -> View:
         return dataclasses.replace(self, **changes)
 
+    def shows(self, name: str) -> bool:
+        """Whether the knob `name` is on the page (a lesson's or a teacher's link can hide it)."""
+        return name not in self.hide
+
     def to_query(self) -> dict[str, str]:
         return _as_text(self, VIEW_KNOBS)
 

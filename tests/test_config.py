@@ -208,6 +208,7 @@ def test_the_view_is_the_tables_view_knobs_and_the_config_the_rest():
         View(speed="fast")
     assert View(hide=("lr", "noise")).hide == ("noise", "lr")       # canonical, as a Config's sets are
     assert set(Config().to_query()) == set(CONFIG_KNOBS) and set(View().to_query()) == set(VIEW_KNOBS)
+    assert View(hide=("noise",)).shows("lr") and not View(hide=("noise",)).shows("noise")
 
 
 # ----------------------------------------------------------------------------- cross-field rules

@@ -125,10 +125,6 @@ def problem_changed(cfg: Config) -> None:
 
 
 # --- widgets ---------------------------------------------------------------------------------
-def visible(name: str, view: View) -> bool:
-    return name not in view.hide
-
-
 def shown(key: str, fallback=None):
     """The value a widget holds now, given to it as its default too. The knobs come with a later page run, and
     a browser whose next message crosses that run sends what the widget showed when it mounted, which is its
@@ -189,7 +185,7 @@ def layer_sliders(cfg: Config) -> None:
 def _sidebar_knobs(group: str, view: View) -> list[str]:
     """A group's knobs the sidebar shows: not the advanced ones, not those hidden by a lesson link, not those the
     Playground's screen shows."""
-    return [name for name, k in KNOBS.items() if k.group == group and not k.advanced and visible(name, view)
+    return [name for name, k in KNOBS.items() if k.group == group and not k.advanced and view.shows(name)
             and name not in ON_SCREEN and name not in BAR_KNOBS and name != "dataset"]
 
 
@@ -225,7 +221,7 @@ def knob_controls(names: Sequence[str], setup: Setup) -> None:
 
 
 def advanced_controls(setup: Setup) -> None:
-    names = [n for n, k in KNOBS.items() if k.advanced and visible(n, setup.view)]
+    names = [n for n, k in KNOBS.items() if k.advanced and setup.view.shows(n)]
     if not names:
         return
     with st.expander("Advanced"):
@@ -239,7 +235,7 @@ def advanced_controls(setup: Setup) -> None:
 def view_toggles(setup: Setup) -> None:
     """The view's switches (show test data, discretize, presentation), one under another."""
     for name, k in KNOBS.items():
-        if k.group == "view" and k.kind == "bool" and visible(name, setup.view):
+        if k.group == "view" and k.kind == "bool" and setup.view.shows(name):
             knob_widget(name, setup)
 
 
@@ -259,10 +255,10 @@ def sidebar(setup: Setup, own_data_panel: Callable[[Config], None]) -> None:
     view = setup.view
     for group, title in GROUPS.items():
         names = _sidebar_knobs(group, view)
-        if names or (group == "data" and visible("dataset", view)):
+        if names or (group == "data" and view.shows("dataset")):
             st.subheader(title)
             knob_controls(names, setup)
-    if visible("dataset", view):
+    if view.shows("dataset"):
         own_data_panel(setup.config)
     advanced_controls(setup)
     lesson_link_builder(setup)

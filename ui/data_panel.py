@@ -19,7 +19,7 @@ from typing import Any
 
 import streamlit as st
 
-from scratchnet.config import CUSTOM, KNOBS, MULTICLASS_DATASETS, ConfigError, Setup, View, datasets_for
+from scratchnet.config import CUSTOM, KNOBS, MULTICLASS_DATASETS, ConfigError, Setup, datasets_for
 from scratchnet.data.datasets import DATASETS
 from ui import events, keys
 from ui.thumbnails import thumbnail_uris
@@ -38,17 +38,13 @@ def _pictures(classes: int) -> dict[str, str]:
     return thumbnail_uris(classes)
 
 
-def visible(name: str, view: View) -> bool:
-    return name not in view.hide
-
-
 def pictures_spec(setup: Setup) -> dict | None:
     """The datasets' pictures, grouped by problem type (none when a lesson link hides the dataset)."""
     cfg, view = setup.config, setup.view
-    if not visible("dataset", view):
+    if not view.shows("dataset"):
         return None
     dataset, problem = KNOBS["dataset"], KNOBS["problem"]
-    problems = problem.choices if visible("problem", view) else (cfg.problem,)
+    problems = problem.choices if view.shows("problem") else (cfg.problem,)
     pictures = _pictures(cfg.classes)
     items = [{"name": name, "label": dataset.show(name), "picture": pictures[name],
               "help": DATASETS[name].description, "group": problem.show(kind)}
@@ -73,7 +69,7 @@ def knobs_spec(setup: Setup) -> dict | None:
     """The data's knobs: each a slider over its values, as the config table describes it, and "New data"."""
     cfg, view = setup.config, setup.view
     own = cfg.dataset == CUSTOM
-    names = [name for name in DATA_KNOBS if visible(name, view) and not (own and name in GENERATING)
+    names = [name for name in DATA_KNOBS if view.shows(name) and not (own and name in GENERATING)
              and (name != "classes" or cfg.dataset in MULTICLASS_DATASETS)]
     sliders = []
     for name in names:
@@ -82,10 +78,10 @@ def knobs_spec(setup: Setup) -> dict | None:
         sliders.append({"name": name, "label": k.label, "help": k.help, "values": values,
                         "shown": [k.show(v) for v in values], "index": values.index(value)})
     buttons = []
-    if visible(NEW_DATA, view) and not own:
+    if view.shows(NEW_DATA) and not own:
         buttons.append({"name": NEW_DATA, "label": "New data", "help": "Draw a fresh dataset of the same kind "
                         f"({KNOBS[NEW_DATA].label.lower()} {cfg.seed:,} now)."})
-    if visible("dataset", view):            # the own-data panel is in the sidebar: this opens it there
+    if view.shows("dataset"):            # the own-data panel is in the sidebar: this opens it there
         buttons.append({"name": "own", "label": OWN_DATA, "opens": OWN_DATA,
                         "help": "Draw points on the chart, or upload a CSV file (in the sidebar)."})
     if not sliders and not buttons:
