@@ -4,18 +4,26 @@
 browser fetches the modules once and keeps them: their path carries a digest of all of them
 (`<app root>/live/js/<version>/live_view.js`), and a new version is a new path. The page's element then
 carries only a small loader (`loader_js()`), not the modules' ~130 kB, on every page run.
+
+The browser has the modules before the element asks for them: the app's HTML page names them all in its
+response's `Link` header (`PreloadModules`), so they download beside Streamlit's own code, from the page's
+first bytes. Fetched when the element's code first ran (~1.2 s into a load, after Streamlit's first page
+run), they delayed the first picture by ~80 ms: the entry, then what it imports (measured in headless
+Chromium on the app's own machine).
 """
 
 from __future__ import annotations
 
 import functools
 import hashlib
+import json
 import re
 from pathlib import Path
 
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 JS_DIR = Path(__file__).resolve().parent / "js"
 PATH = "live/js"
@@ -50,6 +58,8 @@ _LOADER = """
 const ENTRY_URL = new URL("__ENTRY__", appRootUrl()).href;
 let entryModule = null;
 const entryLoading = import(ENTRY_URL).then((m) => (entryModule = m));
+// What the entry imports, at once rather than after it (the page's Link header has usually brought them all).
+for (const path of __MODULES__) import(new URL(path, appRootUrl()).href).catch(() => {});
 
 export default function loadedEntry(component) {
   let cleanup = null;
@@ -81,7 +91,9 @@ def entry_path(entry: str = ENTRY) -> str:
 def loader_js(entry: str = ENTRY) -> str:
     """A component's JavaScript that imports `entry` from the app and hands it the component: the same
     default export as the module's, called once the module has come (at once after the first time)."""
-    return module_text("plotly_loader.js") + _LOADER.replace("__ENTRY__", entry_path(entry))
+    others = json.dumps([entry_path(name) for name in modules() if name != entry])
+    loader = _LOADER.replace("__ENTRY__", entry_path(entry)).replace("__MODULES__", others)
+    return module_text("plotly_loader.js") + loader
 
 
 def preload_js() -> str:
@@ -103,3 +115,32 @@ def script_routes(base_url_path: str = "") -> list[BaseRoute]:
 
     prefix = f"/{base}/{PATH}" if base else f"/{PATH}"
     return [Route(prefix + "/{version}/{name}", endpoint, methods=["GET"])]
+
+
+def preload_link(base_url_path: str = "") -> str:
+    """The `Link` header that has the browser fetch every module while Streamlit's own code loads."""
+    base = base_url_path.strip("/")
+    root = f"/{base}/" if base else "/"
+    return ", ".join(f"<{root}{entry_path(name)}>; rel=modulepreload" for name in modules())
+
+
+class PreloadModules:
+    """ASGI middleware (app.py): every HTML page the app sends carries `preload_link()`."""
+
+    def __init__(self, app: ASGIApp, base_url_path: str = ""):
+        self.app = app
+        self.link = preload_link(base_url_path).encode()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "GET":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_link(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                if any(k.lower() == b"content-type" and v.startswith(b"text/html") for k, v in headers):
+                    message = {**message, "headers": [*headers, (b"link", self.link)]}
+            await send(message)
+
+        await self.app(scope, receive, send_with_link)

@@ -81,6 +81,13 @@ function imageUrl(canvas, codes, w, h, lut) {
   return canvas.toDataURL("image/png");
 }
 
+// `done` once the browser has painted the page as it is now (a task after the next frame), or after 0.1 s in a
+// hidden tab, which paints no frames.
+function afterPaint(done) {
+  requestAnimationFrame(() => setTimeout(done, 0));
+  setTimeout(done, 100);
+}
+
 function socketUrl(path) {
   const url = new URL(path, appRootUrl());
   url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
@@ -167,6 +174,9 @@ class Chart {
     if (spec.rev === this.rev) return;
     this.showPreview(spec, onFirstDraw);
     const Plotly = await loadPlotly();
+    // The preview on screen before Plotly's first chart, which holds the page for ~0.2 s: plotly.js is often
+    // here before this element's code (both are fetched as the page starts), and the page stayed blank meanwhile.
+    if (!this.plotted && this.previewShown) await this.previewShown;
     const figure = JSON.parse(spec.figure);
     const layout = plotLayout(figure, this.compact, this.fitted, this.frame);
     const config = this.clickable ? Object.assign({}, PLOT_CONFIG, { doubleClick: false }) : PLOT_CONFIG;
@@ -186,13 +196,14 @@ class Chart {
 
   showPreview(spec, onFirstDraw) {
     this.setHeight(spec.height);
-    if (!this.plotted && !this.preview && spec.preview && !window.Plotly) this.drawPreview(spec.preview, onFirstDraw);
+    if (!this.plotted && !this.preview && spec.preview) this.previewShown = this.drawPreview(spec.preview, onFirstDraw);
   }
 
   drawPreview(preview, onFirstDraw) {
     // The page's first picture while plotly.js still loads and sets up (~0.3 s): the surface and the
     // points on a canvas where Plotly will draw its plot area (a square inside the margins, centred,
     // as Plotly's constrained axes place it). Plotly's own chart replaces it as soon as it is drawn.
+    // Resolves once the picture is on screen (or could not be drawn).
     const canvas = document.createElement("canvas");
     canvas.className = "snl-preview";
     const w = this.div.clientWidth;
@@ -213,8 +224,11 @@ class Chart {
     const xy = new Float32Array(bytesOf(preview.points).buffer);
     const rgb = bytesOf(preview.colors);
     const image = new Image();
+    let shown;
+    const painted = new Promise((resolve) => { shown = resolve; });
+    image.onerror = () => shown();
     image.onload = () => {
-      if (this.preview !== canvas) return;                 // Plotly was quicker
+      if (this.preview !== canvas) return shown();          // Plotly was quicker
       const ctx = canvas.getContext("2d");
       ctx.scale(ratio, ratio);
       ctx.drawImage(image, left, top, side, side);
@@ -231,8 +245,10 @@ class Chart {
       }
       canvas.dataset.drawn = "true";
       this.reportFirst(onFirstDraw);
+      afterPaint(shown);
     };
     image.src = preview.image;
+    return painted;
   }
 
   async fitTo(height, compact, frame = null) {

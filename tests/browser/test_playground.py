@@ -10,6 +10,7 @@ import re
 import time
 from urllib.parse import urlencode
 
+from live.scripts import PLOTLY_JS_NAME
 from scratchnet.config import KNOBS, Config, Setup
 from tests.browser.harness import (
     APP,
@@ -192,3 +193,52 @@ def test_every_button_label_fits_in_a_1440_pixel_window(browser, app_url, wait_f
         .map(b => b.innerText)""")
     context.close()
     assert cut == [], f"labels cut short: {cut}"
+
+
+# When the boundary's first picture and Plotly's chart each appeared, and whether plotly.js was in the page when
+# the live element's code first drew (live/js/live_view.js).
+FIRST_PICTURES = """
+window.snFirst = {};
+new MutationObserver(() => {
+  const f = window.snFirst;
+  const chart = document.querySelector('.snl-plot[data-chart="boundary"]');
+  if (!chart) return;
+  if (!("plotlyAtStart" in f)) f.plotlyAtStart = !!window.Plotly;
+  if (!f.preview && chart.querySelector(".snl-preview[data-drawn]")) f.preview = performance.now();
+  if (!f.plotly && chart.querySelector(".main-svg")) f.plotly = performance.now();
+}).observe(document, {subtree: true, childList: true, attributes: true});
+"""
+
+
+def test_the_live_modules_are_fetched_from_the_pages_first_bytes(page, app_url, wait_for_app):
+    page.goto(app_url)
+    wait_for_app(page)
+    page.wait_for_selector(BOUNDARY + " .main-svg", timeout=30_000)
+    starts = page.evaluate("""() => performance.getEntriesByType('resource').map(e => [e.name, e.startTime])""")
+    modules = [t for name, t in starts if "/live/js/" in name]
+    streamlit_chunks = [t for name, t in starts if "/static/js/BidiComponent" in name]
+    assert len(modules) == 7 and streamlit_chunks
+    # The page's Link header names them: they come beside Streamlit's code, not after its first page run.
+    assert max(modules) < min(streamlit_chunks)
+
+
+def test_the_first_picture_comes_before_plotlys_chart_even_when_plotly_js_came_first(page, app_url, wait_for_app):
+    page.add_init_script(FIRST_PICTURES)
+    # plotly.js from the page's first moment, the element's code 1.5 s later: plotly.js is surely there first.
+    page.add_init_script(f"""document.addEventListener("DOMContentLoaded", () => {{
+        const tag = document.createElement("script");
+        tag.src = new URL("app/static/{PLOTLY_JS_NAME}", location.href).href;
+        document.head.appendChild(tag);
+    }});""")
+
+    def late(route):
+        time.sleep(1.5)
+        route.continue_()
+
+    page.route(re.compile(r".*/live/js/[^/]+/live_view\.js$"), late)
+    page.goto(app_url)
+    wait_for_app(page)
+    page.wait_for_selector(BOUNDARY + " .main-svg", timeout=30_000)
+    first = page.evaluate("window.snFirst")
+    assert first["plotlyAtStart"], first
+    assert first.get("preview") and first["preview"] < first["plotly"], first
