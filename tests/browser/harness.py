@@ -178,14 +178,18 @@ LIVE_STATUS = ".snl-status"                    # the live element's words when i
 NAV_LINK = '[data-testid="stTopNavLink"][href$="/{path}"], [data-testid="stSidebarNav"] a[href$="/{path}"]'
 # The Playground's second run is in: the sidebar has its controls (state="attached": the sidebar starts folded).
 CONTROLS_UP = '[data-testid="stSidebar"] [data-testid="stHeading"]'
+LOADING_WIDGET = '[data-testid="stSkeleton"]'      # a widget whose code is still on its way
 
 
 def wait_for_playground(page: Any, timeout: float = 30_000) -> None:
-    """Wait until the Playground has loaded in full: its chart drawn, the knobs that follow it there, and the page
-    run they brought finished, so that what a test does next meets the page, not its load."""
+    """Wait until the Playground has loaded in full: its chart drawn, the knobs that follow it there, the page
+    run they brought finished, and every widget's code loaded (Streamlit holds a widget's place with a grey box
+    until then: ~0.3 s after the run, the sidebar's 29, measured), so that what a test does next meets the page,
+    not its load. A key pressed before the last ones came waited for them (+0.4 s on the slider's figure)."""
     wait_for_chart(page, timeout=timeout, plotly=True)
     page.wait_for_selector(CONTROLS_UP, state="attached", timeout=timeout)
     wait_for_app(page, timeout=timeout)
+    page.wait_for_function(f"() => !document.querySelector('{LOADING_WIDGET}')", timeout=timeout)
 
 # The Playground's screen, measured (tests/browser/test_screen.py, benchmarks/bench_screen.py).
 # Layout shifts since the page began (WATCH_SHIFTS_FROM_NOW: from now on), each with what moved (its sources:
