@@ -175,7 +175,7 @@ class Chart {
     this.showPreview(spec, onFirstDraw);
     const Plotly = await loadPlotly();
     // The preview on screen before Plotly's first chart, which holds the page for ~0.2 s: plotly.js is often
-    // here before this element's code (both are fetched as the page starts), and the page stayed blank meanwhile.
+    // here before this element's code (the page's first element starts it), and the page stayed blank meanwhile.
     if (!this.plotted && this.previewShown) await this.previewShown;
     const figure = JSON.parse(spec.figure);
     const layout = plotLayout(figure, this.compact, this.fitted, this.frame);
