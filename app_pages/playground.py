@@ -105,9 +105,9 @@ def view_popover(setup: Setup) -> None:
 def bar_knobs(setup: Setup, ready: bool) -> None:
     """The learning rate, the activation and the speed, each in a place of its own size (drawn with the first
     run; a slider's code is what the first chart waited for longest, so the knobs come with the second)."""
+    big = setup.view.presentation
     for name in controls.BAR_KNOBS:
         if setup.view.shows(name):
-            big = setup.view.presentation
             with st.container(key=f"slot_{name}", width=theme.bar_px(name, big),
                               height=theme.bar_px("height", big), border=False):
                 if ready:

@@ -71,11 +71,12 @@ class PageRunGate:
     def __init__(self, share: float = PAGE_RUN_SHARE, slots: int | None = SLOTS,
                  training: Callable[[], frozenset] = frozenset, stuck_seconds: float = STUCK_SECONDS,
                  max_rest_seconds: float = MAX_REST_SECONDS, idle_share: float | None = IDLE_SHARE):
-        for value in (share, share if idle_share is None else idle_share):
+        idle_share = share if idle_share is None else idle_share
+        for value in (share, idle_share):
             if not 0 < value <= 1:
                 raise ValueError(f"The page runs' share must be above 0 and at most 1, not {value!r}.")
         self.share = share
-        self.idle_share = share if idle_share is None else idle_share
+        self.idle_share = idle_share
         self.slots = slots
         self.training = training            # the sessions whose runs or frames want the training thread now
         self.stuck_seconds = stuck_seconds
@@ -148,7 +149,7 @@ class PageRunGate:
         busy = self._busy(now, lambda h: True)
         if len(busy) >= self.slots:
             return min(busy)
-        ready = [t for t in self._waiting if self._rest_until.get(t.client, 0.0) <= now]
+        ready = [t for t in self._waiting if self._rested(t, now)]
         if min(ready, key=self._rank) is not ticket:
             return self.stuck_seconds                   # another goes first; its entry or turn's end wakes us
         return 0.0

@@ -42,9 +42,7 @@ def setup(from_url: bool = False) -> Setup:
             cfg = cfg.replace(dataset=datasets_for(cfg.problem)[0], classes=2)
             notes.append(f"The link was made with the sender's own points, which a link cannot carry; showing "
                          f"{cfg.dataset} instead. Ask for their CSV file (the Download data button) and upload it.")
-        set_setup(Setup(cfg, linked_setup.view))
-        st.session_state[keys.URL_NOTES] = notes
-        st.session_state[keys.RELOAD_WIDGETS] = True
+        adopt_setup(Setup(cfg, linked_setup.view), notes)
     return stored_setup()
 
 
@@ -66,6 +64,14 @@ def stored_setup() -> Setup:
 
 def set_setup(chosen: Setup) -> None:
     st.session_state[keys.CONFIG], st.session_state[keys.VIEW] = chosen.config, chosen.view
+
+
+def adopt_setup(chosen: Setup, notes: list[str] | None = None) -> None:
+    """A setup from outside the page's widgets (a link, a class's setup, a student's tile): the session's now, and
+    the widgets load it on this page run. `notes`: what the page says about it (the last link's notes go)."""
+    set_setup(chosen)
+    st.session_state[keys.URL_NOTES] = notes or []
+    st.session_state[keys.RELOAD_WIDGETS] = True
 
 
 def set_config(cfg: Config) -> None:

@@ -123,9 +123,7 @@ def apply_setup(setup: dict[str, str]) -> Setup:
     """The teacher's setup as this session's (its widgets follow on this page run)."""
     current = session.stored_setup()
     wanted = setup_config(setup, current)
-    session.set_setup(wanted)
-    st.session_state[keys.RELOAD_WIDGETS] = True
-    st.session_state[keys.URL_NOTES] = []
+    session.adopt_setup(wanted)
     st.session_state[keys.CLASS_NOTE] = note(wanted.config)
     st.session_state[keys.CLASS_PENDING_SETUP] = (wanted, current, time.monotonic(), 0)
     return wanted
@@ -148,9 +146,7 @@ def confirm_setup(read: Setup) -> None:
     if not same_setup(read, before) or tries >= MAX_REAPPLY:
         del st.session_state[keys.CLASS_PENDING_SETUP]
         return
-    session.set_setup(wanted)
-    st.session_state[keys.RELOAD_WIDGETS] = True
-    st.session_state[keys.URL_NOTES] = []
+    session.adopt_setup(wanted)
     st.session_state[keys.CLASS_PENDING_SETUP] = (wanted, before, since, tries + 1)
     st.rerun()
 

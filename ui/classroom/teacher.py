@@ -167,14 +167,6 @@ def teacher_link(code: str, key: str) -> str:
     return f"{base_url()}?{urlencode({'class': code, 'teacher': key})}"
 
 
-def playground_setup() -> Setup:
-    return session.stored_setup()
-
-
-def playground_config() -> Config:
-    return playground_setup().config
-
-
 def setup_to_send(setup: Setup) -> dict[str, str]:
     """The teacher's Playground setup with the controls chosen to hide, without their own view choices."""
     hide = st.session_state.get(keys.CLASS_HIDE)
@@ -185,7 +177,7 @@ def setup_to_send(setup: Setup) -> dict[str, str]:
 def send_setup() -> None:
     """The "Send setup to class" buttons (Classroom page and the teacher's Playground badge)."""
     code, key = current()
-    setup = playground_setup()
+    setup = session.stored_setup()
     cfg = setup.config
     _act(lambda: class_hub.shared().store.send_setup(code, key, setup_to_send(setup)),
          f"Setup sent to class {code}: {cfg.describe()}.", "setup", needs_dataset=cfg)
@@ -295,7 +287,7 @@ def header(code: str, board: Board) -> None:
 
 def setup_panel(board: Board) -> None:
     st.subheader("Setup")
-    setup = playground_setup()
+    setup = session.stored_setup()
     cfg = setup.config
     st.caption(f"Your Playground now: {cfg.describe()}")
     if board.info.setup:
@@ -317,7 +309,7 @@ def setup_panel(board: Board) -> None:
 
 def set_challenge() -> None:
     code, key = current()
-    setup = playground_setup()
+    setup = session.stored_setup()
     cfg = setup.config
     goal, target = st.session_state[keys.CLASS_GOAL], st.session_state[keys.CLASS_TARGET] / 100
     data = {k: v for k, v in cfg.to_query().items() if k in DATA_KNOBS}
@@ -344,7 +336,7 @@ def challenge_panel(board: Board) -> None:
     challenge = board.info.challenge
     if challenge is not None:
         st.markdown(f"**Now:** {escape(challenge.text)}")
-    cfg = playground_config()
+    cfg = session.stored_setup().config
     st.selectbox("Goal", list(GOALS), key=keys.CLASS_GOAL, format_func=lambda g: f"Test accuracy {GOALS[g]}")
     st.slider("Test accuracy to reach (%)", 50, 100, 90, step=1, key=keys.CLASS_TARGET)
     st.checkbox("Send my setup with it", value=True, key=keys.CLASS_CHALLENGE_SETUP,
@@ -398,10 +390,8 @@ def open_on_playground() -> None:
                                                           "on the board any more: pick another tile.")
         return
     theirs, _ = from_mapping(student.setup, strict=False)
-    mine = playground_setup()
-    session.set_setup(theirs.replace(presentation=mine.view.presentation, hide=()))
-    st.session_state[keys.RELOAD_WIDGETS] = True
-    st.session_state[keys.URL_NOTES] = []
+    mine = session.stored_setup()
+    session.adopt_setup(theirs.replace(presentation=mine.view.presentation, hide=()))
     st.session_state[keys.TOAST] = f"{escape(student.name)}'s setup is on your Playground: press Play to run it."
     st.session_state[keys.CLASS_GO_PLAYGROUND] = True
 
