@@ -13,7 +13,7 @@
 // and a few times a second each unit's picture (uint8 codes coloured through the "units" colour table).
 // A part of the live element (live/js/parts.js), for charts of type "diagram".
 
-import { bytesOf, colourCodes } from "./parts.js";
+import { bytesOf, colourCodes, onceAFrame } from "./parts.js";
 
 const SVG_NS = "http://www.w3.org/2000/svg";
 const DIAGRAM_TIP_PAD = 12;
@@ -129,6 +129,7 @@ export class DiagramPart {
     this.editing = null;
     this.shownMessage = null;
     this.ctx = { send: () => {}, luts: {} };
+    this.queueLayout = onceAFrame(() => this.layout());
     this.resizer = new ResizeObserver(() => this.queueLayout());
     this.resizer.observe(this.stage);
     this.svg.addEventListener("keydown", (ev) => this.key(ev));
@@ -417,15 +418,6 @@ export class DiagramPart {
   }
 
   // --- geometry ----------------------------------------------------------------------------------
-  queueLayout() {
-    if (this.layoutQueued) return;
-    this.layoutQueued = true;
-    requestAnimationFrame(() => {
-      this.layoutQueued = false;
-      this.layout();
-    });
-  }
-
   layout() {
     if (!this.spec) return;
     const w = this.stage.clientWidth;

@@ -9,7 +9,7 @@
 import { Board } from "./board.js";
 import { DiagramPart } from "./diagram.js";
 import { KnobsPart } from "./knobs.js";
-import { bytesOf, colourCodes } from "./parts.js";
+import { bytesOf, colourCodes, onceAFrame } from "./parts.js";
 import { PickerPart } from "./picker.js";
 import { appRootUrl, loadPlotly } from "./plotly_loader.js";
 
@@ -481,6 +481,7 @@ class Table {
 class LiveView {
   constructor(parentElement) {
     this.parent = parentElement;
+    this.queueFit = onceAFrame(() => this.fit());
     this.root = document.createElement("div");
     this.root.className = "snl-root";
     this.status = document.createElement("div");
@@ -733,15 +734,6 @@ class LiveView {
     const top = this.root.getBoundingClientRect().top - (view === document.documentElement ? 0 : view.getBoundingClientRect().top)
       + view.scrollTop;
     return Math.min(view.clientHeight, window.innerHeight) - top - FIT_BOTTOM_PX;
-  }
-
-  queueFit() {
-    if (this.fitQueued) return;
-    this.fitQueued = true;
-    requestAnimationFrame(() => {
-      this.fitQueued = false;
-      this.fit();
-    });
   }
 
   // --- frames -------------------------------------------------------------------------------

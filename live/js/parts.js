@@ -4,6 +4,19 @@
 // `destroy()`, and gets the LiveView as its third constructor argument (`view.send(name, value)` reruns
 // the page with a value).
 
+// `fn` at the next animation frame, once however often it is asked for before then (a resize's many events).
+export function onceAFrame(fn) {
+  let queued = false;
+  return () => {
+    if (queued) return;
+    queued = true;
+    requestAnimationFrame(() => {
+      queued = false;
+      fn();
+    });
+  };
+}
+
 // base64 -> bytes (the page's data carries its binary parts as base64).
 export function bytesOf(base64) {
   const text = atob(base64);
