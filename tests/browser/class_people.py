@@ -11,7 +11,7 @@ import re
 import time
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlparse
 
 from scratchnet.config import Setup
 from tests.browser.harness import CONTROLS_UP, NAV_LINK, metric, wait_for_app, wait_for_chart
@@ -40,7 +40,8 @@ class Person:
     def go(self, path: str) -> None:
         """To another page through the menu."""
         self.page.locator(NAV_LINK.format(path=path)).first.click()
-        self.page.wait_for_url(f"**/{path}*", timeout=30_000)
+        # The page's own path, not a pattern: "**/*" (the Playground's, path "") matched the page it left.
+        self.page.wait_for_url(lambda url: urlparse(url).path.split("/")[-1] == path, timeout=30_000)
         self.settle()
 
     def wait_text(self, text: str, timeout: float = 30.0) -> float:
