@@ -8,8 +8,9 @@
 The browser sets the pace: a slow one gets fewer frames, each the newest state, and the server keeps
 nothing per socket but a few numbers. Frames are built on the training thread between its turns
 (live/scheduler.py says why), paid from the share of the session whose page asks for them; a big network's
-frame a piece at a time. A session has at most MAX_SOCKETS_PER_TOKEN sockets (a page has one; another
-comes while a dropped one is noticed).
+frame a piece at a time. A session has at most MAX_SOCKETS_PER_TOKEN sockets: a page has one, and its
+next (a page switch, a reconnect) may come before the server has seen the last one close; one more
+replaces the session's oldest.
 
 Refusals learn nothing: an unknown or dead token and a foreign Origin are all refused at the
 handshake alike. A malformed, oversized or flooding message closes that socket only; a session that
@@ -25,6 +26,7 @@ import re
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -61,14 +63,18 @@ UNITS_EVERY_FRAMES = 4             # unit pictures at most every 4th frame (docs
 # comes back; a closed tab's run would slow every other run (docs/measured.md#orphan-grace).
 ORPHAN_GRACE_SECONDS = 2.0
 WAIT_PLAYING, WAIT_PAUSED = 0.004, 0.05   # how often a waiting socket looks for news
-# A page keeps one socket; a reconnecting page may open its next before the server noticed the last one close.
-# More are an attack on the other learners (docs/measured.md#sockets-per-token).
+# A page keeps one socket; its next may open before the server noticed the last one close. More at once are
+# an attack on the other learners (docs/measured.md#sockets-per-token): the newest replaces the oldest (which
+# a switch of pages leaves open for the element's unmount grace; refusing the newest broke quick switches).
 MAX_SOCKETS_PER_TOKEN = 2
 CLOSE_SESSION_ENDED = 4000
+CLOSE_REPLACED = 4001               # the session's newer socket took this one's place: the browser does not retry
 CLOSE_POLICY = 1008                 # malformed or flooding
 CLOSE_TOO_BIG = 1009
 
 _LOG = logging.getLogger(__name__)
+# token -> its open sockets, oldest first (touched on the server's event loop only)
+_OPEN: dict[str, list[LiveSocket]] = {}
 
 
 def session_alive(session_id: str) -> bool:
@@ -241,23 +247,33 @@ class LiveSocket:
         self.asked = asyncio.Event()
         self.stamps: list[float] = []
         self.closed = False
+        self.building: Future | None = None               # the frame the training thread builds for it
 
     async def run(self) -> None:
         channel = self._admit()
-        if channel is None or channel.sockets >= MAX_SOCKETS_PER_TOKEN:
+        if channel is None:
             await self.ws.close(code=CLOSE_POLICY)          # before accept: the handshake fails (HTTP 403)
             return
         await self.ws.accept(subprotocol=PROTOCOL)
         reader = asyncio.create_task(self._read())
-        channel.sockets += 1
+        mine = _OPEN.setdefault(channel.token, [])
+        replaced = mine[:len(mine) + 1 - MAX_SOCKETS_PER_TOKEN]
+        del mine[:len(replaced)]
+        mine.append(self)
+        channel.sockets = len(mine)
         try:
+            for old in replaced:
+                await old._close(CLOSE_REPLACED)
             await self._serve(channel)
         except (WebSocketDisconnect, RuntimeError):        # the browser went away mid-send
             pass
         finally:
             reader.cancel()
-            channel.sockets -= 1
-            if channel.sockets == 0:
+            if self in mine:
+                mine.remove(self)
+            channel.sockets = len(mine)
+            if not mine:
+                _OPEN.pop(channel.token, None)
                 timer = threading.Timer(ORPHAN_GRACE_SECONDS, rest_if_unwatched, (channel,))
                 timer.daemon = True
                 timer.start()
@@ -266,6 +282,8 @@ class LiveSocket:
         """Close once, from whichever side noticed first."""
         if not self.closed:
             self.closed = True
+            if self.building is not None:
+                self.building.cancel()                     # a frame not yet begun is not built
             try:
                 await self.ws.close(code=code)
             except (WebSocketDisconnect, RuntimeError):
@@ -335,8 +353,14 @@ class LiveSocket:
                     return
                 job = channel.job
                 await asyncio.sleep(WAIT_PLAYING if job is not None and job.playing else WAIT_PAUSED)
-            frame = await asyncio.wrap_future(scheduler.shared().build(
-                lambda: build_frame_steps(channel, request, state, now), channel.session_id))
+            self.building = scheduler.shared().build(
+                lambda: build_frame_steps(channel, request, state, now), channel.session_id)
+            try:
+                frame = await asyncio.wrap_future(self.building)
+            except asyncio.CancelledError:
+                if self.closed:                            # closed while it waited its turn: nobody wants it
+                    return
+                raise
             if frame is not None and not self.closed:
                 state.sent_at = time.monotonic()
                 await self.ws.send_bytes(frame)

@@ -13,6 +13,7 @@ import websockets
 
 from benchmarks.bench_abuse import LARGEST, largest_run_file
 from live.janitor import CLOSE_MARGIN_SECONDS, EVERY_SECONDS, SHUTDOWN_SECONDS
+from live.route import CLOSE_REPLACED
 from live.upload_limits import MAX_FILES
 from tests.browser.harness import rss_mib, serve_app
 from tests.protocol_client import LiveClient, PlaygroundClient, StreamlitSession, run_in_own_loop
@@ -62,21 +63,27 @@ def test_an_upload_larger_than_the_app_reads_is_refused_and_a_session_holds_a_fe
 
 
 def test_a_page_has_two_live_sockets_at_most(server):
+    """One more socket with the page's token takes the place of its oldest: two at most are ever served."""
     url, _ = server
 
     async def scenario():
-        page = PlaygroundClient(url)
-        await page.open()
-        extra = LiveClient.for_page(page.session)
-        await extra.open()
-        third = LiveClient.for_page(page.session)
-        with pytest.raises(websockets.InvalidStatus):
-            await third.open()
-        await extra.close()
-        await asyncio.sleep(0.5)
-        await third.open()                                             # room again
-        await third.close()
-        await page.close()
+        session = StreamlitSession(url)
+        await session.open()
+        first, second, third = (LiveClient.for_page(session) for _ in range(3))
+        for socket in (first, second):
+            await socket.open()
+        await second.next_frame()
+        await first.next_frame()                                             # two: both are served
+        await third.open()
+        await third.next_frame()
+        with pytest.raises(websockets.ConnectionClosed) as replaced:
+            await first.next_frame()
+        assert replaced.value.rcvd.code == CLOSE_REPLACED                   # the oldest made room
+        second.drawn = ("", -1, -1)                                         # as if it had drawn nothing: a frame now
+        await second.next_frame()                                            # the one between goes on
+        for socket in (second, third):
+            await socket.close()
+        await session.close()
 
     run(scenario())
 

@@ -870,7 +870,7 @@ class LiveView {
       if (this.socket !== ws) return;
       this.socket = null;
       clearTimeout(this.staleTimer);
-      if (this.dead) return;
+      if (this.dead || ev.code === 4001) return;          // 4001: this page's newer socket took its place
       if (ev.code === 4000) this.rejoin();                // the session ended: the page gets a new one
       this.retry(ev.code === 1006 ? "the live connection was refused or lost" : `the live connection closed (${ev.code})`);
     };
@@ -907,7 +907,7 @@ class LiveView {
     clearTimeout(this.retryTimer);
     this.retryTimer = setTimeout(() => {
       this.retryTimer = null;
-      this.connect(this.token, this.data.path);
+      if (this.root.isConnected) this.connect(this.token, this.data.path);   // not while leaving the page
     }, wait);
   }
 
