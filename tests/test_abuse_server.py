@@ -90,13 +90,14 @@ def test_a_page_has_two_live_sockets_at_most(server):
 
 def test_closed_sessions_memory_comes_back(server):
     """Four sessions of the largest network play, draw and close: within the reconnect window and a
-    janitor's round, the server is back within 10% of what it held idle."""
+    janitor's round, the server is back within 10% of what it held idle. Idle is after one such session has
+    come and gone: the first pays once for what the server then keeps (imports, torch's kernels and pools,
+    the allocator's arenas: 266 MiB fresh, 381 after it here), and each round of four after that came back
+    to 381-401 MiB, never growing."""
     url, pid = server
-    time.sleep(GONE)                                                   # the other tests' sessions are gone
-    idle = rss_mib(pid)
 
-    async def sessions() -> float:
-        clients = [PlaygroundClient(url, urlencode(LARGEST.to_query())) for _ in range(4)]
+    async def sessions(count: int) -> float:
+        clients = [PlaygroundClient(url, urlencode(LARGEST.to_query())) for _ in range(count)]
         for client in clients:
             await client.open()
             await client.press("play")
@@ -107,7 +108,10 @@ def test_closed_sessions_memory_comes_back(server):
         await asyncio.gather(*(client.close() for client in clients))
         return held
 
-    held = run(sessions())
+    run(sessions(1))
+    time.sleep(GONE)                                                   # it and the other tests' sessions are gone
+    idle = rss_mib(pid)
+    held = run(sessions(4))
     assert held > idle + 20, ("the sessions should hold memory to give back", idle, held)
     deadline = time.monotonic() + GONE + 10
     while rss_mib(pid) > 1.1 * idle and time.monotonic() < deadline:

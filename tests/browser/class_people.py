@@ -50,6 +50,15 @@ class Person:
         self.page.wait_for_function("(t) => document.body.innerText.includes(t)", arg=text, timeout=timeout * 1000)
         return time.monotonic() - start
 
+    def wait_setup(self, timeout: float = 30.0) -> None:
+        """The teacher's setup is on the page itself: the live element's banner says so first (the setup comes
+        over its socket, classroom/setup_push.py), and the page run that brings the controls along follows;
+        its note is in the class badge."""
+        self.page.wait_for_function("(t) => [...document.querySelectorAll('.st-key-class_badge')]"
+                                    ".some((badge) => badge.innerText.includes(t))", arg=SETUP_NOTE,
+                                    timeout=timeout * 1000)
+        self.settle()
+
     def click(self, name: str) -> None:
         self.page.get_by_role("button", name=name, exact=True).first.click()
 

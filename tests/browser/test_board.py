@@ -18,7 +18,7 @@ from streamlit.proto.WidgetStates_pb2 import WidgetState
 
 from benchmarks.bench_classroom import JOIN_BUTTON, Session
 from scratchnet.config import KNOBS, Setup
-from tests.browser.class_people import SETUP_NOTE, student_joins, teacher_starts
+from tests.browser.class_people import student_joins, teacher_starts
 from tests.browser.harness import READ_EPOCH
 
 STUDENTS = 30
@@ -218,8 +218,7 @@ def test_a_setup_hiding_every_control_reaches_two_students(browser, app_url):
         assert chosen == len(EVERY_CONTROL), chosen
         teacher.click("Send setup to class")
         for s in students:
-            s.wait_text(SETUP_NOTE, timeout=30)
-            s.settle()
+            s.wait_setup()
             assert LESSON.config.describe() in s.text
             sidebar = s.page.locator('[data-testid="stSidebar"]')
             knobs = sidebar.locator(KNOB_WIDGETS)

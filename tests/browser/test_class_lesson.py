@@ -59,7 +59,7 @@ def test_a_whole_lesson(browser, app_url, screenshot_path):
     assert any(b.startswith(SETUP_NOTE) for b in banners), ("the live element drew the setup, with its note, "
                                                            "before the page ran", banners)
     for s in students:
-        s.settle()
+        s.wait_setup()
         assert LESSON.config.describe() in s.text
         sidebar = s.page.inner_text('[data-testid="stSidebar"]')
         assert "Layer 2 units" in sidebar, (s.who, sidebar)
