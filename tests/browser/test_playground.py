@@ -19,6 +19,7 @@ from tests.browser.harness import (
     IMAGE_SOURCE,
     LIVE_STATUS,
     LOSS,
+    NAV_LINK,
     READ_EPOCH,
     drawn_frames,
     epoch,
@@ -156,6 +157,34 @@ def test_a_dropped_socket_is_said_in_words_and_reconnects(page, app_url, wait_fo
     resumed = epoch(page)
     wait_epoch(page, lambda e: e > resumed + 50)
     assert len(sockets) >= 2
+    page.get_by_role("button", name="Pause").click()
+
+
+def test_quick_switches_of_pages_keep_the_live_view(page, app_url, wait_for_app):
+    """Playground → Compare → Playground inside the 3 s a left page's element keeps its socket
+    (live_view.js UNMOUNT_GRACE_MS): the session's third socket replaces its first. Refused, it put an HTTP 403 in
+    the console and "Live view paused" on the Playground."""
+    opened: list[int] = []                          # for each live socket, how many had closed when it opened
+    closed: list[int] = []
+
+    def watch(ws):
+        if LIVE_SOCKET.match(ws.url):
+            opened.append(len(closed))
+            ws.on("close", lambda _: closed.append(1))
+
+    page.on("websocket", watch)
+    open_page(page, app_url, wait_for_app, Setup().replace(epochs=1_000_000, speed="300"))
+    for path in ("compare", ""):
+        sockets = len(opened)
+        page.locator(NAV_LINK.format(path=path)).first.click()
+        deadline = time.monotonic() + 20
+        while len(opened) == sockets and time.monotonic() < deadline:
+            page.wait_for_timeout(20)                   # (Playwright's events come while it waits)
+    assert len(opened) == 3 and opened[2] == 0, ("three sockets of one session open at once", opened, closed)
+    wait_for_app(page)
+    page.get_by_role("button", name="Play").click()
+    wait_epoch(page, lambda e: e > 50)
+    assert page.locator(LIVE_STATUS).is_hidden()
     page.get_by_role("button", name="Pause").click()
 
 
