@@ -271,9 +271,10 @@ class LiveSocket:
             reader.cancel()
             if self in mine:
                 mine.remove(self)
-            channel.sockets = len(mine)
-            if not mine:
-                _OPEN.pop(channel.token, None)
+            if not mine and _OPEN.get(channel.token) is mine:   # (a replaced socket may end after a new list began)
+                del _OPEN[channel.token]
+            channel.sockets = len(_OPEN.get(channel.token, ()))
+            if not channel.sockets:
                 timer = threading.Timer(ORPHAN_GRACE_SECONDS, rest_if_unwatched, (channel,))
                 timer.daemon = True
                 timer.start()
