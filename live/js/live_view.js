@@ -870,7 +870,10 @@ class LiveView {
       if (this.socket !== ws) return;
       this.socket = null;
       clearTimeout(this.staleTimer);
-      if (this.dead || ev.code === 4001) return;          // 4001: this page's newer socket took its place
+      if (this.dead) return;
+      // 4001: a newer socket of this session took its place. An element that has left the page stays closed; one
+      // still on it (a remount it was not told of) reconnects, or it would stand still until the page's next run.
+      if (ev.code === 4001 && !this.root.isConnected) return;
       if (ev.code === 4000) this.rejoin();                // the session ended: the page gets a new one
       this.retry(ev.code === 1006 ? "the live connection was refused or lost" : `the live connection closed (${ev.code})`);
     };
