@@ -68,7 +68,7 @@ WAIT_PLAYING, WAIT_PAUSED = 0.004, 0.05   # how often a waiting socket looks for
 # a switch of pages leaves open for the element's unmount grace; refusing the newest broke quick switches).
 MAX_SOCKETS_PER_TOKEN = 2
 CLOSE_SESSION_ENDED = 4000
-CLOSE_REPLACED = 4001               # the session's newer socket took this one's place: the browser does not retry
+CLOSE_REPLACED = 4001               # a newer socket of the session took its place (live_view.js: reconnect if shown)
 CLOSE_POLICY = 1008                 # malformed or flooding
 CLOSE_TOO_BIG = 1009
 

@@ -19,7 +19,8 @@ from tests.browser.harness import rss_mib, serve_app
 from tests.protocol_client import LiveClient, PlaygroundClient, StreamlitSession, run_in_own_loop
 
 # A real server (slow: not in the quick loop) whose tests run in order, one worker, beside nothing else (perf): the
-# memory test's idle is the server after the others' sessions have come and gone, and it is a time bound.
+# memory test's idle is the server after the others' sessions and one of its own have come and gone, and it is
+# a time bound.
 pytestmark = [pytest.mark.slow, pytest.mark.perf]
 
 TTL = int(CLOSE_MARGIN_SECONDS) + 2     # a short reconnect window, so closed sessions go within seconds
