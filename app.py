@@ -2,9 +2,9 @@
 
 `streamlit run app.py` finds `app` below and serves both on one port: the Streamlit pages (the frame
 is navigation.py; each page is one file in app_pages/) and the live route of live/route.py,
-under the same `server.baseUrlPath`; uploads go through live/upload_limits.py's per-session limits, the HTML
-page names the live element's modules for the browser to fetch early (live/scripts.py), and live/janitor.py
-gives closed sessions' memory back.
+under the same `server.baseUrlPath`; uploads go through live/upload_limits.py's per-session limits, every HTML
+page carries the pages' CSS and names the live element's modules for the browser to fetch early
+(live/page_head.py), and live/janitor.py gives closed sessions' memory back.
 """
 
 import streamlit as st
@@ -12,9 +12,11 @@ from starlette.middleware import Middleware
 from streamlit import config
 
 from live import janitor
+from live.page_head import PageHead
 from live.route import live_routes
-from live.scripts import PreloadModules, script_routes
+from live.scripts import script_routes
 from live.upload_limits import UploadLimits
+from ui.theme import PAGE_CSS
 
 
 def _listed_origins() -> tuple[str, ...]:
@@ -25,5 +27,5 @@ def _listed_origins() -> tuple[str, ...]:
 BASE_URL_PATH = config.get_option("server.baseUrlPath") or ""
 app = st.App("navigation.py", routes=[*live_routes(BASE_URL_PATH, extra_origins=_listed_origins),
                                       *script_routes(BASE_URL_PATH)],
-             middleware=[Middleware(UploadLimits), Middleware(PreloadModules, base_url_path=BASE_URL_PATH)],
+             middleware=[Middleware(UploadLimits), Middleware(PageHead, base_url_path=BASE_URL_PATH, css=PAGE_CSS)],
              lifespan=janitor.lifespan)

@@ -10,7 +10,7 @@ import streamlit as st
 import torch
 
 from live import janitor
-from ui import keys, session, theme
+from ui import keys, session
 from ui.live_chart import preload_plotly
 
 # Tiny networks: a second torch thread only adds contention, and one server process trains
@@ -28,7 +28,6 @@ st.set_page_config(page_title="ScratchNet Playground", page_icon=str(ICON), layo
 
 janitor.seen(session.session_id())   # closed, its memory comes back (live/janitor.py)
 session.charge_page_run(starting=True)   # its callbacks (an upload read) are paid from the session's share
-theme.settle_layout()
 
 LESSON = "app_pages/lesson.py"
 
@@ -44,11 +43,10 @@ def show_page() -> None:
         st.Page("app_pages/classroom.py", title="Classroom", icon=":material/school:"),
     ]
     shown = st.navigation(pages, position="top")
-    # The page's CSS, and plotly.js fetched while the page script runs. On the Playground both go in its (folded)
-    # sidebar: until their code has loaded, Streamlit holds their places in the page with grey boxes, and the
-    # Playground's screen would have moved up when they went.
+    # plotly.js fetched while the page script runs (the pages' CSS is in the HTML page: live/page_head.py). On the
+    # Playground the preloader goes in its (folded) sidebar: until its code has loaded, Streamlit holds its place in
+    # the page with a grey box, and the Playground's screen would have moved up when it went.
     with st.sidebar if shown.url_path == playground.url_path else contextlib.nullcontext():
-        theme.style_page()
         preload_plotly()
     # A teacher's link to a lesson step points at the front page (`/?lesson=tutorial&step=3`): opening a page's
     # own path directly makes Streamlit probe `<path>/_stcore/health` first (two 404s in the console).

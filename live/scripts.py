@@ -6,7 +6,7 @@ browser fetches the modules once and keeps them: their path carries a digest of 
 carries only a small loader (`loader_js()`), not the modules' ~130 kB, on every page run.
 
 The browser has the modules before the element asks for them: the app's HTML page names them all in its
-response's `Link` header (`PreloadModules`), so they download beside Streamlit's own code, from the page's
+response's `Link` header (live/page_head.py), so they download beside Streamlit's own code, from the page's
 first bytes. Fetched when the element's code first ran (~1.2 s into a load, after Streamlit's first page
 run), they delayed the first picture by ~80 ms: the entry, then what it imports (measured in headless
 Chromium on the app's own machine).
@@ -23,7 +23,6 @@ from pathlib import Path
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 JS_DIR = Path(__file__).resolve().parent / "js"
 PATH = "live/js"
@@ -118,29 +117,7 @@ def script_routes(base_url_path: str = "") -> list[BaseRoute]:
 
 
 def preload_link(base_url_path: str = "") -> str:
-    """The `Link` header that has the browser fetch every module while Streamlit's own code loads."""
+    """The `Link` header that has the browser fetch every module while Streamlit's own code loads (page_head.py)."""
     base = base_url_path.strip("/")
     root = f"/{base}/" if base else "/"
     return ", ".join(f"<{root}{entry_path(name)}>; rel=modulepreload" for name in modules())
-
-
-class PreloadModules:
-    """ASGI middleware (app.py): every HTML page the app sends carries `preload_link()`."""
-
-    def __init__(self, app: ASGIApp, base_url_path: str = ""):
-        self.app = app
-        self.link = preload_link(base_url_path).encode()
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] != "GET":
-            await self.app(scope, receive, send)
-            return
-
-        async def send_with_link(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = list(message.get("headers", []))
-                if any(k.lower() == b"content-type" and v.startswith(b"text/html") for k, v in headers):
-                    message = {**message, "headers": [*headers, (b"link", self.link)]}
-            await send(message)
-
-        await self.app(scope, receive, send_with_link)

@@ -1,7 +1,8 @@
 """The first start of a fresh checkout says only that it is serving: no warning a newcomer reads as a failure.
 
 `streamlit run app.py` from the project's root, one page session with a live socket (the page runs, the
-plotly.js it asks for is served), then the server's whole output is read: the start-up banner, nothing else.
+plotly.js it asks for is served, its HTML pages carry the pages' CSS), then the server's whole output is read: the
+start-up banner, nothing else.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import pytest
 from tests.browser.harness import ROOT, free_port
 from tests.protocol_client import check_server, run_in_own_loop
 from ui.assets import PLOTLY_JS_NAME
+from ui.theme import PAGE_CSS
 
 pytestmark = pytest.mark.slow          # a real server: not in the quick loop
 
@@ -44,6 +46,9 @@ def test_a_first_start_logs_its_banner_and_nothing_else(tmp_path):
         summary = run_in_own_loop(check_server(url, frames=3), 120)
         assert summary["frames"] >= 3, summary
         assert urllib.request.urlopen(url + "app/static/" + PLOTLY_JS_NAME, timeout=10).status == 200
+        for path in ("", "compare"):      # the front page, and a page's own path (which Streamlit compresses)
+            asked = urllib.request.Request(url + path, headers={"Accept-Encoding": "gzip"})
+            assert f"<style>{PAGE_CSS}</style></head>" in urllib.request.urlopen(asked, timeout=10).read().decode()
     finally:
         proc.terminate()
         proc.wait(timeout=30)

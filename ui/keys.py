@@ -40,7 +40,6 @@ CHANNEL = "live_channel"            # the session's live channel (live/channel.p
 LIVE_VIEW = "live_view"             # a page's live element (its clicks on the boundary draw points)
 DIAGRAM_MESSAGE = "diagram_message" # the answer to the last edit in the network diagram ({id, ok, text})
 DIAGRAM_WALK = "diagram_walk"       # "Step slowly": the step to walk through, for the next page run
-LAYOUT_SETTLED = "_layout_settled"  # this session's browser laid the wide page out (ui/theme.py)
 NOTICE_PLACE = "_notice_place"      # this script run's notice place (ui/notices.py)
 
 # --- the Lesson

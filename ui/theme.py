@@ -9,8 +9,6 @@ hues that survive a washed-out projector.
 
 from __future__ import annotations
 
-import time
-
 import streamlit as st
 
 from scratchnet.draw.palette import CLASS_COLORS, DEFAULT, PRESENTATION, Style
@@ -18,9 +16,8 @@ from ui import keys
 
 # The Playground's screen (app_pages/playground.py): a top bar, the notice place under it (ui/notices.py), then
 # the live element (DATA | NETWORK | OUTPUT). Streamlit sizes the bar's parts and the notice place itself (see
-# BAR_PX): this CSS comes a moment after the first paint, so it changes nothing's size or place there, only how
-# things look inside their boxes (a knob's label beside it, compact notices) and, on a phone, keeps the run
-# buttons at the top of the screen (sticky).
+# BAR_PX); this CSS changes only how things look inside their boxes (a knob's label beside it, compact notices)
+# and, on a phone, keeps the run buttons at the top of the screen (sticky).
 PLAYGROUND_CSS = """
 /* Streamlit's header lets clicks through where it draws nothing. */
 [data-testid="stToolbar"] { pointer-events: none; }
@@ -50,11 +47,16 @@ PLAYGROUND_CSS = """
   }
 }
 """
-# Every page's CSS is a <style> in the page's first element, a Markdown one (`style_page`): it is in the page
-# from the first paint, so nothing moves when it applies. A component's CSS (the plotly preloader's, once) came
-# a frame after the elements it styles, and the page's padding changed under them (CLS 0.07 at every load); an
-# st.html element made the first page wait for two more script files (Html, DOMPurify).
+# Every page's CSS, in the <head> of the HTML page the app sends (live/page_head.py): it applies from the first
+# paint, before Streamlit has drawn anything. Streamlit's page starts narrow and turns wide when the first page
+# run's settings come (navigation.py: every page is wide); the first rule holds the wide layout from the start (the
+# jump moved the first run's elements: a layout shift of 0.07 at one load in two), as Streamlit's own wide layout
+# has it (its centred content is 736 px wide; wide, its sides are 5rem from that width plus 2 × 4rem).
 PAGE_CSS = """
+.stMain [data-testid="stMainBlockContainer"] { max-width: initial; min-width: auto; }
+@media (min-width: calc(736px + 8rem)) {
+  .stMain [data-testid="stMainBlockContainer"] { padding-left: 5rem; padding-right: 5rem; }
+}
 [data-testid="stMetricValue"] { font-variant-numeric: tabular-nums; }
 .st-key-plotly_preload { display: none; }
 [data-testid="stElementContainer"]:has(> [data-testid="stMarkdown"] style) { display: none; }
@@ -72,8 +74,9 @@ _PRESENTATION = """
 html { font-size: 22px; }
 [data-testid="stMetricValue"] { font-size: 2.1rem; font-weight: 700; }
 [data-testid="stMetricLabel"] p { font-size: 1.05rem; font-weight: 600; }
-/* Below Streamlit's header (3.75rem: it grows with the font too), which hid the toolbar's "Speed" label. */
-.block-container { max-width: 100%; padding-left: 1.5rem; padding-right: 1.5rem; padding-top: 3.9rem; }
+/* Below Streamlit's header (3.75rem: it grows with the font too), which hid the toolbar's "Speed" label; as
+   specific as PAGE_CSS's wide layout, and after it. */
+.stMain .block-container { max-width: 100%; padding-left: 1.5rem; padding-right: 1.5rem; padding-top: 3.9rem; }
 button p, .stApp button [data-testid="stMarkdownContainer"] p { font-size: 1.1rem; font-weight: 600; }
 /* What the room reads is 20 px or more: the notice place's hint too. */
 .st-key-notices [data-testid="stCaptionContainer"], .st-key-notices [data-testid="stCaptionContainer"] p {
@@ -100,30 +103,8 @@ def touch_screen() -> bool:
     return any(word in (st.context.headers.get("User-Agent") or "") for word in TOUCH_AGENTS)
 
 
-SETTLE_SECONDS = 0.08
-
-
-def settle_layout() -> None:
-    """On a session's first page run only, a pause after the page's settings: the browser lays out the wide,
-    still empty page before anything is on it. Drawn in the same frame, the jump from Streamlit's narrow
-    loading layout to the wide one moved everything the first run drew (a layout shift of ~0.1 at one load
-    in two)."""
-    if not st.session_state.get(keys.LAYOUT_SETTLED):
-        st.session_state[keys.LAYOUT_SETTLED] = True
-        time.sleep(SETTLE_SECONDS)
-
-
-def _style(css: str, place=st) -> None:
-    place.markdown(f"<style>{css}</style>", unsafe_allow_html=True)
-
-
-def style_page() -> None:
-    """Every page's CSS (call it first on every page: navigation.py)."""
-    _style(PAGE_CSS)
-
-
 def apply(presentation: bool, place=st) -> Style:
     """Presentation mode's CSS, if on (drawn in `place`); the figure style to draw with."""
     if presentation:
-        _style(_PRESENTATION, place)
+        place.markdown(f"<style>{_PRESENTATION}</style>", unsafe_allow_html=True)
     return PRESENTATION if presentation else DEFAULT

@@ -223,11 +223,10 @@ class Chart {
     const [y0, y1] = preview.y;
     const xy = new Float32Array(bytesOf(preview.points).buffer);
     const rgb = bytesOf(preview.colors);
-    const image = new Image();
+    const image = preview.loading || new Image();
     let shown;
     const painted = new Promise((resolve) => { shown = resolve; });
-    image.onerror = () => shown();
-    image.onload = () => {
+    const paint = () => {
       if (this.preview !== canvas) return shown();          // Plotly was quicker
       const ctx = canvas.getContext("2d");
       ctx.scale(ratio, ratio);
@@ -247,7 +246,13 @@ class Chart {
       this.reportFirst(onFirstDraw);
       afterPaint(shown);
     };
-    image.src = preview.image;
+    if (image.complete && image.naturalWidth) {
+      paint();
+    } else {
+      image.onerror = () => shown();
+      image.onload = paint;
+      if (!image.src) image.src = preview.image;
+    }
     return painted;
   }
 
@@ -531,6 +536,13 @@ class LiveView {
   // The element's data, from a page run or from the socket (a run switched to without one): the layout
   // now, the charts in the returned work (queued after the frame being drawn).
   draw(data) {
+    // The first picture's image loads while the element is laid out: loaded after it, it came ~20 ms later.
+    const firstSpec = (data.charts || {})[data.first_chart];
+    const firstChart = this.parts.get(data.first_chart);
+    if (firstSpec && firstSpec.preview && !(firstChart instanceof Chart && firstChart.plotted)) {
+      firstSpec.preview.loading = new Image();
+      firstSpec.preview.loading.src = firstSpec.preview.image;
+    }
     this.data = data;
     this.banner.textContent = data.banner || "";
     this.banner.hidden = !data.banner;

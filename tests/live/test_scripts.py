@@ -84,25 +84,3 @@ def test_the_loader_starts_every_module_at_once():
     loader = scripts.loader_js()
     for name in scripts.modules():
         assert f'"{scripts.entry_path(name)}"' in loader, name
-
-
-def _page_app() -> TestClient:
-    from starlette.middleware import Middleware
-    from starlette.responses import HTMLResponse, JSONResponse
-    from starlette.routing import Route
-
-    routes = [Route("/sn/", lambda request: HTMLResponse("<html></html>")),
-              Route("/sn/compare", lambda request: HTMLResponse("<html></html>")),
-              Route("/sn/_stcore/health", lambda request: JSONResponse({"ok": True}))]
-    return TestClient(Starlette(routes=routes, middleware=[Middleware(scripts.PreloadModules, base_url_path="sn")]))
-
-
-@pytest.mark.parametrize("path", ["/sn/", "/sn/compare"])
-def test_every_html_page_names_every_module_for_the_browser_to_fetch(path):
-    link = _page_app().get(path).headers["link"]
-    wanted = {f"</sn/{scripts.entry_path(name)}>; rel=modulepreload" for name in scripts.modules()}
-    assert set(link.split(", ")) == wanted
-
-
-def test_only_html_pages_name_the_modules():
-    assert "link" not in _page_app().get("/sn/_stcore/health").headers
