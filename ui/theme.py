@@ -50,8 +50,8 @@ PLAYGROUND_CSS = """
 # Every page's CSS, in the <head> of the HTML page the app sends (live/page_head.py): it applies from the first
 # paint, before Streamlit has drawn anything. Streamlit's page starts narrow and turns wide when the first page
 # run's settings come (navigation.py: every page is wide); the first rule holds the wide layout from the start (the
-# jump moved the first run's elements: a layout shift of 0.07 at one load in two), as Streamlit's own wide layout
-# has it (its centred content is 736 px wide; wide, its sides are 5rem from that width plus 2 × 4rem).
+# jump moved the first run's elements: a layout shift of 0.07 at one load in two) as Streamlit's wide layout has it:
+# no width limit, and 5rem sides in a window wider than its centred layout's 736 px plus 2 × 4rem.
 PAGE_CSS = """
 .stMain [data-testid="stMainBlockContainer"] { max-width: initial; min-width: auto; }
 @media (min-width: calc(736px + 8rem)) {
