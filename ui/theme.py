@@ -59,7 +59,6 @@ PAGE_CSS = """
 }
 [data-testid="stMetricValue"] { font-variant-numeric: tabular-nums; }
 .st-key-plotly_preload { display: none; }
-[data-testid="stElementContainer"]:has(> [data-testid="stMarkdown"] style) { display: none; }
 """ + PLAYGROUND_CSS
 # "Your own data": each class's button has a dot in its class's colour (ui/own_data.py puts the icon first; the
 # buttons come in class order, "new class" where the next class's colour goes, then "erase" without a dot).
@@ -70,23 +69,28 @@ PAGE_CSS += "".join(f'.st-key-{keys.DRAW_MODE} [role="radiogroup"] > button:nth-
 PAGE_CSS += (f'.st-key-{keys.DRAW_MODE} [data-testid="stIconMaterial"] {{ width: 0.8em; height: 0.8em; '
              'border-radius: 50%; overflow: hidden; }\n')
 
-_PRESENTATION = """
-html { font-size: 22px; }
-[data-testid="stMetricValue"] { font-size: 2.1rem; font-weight: 700; }
-[data-testid="stMetricLabel"] p { font-size: 1.05rem; font-weight: 600; }
-/* Below Streamlit's header (3.75rem: it grows with the font too), which hid the toolbar's "Speed" label; as
-   specific as PAGE_CSS's wide layout, and after it. */
-.stMain .block-container { max-width: 100%; padding-left: 1.5rem; padding-right: 1.5rem; padding-top: 3.9rem; }
-button p, .stApp button [data-testid="stMarkdownContainer"] p { font-size: 1.1rem; font-weight: 600; }
+# Presentation mode (a projector): its CSS is in PAGE_CSS too, for a page whose run draws its marker (`apply`), so it
+# applies with the run's first elements. As a Markdown <style> it came with Streamlit's HTML plugin, a moment after
+# them, and moved them (a load shift of 0.036 at 1280×720).
+PRESENTATION_MARK = "presentation_mode"
+_ON = f":root:has(.st-key-{PRESENTATION_MARK})"
+PAGE_CSS += f"""
+.st-key-{PRESENTATION_MARK}, [data-testid="stLayoutWrapper"]:has(> .st-key-{PRESENTATION_MARK}) {{ display: none; }}
+{_ON} {{ font-size: 22px; }}
+{_ON} [data-testid="stMetricValue"] {{ font-size: 2.1rem; font-weight: 700; }}
+{_ON} [data-testid="stMetricLabel"] p {{ font-size: 1.05rem; font-weight: 600; }}
+/* Below Streamlit's header (3.75rem: it grows with the font too), which hid the toolbar's "Speed" label. */
+{_ON} .stMain .block-container {{ max-width: 100%; padding-left: 1.5rem; padding-right: 1.5rem; padding-top: 3.9rem; }}
+{_ON} button p, {_ON} .stApp button [data-testid="stMarkdownContainer"] p {{ font-size: 1.1rem; font-weight: 600; }}
 /* What the room reads is 20 px or more: the notice place's hint too. */
-.st-key-notices [data-testid="stCaptionContainer"], .st-key-notices [data-testid="stCaptionContainer"] p {
+{_ON} .st-key-notices [data-testid="stCaptionContainer"], {_ON} .st-key-notices [data-testid="stCaptionContainer"] p {{
   font-size: 0.95rem;
-}
+}}
 """
 
 
 # The top bar's parts, in CSS pixels at the normal font (×22/16 in presentation mode, whose base font is 22 px):
-# Streamlit gives them these sizes itself, from the first paint (the page's CSS comes a moment later).
+# Streamlit gives them these sizes itself, from the first paint (no size depends on the CSS).
 SCREEN_GAP_PX = 8                  # between the top bar, the notice place and the live element
 BAR_PX = {"play": 120, "step": 92, "reset": 98, "lr": 250, "activation": 175, "speed": 205, "height": 46}
 PRESENTATION_SCALE = 22 / 16
@@ -104,7 +108,7 @@ def touch_screen() -> bool:
 
 
 def apply(presentation: bool, place=st) -> Style:
-    """Presentation mode's CSS, if on (drawn in `place`); the figure style to draw with."""
+    """Presentation mode's marker, if on (drawn in `place`: PAGE_CSS then applies its CSS); the figure style."""
     if presentation:
-        place.markdown(f"<style>{_PRESENTATION}</style>", unsafe_allow_html=True)
+        place.container(key=PRESENTATION_MARK).markdown("Presentation mode")   # (an empty container is not drawn)
     return PRESENTATION if presentation else DEFAULT
