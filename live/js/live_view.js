@@ -536,10 +536,13 @@ class LiveView {
   // The element's data, from a page run or from the socket (a run switched to without one): the layout
   // now, the charts in the returned work (queued after the frame being drawn).
   draw(data) {
-    // The first picture's image loads while the element is laid out: loaded after it, it came ~20 ms later.
+    // A first picture to show (nothing drawn on its chart yet): its image loads while the element is laid out
+    // (loaded after it, it came ~20 ms later), and it goes on screen before the other parts (below).
     const firstSpec = (data.charts || {})[data.first_chart];
     const firstChart = this.parts.get(data.first_chart);
-    if (firstSpec && firstSpec.preview && !(firstChart instanceof Chart && firstChart.plotted)) {
+    const previewFirst = !!(firstSpec && firstSpec.preview)
+      && !(firstChart instanceof Chart && (firstChart.plotted || firstChart.preview));
+    if (previewFirst) {
       firstSpec.preview.loading = new Image();
       firstSpec.preview.loading.src = firstSpec.preview.image;
     }
@@ -568,8 +571,6 @@ class LiveView {
       this.fit();               // again: a part's size may follow its spec (the network's units on a phone)
       for (const part of others) part.root.classList.remove("snl-pending");
     };
-    const previewFirst = !!(firstSpec && firstSpec.preview)
-      && !(firstChart instanceof Chart && (firstChart.plotted || firstChart.preview));
     if (previewFirst) for (const part of others) part.root.classList.add("snl-pending");
     else drawParts();
     return async () => {
