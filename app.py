@@ -4,14 +4,21 @@
 is navigation.py; each page is one file in app_pages/) and the live route of live/route.py,
 under the same `server.baseUrlPath`; uploads go through live/upload_limits.py's per-session limits, every HTML
 page carries the pages' CSS and names the live element's modules for the browser to fetch early
-(live/page_head.py), and live/janitor.py gives closed sessions' memory back.
+(live/page_head.py), and live/janitor.py gives closed sessions' memory back. At the server's start, its
+listening socket gets TCP_NODELAY (live/no_delay.py).
 """
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from typing import Any
 
 import streamlit as st
 from starlette.middleware import Middleware
 from streamlit import config
 
 from live import janitor
+from live.no_delay import no_delay_on_listening_sockets
 from live.page_head import PageHead
 from live.route import live_routes
 from live.scripts import script_routes
@@ -24,8 +31,17 @@ def _listed_origins() -> tuple[str, ...]:
     return tuple(config.get_option("server.corsAllowedOrigins") or ())
 
 
+@contextlib.asynccontextmanager
+async def lifespan(app: Any) -> AsyncIterator[None]:
+    """The server's life: TCP_NODELAY before it accepts a connection, then the janitor's care of sessions."""
+    if not no_delay_on_listening_sockets():
+        logging.getLogger(__name__).warning("No listening socket found for TCP_NODELAY: answers may wait 40 ms")
+    async with janitor.lifespan(app):
+        yield
+
+
 BASE_URL_PATH = config.get_option("server.baseUrlPath") or ""
 app = st.App("navigation.py", routes=[*live_routes(BASE_URL_PATH, extra_origins=_listed_origins),
                                       *script_routes(BASE_URL_PATH)],
              middleware=[Middleware(UploadLimits), Middleware(PageHead, base_url_path=BASE_URL_PATH, css=PAGE_CSS)],
-             lifespan=janitor.lifespan)
+             lifespan=lifespan)

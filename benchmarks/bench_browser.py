@@ -4,7 +4,8 @@
 
 Reports, as medians over the repeats (ratios are measured within this one run):
   1. time from navigation start to the first drawn boundary chart, beside Streamlit's own floor:
-     the same time for a one-line Streamlit app to show its text;
+     the same time for a one-line Streamlit app to show its text, as `streamlit run` serves it (the target's
+     floor), and with the Playground server's TCP_NODELAY too (live/no_delay.py: our page's own cost over it);
   2. boundary frames the browser actually draws per second while training (counted by the chart as
      it draws them, not messages sent), on the default config and on a minibatch config, with the
      epochs each frame shows;
@@ -104,10 +105,31 @@ def hello_text_seconds(browser, url: str) -> float:
     return ms / 1000
 
 
-def streamlit_floor(browser, repeats: int) -> list[float]:
+# The same page as an st.App whose server sets TCP_NODELAY as the Playground's does (app.py's lifespan).
+HELLO_NO_DELAY_APP = """import contextlib
+
+import streamlit as st
+
+from live.no_delay import no_delay_on_listening_sockets
+
+
+@contextlib.asynccontextmanager
+async def lifespan(app):
+    no_delay_on_listening_sockets()
+    yield
+
+
+app = st.App("hello.py", lifespan=lifespan)
+"""
+
+
+def streamlit_floor(browser, repeats: int, no_delay: bool = False) -> list[float]:
     with tempfile.TemporaryDirectory() as folder:
         app = Path(folder) / "hello.py"
         app.write_text(HELLO_APP)
+        if no_delay:
+            app = Path(folder) / "server.py"
+            app.write_text(HELLO_NO_DELAY_APP)
         with serve_app(app) as (url, _):
             hello_text_seconds(browser, url)                              # warm up
             return [hello_text_seconds(browser, url) for _ in range(repeats)]
@@ -246,9 +268,9 @@ def main() -> None:
     cli = [cli_epochs_per_second(MINIBATCH.config, 3000) for _ in range(runs)]
     with sync_playwright() as pw:
         browser = launch_chromium(pw)
-        floor = streamlit_floor(browser, args.repeats)
+        floors = (streamlit_floor(browser, args.repeats), streamlit_floor(browser, args.repeats, no_delay=True))
         browser.close()
-    report(loads, floor, default, minibatch, cli, spirals, sliders, args.seconds)
+    report(loads, floors, default, minibatch, cli, spirals, sliders, args.seconds)
     report_diagram(diagrams, args.seconds)
     report_phone(phone, args.seconds)
 
@@ -257,15 +279,17 @@ def met(ok: bool) -> str:
     return "MET" if ok else "NOT MET"
 
 
-def report(loads, floor, default, minibatch, cli, spirals, sliders, seconds) -> None:
+def report(loads, floors, default, minibatch, cli, spirals, sliders, seconds) -> None:
     print("ScratchNet Playground in headless Chromium (server and browser share 2 cores)\n")
-    load, hello = statistics.median(f for f, _ in loads), statistics.median(floor)
-    axes = statistics.median(p for _, p in loads)
+    load, axes = statistics.median(f for f, _ in loads), statistics.median(p for _, p in loads)
+    hello, no_delay = (statistics.median(floor) for floor in floors)
     print(f"first boundary chart after page load (the surface and the points on screen): median {load:.2f} s over "
           f"{len(loads)} loads (min {min(f for f, _ in loads):.2f}, max {max(f for f, _ in loads):.2f}); "
           f"Plotly's chart with its axes: median {axes:.2f} s")
     print(f"  Streamlit's floor, a one-line app's text on screen: median {hello:.2f} s; the first chart takes "
           f"{load / hello:.2f}x that (Plotly's: {axes / hello:.2f}x)  target ≤ 1.3x: {met(load / hello <= 1.3)}")
+    print(f"  the same app served with TCP_NODELAY, as the Playground is: median {no_delay:.2f} s; the first chart "
+          f"takes {load / no_delay:.2f}x that")
     for name, runs in (("default config (moons 2-10-2, full batch)", default),
                        ("minibatch config (xor 3×6 tanh, batch 10, 400 points)", minibatch)):
         fps = statistics.median(f for f, _ in runs)
