@@ -36,7 +36,7 @@ from live.frames import (
     metrics,
     playground_frame,
 )
-from live.route import PATH, REGISTRY
+from live.route import CLOSE_REPLACED, CLOSE_SESSION_ENDED, PATH, REGISTRY
 from live.run import FrameState, LiveRun
 from live.sweep import LiveSweep
 from scratchnet.config import Setup, View
@@ -81,6 +81,13 @@ def channel() -> Channel:
     opened = REGISTRY.open(session.session_id() or "no-session", st.session_state.get(keys.CHANNEL))
     st.session_state[keys.CHANNEL] = opened
     return opened
+
+
+def socket_data(live: Channel) -> dict:
+    """What the element opens its socket with: the channel's token, the route's path, and the close codes it acts
+    on (live/route.py's, so the JavaScript holds no copy of them)."""
+    return {"token": live.token, "path": PATH,
+            "closes": {"ended": CLOSE_SESSION_ENDED, "replaced": CLOSE_REPLACED}}
 
 
 def _chart(figure: dict | str, height: int | str, **extra: Any) -> dict:
@@ -229,7 +236,7 @@ def playground(run: LiveRun, element: PlaygroundElement, *, on_click: Callable[[
     frame = playground_frame(state, view, units=revision != shown or not live.sockets, surface=surface)
     frame.header["rev"] = revision
     frame.header["notice"] = live.notice
-    data_out.update(token=live.token, path=PATH, frame=frame.inline(), report_drawn=on_first_draw is not None)
+    data_out.update(socket_data(live), frame=frame.inline(), report_drawn=on_first_draw is not None)
     return _mount(keys.LIVE_VIEW, data_out, {"click": on_click, "drawn": on_first_draw, "stopped": on_stop,
                                              "rejoin": None, "notice": None, **(on_diagram or {})})
 
@@ -263,7 +270,7 @@ def compare(sweep: LiveSweep, labels: Sequence[str], links: Sequence[str], style
     frame.header["rev"] = revision
     layout = {"rows": [{"cols": [1], "cells": [["grid"]]}, {"cols": [1], "cells": [["losses"]]},
                        {"cols": [1], "cells": [["table"]]}]}
-    data_out = {"token": live.token, "path": PATH, "kind": "compare", "layout": layout, "charts": charts,
+    data_out = {**socket_data(live), "kind": "compare", "layout": layout, "charts": charts,
                 "luts": {"grid": lut_base64(scale)}, "frame": frame.inline(), "big": False}
     return _mount(keys.LIVE_VIEW, data_out, {"stopped": on_stop, "rejoin": None})
 
@@ -283,7 +290,7 @@ def hidden_space_view(run: LiveRun, style: Style, layer: int, units: tuple[int, 
     live = channel()
     live.show(run, view)
     layout = {"rows": [{"cols": [1, 1], "cells": [["plane"], ["hidden"]]}]}
-    data_out = {"token": live.token, "path": PATH, "kind": "hidden", "layout": layout, "charts": charts,
+    data_out = {**socket_data(live), "kind": "hidden", "layout": layout, "charts": charts,
                 "luts": {}, "big": False}
     return _mount(keys.LIVE_VIEW, data_out, {"stopped": on_stop, "rejoin": None})
 
@@ -306,7 +313,7 @@ def custom(job: Any, view: Any, data: dict, callbacks: dict[str, Callable[[], No
     layout, charts and first frame; the token, the socket's path and the kind are added here."""
     live = channel()
     revision = live.show(job, view)
-    data_out = {**data, "token": live.token, "path": PATH, "kind": view.kind}
+    data_out = {**data, **socket_data(live), "kind": view.kind}
     if data.get("frame") is not None:                 # the first frame, as the socket would send it
         data_out["frame"] = {**data["frame"], "rev": revision, "notice": live.notice}
     return _mount(keys.LIVE_VIEW, data_out, {**callbacks, "rejoin": None})

@@ -825,7 +825,7 @@ class LiveView {
     // The server switched this element to another run (news: a class's setup): its data came with
     // this frame, and is drawn before the frame.
     const data = JSON.parse(new TextDecoder().decode(frame.blobs[frame.mount]));
-    await this.draw(Object.assign(data, { token: this.token, path: this.data.path }))();
+    await this.draw(Object.assign(data, { token: this.token, path: this.data.path, closes: this.data.closes }))();
   }
 
   noticed(frame) {
@@ -899,10 +899,11 @@ class LiveView {
       this.socket = null;
       clearTimeout(this.staleTimer);
       if (this.dead) return;
-      // 4001: a newer socket of this session took its place. An element that has left the page stays closed; one
-      // still on it (a remount it was not told of) reconnects, or it would stand still until the page's next run.
-      if (ev.code === 4001 && !this.root.isConnected) return;
-      if (ev.code === 4000) this.rejoin();                // the session ended: the page gets a new one
+      // "replaced": a newer socket of this session took its place. An element that has left the page stays closed;
+      // one still on it (a remount it was not told of) reconnects, or it would stand still until the page's next run.
+      const closes = this.data.closes || {};
+      if (ev.code === closes.replaced && !this.root.isConnected) return;
+      if (ev.code === closes.ended) this.rejoin();        // the session ended: the page gets a new one
       this.retry(ev.code === 1006 ? "the live connection was refused or lost" : `the live connection closed (${ev.code})`);
     };
   }

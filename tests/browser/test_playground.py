@@ -10,6 +10,7 @@ import re
 import time
 from urllib.parse import urlencode
 
+from live.route import CLOSE_SESSION_ENDED
 from live.scripts import PLOTLY_JS_NAME
 from scratchnet.config import KNOBS, Config, Setup
 from tests.browser.harness import (
@@ -157,6 +158,37 @@ def test_a_dropped_socket_is_said_in_words_and_reconnects(page, app_url, wait_fo
     resumed = epoch(page)
     wait_epoch(page, lambda e: e > resumed + 50)
     assert len(sockets) >= 2
+    page.get_by_role("button", name="Pause").click()
+
+
+def test_a_socket_closed_because_its_session_ended_asks_the_page_for_a_new_one(page, app_url, wait_for_app):
+    """The close code that says the session ended (live/route.py's, passed to the element with the socket's data)
+    makes the element ask for a page run (its "rejoin"), which gives it a live socket again."""
+    live_sockets, page_messages = [], []
+
+    def through(ws):
+        ws.connect_to_server()
+        live_sockets.append(ws)
+
+    def watch(ws):
+        if "_stcore/stream" in ws.url:
+            ws.on("framesent", lambda _: page_messages.append(time.monotonic()))
+
+    page.on("websocket", watch)
+    page.route_web_socket(LIVE_SOCKET, through)
+    open_page(page, app_url, wait_for_app, Setup().replace(epochs=1_000_000, speed="300"))
+    page.get_by_role("button", name="Play").click()
+    wait_epoch(page, lambda e: e > 50)
+    closed_at = time.monotonic()
+    live_sockets[-1].close(code=CLOSE_SESSION_ENDED, reason="session ended")
+    deadline = time.monotonic() + 10
+    while not any(t > closed_at for t in page_messages) and time.monotonic() < deadline:
+        page.wait_for_timeout(50)
+    assert any(t > closed_at for t in page_messages), "no page run asked for after the session-ended close"
+    page.wait_for_selector(LIVE_STATUS, state="hidden", timeout=15_000)
+    resumed = epoch(page)
+    wait_epoch(page, lambda e: e > resumed + 50)
+    assert len(live_sockets) >= 2
     page.get_by_role("button", name="Pause").click()
 
 
