@@ -9,7 +9,6 @@ listening socket gets TCP_NODELAY (live/no_delay.py).
 """
 
 import contextlib
-import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -17,8 +16,7 @@ import streamlit as st
 from starlette.middleware import Middleware
 from streamlit import config
 
-from live import janitor
-from live.no_delay import no_delay_on_listening_sockets
+from live import janitor, no_delay
 from live.page_head import PageHead
 from live.route import live_routes
 from live.scripts import script_routes
@@ -34,9 +32,7 @@ def _listed_origins() -> tuple[str, ...]:
 @contextlib.asynccontextmanager
 async def lifespan(app: Any) -> AsyncIterator[None]:
     """The server's life: TCP_NODELAY before it accepts a connection, then the janitor's care of sessions."""
-    if not no_delay_on_listening_sockets():
-        logging.getLogger(__name__).warning("No listening socket found for TCP_NODELAY: answers may wait 40 ms")
-    async with janitor.lifespan(app):
+    async with no_delay.lifespan(app), janitor.lifespan(app):
         yield
 
 

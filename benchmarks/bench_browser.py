@@ -106,20 +106,11 @@ def hello_text_seconds(browser, url: str) -> float:
 
 
 # The same page as an st.App whose server sets TCP_NODELAY as the Playground's does (app.py's lifespan).
-HELLO_NO_DELAY_APP = """import contextlib
+HELLO_NO_DELAY_APP = """import streamlit as st
 
-import streamlit as st
+from live import no_delay
 
-from live.no_delay import no_delay_on_listening_sockets
-
-
-@contextlib.asynccontextmanager
-async def lifespan(app):
-    no_delay_on_listening_sockets()
-    yield
-
-
-app = st.App("hello.py", lifespan=lifespan)
+app = st.App("hello.py", lifespan=no_delay.lifespan)
 """
 
 

@@ -8,13 +8,17 @@ with it), and Streamlit's 59 start-up scripts took 420 ms over a browser's six c
 82 ms (docs/measured.md#no-delay).
 
 A connection takes the option from the socket that accepted it, so it is set once, at the server's start,
-on the listening sockets (the app's lifespan runs before the server accepts).
+on the listening sockets (`lifespan`: an st.App's lifespan runs before the server accepts).
 """
 
 from __future__ import annotations
 
+import contextlib
 import gc
+import logging
 import socket
+from collections.abc import AsyncIterator
+from typing import Any
 
 
 def listening_sockets() -> list[socket.socket]:
@@ -40,3 +44,11 @@ def no_delay_on_listening_sockets() -> int:
     for sock in sockets:
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     return len(sockets)
+
+
+@contextlib.asynccontextmanager
+async def lifespan(app: Any) -> AsyncIterator[None]:
+    """An st.App's lifespan (app.py): TCP_NODELAY on its socket before the server accepts a connection."""
+    if not no_delay_on_listening_sockets():
+        logging.getLogger(__name__).warning("No listening socket found for TCP_NODELAY: answers may wait 40 ms")
+    yield

@@ -45,6 +45,19 @@ def test_a_closed_or_connected_socket_is_not_a_listening_one(streamlit_socket):
         assert client not in found and closed not in found and streamlit_socket in found
 
 
+def test_without_a_listening_socket_the_lifespan_says_so(caplog, monkeypatch):
+    from live import no_delay
+
+    monkeypatch.setattr(no_delay, "listening_sockets", list)       # as if Streamlit bound its socket elsewhere
+
+    async def start_and_stop() -> None:
+        async with no_delay.lifespan(None):
+            pass
+
+    asyncio.run(start_and_stop())
+    assert "No listening socket found" in caplog.text
+
+
 def test_the_apps_lifespan_sets_it_before_the_server_serves(streamlit_socket, monkeypatch):
     import app
     from live import janitor
