@@ -9,6 +9,8 @@ hues that survive a washed-out projector.
 
 from __future__ import annotations
 
+import re
+
 import streamlit as st
 
 from scratchnet.draw.palette import CLASS_COLORS, DEFAULT, PRESENTATION, Style
@@ -73,20 +75,32 @@ PAGE_CSS += (f'.st-key-{keys.DRAW_MODE} [data-testid="stIconMaterial"] {{ width:
 # applies with the run's first elements. As a Markdown <style> it came with Streamlit's HTML plugin, a moment after
 # them, and moved them (a load shift of 0.036 at 1280×720).
 PRESENTATION_MARK = "presentation_mode"
-_ON = f":root:has(.st-key-{PRESENTATION_MARK})"
-PAGE_CSS += f"""
-.st-key-{PRESENTATION_MARK}, [data-testid="stLayoutWrapper"]:has(> .st-key-{PRESENTATION_MARK}) {{ display: none; }}
-{_ON} {{ font-size: 22px; }}
-{_ON} [data-testid="stMetricValue"] {{ font-size: 2.1rem; font-weight: 700; }}
-{_ON} [data-testid="stMetricLabel"] p {{ font-size: 1.05rem; font-weight: 600; }}
-/* Below Streamlit's header (3.75rem: it grows with the font too), which hid the toolbar's "Speed" label. */
-{_ON} .stMain .block-container {{ max-width: 100%; padding-left: 1.5rem; padding-right: 1.5rem; padding-top: 3.9rem; }}
-{_ON} button p, {_ON} .stApp button [data-testid="stMarkdownContainer"] p {{ font-size: 1.1rem; font-weight: 600; }}
-/* What the room reads is 20 px or more: the notice place's hint too. */
-{_ON} .st-key-notices [data-testid="stCaptionContainer"], {_ON} .st-key-notices [data-testid="stCaptionContainer"] p {{
+
+
+def scoped(scope: str, css: str) -> str:
+    """`css` (rules without comments or nesting) for pages under the selector `scope` only: each of its rules'
+    selectors put behind it, `:root` standing for the scope itself."""
+    def rule(match: re.Match[str]) -> str:
+        selectors = (scope if s.strip() == ":root" else f"{scope} {s.strip()}" for s in match[1].split(","))
+        return f"{', '.join(selectors)} {{{match[2]}}}\n"
+    return re.sub(r"([^{}]+)\{([^{}]*)\}", rule, css)
+
+
+# Below Streamlit's header (3.75rem: it grows with the font too), which hid the toolbar's "Speed" label; and what the
+# room reads is 20 px or more, the notice place's hint too.
+_PRESENTATION = """
+:root { font-size: 22px; }
+[data-testid="stMetricValue"] { font-size: 2.1rem; font-weight: 700; }
+[data-testid="stMetricLabel"] p { font-size: 1.05rem; font-weight: 600; }
+.stMain .block-container { max-width: 100%; padding-left: 1.5rem; padding-right: 1.5rem; padding-top: 3.9rem; }
+button p, .stApp button [data-testid="stMarkdownContainer"] p { font-size: 1.1rem; font-weight: 600; }
+.st-key-notices [data-testid="stCaptionContainer"], .st-key-notices [data-testid="stCaptionContainer"] p {
   font-size: 0.95rem;
-}}
+}
 """
+PAGE_CSS += (f'.st-key-{PRESENTATION_MARK}, [data-testid="stLayoutWrapper"]:has(> .st-key-{PRESENTATION_MARK}) '
+             '{ display: none; }\n')
+PAGE_CSS += scoped(f":root:has(.st-key-{PRESENTATION_MARK})", _PRESENTATION)
 
 
 # The top bar's parts, in CSS pixels at the normal font (×22/16 in presentation mode, whose base font is 22 px):
