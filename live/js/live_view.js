@@ -562,16 +562,14 @@ class LiveView {
     // were ~60 ms of one task before it (measured: stApp -> picture 0.41 -> 0.39 s, the baseline's). Until then
     // they are unseen (`snl-pending`): their bars and buttons, drawn after a paint, moved what was under them (a
     // layout shift of 0.03-0.05).
-    const others = [...this.parts.values()].filter((part) => !(part instanceof Chart));
+    const specs = data.charts || {};
+    const others = [...this.parts].filter(([name, part]) => !(part instanceof Chart) && specs[name]);
     const drawParts = () => {
-      for (const [name, spec] of Object.entries(data.charts || {})) {
-        const part = this.parts.get(name);
-        if (part && !(part instanceof Chart)) part.setSpec(spec);
-      }
+      for (const [name, part] of others) part.setSpec(specs[name]);
       this.fit();               // again: a part's size may follow its spec (the network's units on a phone)
-      for (const part of others) part.root.classList.remove("snl-pending");
+      for (const [, part] of others) part.root.classList.remove("snl-pending");
     };
-    if (previewFirst) for (const part of others) part.root.classList.add("snl-pending");
+    if (previewFirst) for (const [, part] of others) part.root.classList.add("snl-pending");
     else drawParts();
     return async () => {
       // The first picture before anything else (the diagram, the other charts), and plotly.js on its way.
