@@ -10,7 +10,7 @@ import streamlit as st
 import torch
 
 from live import janitor
-from ui import keys, session
+from ui import keys, session, theme
 from ui.live_chart import preload_plotly
 
 # Tiny networks: a second torch thread only adds contention, and one server process trains
@@ -33,7 +33,7 @@ LESSON = "app_pages/lesson.py"
 
 
 def show_page() -> None:
-    """The menu, the page's CSS and the page itself."""
+    """Presentation mode's marker, the menu and the page itself (the pages' CSS is in the HTML page's head)."""
     playground = st.Page("app_pages/playground.py", title="Playground", icon=":material/tune:", default=True)
     pages = [
         playground,
@@ -42,17 +42,18 @@ def show_page() -> None:
         st.Page(LESSON, title="Lesson", icon=":material/menu_book:"),
         st.Page("app_pages/classroom.py", title="Classroom", icon=":material/school:"),
     ]
-    shown = st.navigation(pages, position="top")
-    # plotly.js fetched while the page script runs (the pages' CSS is in the HTML page: live/page_head.py). On the
-    # Playground the preloader goes in its (folded) sidebar: until its code has loaded, Streamlit holds its place in
-    # the page with a grey box, and the Playground's screen would have moved up when it went.
-    with st.sidebar if shown.url_path == playground.url_path else contextlib.nullcontext():
-        preload_plotly()
-    # A teacher's link to a lesson step points at the front page (`/?lesson=tutorial&step=3`): opening a page's
-    # own path directly makes Streamlit probe `<path>/_stcore/health` first (two 404s in the console).
-    if "lesson" in st.query_params and shown.url_path == "":
-        st.switch_page(LESSON, query_params=st.query_params.to_dict())
-    shown.run()
+    with theme.marked_before_the_menu():     # (the menu is drawn at its size from its first paint)
+        shown = st.navigation(pages, position="top")
+        # plotly.js fetched while the page script runs (the pages' CSS is in the HTML page: live/page_head.py). On the
+        # Playground the preloader goes in its (folded) sidebar: until its code has loaded, Streamlit holds its place in
+        # the page with a grey box, and the Playground's screen would have moved up when it went.
+        with st.sidebar if shown.url_path == playground.url_path else contextlib.nullcontext():
+            preload_plotly()
+        # A teacher's link to a lesson step points at the front page (`/?lesson=tutorial&step=3`): opening a page's
+        # own path directly makes Streamlit probe `<path>/_stcore/health` first (two 404s in the console).
+        if "lesson" in st.query_params and shown.url_path == "":
+            st.switch_page(LESSON, query_params=st.query_params.to_dict())
+        shown.run()
     # A one-off message a callback left (a bad value from the page, ui/events.py) on a page that shows none itself.
     if toast := st.session_state.pop(keys.TOAST, None):
         st.toast(toast)

@@ -58,7 +58,7 @@ def address(lesson: Lesson, number: int) -> dict[str, str]:
 
 
 def presenting() -> bool:
-    return st.query_params.get("presentation", "0").lower() in ("1", "true", "yes", "on")
+    return theme.linked_presentation()
 
 
 def go(lesson: Lesson, number: int) -> None:

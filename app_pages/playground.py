@@ -241,7 +241,7 @@ cfg = setup.config
 run = session.ensure_run(setup)
 own_data.apply_pending_import(run)
 session.sync_url(setup)
-style = theme.apply(setup.view.presentation, place=st.sidebar)      # the sidebar: see navigation.py
+style = theme.apply(setup.view.presentation)
 ready, under = load_stage()
 
 touch = theme.touch_screen()          # a phone's top bar holds only Play, Step, Reset and View

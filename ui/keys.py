@@ -25,6 +25,7 @@ CSV_UPLOAD = "csv_upload"
 RUN_UPLOAD = "run_upload"
 
 CONTROLS_READY = "controls_ready"   # the first chart is up (or was due): the sidebar's and the bar's knobs may come
+PRESENTING = "presenting"           # whether the last page run was in presentation mode (ui/theme.py)
 CHART_DRAWN = "chart_drawn"         # the first chart is up: what is under it may come
 CONTROLS_DUE = "controls_due"       # when the knobs come even if the chart never reports
 
