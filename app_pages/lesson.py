@@ -52,13 +52,9 @@ def quoted(text: str | None, limit: int = 24) -> str:
 def address(lesson: Lesson, number: int) -> dict[str, str]:
     """The link to a step; a projector's presentation mode stays on."""
     wanted = {"lesson": lesson.key, "step": str(number)}
-    if presenting():
+    if theme.linked_presentation():
         wanted["presentation"] = "1"
     return wanted
-
-
-def presenting() -> bool:
-    return theme.linked_presentation()
 
 
 def go(lesson: Lesson, number: int) -> None:
@@ -195,7 +191,7 @@ lesson, number, note = location()
 if st.query_params.to_dict() != address(lesson, number):
     go(lesson, number)                   # the address always says where we are: copy it, project it
 step = lesson.step(number)
-style = theme.apply(presenting())
+style = theme.apply(theme.linked_presentation())
 
 st.title(f"Lesson: {lesson.title}")
 if note:
