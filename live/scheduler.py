@@ -217,7 +217,7 @@ class Scheduler:
                 active, looked = self._active_jobs(jobs_used, resting), now
             ready = [job for job in active if resting.get(job, 0.0) <= now]
             with self._lock:
-                owners = {self._owners.get(job, NOBODY): job for job in ready}
+                owners = self._by_owner(ready)    # read once: a run taken away after this is still picked from
                 waiting = {frame.owner for frame in self._frames}
                 charges, self._charges = self._charges, []
             for owner, seconds in charges:
@@ -241,14 +241,20 @@ class Scheduler:
             if owner in waiting and (owner not in owners or account.framed <= account.used - account.framed):
                 self._build_frame(owner, turn)
                 continue
-            job = min((j for j in ready if self._owners.get(j, NOBODY) == owner),
-                      key=lambda j: jobs_used.setdefault(j, 0.0))
+            job = min(owners[owner], key=lambda j: jobs_used.setdefault(j, 0.0))
             trained, cpu = self._train(job, turn)
             jobs_used[job] = jobs_used.get(job, 0.0) + cpu
             self._charge(owner, cpu)
             if not trained:                       # ahead of its pace: let the others go first for a turn
                 resting[job] = time.monotonic() + turn
             del job, ready, owners                # nothing of a closed session's stays in this frame
+
+    def _by_owner(self, jobs: list[Job]) -> dict[Hashable, list[Job]]:
+        """`jobs` by whose they are (under the lock)."""
+        grouped: dict[Hashable, list[Job]] = {}
+        for job in jobs:
+            grouped.setdefault(self._owners.get(job, NOBODY), []).append(job)
+        return grouped
 
     def _next_owner(self, wanting: set[Hashable], now: float) -> Hashable:
         """The owner that has had the least time; one that just started asking joins at the level of the
@@ -283,7 +289,9 @@ class Scheduler:
         """The owner's oldest waiting frame, for at most a turn: to the end, or (a frame built in pieces)
         as far as a turn goes, the rest on the owner's next turns."""
         with self._lock:
-            frame = min((f for f in self._frames if f.owner == owner), key=lambda f: f.order)
+            frame = min((f for f in self._frames if f.owner == owner), key=lambda f: f.order, default=None)
+            if frame is None:                 # its session ended since the loop looked (`forget`)
+                return
             self._frames.remove(frame)
         start, start_cpu = time.perf_counter(), time.thread_time()
         try:

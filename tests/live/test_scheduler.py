@@ -3,6 +3,7 @@ frames included, and a big piece of work is cut so that nobody else waits for al
 
 from __future__ import annotations
 
+import itertools
 import threading
 import time
 
@@ -93,6 +94,33 @@ def test_an_ended_sessions_runs_stop_and_are_let_go_while_anothers_train_on():
     gc.collect()
     assert gone() is None, "the training thread still holds an ended session's run"
     other.playing = False
+
+
+def test_runs_taken_away_while_the_thread_picks_one_never_stop_it():
+    """The thread picks a run or a frame of the owner whose turn it is from what it saw under its lock. A run a
+    slider change replaces, or a closed session's runs and frames, taken away meanwhile must not leave it with
+    none: `min()` of nothing stopped the training thread, every session's, once in a fresh-check."""
+    import sys
+
+    scheduler = Scheduler()
+    steady = Run(0.0001)
+    scheduler.add(steady, owner="steady")
+    before, deadline = sys.getswitchinterval(), time.monotonic() + 2.0
+    sys.setswitchinterval(1e-6)                       # threads take turns as often as they can: the window opens
+    try:
+        for i in itertools.count():
+            if time.monotonic() > deadline:
+                break
+            old = Run(0.0001)
+            scheduler.add(old, owner=i % 3)
+            scheduler.replace(old, Run(0.0001))
+            scheduler.build(lambda: busy(0.0001), owner=i % 3)
+            scheduler.forget((i + 1) % 3)
+    finally:
+        sys.setswitchinterval(before)
+    assert scheduler._thread.is_alive(), "the training thread stopped"
+    trained_on(steady, 3)
+    steady.playing = False
 
 
 def ask_frames(scheduler: Scheduler, owner: str, cost: float, until: float, sockets: int) -> threading.Thread:
