@@ -34,6 +34,7 @@ so a run is never left out by a view that looked just as it was dropped.
 from __future__ import annotations
 
 import itertools
+import logging
 import sys
 import threading
 import time
@@ -64,6 +65,8 @@ FORGET_SECONDS = 10.0       # an owner that asked for nothing for this long star
 # The event loop's messages wait for the training thread's GIL: not 5 ms (docs/measured.md#switch-interval).
 SWITCH_INTERVAL_SECONDS = 0.001
 NOBODY = "(nobody)"         # the account of runs and frames no session owns
+RESTART_SECONDS = 0.1       # a loop that failed starts again after this (a fault on every turn does not spin)
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -207,6 +210,14 @@ class Scheduler:
         # One torch thread, set here: it is not inherited, and two fight over tiny networks
         # (docs/measured.md#one-torch-thread).
         torch.set_num_threads(1)
+        while True:            # every session's training stops with this thread: a fault is logged, not fatal
+            try:
+                self._turns()
+            except Exception:
+                log.exception("the training thread's loop failed; it starts again in %.1f s", RESTART_SECONDS)
+                time.sleep(RESTART_SECONDS)
+
+    def _turns(self) -> None:
         jobs_used: dict[Job, float] = {}   # training seconds each playing run has had (within its owner)
         resting: dict[Job, float] = {}     # runs ahead of their pace: not picked again before this time
         active: list[Job] = []

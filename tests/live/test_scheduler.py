@@ -96,7 +96,7 @@ def test_an_ended_sessions_runs_stop_and_are_let_go_while_anothers_train_on():
     other.playing = False
 
 
-def test_runs_taken_away_while_the_thread_picks_one_never_stop_it():
+def test_runs_taken_away_while_the_thread_picks_one_never_stop_it(caplog):
     """The thread picks a run or a frame of the owner whose turn it is from what it saw under its lock. A run a
     slider change replaces, or a closed session's runs and frames, taken away meanwhile must not leave it with
     none: `min()` of nothing stopped the training thread, every session's, once in a fresh-check."""
@@ -119,7 +119,25 @@ def test_runs_taken_away_while_the_thread_picks_one_never_stop_it():
     finally:
         sys.setswitchinterval(before)
     assert scheduler._thread.is_alive(), "the training thread stopped"
+    assert not [r for r in caplog.records if r.name == "live.scheduler"], "the loop failed (and started again)"
     trained_on(steady, 3)
+    steady.playing = False
+
+
+def test_a_fault_in_the_loop_is_logged_and_training_goes_on(caplog):
+    scheduler = Scheduler()
+    steady = Run(0.0001)
+    scheduler.add(steady, owner="steady")
+    trained_on(steady, 1)
+    real = scheduler._next_owner
+
+    def fails_once(*args):
+        scheduler._next_owner = real
+        raise RuntimeError("a fault")
+
+    scheduler._next_owner = fails_once
+    trained_on(steady, 3)
+    assert scheduler._thread.is_alive() and "starts again" in caplog.text and "a fault" in caplog.text
     steady.playing = False
 
 
