@@ -21,7 +21,7 @@ from live.page_head import PageHead
 from live.route import live_routes
 from live.scripts import script_routes
 from live.upload_limits import UploadLimits
-from ui.theme import PAGE_CSS
+from ui.theme import PAGE_CSS, PAGE_SCRIPT
 
 
 def _listed_origins() -> tuple[str, ...]:
@@ -39,5 +39,6 @@ async def lifespan(app: Any) -> AsyncIterator[None]:
 BASE_URL_PATH = config.get_option("server.baseUrlPath") or ""
 app = st.App("navigation.py", routes=[*live_routes(BASE_URL_PATH, extra_origins=_listed_origins),
                                       *script_routes(BASE_URL_PATH)],
-             middleware=[Middleware(UploadLimits), Middleware(PageHead, base_url_path=BASE_URL_PATH, css=PAGE_CSS)],
+             middleware=[Middleware(UploadLimits),
+                         Middleware(PageHead, base_url_path=BASE_URL_PATH, css=PAGE_CSS, script=PAGE_SCRIPT)],
              lifespan=lifespan)

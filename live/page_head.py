@@ -6,7 +6,8 @@
   As a Markdown `<style>` in each page's first element it came with the first run, waited for Streamlit's HTML
   plugin (three more script files), and a first run paused 80 ms so that Streamlit's narrow loading layout could
   turn wide before anything was on it; in the head, the CSS holds the wide layout from the start and neither is
-  needed (docs/measured.md#page-css-in-the-head).
+  needed (docs/measured.md#page-css-in-the-head). A script beside it marks the page's root while presentation mode's
+  marker is on the page (ui/theme.py PAGE_SCRIPT).
 
 Streamlit serves one `index.html` for every page's path, compressed on some; the page is read whole (~11 kB),
 the style put in, and sent uncompressed without validators (its ETag would not change with the CSS).
@@ -30,12 +31,14 @@ def with_style(page: bytes, style: bytes) -> bytes:
 
 
 class PageHead:
-    """Every HTML page: the modules' `Link` header, and `css` in its head (a 200's page; other answers keep theirs)."""
+    """Every HTML page: the modules' `Link` header, and `css` and `script` in its head (a 200's page; other answers
+    keep theirs)."""
 
-    def __init__(self, app: ASGIApp, base_url_path: str = "", css: str = ""):
+    def __init__(self, app: ASGIApp, base_url_path: str = "", css: str = "", script: str = ""):
         self.app = app
         self.link = preload_link(base_url_path).encode()
-        self.style = f"<style>{css}</style>".encode() if css else b""
+        head = (f"<style>{css}</style>" if css else "") + (f"<script>{script}</script>" if script else "")
+        self.style = head.encode()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] != "GET":

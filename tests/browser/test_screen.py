@@ -23,6 +23,7 @@ from tests.browser.class_people import Person, person, teacher_starts
 from tests.browser.harness import (
     CONTROLS_UP,
     LOSS,
+    NAV_LINK,
     READ_EPOCH,
     SCREEN_PARTS,
     SHIFTS,
@@ -355,6 +356,23 @@ def test_a_projector_shows_the_loss_and_every_word_is_20_px_or_more(browser, app
     # Presentation mode's CSS is in the HTML page's head (ui/theme.py): it applies with the first elements. As a
     # Markdown style that came after them, the load's shift was 0.030 at 1920×1080 and 0.051 at 1280×720.
     assert page.evaluate(SHIFTS) < 0.005, shift_report(page, least=0.001)
+    done(page)
+
+
+def test_presentation_mode_s_class_follows_its_marker(browser, app_url):
+    """Presentation mode's rules are scoped by a class on the page's root that a script keeps equal to whether the
+    marker is on the page (ui/theme.py PAGE_SCRIPT): on with it, off on a page without it, on again."""
+    page = opened(browser, app_url, Setup().replace(presentation=True), viewport={"width": 1280, "height": 720})
+    state = ("() => [document.documentElement.classList.contains('sn-presenting'), "
+             "getComputedStyle(document.documentElement).fontSize]")
+    assert page.evaluate(state) == [True, "22px"]
+    page.locator(NAV_LINK.format(path="classroom")).first.click()
+    page.get_by_role("button", name="Start a class").wait_for(timeout=30_000)
+    page.wait_for_function(f"() => !({state})()[0]", timeout=10_000)
+    assert page.evaluate(state) == [False, "16px"]
+    page.locator(NAV_LINK.format(path="compare")).first.click()
+    page.wait_for_function(f"() => ({state})()[0]", timeout=30_000)
+    assert page.evaluate(state) == [True, "22px"]
     done(page)
 
 

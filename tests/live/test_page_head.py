@@ -12,7 +12,7 @@ from starlette.routing import Route
 from starlette.testclient import TestClient
 
 from live import page_head, scripts
-from ui.theme import PAGE_CSS
+from ui.theme import PAGE_CSS, PAGE_SCRIPT
 
 PAGE = "<!doctype html><html><head><title>ScratchNet</title></head><body>" + "<div></div>" * 400 + "</body></html>"
 STYLE = f"<style>{PAGE_CSS}</style>"
@@ -73,6 +73,12 @@ def test_other_answers_pass_as_they_were():
     health = client.get("/sn/_stcore/health")
     assert health.json() == {"ok": True}
     assert _client(css="").get("/sn/").text == PAGE
+
+
+def test_a_script_goes_after_the_css():
+    client = TestClient(Starlette(routes=[Route("/sn/", lambda request: HTMLResponse(PAGE))], middleware=[
+        Middleware(page_head.PageHead, base_url_path="sn", css=PAGE_CSS, script=PAGE_SCRIPT)]))
+    assert client.get("/sn/").text == PAGE.replace("</head>", f"{STYLE}<script>{PAGE_SCRIPT}</script></head>")
 
 
 def test_the_real_index_page_gets_its_style_in_its_head():
