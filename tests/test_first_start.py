@@ -18,7 +18,7 @@ import pytest
 from tests.browser.harness import ROOT, free_port
 from tests.protocol_client import check_server, run_in_own_loop
 from ui.assets import PLOTLY_JS_NAME
-from ui.theme import PAGE_CSS
+from ui.theme import PAGE_CSS, PAGE_SCRIPT
 
 pytestmark = pytest.mark.slow          # a real server: not in the quick loop
 
@@ -48,7 +48,8 @@ def test_a_first_start_logs_its_banner_and_nothing_else(tmp_path):
         assert urllib.request.urlopen(url + "app/static/" + PLOTLY_JS_NAME, timeout=10).status == 200
         for path in ("", "compare"):      # the front page, and a page's own path (which Streamlit compresses)
             asked = urllib.request.Request(url + path, headers={"Accept-Encoding": "gzip"})
-            assert f"<style>{PAGE_CSS}</style></head>" in urllib.request.urlopen(asked, timeout=10).read().decode()
+            head = f"<style>{PAGE_CSS}</style><script>{PAGE_SCRIPT}</script></head>"
+            assert head in urllib.request.urlopen(asked, timeout=10).read().decode()
     finally:
         proc.terminate()
         proc.wait(timeout=30)
