@@ -25,9 +25,9 @@ _HEAD_END = b"</head>"
 _STALE = {b"content-length", b"content-encoding", b"etag", b"last-modified"}
 
 
-def with_style(page: bytes, style: bytes) -> bytes:
-    """The HTML page with `style` at the end of its head (unchanged if it has no head)."""
-    return page.replace(_HEAD_END, style + _HEAD_END, 1)
+def with_head(page: bytes, head: bytes) -> bytes:
+    """The HTML page with `head` at the end of its head (unchanged if it has no head)."""
+    return page.replace(_HEAD_END, head + _HEAD_END, 1)
 
 
 class PageHead:
@@ -37,8 +37,8 @@ class PageHead:
     def __init__(self, app: ASGIApp, base_url_path: str = "", css: str = "", script: str = ""):
         self.app = app
         self.link = preload_link(base_url_path).encode()
-        head = (f"<style>{css}</style>" if css else "") + (f"<script>{script}</script>" if script else "")
-        self.style = head.encode()
+        style, code = (f"<style>{css}</style>" if css else ""), (f"<script>{script}</script>" if script else "")
+        self.head = (style + code).encode()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] != "GET":
@@ -54,7 +54,7 @@ class PageHead:
                 if not _is_html(message):
                     await send(message)
                     return
-                if message["status"] != 200 or not self.style or _encoding(message) not in (b"", b"gzip"):
+                if message["status"] != 200 or not self.head or _encoding(message) not in (b"", b"gzip"):
                     await send({**message, "headers": headers})
                     return
                 start = {**message, "headers": headers}
@@ -68,7 +68,7 @@ class PageHead:
             page = b"".join(body)
             if _encoding(start) == b"gzip":
                 page = gzip.decompress(page)
-            page = with_style(page, self.style)
+            page = with_head(page, self.head)
             headers = [(k, v) for k, v in start["headers"] if k.lower() not in _STALE]
             await send({**start, "headers": [*headers, (b"content-length", str(len(page)).encode())]})
             await send({"type": "http.response.body", "body": page})

@@ -88,6 +88,6 @@ def test_the_real_index_page_gets_its_style_in_its_head():
     import streamlit
 
     index = (Path(streamlit.__file__).parent / "static" / "index.html").read_bytes()
-    page = page_head.with_style(index, STYLE.encode())
+    page = page_head.with_head(index, STYLE.encode())
     head, _, body = page.partition(b"</head>")
     assert head.endswith(STYLE.encode()) and STYLE.encode() not in body
