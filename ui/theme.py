@@ -179,7 +179,10 @@ def apply(presentation: bool) -> Style:
         if presentation:
             _mark(st)
     elif held.marked != presentation:
-        _mark(held.place) if presentation else held.place.empty()
+        if presentation:
+            _mark(held.place)
+        else:
+            held.place.empty()
         held.marked = presentation
     st.session_state[keys.PRESENTING] = presentation
     return PRESENTATION if presentation else DEFAULT
